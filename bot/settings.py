@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     rate_limit_count: int = Field(default=5, ge=1)
     rate_limit_seconds: float = Field(default=30.0, gt=0)
     max_in_flight: int = Field(default=32, ge=1)
+    health_file: Path = Path("/tmp/citebot.health")  # touched while connected; read by `python -m bot health`
 
     # Discord
     discord_token: SecretStr | None = None
