@@ -1,0 +1,1 @@
+"""Helpers for the Discord front end's tests (and the shared async service's)."""
