@@ -1,0 +1,203 @@
+"""The Discord bot: ``python -m bot discord``.
+
+:class:`CiteBot` gets its resources in the constructor (``retriever=``, ``settings=``)
+and does async start-up in :meth:`CiteBot.setup_hook`: load the cogs in
+:data:`bot.cogs.EXTENSIONS`, then sync the slash commands. No reply path can ping
+anyone: ``allowed_mentions`` is none, once, on the client.
+
+:func:`main` opens the index before connecting, runs until SIGINT or SIGTERM, and
+turns a missing or rejected token into a :class:`~bot.errors.ConfigError` (one line,
+exit status 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs import EXTENSIONS
+from bot.discord_format import describe_error
+from bot.errors import ConfigError
+from bot.ratelimit import RateLimiter
+from bot.service import AnswerService
+from index.errors import CitebotError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL = 30.0  # seconds between touches of HEALTH_FILE while connected
+UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction whose 3 seconds ran out
+
+
+def intents() -> discord.Intents:
+    """The gateway intents: the defaults plus Message Content (privileged: enable it in the portal)."""
+    wanted = discord.Intents.default()
+    wanted.message_content = True
+    wanted.members = False
+    wanted.presences = False
+    return wanted
+
+
+class CiteBot(commands.Bot):
+    """The Discord client, answering from one opened retriever.
+
+    Args:
+        retriever: An opened :class:`index.retriever.Retriever` (or anything with its API).
+        settings: The project's settings (rate limit, cap, ASK_CHANNELS, HEALTH_FILE...).
+        **options: Passed on to :class:`discord.ext.commands.Bot`.
+    """
+
+    def __init__(self, *, retriever: Any, settings: Settings, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.retriever = retriever
+        self.settings = settings
+        self.service = AnswerService.from_settings(retriever, settings)
+        self.limiter = RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
+        self.connected = False
+        self.synced: list[app_commands.AppCommand] = []
+        self._health_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.tree.on_error = self.on_app_command_error
+        self.synced = await self.tree.sync()
+        log.info("Synced %d slash commands", len(self.synced))
+        self._health_task = asyncio.create_task(self._keep_healthy(), name="health-file")
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Plain messages are answered by the Ask cog; there are no prefix commands to process."""
+
+    async def on_ready(self) -> None:
+        self.connected = True
+        self._touch_health()
+        log.info("Ready: %s (ID: %s) in %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        self.connected = True
+        self._touch_health()
+
+    async def on_disconnect(self) -> None:
+        self.connected = False
+
+    def _touch_health(self) -> None:
+        path = self.settings.health_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        except OSError as error:
+            log.warning("Cannot touch HEALTH_FILE %s: %s", path, error)
+
+    async def _keep_healthy(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_INTERVAL)
+            if self.connected and not self.is_closed():
+                self._touch_health()
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """One handler for every slash command: a short message per error class, no traceback in chat."""
+        command = interaction.command
+        if command is not None and command._has_any_error_handlers():
+            return
+        original = getattr(error, "original", error)
+        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+            log.warning("Interaction %s expired before it was answered", interaction.id)
+            return
+        if isinstance(original, CitebotError | app_commands.CheckFailure | app_commands.TransformerError):
+            log.info("Command /%s refused: %s", command and command.name, type(original).__name__)
+        else:
+            log.error("Command /%s failed", command and command.name, exc_info=original)
+        message = describe_error(error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException as failed:
+            log.warning("Could not report an error to interaction %s: %s", interaction.id, failed.status)
+
+    async def close(self) -> None:
+        self.connected = False
+        if self._health_task is not None:
+            self._health_task.cancel()
+            await asyncio.gather(self._health_task, return_exceptions=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.settings.health_file.unlink()
+        await self.service.aclose()
+        await super().close()
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send discord.py's REST calls to ``api_base`` (e.g. ``http://127.0.0.1:8080/api/v10``) and connect to ``gateway_url``.
+
+    Both unset: the real Discord. Tests and the benchmark use a local fake.
+    """
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+async def run(bot: CiteBot, token: str) -> None:
+    """Run ``bot`` until it stops, or until SIGINT or SIGTERM, then close it cleanly."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        started = asyncio.create_task(bot.start(token), name="discord-client")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        done, _ = await asyncio.wait({started, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            log.info("Shutting down")
+            await bot.close()
+        else:
+            stopping.cancel()
+        await started  # raises what start raised (e.g. LoginFailure)
+
+
+def main(settings: Settings) -> int:
+    """Run the Discord bot until it is stopped; returns the exit status.
+
+    Raises:
+        ConfigError: DISCORD_TOKEN is missing or rejected, or the Message Content intent is off.
+        CitebotError: the index cannot be opened.
+    """
+    if settings.discord_token is None:
+        raise ConfigError("DISCORD_TOKEN is not set: put the bot token in .env or the environment (see docs/discord.md)")
+    token = settings.discord_token.get_secret_value().strip()
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+
+    from bot.cli import open_retriever
+
+    started = time.perf_counter()
+    retriever = open_retriever(settings)
+    log.info("Index ready in %.1fs", time.perf_counter() - started)
+    bot = CiteBot(retriever=retriever, settings=settings)
+    try:
+        asyncio.run(run(bot, token))
+    except discord.LoginFailure:
+        raise ConfigError("Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)") from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "the Message Content intent is off: enable it on the Bot page of the Discord developer portal (see docs/discord.md)"
+        ) from None
+    return 0

@@ -1,0 +1,96 @@
+"""Run ``python -m bot discord`` as a subprocess against :class:`tests.fake_discord.FakeDiscord`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fake_discord import ASK_ID, FakeDiscord
+
+REPO = Path(__file__).resolve().parents[2]
+ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
+
+
+def copy_seeds(folder: Path) -> Path:
+    """A seeds folder holding only the IBM article, so answers do not depend on what else is in seeds/."""
+    seeds = folder / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ARTICLE, seeds / ARTICLE.name)
+    return seeds
+
+
+def bot_env(folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a bot process: tmp seeds, index and health file, nothing from the caller's .env."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "RATE_LIMIT", "ASK_CHANNELS"))}
+    env.update(
+        PYTHONPATH=str(REPO),
+        SEEDS_DIR=str(copy_seeds(folder)),
+        INDEX_DIR=str(folder / "index"),
+        HEALTH_FILE=str(folder / "citebot.health"),
+        ASK_CHANNELS=str(ASK_ID),
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+class BotProcess:
+    """One bot process; its stderr goes to ``folder/bot.log``.
+
+    Args:
+        fake: The fake Discord to connect to.
+        folder: A temporary folder for seeds, index, health file and log.
+        fake_retriever: Run with the fake retriever (no model) instead of the real index.
+        **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
+    """
+
+    def __init__(self, fake: FakeDiscord, folder: Path, *, fake_retriever: bool = False, **env: str) -> None:
+        self.fake = fake
+        self.folder = folder
+        self.env = bot_env(folder, **{**fake.env(), **env})
+        self.health_file = Path(self.env["HEALTH_FILE"])
+        self.log_path = folder / "bot.log"
+        module = "tests.discord.fake_retriever_main" if fake_retriever else "bot"
+        args = [sys.executable, "-m", module] + ([] if fake_retriever else ["discord"])
+        self.started_at = time.monotonic()
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(args, cwd=folder, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 120.0) -> float:
+        """Seconds from process start to READY with commands synced and the health file written."""
+        deadline = time.monotonic() + timeout
+        while not (self.fake.ready_at and self.fake.commands_synced_at and self.health_file.exists()):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the bot exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the bot did not get ready:\n{self.log()}")
+            time.sleep(0.05)
+        return (self.fake.ready_at or 0) - self.started_at
+
+    def wait(self, timeout: float = 60.0) -> int:
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self._log.close()
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM, then the exit status (killing the process if it does not stop in time)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def log(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
