@@ -187,6 +187,20 @@ class _Answers:
         return rendered
 
 
+class _TokenFromClient(logging.Filter):
+    """Drops bolt's warning that SLACK_BOT_TOKEN in the environment is unused: the client carries it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("slack_bolt.citebot")
+    if not any(isinstance(f, _TokenFromClient) for f in logger.filters):
+        logger.addFilter(_TokenFromClient())
+    return logger
+
+
 def build_app(
     settings: Settings,
     service: AnswerService,
@@ -212,7 +226,7 @@ def build_app(
         client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
-        logger=logging.getLogger("slack_bolt"),
+        logger=_bolt_logger(),
     )
     app.answers = answers = _Answers(service, limiter)  # type: ignore[attr-defined]
     seen = SeenEvents()
