@@ -59,6 +59,8 @@ class CiteBot(commands.Bot):
     """
 
     def __init__(self, *, retriever: Any, settings: Settings, **options: Any) -> None:
+        discord.VoiceClient.warn_nacl = False  # no voice here: skip the start-up warnings about voice libraries
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),

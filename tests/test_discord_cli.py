@@ -1,0 +1,36 @@
+"""``python -m bot discord`` on the command line, without any Discord."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_discord(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    clean.update(PYTHONPATH=str(REPO), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "discord"], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_missing_token_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    """Without DISCORD_TOKEN the bot exits 2 at once with one ConfigError line on stderr naming the setting."""
+    result = run_discord(tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "ConfigError: DISCORD_TOKEN is not set: put the bot token in .env or the environment (see docs/discord.md)"
+    ]
+
+
+def test_blank_token_in_env_file_counts_as_missing(tmp_path: Path) -> None:
+    """A .env copied from .env.example (DISCORD_TOKEN= with nothing after it) gives the same exit 2 and line."""
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=\n")
+    result = run_discord(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("ConfigError: DISCORD_TOKEN is not set")
