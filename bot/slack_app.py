@@ -377,7 +377,30 @@ async def _serve_http(app: AsyncApp, port: int) -> Callable[[], Awaitable[None]]
     return runner.cleanup
 
 
-async def _serve(settings: Settings, tokens: SlackTokens, service: AnswerService) -> int:
+async def _socket_url(client: AsyncWebClient, app_token: str) -> str:
+    """``apps.connections.open``: checks the app-level token and returns the WebSocket URL to use."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        response = await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        reason = error.response.get("error", "unknown error")
+        raise ConfigError(
+            f"Slack refused SLACK_APP_TOKEN ({reason}): generate an app-level token with connections:write "
+            "on Basic Information, and enable Socket Mode"
+        ) from None
+    return str(response["url"])
+
+
+async def _serve(settings: Settings, tokens: SlackTokens, service: AnswerService, stop: asyncio.Event | None = None) -> int:
+    """Connect to Slack and answer until ``stop`` is set (None: until SIGINT or SIGTERM); returns 0.
+
+    Args:
+        settings: Every Slack setting, ``SLACK_API_BASE`` and ``HEALTH_FILE`` among them.
+        tokens: From :func:`check_settings`; ``app_token`` selects Socket Mode.
+        service: Answers the questions; closed before returning.
+        stop: Set to shut down; None installs SIGINT and SIGTERM handlers that set it.
+    """
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.ratelimit import RateLimiter
@@ -387,21 +410,33 @@ async def _serve(settings: Settings, tokens: SlackTokens, service: AnswerService
     limiter = RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
     app = build_app(settings, service, limiter, client=client, signing_secret=tokens.signing_secret)
 
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    signals: tuple[signal.Signals, ...] = ()
+    if stop is None:
+        stop = asyncio.Event()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        for sig in signals:
+            loop.add_signal_handler(sig, stop.set)
 
-    handler = None
     connected: Callable[[], Awaitable[bool]]
-    if tokens.socket_mode:
+    if tokens.app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+        wss_uri = await _socket_url(client, tokens.app_token)  # before the handler opens its session
         handler = AsyncSocketModeHandler(app, tokens.app_token, web_client=client)
-        await handler.connect_async()
+        handler.client.wss_uri = wss_uri
+        connecting = asyncio.create_task(handler.connect_async(), name="slack-socket-connect")
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not connecting.done():  # asked to stop while Slack was unreachable (the client keeps retrying)
+            await handler.close_async()
+            await asyncio.gather(connecting, return_exceptions=True)
+        await connecting  # raises what connecting raised
         connected = handler.client.is_connected
         stop_serving = handler.close_async
-        log.info("Slack bot connected as %s (Socket Mode)", me.get("user"))
+        if await connected():
+            log.info("Slack bot connected as %s (Socket Mode)", me.get("user"))
     else:
         stop_serving = await _serve_http(app, settings.slack_port)
 
@@ -413,7 +448,7 @@ async def _serve(settings: Settings, tokens: SlackTokens, service: AnswerService
         await stop.wait()
         log.info("Slack bot stopping")
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in signals:
             loop.remove_signal_handler(sig)
         health.cancel()
         await asyncio.gather(health, return_exceptions=True)

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"
 BOT_USER = "UBOT"
 TEAM = "T0001"
 
@@ -51,8 +52,10 @@ class FakeSlack:
             [post] = slack.wait_for("chat.postMessage")
     """
 
-    def __init__(self, token: str = BOT_TOKEN) -> None:
+    def __init__(self, token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
         self.token = token
+        self.app_token = app_token
+        self._sockets: list[web.WebSocketResponse] = []
         self.calls: list[Call] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
@@ -69,6 +72,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        for ws in list(self._sockets):
+            asyncio.run_coroutine_threadsafe(ws.close(), self._loop).result(10)
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -85,6 +90,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -148,6 +154,10 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or payload.get("token")
         self._record(Call(method, payload, token))
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
         if token != self.token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
@@ -167,6 +177,27 @@ class FakeSlack:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": payload.get("channel"), "ts": ts, "message": payload})
         return web.json_response({"ok": True})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every acknowledgement the app sends back as ``socket_ack``."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        self._record(Call("socket_connect", {}))
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}})
+        try:
+            async for message in ws:
+                if message.type == web.WSMsgType.TEXT:
+                    self._record(Call("socket_ack", json.loads(message.data)))
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    def send_envelope(self, envelope: dict[str, Any]) -> None:
+        """Push a Socket Mode envelope to every connected app."""
+        self.wait_for("socket_connect")
+        for ws in list(self._sockets):
+            asyncio.run_coroutine_threadsafe(ws.send_json(envelope), self._loop).result(10)
 
     async def _respond(self, request: web.Request) -> web.Response:
         payload = await self._payload(request)
@@ -257,6 +288,18 @@ def message_event(text: str, *, channel: str = "C0001", user: str = "U0001", ts:
         "ts": ts,
         "channel": channel,
         "event_ts": ts,
+    }
+
+
+def envelope(kind: str, payload: dict[str, Any], envelope_id: str, *, retry_attempt: int = 0) -> dict[str, Any]:
+    """A Socket Mode envelope: ``events_api`` (payload: an event_callback) or ``slash_commands``."""
+    return {
+        "envelope_id": envelope_id,
+        "type": kind,
+        "payload": payload,
+        "accepts_response_payload": kind != "events_api",
+        "retry_attempt": retry_attempt,
+        "retry_reason": "timeout" if retry_attempt else "",
     }
 
 

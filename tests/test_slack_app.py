@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +24,25 @@ from bot.ratelimit import RateLimiter
 from bot.reply import abstention_sentence
 from bot.service import AnswerService
 from bot.settings import Settings
-from bot.slack_app import EVENTS_PATH, SORRY, SeenEvents, _serve_http, build_app, check_settings, is_channel_question
+from bot.slack_app import (
+    EVENTS_PATH,
+    SORRY,
+    SeenEvents,
+    _serve,
+    _serve_http,
+    build_app,
+    check_settings,
+    is_channel_question,
+)
 from tests.fake_slack import (
+    APP_TOKEN,
     BOT_TOKEN,
     BOT_USER,
     FORM,
     FakeRetriever,
     FakeSlack,
     command_body,
+    envelope,
     event_body,
     mention_event,
     message_event,
@@ -360,3 +372,54 @@ def test_cli_without_tokens_exits_2_with_one_line(tmp_path: Path) -> None:
         "OAuth & Permissions page into .env (see docs/slack.md)"
     ]
     assert done.stdout == ""
+
+
+# --- serving: Socket Mode and start-up ---------------------------------------------------------------
+
+
+async def test_socket_mode_answers_once_and_stops_cleanly(slack: FakeSlack, tmp_path: Path) -> None:
+    """Over Socket Mode a mention and /ask are acked and answered, a retried envelope once; stop removes the health file."""
+    health = tmp_path / "health"
+    settings = _settings(slack_app_token=APP_TOKEN, slack_signing_secret=None, slack_api_base=slack.api_base, health_file=health)
+    retriever = FakeRetriever()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(_serve(settings, check_settings(settings), AnswerService(retriever, batch_window=0), stop))
+    try:
+        await asyncio.to_thread(slack.wait_for, "socket_connect")
+        event = json.loads(event_body(mention_event("Why did IBM quit?", ts="7.0"), event_id="EvS1"))
+        await asyncio.to_thread(slack.send_envelope, envelope("events_api", event, "env-1"))
+        await asyncio.to_thread(slack.send_envelope, envelope("events_api", event, "env-2", retry_attempt=1))
+        command = dict(urllib.parse.parse_qsl(command_body("/ask", "Why did IBM quit?", slack.response_url("s1"))))
+        await asyncio.to_thread(slack.send_envelope, envelope("slash_commands", command, "env-3"))
+        [post] = await asyncio.to_thread(slack.wait_for, "chat.postMessage")
+        [reply] = await asyncio.to_thread(slack.wait_for, "respond", key="s1")
+        acks = await asyncio.to_thread(slack.wait_for, "socket_ack", 3)
+        assert health.exists()
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(serving, 15) == 0
+    assert post.payload["thread_ts"] == "7.0"
+    assert CITATION in _blocks_text(post)
+    assert CITATION in _blocks_text(reply)
+    assert {a.payload["envelope_id"] for a in acks} == {"env-1", "env-2", "env-3"}
+    assert len(slack.of("chat.postMessage")) == 1
+    assert retriever.asked == ["Why did IBM quit?", "Why did IBM quit?"]  # the mention and /ask, not the retry
+    assert not health.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"slack_bot_token": "xoxb-revoked"}, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+        ({"slack_app_token": "xapp-revoked", "slack_signing_secret": None}, "Slack refused SLACK_APP_TOKEN (invalid_auth)"),
+    ],
+)
+async def test_refused_token_is_a_config_error(slack: FakeSlack, overrides: dict[str, Any], needle: str) -> None:
+    """A token Slack refuses stops start-up with a ConfigError naming it, before anything is served."""
+    settings = _settings(slack_api_base=slack.api_base, **overrides)
+    service = AnswerService(FakeRetriever())
+    with pytest.raises(ConfigError) as caught:
+        await _serve(settings, check_settings(settings), service, asyncio.Event())
+    await service.aclose()
+    assert needle in str(caught.value)
+    assert slack.of("chat.postMessage") == []
