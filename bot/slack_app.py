@@ -147,9 +147,10 @@ def is_channel_question(event: dict[str, Any], channels: frozenset[str], bot_use
 class _Answers:
     """The work behind every listener: limit, answer, render, log. One instance per app."""
 
-    def __init__(self, service: AnswerService, limiter: RateLimiter) -> None:
+    def __init__(self, service: AnswerService, limiter: RateLimiter, *, ephemeral: bool = True) -> None:
         self.service = service
         self.limiter = limiter
+        self.response_type = "ephemeral" if ephemeral else "in_channel"
         self.running = 0  # answers being worked on, waited for at shutdown
 
     def over_limit(self, team: str | None, user: str | None) -> str | None:
@@ -181,10 +182,43 @@ class _Answers:
             reply = reply_for_answer(answer)
             abstained = reply.abstained
             rendered = format_answer_slack(reply, question=text if echo else None)
-        log.info(
-            "slack %s channel=%s latency=%.0fms abstained=%s", kind, channel, 1000 * (time.perf_counter() - started), abstained
-        )
+        latency = 1000 * (time.perf_counter() - started)
+        log.info("slack %s channel=%s latency=%.0fms abstained=%s", kind, channel, latency, abstained)
         return rendered
+
+    async def in_thread(self, event: dict[str, Any], team: str | None, client: AsyncWebClient, question: str) -> None:
+        """Answer ``question`` in the thread of ``event``; a notice (limit, empty question) goes to the asker only."""
+        channel, ts = event["channel"], event.get("thread_ts") or event["ts"]
+        with self.working():
+            notice = self.over_limit(team, event.get("user"))
+            if notice is None:
+                try:
+                    text, blocks = await self.render("ask", question, channel, echo=False)
+                except CitebotError as error:  # an expected miss, e.g. an empty question
+                    notice = str(error)
+                else:
+                    await client.chat_postMessage(
+                        channel=channel, thread_ts=ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+                    )
+                    return
+            text, blocks = format_notice_slack(notice)
+            await client.chat_postEphemeral(channel=channel, user=event["user"], thread_ts=ts, text=text, blocks=blocks)
+
+    async def by_command(self, kind: str, command: dict[str, Any], respond: Any) -> None:
+        """Answer a slash command at its ``response_url``; a notice is always ephemeral."""
+        text = clean_slack_text(command.get("text") or "")
+        with self.working():
+            notice = self.over_limit(command.get("team_id"), command.get("user_id"))
+            if notice is None:
+                try:
+                    shown, blocks = await self.render(kind, text, command.get("channel_id"), echo=True)
+                except CitebotError as error:
+                    notice = str(error)
+                else:
+                    await respond(text=shown, blocks=blocks, response_type=self.response_type)
+                    return
+            shown, blocks = format_notice_slack(notice)
+            await respond(text=shown, blocks=blocks, response_type="ephemeral")
 
 
 class _TokenFromClient(logging.Filter):
@@ -228,9 +262,8 @@ def build_app(
         request_verification_enabled=signing_secret is not None,
         logger=_bolt_logger(),
     )
-    app.answers = answers = _Answers(service, limiter)  # type: ignore[attr-defined]
+    app.answers = answers = _Answers(service, limiter, ephemeral=settings.slack_ask_ephemeral)  # type: ignore[attr-defined]
     seen = SeenEvents()
-    response_type = "ephemeral" if settings.slack_ask_ephemeral else "in_channel"
 
     @app.middleware
     async def answer_each_event_once(body: dict[str, Any], request: Any, next: Callable[[], Awaitable[None]]) -> Any:  # noqa: A002 (bolt's name)
@@ -241,67 +274,29 @@ def build_app(
             return BoltResponse(status=200, body="")
         return await next()
 
-    async def reply_in_thread(event: dict[str, Any], context: Any, client: AsyncWebClient, question: str) -> None:
-        with answers.working():
-            await _reply_in_thread(event, context, client, question)
-
-    async def _reply_in_thread(event: dict[str, Any], context: Any, client: AsyncWebClient, question: str) -> None:
-        channel, ts = event["channel"], event.get("thread_ts") or event["ts"]
-        notice = answers.over_limit(context.team_id, event.get("user"))
-        if notice is None:
-            try:
-                text, blocks = await answers.render("ask", question, channel, echo=False)
-            except CitebotError as error:  # an expected miss, e.g. an empty question: only the asker sees it
-                notice = str(error)
-            else:
-                await client.chat_postMessage(
-                    channel=channel, thread_ts=ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
-                )
-                return
-        text, blocks = format_notice_slack(notice)
-        await client.chat_postEphemeral(channel=channel, user=event["user"], thread_ts=ts, text=text, blocks=blocks)
-
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A mention of the bot: the answer in a thread under the question."""
         question = clean_slack_text(event.get("text") or "", drop_user=context.bot_user_id)
-        await reply_in_thread(event, context, client, question)
+        await answers.in_thread(event, context.team_id, client, question)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A message in one of SLACK_CHANNELS: the answer in a thread; other messages are ignored."""
         if is_channel_question(event, settings.slack_channels, context.bot_user_id):
-            await reply_in_thread(event, context, client, clean_slack_text(event.get("text") or ""))
-
-    async def answer_command(kind: str, command: dict[str, Any], respond: Any) -> None:
-        with answers.working():
-            await _answer_command(kind, command, respond)
-
-    async def _answer_command(kind: str, command: dict[str, Any], respond: Any) -> None:
-        text = clean_slack_text(command.get("text") or "")
-        notice = answers.over_limit(command.get("team_id"), command.get("user_id"))
-        if notice is None:
-            try:
-                shown, blocks = await answers.render(kind, text, command.get("channel_id"), echo=True)
-            except CitebotError as error:
-                notice = str(error)
-            else:
-                await respond(text=shown, blocks=blocks, response_type=response_type)
-                return
-        shown, blocks = format_notice_slack(notice)
-        await respond(text=shown, blocks=blocks, response_type="ephemeral")
+            await answers.in_thread(event, context.team_id, client, clean_slack_text(event.get("text") or ""))
 
     @app.command("/ask")
     async def on_ask(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/ask QUESTION: the answer with its citations."""
         await ack()
-        await answer_command("ask", command, respond)
+        await answers.by_command("ask", command, respond)
 
     @app.command("/quote")
     async def on_quote(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/quote TOPIC: verbatim quotations on the topic, with their speakers."""
         await ack()
-        await answer_command("quote", command, respond)
+        await answers.by_command("quote", command, respond)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
@@ -335,7 +330,7 @@ async def _who_am_i(client: AsyncWebClient) -> dict[str, Any]:
     except SlackApiError as error:
         reason = error.response.get("error", "unknown error")
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({reason}): copy it again from OAuth & Permissions") from None
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
         raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(error).__name__}): check the network") from None
     return dict(response.data)  # type: ignore[arg-type]
 
