@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.discord.harness import BotProcess  # noqa: E402
-from tests.fake_discord import ASK_ID, FakeDiscord  # noqa: E402
+from tests.discord.harness import BotProcess
+from tests.fake_discord import ASK_ID, FakeDiscord
 
 QUESTIONS = (
     "Why did IBM quit facial recognition?",

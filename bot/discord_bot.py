@@ -184,7 +184,9 @@ def main(settings: Settings) -> int:
         CitebotError: the index cannot be opened.
     """
     if settings.discord_token is None:
-        raise ConfigError("DISCORD_TOKEN is not set: put the bot token in .env or the environment (see docs/discord.md)")
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put the bot token in .env or the environment (see docs/discord.md)"
+        )
     token = settings.discord_token.get_secret_value().strip()
     point_at(settings.discord_api_base, settings.discord_gateway_url)
 
@@ -197,7 +199,9 @@ def main(settings: Settings) -> int:
     try:
         asyncio.run(run(bot, token))
     except discord.LoginFailure:
-        raise ConfigError("Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)") from None
+        raise ConfigError(
+            "Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)"
+        ) from None
     except discord.PrivilegedIntentsRequired:
         raise ConfigError(
             "the Message Content intent is off: enable it on the Bot page of the Discord developer portal (see docs/discord.md)"

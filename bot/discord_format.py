@@ -112,7 +112,9 @@ def _prefix(text: str, keep: int) -> str:
     return cut.rstrip()
 
 
-def _render_passage(before: str, strong: str, after: str, *, cut_before: bool, keep_strong: int, keep_after: int) -> str:
+def _render_passage(
+    before: str, strong: str, after: str, *, cut_before: bool, keep_strong: int, keep_after: int
+) -> str:
     """The passage as a block quote: ``before``, ``strong`` in bold, then ``after``, cut as asked.
 
     Args:
@@ -175,7 +177,7 @@ def _fit_passage(reply: Reply, budget: int) -> str:
         return full
     for cut_before in (False, True):
         if len(render(cut_before, len(strong), 0)) <= budget:
-            keep = _largest(lambda n: len(render(cut_before, len(strong), n)) <= budget, len(after))
+            keep = _largest(lambda n, cb=cut_before: len(render(cb, len(strong), n)) <= budget, len(after))
             return render(cut_before, len(strong), keep)
     if len(render(True, 0, 0)) > budget:
         return ""
@@ -255,12 +257,16 @@ def format_sources_discord(info: IndexInfo, *, now: datetime | None = None) -> d
             description += more
             break
         description = candidate
-    embed = discord.Embed(title=f"Sources: {len(info.documents)} document(s)", description=description or "No documents.")
+    embed = discord.Embed(
+        title=f"Sources: {len(info.documents)} document(s)", description=description or "No documents."
+    )
     built = info.built_at if info.built_at.tzinfo else info.built_at.replace(tzinfo=UTC)
     embed.add_field(name="Paragraphs", value=str(info.paragraphs))
     embed.add_field(name="Chunks", value=str(info.chunks))
     embed.add_field(name="Quotations", value=str(info.quotes))
-    embed.add_field(name="Model", value=truncate(f"{info.model} ({info.dimension}-d)", MAX_EMBED_FIELD_VALUE), inline=False)
+    embed.add_field(
+        name="Model", value=truncate(f"{info.model} ({info.dimension}-d)", MAX_EMBED_FIELD_VALUE), inline=False
+    )
     embed.add_field(
         name="Index built", value=f"{format_age(built, now)} (<t:{int(built.timestamp())}:f>)", inline=False
     )

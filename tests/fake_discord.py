@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
@@ -289,7 +289,7 @@ class FakeDiscord:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def __enter__(self) -> FakeDiscord:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -352,7 +352,9 @@ class FakeDiscord:
             self.rejected.append(Rejected(request.method, request.path, status, body))
         return self._json(body, status)
 
-    def _message(self, channel_id: int, payload: dict[str, Any], *, author: dict[str, Any] = BOT_USER) -> dict[str, Any]:
+    def _message(
+        self, channel_id: int, payload: dict[str, Any], *, author: dict[str, Any] = BOT_USER
+    ) -> dict[str, Any]:
         out = {
             "id": str(snowflake()),
             "channel_id": str(channel_id),
@@ -405,10 +407,23 @@ class FakeDiscord:
             )
         if request.method == "GET" and path == "/gateway/bot":
             return self._json(
-                {"url": self.gateway_url, "shards": 1, "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+                {
+                    "url": self.gateway_url,
+                    "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                }
             )
         if request.method == "PUT" and len(parts) == 3 and parts[0] == "applications" and parts[2] == "commands":
-            synced = [{**cmd, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1", "type": cmd.get("type", 1)} for cmd in body]
+            synced = [
+                {
+                    **cmd,
+                    "id": str(snowflake()),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                    "type": cmd.get("type", 1),
+                }
+                for cmd in body
+            ]
             with self._lock:
                 self.commands = synced
                 self.commands_synced_at = now
@@ -426,7 +441,14 @@ class FakeDiscord:
             reference = (body.get("message_reference") or {}).get("message_id")
             with self._lock:
                 self.sent.append(
-                    Sent("message", now, body, channel_id=channel_id, reply_to=int(reference) if reference else None, message_id=int(message["id"]))
+                    Sent(
+                        "message",
+                        now,
+                        body,
+                        channel_id=channel_id,
+                        reply_to=int(reference) if reference else None,
+                        message_id=int(message["id"]),
+                    )
                 )
             return self._json(message)
         if request.method == "POST" and len(parts) == 4 and parts[0] == "interactions" and parts[3] == "callback":
@@ -437,7 +459,9 @@ class FakeDiscord:
             return web.Response(status=204)
         return self._reject(request, 404, {"message": "404: Not Found", "code": 0})
 
-    def _callback(self, request: web.Request, interaction_id: int, token: str, body: dict[str, Any], now: float) -> web.Response:
+    def _callback(
+        self, request: web.Request, interaction_id: int, token: str, body: dict[str, Any], now: float
+    ) -> web.Response:
         with self._lock:
             interaction = self.interactions.get(interaction_id)
         if interaction is None or interaction.token != token or now - interaction.dispatched_at > INTERACTION_DEADLINE:
@@ -458,7 +482,9 @@ class FakeDiscord:
         interaction.ack_type = kind
         interaction.ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
         with self._lock:
-            self.sent.append(Sent("callback", now, body, interaction_id=interaction_id, message_id=interaction.original_id))
+            self.sent.append(
+                Sent("callback", now, body, interaction_id=interaction_id, message_id=interaction.original_id)
+            )
         out: dict[str, Any] = {
             "interaction": {
                 "id": str(interaction_id),
@@ -472,7 +498,9 @@ class FakeDiscord:
             out["resource"] = {"type": kind, "message": message}
         return self._json(out)
 
-    def _webhook(self, request: web.Request, token: str, rest: list[str], body: dict[str, Any], now: float) -> web.Response:
+    def _webhook(
+        self, request: web.Request, token: str, rest: list[str], body: dict[str, Any], now: float
+    ) -> web.Response:
         with self._lock:
             interaction = next((i for i in self.interactions.values() if i.token == token), None)
         if interaction is None or interaction.acked_at is None:
@@ -582,7 +610,9 @@ class FakeDiscord:
         """Push many MESSAGE_CREATEs at once (content, user id), in one burst on the socket."""
         messages = []
         for content, user_id in contents:
-            message = self._message(channel_id, {"content": content}, author=user_payload(user_id, f"user{user_id % 1000}"))
+            message = self._message(
+                channel_id, {"content": content}, author=user_payload(user_id, f"user{user_id % 1000}")
+            )
             message["member"] = member_payload()
             messages.append(message)
 

@@ -14,7 +14,13 @@ def run_discord(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
     clean.update(PYTHONPATH=str(REPO), **env)
     return subprocess.run(
-        [sys.executable, "-m", "bot", "discord"], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", "discord"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -10,12 +10,20 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.discord.harness import BotProcess
-from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, MESSAGE_CONTENT_INTENT, MOD_ROLE_ID, TOKEN, FakeDiscord
+from tests.fake_discord import (
+    ASK_ID,
+    BOT_ID,
+    EPHEMERAL,
+    GENERAL_ID,
+    MESSAGE_CONTENT_INTENT,
+    MOD_ROLE_ID,
+    TOKEN,
+    FakeDiscord,
+)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -62,7 +70,9 @@ def ask_by_mention(fake: FakeDiscord, question: str, **kwargs: int) -> int:
     return fake.send_message(question, mention_bot=True, user_id=kwargs.pop("user_id", new_user()), **kwargs)
 
 
-def test_ready_with_commands_synced_and_content_intent(fake: FakeDiscord, bot: BotProcess, wrong_token: BotProcess) -> None:
+def test_ready_with_commands_synced_and_content_intent(
+    fake: FakeDiscord, bot: BotProcess, wrong_token: BotProcess
+) -> None:
     """The bot identifies with Message Content, syncs /ask /quote /sources /help (every option described), touches HEALTH_FILE."""
     assert fake.identify is not None
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT

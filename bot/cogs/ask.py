@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_OPTION = 1000  # the /ask option's bound, as MAX_QUESTION_CHARS' default; messages are cut by the retriever
 
 
-def question_in(message: discord.Message, me: discord.ClientUser, ask_channels: frozenset[int]) -> tuple[str, bool] | None:
+def question_in(
+    message: discord.Message, me: discord.ClientUser, ask_channels: frozenset[int]
+) -> tuple[str, bool] | None:
     """The question a message asks the bot, and whether it mentions the bot; None when it is not for the bot.
 
     A message is for the bot when it mentions the bot, is a direct message, or is in
@@ -67,7 +69,12 @@ class Ask(commands.Cog):
             return
         wait = self.bot.limiter.hit(message.author.id)
         if wait:
-            log.info("Rate limited: guild=%s channel=%s retry_after=%.1fs", message.guild and message.guild.id, message.channel.id, wait)
+            log.info(
+                "Rate limited: guild=%s channel=%s retry_after=%.1fs",
+                message.guild and message.guild.id,
+                message.channel.id,
+                wait,
+            )
             await self._send(message, format_rate_limited(wait), reference)
             return
         started = time.perf_counter()

@@ -44,10 +44,17 @@ class Quote(commands.Cog):
         found = await self.bot.service.quotes(topic)
         for content in format_quotes_discord(found):
             await interaction.followup.send(content)
-        log.info("Quotes via /quote: guild=%s channel=%s found=%d", interaction.guild_id, interaction.channel_id, len(found.quotes))
+        log.info(
+            "Quotes via /quote: guild=%s channel=%s found=%d",
+            interaction.guild_id,
+            interaction.channel_id,
+            len(found.quotes),
+        )
 
     @quote.autocomplete("topic")
-    async def topic_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         if not current.strip():
             return []
         return topic_choices(await self.bot.service.quote_topics(current, MAX_CHOICES))

@@ -26,7 +26,9 @@ def copy_seeds(folder: Path) -> Path:
 
 def bot_env(folder: Path, **extra: str) -> dict[str, str]:
     """The environment of a bot process: tmp seeds, index and health file, nothing from the caller's .env."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "RATE_LIMIT", "ASK_CHANNELS"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "RATE_LIMIT", "ASK_CHANNELS"))
+    }
     env.update(
         PYTHONPATH=str(REPO),
         SEEDS_DIR=str(copy_seeds(folder)),
