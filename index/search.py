@@ -1,0 +1,219 @@
+"""Ranking and abstention: pure functions over score arrays (no model, no disk).
+
+A passage is scored from three signals, each a different view of a match:
+
+* dense similarity of the question to the whole chunk (topic),
+* dense similarity and BM25 of the chunk's best sentence (the precise answer, not
+  diluted by its neighbours),
+* BM25 over the chunk's words (names, numbers and rare terms the embedding blurs).
+
+Each signal is turned into a z-score over the corpus for this question, so no
+signal's scale dominates, then summed with equal weight (docs/retrieval.md
+has the measurements behind this choice). Abstention compares the best dense
+similarity with what off-topic questions reach on this same corpus
+(:func:`calibrate`), plus whether the question's words occur in the corpus at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from index.embed import Embedder
+
+# How much the sentence's BM25 counts beside its dense similarity: lexical evidence
+# inside one sentence is sparse, so it only breaks ties between close sentences.
+SENTENCE_BM25_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Scored:
+    chunk: int
+    sentence: int  # index of the best sentence inside the chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    top: tuple[Scored, ...]
+    best_dense: float  # best sentence-or-chunk cosine over the corpus
+    best_bm25: float
+
+
+def chunk_input(document: str, text: str) -> str:
+    """What is embedded for a chunk: its document's title gives the passage its subject."""
+    return f"{document}: {text}"
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    spread = values.std()
+    if spread < 1e-6:
+        return np.zeros_like(values)
+    return (values - values.mean()) / spread
+
+
+def rank_chunks(
+    *,
+    query_vector: np.ndarray,
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_owner: np.ndarray,
+    chunk_bm25: np.ndarray,
+    sentence_bm25: np.ndarray,
+    k: int,
+) -> Ranked:
+    """Rank chunks for one question.
+
+    Args:
+        query_vector: The question's unit vector, shape ``(d,)``.
+        chunk_vectors: Unit vectors of the chunks, shape ``(n_chunks, d)``.
+        sentence_vectors: Unit vectors of the sentences, shape ``(n_sentences, d)``.
+        sentence_owner: For each sentence, the index of its chunk, shape ``(n_sentences,)``.
+        chunk_bm25: BM25 score of each chunk, shape ``(n_chunks,)``.
+        sentence_bm25: BM25 score of each sentence, shape ``(n_sentences,)``.
+        k: How many chunks to return.
+
+    Returns:
+        The best ``k`` chunks with their best sentence, and the raw signals abstention needs.
+    """
+    dense_chunk = chunk_vectors @ query_vector
+    dense_sentence = sentence_vectors @ query_vector
+    n_chunks = len(chunk_vectors)
+    # The sentence view: the one sentence that answers, not diluted by its neighbours.
+    sentence_score = _z(dense_sentence) + SENTENCE_BM25_WEIGHT * _z(sentence_bm25)
+    best_sentence_score = np.full(n_chunks, -np.inf)
+    np.maximum.at(best_sentence_score, sentence_owner, sentence_score)
+    best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
+    # The passage view: the whole chunk, dense and lexical.
+    score = best_sentence_score + _z(dense_chunk) + _z(chunk_bm25)
+    order = np.argsort(-score, kind="stable")[:k]
+    starts = np.searchsorted(sentence_owner, np.arange(n_chunks + 1))
+    top = []
+    for ci in order:
+        lo, hi = starts[ci], starts[ci + 1]
+        best = int(np.argmax(sentence_score[lo:hi])) if hi > lo else 0
+        top.append(Scored(int(ci), best, float(score[ci])))
+    return Ranked(
+        top=tuple(top),
+        best_dense=float(max(dense_chunk.max(initial=-1.0), dense_sentence.max(initial=-1.0))),
+        best_bm25=float(chunk_bm25.max(initial=0.0)),
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What off-topic questions score on this corpus: the background an answer must stand out from."""
+
+    null_mean: float
+    null_std: float
+
+    def z(self, similarity: float) -> float:
+        """How many standard deviations above the off-topic background a similarity stands."""
+        return (similarity - self.null_mean) / max(self.null_std, 1e-6)
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+# Evidence = z + LEXICAL_WEIGHT * support: a passage holding every word of the question
+# (support 1) is worth as much as a similarity three standard deviations above the
+# background. An answer needs EVIDENCE_NEEDED; with no word of the question anywhere
+# in the sources (a paraphrase, or noise), the semantic match alone must reach
+# SEMANTIC_ALONE_NEEDED.
+LEXICAL_WEIGHT = 3.0
+EVIDENCE_NEEDED = 3.0
+SEMANTIC_ALONE_NEEDED = 4.0
+
+
+# Questions about everyday subjects no corpus of ours is meant to answer; they only
+# measure how high unrelated questions score against a given corpus.
+NULL_QUESTIONS = (
+    "What is the weather forecast for tomorrow?",
+    "How many calories are in a banana?",
+    "Who won the football match last night?",
+    "What is a good recipe for pancakes?",
+    "How do I reset my router password?",
+    "What is the capital city of Australia?",
+    "When does the next train leave?",
+    "How tall is the tallest mountain in the world?",
+    "What is the best way to learn the guitar?",
+    "Which planet has the most moons?",
+    "How do you say thank you in Japanese?",
+    "What songs are popular this summer?",
+    "How long should I boil an egg?",
+    "What is photosynthesis?",
+    "Can you recommend a good novel?",
+    "How do I fix a flat bicycle tyre?",
+    "What are the symptoms of the flu?",
+    "Where can I buy cheap flights?",
+    "What is the price of gold today?",
+    "How do cats purr?",
+    "What is the plot of the latest superhero movie?",
+    "How do I install a printer driver?",
+    "What is two plus two?",
+    "Who painted the Mona Lisa?",
+    "hello there",
+    "thanks, that's all",
+    "lorem ipsum dolor sit amet",
+    "asdf qwerty",
+    "How do I knit a scarf?",
+    "Which dog breeds are good with children?",
+    "What is the speed of light?",
+    "How do I make my houseplants grow faster?",
+)
+
+
+def calibrate(embedder: Embedder, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> Calibration:
+    """Measure how high off-topic questions score on this corpus."""
+    probes = embedder.encode(list(NULL_QUESTIONS))
+    best = []
+    for vector in probes:
+        best.append(max((chunk_vectors @ vector).max(initial=-1.0), (sentence_vectors @ vector).max(initial=-1.0)))
+    values = np.asarray(best, dtype=np.float64)
+    return Calibration(null_mean=float(values.mean()), null_std=float(values.std()))
+
+
+def should_abstain(ranked: Ranked, calibration: Calibration, support: float) -> bool:
+    """Abstain when the best match does not stand out from what off-topic questions reach.
+
+    Args:
+        ranked: The question's ranking.
+        calibration: This corpus's off-topic background.
+        support: The lexical support of the question, from :meth:`Lexicon.support` (0 to 1).
+    """
+    if not ranked.top:
+        return True
+    z = calibration.z(ranked.best_dense)
+    if support <= 0.0:
+        return z < SEMANTIC_ALONE_NEEDED
+    return z + LEXICAL_WEIGHT * support < EVIDENCE_NEEDED
+
+
+def rank_quotes(query_vector: np.ndarray, quote_vectors: np.ndarray, bm25: np.ndarray) -> list[tuple[int, float]]:
+    """Quotations ranked by the mix of dense similarity and BM25, best first."""
+    if len(quote_vectors) == 0:
+        return []
+    score = _z(quote_vectors @ query_vector) + _z(bm25)
+    order = np.argsort(-score, kind="stable")
+    return [(int(i), float(score[i])) for i in order]
+
+
+_PHRASE = re.compile(r"[A-Za-z][A-Za-z'\-]+(?:\s+[A-Za-z][A-Za-z'\-]+){1,2}")
+_WEAK = {"the", "a", "an", "of", "and", "or", "to", "in", "is", "be", "that", "this", "with", "for", "on", "by", "are", "will", "not", "no"}
+
+
+def topic_phrases(text: str) -> list[str]:
+    """Two- and three-word phrases of a quotation that make plausible topics."""
+    phrases = []
+    for match in _PHRASE.finditer(text):
+        words = match.group(0).split()
+        if words[0].casefold() in _WEAK or words[-1].casefold() in _WEAK:
+            continue
+        phrases.append(match.group(0).casefold())
+    return phrases

@@ -1,0 +1,94 @@
+"""Text helpers shared by chunking, search and quotes: normalisation and sentence splitting.
+
+Normalised text is only ever used for matching; what users see is always the
+verbatim source, addressed by character offsets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Curly quotes, primes and dashes that NFKC leaves alone, made plain for matching.
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    }
+)
+_SPACE = re.compile(r"\s+")
+# C0/C1 control characters other than tab and newline, plus zero-width and bidi marks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def plain(text: str) -> str:
+    """NFKC, straight quotes and dashes, one space for any run of white space (keeps case)."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_PLAIN)).strip()
+
+
+def normalize(text: str) -> str:
+    """:func:`plain`, case folded: the form every comparison uses."""
+    return plain(text).casefold()
+
+
+def strip_controls(text: str) -> str:
+    """Remove control and invisible formatting characters (a question is text, not a terminal script)."""
+    return _CONTROL.sub(" ", text)
+
+
+# A sentence ends at . ! or ? (optionally followed by closing quotes or brackets),
+# then white space, then something that starts a sentence: a capital, a digit or an opening quote.
+_BOUNDARY = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*\s+(?=["'\u201c\u2018(\[]?[A-Z0-9])""")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr prof gen col lt sgt rev hon vs etc inc ltd co corp no vol fig approx est dept univ mt ft"
+    .split()
+)
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the period at ``dot`` ends an abbreviation or initial rather than a sentence."""
+    word = re.search(r"([A-Za-z.]+)$", text[:dot])
+    if not word:
+        return False
+    token = word.group(1)
+    if len(token) == 1 and token.isupper():  # "John F. Kennedy"
+        return True
+    if "." in token:  # "U.S.", "e.g."
+        return True
+    return token.casefold() in _ABBREVIATIONS
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]``, as offsets into ``text``, white space trimmed.
+
+    Args:
+        text: The whole source text.
+        start: Where the span to split begins. Defaults to 0.
+        end: Where it ends. Defaults to the end of ``text``.
+
+    Returns:
+        A list of ``(start, end)`` offsets covering every non-blank sentence, in order.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        if text[match.start()] == "." and match.end() - match.start() and _is_abbreviation(text, match.start()):
+            continue
+        stop = match.end()
+        while stop > cursor and text[stop - 1].isspace():
+            stop -= 1
+        spans.append((cursor, stop))
+        cursor = match.end()
+    spans.append((cursor, end))
+    return [_trim(text, a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
