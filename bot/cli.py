@@ -191,10 +191,31 @@ def cmd_slack(settings: Settings, args: argparse.Namespace) -> int:
     return slack_main(settings)
 
 
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """What `make run` starts: the bot whose token is configured, else the terminal chat."""
+    if settings.discord_token is not None:
+        return cmd_discord(settings, args)
+    if settings.slack_bot_token is not None:
+        return cmd_slack(settings, args)
+    _say(
+        "No chat token configured: starting the terminal chat. To run the Discord bot, put "
+        "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), then `make run` again."
+    )
+    return cmd_chat(settings, args)
+
+
 def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
     from bot.health import main as health_main
 
     return health_main(settings)
+
+
+def _setup_logging(level: str) -> None:
+    # Our own loggers and the chat clients' at LOG_LEVEL; the libraries' start-up chatter
+    # (faiss loaders, model loading) only when something is wrong.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for name in ("bot", "index", "discord", "slack_bolt"):
+        logging.getLogger(name).setLevel(level.upper())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     quote.set_defaults(func=cmd_quote)
 
     sub.add_parser("chat", help="chat in the terminal").set_defaults(func=cmd_chat)
+    sub.add_parser(
+        "run", help="the Discord bot if DISCORD_TOKEN is set, else the Slack bot if SLACK_BOT_TOKEN is, else chat"
+    ).set_defaults(func=cmd_run)
     sub.add_parser("discord", help="run the Discord bot (needs DISCORD_TOKEN)").set_defaults(func=cmd_discord)
     sub.add_parser("slack", help="run the Slack bot (needs SLACK_BOT_TOKEN)").set_defaults(func=cmd_slack)
     sub.add_parser("health", help="exit 0 when the index loads and the bot is connected").set_defaults(func=cmd_health)
@@ -237,11 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValidationError as error:
             first = error.errors()[0]
             raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)") from None
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+        _setup_logging(settings.log_level)
         if getattr(args, "k", 0) is None:
             args.k = settings.top_k
         if getattr(args, "k", 1) < 1:

@@ -63,7 +63,17 @@ class Settings(BaseSettings):
             return frozenset(value.replace(",", " ").split())
         return value
 
-    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @field_validator(
+        "discord_token",
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "model_path",
+        "discord_api_base",
+        "discord_gateway_url",
+        "slack_api_base",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # A `.env` copied from `.env.example` holds `DISCORD_TOKEN=`: that means "not configured".

@@ -3,6 +3,7 @@ against the corpus vocabulary ("Khrisna" finds "Krishna")."""
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import defaultdict
@@ -14,6 +15,9 @@ import numpy as np
 import Stemmer
 
 from index.text import normalize
+
+# bm25s sets its own logger to DEBUG when imported; its index-building chatter is not ours to show.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 # A small closed-class list: these words carry no topic.
