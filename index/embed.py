@@ -89,6 +89,18 @@ class Embedder:
         Returns:
             A float32 array of shape ``(len(texts), dimension)``, rows of unit length.
         """
+        return self.encode_with_tokens(texts, batch_size=batch_size, progress=progress, tokens=False)[0]
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed ``texts`` and, from the same forward pass, their contextual token vectors.
+
+        Returns:
+            ``(vectors, token_vectors)``: vectors as from :meth:`encode`; for each text a
+            float32 array of shape ``(n_tokens, dimension)`` of unit rows, without the special
+            tokens (empty when ``tokens`` is False).
+        """
         pieces: list[str] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
@@ -96,16 +108,25 @@ class Embedder:
                 pieces.append(window)
                 owner.append(i)
         if not pieces:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
+            return np.zeros((0, self.dimension), dtype=np.float32), [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        outputs = self._model.encode(
             pieces,
             batch_size=batch_size,
             show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        ).astype(np.float32)
-        if len(pieces) == len(texts):
-            return vectors
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        np.add.at(out, np.asarray(owner), vectors)
-        return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)
+            output_value=None,
+            convert_to_numpy=False,
+        )
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        token_parts: list[list[np.ndarray]] = [[] for _ in texts]
+        for i, out in zip(owner, outputs, strict=True):
+            vectors[i] += out["sentence_embedding"].float().numpy()
+            if tokens:
+                length = int(out["attention_mask"].sum())
+                rows = out["token_embeddings"][1 : length - 1].float().numpy()  # drop [CLS] and [SEP]
+                token_parts[i].append(rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
+        token_vectors = [
+            np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, self.dimension), np.float32)
+            for parts in token_parts
+        ]
+        return vectors, token_vectors

@@ -69,6 +69,8 @@ class Retriever:
         self._chunk_vectors = stored.chunk_vectors
         self._sentence_vectors = stored.sentence_vectors
         self._quote_vectors = stored.quote_vectors
+        self._token_vectors = stored.token_vectors
+        self._token_spans = np.asarray([[c["token_start"], c["token_end"]] for c in self._chunks], dtype=np.int64).reshape(-1, 2)
         # Sentence i belongs to chunk _sentence_owner[i].
         self._sentence_owner = np.asarray(
             [ci for ci, chunk in enumerate(self._chunks) for _ in chunk["sentences"]], dtype=np.int64
@@ -162,6 +164,10 @@ class Retriever:
         with self._lock:
             return self._embedder.encode(list(texts), batch_size=32)
 
+    def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        with self._lock:
+            return self._embedder.encode_with_tokens(list(texts), batch_size=32)
+
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
         """Answer one question.
 
@@ -182,17 +188,19 @@ class Retriever:
             except CitebotError as error:
                 cleaned.append(error)
         texts = [c[0] for c in cleaned if not isinstance(c, CitebotError)]
-        vectors = iter(self._encode(texts)) if texts else iter(())
+        vectors, tokens = self._encode_with_tokens(texts) if texts else (np.zeros((0, 0)), [])
+        encoded = iter(zip(vectors, tokens, strict=True))
         out: list[Answer | CitebotError] = []
         for item in cleaned:
             if isinstance(item, CitebotError):
                 out.append(item)
                 continue
             text, notes = item
-            out.append(self._answer(text, next(vectors), k, notes))
+            vector, query_tokens = next(encoded)
+            out.append(self._answer(text, vector, query_tokens, k, notes))
         return out
 
-    def _answer(self, question: str, vector: np.ndarray, k: int, notes: tuple[str, ...]) -> Answer:
+    def _answer(self, question: str, vector: np.ndarray, query_tokens: np.ndarray, k: int, notes: tuple[str, ...]) -> Answer:
         terms = self._lexicon.query_terms(question)
         ranked = search.rank_chunks(
             query_vector=vector,
@@ -201,6 +209,9 @@ class Retriever:
             sentence_owner=self._sentence_owner,
             chunk_bm25=self._lexicon.scores(terms),
             sentence_bm25=self._sentence_lexicon.scores(self._sentence_lexicon.query_terms(question)),
+            query_tokens=query_tokens,
+            token_vectors=self._token_vectors,
+            token_spans=self._token_spans,
             k=k,
         )
         abstained = search.should_abstain(ranked, self._calibration, self._lexicon.support(terms))
@@ -290,14 +301,22 @@ def _build(sources: Any, embedder: Embedder, index_dir: Path, digest: str, chunk
                 }
             )
     chunk_texts = [search.chunk_input(c["document"], c["text"]) for c in chunk_records]
-    sentence_texts = [c["text"][a:b] for c in chunk_records for a, b in c["sentences"]]
+    chunk_vectors, chunk_tokens_list = embedder.encode_with_tokens(chunk_texts, progress=progress)
+    offset = 0
+    for record, rows in zip(chunk_records, chunk_tokens_list, strict=True):
+        record["token_start"], record["token_end"] = offset, offset + len(rows)
+        offset += len(rows)
+    sentence_texts = [
+        search.sentence_input(c["document"], c["text"][: a], c["text"][a:b]) for c in chunk_records for a, b in c["sentences"]
+    ]
     quote_texts = [q["text"] for q in quote_records]
-    everything = embedder.encode([*chunk_texts, *sentence_texts, *quote_texts], progress=progress)
+    others = embedder.encode([*sentence_texts, *quote_texts], progress=progress)
     n_chunks, n_sentences = len(chunk_texts), len(sentence_texts)
     vectors = {
-        "index.faiss": everything[:n_chunks],
-        "sentences.faiss": everything[n_chunks : n_chunks + n_sentences],
-        "quotes.faiss": everything[n_chunks + n_sentences :],
+        "index.faiss": chunk_vectors,
+        "sentences.faiss": others[:n_sentences],
+        "quotes.faiss": others[n_sentences:],
+        "tokens.npy": np.concatenate(chunk_tokens_list) if chunk_tokens_list else np.zeros((0, embedder.dimension)),
     }
     calibration = search.calibrate(embedder, vectors["index.faiss"], vectors["sentences.faiss"])
     manifest = {

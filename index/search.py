@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 # How much the sentence's BM25 counts beside its dense similarity: lexical evidence
 # inside one sentence is sparse, so it only breaks ties between close sentences.
 SENTENCE_BM25_WEIGHT = 0.5
+# Chunks rescored by late interaction; the rest keep their place below them.
+RERANK_CANDIDATES = 48
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,11 @@ def chunk_input(document: str, text: str) -> str:
     return f"{document}: {text}"
 
 
+def sentence_input(document: str, previous: str, text: str) -> str:
+    """What is embedded for a sentence: the sentence alone (variants measured in docs/retrieval.md)."""
+    return text
+
+
 def _z(values: np.ndarray) -> np.ndarray:
     if values.size == 0:
         return values
@@ -66,6 +73,9 @@ def rank_chunks(
     sentence_owner: np.ndarray,
     chunk_bm25: np.ndarray,
     sentence_bm25: np.ndarray,
+    query_tokens: np.ndarray,
+    token_vectors: np.ndarray,
+    token_spans: np.ndarray,
     k: int,
 ) -> Ranked:
     """Rank chunks for one question.
@@ -77,6 +87,9 @@ def rank_chunks(
         sentence_owner: For each sentence, the index of its chunk, shape ``(n_sentences,)``.
         chunk_bm25: BM25 score of each chunk, shape ``(n_chunks,)``.
         sentence_bm25: BM25 score of each sentence, shape ``(n_sentences,)``.
+        query_tokens: The question's contextual token vectors, shape ``(n_query_tokens, d)``.
+        token_vectors: Every chunk's token vectors, stacked, shape ``(n_tokens, d)``.
+        token_spans: For each chunk, ``(start, end)`` rows of ``token_vectors``, shape ``(n_chunks, 2)``.
         k: How many chunks to return.
 
     Returns:
@@ -91,7 +104,14 @@ def rank_chunks(
     np.maximum.at(best_sentence_score, sentence_owner, sentence_score)
     best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
     # The passage view: the whole chunk, dense and lexical.
-    score = best_sentence_score + _z(dense_chunk) + _z(chunk_bm25)
+    first = best_sentence_score + _z(dense_chunk) + _z(chunk_bm25)
+    # Late interaction on the leading candidates: each question token meets its best match
+    # in the passage (MaxSim), a soft word-by-word alignment that one pooled vector loses.
+    candidates = np.argsort(-first, kind="stable")[:RERANK_CANDIDATES]
+    score = np.full(n_chunks, -np.inf)
+    score[candidates] = first[candidates] + _z(
+        np.asarray([maxsim(query_tokens, token_vectors[a:b]) for a, b in token_spans[candidates]])
+    )
     order = np.argsort(-score, kind="stable")[:k]
     starts = np.searchsorted(sentence_owner, np.arange(n_chunks + 1))
     top = []
@@ -104,6 +124,13 @@ def rank_chunks(
         best_dense=float(max(dense_chunk.max(initial=-1.0), dense_sentence.max(initial=-1.0))),
         best_bm25=float(chunk_bm25.max(initial=0.0)),
     )
+
+
+def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
+    """Mean over the question's tokens of their best cosine with any passage token."""
+    if len(query_tokens) == 0 or len(passage_tokens) == 0:
+        return 0.0
+    return float((query_tokens @ passage_tokens.T).max(axis=1).mean())
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ An index is a folder anyone can inspect::
     index.faiss      one vector a chunk (inner product over unit vectors = cosine)
     sentences.faiss  one vector a sentence
     quotes.faiss     one vector a quotation
+    tokens.npy       the chunks' contextual token vectors (float16), for late-interaction scoring
     chunks.jsonl     the chunks, one JSON object a line, row i = vector i
     quotes.jsonl     the quotations, likewise
 
@@ -38,11 +39,13 @@ from index.errors import IndexCorruptError, IndexMissingError, NoSourcesError
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 TITLES_FILE = "titles.toml"
 VECTOR_FILES = ("index.faiss", "sentences.faiss", "quotes.faiss")
 RECORD_FILES = ("chunks.jsonl", "quotes.jsonl")
+ARRAY_FILES = ("tokens.npy",)
+ALL_FILES = (*VECTOR_FILES, *ARRAY_FILES, *RECORD_FILES)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class StoredIndex:
     quote_vectors: np.ndarray
     chunks: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
+    token_vectors: np.ndarray
 
 
 def write_index(
@@ -141,11 +145,13 @@ def write_index(
             if len(matrix):
                 flat.add(matrix)
             faiss.write_index(flat, str(tmp / name))
+        for name in ARRAY_FILES:
+            np.save(tmp / name, np.ascontiguousarray(vectors[name], dtype=np.float16), allow_pickle=False)
         for name in RECORD_FILES:
             with (tmp / name).open("w", encoding="utf-8") as out:
                 for record in records[name]:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        for name in (*VECTOR_FILES, *RECORD_FILES):
+        for name in ALL_FILES:
             files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
         manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -194,7 +200,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 def check_files(index_dir: Path, manifest: dict[str, Any]) -> None:
     """Check every file the manifest lists is there with its recorded size (a truncated copy fails)."""
-    for name in (*VECTOR_FILES, *RECORD_FILES):
+    for name in ALL_FILES:
         expected = manifest.get("files", {}).get(name, {}).get("bytes")
         path = index_dir / name
         if not path.is_file():
@@ -217,6 +223,7 @@ def load_index(index_dir: Path) -> StoredIndex:
     try:
         vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}
         records = {name: _read_jsonl(index_dir / name) for name in RECORD_FILES}
+        token_vectors = np.load(index_dir / "tokens.npy", allow_pickle=False).astype(np.float32)
     except (RuntimeError, OSError, ValueError, UnicodeDecodeError) as error:
         raise IndexCorruptError(index_dir, f"{type(error).__name__}: {str(error).splitlines()[0][:120]}") from None
     if len(vectors["index.faiss"]) != len(records["chunks.jsonl"]) or len(vectors["quotes.faiss"]) != len(records["quotes.jsonl"]):
@@ -224,7 +231,9 @@ def load_index(index_dir: Path) -> StoredIndex:
     n_sentences = sum(len(c["sentences"]) for c in records["chunks.jsonl"])
     if len(vectors["sentences.faiss"]) != n_sentences:
         raise IndexCorruptError(index_dir, "sentence vectors and sentences differ in number")
-    for matrix in vectors.values():
+    if len(token_vectors) != (records["chunks.jsonl"][-1]["token_end"] if records["chunks.jsonl"] else 0):
+        raise IndexCorruptError(index_dir, "token vectors and chunks differ in number")
+    for matrix in (*vectors.values(), token_vectors):
         if len(matrix) and matrix.shape[1] != manifest.get("dimension"):
             raise IndexCorruptError(index_dir, "vectors are not of the manifest's dimension")
     return StoredIndex(
@@ -234,6 +243,7 @@ def load_index(index_dir: Path) -> StoredIndex:
         vectors["quotes.faiss"],
         records["chunks.jsonl"],
         records["quotes.jsonl"],
+        token_vectors,
     )
 
 
