@@ -31,8 +31,9 @@ show() { sed 's/^/      | /' "$1" | tail -n "${2:-15}"; }
 RUN=(podman run --rm --network none --read-only --read-only-tmpfs=false --tmpfs /tmp --no-healthcheck)
 
 cleanup() {
-    podman rm -f citebot-ci-health citebot-ci-sigterm >/dev/null 2>&1 || true
+    podman rm -f citebot-ci-health citebot-ci-sigterm citebot-ci-discord >/dev/null 2>&1 || true
     rm -rf "$LOGS"
+    if [ -n "${fake_pid:-}" ]; then kill "$fake_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -209,6 +210,65 @@ else
     fail "SIGTERM: stop took ${took_ms} ms (killed after the timeout?)"
 fi
 podman rm -f citebot-ci-sigterm >/dev/null 2>&1
+
+# The real Discord bot (the image's default command) against the project's fake Discord
+# (tests/fake_discord.py, run on the host): it connects, answers a mention with a citation,
+# the HEALTHCHECK then passes on a real connection, and SIGTERM ends it cleanly.
+if [ -x .venv/bin/python ] && [ -f tests/fake_discord.py ]; then
+    .venv/bin/python - "$LOGS" >"$LOGS/fake.log" 2>&1 <<'PY' &
+import sys, time
+from pathlib import Path
+from tests.fake_discord import FakeDiscord
+
+logs = Path(sys.argv[1])
+with FakeDiscord(heartbeat_interval=5.0) as fake:
+    (logs / "fake.env").write_text("".join(f"{k}={v}\n" for k, v in fake.env().items()))
+    try:
+        fake.wait_until(lambda: fake.ready_at, timeout=180, what="the bot to connect")
+        print("CONNECTED", flush=True)
+        mid = fake.send_message("Why did IBM quit facial recognition?", mention_bot=True)
+        reply = fake.wait_for_reply(mid, timeout=90)
+        text = " ".join([reply.content or ""] + [str(e.get("description", "")) for e in reply.embeds])
+        print(("REPLY " if "¶" in text else "BADREPLY ") + " ".join(text.split())[:160], flush=True)
+    except TimeoutError as error:
+        print(f"TIMEOUT {error}", flush=True)
+    deadline = time.monotonic() + 300
+    while not (logs / "fake.stop").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+PY
+    fake_pid=$!
+    for _ in $(seq 100); do [ -s "$LOGS/fake.env" ] && break; sleep 0.1; done
+    podman run -d --name citebot-ci-discord --network host --read-only --read-only-tmpfs=false --tmpfs /tmp \
+        --env-file "$LOGS/fake.env" "$IMAGE" >"$LOGS/discord-start.log" 2>&1
+    for _ in $(seq 240); do grep -qE '^(REPLY|BADREPLY|TIMEOUT)' "$LOGS/fake.log" && break; sleep 1; done
+    if grep -q '^REPLY' "$LOGS/fake.log"; then
+        pass "discord bot (default command) connects to a fake Discord and answers with a citation"
+        show "$LOGS/fake.log" 1
+    else
+        fail "discord bot against the fake Discord"; show "$LOGS/fake.log"; podman logs citebot-ci-discord 2>&1 | tail -n 15
+    fi
+    sleep 2
+    if podman healthcheck run citebot-ci-discord >"$LOGS/discord-health.log" 2>&1; then
+        pass "HEALTHCHECK passes while the bot is connected: $(podman exec citebot-ci-discord python -m bot health 2>&1)"
+    else
+        fail "HEALTHCHECK while connected"; show "$LOGS/discord-health.log"
+        podman exec citebot-ci-discord python -m bot health 2>&1 | sed 's/^/      | /'
+    fi
+    t0=$(date +%s%N)
+    podman stop -t 10 citebot-ci-discord >/dev/null 2>&1
+    took_ms=$((($(date +%s%N) - t0) / 1000000))
+    code=$(podman inspect citebot-ci-discord --format '{{.State.ExitCode}}' 2>/dev/null)
+    if [ "$took_ms" -lt 5000 ]; then
+        pass "SIGTERM stops the connected bot in ${took_ms} ms (exit $code)"
+    else
+        fail "SIGTERM: stopping the connected bot took ${took_ms} ms"
+    fi
+    podman logs citebot-ci-discord >"$LOGS/discord.log" 2>&1
+    podman rm -f citebot-ci-discord >/dev/null 2>&1
+    touch "$LOGS/fake.stop"; wait "$fake_pid" 2>/dev/null
+else
+    note "SKIP the discord bot against the fake Discord (needs .venv and tests/fake_discord.py)"
+fi
 
 # ---------------------------------------------------------------- summary
 if [ "$failures" = 0 ]; then
