@@ -1,7 +1,7 @@
 """The command-line contract (/work/shared/CONTRACT.md), driven as subprocesses of `python -m bot`.
 
-One index is built for the module (by the `index` command itself); the commands
-that only read it are then started together, so their model loads overlap.
+One index is built for the module (by the first `ask`, as the contract wants); the
+commands that only read it are then started together, so their model loads overlap.
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ class Run:
             self._done = (self._proc.returncode, out, err)
         return self._done
 
-    def kill(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
+    def close(self) -> None:
+        """Stop the process if it still runs and close its pipes."""
+        if self._done is None:
+            if self._proc.poll() is None:
+                self._proc.kill()
             self._proc.communicate()
 
 
@@ -89,71 +91,21 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> Dirs:
     return Dirs(root, seeds, root / "index", env)
 
 
-@pytest.fixture(scope="module")
-def first_index(dirs: Dirs) -> tuple[int, str, str]:
-    """`python -m bot index` on an empty index folder."""
-    return run(dirs, "index")
+@dataclass
+class Streamed:
+    """What `ask --json -` printed: the first line (read while stdin was open), then the rest."""
+
+    first: str
+    rest: str
+    err: str
 
 
 @pytest.fixture(scope="module")
-def corrupt_dirs(dirs: Dirs, first_index: tuple[int, str, str]) -> Dirs:
-    """A copy of the built index with index.faiss cut in half."""
-    index = dirs.root / "corrupt-index"
-    shutil.copytree(dirs.index, index)
-    faiss_file = index / "index.faiss"
-    faiss_file.write_bytes(faiss_file.read_bytes()[: faiss_file.stat().st_size // 2])
-    return Dirs(dirs.root, dirs.seeds, index, dirs.env | {"INDEX_DIR": str(index)})
+def streamed(dirs: Dirs) -> Streamed:
+    """`ask --json -` on an empty index folder: it builds the index, then answers one line at a time.
 
-
-@pytest.fixture(scope="module")
-def launched(dirs: Dirs, first_index: tuple[int, str, str], corrupt_dirs: Dirs) -> Iterator[dict[str, Run]]:
-    """The read-only commands, started at once after the build."""
-    runs = {
-        "ask_k1": Run(dirs, "ask", "--json", "--k", "1", WHY_IBM),
-        "quote": Run(dirs, "quote", "--json", "qualified immunity"),
-        "chat": Run(dirs, "chat", stdin=f"{WHY_IBM}\n\n/quote qualified immunity\nquit\n/quote\n"),
-        "corrupt": Run(corrupt_dirs, "ask", WHY_IBM, env=corrupt_dirs.env),
-        "index_again": Run(dirs, "index"),
-    }
-    yield runs
-    for r in runs.values():
-        r.kill()
-
-
-def check_passages(passages: list[dict[str, object]]) -> None:
-    text = ARTICLE.read_text(encoding="utf-8")
-    for rank, p in enumerate(passages, start=1):
-        assert isinstance(p["text"], str) and p["text"] in text
-        assert p["source"] == SOURCE
-        assert type(p["paragraph"]) is int and p["paragraph"] >= 1
-        assert isinstance(p["score"], (int, float)) and not isinstance(p["score"], bool)
-        m = CITATION.match(str(p["citation"]))
-        assert m, p["citation"]
-        assert (int(m.group(1)), int(m.group(3))) == (rank, p["paragraph"])
-
-
-def test_index_builds_and_prints_what_it_indexed(first_index: tuple[int, str, str], dirs: Dirs) -> None:
-    """`index` exits 0, says it is building, and lists the document and counts it indexed."""
-    code, out, err = first_index
-    assert code == 0, err
-    assert "building" in err
-    assert "Indexed 1 document(s), 18 paragraphs" in out
-    assert SOURCE in out
-    assert (dirs.index / "manifest.json").is_file()
-
-
-def test_second_index_run_does_not_rebuild(launched: dict[str, Run], dirs: Dirs) -> None:
-    """Run again on unchanged sources, `index` does not rebuild: no "building", the manifest is untouched."""
-    built_at = json.loads((dirs.index / "manifest.json").read_text(encoding="utf-8"))["built_at"]
-    code, out, err = launched["index_again"].result()
-    assert code == 0, err
-    assert "building" not in err
-    assert "Indexed 1 document(s)" in out
-    assert json.loads((dirs.index / "manifest.json").read_text(encoding="utf-8"))["built_at"] == built_at
-
-
-def test_ask_json_stdin_flushes_each_answer_and_keeps_order(launched: dict[str, Run], dirs: Dirs) -> None:
-    """`ask --json -`: one JSON line per input line, in order, each flushed before the next line is read."""
+    One question is written and its answer read back before the other lines are sent and stdin is closed.
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ask", "--json", "-"],
         cwd=dirs.root,
@@ -169,16 +121,64 @@ def test_ask_json_stdin_flushes_each_answer_and_keeps_order(launched: dict[str, 
         proc.stdin.write(WHY_IBM + "\n")
         proc.stdin.flush()
         ready, _, _ = select.select([proc.stdout], [], [], TIMEOUT)
-        assert ready, "no answer while stdin is still open"
-        first = json.loads(proc.stdout.readline())
-        assert first["question"] == WHY_IBM
-        out, err = proc.communicate(f"\n{SOURDOUGH}\n{IMMUNITY}\n", timeout=TIMEOUT)
+        first = proc.stdout.readline() if ready else ""
+        rest, err = proc.communicate(f"\n{SOURDOUGH}\n{IMMUNITY}\n", timeout=TIMEOUT)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert "Traceback" not in err
-    rest = [json.loads(line) for line in out.splitlines()]
+    return Streamed(first, rest, err)
+
+
+@pytest.fixture(scope="module")
+def corrupt_dirs(dirs: Dirs, streamed: Streamed) -> Dirs:
+    """A copy of the built index with index.faiss cut in half."""
+    index = dirs.root / "corrupt-index"
+    shutil.copytree(dirs.index, index)
+    faiss_file = index / "index.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[: faiss_file.stat().st_size // 2])
+    return Dirs(dirs.root, dirs.seeds, index, dirs.env | {"INDEX_DIR": str(index)})
+
+
+@pytest.fixture(scope="module")
+def launched(dirs: Dirs, streamed: Streamed, corrupt_dirs: Dirs) -> Iterator[dict[str, Run]]:
+    """The commands that read the built index, started at once."""
+    runs = {
+        "index": Run(dirs, "index"),
+        "ask_k1": Run(dirs, "ask", "--json", "--k", "1", WHY_IBM),
+        "quote": Run(dirs, "quote", "--json", "qualified immunity"),
+        "chat": Run(dirs, "chat", stdin=f"{WHY_IBM}\n\n/quote qualified immunity\nquit\n/quote\n"),
+        "corrupt": Run(corrupt_dirs, "ask", WHY_IBM, env=corrupt_dirs.env),
+    }
+    yield runs
+    for r in runs.values():
+        r.close()
+
+
+def check_passages(passages: list[dict[str, object]]) -> None:
+    text = ARTICLE.read_text(encoding="utf-8")
+    for rank, p in enumerate(passages, start=1):
+        assert isinstance(p["text"], str) and p["text"] in text
+        assert p["source"] == SOURCE
+        assert type(p["paragraph"]) is int and p["paragraph"] >= 1
+        assert isinstance(p["score"], (int, float)) and not isinstance(p["score"], bool)
+        m = CITATION.match(str(p["citation"]))
+        assert m, p["citation"]
+        assert (int(m.group(1)), int(m.group(3))) == (rank, p["paragraph"])
+
+
+def test_ask_builds_a_missing_index_and_says_so_on_stderr(streamed: Streamed, dirs: Dirs) -> None:
+    """`ask` on an empty INDEX_DIR builds the index first, saying so on stderr only, without a traceback."""
+    assert "building" in streamed.err
+    assert "Traceback" not in streamed.err
+    assert (dirs.index / "manifest.json").is_file()
+
+
+def test_ask_json_stdin_flushes_each_answer_and_keeps_order(streamed: Streamed) -> None:
+    """`ask --json -`: one JSON line per input line, in order, each flushed before the next line is read."""
+    assert streamed.first, "no answer while stdin was still open"
+    first = json.loads(streamed.first)
+    rest = [json.loads(line) for line in streamed.rest.splitlines()]
     assert [r["question"] for r in [first, *rest]] == [WHY_IBM, "", SOURDOUGH, IMMUNITY]
     assert set(rest[0]) == {"question", "error"} and rest[0]["error"]
     for answer in (first, rest[1], rest[2]):
@@ -186,8 +186,20 @@ def test_ask_json_stdin_flushes_each_answer_and_keeps_order(launched: dict[str, 
         assert isinstance(answer["passages"], list) and len(answer["passages"]) <= 3
         check_passages(answer["passages"])
     assert first["abstained"] is False and first["passages"][0]["paragraph"] in {1, 6}
+    assert len(first["passages"]) == 3
     assert rest[1]["abstained"] is True
     assert rest[2]["abstained"] is False and any(p["paragraph"] == 15 for p in rest[2]["passages"])
+
+
+def test_index_on_a_current_index_prints_what_it_indexed_without_rebuilding(launched: dict[str, Run], dirs: Dirs) -> None:
+    """`index` on unchanged sources lists the document and counts, and does not rebuild (manifest untouched)."""
+    built_at = json.loads((dirs.index / "manifest.json").read_text(encoding="utf-8"))["built_at"]
+    code, out, err = launched["index"].result()
+    assert code == 0, err
+    assert "building" not in err
+    assert "Indexed 1 document(s), 18 paragraphs" in out
+    assert SOURCE in out
+    assert json.loads((dirs.index / "manifest.json").read_text(encoding="utf-8"))["built_at"] == built_at
 
 
 def test_ask_k_1_gives_one_passage(launched: dict[str, Run]) -> None:
