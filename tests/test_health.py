@@ -11,24 +11,20 @@ import pytest
 
 from bot.health import MAX_AGE, check, main
 from bot.settings import Settings
+from index import store
 from index.store import write_index
 
 DIM = 4
 
 
 def _write_index(index_dir: Path) -> None:
-    """A tiny but whole index: two chunks, their sentences, one quotation."""
-    rows = np.eye(DIM, dtype=np.float32)
-    chunks = [
-        {"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]},
-        {"source": "seeds/a.txt", "document": "A", "paragraph": 2, "text": "Two.", "sentences": [[0, 4]]},
-    ]
-    quotes = [{"source": "seeds/a.txt", "document": "A", "paragraph": 2, "text": "Two", "speaker": None}]
+    """A tiny but whole index, one small array for every file the store writes."""
+    chunks = [{"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}]
     write_index(
         index_dir,
-        {"model": "test", "dimension": DIM, "chunks": 2},
-        {"index.faiss": rows[:2], "sentences.faiss": rows[:2], "quotes.faiss": rows[:1]},
-        {"chunks.jsonl": chunks, "quotes.jsonl": quotes},
+        {"model": "test", "dimension": DIM, "chunks": 1},
+        {name: np.eye(1, DIM, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
+        dict.fromkeys(store.RECORD_FILES, chunks),
     )
 
 
@@ -49,7 +45,7 @@ def test_fresh_health_file_and_whole_index_is_healthy(settings: Settings, capsys
     """A whole index and a file touched just now: exit 0 and one 'healthy' line on stdout."""
     assert main(settings) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("healthy: index of 2 chunks")
+    assert out.startswith("healthy: index of 1 chunks")
     assert out.count("\n") == 1
     assert err == ""
 
