@@ -70,7 +70,9 @@ def test_manifest_records_model_settings_sources_and_files(built: Built) -> None
     assert manifest["chunk_tokens"] == 254
     assert len(manifest["content_hash"]) == 64
     assert isinstance(manifest["format_version"], int)
-    assert set(manifest["files"]) == {"index.faiss", "sentences.faiss", "quotes.faiss", "chunks.jsonl", "quotes.jsonl"}
+    assert set(manifest["files"]) >= {"index.faiss", "sentences.faiss", "quotes.faiss", "chunks.jsonl", "quotes.jsonl"}
+    for name, facts in manifest["files"].items():
+        assert (built.index / name).stat().st_size == facts["bytes"]
     assert [s["source"] for s in manifest["sources"]] == ["seeds/field_notes.md"]
 
 
@@ -163,6 +165,7 @@ DAMAGE: dict[str, tuple[str, Callable[[Path], None]]] = {
     "scrambled chunks.jsonl": ("chunks.jsonl", scramble),
     "truncated manifest.json": ("manifest.json", truncate),
     "deleted quotes.jsonl": ("quotes.jsonl", Path.unlink),
+    "truncated tokens.npy": ("tokens.npy", truncate),
 }
 
 
@@ -200,6 +203,8 @@ def rewrite(index: Path) -> None:
     manifest = {k: v for k, v in stored.manifest.items() if k not in {"files", "built_at", "format_version"}}
     manifest["content_hash"] = "changed"
     vectors = {"index.faiss": stored.chunk_vectors, "sentences.faiss": stored.sentence_vectors, "quotes.faiss": stored.quote_vectors}
+    if hasattr(stored, "token_vectors"):
+        vectors["tokens.npy"] = stored.token_vectors
     write_index(index, manifest, vectors, {"chunks.jsonl": stored.chunks, "quotes.jsonl": stored.quotes})
 
 
