@@ -7,6 +7,7 @@ Ctrl-C, ``quit`` and ``exit`` all end it with status 0.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from typing import TYPE_CHECKING
@@ -59,10 +60,8 @@ def run_chat(settings: Settings, retriever: Retriever) -> int:
     """Read questions until end of input or ``quit``; print each answer. Returns the exit status, 0."""
     interactive = sys.stdin.isatty()
     if interactive:
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (importing it gives input() line editing and history)
-        except ImportError:
-            pass
     print(format_banner(retriever), end="\n\n", flush=True)
     try:
         while True:

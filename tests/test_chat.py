@@ -18,13 +18,17 @@ def settings() -> Settings:
     return Settings(_env_file=None)  # type: ignore[call-arg]
 
 
-def chat(lines: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def chat(
+    lines: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
     monkeypatch.setattr("sys.stdin", io.StringIO(lines))
     code = run_chat(settings, FakeRetriever())  # type: ignore[arg-type]
     return code, capsys.readouterr().out
 
 
-def test_banner_says_what_is_indexed_and_how_to_use_the_chat(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_banner_says_what_is_indexed_and_how_to_use_the_chat(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The banner gives the document and chunk counts, /quote, /sources and how to quit."""
     code, out = chat("", settings, monkeypatch, capsys)
     assert code == 0
@@ -33,7 +37,9 @@ def test_banner_says_what_is_indexed_and_how_to_use_the_chat(settings: Settings,
         assert word in out
 
 
-def test_piped_questions_are_answered_in_order_with_the_ask_text(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_piped_questions_are_answered_in_order_with_the_ask_text(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Each piped line gets the very text `ask` prints, in order; blank lines are skipped."""
     fake = FakeRetriever()
     code, out = chat("Why did IBM quit?\n\n   \nIs sourdough covered?\n", settings, monkeypatch, capsys)
@@ -44,14 +50,18 @@ def test_piped_questions_are_answered_in_order_with_the_ask_text(settings: Setti
     assert out.count("[1] ") == 1  # the abstention shows no citation
 
 
-def test_quote_command_prints_the_quote_text(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quote_command_prints_the_quote_text(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`/quote TOPIC` prints what `quote TOPIC` prints."""
     code, out = chat("/quote facial recognition\n", settings, monkeypatch, capsys)
     assert code == 0
     assert format_quotes_text(FakeRetriever().quotes("facial recognition")) in out
 
 
-def test_sources_command_lists_the_documents(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sources_command_lists_the_documents(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`/sources` lists each source path with its title."""
     _, out = chat("/sources\n", settings, monkeypatch, capsys)
     assert "seeds/000_a7265f2ac828b9b1.txt: IBM quits facial recognition" in out
@@ -71,7 +81,9 @@ def test_errors_are_one_line_and_the_chat_goes_on(
 
 
 @pytest.mark.parametrize("word", ["quit", "exit", "QUIT", "  exit  "])
-def test_quit_and_exit_end_the_chat(word: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quit_and_exit_end_the_chat(
+    word: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`quit` or `exit` (any case, any spacing) ends with status 0; later lines are not read."""
     code, out = chat(f"{word}\nWhy did IBM quit?\n", settings, monkeypatch, capsys)
     assert code == 0
@@ -92,7 +104,9 @@ def test_ctrl_d_and_ctrl_c_at_the_prompt_exit_0(
     assert "Traceback" not in capsys.readouterr().out
 
 
-def test_ctrl_c_while_answering_exits_0(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_while_answering_exits_0(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Ctrl-C during a slow answer ends the chat with status 0, not a traceback."""
     fake = FakeRetriever()
 

@@ -25,6 +25,7 @@ SOURCE = "seeds/" + ARTICLE.name
 WHY_IBM = "Why did IBM quit facial recognition?"
 SOURDOUGH = "How do I bake sourdough bread?"
 IMMUNITY = "What did Krishna say about qualified immunity?"
+TITLE = "IBM quits facial recognition"
 CITATION = re.compile(r"^\[(\d+)\] (.+), ¶(\d+)$")
 TIMEOUT = 120
 
@@ -74,7 +75,9 @@ def run(dirs: Dirs, *args: str, stdin: str = "", env: dict[str, str] | None = No
 
 def error_lines(stderr: str) -> list[str]:
     """stderr without log records (`... INFO name: ...`): what the user is told."""
-    return [line for line in stderr.splitlines() if line.strip() and not re.match(r"^\d{4}-\d\d-\d\d [\d:,]+ [A-Z]+ ", line)]
+    return [
+        line for line in stderr.splitlines() if line.strip() and not re.match(r"^\d{4}-\d\d-\d\d [\d:,]+ [A-Z]+ ", line)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +87,7 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> Dirs:
     seeds = root / "seeds"
     seeds.mkdir()
     shutil.copy(ARTICLE, seeds / ARTICLE.name)
+    shutil.copy(ARTICLE.with_name("titles.toml"), seeds / "titles.toml")
     # Unbuffered output would hide a missing flush; tokens and paths come from the test alone.
     skip = ("DISCORD_", "SLACK_", "SEEDS_", "INDEX_", "PYTHONUNBUFFERED")
     env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
@@ -164,7 +168,7 @@ def check_passages(passages: list[dict[str, object]]) -> None:
         assert isinstance(p["score"], (int, float)) and not isinstance(p["score"], bool)
         m = CITATION.match(str(p["citation"]))
         assert m, p["citation"]
-        assert (int(m.group(1)), int(m.group(3))) == (rank, p["paragraph"])
+        assert (int(m.group(1)), m.group(2), int(m.group(3))) == (rank, TITLE, p["paragraph"])
 
 
 def test_ask_builds_a_missing_index_and_says_so_on_stderr(streamed: Streamed, dirs: Dirs) -> None:
@@ -191,7 +195,9 @@ def test_ask_json_stdin_flushes_each_answer_and_keeps_order(streamed: Streamed) 
     assert rest[2]["abstained"] is False and any(p["paragraph"] == 15 for p in rest[2]["passages"])
 
 
-def test_index_on_a_current_index_prints_what_it_indexed_without_rebuilding(launched: dict[str, Run], dirs: Dirs) -> None:
+def test_index_on_a_current_index_prints_what_it_indexed_without_rebuilding(
+    launched: dict[str, Run], dirs: Dirs
+) -> None:
     """`index` on unchanged sources lists the document and counts, and does not rebuild (manifest untouched)."""
     built_at = json.loads((dirs.index / "manifest.json").read_text(encoding="utf-8"))["built_at"]
     code, out, err = launched["index"].result()
@@ -233,7 +239,7 @@ def test_quote_json_fields(launched: dict[str, Run]) -> None:
 
 
 def test_chat_with_piped_stdin_answers_in_order_and_stops_at_quit(launched: dict[str, Run]) -> None:
-    """`chat` reading piped lines prints the banner, the answer (bold sentence, citations), the quotes, and stops at quit."""
+    """`chat` on piped lines prints the banner, the answer (bold sentence, citations), the quotes; stops at quit."""
     code, out, err = launched["chat"].result()
     _, ask_out, _ = launched["ask_k1"].result()
     best = json.loads(ask_out)["passages"][0]
@@ -251,7 +257,9 @@ def test_chat_with_piped_stdin_answers_in_order_and_stops_at_quit(launched: dict
 def test_missing_seeds_dir_is_one_line_and_non_zero_exit(dirs: Dirs) -> None:
     """A SEEDS_DIR that does not exist: exit status not 0, one line on stderr naming it, no traceback."""
     missing = dirs.root / "no-such-seeds"
-    code, out, err = run(dirs, "ask", WHY_IBM, env=dirs.env | {"SEEDS_DIR": str(missing), "INDEX_DIR": str(dirs.root / "x")})
+    code, out, err = run(
+        dirs, "ask", WHY_IBM, env=dirs.env | {"SEEDS_DIR": str(missing), "INDEX_DIR": str(dirs.root / "x")}
+    )
     assert code != 0
     assert "Traceback" not in err
     (line,) = error_lines(err)

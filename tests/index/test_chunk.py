@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,9 @@ def long_doc() -> Document:
 
 
 @pytest.mark.parametrize("max_tokens", [40, 254])
-def test_chunk_offsets_give_back_the_source_text_and_sentences_lie_inside(notes: Document, embedder: Embedder, max_tokens: int) -> None:
+def test_chunk_offsets_give_back_the_source_text_and_sentences_lie_inside(
+    notes: Document, embedder: Embedder, max_tokens: int
+) -> None:
     """Each chunk runs from its first sentence's start to its last sentence's end, inside its paragraph."""
     chunks = chunks_of(notes, embedder, max_tokens)
     paragraphs = {p.number: p for p in notes.paragraphs}
@@ -77,8 +80,12 @@ def test_small_limit_cuts_a_paragraph_into_several_chunks(notes: Document, embed
     assert sum(1 for c in chunks if c.paragraph == 2) >= 2
 
 
-@pytest.mark.parametrize(("name", "max_tokens"), [("field_notes.md", 40), ("field_notes.md", 254), ("long_paragraph.txt", 254)])
-def test_no_chunk_exceeds_the_limit_but_a_single_overlong_sentence(name: str, max_tokens: int, embedder: Embedder) -> None:
+@pytest.mark.parametrize(
+    ("name", "max_tokens"), [("field_notes.md", 40), ("field_notes.md", 254), ("long_paragraph.txt", 254)]
+)
+def test_no_chunk_exceeds_the_limit_but_a_single_overlong_sentence(
+    name: str, max_tokens: int, embedder: Embedder
+) -> None:
     """What is embedded for a chunk (title and text) fits the limit, unless the chunk is one sentence longer than it."""
     doc = load(name)
     for chunk in chunks_of(doc, embedder, max_tokens):
@@ -116,13 +123,15 @@ def test_embedding_an_overlong_text_uses_windows_of_the_model_size(long_doc: Doc
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
 
 
-@pytest.mark.parametrize(("n", "size", "overlap"), [(10, 20, 4), (100, 20, 4), (21, 20, 4), (254, 254, 32), (600, 254, 32)])
+@pytest.mark.parametrize(
+    ("n", "size", "overlap"), [(10, 20, 4), (100, 20, 4), (21, 20, 4), (254, 254, 32), (600, 254, 32)]
+)
 def test_windows_cover_every_token_within_the_size_and_overlap(n: int, size: int, overlap: int) -> None:
     """Windows start at 0, end at n, are at most size long and overlap by the given amount."""
     spans = windows(list(range(n)), size, overlap)
     assert spans[0][0] == 0
     assert spans[-1][1] == n
     assert all(0 < b - a <= size for a, b in spans)
-    for (a1, b1), (a2, _) in zip(spans, spans[1:], strict=False):
+    for (a1, b1), (a2, _) in itertools.pairwise(spans):
         assert b1 - a2 == overlap
         assert a1 < a2

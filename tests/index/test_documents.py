@@ -13,7 +13,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def test_paragraphs_are_the_non_empty_blocks_numbered_from_one() -> None:
-    """Runs of blank lines (even with spaces or nbsp on them) separate paragraphs; leading and trailing blanks count for nothing."""
+    """Blank lines (even holding spaces or nbsp) separate paragraphs; blanks before and after count for nothing."""
     text = "\n\n  A.\n\n\n\nB.\n \u00a0\nC.\nstill C.\n\n   \n"
     paragraphs = split_paragraphs(text)
     assert [p.number for p in paragraphs] == [1, 2, 3]

@@ -31,7 +31,9 @@ def quotes_of(text: str) -> list[tuple[str, str | None]]:
     return [(text[q.start : q.end], q.speaker) for q in extract_quotes(parse_document("seeds/x.txt", text))]
 
 
-def test_every_quotation_in_the_article_is_found_verbatim_between_its_marks(article_text: str, article_quotes: list[QuoteRecord]) -> None:
+def test_every_quotation_in_the_article_is_found_verbatim_between_its_marks(
+    article_text: str, article_quotes: list[QuoteRecord]
+) -> None:
     """All eight “…” quotations are found; each text is the source between an opening and a closing curly quote."""
     assert len(article_quotes) == article_text.count("“") == 8
     for q in article_quotes:
@@ -99,7 +101,10 @@ def test_opening_stand_alone_quotation_with_no_earlier_speaker_has_no_speaker() 
 
 def test_second_quotation_of_a_sentence_pair_keeps_the_speaker() -> None:
     """`“…,” said Maria Lindqvist. “…”` attributes both parts to her."""
-    text = "Maria Lindqvist keeps bees.\n\n“You lift the lid and there is nobody home,” said Maria Lindqvist. “The comb is full.”"
+    text = (
+        "Maria Lindqvist keeps bees.\n\n"
+        "“You lift the lid and there is nobody home,” said Maria Lindqvist. “The comb is full.”"
+    )
     assert quotes_of(text) == [
         ("You lift the lid and there is nobody home,", "Maria Lindqvist"),
         ("The comb is full.", "Maria Lindqvist"),

@@ -171,7 +171,7 @@ DAMAGE: dict[str, tuple[str, Callable[[Path], None]]] = {
 
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_damaged_index_raises_index_corrupt_error_naming_the_fix(copy: Built, damage: str) -> None:
-    """A truncated, scrambled or missing index file raises IndexCorruptError whose message names `python -m bot index`."""
+    """A truncated, scrambled or missing index file raises IndexCorruptError naming `python -m bot index`."""
     name, harm = DAMAGE[damage]
     harm(copy.index / name)
     with pytest.raises(IndexCorruptError, match="python -m bot index") as caught:
@@ -202,7 +202,11 @@ def rewrite(index: Path) -> None:
     stored = load_index(index)
     manifest = {k: v for k, v in stored.manifest.items() if k not in {"files", "built_at", "format_version"}}
     manifest["content_hash"] = "changed"
-    vectors = {"index.faiss": stored.chunk_vectors, "sentences.faiss": stored.sentence_vectors, "quotes.faiss": stored.quote_vectors}
+    vectors = {
+        "index.faiss": stored.chunk_vectors,
+        "sentences.faiss": stored.sentence_vectors,
+        "quotes.faiss": stored.quote_vectors,
+    }
     if hasattr(stored, "token_vectors"):
         vectors["tokens.npy"] = stored.token_vectors
     write_index(index, manifest, vectors, {"chunks.jsonl": stored.chunks, "quotes.jsonl": stored.quotes})
@@ -215,7 +219,9 @@ def test_rewrite_without_a_crash_replaces_the_index(copy: Built) -> None:
     load_index(copy.index)
 
 
-def test_crash_while_writing_vectors_leaves_the_previous_index_whole(copy: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_writing_vectors_leaves_the_previous_index_whole(
+    copy: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """faiss.write_index failing mid-write leaves the old index in place, loadable, with no temporary folder left."""
     before = read_manifest(copy.index)
 

@@ -17,7 +17,10 @@ def sentences(text: str) -> list[str]:
         ("Dr. Smith went home. He slept.", ["Dr. Smith went home.", "He slept."]),
         ("Mr. J. R. Tolley met her. She smiled.", ["Mr. J. R. Tolley met her.", "She smiled."]),
         ("John F. Kennedy was president. He died in 1963.", ["John F. Kennedy was president.", "He died in 1963."]),
-        ("The U.S. economy grew, e.g. in steel. Prices rose.", ["The U.S. economy grew, e.g. in steel.", "Prices rose."]),
+        (
+            "The U.S. economy grew, e.g. in steel. Prices rose.",
+            ["The U.S. economy grew, e.g. in steel.", "Prices rose."],
+        ),
         ("It was 6 a.m. on Tuesday. She left.", ["It was 6 a.m. on Tuesday.", "She left."]),
         ("Prices rose 3.5 percent. Costs fell.", ["Prices rose 3.5 percent.", "Costs fell."]),
     ],
@@ -29,7 +32,7 @@ def test_abbreviations_initials_and_decimals_do_not_end_a_sentence(text: str, ex
 
 def test_closing_quotes_stay_with_their_sentence() -> None:
     """A sentence ending inside curly or straight quotes keeps the closing mark; the next starts at the opening one."""
-    text = "“We are done,” she said. “Really done.” Then silence fell. \"Stop.\" Why? Because."
+    text = '“We are done,” she said. “Really done.” Then silence fell. "Stop." Why? Because.'
     assert sentences(text) == [
         "“We are done,” she said.",
         "“Really done.”",
@@ -56,7 +59,7 @@ def test_blank_text_has_no_sentences() -> None:
 
 def test_plain_applies_nfkc_and_straightens_quotes_dashes_and_spaces() -> None:
     """NFKC folds ligatures and full-width letters; curly quotes, dashes and nbsp become plain ASCII."""
-    assert plain("“Hi” — it’s\u00a0ok \ufb01ne \uff21\uff22  x\n y ") == "\"Hi\" - it's ok fine AB x y"
+    assert plain("“Hi” — it’s\u00a0ok \ufb01ne \uff21\uff22  x\n y ") == '"Hi" - it\'s ok fine AB x y'
 
 
 def test_normalize_case_folds_after_plain() -> None:
