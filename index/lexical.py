@@ -39,9 +39,15 @@ def _stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+# "Al" is how a capital-I acronym often reaches print (AI, the letters I and l look alike
+# in most fonts): such a word is indexed under both spellings.
+_CAPITAL_THEN_L = re.compile(r"\b([A-Z])l\b")
+
+
 def words(text: str) -> list[str]:
     """Normalised words of ``text``, possessives dropped (``IBM's`` -> ``ibm``)."""
     out = []
+    text = _CAPITAL_THEN_L.sub(lambda m: f"{m.group(0)} {m.group(1)}I", text)
     for word in _WORD.findall(normalize(text)):
         if word.endswith("'s"):
             word = word[:-2]

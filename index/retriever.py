@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 
 from index import search
@@ -63,6 +64,7 @@ class Retriever:
         self._embedder = embedder
         self._lock = threading.Lock()
         self.index_dir = index_dir
+        self.mix = search.Mix()
         manifest = stored.manifest
         self._chunks = stored.chunks
         self._quotes = stored.quotes
@@ -70,14 +72,27 @@ class Retriever:
         self._sentence_vectors = stored.sentence_vectors
         self._quote_vectors = stored.quote_vectors
         self._token_vectors = stored.token_vectors
+        self._faiss = faiss.IndexFlatIP(stored.chunk_vectors.shape[1])
+        self._faiss.add(stored.chunk_vectors)
         self._token_spans = np.asarray([[c["token_start"], c["token_end"]] for c in self._chunks], dtype=np.int64).reshape(-1, 2)
         # Sentence i belongs to chunk _sentence_owner[i].
         self._sentence_owner = np.asarray(
             [ci for ci, chunk in enumerate(self._chunks) for _ in chunk["sentences"]], dtype=np.int64
         )
         self._sentence_text = [chunk["text"][a:b] for chunk in self._chunks for a, b in chunk["sentences"]]
-        self._lexicon = Lexicon([f'{c["document"]} {c["text"]}' for c in self._chunks])
-        self._sentence_lexicon = Lexicon(self._sentence_text)
+        # Lexical matching also sees who speaks in a passage ("he explained" -> Arvind Krishna),
+        # so a question naming the speaker finds the quotation that only says "he".
+        speakers = _speakers_by_span(self._chunks, self._quotes)
+        self._lexicon = Lexicon(
+            [f'{c["document"]} {" ".join(speakers.get((ci, None), ()))} {c["text"]}' for ci, c in enumerate(self._chunks)]
+        )
+        self._sentence_lexicon = Lexicon(
+            [
+                f'{" ".join(speakers.get((ci, si), ()))} {c["text"][a:b]}'
+                for ci, c in enumerate(self._chunks)
+                for si, (a, b) in enumerate(c["sentences"])
+            ]
+        )
         self._quote_lexicon = Lexicon([f'{q["text"]} {q["context"]}' for q in self._quotes])
         self._calibration = search.Calibration(**manifest["calibration"])
         self.info = IndexInfo(
@@ -213,6 +228,7 @@ class Retriever:
             token_vectors=self._token_vectors,
             token_spans=self._token_spans,
             k=k,
+            mix=self.mix,
         )
         abstained = search.should_abstain(ranked, self._calibration, self._lexicon.support(terms))
         hits = tuple(self._hit(r) for r in ranked.top)
@@ -230,6 +246,13 @@ class Retriever:
             sentence=chunk["text"][a:b],
             sentence_start=a,
         )
+
+    def dense_search(self, question: str, k: int = 3) -> list[tuple[int, float]]:
+        """Plain dense search (question vector against chunk vectors in FAISS): the baseline the
+        benchmark compares latency with. Returns ``(chunk number, cosine)`` pairs."""
+        vector = self._encode([question])
+        scores, ids = self._faiss.search(vector, k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:
         """Verbatim quotations on a topic, best first.
@@ -266,6 +289,25 @@ class Retriever:
                 if wanted in phrase.casefold():
                     seen.setdefault(phrase, None)
         return list(seen)[:limit]
+
+
+def _speakers_by_span(chunks: list[dict[str, Any]], quotes: list[dict[str, Any]]) -> dict[tuple[int, int | None], set[str]]:
+    """Speakers of the quotations inside each chunk (key ``(chunk, None)``) and each of its
+    sentences (key ``(chunk, sentence)``)."""
+    out: dict[tuple[int, int | None], set[str]] = {}
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for quote in quotes:
+        if quote["speaker"]:
+            by_source.setdefault(quote["source"], []).append(quote)
+    for ci, chunk in enumerate(chunks):
+        for quote in by_source.get(chunk["source"], ()):
+            if quote["end"] <= chunk["start"] or quote["start"] >= chunk["end"]:
+                continue
+            out.setdefault((ci, None), set()).add(quote["speaker"])
+            for si, (a, b) in enumerate(chunk["sentences"]):
+                if quote["start"] < chunk["start"] + b and quote["end"] > chunk["start"] + a:
+                    out.setdefault((ci, si), set()).add(quote["speaker"])
+    return out
 
 
 def _build(sources: Any, embedder: Embedder, index_dir: Path, digest: str, chunk_tokens: int, *, progress: bool) -> None:

@@ -25,9 +25,19 @@ import numpy as np
 if TYPE_CHECKING:
     from index.embed import Embedder
 
-# How much the sentence's BM25 counts beside its dense similarity: lexical evidence
-# inside one sentence is sparse, so it only breaks ties between close sentences.
-SENTENCE_BM25_WEIGHT = 0.5
+@dataclass(frozen=True)
+class Mix:
+    """Weights of the z-scored signals. The defaults are the shipped method; the benchmark's
+    ablation rows zero some of them (docs/retrieval.md)."""
+
+    sentence_dense: float = 1.0
+    # Lexical evidence inside one sentence is sparse: it only breaks ties between close sentences.
+    sentence_bm25: float = 0.5
+    chunk_dense: float = 1.0
+    chunk_bm25: float = 1.0
+    late_interaction: float = 1.0
+
+
 # Chunks rescored by late interaction; the rest keep their place below them.
 RERANK_CANDIDATES = 48
 
@@ -43,7 +53,6 @@ class Scored:
 class Ranked:
     top: tuple[Scored, ...]
     best_dense: float  # best sentence-or-chunk cosine over the corpus
-    best_bm25: float
 
 
 def chunk_input(document: str, text: str) -> str:
@@ -77,6 +86,7 @@ def rank_chunks(
     token_vectors: np.ndarray,
     token_spans: np.ndarray,
     k: int,
+    mix: Mix = Mix(),
 ) -> Ranked:
     """Rank chunks for one question.
 
@@ -91,6 +101,7 @@ def rank_chunks(
         token_vectors: Every chunk's token vectors, stacked, shape ``(n_tokens, d)``.
         token_spans: For each chunk, ``(start, end)`` rows of ``token_vectors``, shape ``(n_chunks, 2)``.
         k: How many chunks to return.
+        mix: Weights of the signals. Defaults to the shipped method.
 
     Returns:
         The best ``k`` chunks with their best sentence, and the raw signals abstention needs.
@@ -99,30 +110,31 @@ def rank_chunks(
     dense_sentence = sentence_vectors @ query_vector
     n_chunks = len(chunk_vectors)
     # The sentence view: the one sentence that answers, not diluted by its neighbours.
-    sentence_score = _z(dense_sentence) + SENTENCE_BM25_WEIGHT * _z(sentence_bm25)
+    sentence_score = mix.sentence_dense * _z(dense_sentence) + mix.sentence_bm25 * _z(sentence_bm25)
     best_sentence_score = np.full(n_chunks, -np.inf)
     np.maximum.at(best_sentence_score, sentence_owner, sentence_score)
     best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
     # The passage view: the whole chunk, dense and lexical.
-    first = best_sentence_score + _z(dense_chunk) + _z(chunk_bm25)
+    first = best_sentence_score + mix.chunk_dense * _z(dense_chunk) + mix.chunk_bm25 * _z(chunk_bm25)
     # Late interaction on the leading candidates: each question token meets its best match
     # in the passage (MaxSim), a soft word-by-word alignment that one pooled vector loses.
-    candidates = np.argsort(-first, kind="stable")[:RERANK_CANDIDATES]
+    candidates = np.argsort(-first, kind="stable")[: RERANK_CANDIDATES if mix.late_interaction else n_chunks]
     score = np.full(n_chunks, -np.inf)
-    score[candidates] = first[candidates] + _z(
+    score[candidates] = first[candidates] + mix.late_interaction * _z(
         np.asarray([maxsim(query_tokens, token_vectors[a:b]) for a, b in token_spans[candidates]])
     )
     order = np.argsort(-score, kind="stable")[:k]
+    # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
+    highlight = _z(dense_sentence) + Mix().sentence_bm25 * _z(sentence_bm25)
     starts = np.searchsorted(sentence_owner, np.arange(n_chunks + 1))
     top = []
     for ci in order:
         lo, hi = starts[ci], starts[ci + 1]
-        best = int(np.argmax(sentence_score[lo:hi])) if hi > lo else 0
+        best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
         top.append(Scored(int(ci), best, float(score[ci])))
     return Ranked(
         top=tuple(top),
         best_dense=float(max(dense_chunk.max(initial=-1.0), dense_sentence.max(initial=-1.0))),
-        best_bm25=float(chunk_bm25.max(initial=0.0)),
     )
 
 
