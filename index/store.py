@@ -163,7 +163,12 @@ def write_index(
         if index_dir.exists():
             old = index_dir.with_name(f".{index_dir.name.lstrip('.')}.old-{os.getpid()}")
             os.replace(index_dir, old)
-        os.replace(tmp, index_dir)
+        try:
+            os.replace(tmp, index_dir)
+        except BaseException:
+            if old is not None:  # put the previous index back: it is still whole
+                os.replace(old, index_dir)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
@@ -198,8 +203,9 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_files(index_dir: Path, manifest: dict[str, Any]) -> None:
-    """Check every file the manifest lists is there with its recorded size (a truncated copy fails)."""
+def check_files(index_dir: Path, manifest: dict[str, Any], *, hashes: bool = False) -> None:
+    """Check every file the manifest lists is there with its recorded size (a truncated copy
+    fails) and, with ``hashes``, its recorded sha256 (any edit fails)."""
     for name in ALL_FILES:
         expected = manifest.get("files", {}).get(name, {}).get("bytes")
         path = index_dir / name
@@ -207,6 +213,9 @@ def check_files(index_dir: Path, manifest: dict[str, Any]) -> None:
             raise IndexCorruptError(index_dir, f"{name} is missing")
         if expected is not None and path.stat().st_size != expected:
             raise IndexCorruptError(index_dir, f"{name} has {path.stat().st_size} bytes, the manifest says {expected}")
+        digest = manifest.get("files", {}).get(name, {}).get("sha256")
+        if hashes and digest is not None and _sha256(path) != digest:
+            raise IndexCorruptError(index_dir, f"{name} differs from what the manifest recorded")
 
 
 def load_index(index_dir: Path) -> StoredIndex:
@@ -219,7 +228,7 @@ def load_index(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexCorruptError(index_dir, f"format version {manifest.get('format_version')}, expected {FORMAT_VERSION}")
-    check_files(index_dir, manifest)
+    check_files(index_dir, manifest, hashes=True)
     try:
         vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}
         records = {name: _read_jsonl(index_dir / name) for name in RECORD_FILES}

@@ -179,11 +179,6 @@ def test_damaged_index_raises_index_corrupt_error_naming_the_fix(copy: Built, da
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/store.py check_files compares only each file's size with the manifest, not the sha256 it also "
-    "records, so a same-size edit of chunks.jsonl is served as if verbatim",
-)
 def test_same_size_edit_of_chunks_disagrees_with_the_manifest(copy: Built) -> None:
     """An edit that keeps chunks.jsonl's size still disagrees with the manifest's sha256: IndexCorruptError."""
     path = copy.index / "chunks.jsonl"
@@ -254,14 +249,7 @@ def test_crash_while_writing_vectors_leaves_the_previous_index_whole(
     "failing_call",
     [
         1,
-        pytest.param(
-            2,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="index/store.py write_index: when os.replace(tmp, index_dir) fails after the old index "
-                "was moved aside, the old index is not moved back, so index_dir is left missing",
-            ),
-        ),
+        2,
     ],
 )
 def test_crash_while_swapping_folders_leaves_the_previous_index_whole(
