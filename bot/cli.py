@@ -28,8 +28,9 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def open_retriever(settings: Settings, *, progress: bool = False) -> Retriever:
-    """Open the index named by the settings, building or refreshing it first when needed."""
+def open_retriever(settings: Settings, *, progress: bool = False, repair: bool = False) -> Retriever:
+    """Open the index named by the settings, building or refreshing it first when needed
+    (and, with ``repair``, rebuilding over a damaged one)."""
     from index.retriever import Retriever
 
     return Retriever.open(
@@ -39,6 +40,7 @@ def open_retriever(settings: Settings, *, progress: bool = False) -> Retriever:
         chunk_tokens=settings.chunk_tokens,
         say=_say,
         progress=progress,
+        repair=repair,
     )
 
 
@@ -138,7 +140,7 @@ def _run_each(
 
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
-    retriever = open_retriever(settings, progress=True)
+    retriever = open_retriever(settings, progress=True, repair=True)
     info = retriever.info
     print(
         f"Indexed {len(info.documents)} document(s), {info.paragraphs} paragraphs, {info.chunks} chunks, "

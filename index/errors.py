@@ -42,8 +42,7 @@ class IndexCorruptError(CitebotError):
         self.index_dir = index_dir
         self.reason = reason
         super().__init__(
-            f"the index in {index_dir} is damaged ({reason}): delete that folder and run "
-            "`python -m bot index` to rebuild it"
+            f"the index in {index_dir} is damaged ({reason}): run `python -m bot index` to rebuild it"
         )
 
 
