@@ -85,5 +85,6 @@ def evaluate_quotes(retriever: Retriever, topics: list[dict]) -> tuple[float, fl
         hits += hit
         speakers += speaker_ok
         if not (hit and speaker_ok):
-            misses.append(f"quote {t['id']} {t['topic']!r} -> {first.text[:50] if first else None!r} by {first.speaker if first else None}")
+            got = f"{first.text[:50]!r} by {first.speaker}" if first else "nothing"
+            misses.append(f"quote {t['id']} {t['topic']!r} -> {got}")
     return hits / max(len(topics), 1), speakers / max(len(topics), 1), misses

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.evaluate import evaluate, evaluate_quotes, load_jsonl  # noqa: E402
-from index import search  # noqa: E402
-from index.retriever import Retriever  # noqa: E402
+from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
+from index import search
+from index.retriever import Retriever
 
 SETS = (
     ("article", ROOT / "seeds", ROOT / "eval" / "questions.jsonl"),
@@ -102,7 +102,9 @@ def build_time(work: Path) -> None:
         subprocess.run(
             [sys.executable, "-m", "bot", "index"],
             env={**os.environ, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index_dir)},
-            cwd=ROOT, check=True, capture_output=True,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
         manifest = json.loads((index_dir / "manifest.json").read_text())
         print(
@@ -117,7 +119,12 @@ def startup_and_memory(work: Path) -> None:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ask", "--json", "-"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        text=True,
     )
     assert proc.stdin and proc.stdout
     proc.stdin.write("Why did IBM quit facial recognition?\n")

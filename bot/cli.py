@@ -142,6 +142,8 @@ def _run_each(
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     retriever = open_retriever(settings, progress=True, repair=True)
     info = retriever.info
+    if not retriever.rebuilt:
+        print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
     print(
         f"Indexed {len(info.documents)} document(s), {info.paragraphs} paragraphs, {info.chunks} chunks, "
         f"{info.quotes} quotations with {info.model} ({info.dimension}-d) in {settings.index_dir}"
@@ -215,13 +217,17 @@ def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
 def _setup_logging(level: str) -> None:
     # Our own loggers and the chat clients' at LOG_LEVEL; the libraries' start-up chatter
     # (faiss loaders, model loading) only when something is wrong.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     for name in ("bot", "index", "discord", "slack_bolt"):
         logging.getLogger(name).setLevel(level.upper())
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Answers questions about the sources in seeds/, with citations.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Answers questions about the sources in seeds/, with citations."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("index", help="build or refresh the index of seeds/").set_defaults(func=cmd_index)
@@ -262,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = Settings()
         except ValidationError as error:
             first = error.errors()[0]
-            raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)") from None
+            raise ConfigError(
+                f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)"
+            ) from None
         _setup_logging(settings.log_level)
         if getattr(args, "k", 0) is None:
             args.k = settings.top_k

@@ -48,7 +48,9 @@ def abstention_sentence(question: str) -> str:
 def reply_for_answer(answer: Answer, max_sources: int = MAX_SOURCES) -> Reply:
     """The reply to a question: the best passage with its answering sentence, then its sources."""
     if answer.abstained or not answer.hits:
-        return Reply(lead=abstention_sentence(answer.question), passage=(), sources=(), notes=answer.notes, abstained=True)
+        return Reply(
+            lead=abstention_sentence(answer.question), passage=(), sources=(), notes=answer.notes, abstained=True
+        )
     best = answer.hits[0]
     start, end = best.sentence_start, best.sentence_start + len(best.sentence)
     spans = tuple(

@@ -48,7 +48,10 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
     """Non-empty paragraphs (blocks between blank lines), numbered from 1, white space trimmed."""
     paragraphs: list[Paragraph] = []
     cursor = 0
-    for piece_end, next_start in [*((m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)), (len(text), len(text))]:
+    for piece_end, next_start in [
+        *((m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)),
+        (len(text), len(text)),
+    ]:
         a, b = cursor, piece_end
         while a < b and text[a].isspace():
             a += 1
@@ -62,7 +65,11 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
 
 def _looks_like_title(line: str) -> bool:
     # A short single line with no sentence punctuation at its end, e.g. "Super Bowl 50".
-    return "\n" not in line and len(line) <= 120 and not line.rstrip().endswith((".", "!", "?", ":", ";", ",", "\u201d", '"'))
+    return (
+        "\n" not in line
+        and len(line) <= 120
+        and not line.rstrip().endswith((".", "!", "?", ":", ";", ",", "\u201d", '"'))
+    )
 
 
 def parse_document(source: str, text: str, title: str | None = None) -> Document:

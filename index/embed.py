@@ -108,7 +108,9 @@ class Embedder:
                 pieces.append(window)
                 owner.append(i)
         if not pieces:
-            return np.zeros((0, self.dimension), dtype=np.float32), [np.zeros((0, self.dimension), np.float32)] * len(texts)
+            return np.zeros((0, self.dimension), dtype=np.float32), [np.zeros((0, self.dimension), np.float32)] * len(
+                texts
+            )
         outputs = self._model.encode(
             pieces,
             batch_size=batch_size,

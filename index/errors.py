@@ -32,18 +32,14 @@ class IndexStaleError(CitebotError):
     def __init__(self, index_dir: Path, reason: str) -> None:
         self.index_dir = index_dir
         self.reason = reason
-        super().__init__(
-            f"the index in {index_dir} is out of date ({reason}): run `python -m bot index` to rebuild it"
-        )
+        super().__init__(f"the index in {index_dir} is out of date ({reason}): run `python -m bot index` to rebuild it")
 
 
 class IndexCorruptError(CitebotError):
     def __init__(self, index_dir: Path, reason: str) -> None:
         self.index_dir = index_dir
         self.reason = reason
-        super().__init__(
-            f"the index in {index_dir} is damaged ({reason}): run `python -m bot index` to rebuild it"
-        )
+        super().__init__(f"the index in {index_dir} is damaged ({reason}): run `python -m bot index` to rebuild it")
 
 
 class ModelLoadError(CitebotError):

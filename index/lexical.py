@@ -14,7 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from index.text import normalize
+from index.text import normalize, within_edits
 
 # bm25s sets its own logger to DEBUG when imported; its index-building chatter is not ours to show.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -22,13 +22,140 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 # A small closed-class list: these words carry no topic.
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
-    on once only or other our ours ourselves out over own same she should so some such than that the their theirs
-    them themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself yourselves tell say says said know article
-    """.split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "tell",
+        "say",
+        "says",
+        "said",
+        "know",
+        "article",
+    ]
 )
 
 _stemmer = Stemmer.Stemmer("english")
@@ -49,32 +176,14 @@ def words(text: str) -> list[str]:
     out = []
     text = _CAPITAL_THEN_L.sub(lambda m: f"{m.group(0)} {m.group(1)}I", text)
     for word in _WORD.findall(normalize(text)):
-        if word.endswith("'s"):
-            word = word[:-2]
-        out.extend(part for part in word.replace("'", " ").split() if part)
+        stem = word.removesuffix("'s")
+        out.extend(part for part in stem.replace("'", " ").split() if part)
     return out
 
 
 def terms(text: str) -> list[str]:
     """Stemmed content words: what BM25 indexes."""
     return [_stem(w) for w in words(text) if w not in STOPWORDS]
-
-
-def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:  # transposition
-                value = min(value, before_previous[j - 2] + 1)
-            current.append(value)
-        before_previous, previous = previous, current
-        if min(previous) > limit:
-            return False
-    return previous[-1] <= limit
 
 
 class Lexicon:
@@ -101,7 +210,7 @@ class Lexicon:
                 fixed.append(term)
                 continue
             limit = 1 if len(term) < 7 else 2
-            near = [v for v in self.vocabulary if v[0] == term[0] and _edit_distance_at_most(term, v, limit)]
+            near = [v for v in self.vocabulary if v[0] == term[0] and within_edits(term, v, limit)]
             fixed.append(min(near, key=lambda v: (abs(len(v) - len(term)), v)) if near else term)
         return fixed
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from index.documents import Document
-from index.text import split_sentences
+from index.text import split_sentences, within_edits
 
 _QUOTE = re.compile(r"\u201c([^\u201c\u201d]{3,}?)\u201d|(?<![\w])\"([^\"\n]{3,}?)\"")
 _NAME_WORD = r"(?:[A-Z][\w.'\u2019-]*|[A-Z]{2,})"
@@ -34,8 +34,46 @@ _AFTER = re.compile(rf"^[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?
 _AFTER_INV = re.compile(rf"^[\s,.;:!?\u2014-]*(?:{_VERBS})\s+(?P<name>{_NAME})")
 # Before the opening quote: `Krishna said: "` / `... according to Krishna, "`.
 _BEFORE = re.compile(rf"(?P<name>{_NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}[\s,:]*$")
-_SKIP_LEAD = {"But", "And", "The", "A", "An", "In", "On", "As", "At", "However", "Also", "So", "Yet", "Then", "After", "When", "While", "This", "That"}
-_ROLES = {"CEO", "Chief", "President", "Chairman", "Chairwoman", "Director", "Senator", "Governor", "Mayor", "exec", "Secretary", "Minister", "Professor", "Dr", "Mr", "Mrs", "Ms"}
+_SKIP_LEAD = {
+    "But",
+    "And",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "As",
+    "At",
+    "However",
+    "Also",
+    "So",
+    "Yet",
+    "Then",
+    "After",
+    "When",
+    "While",
+    "This",
+    "That",
+}
+_ROLES = {
+    "CEO",
+    "Chief",
+    "President",
+    "Chairman",
+    "Chairwoman",
+    "Director",
+    "Senator",
+    "Governor",
+    "Mayor",
+    "exec",
+    "Secretary",
+    "Minister",
+    "Professor",
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+}
 _NOT_NAMES = {"I", "We", "It", "They", "He", "She", "There", "Here", "Read", "Congress"} | _SKIP_LEAD
 
 
@@ -67,20 +105,6 @@ def _clean_name(raw: str) -> str | None:
     return name
 
 
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost))
-            # transposition ("Khrisna" for "Krishna")
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous[j - 2] + 1 if j >= 2 else current[j])
-        previous = current
-    return previous[-1]
-
-
 class _People:
     """Names seen so far in a document, for resolving surnames, typos and pronouns."""
 
@@ -93,7 +117,7 @@ class _People:
             return name
         for full in self.full:
             surname = full.split()[-1]
-            if name == surname or (len(name) >= 5 and _edit_distance(name.casefold(), surname.casefold()) <= 2):
+            if name == surname or (len(name) >= 5 and within_edits(name.casefold(), surname.casefold(), 2)):
                 return full
         return name
 
@@ -150,7 +174,11 @@ def extract_quotes(doc: Document) -> list[QuoteRecord]:
                     speaker = previous_speaker
                 if speaker is not None:
                     previous_speaker = speaker
-                found.append(QuoteRecord(doc.source, para.number, q.start(group), q.end(group), speaker, s_start, close_sentence[1]))
+                found.append(
+                    QuoteRecord(
+                        doc.source, para.number, q.start(group), q.end(group), speaker, s_start, close_sentence[1]
+                    )
+                )
     return found
 
 

@@ -65,6 +65,7 @@ class Retriever:
         self._lock = threading.Lock()
         self.index_dir = index_dir
         self.mix = search.Mix()
+        self.rebuilt = False  # whether open() had to build the index
         manifest = stored.manifest
         self._chunks = stored.chunks
         self._quotes = stored.quotes
@@ -74,7 +75,9 @@ class Retriever:
         self._token_vectors = stored.token_vectors
         self._faiss = faiss.IndexFlatIP(stored.chunk_vectors.shape[1])
         self._faiss.add(stored.chunk_vectors)
-        self._token_spans = np.asarray([[c["token_start"], c["token_end"]] for c in self._chunks], dtype=np.int64).reshape(-1, 2)
+        self._token_spans = np.asarray(
+            [[c["token_start"], c["token_end"]] for c in self._chunks], dtype=np.int64
+        ).reshape(-1, 2)
         # Sentence i belongs to chunk _sentence_owner[i].
         self._sentence_owner = np.asarray(
             [ci for ci, chunk in enumerate(self._chunks) for _ in chunk["sentences"]], dtype=np.int64
@@ -84,16 +87,19 @@ class Retriever:
         # so a question naming the speaker finds the quotation that only says "he".
         speakers = _speakers_by_span(self._chunks, self._quotes)
         self._lexicon = Lexicon(
-            [f'{c["document"]} {" ".join(speakers.get((ci, None), ()))} {c["text"]}' for ci, c in enumerate(self._chunks)]
+            [
+                f"{c['document']} {' '.join(speakers.get((ci, None), ()))} {c['text']}"
+                for ci, c in enumerate(self._chunks)
+            ]
         )
         self._sentence_lexicon = Lexicon(
             [
-                f'{" ".join(speakers.get((ci, si), ()))} {c["text"][a:b]}'
+                f"{' '.join(speakers.get((ci, si), ()))} {c['text'][a:b]}"
                 for ci, c in enumerate(self._chunks)
                 for si, (a, b) in enumerate(c["sentences"])
             ]
         )
-        self._quote_lexicon = Lexicon([f'{q["text"]} {q["context"]}' for q in self._quotes])
+        self._quote_lexicon = Lexicon([f"{q['text']} {q['context']}" for q in self._quotes])
         self._calibration = search.Calibration(**manifest["calibration"])
         self.info = IndexInfo(
             documents=tuple(s["title"] for s in manifest["sources"]),
@@ -146,6 +152,8 @@ class Retriever:
             if reason == "missing":
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, reason)
+        # A whole, current index is read before the model loads, so damage is reported at once.
+        stored = load_index(index_dir) if reason is None else None
         embedder = Embedder(model_path)
         if reason is not None:
             with build_lock(index_dir):
@@ -155,7 +163,10 @@ class Retriever:
                     started = time.perf_counter()
                     _build(sources, embedder, index_dir, digest, chunk_tokens, progress=progress)
                     say(f"index built in {time.perf_counter() - started:.1f} s")
-        return cls(load_index(index_dir), embedder, index_dir)
+            stored = load_index(index_dir)
+        opened = cls(stored, embedder, index_dir)
+        opened.rebuilt = reason is not None
+        return opened
 
     @staticmethod
     def _why_rebuild(index_dir: Path, digest: str, *, repair: bool) -> str | None:
@@ -215,7 +226,9 @@ class Retriever:
             out.append(self._answer(text, vector, query_tokens, k, notes))
         return out
 
-    def _answer(self, question: str, vector: np.ndarray, query_tokens: np.ndarray, k: int, notes: tuple[str, ...]) -> Answer:
+    def _answer(
+        self, question: str, vector: np.ndarray, query_tokens: np.ndarray, k: int, notes: tuple[str, ...]
+    ) -> Answer:
         terms = self._lexicon.query_terms(question)
         ranked = search.rank_chunks(
             query_vector=vector,
@@ -264,7 +277,9 @@ class Retriever:
         if not self._quotes:
             return QuoteAnswer(topic=text, quotes=(), notes=notes)
         vector = self._encode([text])[0]
-        order = search.rank_quotes(vector, self._quote_vectors, self._quote_lexicon.scores(self._quote_lexicon.query_terms(text)))
+        order = search.rank_quotes(
+            vector, self._quote_vectors, self._quote_lexicon.scores(self._quote_lexicon.query_terms(text))
+        )
         found = tuple(
             Quote(
                 text=self._quotes[i]["text"],
@@ -291,7 +306,9 @@ class Retriever:
         return list(seen)[:limit]
 
 
-def _speakers_by_span(chunks: list[dict[str, Any]], quotes: list[dict[str, Any]]) -> dict[tuple[int, int | None], set[str]]:
+def _speakers_by_span(
+    chunks: list[dict[str, Any]], quotes: list[dict[str, Any]]
+) -> dict[tuple[int, int | None], set[str]]:
     """Speakers of the quotations inside each chunk (key ``(chunk, None)``) and each of its
     sentences (key ``(chunk, sentence)``)."""
     out: dict[tuple[int, int | None], set[str]] = {}
@@ -310,7 +327,9 @@ def _speakers_by_span(chunks: list[dict[str, Any]], quotes: list[dict[str, Any]]
     return out
 
 
-def _build(sources: Any, embedder: Embedder, index_dir: Path, digest: str, chunk_tokens: int, *, progress: bool) -> None:
+def _build(
+    sources: Any, embedder: Embedder, index_dir: Path, digest: str, chunk_tokens: int, *, progress: bool
+) -> None:
     """Chunk, embed and write every source; calibrate abstention on this corpus."""
     chunk_records: list[dict[str, Any]] = []
     quote_records: list[dict[str, Any]] = []
@@ -349,7 +368,9 @@ def _build(sources: Any, embedder: Embedder, index_dir: Path, digest: str, chunk
         record["token_start"], record["token_end"] = offset, offset + len(rows)
         offset += len(rows)
     sentence_texts = [
-        search.sentence_input(c["document"], c["text"][: a], c["text"][a:b]) for c in chunk_records for a, b in c["sentences"]
+        search.sentence_input(c["document"], c["text"][:a], c["text"][a:b])
+        for c in chunk_records
+        for a, b in c["sentences"]
     ]
     quote_texts = [q["text"] for q in quote_records]
     others = embedder.encode([*sentence_texts, *quote_texts], progress=progress)
@@ -369,9 +390,7 @@ def _build(sources: Any, embedder: Embedder, index_dir: Path, digest: str, chunk
         "chunks": n_chunks,
         "sentences": n_sentences,
         "quotes": len(quote_records),
-        "sources": [
-            {"source": d.source, "title": d.title, "paragraphs": len(d.paragraphs)} for d in sources.documents
-        ],
+        "sources": [{"source": d.source, "title": d.title, "paragraphs": len(d.paragraphs)} for d in sources.documents],
         "skipped": list(sources.skipped),
         "calibration": calibration.as_dict(),
     }

@@ -25,6 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     from index.embed import Embedder
 
+
 @dataclass(frozen=True)
 class Mix:
     """Weights of the z-scored signals. The defaults are the shipped method; the benchmark's
@@ -244,7 +245,28 @@ def rank_quotes(query_vector: np.ndarray, quote_vectors: np.ndarray, bm25: np.nd
 
 
 _PHRASE = re.compile(r"[A-Za-z][A-Za-z'\-]+(?:\s+[A-Za-z][A-Za-z'\-]+){1,2}")
-_WEAK = {"the", "a", "an", "of", "and", "or", "to", "in", "is", "be", "that", "this", "with", "for", "on", "by", "are", "will", "not", "no"}
+_WEAK = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "or",
+    "to",
+    "in",
+    "is",
+    "be",
+    "that",
+    "this",
+    "with",
+    "for",
+    "on",
+    "by",
+    "are",
+    "will",
+    "not",
+    "no",
+}
 
 
 def topic_phrases(text: str) -> list[str]:

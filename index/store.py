@@ -153,8 +153,12 @@ def write_index(
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
         for name in ALL_FILES:
             files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files,
-                    "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        manifest = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "files": files,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         for path in tmp.iterdir():
             with path.open("rb") as handle:
@@ -227,7 +231,9 @@ def load_index(index_dir: Path) -> StoredIndex:
     """
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexCorruptError(index_dir, f"format version {manifest.get('format_version')}, expected {FORMAT_VERSION}")
+        raise IndexCorruptError(
+            index_dir, f"format version {manifest.get('format_version')}, expected {FORMAT_VERSION}"
+        )
     check_files(index_dir, manifest, hashes=True)
     try:
         vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}
@@ -235,7 +241,9 @@ def load_index(index_dir: Path) -> StoredIndex:
         token_vectors = np.load(index_dir / "tokens.npy", allow_pickle=False).astype(np.float32)
     except (RuntimeError, OSError, ValueError, UnicodeDecodeError) as error:
         raise IndexCorruptError(index_dir, f"{type(error).__name__}: {str(error).splitlines()[0][:120]}") from None
-    if len(vectors["index.faiss"]) != len(records["chunks.jsonl"]) or len(vectors["quotes.faiss"]) != len(records["quotes.jsonl"]):
+    if len(vectors["index.faiss"]) != len(records["chunks.jsonl"]) or len(vectors["quotes.faiss"]) != len(
+        records["quotes.jsonl"]
+    ):
         raise IndexCorruptError(index_dir, "vector and record counts differ")
     n_sentences = sum(len(c["sentences"]) for c in records["chunks.jsonl"])
     if len(vectors["sentences.faiss"]) != n_sentences:
