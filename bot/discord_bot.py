@@ -26,7 +26,7 @@ from discord.ext import commands
 
 from bot.cogs import EXTENSIONS
 from bot.discord_format import describe_error
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ServiceUnreachableError
 from bot.ratelimit import RateLimiter
 from bot.service import AnswerService
 from index.errors import CitebotError
@@ -202,6 +202,9 @@ def main(settings: Settings) -> int:
         raise ConfigError(
             "Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)"
         ) from None
+    except (OSError, discord.GatewayNotFound) as error:
+        # aiohttp's connection errors are OSErrors; discord.py retries by itself once connected.
+        raise ServiceUnreachableError("Discord", f"{type(error).__name__}: {error}".splitlines()[0][:160]) from None
     except discord.PrivilegedIntentsRequired:
         raise ConfigError(
             "the Message Content intent is off: enable it on the Bot page of the Discord developer portal (see docs/discord.md)"

@@ -172,7 +172,7 @@ class AnswerService:
                     )
                     if len(results) != len(batch):
                         raise RuntimeError(f"ask_many returned {len(results)} results for {len(batch)} questions")
-                except Exception as error:  # noqa: BLE001 -- the whole call failed: every question of the batch gets the error
+                except Exception as error:
                     log.warning("Batch of %d question(s) failed: %s", len(batch), type(error).__name__)
                     results = [error] * len(batch)
                 self.batches += 1

@@ -54,3 +54,12 @@ class ModelLoadError(CitebotError):
 class EmptyQuestionError(CitebotError):
     def __init__(self) -> None:
         super().__init__("the question is empty: ask something about the sources")
+
+
+class IndexWriteError(CitebotError):
+    def __init__(self, index_dir: Path, reason: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(
+            f"cannot write the index in {index_dir} ({reason}): set INDEX_DIR to a writable folder, "
+            "e.g. INDEX_DIR=/tmp/citebot-index"
+        )

@@ -197,10 +197,11 @@ class Lexicon:
             for term in set(doc):
                 postings[term].append(i)
         self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
-        self._bm25 = bm25s.BM25()
-        # bm25s wants one non-empty document per row; an empty one gets a placeholder nobody queries.
-        self._bm25.index([doc or ["\u0000"] for doc in self._docs], show_progress=False)
         self.size = len(texts)
+        self._bm25 = bm25s.BM25()
+        if self.size:  # bm25s cannot index nothing (a corpus with no quotation, say)
+            # bm25s wants one non-empty document per row; an empty one gets a placeholder nobody queries.
+            self._bm25.index([doc or ["\u0000"] for doc in self._docs], show_progress=False)
 
     def correct(self, query_terms: Sequence[str]) -> list[str]:
         """Map each unknown query term to a corpus term within a small edit distance."""

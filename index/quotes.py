@@ -21,7 +21,9 @@ from index.text import split_sentences, within_edits
 
 _QUOTE = re.compile(r"\u201c([^\u201c\u201d]{3,}?)\u201d|(?<![\w])\"([^\"\n]{3,}?)\"")
 _NAME_WORD = r"(?:[A-Z][\w.'\u2019-]*|[A-Z]{2,})"
-_NAME = rf"{_NAME_WORD}(?:[ \u00a0]+{_NAME_WORD}){{0,4}}"
+# Name particles stay inside a name: "Karl von Frisch", "Ursula van der Berg".
+_PARTICLES = r"(?:(?:von|van|der|den|de|da|del|della|di|du|la|le|bin|ibn)[ \u00a0]+)*"
+_NAME = rf"{_NAME_WORD}(?:[ \u00a0]+{_PARTICLES}{_NAME_WORD}){{0,4}}"
 _VERBS = (
     "said|says|wrote|writes|explained|explains|added|adds|noted|notes|told|tells|stated|states|argued|argues|"
     "asked|asks|warned|warns|continued|continues|declared|declares|insisted|insists|replied|replies|"
@@ -126,7 +128,8 @@ class _People:
         if not name or name.isupper():
             return None
         if " " in name:
-            return name if all(part[0].isupper() and not part.isupper() for part in name.split()) else None
+            parts = [part for part in name.split() if not re.fullmatch(_PARTICLES, part + " ")]
+            return name if all(part[0].isupper() and not part.isupper() for part in parts) else None
         resolved = self.resolve(name)
         return resolved if resolved in self.full else None
 

@@ -16,7 +16,14 @@ import numpy as np
 from index import search
 from index.chunk import chunk_document
 from index.embed import Embedder, model_name
-from index.errors import CitebotError, EmptyQuestionError, IndexCorruptError, IndexMissingError, IndexStaleError
+from index.errors import (
+    CitebotError,
+    EmptyQuestionError,
+    IndexCorruptError,
+    IndexMissingError,
+    IndexStaleError,
+    IndexWriteError,
+)
 from index.lexical import Lexicon
 from index.quotes import extract_quotes
 from index.store import (
@@ -156,13 +163,16 @@ class Retriever:
         stored = load_index(index_dir) if reason is None else None
         embedder = Embedder(model_path)
         if reason is not None:
-            with build_lock(index_dir):
-                # Another process may have built it while this one waited for the lock.
-                if cls._why_rebuild(index_dir, digest, repair=repair) is not None:
-                    say(f"index {'not built yet' if reason == 'missing' else reason}: building {index_dir} ...")
-                    started = time.perf_counter()
-                    _build(sources, embedder, index_dir, digest, chunk_tokens, progress=progress)
-                    say(f"index built in {time.perf_counter() - started:.1f} s")
+            try:
+                with build_lock(index_dir):
+                    # Another process may have built it while this one waited for the lock.
+                    if cls._why_rebuild(index_dir, digest, repair=repair) is not None:
+                        say(f"index {'not built yet' if reason == 'missing' else reason}: building {index_dir} ...")
+                        started = time.perf_counter()
+                        _build(sources, embedder, index_dir, digest, chunk_tokens, progress=progress)
+                        say(f"index built in {time.perf_counter() - started:.1f} s")
+            except OSError as error:
+                raise IndexWriteError(index_dir, error.strerror or type(error).__name__) from None
             stored = load_index(index_dir)
         opened = cls(stored, embedder, index_dir)
         opened.rebuilt = reason is not None

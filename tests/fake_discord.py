@@ -355,7 +355,7 @@ class FakeDiscord:
     def _message(
         self, channel_id: int, payload: dict[str, Any], *, author: dict[str, Any] = BOT_USER
     ) -> dict[str, Any]:
-        out = {
+        return {
             "id": str(snowflake()),
             "channel_id": str(channel_id),
             "guild_id": str(GUILD_ID),
@@ -373,7 +373,6 @@ class FakeDiscord:
             "type": 19 if payload.get("message_reference") else 0,
             "flags": int(payload.get("flags") or 0),
         }
-        return out
 
     async def _rest(self, request: web.Request) -> web.Response:
         now = time.monotonic()

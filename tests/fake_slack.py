@@ -243,7 +243,7 @@ def signed_post(
     )
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (local test server)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode(), time.monotonic() - started
     except urllib.error.HTTPError as error:
         with error:
@@ -266,7 +266,9 @@ def event_body(event: dict[str, Any], *, event_id: str = "Ev0001", team: str = T
     )
 
 
-def mention_event(text: str, *, channel: str = "C0001", user: str = "U0001", ts: str = "1700000000.000100") -> dict[str, Any]:
+def mention_event(
+    text: str, *, channel: str = "C0001", user: str = "U0001", ts: str = "1700000000.000100"
+) -> dict[str, Any]:
     """An ``app_mention`` event: ``text`` addressed to the bot in ``channel``."""
     return {
         "type": "app_mention",
@@ -278,7 +280,9 @@ def mention_event(text: str, *, channel: str = "C0001", user: str = "U0001", ts:
     }
 
 
-def message_event(text: str, *, channel: str = "C0001", user: str = "U0001", ts: str = "1700000000.000200") -> dict[str, Any]:
+def message_event(
+    text: str, *, channel: str = "C0001", user: str = "U0001", ts: str = "1700000000.000200"
+) -> dict[str, Any]:
     """A plain channel ``message`` event."""
     return {
         "type": "message",
@@ -336,7 +340,9 @@ class FakeRetriever:
     Records every question and topic it was given in ``asked``.
     """
 
-    PASSAGE = "IBM quits the facial recognition business. Krishna said IBM opposes mass surveillance. He wrote to Congress."
+    PASSAGE = (
+        "IBM quits the facial recognition business. Krishna said IBM opposes mass surveillance. He wrote to Congress."
+    )
     SENTENCE = "Krishna said IBM opposes mass surveillance."
 
     def __init__(self) -> None:
@@ -377,7 +383,14 @@ class FakeRetriever:
         self.asked.append(topic)
         if "sourdough" in topic.lower():
             return QuoteAnswer(topic, ())
-        quote = Quote("IBM firmly opposes mass surveillance", "Arvind Krishna", "seeds/ibm.txt", "IBM quits facial recognition", 9, 0.6)
+        quote = Quote(
+            "IBM firmly opposes mass surveillance",
+            "Arvind Krishna",
+            "seeds/ibm.txt",
+            "IBM quits facial recognition",
+            9,
+            0.6,
+        )
         return QuoteAnswer(topic, (quote,))
 
     def quote_topics(self, prefix: str, limit: int = 25) -> list[str]:

@@ -40,3 +40,20 @@ def test_blank_token_in_env_file_counts_as_missing(tmp_path: Path) -> None:
     result = run_discord(tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("ConfigError: DISCORD_TOKEN is not set")
+
+
+def test_unreachable_discord_exits_1_with_one_clear_line(tmp_path: Path) -> None:
+    """A Discord that cannot be reached (DNS failure) ends in one ServiceUnreachableError line and exit 1."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("Alpha paragraph about boats.\n")
+    result = run_discord(
+        tmp_path,
+        DISCORD_TOKEN="fake",
+        DISCORD_API_BASE="http://discord.invalid/api/v10",
+        SEEDS_DIR=str(seeds),
+        INDEX_DIR=str(tmp_path / "index"),
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("ServiceUnreachableError: cannot reach Discord")

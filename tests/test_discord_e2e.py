@@ -250,7 +250,7 @@ def test_fifty_questions_at_once_each_answered_once_with_heartbeat_on_time(fake:
     assert counts == [1] * 50
     assert fake.rejected_since(since) == []
     assert fake.probe_latencies and max(fake.probe_latencies) < 0.5, fake.probe_latencies
-    beats = [at for at in fake.heartbeats[beats_before:]]
+    beats = list(fake.heartbeats[beats_before:])
     gaps = [b - a for a, b in itertools.pairwise(beats)]
     assert max(gaps, default=0) < fake.heartbeat_interval + 0.5
 

@@ -231,7 +231,9 @@ async def test_one_log_line_per_question_without_its_text(bot: Bot, caplog: pyte
 
 async def test_ask_command_acks_at_once_and_responds_ephemerally(bot: Bot) -> None:
     """/ask is acknowledged with an empty 200 well within 3 s, then answered ephemerally at response_url."""
-    status, body, seconds = await bot.post(command_body("/ask", "Why did IBM quit?", bot.slack.response_url("a1")), content_type=FORM)
+    status, body, seconds = await bot.post(
+        command_body("/ask", "Why did IBM quit?", bot.slack.response_url("a1")), content_type=FORM
+    )
     assert (status, body) == (200, "")
     assert seconds < 3
     [reply] = await bot.wait_for("respond", key="a1")
@@ -284,7 +286,9 @@ async def test_empty_ask_command_gets_the_empty_question_sentence(bot: Bot) -> N
 async def test_bad_signature_is_rejected_and_nothing_is_answered(bot: Bot) -> None:
     """A request signed with the wrong secret gets 401, and Slack is never called."""
     status, _, _ = await bot.post(event_body(mention_event("Why did IBM quit?")), secret="wrong")
-    cmd_status, _, _ = await bot.post(command_body("/ask", "hi", bot.slack.response_url("x")), content_type=FORM, secret="wrong")
+    cmd_status, _, _ = await bot.post(
+        command_body("/ask", "hi", bot.slack.response_url("x")), content_type=FORM, secret="wrong"
+    )
     assert (status, cmd_status) == (401, 401)
     await asyncio.sleep(0.2)
     assert bot.slack.calls == []
@@ -364,7 +368,13 @@ def test_cli_without_tokens_exits_2_with_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "slack"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False
+        [sys.executable, "-m", "bot", "slack"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
@@ -380,10 +390,14 @@ def test_cli_without_tokens_exits_2_with_one_line(tmp_path: Path) -> None:
 async def test_socket_mode_answers_once_and_stops_cleanly(slack: FakeSlack, tmp_path: Path) -> None:
     """Over Socket Mode a mention and /ask are acked and answered, a retried envelope once; stop removes the health file."""
     health = tmp_path / "health"
-    settings = _settings(slack_app_token=APP_TOKEN, slack_signing_secret=None, slack_api_base=slack.api_base, health_file=health)
+    settings = _settings(
+        slack_app_token=APP_TOKEN, slack_signing_secret=None, slack_api_base=slack.api_base, health_file=health
+    )
     retriever = FakeRetriever()
     stop = asyncio.Event()
-    serving = asyncio.create_task(_serve(settings, check_settings(settings), AnswerService(retriever, batch_window=0), stop))
+    serving = asyncio.create_task(
+        _serve(settings, check_settings(settings), AnswerService(retriever, batch_window=0), stop)
+    )
     try:
         await asyncio.to_thread(slack.wait_for, "socket_connect")
         event = json.loads(event_body(mention_event("Why did IBM quit?", ts="7.0"), event_id="EvS1"))
@@ -411,7 +425,10 @@ async def test_socket_mode_answers_once_and_stops_cleanly(slack: FakeSlack, tmp_
     ("overrides", "needle"),
     [
         ({"slack_bot_token": "xoxb-revoked"}, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
-        ({"slack_app_token": "xapp-revoked", "slack_signing_secret": None}, "Slack refused SLACK_APP_TOKEN (invalid_auth)"),
+        (
+            {"slack_app_token": "xapp-revoked", "slack_signing_secret": None},
+            "Slack refused SLACK_APP_TOKEN (invalid_auth)",
+        ),
     ],
 )
 async def test_refused_token_is_a_config_error(slack: FakeSlack, overrides: dict[str, Any], needle: str) -> None:

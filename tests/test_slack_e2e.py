@@ -88,7 +88,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             "LOG_LEVEL": "INFO",
         }
         with log.open("wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "bot", "slack"], cwd=home, env=env, stdout=out, stderr=out)  # noqa: S603
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "slack"], cwd=home, env=env, stdout=out, stderr=out
+            )
         try:
             _wait_listening(process, port, log)
             yield Running(f"http://127.0.0.1:{port}/slack/events", slack, process, log, env, health_file)
@@ -125,7 +127,9 @@ def test_mention_gets_one_threaded_answer_with_a_citation(running: Running) -> N
 
 def test_ask_acks_within_three_seconds_and_responds(running: Running) -> None:
     """/ask gets an empty 200 at once, then an ephemeral answer with a citation at response_url."""
-    status, body, seconds = running.post(command_body("/ask", QUESTION, running.slack.response_url("ask1")), content_type=FORM)
+    status, body, seconds = running.post(
+        command_body("/ask", QUESTION, running.slack.response_url("ask1")), content_type=FORM
+    )
     assert (status, body) == (200, "")
     assert seconds < 3
     [reply] = running.slack.wait_for("respond", key="ask1")
@@ -135,7 +139,9 @@ def test_ask_acks_within_three_seconds_and_responds(running: Running) -> None:
 
 def test_question_the_article_cannot_answer_abstains(running: Running) -> None:
     """/ask about sourdough gets the abstention wording, not a passage."""
-    running.post(command_body("/ask", "How do I bake sourdough bread?", running.slack.response_url("ask2")), content_type=FORM)
+    running.post(
+        command_body("/ask", "How do I bake sourdough bread?", running.slack.response_url("ask2")), content_type=FORM
+    )
     [reply] = running.slack.wait_for("respond", key="ask2")
     assert abstention_sentence("") in reply.payload["text"]
     assert not CITATION.search(json.dumps(reply.payload, ensure_ascii=False))
@@ -152,7 +158,9 @@ def test_quote_responds_with_a_quotation_and_its_speaker(running: Running) -> No
 
 def test_bad_signature_gets_401_and_no_answer(running: Running) -> None:
     """A wrongly signed mention is refused with 401 and never answered."""
-    status, _, _ = running.post(event_body(mention_event(QUESTION, channel="CBAD"), event_id="EvBad"), secret="not-the-secret")
+    status, _, _ = running.post(
+        event_body(mention_event(QUESTION, channel="CBAD"), event_id="EvBad"), secret="not-the-secret"
+    )
     assert status == 401
     time.sleep(1.0)
     assert running.slack.of("chat.postMessage", channel="CBAD") == []
@@ -192,7 +200,12 @@ def test_log_has_one_line_per_question_without_text_or_token(running: Running) -
 def test_health_command_sees_the_running_bot(running: Running) -> None:
     """While the bot runs its health file is fresh, so `python -m bot health` exits 0."""
     assert time.time() - running.health_file.stat().st_mtime < 90
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bot", "health"], cwd=running.log.parent, env=running.env, capture_output=True, timeout=60, check=False
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "health"],
+        cwd=running.log.parent,
+        env=running.env,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr

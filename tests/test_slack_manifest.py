@@ -44,5 +44,12 @@ def test_docs_point_at_the_manifest_and_every_setting() -> None:
     """docs/slack.md links the manifest and names every Slack setting."""
     docs = (ROOT / "docs" / "slack.md").read_text(encoding="utf-8")
     assert "slack-manifest.yml" in docs
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_PORT", "SLACK_CHANNELS", "SLACK_ASK_EPHEMERAL"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_PORT",
+        "SLACK_CHANNELS",
+        "SLACK_ASK_EPHEMERAL",
+    ):
         assert f"`{name}`" in docs

@@ -43,9 +43,15 @@ def test_every_quote_topic_returns_its_quotation_first_with_the_right_speaker(ar
     ("question", "evidence"),
     [
         # lower case, no punctuation
-        ("why did ibm quit facial recognition", ["IBM no longer offers", "IBM quits the facial recognition", "dropping of facial recognition"]),
+        (
+            "why did ibm quit facial recognition",
+            ["IBM no longer offers", "IBM quits the facial recognition", "dropping of facial recognition"],
+        ),
         # keywords only
-        ("ibm facial recognition why quit", ["IBM no longer offers", "IBM quits the facial recognition", "dropping of facial recognition"]),
+        (
+            "ibm facial recognition why quit",
+            ["IBM no longer offers", "IBM quits the facial recognition", "dropping of facial recognition"],
+        ),
         # misspelt names
         ("what did Krisna say about qualified immunity", ["qualified immunity doctrine"]),
         ("what did Krishnaa say about the federal registry", ["federal registry of police misconduct"]),
@@ -62,20 +68,24 @@ def test_chat_shaped_questions_find_their_passage_first(article: Retriever, ques
 
 
 def test_the_sources_own_misspelling_of_a_name_still_reaches_the_quotation(article: Retriever) -> None:
-    """"Khrisna", as the article itself misspells Krishna, finds his qualified-immunity quotation in the top 3."""
+    """ "Khrisna", as the article itself misspells Krishna, finds his qualified-immunity quotation in the top 3."""
     answer = article.ask("what did Khrisna say about qualified immunity")
     assert rank_of_answer([h.text for h in answer.hits], ["qualified immunity doctrine"]) is not None
 
 
 @pytest.mark.parametrize("question", ["Why did Big Blue stop face scanning?", "big blue face scanning"])
-def test_paraphrase_with_no_shared_words_is_answered_about_facial_recognition(article: Retriever, question: str) -> None:
+def test_paraphrase_with_no_shared_words_is_answered_about_facial_recognition(
+    article: Retriever, question: str
+) -> None:
     """'Big Blue' and 'face scanning' share no word with the article, yet are answered from it."""
     answer = article.ask(question)
     assert not answer.abstained
     assert answer.hits[0].paragraph in FACIAL_RECOGNITION_PARAGRAPHS
 
 
-@pytest.mark.parametrize("question", ["asdfgh", "zzzz 1234 ????", "What is the capital of Peru?", "Who won the 1998 World Cup?"])
+@pytest.mark.parametrize(
+    "question", ["asdfgh", "zzzz 1234 ????", "What is the capital of Peru?", "Who won the 1998 World Cup?"]
+)
 def test_noise_and_off_topic_questions_abstain(article: Retriever, question: str) -> None:
     """Gibberish and questions about other subjects get an abstention, not a quoted miss."""
     assert article.ask(question).abstained

@@ -109,3 +109,12 @@ def test_second_quotation_of_a_sentence_pair_keeps_the_speaker() -> None:
         ("You lift the lid and there is nobody home,", "Maria Lindqvist"),
         ("The comb is full.", "Maria Lindqvist"),
     ]
+
+
+def test_name_particles_stay_in_the_speaker() -> None:
+    """`said Karl von Frisch` gives the whole name, and `she` after `Ursula van der Berg` resolves to her."""
+    text = "“Bees are clever,” said Karl von Frisch.\n\nUrsula van der Berg agreed. “They count landmarks,” she said."
+    assert quotes_of(text) == [
+        ("Bees are clever,", "Karl von Frisch"),
+        ("They count landmarks,", "Ursula van der Berg"),
+    ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import faiss
 import pytest
 
-from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError, NoSourcesError
+from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError, NoSourcesError
 from index.retriever import Retriever
 from index.store import load_index, read_manifest, read_sources, write_index
 
@@ -282,3 +282,24 @@ def test_index_files_are_inspectable_json_lines(built: Built) -> None:
     for record in records:
         assert record["source"] == "seeds/field_notes.md"
         assert text[record["start"] : record["end"]] == record["text"]
+
+
+def test_sources_without_any_quotation_index_and_quote_nothing(tmp_path: Path, embedder: object) -> None:
+    """A corpus with no quotation marks builds, answers, and `quotes` returns an empty list."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "rivers.md").write_text("# Rivers\n\nThe Loire is the longest river in France.\n\nIt floods in spring.\n")
+    retriever, _ = open_index(seeds, tmp_path / "index")
+    assert retriever.quotes("rivers").quotes == ()
+    assert retriever.ask("Which is the longest river in France?").hits[0].paragraph == 2
+
+
+def test_unwritable_index_folder_is_one_error_naming_index_dir(tmp_path: Path, embedder: object) -> None:
+    """An INDEX_DIR that cannot be created gives IndexWriteError naming INDEX_DIR, not an OSError."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("Alpha paragraph.\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(IndexWriteError, match="INDEX_DIR"):
+        open_index(seeds, blocker / "index")
