@@ -25,6 +25,19 @@ pass() { printf 'PASS  %s\n' "$*"; }
 fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
 note() { printf '....  %s\n' "$*"; }
 show() { sed 's/^/      | /' "$1" | tail -n "${2:-15}"; }
+# stop_within NAME WHAT: `podman stop` (SIGTERM) must end the container well before the 10 s kill.
+stop_within() {
+    local t0 took_ms code
+    t0=$(date +%s%N)
+    podman stop -t 10 "$1" >/dev/null 2>&1
+    took_ms=$((($(date +%s%N) - t0) / 1000000))
+    code=$(podman inspect "$1" --format '{{.State.ExitCode}}' 2>/dev/null)
+    if [ "$took_ms" -lt 5000 ]; then
+        pass "SIGTERM stops $2 in ${took_ms} ms (exit $code)"
+    else
+        fail "SIGTERM: stopping $2 took ${took_ms} ms (killed after the timeout?)"
+    fi
+}
 
 # Every smoke run: no network (the image must answer offline), a read-only root file
 # system with only /tmp writable (as `docker run --read-only --tmpfs /tmp`), no health timer.
@@ -200,15 +213,7 @@ podman rm -f citebot-ci-health >/dev/null 2>&1
 podman run -d -i --name citebot-ci-sigterm --network none --read-only --read-only-tmpfs=false --tmpfs /tmp \
     --no-healthcheck "$IMAGE" ask - >/dev/null 2>&1
 sleep 3
-t0=$(date +%s%N)
-podman stop -t 10 citebot-ci-sigterm >/dev/null 2>&1
-took_ms=$((($(date +%s%N) - t0) / 1000000))
-code=$(podman inspect citebot-ci-sigterm --format '{{.State.ExitCode}}' 2>/dev/null)
-if [ "$took_ms" -lt 5000 ]; then
-    pass "SIGTERM stops the container in ${took_ms} ms (exit $code)"
-else
-    fail "SIGTERM: stop took ${took_ms} ms (killed after the timeout?)"
-fi
+stop_within citebot-ci-sigterm "the container"
 podman rm -f citebot-ci-sigterm >/dev/null 2>&1
 
 # The real Discord bot (the image's default command) against the project's fake Discord
@@ -254,15 +259,7 @@ PY
         fail "HEALTHCHECK while connected"; show "$LOGS/discord-health.log"
         podman exec citebot-ci-discord python -m bot health 2>&1 | sed 's/^/      | /'
     fi
-    t0=$(date +%s%N)
-    podman stop -t 10 citebot-ci-discord >/dev/null 2>&1
-    took_ms=$((($(date +%s%N) - t0) / 1000000))
-    code=$(podman inspect citebot-ci-discord --format '{{.State.ExitCode}}' 2>/dev/null)
-    if [ "$took_ms" -lt 5000 ]; then
-        pass "SIGTERM stops the connected bot in ${took_ms} ms (exit $code)"
-    else
-        fail "SIGTERM: stopping the connected bot took ${took_ms} ms"
-    fi
+    stop_within citebot-ci-discord "the connected bot"
     podman logs citebot-ci-discord >"$LOGS/discord.log" 2>&1
     podman rm -f citebot-ci-discord >/dev/null 2>&1
     touch "$LOGS/fake.stop"; wait "$fake_pid" 2>/dev/null

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import run_bot
 
 
 def run_discord(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    clean.update(PYTHONPATH=str(REPO), **env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "discord"],
-        cwd=tmp_path,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_bot("discord", cwd=tmp_path, drop_prefix="DISCORD_", **env)
 
 
 def test_missing_token_exits_2_with_one_clear_line(tmp_path: Path) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
@@ -48,6 +45,7 @@ from tests.fake_slack import (
     message_event,
     signed_post,
 )
+from tests.helpers import run_bot
 
 SECRET = "test-signing-secret"
 CITATION = "[1] IBM quits facial recognition, ¶6"
@@ -365,17 +363,7 @@ def test_app_token_selects_socket_mode() -> None:
 
 def test_cli_without_tokens_exits_2_with_one_line(tmp_path: Path) -> None:
     """`python -m bot slack` with no Slack tokens prints one clear line and exits 2, before loading anything."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "slack"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_bot("slack", cwd=tmp_path, drop_prefix="SLACK_", timeout=30)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "ConfigError: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
