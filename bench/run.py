@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -131,12 +130,18 @@ def startup_and_memory(work: Path) -> None:
     proc.stdin.flush()
     proc.stdout.readline()
     first_answer = time.perf_counter() - started
-    for q in load_jsonl(ROOT / "eval" / "questions.jsonl"):
+    questions = load_jsonl(ROOT / "eval" / "questions.jsonl")
+    for q in questions:
         proc.stdin.write(q["q"] + "\n")
+    proc.stdin.flush()
+    for _ in questions:
+        proc.stdout.readline()
+    # VmHWM is the process's own peak since exec (rusage of children would count the
+    # benchmark's memory too, copied at fork).
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    peak_mb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
     proc.stdin.close()
-    proc.stdout.read()
     proc.wait()
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print("\n## Start-up and memory (`python -m bot ask --json -`, index already built)\n")
     print(f"- process start to first answer: {first_answer:.1f} s")
     print(f"- peak RSS of a process answering questions: {peak_mb:.0f} MB")
