@@ -253,7 +253,9 @@ class Retriever:
             k=k,
             mix=self.mix,
         )
-        abstained = search.should_abstain(ranked, self._calibration, self._lexicon.support(terms))
+        abstained = not ranked.top or search.off_topic(
+            ranked.best_dense, self._calibration, self._lexicon.support(terms)
+        )
         hits = tuple(self._hit(r) for r in ranked.top)
         return Answer(question=question, abstained=abstained, hits=hits, notes=notes)
 
@@ -287,6 +289,10 @@ class Retriever:
         if not self._quotes:
             return QuoteAnswer(topic=text, quotes=(), notes=notes)
         vector = self._encode([text])[0]
+        # A topic the sources are not about has no quotation, however near the nearest is.
+        similarity = search.best_similarity(vector, self._chunk_vectors, self._sentence_vectors)
+        if search.off_topic(similarity, self._calibration, self._lexicon.support(self._lexicon.query_terms(text))):
+            return QuoteAnswer(topic=text, quotes=(), notes=notes)
         order = search.rank_quotes(
             vector, self._quote_vectors, self._quote_lexicon.scores(self._quote_lexicon.query_terms(text))
         )

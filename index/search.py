@@ -135,7 +135,7 @@ def rank_chunks(
         top.append(Scored(int(ci), best, float(score[ci])))
     return Ranked(
         top=tuple(top),
-        best_dense=float(max(dense_chunk.max(initial=-1.0), dense_sentence.max(initial=-1.0))),
+        best_dense=best_similarity(query_vector, chunk_vectors, sentence_vectors),
     )
 
 
@@ -212,36 +212,38 @@ NULL_QUESTIONS = (
 def calibrate(embedder: Embedder, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> Calibration:
     """Measure how high off-topic questions score on this corpus."""
     probes = embedder.encode(list(NULL_QUESTIONS))
-    best = []
-    for vector in probes:
-        best.append(max((chunk_vectors @ vector).max(initial=-1.0), (sentence_vectors @ vector).max(initial=-1.0)))
-    values = np.asarray(best, dtype=np.float64)
+    values = np.asarray([best_similarity(v, chunk_vectors, sentence_vectors) for v in probes], dtype=np.float64)
     return Calibration(null_mean=float(values.mean()), null_std=float(values.std()))
 
 
-def should_abstain(ranked: Ranked, calibration: Calibration, support: float) -> bool:
-    """Abstain when the best match does not stand out from what off-topic questions reach.
+def off_topic(best_similarity: float, calibration: Calibration, support: float) -> bool:
+    """Whether the sources do not answer: the best match does not stand out from what
+    off-topic questions reach on this corpus.
 
     Args:
-        ranked: The question's ranking.
+        best_similarity: The question's best cosine with any chunk or sentence (:func:`best_similarity`).
         calibration: This corpus's off-topic background.
         support: The lexical support of the question, from :meth:`Lexicon.support` (0 to 1).
     """
-    if not ranked.top:
-        return True
-    z = calibration.z(ranked.best_dense)
+    z = calibration.z(best_similarity)
     if support <= 0.0:
         return z < SEMANTIC_ALONE_NEEDED
     return z + LEXICAL_WEIGHT * support < EVIDENCE_NEEDED
 
 
+def best_similarity(vector: np.ndarray, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> float:
+    """The best cosine of a unit vector with any chunk or sentence."""
+    return float(max((chunk_vectors @ vector).max(initial=-1.0), (sentence_vectors @ vector).max(initial=-1.0)))
+
+
 def rank_quotes(query_vector: np.ndarray, quote_vectors: np.ndarray, bm25: np.ndarray) -> list[tuple[int, float]]:
-    """Quotations ranked by the mix of dense similarity and BM25, best first."""
+    """Quotations ranked by the mix of dense similarity and BM25, best first, keeping those
+    at or above the average quotation's score for this topic (the rest are about something else)."""
     if len(quote_vectors) == 0:
         return []
     score = _z(quote_vectors @ query_vector) + _z(bm25)
     order = np.argsort(-score, kind="stable")
-    return [(int(i), float(score[i])) for i in order]
+    return [(int(i), float(score[i])) for i in order if score[i] >= 0 or i == order[0]]
 
 
 _PHRASE = re.compile(r"[A-Za-z][A-Za-z'\-]+(?:\s+[A-Za-z][A-Za-z'\-]+){1,2}")

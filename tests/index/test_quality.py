@@ -89,3 +89,15 @@ def test_paraphrase_with_no_shared_words_is_answered_about_facial_recognition(
 def test_noise_and_off_topic_questions_abstain(article: Retriever, question: str) -> None:
     """Gibberish and questions about other subjects get an abstention, not a quoted miss."""
     assert article.ask(question).abstained
+
+
+@pytest.mark.parametrize("topic", ["sourdough bread", "the weather"])
+def test_quote_topic_the_sources_are_not_about_returns_no_quotation(article: Retriever, topic: str) -> None:
+    """`quote` on a subject the sources never touch returns nothing rather than the nearest quotation."""
+    assert article.quotes(topic).quotes == ()
+
+
+def test_quotes_about_something_else_are_left_out(article: Retriever) -> None:
+    """'revenue' returns CNBC's quotation alone, not the quotations about other things."""
+    found = article.quotes("revenue", k=3).quotes
+    assert [(q.text, q.speaker) for q in found] == [("significant revenue", "CNBC")]
