@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -80,8 +81,6 @@ class Retriever:
         self._sentence_vectors = stored.sentence_vectors
         self._quote_vectors = stored.quote_vectors
         self._token_vectors = stored.token_vectors
-        self._faiss = faiss.IndexFlatIP(stored.chunk_vectors.shape[1])
-        self._faiss.add(stored.chunk_vectors)
         self._token_spans = np.asarray(
             [[c["token_start"], c["token_end"]] for c in self._chunks], dtype=np.int64
         ).reshape(-1, 2)
@@ -89,7 +88,6 @@ class Retriever:
         self._sentence_owner = np.asarray(
             [ci for ci, chunk in enumerate(self._chunks) for _ in chunk["sentences"]], dtype=np.int64
         )
-        self._sentence_text = [chunk["text"][a:b] for chunk in self._chunks for a, b in chunk["sentences"]]
         # Lexical matching also sees who speaks in a passage ("he explained" -> Arvind Krishna),
         # so a question naming the speaker finds the quotation that only says "he".
         speakers = _speakers_by_span(self._chunks, self._quotes)
@@ -272,11 +270,17 @@ class Retriever:
             sentence_start=a,
         )
 
+    @functools.cached_property
+    def _flat_index(self) -> faiss.IndexFlatIP:
+        flat = faiss.IndexFlatIP(self._chunk_vectors.shape[1])
+        flat.add(self._chunk_vectors)
+        return flat
+
     def dense_search(self, question: str, k: int = 3) -> list[tuple[int, float]]:
         """Plain dense search (question vector against chunk vectors in FAISS): the baseline the
         benchmark compares latency with. Returns ``(chunk number, cosine)`` pairs."""
         vector = self._encode([question])
-        scores, ids = self._faiss.search(vector, k)
+        scores, ids = self._flat_index.search(vector, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:
