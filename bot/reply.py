@@ -41,16 +41,14 @@ class Reply:
     abstained: bool = False
 
 
-def abstention_sentence(question: str) -> str:
-    return "The article doesn't say anything that answers that."
+# What every front end says when the sources don't answer, instead of quoting a near miss.
+ABSTENTION = "The article doesn't say anything that answers that."
 
 
 def reply_for_answer(answer: Answer, max_sources: int = MAX_SOURCES) -> Reply:
     """The reply to a question: the best passage with its answering sentence, then its sources."""
     if answer.abstained or not answer.hits:
-        return Reply(
-            lead=abstention_sentence(answer.question), passage=(), sources=(), notes=answer.notes, abstained=True
-        )
+        return Reply(lead=ABSTENTION, passage=(), sources=(), notes=answer.notes, abstained=True)
     best = answer.hits[0]
     start, end = best.sentence_start, best.sentence_start + len(best.sentence)
     spans = tuple(

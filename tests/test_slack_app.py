@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import ConfigError
 from bot.ratelimit import RateLimiter
-from bot.reply import abstention_sentence
+from bot.reply import ABSTENTION
 from bot.service import AnswerService
 from bot.settings import Settings
 from bot.slack_app import (
@@ -145,7 +145,7 @@ async def test_abstention_wording_when_the_article_has_no_answer(bot: Bot) -> No
     """A question the article does not answer gets the abstention sentence and no passage."""
     await bot.post(event_body(mention_event("How do I bake sourdough bread?")))
     [post] = await bot.wait_for("chat.postMessage")
-    assert post.payload["text"] == abstention_sentence("")
+    assert post.payload["text"] == ABSTENTION
     assert FakeRetriever.SENTENCE not in _blocks_text(post)
 
 

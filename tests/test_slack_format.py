@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.reply import QuoteLine, Reply, Span, abstention_sentence, reply_for_answer, reply_for_quotes
+from bot.reply import ABSTENTION, QuoteLine, Reply, Span, reply_for_answer, reply_for_quotes
 from bot.slack_format import (
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENTS,
@@ -67,8 +67,8 @@ def test_every_source_is_cited_in_order() -> None:
 def test_abstention_says_the_article_does_not_answer_and_shows_no_passage() -> None:
     """An abstained answer shows only the abstention sentence, not the nearest miss."""
     text, blocks = format_answer_slack(reply_for_answer(Answer("How do I bake sourdough bread?", True, (_hit(),))))
-    assert blocks == [format_notice_slack(abstention_sentence(""))[1][0]]
-    assert text == abstention_sentence("")
+    assert blocks == [format_notice_slack(ABSTENTION)[1][0]]
+    assert text == ABSTENTION
     assert SENTENCE not in json.dumps(blocks)
 
 
