@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.chunk import windows
 from index.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -61,27 +62,11 @@ class Embedder:
         """Model tokens in ``text``, without special tokens."""
         return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def truncate(self, text: str, max_tokens: int | None = None) -> tuple[str, bool]:
-        """``text`` cut to what the model reads, and whether anything was cut."""
-        limit = self.max_tokens if max_tokens is None else max_tokens
-        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        if len(enc["input_ids"]) <= limit:
-            return text, False
-        return text[: enc["offset_mapping"][limit - 1][1]], True
-
     def _windows(self, text: str) -> list[str]:
-        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = enc["offset_mapping"]
-        if len(offsets) <= self.max_tokens:
+        offsets = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        if not offsets:
             return [text]
-        step = self.max_tokens - WINDOW_OVERLAP
-        out = []
-        for begin in range(0, len(offsets), step):
-            end = min(begin + self.max_tokens, len(offsets))
-            out.append(text[offsets[begin][0] : offsets[end - 1][1]])
-            if end == len(offsets):
-                break
-        return out
+        return [text[offsets[a][0] : offsets[b - 1][1]] for a, b in windows(offsets, self.max_tokens, WINDOW_OVERLAP)]
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Embed ``texts``; a text longer than the model reads is embedded as the mean of its windows.

@@ -152,45 +152,47 @@ class Retriever:
         for reason in sources.skipped:
             say(f"skipping {reason}")
         digest = settings_digest(sources.digest, model_name(model_path), chunk_tokens)
-        reason = cls._why_rebuild(index_dir, digest, repair=repair)
+        # A whole, current index is read before the model loads, so damage is reported at once.
+        reason, stored = cls._current(index_dir, digest, repair=repair)
         if reason is not None and not build:
             if reason == "missing":
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, reason)
-        # A whole, current index is read before the model loads, so damage is reported at once.
-        stored = load_index(index_dir) if reason is None else None
         embedder = Embedder(model_path)
         if reason is not None:
             try:
                 with build_lock(index_dir):
                     # Another process may have built it while this one waited for the lock.
-                    if cls._why_rebuild(index_dir, digest, repair=repair) is not None:
+                    again, stored = cls._current(index_dir, digest, repair=repair)
+                    if again is not None:
                         say(f"index {'not built yet' if reason == 'missing' else reason}: building {index_dir} ...")
                         started = time.perf_counter()
                         _build(sources, embedder, index_dir, digest, chunk_tokens, progress=progress)
                         say(f"index built in {time.perf_counter() - started:.1f} s")
             except OSError as error:
                 raise IndexWriteError(index_dir, error.strerror or type(error).__name__) from None
-            stored = load_index(index_dir)
+            stored = stored or load_index(index_dir)
         opened = cls(stored, embedder, index_dir)
         opened.rebuilt = reason is not None
         return opened
 
     @staticmethod
-    def _why_rebuild(index_dir: Path, digest: str, *, repair: bool) -> str | None:
+    def _current(index_dir: Path, digest: str, *, repair: bool) -> tuple[str | None, StoredIndex | None]:
+        """Why the index must be built (None when it is current) and, when current, the index read back.
+
+        Raises:
+            IndexCorruptError: the index is damaged and ``repair`` is off.
+        """
         try:
-            manifest = read_manifest(index_dir)
-            if repair:
-                load_index(index_dir)
+            if read_manifest(index_dir).get("content_hash") != digest:
+                return "out of date (sources or settings changed)", None
+            return None, load_index(index_dir)
         except IndexMissingError:
-            return "missing"
+            return "missing", None
         except IndexCorruptError as error:
             if repair:
-                return f"damaged ({error.reason})"
+                return f"damaged ({error.reason})", None
             raise
-        if manifest.get("content_hash") != digest:
-            return "out of date (sources or settings changed)"
-        return None
 
     # ----- answering
 
