@@ -1,0 +1,35 @@
+"""Errors of the database layer, each one line that names the fix.
+
+The front ends turn these into one line on stderr and an exit code, as they do for
+``bot.errors``; this package does not import the rest of the bot, so it has its own.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DatabaseConfigError", "DatabaseError", "DatabaseUnavailableError"]
+
+
+class DatabaseError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DatabaseConfigError(DatabaseError):
+    """``DATABASE_URL`` is not a URL this package can use."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"DATABASE_URL {url!r} {reason}: use sqlite+aiosqlite:///PATH, postgresql+asyncpg://USER:PASSWORD@HOST/DB"
+            " or postgresql+psycopg://USER:PASSWORD@HOST/DB (blank: an SQLite file in DATA_DIR)"
+        )
+        self.url = url
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """The database could not be opened or reached."""
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        detail = " ".join(str(cause).split()) or type(cause).__name__
+        super().__init__(
+            f"cannot open the database {url}: {detail[:300]} (check DATABASE_URL and that the server is running)"
+        )
+        self.url = url
