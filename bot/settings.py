@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(default=32, ge=1)
     health_file: Path = Path("/tmp/citebot.health")  # touched while connected; read by `python -m bot health`
 
+    # The project's database (bot.db): question log, votes, channel config, shared limits
+    data_dir: Path = Path("data")
+    database_url: SecretStr | None = None  # None: sqlite+aiosqlite:///DATA_DIR/citebot.db; may hold a password
+    retention_days: int = Field(default=90, ge=1)
+
     # Discord
     discord_token: SecretStr | None = None
     ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -72,6 +77,7 @@ class Settings(BaseSettings):
         "discord_api_base",
         "discord_gateway_url",
         "slack_api_base",
+        "database_url",
         mode="before",
     )
     @classmethod

@@ -85,7 +85,11 @@ class ChannelConfigs:
             stmt = upsert_insert(conn, channel_config).values(row)
             stmt = stmt.on_conflict_do_update(
                 index_elements=list(channel_config.primary_key.columns),
-                set_={"mode": stmt.excluded.mode, "private": stmt.excluded.private, "updated_at": stmt.excluded.updated_at},
+                set_={
+                    "mode": stmt.excluded.mode,
+                    "private": stmt.excluded.private,
+                    "updated_at": stmt.excluded.updated_at,
+                },
             )
             await conn.execute(stmt)
         return _settings(row)

@@ -64,9 +64,7 @@ class Database:
     Safe to share between tasks; open one per process.
     """
 
-    def __init__(
-        self, engine: AsyncEngine, secret: str, *, retention_days: int, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, secret: str, *, retention_days: int, clock: Callable[[], datetime]) -> None:
         self.engine = engine
         self.retention = timedelta(days=retention_days)
         self._clock = clock

@@ -28,8 +28,13 @@ class DatabaseUnavailableError(DatabaseError):
     """The database could not be opened or reached."""
 
     def __init__(self, url: str, cause: BaseException) -> None:
+        # SQLAlchemy wraps the driver's error and appends the SQL and a help link: the driver's own words suffice.
+        cause = getattr(cause, "orig", None) or cause
         detail = " ".join(str(cause).split()) or type(cause).__name__
-        super().__init__(
-            f"cannot open the database {url}: {detail[:300]} (check DATABASE_URL and that the server is running)"
+        fix = (
+            "check DATABASE_URL, or that DATA_DIR is a writable folder"
+            if url.startswith("sqlite")
+            else "check DATABASE_URL and that the server is running"
         )
+        super().__init__(f"cannot open the database {url}: {detail[:300]} ({fix})")
         self.url = url

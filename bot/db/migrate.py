@@ -12,8 +12,10 @@ other waits, then finds the schema current and does nothing:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -53,6 +55,13 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Alembic keeps the running migration in module globals (``alembic.context``, ``op``),
+# and run_sync lets other tasks of the event loop run while a migration waits on the
+# database: two upgrades in one process (of two databases, which the database lock does
+# not serialise) must not interleave. One lock per event loop, as asyncio locks are bound to one.
+_in_process: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
 async def upgrade(engine: AsyncEngine) -> str | None:
     """Migrate the database to the newest revision under the migration lock.
 
@@ -60,7 +69,8 @@ async def upgrade(engine: AsyncEngine) -> str | None:
         The revision the database was at before (None for a new database); equal to
         :func:`head_revision` when there was nothing to do.
     """
-    async with engine.begin() as conn:
+    lock = _in_process.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, engine.begin() as conn:
         await advisory_xact_lock(conn, MIGRATION_LOCK)
         before = await conn.run_sync(current_revision)
         if before != head_revision():

@@ -94,7 +94,12 @@ class Reports:
     async def _grouped(self, since: datetime, condition: Any, limit: int) -> list[AskedQuestion]:
         q = questions.c
         groups = (
-            select(q.question_key, func.count().label("n"), func.max(q.asked_at).label("last"), func.max(q.id).label("newest"))
+            select(
+                q.question_key,
+                func.count().label("n"),
+                func.max(q.asked_at).label("last"),
+                func.max(q.id).label("newest"),
+            )
             .where(q.asked_at >= since, condition)
             .group_by(q.question_key)
             .subquery()
@@ -109,4 +114,3 @@ class Reports:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [AskedQuestion(question=r.question, count=r.n, last_asked=r.last) for r in rows]
-

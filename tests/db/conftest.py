@@ -12,6 +12,7 @@ import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -42,7 +43,7 @@ def _admin(server: PostgresServer, sql: str) -> None:
 
 
 @pytest.fixture(params=list(BACKENDS), ids=list(BACKENDS))
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of a new, empty database on each backend in turn."""
     driver = BACKENDS[request.param]
     if driver is None:

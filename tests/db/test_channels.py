@@ -29,8 +29,9 @@ async def test_keys_do_not_leak_across_platforms_guilds_or_channels(db: Database
     await db.channels.set("slack", "1", "2", mode=ChannelMode.EVERY_MESSAGE, private=False)
     await db.channels.set("discord", 1, 3, mode=ChannelMode.OFF, private=False)
     await db.channels.set("discord", 9, 2, mode=ChannelMode.OFF, private=False)
-    assert (await db.channels.get("discord", "1", "2")).mode is ChannelMode.MENTION  # type: ignore[union-attr]
-    assert (await db.channels.get("slack", 1, 2)).mode is ChannelMode.EVERY_MESSAGE  # type: ignore[union-attr]
+    discord, slack = await db.channels.get("discord", "1", "2"), await db.channels.get("slack", 1, 2)
+    assert discord is not None and discord.mode is ChannelMode.MENTION
+    assert slack is not None and slack.mode is ChannelMode.EVERY_MESSAGE
     assert [c.channel for c in await db.channels.list("discord", 1)] == ["2", "3"]
     assert [c.channel for c in await db.channels.list("slack", "1")] == ["2"]
 

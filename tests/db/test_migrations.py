@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from bot.db import Database
 from bot.db.engine import create_engine, resolve_url
@@ -18,7 +19,7 @@ from bot.db.schema import metadata
 from tests.helpers import REPO
 
 
-def _diff(connection) -> list:  # type: ignore[no-untyped-def]
+def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return compare_metadata(context, metadata)
 
@@ -90,7 +91,7 @@ async def test_downgrade_to_nothing_and_back(db_url: str) -> None:
     """The first migration can be undone (every table dropped) and redone."""
     engine = create_engine(resolve_url(db_url))
 
-    def down_and_up(connection) -> list[str]:  # type: ignore[no-untyped-def]
+    def down_and_up(connection: Connection) -> list[object]:
         config = alembic_config(connection)
         command.downgrade(config, "base")
         left = connection.exec_driver_sql(
@@ -109,10 +110,12 @@ async def test_downgrade_to_nothing_and_back(db_url: str) -> None:
         await engine.dispose()
 
 
-async def test_each_installation_has_its_own_secret(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Two new databases hash the same id differently: the hash means nothing outside its database."""
-    async with await Database.open(None, data_dir=tmp_path / "a") as one, await Database.open(
-        None, data_dir=tmp_path / "b"
-    ) as two:
+async def test_each_installation_has_its_own_secret(db_url: str, tmp_path: Path) -> None:
+    """Two new databases, migrated at once by one process, hash the same id differently."""
+    one, two = await asyncio.gather(Database.open(db_url), Database.open(None, data_dir=tmp_path / "other"))
+    try:
         assert one.hash_id(42) != two.hash_id(42)
-    assert (tmp_path / "a" / "citebot.db").is_file()
+    finally:
+        await one.close()
+        await two.close()
+    assert (tmp_path / "other" / "citebot.db").is_file()

@@ -62,7 +62,9 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(64), nullable=False),
         sa.Column("mode", sa.String(16), nullable=False),
         sa.Column(
-            "private", sa.Boolean(create_constraint=True, name=op.f("ck_channel_config_private_is_bool")), nullable=False
+            "private",
+            sa.Boolean(create_constraint=True, name=op.f("ck_channel_config_private_is_bool")),
+            nullable=False,
         ),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(f"mode IN ({_MODES})", name=op.f("ck_channel_config_mode")),
