@@ -82,7 +82,17 @@ def create_engine(url: URL) -> AsyncEngine:
     """
     if url.get_backend_name() == "sqlite":
         Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        # One connection per process: SQLite has one writer at a time anyway, and tasks
+        # queueing for the pooled connection wait their turn in order, where connections
+        # contending for the file's lock would poll it with growing sleeps (p99 of seconds
+        # at concurrency 20; bench/db_bench.py). Other processes still contend, and wait.
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_SECONDS},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_SECONDS,
+        )
         _set_up_sqlite(engine)
         return engine
     # pre_ping: a connection the server dropped (restart, idle timeout) is replaced, not failed.
