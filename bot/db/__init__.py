@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.db.channels import ChannelConfigs, ChannelSettings
 from bot.db.database import EVENT_TTL, Database, Pruned
 from bot.db.engine import default_url, resolve_url
-from bot.db.errors import DatabaseConfigError, DatabaseError, DatabaseUnavailableError
+from bot.db.errors import DatabaseConfigError, DatabaseError, DatabaseTooNewError, DatabaseUnavailableError
 from bot.db.events import EventDedup
 from bot.db.questions import LoggedQuestion, QuestionLog
 from bot.db.ratelimit import SharedRateLimiter
@@ -27,6 +27,7 @@ __all__ = [
     "Database",
     "DatabaseConfigError",
     "DatabaseError",
+    "DatabaseTooNewError",
     "DatabaseUnavailableError",
     "DownVote",
     "EventDedup",

@@ -6,7 +6,7 @@ The front ends turn these into one line on stderr and an exit code, as they do f
 
 from __future__ import annotations
 
-__all__ = ["DatabaseConfigError", "DatabaseError", "DatabaseUnavailableError"]
+__all__ = ["DatabaseConfigError", "DatabaseError", "DatabaseTooNewError", "DatabaseUnavailableError"]
 
 
 class DatabaseError(Exception):
@@ -37,4 +37,15 @@ class DatabaseUnavailableError(DatabaseError):
             else "check DATABASE_URL and that the server is running"
         )
         super().__init__(f"cannot open the database {url}: {detail[:300]} ({fix})")
+        self.url = url
+
+
+class DatabaseTooNewError(DatabaseError):
+    """The database was migrated by a newer citebot than this one (a rolled-back upgrade)."""
+
+    def __init__(self, url: str, revision: str, head: str) -> None:
+        super().__init__(
+            f"the database {url} is at schema revision {revision}, newer than this citebot knows ({head}):"
+            " run the newer citebot, or restore a backup taken before the upgrade"
+        )
         self.url = url

@@ -25,6 +25,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import display_url
+from bot.db.errors import DatabaseTooNewError
 from bot.db.locks import MIGRATION_LOCK, advisory_xact_lock
 
 __all__ = ["MIGRATIONS", "alembic_config", "current_revision", "head_revision", "upgrade"]
@@ -68,15 +70,24 @@ async def upgrade(engine: AsyncEngine) -> str | None:
     Returns:
         The revision the database was at before (None for a new database); equal to
         :func:`head_revision` when there was nothing to do.
+
+    Raises:
+        DatabaseTooNewError: The database is at a revision this code does not have.
     """
     lock = _in_process.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with lock, engine.begin() as conn:
         await advisory_xact_lock(conn, MIGRATION_LOCK)
         before = await conn.run_sync(current_revision)
+        if before is not None and not _known(before):
+            raise DatabaseTooNewError(display_url(engine.url), before, head_revision())
         if before != head_revision():
             log.info("migrating the database from %s to %s", before or "empty", head_revision())
             await conn.run_sync(_upgrade_to_head)
         return before
+
+
+def _known(revision: str) -> bool:
+    return any(script.revision == revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
 
 
 def _upgrade_to_head(connection: Connection) -> None:

@@ -7,12 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
-from bot.db import Database
+from bot.db import Database, DatabaseTooNewError
 from bot.db.engine import create_engine, resolve_url
 from bot.db.migrate import alembic_config, current_revision, head_revision, upgrade
 from bot.db.schema import metadata
@@ -64,7 +65,7 @@ async def test_concurrent_opens_migrate_once_and_agree_on_the_secret(db_url: str
 
 _OPEN = """
 import asyncio, sys
-from bot.db import Database
+from bot.db import Database, DatabaseTooNewError
 async def main():
     db = await Database.open(sys.argv[1])
     print(db.hash_id("U123"))
@@ -119,3 +120,13 @@ async def test_each_installation_has_its_own_secret(db_url: str, tmp_path: Path)
         await one.close()
         await two.close()
     assert (tmp_path / "other" / "citebot.db").is_file()
+
+
+async def test_a_database_from_a_newer_citebot_is_refused_in_one_line(db_url: str) -> None:
+    """A schema revision this code does not know (a rolled-back upgrade) stops start-up with one clear line."""
+    async with await Database.open(db_url) as db, db.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseTooNewError) as caught:
+        await Database.open(db_url)
+    assert "revision 9999, newer than this citebot knows (0001)" in str(caught.value)
+    assert "\n" not in str(caught.value)
