@@ -81,6 +81,10 @@ class SharedRateLimiter:
             await conn.execute(rate_hits.insert().values(key_hash=key_hash, expires_at=now + self.seconds))
             return 0.0
 
+    async def allow(self, key: str | int) -> bool:
+        """True (and counted) when ``key`` may hit now; a shorthand for ``await hit(key) == 0``."""
+        return await self.hit(key) == 0.0
+
     async def retry_after(self, key: str | int) -> float:
         """Seconds until ``key`` may hit again (0.0 when it may now); counts nothing."""
         async with self._engine.connect() as conn:

@@ -55,9 +55,10 @@ async def test_keys_are_independent_and_retry_after_counts_nothing(db: Database)
     limiter = db.rate_limiter(1, 30)
     assert await limiter.retry_after(42) == 0.0
     assert await limiter.retry_after(42) == 0.0
-    assert await limiter.hit(42) == 0.0
-    assert await limiter.hit(42) > 0
-    assert await limiter.hit("T1:U42") == 0.0
+    assert await limiter.allow(42)
+    assert not await limiter.allow(42)
+    assert await limiter.retry_after(42) == pytest.approx(30.0)
+    assert await limiter.allow("T1:U42")
 
 
 async def test_two_processes_share_one_limit(db: Database, db2: Database) -> None:
