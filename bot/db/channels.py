@@ -100,7 +100,7 @@ class ChannelConfigs:
             result = await conn.execute(delete(channel_config).where(self._key(platform, guild, channel)))
         return result.rowcount == 1
 
-    async def list(self, platform: str, guild: str | int | None) -> list[ChannelSettings]:
+    async def for_guild(self, platform: str, guild: str | int | None) -> list[ChannelSettings]:
         """Every configured channel of one guild or team, by channel id."""
         c = channel_config.c
         async with self._engine.connect() as conn:

@@ -20,7 +20,7 @@ async def test_set_then_replace(db: Database, clock: FakeClock) -> None:
     assert got is not None
     assert (got.mode, got.private, got.updated_at) == (ChannelMode.OFF, True, clock.now)
     assert first.mode is ChannelMode.EVERY_MESSAGE
-    assert len(await db.channels.list("discord", 1)) == 1
+    assert len(await db.channels.for_guild("discord", 1)) == 1
 
 
 async def test_keys_do_not_leak_across_platforms_guilds_or_channels(db: Database) -> None:
@@ -32,8 +32,8 @@ async def test_keys_do_not_leak_across_platforms_guilds_or_channels(db: Database
     discord, slack = await db.channels.get("discord", "1", "2"), await db.channels.get("slack", 1, 2)
     assert discord is not None and discord.mode is ChannelMode.MENTION
     assert slack is not None and slack.mode is ChannelMode.EVERY_MESSAGE
-    assert [c.channel for c in await db.channels.list("discord", 1)] == ["2", "3"]
-    assert [c.channel for c in await db.channels.list("slack", "1")] == ["2"]
+    assert [c.channel for c in await db.channels.for_guild("discord", 1)] == ["2", "3"]
+    assert [c.channel for c in await db.channels.for_guild("slack", "1")] == ["2"]
 
 
 async def test_reset_forgets_a_channel(db: Database) -> None:
