@@ -8,8 +8,9 @@ psycopg) it times the calls a chat front end makes per question:
 * ``events.first_time`` (Slack event de-duplication);
 * ``questions.record`` (the question log).
 
-Each at concurrency 1 (one process) and 20 (two engines, as two processes would be),
-reporting p50/p99 latency per call and calls per second. PostgreSQL comes from Debian's
+Each at concurrency 1 and 20 through one engine (one process), and at 20 through two
+engines (as two processes would be), reporting p50/p99 latency per call and calls per
+second. PostgreSQL comes from Debian's
 ``postgresql`` package (see tests/db/postgres.py); without it only SQLite is measured.
 
 Usage: ``.venv/bin/python bench/db_bench.py [--calls 400]``
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import statistics
 import sys
 import tempfile
@@ -95,9 +95,9 @@ async def _bench_url(name: str, url: str, calls: int) -> None:
     dbs = [await Database.open(url), await Database.open(url)]
     try:
         for what, call in _calls().items():
-            for concurrency in (1, 20):
-                p50, p99, rate = await _measure(dbs[: 1 if concurrency == 1 else 2], call, calls, concurrency)
-                print(f"{name:<12} {what:<19} {concurrency:>4} {p50:>9.2f} {p99:>9.2f} {rate:>9.0f}")
+            for engines, concurrency in ((1, 1), (1, 20), (2, 20)):
+                p50, p99, rate = await _measure(dbs[:engines], call, calls, concurrency)
+                print(f"{name:<12} {what:<19} {engines:>4} {concurrency:>4} {p50:>9.2f} {p99:>9.2f} {rate:>9.0f}")
     finally:
         for db in dbs:
             await db.close()
@@ -107,16 +107,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=400, help="calls per measurement (default 400)")
     args = parser.parse_args()
-    print(f"{'engine':<12} {'call':<19} {'conc':>4} {'p50 ms':>9} {'p99 ms':>9} {'calls/s':>9}")
+    print(f"{'engine':<12} {'call':<19} {'engs':>4} {'conc':>4} {'p50 ms':>9} {'p99 ms':>9} {'calls/s':>9}")
     p50, p99, rate = _reference(args.calls)
-    print(f"{'in-memory':<12} {'RateLimiter.hit':<19} {1:>4} {p50:>9.3f} {p99:>9.3f} {rate:>9.0f}")
+    print(f"{'in-memory':<12} {'RateLimiter.hit':<19} {'-':>4} {1:>4} {p50:>9.3f} {p99:>9.3f} {rate:>9.0f}")
     with tempfile.TemporaryDirectory(prefix="citebot-db-bench-") as folder:
         await _bench_url("sqlite", f"sqlite+aiosqlite:///{folder}/citebot.db", args.calls)
     bindir = find_bindir()
     if bindir is None:
         print("PostgreSQL: not measured (no server programs: apt-get install postgresql)")
         return
-    with postgres_server(bindir) as server, contextlib.ExitStack():
+    with postgres_server(bindir) as server:
         with psycopg.connect(server.dsn(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE bench")
         for driver in ("asyncpg", "psycopg"):
