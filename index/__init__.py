@@ -31,7 +31,8 @@ if TYPE_CHECKING:
         ModelLoadError,
         NoSourcesError,
     )
-    from index.query import RebuildReason, Retriever, clean_question
+    from index.query import Retriever, clean_question
+    from index.staleness import RebuildReason
     from index.types import Answer, Hit, IndexInfo, Quote, QuoteAnswer
 
 _HOMES = {
@@ -49,7 +50,7 @@ _HOMES = {
     "ModelLoadError": "index.errors",
     "NoSourcesError": "index.errors",
     "Retriever": "index.query",
-    "RebuildReason": "index.query",
+    "RebuildReason": "index.staleness",
     "clean_question": "index.query",
     "Corpus": "index.corpus",
     "StoredChunk": "index.build",

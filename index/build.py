@@ -30,8 +30,19 @@ if TYPE_CHECKING:
     from index.store import Sources
 
 
+class _Record:
+    """A record of ``chunks.jsonl`` or ``quotes.jsonl``: one JSON object a line, its fields by name."""
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Any:
+        return cls(**row)
+
+
 @dataclass(frozen=True)
-class StoredChunk:
+class StoredChunk(_Record):
     """One chunk as stored in ``chunks.jsonl``.
 
     Attributes:
@@ -58,11 +69,9 @@ class StoredChunk:
     token_start: int = 0
     token_end: int = 0
 
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> StoredChunk:
+        # JSON has lists; the record keeps its sentence spans as tuples, hashable and immutable.
         return cls(**{**row, "sentences": tuple((int(a), int(b)) for a, b in row["sentences"])})
 
     def sentence(self, i: int) -> str:
@@ -71,7 +80,7 @@ class StoredChunk:
 
 
 @dataclass(frozen=True)
-class StoredQuote:
+class StoredQuote(_Record):
     """One quotation as stored in ``quotes.jsonl``.
 
     Attributes:
@@ -93,13 +102,6 @@ class StoredQuote:
     text: str
     speaker: str | None
     context: str
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, row: dict[str, Any]) -> StoredQuote:
-        return cls(**row)
 
 
 def collect_records(

@@ -8,12 +8,10 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,44 +20,18 @@ from index import search
 from index.build import build_index
 from index.corpus import Corpus
 from index.embed import Embedder, model_name
-from index.errors import (
-    CitebotError,
-    EmptyQuestionError,
-    IndexCorruptError,
-    IndexMissingError,
-    IndexStaleError,
-    IndexWriteError,
-)
-from index.store import build_lock, load_index, read_manifest, read_sources, settings_digest
+from index.errors import CitebotError, EmptyQuestionError, IndexMissingError, IndexStaleError, IndexWriteError
+from index.staleness import RebuildReason, current_index
+from index.store import build_lock, load_index, read_sources, settings_digest
 from index.text import plain, strip_controls
 from index.types import Answer, Hit, Quote, QuoteAnswer
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from index.store import StoredIndex
     from index.types import IndexInfo
 
 log = logging.getLogger(__name__)
-
-
-class RebuildReason(enum.Enum):
-    """Why an index must be built before it can answer."""
-
-    MISSING = "not built yet"
-    STALE = "out of date (sources or settings changed)"
-    DAMAGED = "damaged"
-
-
-@dataclass(frozen=True)
-class Rebuild:
-    """A rebuild that is due: its reason and, for damage, what is wrong."""
-
-    reason: RebuildReason
-    detail: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.reason.value} ({self.detail})" if self.detail else self.reason.value
 
 
 def clean_question(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
@@ -144,7 +116,7 @@ class Retriever:
             say(f"skipping {reason}")
         digest = settings_digest(sources.digest, model_name(model_path), chunk_tokens)
         # A whole, current index is read before the model loads, so damage is reported at once.
-        why, stored = _current(index_dir, digest, repair=repair)
+        why, stored = current_index(index_dir, digest, repair=repair)
         if why is not None and not build:
             if why.reason is RebuildReason.MISSING:
                 raise IndexMissingError(index_dir)
@@ -154,7 +126,7 @@ class Retriever:
             try:
                 with build_lock(index_dir):
                     # Another process may have built it while this one waited for the lock.
-                    again, stored = _current(index_dir, digest, repair=repair)
+                    again, stored = current_index(index_dir, digest, repair=repair)
                     if again is not None:
                         say(f"index {why}: building {index_dir} ...")
                         started = time.perf_counter()
@@ -284,21 +256,3 @@ class Retriever:
                 if wanted in phrase.casefold():
                     seen.setdefault(phrase, None)
         return list(seen)[:limit]
-
-
-def _current(index_dir: Path, digest: str, *, repair: bool) -> tuple[Rebuild | None, StoredIndex | None]:
-    """Why the index must be built (None when it is current) and, when current, the index read back.
-
-    Raises:
-        IndexCorruptError: the index is damaged and ``repair`` is off.
-    """
-    try:
-        if read_manifest(index_dir).get("content_hash") != digest:
-            return Rebuild(RebuildReason.STALE), None
-        return None, load_index(index_dir)
-    except IndexMissingError:
-        return Rebuild(RebuildReason.MISSING), None
-    except IndexCorruptError as error:
-        if repair:
-            return Rebuild(RebuildReason.DAMAGED, error.reason), None
-        raise

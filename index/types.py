@@ -10,8 +10,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+class Cited:
+    """What a passage and a quotation share: where they stand, and how that is cited."""
+
+    document: str
+    paragraph: int
+
+    @property
+    def label(self) -> str:
+        """Short citation without its number, e.g. ``IBM quits facial recognition, ¶6``."""
+        return f"{self.document}, ¶{self.paragraph}"
+
+    def citation(self, rank: int) -> str:
+        """Citation as shown to users, e.g. ``[1] IBM quits facial recognition, ¶6``."""
+        return f"[{rank}] {self.label}"
+
+
 @dataclass(frozen=True)
-class Hit:
+class Hit(Cited):
     """One passage returned for a question.
 
     Attributes:
@@ -31,15 +47,6 @@ class Hit:
     score: float
     sentence: str
     sentence_start: int
-
-    @property
-    def label(self) -> str:
-        """Short citation without its number, e.g. ``IBM quits facial recognition, ¶6``."""
-        return f"{self.document}, ¶{self.paragraph}"
-
-    def citation(self, rank: int) -> str:
-        """Citation as shown to users, e.g. ``[1] IBM quits facial recognition, ¶6``."""
-        return f"[{rank}] {self.label}"
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Quote:
+class Quote(Cited):
     """A verbatim quotation and who said it.
 
     Attributes:
@@ -79,13 +86,6 @@ class Quote:
     document: str
     paragraph: int
     score: float
-
-    @property
-    def label(self) -> str:
-        return f"{self.document}, ¶{self.paragraph}"
-
-    def citation(self, rank: int) -> str:
-        return f"[{rank}] {self.label}"
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,6 @@ def build_app(
         signing_secret: Checks HTTP requests; None in Socket Mode, where there is no signature.
     """
     from slack_bolt.async_app import AsyncApp
-    from slack_bolt.response import BoltResponse
 
     app = AsyncApp(
         name="citebot",
@@ -164,7 +163,15 @@ def build_app(
         logger=_bolt_logger(),
     )
     answers = _Answers(pipeline, ephemeral=settings.slack_ask_ephemeral)
-    seen = SeenEvents()
+    _answer_each_event_once(app, SeenEvents())
+    _listen_to_events(app, answers, settings.slack_channels)
+    _listen_to_commands(app, answers)
+    app.error(_apologise)
+    return app
+
+
+def _answer_each_event_once(app: AsyncApp, seen: SeenEvents) -> None:
+    from slack_bolt.response import BoltResponse
 
     @app.middleware
     async def answer_each_event_once(body: dict[str, Any], request: Any, next: Callable[[], Awaitable[None]]) -> Any:
@@ -175,6 +182,8 @@ def build_app(
             return BoltResponse(status=200, body="")
         return await next()
 
+
+def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A mention of the bot: the answer in a thread under the question."""
@@ -184,9 +193,11 @@ def build_app(
     @app.event("message")
     async def on_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A message in one of SLACK_CHANNELS: the answer in a thread; other messages are ignored."""
-        if is_channel_question(event, settings.slack_channels, context.bot_user_id):
+        if is_channel_question(event, channels, context.bot_user_id):
             await answers.in_thread(event, context.team_id, client, clean_slack_text(event.get("text") or ""))
 
+
+def _listen_to_commands(app: AsyncApp, answers: _Answers) -> None:
     @app.command("/ask")
     async def on_ask(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/ask QUESTION: the answer with its citations."""
@@ -199,16 +210,15 @@ def build_app(
         await ack()
         await answers.by_command("quote", command, respond)
 
-    @app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-        log.error("slack listener failed: %s", type(error).__name__, exc_info=error)
-        text, blocks = format_notice_slack(wording.APOLOGY)
-        with contextlib.suppress(Exception):  # telling the asker is best effort
-            event = body.get("event") or {}
-            if body.get("response_url") and respond is not None:
-                await respond(text=text, blocks=blocks, response_type="ephemeral")
-            elif event.get("channel") and event.get("user"):
-                ts = event.get("thread_ts") or event.get("ts")
-                await client.chat_postEphemeral(channel=event["channel"], user=event["user"], thread_ts=ts, text=text)
 
-    return app
+async def _apologise(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+    """The one error handler: the traceback in the log, a short apology to the asker only."""
+    log.error("slack listener failed: %s", type(error).__name__, exc_info=error)
+    text, blocks = format_notice_slack(wording.APOLOGY)
+    with contextlib.suppress(Exception):  # telling the asker is best effort
+        event = body.get("event") or {}
+        if body.get("response_url") and respond is not None:
+            await respond(text=text, blocks=blocks, response_type="ephemeral")
+        elif event.get("channel") and event.get("user"):
+            ts = event.get("thread_ts") or event.get("ts")
+            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], thread_ts=ts, text=text)

@@ -11,16 +11,13 @@ from discord import app_commands
 from bot.core import wording
 from bot.core.reply import Reply, Span, reply_for_answer, reply_for_quotes
 from bot.discord.format import (
-    ELLIPSIS,
     describe_error,
-    escape_user_text,
     format_age,
     format_answer_discord,
     format_quotes_discord,
     format_sources_discord,
-    split_message,
-    truncate,
 )
+from bot.discord.text import ELLIPSIS, escape_user_text, split_message, truncate
 from index.errors import EmptyQuestionError, IndexMissingError
 from index.types import IndexInfo, Quote, QuoteAnswer
 from tests.fakes import SENTENCE, FakeRetriever

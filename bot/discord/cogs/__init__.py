@@ -11,7 +11,7 @@ import logging
 import discord
 
 from bot.core.pipeline import Asker
-from bot.discord.format import MAX_CONTENT, truncate
+from bot.discord.text import MAX_CONTENT, truncate
 
 log = logging.getLogger(__name__)
 

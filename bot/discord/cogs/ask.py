@@ -20,7 +20,8 @@ from discord.ext import commands
 from bot.core import wording
 from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.cogs import asker_of, tell_privately
-from bot.discord.format import escape_user_text, format_answer_discord, format_notice_discord
+from bot.discord.format import format_answer_discord, format_notice_discord
+from bot.discord.text import escape_user_text
 
 if TYPE_CHECKING:
     from bot.discord.client import CiteBot
