@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from index.errors import (
         CitebotError,
         EmptyQuestionError,
+        FetchError,
         IndexCorruptError,
         IndexMissingError,
         IndexStaleError,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         ModelLoadError,
         NoSourcesError,
     )
+    from index.fetch import Fetched
     from index.query import Retriever, clean_question
     from index.staleness import RebuildReason
     from index.types import Answer, Hit, IndexInfo, Quote, QuoteAnswer
@@ -43,6 +45,8 @@ _HOMES = {
     "QuoteAnswer": "index.types",
     "CitebotError": "index.errors",
     "EmptyQuestionError": "index.errors",
+    "FetchError": "index.errors",
+    "Fetched": "index.fetch",
     "IndexCorruptError": "index.errors",
     "IndexMissingError": "index.errors",
     "IndexStaleError": "index.errors",
@@ -65,6 +69,8 @@ __all__ = [
     "Corpus",
     "Embedder",
     "EmptyQuestionError",
+    "FetchError",
+    "Fetched",
     "Hit",
     "IndexCorruptError",
     "IndexInfo",

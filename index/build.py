@@ -30,11 +30,16 @@ if TYPE_CHECKING:
     from index.store import Sources
 
 
+_ONLY_WHEN_SET = ("page", "url")
+
+
 class _Record:
     """A record of ``chunks.jsonl`` or ``quotes.jsonl``: one JSON object a line, its fields by name."""
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        row = dataclasses.asdict(self)  # type: ignore[call-overload]
+        # A page and a link only where the document has them: a plain document's rows stay as they were.
+        return {k: v for k, v in row.items() if v is not None or k not in _ONLY_WHEN_SET}
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Any:
@@ -48,7 +53,7 @@ class StoredChunk(_Record):
     Attributes:
         source: The document's path as cited, e.g. ``seeds/article.txt``.
         document: The document's title.
-        paragraph: Paragraph number (non-empty paragraphs from 1).
+        paragraph: Paragraph number as cited (non-empty paragraphs from 1; in a PDF, on its page).
         start: Offset of the chunk in the source text.
         end: Offset just past it.
         tokens: Model tokens in the chunk, without special tokens.
@@ -56,6 +61,8 @@ class StoredChunk(_Record):
         sentences: ``(start, end)`` offsets of each sentence inside ``text``.
         token_start: First row of this chunk's token vectors in ``tokens.npy``.
         token_end: One past its last row.
+        page: The PDF page, or None.
+        url: A link to the paragraph where the document was published, or None.
     """
 
     source: str
@@ -68,6 +75,8 @@ class StoredChunk(_Record):
     sentences: tuple[tuple[int, int], ...]
     token_start: int = 0
     token_end: int = 0
+    page: int | None = None
+    url: str | None = None
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> StoredChunk:
@@ -86,12 +95,14 @@ class StoredQuote(_Record):
     Attributes:
         source: The document's path as cited.
         document: The document's title.
-        paragraph: Paragraph number.
+        paragraph: Paragraph number, as in :class:`StoredChunk`.
         start: Offset of the quoted words in the source text.
         end: Offset just past them.
         text: The words inside the quotation marks, verbatim.
         speaker: Who said it, as the source attributes it, or None.
         context: The sentence or sentences around it, for topic search.
+        page: The PDF page, or None.
+        url: A link to the paragraph where the document was published, or None.
     """
 
     source: str
@@ -102,6 +113,8 @@ class StoredQuote(_Record):
     text: str
     speaker: str | None
     context: str
+    page: int | None = None
+    url: str | None = None
 
 
 def collect_records(
@@ -117,7 +130,7 @@ def collect_records(
                 StoredChunk(
                     source=chunk.source,
                     document=doc.title,
-                    paragraph=chunk.paragraph,
+                    **doc.citation_fields(chunk.paragraph),
                     start=chunk.start,
                     end=chunk.end,
                     tokens=chunk.tokens,
@@ -130,7 +143,7 @@ def collect_records(
                 StoredQuote(
                     source=quote.source,
                     document=doc.title,
-                    paragraph=quote.paragraph,
+                    **doc.citation_fields(quote.paragraph),
                     start=quote.start,
                     end=quote.end,
                     text=doc.text[quote.start : quote.end],
@@ -241,7 +254,7 @@ def build_index(
         "chunks": len(chunks),
         "sentences": len(vectors["sentences.faiss"]),
         "quotes": len(quotes),
-        "sources": [{"source": d.source, "title": d.title, "paragraphs": len(d.paragraphs)} for d in sources.documents],
+        "sources": [d.summary() for d in sources.documents],
         "skipped": list(sources.skipped),
         "calibration": calibration.as_dict(),
     }

@@ -98,7 +98,7 @@ class Retriever:
         """Load the index, building or refreshing it first when missing or stale.
 
         Args:
-            seeds_dir: Folder of source documents (.txt and .md).
+            seeds_dir: Folder of source documents (.txt, .md, .html, .htm, .pdf).
             index_dir: Folder of the index.
             model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
             chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
@@ -216,6 +216,8 @@ class Retriever:
             score=float(scored.score),
             sentence=chunk.sentence(scored.sentence),
             sentence_start=a,
+            page=chunk.page,
+            url=chunk.url,
         )
 
     def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:
@@ -240,6 +242,8 @@ class Retriever:
                 document=corpus.quotes[i].document,
                 paragraph=corpus.quotes[i].paragraph,
                 score=float(score),
+                page=corpus.quotes[i].page,
+                url=corpus.quotes[i].url,
             )
             for i, score in search.rank_quotes(query.vector, corpus.quote_vectors, bm25)[:k]
         )

@@ -15,10 +15,17 @@ class Cited:
 
     document: str
     paragraph: int
+    page: int | None
+    url: str | None
 
     @property
     def label(self) -> str:
-        """Short citation without its number, e.g. ``IBM quits facial recognition, ¶6``."""
+        """Short citation without its number, e.g. ``IBM quits facial recognition, ¶6``.
+
+        A PDF's paragraph is found by its page: ``Report, p. 2 ¶3``.
+        """
+        if self.page is not None:
+            return f"{self.document}, p. {self.page} ¶{self.paragraph}"
         return f"{self.document}, ¶{self.paragraph}"
 
     def citation(self, rank: int) -> str:
@@ -38,6 +45,9 @@ class Hit(Cited):
         score: Relevance, higher is better; comparable within one answer only.
         sentence: The sentence of ``text`` that best answers, verbatim.
         sentence_start: Offset of ``sentence`` inside ``text``.
+        page: The PDF page the passage is on (``paragraph`` then counts that page's paragraphs), else None.
+        url: A link to where the document was published (on an HTML page, with a text fragment
+            that lands on the paragraph), or None when the document does not say.
     """
 
     text: str
@@ -47,6 +57,8 @@ class Hit(Cited):
     score: float
     sentence: str
     sentence_start: int
+    page: int | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class Quote(Cited):
         document: Title or readable file name.
         paragraph: Paragraph number, as in :class:`Hit`.
         score: Relevance to the topic, higher is better.
+        page: The PDF page, as in :class:`Hit`.
+        url: A link to where the document was published, as in :class:`Hit`.
     """
 
     text: str
@@ -86,6 +100,8 @@ class Quote(Cited):
     document: str
     paragraph: int
     score: float
+    page: int | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)

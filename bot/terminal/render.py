@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from index.types import Answer, IndexInfo, QuoteAnswer
 
 
+def _where(page: int | None, url: str | None) -> dict[str, Any]:
+    # A PDF passage's page and a published document's link; absent for the others, as before.
+    return {k: v for k, v in (("page", page), ("url", url)) if v is not None}
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The contract's JSON object for one answer."""
     out: dict[str, Any] = {
@@ -28,6 +33,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "score": round(hit.score, 4),
                 "document": hit.document,
                 "sentence": hit.sentence,
+                **_where(hit.page, hit.url),
             }
             for rank, hit in enumerate(answer.hits, start=1)
         ],
@@ -50,6 +56,7 @@ def quotes_json(found: QuoteAnswer) -> dict[str, Any]:
                 "citation": q.citation(rank),
                 "score": round(q.score, 4),
                 "document": q.document,
+                **_where(q.page, q.url),
             }
             for rank, q in enumerate(found.quotes, start=1)
         ],

@@ -283,3 +283,21 @@ def test_discord_without_token_exits_2_with_one_line(dirs: Dirs) -> None:
     assert code == 2
     (line,) = error_lines(err)
     assert "DISCORD_TOKEN" in line
+
+
+def test_json_passage_carries_page_and_url_only_when_the_document_has_them() -> None:
+    """A PDF passage has `page`, a published one `url`; a plain one has exactly the fields it always had."""
+    from bot.terminal.render import answer_json, quotes_json
+    from index.types import Answer, Hit, Quote, QuoteAnswer
+
+    plain = Hit("Text.", SOURCE, TITLE, 6, 0.5, "Text.", 0)
+    pdf = Hit("Lit.", "seeds/k.pdf", "Keepers", 1, 0.4, "Lit.", 0, page=2, url="https://h.example/k.pdf#page=2")
+    passages = answer_json(Answer("q", False, (plain, pdf)))["passages"]
+    assert set(passages[0]) == {"text", "source", "paragraph", "citation", "score", "document", "sentence"}
+    assert passages[1]["page"] == 2
+    assert passages[1]["url"] == "https://h.example/k.pdf#page=2"
+    assert passages[1]["citation"] == "[2] Keepers, p. 2 ¶1"
+    quote = Quote(
+        "We are not competing", "Henrik Aalto", "seeds/n.html", "Night trains", 5, 1.0, url="https://g.example/n"
+    )
+    assert quotes_json(QuoteAnswer("t", (quote,)))["quotes"][0]["url"] == "https://g.example/n"
