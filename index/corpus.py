@@ -97,6 +97,7 @@ class Corpus:
                 dimension=manifest["dimension"],
                 built_at=datetime.fromisoformat(manifest["built_at"]),
                 sources=tuple(s["source"] for s in manifest["sources"]),
+                version=str(manifest.get("content_hash", ""))[:12],
             ),
         )
 

@@ -202,22 +202,44 @@ class Retriever:
     def _answer(self, query: search.Query, k: int, notes: tuple[str, ...]) -> Answer:
         top = search.rank_chunks(self.corpus, query, k, self.mix)
         abstained = not top or not search.on_topic(self.corpus, query)
-        hits = tuple(self._hit(scored) for scored in top)
-        return Answer(question=query.text, abstained=abstained, hits=hits, notes=notes)
+        hits = tuple(self._hit(scored.chunk, scored.sentence, scored.score) for scored in top)
+        return Answer(
+            question=query.text,
+            abstained=abstained,
+            hits=hits,
+            notes=notes,
+            confidence="low" if abstained else "high",
+            index_version=self.info.version,
+        )
 
-    def _hit(self, scored: search.Scored) -> Hit:
-        chunk = self.corpus.chunks[scored.chunk]
-        a, _ = chunk.sentences[scored.sentence]
+    def _hit(self, chunk_number: int, sentence: int, score: float) -> Hit:
+        chunk = self.corpus.chunks[chunk_number]
+        a, _ = chunk.sentences[sentence]
         return Hit(
             text=chunk.text,
             source=chunk.source,
             document=chunk.document,
             paragraph=chunk.paragraph,
-            score=float(scored.score),
-            sentence=chunk.sentence(scored.sentence),
+            score=float(score),
+            sentence=chunk.sentence(sentence),
             sentence_start=a,
             page=chunk.page,
             url=chunk.url,
+            ref=(chunk_number, sentence),
+        )
+
+    def hits_at(self, refs: Sequence[tuple[int, int]], version: str) -> tuple[Hit, ...] | None:
+        """The passages at ``refs`` (:attr:`Hit.ref`) of index ``version``, shown again (score 0).
+
+        Returns:
+            The passages, or None when this index is not ``version`` any more (its numbers
+            would point at other passages).
+        """
+        if version != self.info.version:
+            return None
+        chunks = self.corpus.chunks
+        return tuple(
+            self._hit(c, s, 0.0) for c, s in refs if 0 <= c < len(chunks) and 0 <= s < len(chunks[c].sentences)
         )
 
     def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:

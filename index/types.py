@@ -48,6 +48,8 @@ class Hit(Cited):
         page: The PDF page the passage is on (``paragraph`` then counts that page's paragraphs), else None.
         url: A link to where the document was published (on an HTML page, with a text fragment
             that lands on the paragraph), or None when the document does not say.
+        ref: Where it stands in the index that returned it: ``(chunk, sentence)`` numbers, so the
+            same passage can be shown again later (``Retriever.hits_at``) while that index is current.
     """
 
     text: str
@@ -59,6 +61,7 @@ class Hit(Cited):
     sentence_start: int
     page: int | None = None
     url: str | None = None
+    ref: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,18 @@ class Answer:
             the nearest misses, which a front end must not present as an answer.
         hits: Passages, best first.
         notes: Things the asker should know, e.g. that a long question was shortened.
+        confidence: ``"high"`` when the bold sentence answers the question; ``"low"`` when the
+            passages are only the nearest the sources have (the question is on their subject,
+            but they don't answer it). Abstentions are ``"low"`` too.
+        index_version: The version of the index that answered (:attr:`IndexInfo.version`).
     """
 
     question: str
     abstained: bool
     hits: tuple[Hit, ...]
     notes: tuple[str, ...] = ()
+    confidence: str = "high"
+    index_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,3 +134,4 @@ class IndexInfo:
     dimension: int
     built_at: datetime
     sources: tuple[str, ...] = field(default=())
+    version: str = ""  # the manifest's content hash, short: which build an answer came from

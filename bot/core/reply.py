@@ -9,10 +9,11 @@ terminal only render these.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core import wording
-from index.types import Answer, QuoteAnswer
+from index.types import Answer, Hit, QuoteAnswer
 
 MAX_SOURCES = 3
 
@@ -26,24 +27,58 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A citation, and where the document was published when it says (a link to the paragraph)."""
+
+    citation: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage shown on its own (the "more sources" list): its spans and its citation."""
+
+    spans: tuple[Span, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
 class Reply:
     """A front-end-neutral answer to a question.
 
     Attributes:
-        lead: One line shown before anything else, e.g. the abstention sentence; may be empty.
-        passage: The passage cut into spans, the answering sentence ``strong``; empty when abstaining.
-        sources: Short citations, e.g. ``[1] IBM quits facial recognition, ¶6``.
+        lead: One line shown before anything else (the abstention sentence, or the
+            low-confidence warning); may be empty.
+        passage: The passage cut into spans, the answering sentence ``strong`` (none is, at low
+            confidence); empty when abstaining.
+        sources: The citations of the passages shown, best first.
         notes: Remarks for the asker, e.g. that a long question was shortened.
         abstained: True when the sources do not answer.
+        confidence: ``"high"``, or ``"low"`` when the passages are only the nearest there are.
         answer: The library's answer it was made from (passages, scores), for JSON and buttons.
+        answer_id: The question log's id for this answer, which its buttons carry; None when
+            nothing is logged (the terminal, or the database is unavailable).
+        more: Whether there are further passages to show ("More sources").
+        shared_by: Who shared a private answer in the channel (a mention the front end renders).
     """
 
     lead: str
     passage: tuple[Span, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Source, ...]
     notes: tuple[str, ...] = ()
     abstained: bool = False
+    confidence: str = "high"
     answer: Answer | None = None
+    answer_id: str | None = None
+    more: bool = False
+    shared_by: str | None = None
+
+
+@dataclass(frozen=True)
+class MoreReply:
+    """The next passages of an answer, each with its bold sentence and citation."""
+
+    passages: tuple[Passage, ...]
 
 
 @dataclass(frozen=True)
@@ -64,12 +99,15 @@ class QuoteReply:
 
 
 class NoticeKind(enum.Enum):
-    """Why the asker gets a notice instead of an answer."""
+    """Why the asker gets a notice instead of an answer (the value is the logged outcome)."""
 
     EMPTY = "empty"
     RATE_LIMITED = "rate_limited"
     CANNOT_ANSWER = "cannot_answer"  # a known failure whose sentence names the fix
     FAILED = "failed"  # a bug: logged with its traceback, apologised for
+    GONE = "gone"  # a button on an answer the log no longer holds
+    OUTDATED = "outdated"  # a button on an answer from an older index
+    DONE = "done"  # a button did what it says (a vote counted): a short confirmation
 
 
 @dataclass(frozen=True)
@@ -90,19 +128,43 @@ class Notice:
     repeated: bool = False
 
 
-def reply_for_answer(answer: Answer, max_sources: int = MAX_SOURCES) -> Reply:
-    """The reply to a question: the best passage with its answering sentence, then its sources."""
+def spans_of(hit: Hit, *, bold: bool = True) -> tuple[Span, ...]:
+    """A passage cut around its answering sentence, which is ``strong`` when ``bold``."""
+    start, end = hit.sentence_start, hit.sentence_start + len(hit.sentence)
+    spans = (Span(hit.text[:start]), Span(hit.text[start:end], strong=bold), Span(hit.text[end:]))
+    return tuple(span for span in spans if span.text.strip())
+
+
+def source_of(hit: Hit, rank: int) -> Source:
+    return Source(hit.citation(rank), hit.url)
+
+
+def reply_for_answer(answer: Answer, shown: int = MAX_SOURCES) -> Reply:
+    """The reply to a question: the best passage with its answering sentence, then its sources.
+
+    At low confidence the passages are shown as the closest there are, with no sentence in bold.
+
+    Args:
+        answer: The library's answer.
+        shown: How many citations to show; the passages after them are the "more sources".
+    """
     if answer.abstained or not answer.hits:
-        return Reply(lead=wording.ABSTENTION, passage=(), sources=(), notes=answer.notes, abstained=True, answer=answer)
-    best = answer.hits[0]
-    start, end = best.sentence_start, best.sentence_start + len(best.sentence)
-    spans = tuple(
-        span
-        for span in (Span(best.text[:start]), Span(best.text[start:end], strong=True), Span(best.text[end:]))
-        if span.text.strip()
+        return Reply(wording.ABSTENTION, (), (), answer.notes, abstained=True, confidence="low", answer=answer)
+    low = answer.confidence == "low"
+    return Reply(
+        lead=wording.LOW_CONFIDENCE if low else "",
+        passage=spans_of(answer.hits[0], bold=not low),
+        sources=tuple(source_of(hit, rank) for rank, hit in enumerate(answer.hits[:shown], start=1)),
+        notes=answer.notes,
+        confidence=answer.confidence,
+        answer=answer,
+        more=len(answer.hits) > shown,
     )
-    sources = tuple(hit.citation(rank) for rank, hit in enumerate(answer.hits[:max_sources], start=1))
-    return Reply(lead="", passage=spans, sources=sources, notes=answer.notes, answer=answer)
+
+
+def more_passages(hits: Sequence[Hit], first_rank: int) -> MoreReply:
+    """Further passages of an answer, numbered on from ``first_rank``."""
+    return MoreReply(tuple(Passage(spans_of(h), source_of(h, r)) for r, h in enumerate(hits, start=first_rank)))
 
 
 def reply_for_quotes(found: QuoteAnswer) -> QuoteReply:

@@ -12,6 +12,8 @@ import math
 # ---------------------------------------------------------------- answers
 # When the sources don't answer: said plainly, instead of quoting a near miss.
 ABSTENTION = "The article doesn't say anything that answers that."
+# When the passages are on the question's subject but may not answer it.
+LOW_CONFIDENCE = "The article may not answer this; the closest passages:"
 
 
 def no_quotation(topic: str) -> str:
@@ -38,6 +40,23 @@ def cannot_answer(reason: str) -> str:
 def mention_hint(mention: str) -> str:
     """The answer to a mention with no question in it."""
     return f"Ask me about the articles: {mention} followed by your question (or use `/ask`)."
+
+
+# ---------------------------------------------------------------- the buttons under an answer
+ANSWER_GONE = "That answer is too old: I no longer have it. Please ask again."
+OUTDATED = "The articles have changed since that answer: please ask again for an up-to-date one."
+NO_MORE = "There are no more passages for that answer."
+VOTED_UP = "Thanks: marked as helpful."
+VOTED_DOWN = "Thanks: marked as not helpful. You can say what was wrong."
+REASON_SAVED = "Thanks: your note was saved with the answer."
+WRONG_LABEL = "What was wrong? (optional)"
+MORE_SOURCES = "More sources"
+SHARE = "Share in channel"
+
+
+def asked_by(mention: str) -> str:
+    """The line over an answer shared in the channel."""
+    return f"Asked by {mention}"
 
 
 # ---------------------------------------------------------------- Discord command errors

@@ -16,9 +16,9 @@ import discord
 from discord import app_commands
 
 from bot.core import wording
-from bot.core.reply import Notice, QuoteReply, Reply
+from bot.core.reply import Notice, QuoteReply, Reply, Source
 from bot.discord.passage import fit_passage
-from bot.discord.text import MAX_CONTENT, escape_user_text, split_message, truncate
+from bot.discord.text import MAX_CONTENT, escape_user_text, link_target, split_message, truncate
 from index.errors import CitebotError, EmptyQuestionError
 from index.types import IndexInfo
 
@@ -29,6 +29,7 @@ __all__ = [
     "format_help_discord",
     "format_notice_discord",
     "format_quotes_discord",
+    "format_source_discord",
     "format_sources_discord",
 ]
 
@@ -54,13 +55,24 @@ def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
     head = [escape_user_text(reply.lead)] if reply.lead else []
     tail: list[str] = []
     if reply.sources:
-        tail.append("\n".join(escape_user_text(source) for source in reply.sources))
+        tail.append("\n".join(format_source_discord(source) for source in reply.sources))
     tail.extend(f"-# {escape_user_text(note)}" for note in reply.notes)
     passage = ""
     if reply.passage:
         budget = limit - len("\n\n".join([*head, "x", *tail])) + 1  # characters the passage may use
         passage = fit_passage(reply, budget)
     return truncate("\n\n".join(part for part in [*head, passage, *tail] if part), limit)
+
+
+def format_source_discord(source: Source) -> str:
+    """A citation, as a masked link to the paragraph when the document says where it was published."""
+    label = escape_user_text(source.citation)
+    if not source.url:
+        return label
+    # Inside the link's text the citation's own brackets are escaped; its target holds no
+    # parenthesis or space (link_target), and the angle brackets keep Discord from embedding it.
+    label = label.replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}](<{link_target(source.url)}>)"
 
 
 def format_quotes_discord(reply: QuoteReply, *, limit: int = MAX_CONTENT) -> list[str]:

@@ -69,3 +69,15 @@ def split_message(text: str, limit: int = MAX_CONTENT) -> list[str]:
     if rest or not pieces:
         pieces.append(rest)
     return pieces
+
+
+_UNSAFE_IN_LINK = {"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", " ": "%20", "\\": "%5C"}
+
+
+def link_target(url: str) -> str:
+    """``url`` safe inside a markdown link: parentheses, angle brackets and spaces percent-encoded.
+
+    A text fragment (``#:~:text=``) is decoded before it is matched, so the page still lands
+    on the same words.
+    """
+    return "".join(_UNSAFE_IN_LINK.get(ch, ch) for ch in url)

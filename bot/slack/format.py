@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.reply import QuoteReply, Reply, Span
+from bot.core.reply import QuoteReply, Reply, Source, Span
 
 __all__ = [
     "MAX_BLOCKS",
@@ -33,6 +33,7 @@ __all__ = [
     "format_answer_slack",
     "format_notice_slack",
     "format_quotes_slack",
+    "format_source_slack",
 ]
 
 MAX_TEXT_CHARS = 3000  # a section's or a context element's text
@@ -210,6 +211,16 @@ def _asked(question: str | None) -> list[Block]:
     return [_context([f"Asked: {fit_mrkdwn(question, 1000)}"])]
 
 
+def format_source_slack(source: Source) -> str:
+    """A citation, as ``<url|label>`` when the document says where it was published."""
+    label = fit_mrkdwn(source.citation, 1000)
+    if not source.url:
+        return label
+    # Slack ends a link at ``|`` or ``>``: both are percent-encoded in the target.
+    target = source.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
+    return f"<{target}|{label}>"
+
+
 def format_answer_slack(reply: Reply, *, question: str | None = None) -> tuple[str, list[Block]]:
     """An answer as Slack shows it.
 
@@ -228,11 +239,12 @@ def format_answer_slack(reply: Reply, *, question: str | None = None) -> tuple[s
     if reply.passage:
         blocks.append(_section(_passage_mrkdwn(reply.passage)))
     if reply.sources:
-        blocks.append(_context([fit_mrkdwn(source, MAX_TEXT_CHARS) for source in reply.sources]))
+        blocks.append(_context([format_source_slack(source) for source in reply.sources]))
     if reply.notes:
         blocks.append(_context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in reply.notes]))
     passage = "".join(span.text for span in reply.passage).strip()
-    text = _fallback([reply.lead, passage, "\n".join(reply.sources), *(f"({n})" for n in reply.notes)])
+    citations = "\n".join(source.citation for source in reply.sources)
+    text = _fallback([reply.lead, passage, citations, *(f"({n})" for n in reply.notes)])
     return text, _limit_blocks(blocks)
 
 

@@ -24,6 +24,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     out: dict[str, Any] = {
         "question": answer.question,
         "abstained": answer.abstained,
+        "confidence": answer.confidence,
         "passages": [
             {
                 "text": hit.text,
@@ -88,7 +89,7 @@ def format_reply_text(reply: Reply) -> str:
     if reply.passage:
         parts.append("".join(f"**{s.text.strip()}**" if s.strong else s.text for s in reply.passage).strip())
     if reply.sources:
-        parts.append("\n".join(reply.sources))
+        parts.append("\n".join(f"{s.citation} {s.url}" if s.url else s.citation for s in reply.sources))
     parts.extend(f"({note})" for note in reply.notes)
     return "\n\n".join(parts)
 

@@ -9,7 +9,7 @@ import pytest
 from discord import app_commands
 
 from bot.core import wording
-from bot.core.reply import Reply, Span, reply_for_answer, reply_for_quotes
+from bot.core.reply import Reply, Source, Span, reply_for_answer, reply_for_quotes
 from bot.discord.format import (
     describe_error,
     format_age,
@@ -29,7 +29,7 @@ def long_reply(before: int, after: int, sentence: str = SENTENCE) -> Reply:
     return Reply(
         lead="",
         passage=(Span("word " * before), Span(sentence, strong=True), Span(" tail" * after)),
-        sources=("[1] IBM quits facial recognition, ¶6", "[2] IBM quits facial recognition, ¶7"),
+        sources=(Source("[1] IBM quits facial recognition, ¶6"), Source("[2] IBM quits facial recognition, ¶7")),
         notes=("Your question was shortened to its first 1000 characters.",),
     )
 
@@ -85,7 +85,7 @@ def test_escaping_neutralises_markdown_and_mentions() -> None:
 
 def test_passage_markdown_is_escaped_but_bold_is_ours() -> None:
     """Markdown inside a passage is escaped; the only live ** pair is the answering sentence's."""
-    reply = Reply(lead="", passage=(Span("a *b* "), Span("c __d__", strong=True)), sources=("[1] Doc, ¶1",))
+    reply = Reply(lead="", passage=(Span("a *b* "), Span("c __d__", strong=True)), sources=(Source("[1] Doc, ¶1"),))
     text = format_answer_discord(reply)
     assert "a \\*b\\* **c \\_\\_d\\_\\_**" in text
 
@@ -175,3 +175,22 @@ def test_describe_error_is_short_per_class_and_never_a_traceback() -> None:
 
 async def _noop(interaction: discord.Interaction) -> None:
     """x"""
+
+
+def test_a_published_source_is_a_masked_link_to_the_paragraph() -> None:
+    """A citation with a URL is a masked link whose target keeps no parenthesis or space; one without is plain."""
+    url = "https://example.org/a_(b)#:~:text=The%20first%20words"
+    text = format_answer_discord(
+        Reply(lead="", passage=(Span("x", strong=True),), sources=(Source("[1] Doc, ¶2", url), Source("[2] Doc, ¶3")))
+    )
+    assert "[\\[1\\] Doc, ¶2](<https://example.org/a_%28b%29#:~:text=The%20first%20words>)" in text
+    assert text.endswith("\n[2] Doc, ¶3")
+
+
+def test_low_confidence_reply_says_so_and_bolds_nothing() -> None:
+    """A low-confidence answer leads with the warning and shows the passage without a bold sentence."""
+    answer = FAKE.ask("why?")
+    low = reply_for_answer(type(answer)(**{**answer.__dict__, "confidence": "low"}))
+    text = format_answer_discord(low)
+    assert text.startswith(wording.LOW_CONFIDENCE)
+    assert "**" not in text

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.reply import QuoteLine, QuoteReply, Reply, Span, reply_for_answer, reply_for_quotes
+from bot.core.reply import QuoteLine, QuoteReply, Reply, Source, Span, reply_for_answer, reply_for_quotes
 from bot.core.wording import ABSTENTION
 from bot.slack.format import (
     MAX_BLOCKS,
@@ -127,7 +127,9 @@ def test_many_quotes_stay_within_fifty_blocks() -> None:
 
 def test_many_sources_stay_within_ten_context_elements() -> None:
     """More than ten citations are folded into at most ten context elements."""
-    reply = Reply(lead="", passage=(Span("x", strong=True),), sources=tuple(f"[{i}] doc, ¶{i}" for i in range(1, 15)))
+    reply = Reply(
+        lead="", passage=(Span("x", strong=True),), sources=tuple(Source(f"[{i}] doc, ¶{i}") for i in range(1, 15))
+    )
     _, blocks = format_answer_slack(reply)
     elements = blocks[-1]["elements"]
     assert len(elements) == MAX_CONTEXT_ELEMENTS
@@ -140,7 +142,7 @@ def test_every_text_is_non_empty_and_within_limits() -> None:
     replies = [
         reply_for_answer(Answer("q", False, (_hit(long + SENTENCE, SENTENCE),))),
         reply_for_answer(Answer("q", True, ())),
-        Reply(lead=long, passage=(), sources=(long,), notes=(long,)),
+        Reply(lead=long, passage=(), sources=(Source(long),), notes=(long,)),
     ]
     for reply in replies:
         text, blocks = format_answer_slack(reply, question=long)
@@ -186,3 +188,15 @@ def test_no_quotes_shows_the_lead_with_the_topic_escaped() -> None:
 def test_clean_slack_text_unwraps_markup(raw: str, clean: str) -> None:
     """Slack markup in a question becomes the plain text the asker typed; the bot's own mention is dropped."""
     assert clean_slack_text(raw, drop_user="UBOT") == clean
+
+
+def test_a_published_source_is_a_slack_link() -> None:
+    """A citation with a URL is `<url|label>`, with `|` and `>` in the URL encoded; one without is plain text."""
+    reply = Reply(
+        lead="",
+        passage=(Span("x", strong=True),),
+        sources=(Source("[1] A & B, ¶2", "https://example.org/p?a=1|2#:~:text=x"), Source("[2] C, ¶1")),
+    )
+    _, blocks = format_answer_slack(reply)
+    texts = [e["text"] for e in blocks[-1]["elements"]]
+    assert texts == ["<https://example.org/p?a=1%7C2#:~:text=x|[1] A &amp; B, ¶2>", "[2] C, ¶1"]
