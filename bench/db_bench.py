@@ -3,7 +3,7 @@
 For SQLite (a file) and PostgreSQL (a throw-away local server, through asyncpg and
 psycopg) it times the calls a chat front end makes per question:
 
-* ``limiter.hit`` (the shared rate limiter), beside the in-memory ``bot.ratelimit``
+* ``limiter.hit`` (the shared rate limiter), beside the in-memory ``bot.core.ratelimit``
   limiter as the reference;
 * ``events.first_time`` (Slack event de-duplication);
 * ``questions.record`` (the question log).
@@ -77,15 +77,15 @@ async def _measure(dbs: list[Database], call: Call, calls: int, concurrency: int
     return cut[49] * 1000, cut[98] * 1000, calls / elapsed
 
 
-def _reference(calls: int) -> tuple[float, float, float]:
-    from bot.ratelimit import RateLimiter
+async def _reference(calls: int) -> tuple[float, float, float]:
+    from bot.core.ratelimit import RateLimiter
 
     limiter = RateLimiter(10**9, 30)
     latencies = []
     start = time.perf_counter()
     for i in range(calls):
         t = time.perf_counter()
-        limiter.hit(f"user{i % 50}")
+        await limiter.hit(f"user{i % 50}")
         latencies.append(time.perf_counter() - t)
     cut = statistics.quantiles(latencies, n=100)
     return cut[49] * 1000, cut[98] * 1000, calls / (time.perf_counter() - start)
@@ -108,7 +108,7 @@ async def main() -> None:
     parser.add_argument("--calls", type=int, default=400, help="calls per measurement (default 400)")
     args = parser.parse_args()
     print(f"{'engine':<12} {'call':<19} {'engs':>4} {'conc':>4} {'p50 ms':>9} {'p99 ms':>9} {'calls/s':>9}")
-    p50, p99, rate = _reference(args.calls)
+    p50, p99, rate = await _reference(args.calls)
     print(f"{'in-memory':<12} {'RateLimiter.hit':<19} {'-':>4} {1:>4} {p50:>9.3f} {p99:>9.3f} {rate:>9.0f}")
     with tempfile.TemporaryDirectory(prefix="citebot-db-bench-") as folder:
         await _bench_url("sqlite", f"sqlite+aiosqlite:///{folder}/citebot.db", args.calls)

@@ -49,6 +49,6 @@ class IdHasher:
     def __init__(self, secret: str) -> None:
         self._key = bytes.fromhex(secret)
 
-    def __call__(self, user_id: str | int) -> str:
+    def __call__(self, user_id: object) -> str:
         """The 64-hex-digit keyed hash of ``user_id`` (an int and its decimal string hash alike)."""
         return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()

@@ -1,7 +1,8 @@
 """A sliding-window rate limit shared by every process of an installation.
 
-The same rule as ``bot.ratelimit.RateLimiter``: each key may be counted ``count`` times
-in any window of ``seconds``, and a refused attempt is not counted. The counted hits
+The same rule as ``bot.core.ratelimit.RateLimiter``, behind the same ``Limiter``
+protocol (``await hit(key)``): each key may be counted ``count`` times in any window
+of ``seconds``, and a refused attempt is not counted. The counted hits
 live in the ``rate_hits`` table, so a user cannot double their rate by reaching two
 processes. Each :meth:`SharedRateLimiter.hit` is one transaction that reads the key's
 window and inserts the new hit; two hits on one key never interleave:
@@ -17,7 +18,7 @@ so the hosts of a multi-host installation need their clocks in sync (NTP).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -31,7 +32,7 @@ __all__ = ["SharedRateLimiter", "prune_rate_hits"]
 
 log = logging.getLogger(__name__)
 
-# What a refusal reports at least, as bot.ratelimit does: never 0.0, which means "allowed".
+# What a refusal reports at least, as bot.core.ratelimit does: never 0.0, which means "allowed".
 MIN_WAIT = 1e-3
 
 
@@ -64,8 +65,11 @@ class SharedRateLimiter:
         self._hash = hasher
         self._clock = clock
 
-    async def hit(self, key: str | int) -> float:
+    async def hit(self, key: Hashable) -> float:
         """Count one hit for ``key`` if the limit allows it.
+
+        Keys are told apart by ``str(key)`` (so ``42`` and ``"42"`` are one key), as the
+        hash of that string: the pipeline's keys are ``"platform:user"`` strings.
 
         Returns:
             0.0 when allowed (and counted); otherwise the seconds to wait before the
@@ -81,11 +85,11 @@ class SharedRateLimiter:
             await conn.execute(rate_hits.insert().values(key_hash=key_hash, expires_at=now + self.seconds))
             return 0.0
 
-    async def allow(self, key: str | int) -> bool:
+    async def allow(self, key: Hashable) -> bool:
         """True (and counted) when ``key`` may hit now; a shorthand for ``await hit(key) == 0``."""
         return await self.hit(key) == 0.0
 
-    async def retry_after(self, key: str | int) -> float:
+    async def retry_after(self, key: Hashable) -> float:
         """Seconds until ``key`` may hit again (0.0 when it may now); counts nothing."""
         async with self._engine.connect() as conn:
             return await self._wait(conn, self._hash(key), self._clock().timestamp(), drop_expired=False)

@@ -56,6 +56,7 @@ class Outcome(enum.StrEnum):
     ABSTAINED = "abstained"
     RATE_LIMITED = "rate_limited"
     EMPTY = "empty"
+    CANNOT_ANSWER = "cannot_answer"  # a known failure (e.g. the index is missing), as the pipeline's notice says
     FAILED = "failed"
     UNDELIVERED = "undelivered"
 

@@ -1,4 +1,4 @@
-"""The shared rate limiter: bot.ratelimit's rule, kept right under concurrent hits from two processes."""
+"""The shared rate limiter: bot.core.ratelimit's rule, kept right under concurrent hits from two processes."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ async def test_spent_hits_are_pruned(db: Database, clock: FakeClock) -> None:
 
 
 def test_bad_limits_are_refused() -> None:
-    """count < 1 or seconds <= 0 is a programming error, as in bot.ratelimit."""
+    """count < 1 or seconds <= 0 is a programming error, as in bot.core.ratelimit."""
     from bot.db.hashing import IdHasher
     from bot.db.ratelimit import SharedRateLimiter
 

@@ -20,7 +20,9 @@ depends_on = None
 
 # A frozen copy of what bot/db/schema.py said when this migration was written.
 _RowId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-_OUTCOMES = "'answered', 'low_confidence', 'abstained', 'rate_limited', 'empty', 'failed', 'undelivered'"
+_OUTCOMES = (
+    "'answered', 'low_confidence', 'abstained', 'rate_limited', 'empty', 'cannot_answer', 'failed', 'undelivered'"
+)
 _MODES = "'off', 'mention', 'every_message'"
 
 
