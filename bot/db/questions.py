@@ -67,7 +67,7 @@ class QuestionLog:
         platform: str,
         asker: str | int,
         question: str,
-        outcome: Outcome,
+        outcome: Outcome | str,
         guild: str | int | None = None,
         channel: str | int | None = None,
         citations: Sequence[Mapping[str, Any]] = (),
@@ -79,7 +79,8 @@ class QuestionLog:
             platform: ``discord``, ``slack`` or ``terminal``.
             asker: The asker's chat id; only its keyed hash is stored.
             question: The question as asked (after the front end's length cap).
-            outcome: What became of it; :meth:`set_outcome` changes it later.
+            outcome: What became of it (an :class:`Outcome` or its value, e.g. the pipeline's
+                ``outcome_of(result)``); :meth:`set_outcome` changes it later.
             guild: The Discord guild or Slack team; None for a DM or the terminal.
             channel: The channel; None where there is none.
             citations: The top citations, JSON-serialisable mappings, e.g.
@@ -104,7 +105,7 @@ class QuestionLog:
             await conn.execute(questions.insert().values(row))
         return answer_id
 
-    async def set_outcome(self, answer_id: str, outcome: Outcome) -> bool:
+    async def set_outcome(self, answer_id: str, outcome: Outcome | str) -> bool:
         """Change a logged question's outcome (e.g. to ``undelivered`` when sending failed).
 
         Returns:
