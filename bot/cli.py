@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.core.errors import ConfigError
+from bot.db.errors import DatabaseConfigError, DatabaseError
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -109,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
         return error.exit_code
-    except CitebotError as error:
+    except (CitebotError, DatabaseError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
-        return 1
+        return 2 if isinstance(error, DatabaseConfigError) else 1
     except KeyboardInterrupt:
         return 130

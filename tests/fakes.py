@@ -7,6 +7,7 @@ Words in a question steer it:
 - ``sourdough``: the sources don't answer (abstained; no quotation for a topic);
 - ``boom``: that question alone fails with a :class:`FailingQuestion` (a known refusal);
 - ``explode``: the whole ``ask_many`` call raises ``RuntimeError`` (an unexpected failure);
+- ``vaguely``: answered with low confidence;
 - ``nothing`` in a topic: no quotation.
 """
 
@@ -63,6 +64,7 @@ class FakeRetriever:
             dimension=384,
             built_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
             sources=(SOURCE,),
+            version="fakeversion1",
         )
 
     @property
@@ -78,19 +80,22 @@ class FakeRetriever:
         if len(question) > max_chars:
             question = question[:max_chars]
             notes = (f"Your question was shortened to its first {max_chars} characters.",)
-        hits = tuple(
-            Hit(
-                text=PASSAGE,
-                source=SOURCE,
-                document=DOCUMENT,
-                paragraph=6 + rank,
-                score=0.7 - rank / 10,
-                sentence=SENTENCE,
-                sentence_start=PASSAGE.index(SENTENCE),
-            )
-            for rank in range(k)
+        hits = tuple(self._hit(rank, 0.7 - rank / 10) for rank in range(k))
+        abstained = "sourdough" in question.lower()
+        confidence = "low" if abstained or "vaguely" in question else "high"
+        return Answer(question, abstained, hits, notes, confidence=confidence, index_version=self.info.version)
+
+    def _hit(self, chunk: int, score: float) -> Hit:
+        return Hit(
+            text=PASSAGE,
+            source=SOURCE,
+            document=DOCUMENT,
+            paragraph=6 + chunk,
+            score=score,
+            sentence=SENTENCE,
+            sentence_start=PASSAGE.index(SENTENCE),
+            ref=(chunk, 1),
         )
-        return Answer(question=question, abstained="sourdough" in question.lower(), hits=hits, notes=notes)
 
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
         result = self.ask_many([question], k, max_chars=max_chars)[0]
@@ -142,6 +147,12 @@ class FakeRetriever:
         if not prefix.strip():
             return []
         return [f"{prefix} topic {i}" for i in range(40)][:limit]
+
+    def hits_at(self, refs: Sequence[tuple[int, int]], version: str) -> tuple[Hit, ...] | None:
+        """The passages at ``refs`` of index ``version``: the fake's one passage, at paragraph 6 + chunk."""
+        if version != self.info.version:
+            return None
+        return tuple(self._hit(chunk, 0.0) for chunk, _ in refs)
 
 
 def fake_pipeline(retriever: FakeRetriever | None = None, **options: object) -> Pipeline:

@@ -15,6 +15,7 @@ question gets exactly one log line, with the outcome that actually happened
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,11 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.core import wording
-from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply, reply_for_answer, reply_for_quotes
+from bot.core.record import outcome_of
+from bot.core.reply import MAX_SOURCES, Notice, NoticeKind, QuoteReply, Reply, reply_for_answer, reply_for_quotes
 from index.errors import CitebotError, EmptyQuestionError
 
 if TYPE_CHECKING:
     from bot.core.ratelimit import Limiter
+    from bot.core.record import Recorder
     from bot.core.service import AnswerService
 
 log = logging.getLogger(__name__)
@@ -52,13 +55,10 @@ class Asker:
     channel: str | None = None
 
 
-def outcome_of(result: Reply | QuoteReply | Notice) -> str:
-    """The one word the log and the question log record for a result."""
-    if isinstance(result, Notice):
-        return result.kind.value
+def _outcome(result: Reply | QuoteReply | Notice) -> str:
     if isinstance(result, QuoteReply):
         return "answered" if result.quotes else "abstained"
-    return "abstained" if result.abstained else "answered"
+    return outcome_of(result)
 
 
 class Pipeline:
@@ -69,14 +69,24 @@ class Pipeline:
         limiter: The per-user rate limit; None for none (the terminal).
         log_level: Level of the one line per question. The terminal uses DEBUG: its asker
             sees the answer right there, and scripts piping questions want a quiet stderr.
+        recorder: Writes every question to the question log; None logs none (the terminal).
+        shown: Passages an answer shows; the service asks for more, which "More sources" shows.
     """
 
     def __init__(
-        self, service: AnswerService, limiter: Limiter | None = None, *, log_level: int = logging.INFO
+        self,
+        service: AnswerService,
+        limiter: Limiter | None = None,
+        *,
+        log_level: int = logging.INFO,
+        recorder: Recorder | None = None,
+        shown: int = MAX_SOURCES,
     ) -> None:
         self.service = service
         self.limiter = limiter
         self.log_level = log_level
+        self.recorder = recorder
+        self.shown = shown
         self._told: dict[str, float] = {}  # rate-limited askers already told, until their window ends
         self._running = 0
         self._idle = asyncio.Event()
@@ -107,7 +117,7 @@ class Pipeline:
         Returns:
             The reply, or a notice for the asker alone.
         """
-        return await self._run(asker, via, self._ask(asker, text, history, accepted), deliver)
+        return await self._run(asker, via, self._ask(asker, text, history, accepted), deliver, record=text)
 
     async def quote(
         self,
@@ -131,19 +141,28 @@ class Pipeline:
         via: str,
         work: Awaitable[R | Notice],
         deliver: Callable[[R | Notice], Awaitable[object]] | None,
+        *,
+        record: str | None = None,
     ) -> R | Notice:
         started = time.perf_counter()
         self._running += 1
         self._idle.clear()
         try:
             result = await work
-            outcome = outcome_of(result)
+            outcome = _outcome(result)
+            answer_id = None
+            if record is not None and self.recorder is not None and not isinstance(result, QuoteReply):
+                answer_id = await self.recorder.record(asker, record, result)
+                if answer_id is not None and isinstance(result, Reply):
+                    result = dataclasses.replace(result, answer_id=answer_id)  # its buttons carry the id
             if deliver is not None:
                 try:
                     await deliver(result)
                 except Exception as error:  # the platform refused or failed: say so, once, in the log
                     outcome = "undelivered"
                     log.warning("Could not deliver a %s answer: %s", asker.platform, _describe(error))
+                    if answer_id is not None and self.recorder is not None:
+                        await self.recorder.undelivered(answer_id)
             log.log(
                 self.log_level,
                 "question platform=%s via=%s guild=%s channel=%s outcome=%s latency_ms=%.0f",
@@ -167,7 +186,7 @@ class Pipeline:
         if notice is not None:
             return notice
         try:
-            return reply_for_answer(await self.service.ask(text, history))
+            return reply_for_answer(await self.service.ask(text, history), self.shown)
         except Exception as error:
             return _notice_for(error)
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from bot.core import wording
 from index.types import Answer, Hit, QuoteAnswer
 
-MAX_SOURCES = 3
+MAX_SOURCES = 3  # passages an answer cites by default (TOP_K)
+MORE_PASSAGES = 3  # passages "More sources" shows after them
 
 
 @dataclass(frozen=True)

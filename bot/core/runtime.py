@@ -3,6 +3,7 @@
 - :func:`open_retriever` opens the index the settings name, building it first when needed.
 - :class:`HealthBeacon` touches ``HEALTH_FILE`` every :data:`HEALTH_INTERVAL` seconds while
   the bot is connected; ``python -m bot health`` (bot/core/health.py) reads it.
+- :func:`open_database` opens the project's database (migrated, pruned now and daily).
 - :func:`serve_until_signal` runs a bot until it ends or SIGINT/SIGTERM arrives, then lets
   the answers already started be delivered (at most :data:`DRAIN_SECONDS`) before it
   stops the connection.
@@ -16,7 +17,7 @@ import inspect
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,12 +26,14 @@ if TYPE_CHECKING:
 
     from bot.core.pipeline import Pipeline
     from bot.core.settings import Settings
+    from bot.db import Database
     from index.query import Retriever
 
 log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL = 30.0  # seconds between touches of HEALTH_FILE while connected
 DRAIN_SECONDS = 10.0  # on shutdown, how long answers already started may take to be delivered
+PRUNE_EVERY = 24 * 3600.0  # seconds between deletions of questions older than RETENTION_DAYS
 
 
 def say(message: str) -> None:
@@ -52,6 +55,37 @@ def open_retriever(settings: Settings, *, progress: bool = False, repair: bool =
         progress=progress,
         repair=repair,
     )
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The project's database for the length of the block: migrated on opening, pruned of
+    questions older than ``RETENTION_DAYS`` at once and then daily, closed at the end.
+
+    Raises:
+        DatabaseError: it cannot be opened (one line naming the fix; ``python -m bot`` prints it).
+    """
+    from bot.db import Database
+
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    db = await Database.open(url, data_dir=settings.data_dir, retention_days=settings.retention_days)
+
+    async def prune_daily() -> None:
+        while True:
+            try:
+                pruned = await db.prune()
+                log.debug("Pruned %s", pruned)
+            except Exception as error:  # a failed prune is retried tomorrow; answering goes on
+                log.warning("Could not prune the database: %s", type(error).__name__)
+            await asyncio.sleep(PRUNE_EVERY)
+
+    pruning = asyncio.create_task(prune_daily(), name="database-prune")
+    try:
+        yield db
+    finally:
+        pruning.cancel()
+        await asyncio.gather(pruning, return_exceptions=True)
+        await db.close()
 
 
 class HealthBeacon:

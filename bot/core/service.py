@@ -31,7 +31,7 @@ from index.errors import EmptyQuestionError
 if TYPE_CHECKING:
     from bot.core.settings import Settings
     from index.errors import CitebotError
-    from index.types import Answer, IndexInfo, QuoteAnswer
+    from index.types import Answer, Hit, IndexInfo, QuoteAnswer
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class Retrieving(Protocol):
     def quotes(self, topic: str, k: int = 3) -> QuoteAnswer: ...
 
     def quote_topics(self, prefix: str, limit: int = 25) -> list[str]: ...
+
+    def hits_at(self, refs: Sequence[tuple[int, int]], version: str) -> tuple[Hit, ...] | None: ...
 
 
 def check_question(text: str) -> str:
@@ -120,10 +122,13 @@ class AnswerService:
 
     @classmethod
     def from_settings(cls, retriever: Retrieving, settings: Settings, **options: Any) -> AnswerService:
-        """A service with ``TOP_K``, ``MAX_QUESTION_CHARS`` and ``MAX_IN_FLIGHT`` from the settings."""
+        """The chat bots' service: ``TOP_K`` passages and the "More sources" after them,
+        ``MAX_QUESTION_CHARS`` and ``MAX_IN_FLIGHT`` from the settings."""
+        from bot.core.reply import MORE_PASSAGES
+
         return cls(
             retriever,
-            k=settings.top_k,
+            k=settings.top_k + MORE_PASSAGES,
             max_chars=settings.max_question_chars,
             max_in_flight=settings.max_in_flight,
             max_batch=min(settings.max_in_flight, 64),

@@ -7,16 +7,47 @@ with Alembic under a lock; see docs/deploy.md for the tables.
 
 from __future__ import annotations
 
-from bot.db.channels import ChannelConfigs, ChannelSettings
-from bot.db.database import EVENT_TTL, Database, Pruned
-from bot.db.engine import default_url, resolve_url
-from bot.db.errors import DatabaseConfigError, DatabaseError, DatabaseTooNewError, DatabaseUnavailableError
-from bot.db.events import EventDedup
-from bot.db.questions import LoggedQuestion, QuestionLog
-from bot.db.ratelimit import SharedRateLimiter
-from bot.db.reports import AskedQuestion, DownVote, Reports
-from bot.db.schema import ChannelMode, Outcome
-from bot.db.votes import Tally, Votes
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.db.channels import ChannelConfigs, ChannelSettings
+    from bot.db.database import EVENT_TTL, Database, Pruned
+    from bot.db.engine import default_url, resolve_url
+    from bot.db.errors import DatabaseConfigError, DatabaseError, DatabaseTooNewError, DatabaseUnavailableError
+    from bot.db.events import EventDedup
+    from bot.db.questions import LoggedQuestion, QuestionLog
+    from bot.db.ratelimit import SharedRateLimiter
+    from bot.db.reports import AskedQuestion, DownVote, Reports
+    from bot.db.schema import ChannelMode, Outcome
+    from bot.db.votes import Tally, Votes
+
+# Imported on first use (PEP 562): ``bot.db.errors`` is read by every command line, and
+# SQLAlchemy takes a while to import.
+_HOMES = {
+    "AskedQuestion": "bot.db.reports",
+    "ChannelConfigs": "bot.db.channels",
+    "ChannelMode": "bot.db.schema",
+    "ChannelSettings": "bot.db.channels",
+    "Database": "bot.db.database",
+    "DatabaseConfigError": "bot.db.errors",
+    "DatabaseError": "bot.db.errors",
+    "DatabaseTooNewError": "bot.db.errors",
+    "DatabaseUnavailableError": "bot.db.errors",
+    "DownVote": "bot.db.reports",
+    "EVENT_TTL": "bot.db.database",
+    "EventDedup": "bot.db.events",
+    "LoggedQuestion": "bot.db.questions",
+    "Outcome": "bot.db.schema",
+    "Pruned": "bot.db.database",
+    "QuestionLog": "bot.db.questions",
+    "Reports": "bot.db.reports",
+    "SharedRateLimiter": "bot.db.ratelimit",
+    "Tally": "bot.db.votes",
+    "Votes": "bot.db.votes",
+    "default_url": "bot.db.engine",
+    "resolve_url": "bot.db.engine",
+}
 
 __all__ = [
     "EVENT_TTL",
@@ -42,3 +73,14 @@ __all__ = [
     "default_url",
     "resolve_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'bot.db' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -22,10 +22,12 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.actions import Actions
 from bot.core.errors import ConfigError, ServiceUnreachableError
 from bot.core.pipeline import Pipeline
 from bot.core.ratelimit import RateLimiter
-from bot.core.runtime import HealthBeacon, open_retriever, serve_until_signal
+from bot.core.record import Recorder
+from bot.core.runtime import HealthBeacon, open_database, open_retriever, serve_until_signal
 from bot.core.service import AnswerService
 from bot.discord.cogs import EXTENSIONS
 from bot.discord.format import describe_error
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     import argparse
 
     from bot.core.settings import Settings
+    from bot.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class CiteBot(commands.Bot):
         )
         self.pipeline = pipeline
         self.settings = settings
+        self.actions: Actions | None = None  # the buttons' work; None without a database
         self.connected = False  # the gateway is up: set on READY and RESUMED, cleared on disconnect
         self.beacon = HealthBeacon(settings.health_file, lambda: self.connected and not self.is_closed())
         self.synced: list[app_commands.AppCommand] = []
@@ -140,19 +144,28 @@ def point_at(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-async def run(bot: CiteBot, token: str, stop: asyncio.Event | None = None) -> None:
-    """Run ``bot`` until it stops, or until ``stop`` (None: SIGINT or SIGTERM), then close it cleanly."""
-    async with bot, bot.beacon:
-        await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
+async def run(retriever: Any, settings: Settings, token: str, stop: asyncio.Event | None = None) -> None:
+    """Open the database, run the bot until it stops, or until ``stop`` (None: SIGINT or SIGTERM),
+    then close it cleanly."""
+    async with open_database(settings) as db:
+        bot = make_bot(retriever, settings, db)
+        async with bot, bot.beacon:
+            await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
 
 
-def make_bot(retriever: Any, settings: Settings) -> CiteBot:
-    """The client with its pipeline: the answer service and the per-user rate limit from the settings."""
+def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> CiteBot:
+    """The client with its pipeline: the answer service, the per-user rate limit from the settings,
+    and (with a database) the question log and the buttons' actions."""
+    service = AnswerService.from_settings(retriever, settings)
     pipeline = Pipeline(
-        AnswerService.from_settings(retriever, settings),
+        service,
         RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
+        recorder=Recorder(db.questions, settings.top_k) if db is not None else None,
+        shown=settings.top_k,
     )
-    return CiteBot(pipeline=pipeline, settings=settings)
+    bot = CiteBot(pipeline=pipeline, settings=settings)
+    bot.actions = Actions(service, db) if db is not None else None
+    return bot
 
 
 def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
@@ -172,7 +185,7 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     retriever = open_retriever(settings)
     log.info("Index ready in %.1fs", time.perf_counter() - started)
     try:
-        asyncio.run(run(make_bot(retriever, settings), token))
+        asyncio.run(run(retriever, settings, token))
     except discord.LoginFailure:
         raise ConfigError(
             "Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)"

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from bot.core.errors import ConfigError
 from bot.core.pipeline import Pipeline
 from bot.core.ratelimit import RateLimiter
-from bot.core.runtime import HealthBeacon, open_retriever, serve_until_signal
+from bot.core.record import Recorder
+from bot.core.runtime import HealthBeacon, open_database, open_retriever, serve_until_signal
 from bot.core.service import AnswerService
 from bot.slack.app import build_app
 from index.errors import CitebotError
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.core.settings import Settings
+    from bot.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,14 @@ async def _always() -> bool:
     return True
 
 
-async def serve(settings: Settings, tokens: SlackTokens, pipeline: Pipeline, stop: asyncio.Event | None = None) -> int:
+async def serve(
+    settings: Settings,
+    tokens: SlackTokens,
+    pipeline: Pipeline,
+    stop: asyncio.Event | None = None,
+    *,
+    db: Database | None = None,
+) -> int:
     """Connect to Slack and answer until ``stop`` is set (None: until SIGINT or SIGTERM); returns 0.
 
     Args:
@@ -178,6 +187,7 @@ async def serve(settings: Settings, tokens: SlackTokens, pipeline: Pipeline, sto
         tokens: From :func:`check_settings`; ``app_token`` selects Socket Mode.
         pipeline: Answers the questions; its service is closed before returning.
         stop: Set to shut down; None installs SIGINT and SIGTERM handlers that set it.
+        db: The project's database, for the buttons under answers; None has no buttons.
     """
     from slack_sdk.web.async_client import AsyncWebClient
 
@@ -216,10 +226,13 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     retriever = open_retriever(settings)
 
     async def run() -> int:
-        pipeline = Pipeline(
-            AnswerService.from_settings(retriever, settings),
-            RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
-        )
-        return await serve(settings, tokens, pipeline)
+        async with open_database(settings) as db:
+            pipeline = Pipeline(
+                AnswerService.from_settings(retriever, settings),
+                RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
+                recorder=Recorder(db.questions, settings.top_k),
+                shown=settings.top_k,
+            )
+            return await serve(settings, tokens, pipeline, db=db)
 
     return asyncio.run(run())
