@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from bot.core.pipeline import Pipeline
+    from bot.core.ratelimit import Limiter
     from bot.core.settings import Settings
     from bot.db import Database
     from index.query import Retriever
@@ -86,6 +87,17 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         pruning.cancel()
         await asyncio.gather(pruning, return_exceptions=True)
         await db.close()
+
+
+def rate_limiter(settings: Settings, db: Database | None) -> Limiter:
+    """The per-user rate limit: kept in PostgreSQL when several processes share it there, so
+    nobody doubles their rate by reaching two of them; in memory otherwise (SQLite is one
+    process's database, and a counter in memory costs microseconds, not milliseconds)."""
+    if db is not None and db.engine.dialect.name == "postgresql":
+        return db.rate_limiter(settings.rate_limit_count, settings.rate_limit_seconds)
+    from bot.core.ratelimit import RateLimiter
+
+    return RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
 
 
 class HealthBeacon:

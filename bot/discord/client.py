@@ -25,9 +25,8 @@ from discord.ext import commands
 from bot.core.actions import Actions
 from bot.core.errors import ConfigError, ServiceUnreachableError
 from bot.core.pipeline import Pipeline
-from bot.core.ratelimit import RateLimiter
 from bot.core.record import Recorder
-from bot.core.runtime import HealthBeacon, open_database, open_retriever, serve_until_signal
+from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.discord.cogs import EXTENSIONS
 from bot.discord.format import describe_error
@@ -159,7 +158,7 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
     service = AnswerService.from_settings(retriever, settings)
     pipeline = Pipeline(
         service,
-        RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
+        rate_limiter(settings, db),
         recorder=Recorder(db.questions, settings.top_k) if db is not None else None,
         shown=settings.top_k,
     )

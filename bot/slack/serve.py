@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import ConfigError
 from bot.core.pipeline import Pipeline
-from bot.core.ratelimit import RateLimiter
 from bot.core.record import Recorder
-from bot.core.runtime import HealthBeacon, open_database, open_retriever, serve_until_signal
+from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.slack.app import build_app
 from index.errors import CitebotError
@@ -229,7 +228,7 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
         async with open_database(settings) as db:
             pipeline = Pipeline(
                 AnswerService.from_settings(retriever, settings),
-                RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds),
+                rate_limiter(settings, db),
                 recorder=Recorder(db.questions, settings.top_k),
                 shown=settings.top_k,
             )
