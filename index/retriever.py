@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -70,7 +69,6 @@ class Retriever:
 
     def __init__(self, stored: StoredIndex, embedder: Embedder, index_dir: Path) -> None:
         self._embedder = embedder
-        self._lock = threading.Lock()
         self.index_dir = index_dir
         self.mix = search.Mix()
         self.rebuilt = False  # whether open() had to build the index
@@ -126,6 +124,8 @@ class Retriever:
         index_dir: Path,
         *,
         model_path: Path | None = None,
+        embed_backend: str = "onnx",
+        embed_threads: int = 1,
         chunk_tokens: int = 254,
         build: bool = True,
         repair: bool = False,
@@ -138,6 +138,8 @@ class Retriever:
             seeds_dir: Folder of source documents (.txt and .md).
             index_dir: Folder of the index.
             model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
+            embed_backend: ``onnx`` (default) or ``sentence-transformers`` (see :class:`Embedder`).
+            embed_threads: Intra-op threads of one embedding call. Defaults to 1.
             chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
             build: When False, a missing or stale index raises instead of being built.
             repair: Rebuild over a damaged index instead of raising (``python -m bot index``).
@@ -158,7 +160,7 @@ class Retriever:
             if reason == "missing":
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, reason)
-        embedder = Embedder(model_path)
+        embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, say=say)
         if reason is not None:
             try:
                 with build_lock(index_dir):
@@ -196,13 +198,12 @@ class Retriever:
 
     # ----- answering
 
+    # No lock: the Embedder is thread-safe, and on ONNX Runtime concurrent batches run in parallel.
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self._embedder.encode(list(texts), batch_size=32)
+        return self._embedder.encode(list(texts), batch_size=32)
 
     def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        with self._lock:
-            return self._embedder.encode_with_tokens(list(texts), batch_size=32)
+        return self._embedder.encode_with_tokens(list(texts), batch_size=32)
 
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
         """Answer one question.
