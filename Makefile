@@ -29,7 +29,9 @@ test: $(ONNX)
 
 bench: $(ONNX)
 	$(PY) bench/run.py
+	$(PY) bench/onnx_bench.py
 	$(PY) bench/discord_bench.py
+	$(PY) bench/discord_bench.py --backend sentence-transformers --threads $$(nproc)
 
 index: $(ONNX)
 	$(PY) -m bot index
