@@ -165,7 +165,10 @@ def _export(source: Path, name: str, say: Callable[[str], None] | None, *, versi
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
         export_model(source, work, source_version=version)
-        if destination.exists():  # stale, or another process finished first: the newest wins
+        meta = read_metadata(destination)
+        if meta is not None and meta.get("source_version") == version:
+            return destination  # another process finished the same export first: keep the one in use
+        if destination.exists():  # a stale or broken export
             shutil.rmtree(destination, ignore_errors=True)
         os.replace(work, destination)
     except OSError as error:
