@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench index lint clean
+.PHONY: run test test-fast bench index lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@set -e; \
@@ -22,9 +22,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Everything but the tests marked `model` (they load the embedding model) or `process` (they start one).
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not model and not process"
+
 bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/discord_bench.py
+	$(PY) bench/slack_bench.py
 
 index: $(STAMP)
 	$(PY) -m bot index
