@@ -329,8 +329,8 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.gateway_query: dict[str, str] = {}
         self.ready_at: float | None = None
-        self.heartbeats: list[float] = []
-        self.probe_latencies: list[float] = []
+        self.heartbeats: list[float] = []  # the client's own beats, at its interval
+        self.probe_latencies: list[float] = []  # how long each probe (a heartbeat request) took to be answered
         self.gateway_connections = 0
         self.interactions: dict[int, Interaction] = {}
         self.dispatched_messages: dict[int, float] = {}
@@ -599,8 +599,9 @@ class FakeDiscord:
             now = time.monotonic()
             if op == 1:
                 with self._lock:
-                    self.heartbeats.append(now)
-                    if self._probe_sent_at is not None:
+                    if self._probe_sent_at is None:
+                        self.heartbeats.append(now)
+                    else:  # the answer to a probe, not one of the client's own beats
                         self.probe_latencies.append(now - self._probe_sent_at)
                         self._probe_sent_at = None
                 await self._send({"op": 11})
