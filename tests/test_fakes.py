@@ -1,4 +1,7 @@
-"""The one fake retriever keeps the real one's shape: both match the ``Retrieving`` Protocol, signature for signature.
+"""The fakes keep to what they stand for.
+
+The one fake retriever keeps the real one's shape: both match the ``Retrieving`` Protocol,
+signature for signature. The fake Discord tells one test's traffic from another's.
 
 ``isinstance`` against a runtime-checkable Protocol only checks that the names exist, so a
 fake that dropped a keyword or changed a default would still pass it; these tests compare
@@ -11,9 +14,11 @@ import inspect
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from bot.core.service import Retrieving
 from index.query import Retriever
+from tests.fake_discord import FakeDiscord, Interaction, Sent
 from tests.fakes import FakeRetriever
 
 IMPLEMENTATIONS = (FakeRetriever, Retriever)
@@ -65,3 +70,33 @@ def test_the_fakes_extra_methods_match_the_real_ones() -> None:
     assert shared == ["ask"]
     for name in shared:
         assert shape(FakeRetriever, name) == shape(Retriever, name), name
+
+
+def test_fake_discord_traffic_is_only_the_watching_tests_own() -> None:
+    """A watch sees replies and refusals for the messages and interactions pushed after it began, nothing older."""
+    fake = FakeDiscord()
+    try:
+        fake.dispatched_messages[1] = 0.0  # an earlier test's message
+        traffic = fake.watch()
+        fake.dispatched_messages[2] = 0.0
+        fake.interactions[3] = Interaction(3, "itoken-3", "ask", 0.0)
+        fake.sent += [Sent("message", 0.0, {}, reply_to=n) for n in (1, 2)]
+        fake.sent.append(Sent("followup", 0.0, {}, interaction_id=3))
+        for path, payload in [
+            ("/api/v10/channels/9/messages", {"message_reference": {"message_id": "1"}}),  # late, for test 1
+            ("/api/v10/channels/9/messages", {"message_reference": {"message_id": "2"}}),
+            ("/api/v10/interactions/3/itoken-3/callback", {}),
+            ("/api/v10/webhooks/1/itoken-3", {}),
+            ("/api/v10/users/@me", {}),  # names no message: counts for whoever is watching
+        ]:
+            fake._reject(make_mocked_request("POST", path), 400, {"code": 0}, payload)
+        assert (traffic.messages, traffic.interactions) == ({2}, {3})
+        assert [(s.reply_to, s.interaction_id) for s in traffic.sent()] == [(2, None), (None, 3)]
+        assert [(r.reply_to, r.interaction_id, r.path) for r in traffic.rejected()] == [
+            (2, None, "/api/v10/channels/9/messages"),
+            (None, 3, "/api/v10/interactions/3/itoken-3/callback"),
+            (None, 3, "/api/v10/webhooks/1/itoken-3"),
+            (None, None, "/api/v10/users/@me"),
+        ]
+    finally:
+        fake.stop()
