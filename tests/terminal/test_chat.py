@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import io
 import signal
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -113,20 +115,26 @@ def test_ctrl_c_while_answering_exits_0(
     gate = threading.Event()
     fake = FakeRetriever(gate=gate)
     pipeline = fake_pipeline(fake)
+    runners: list[asyncio.Runner] = []
+
+    class Runner(asyncio.Runner):  # the chat's runner, remembered so the test can reach its loop
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            runners.append(self)
 
     def press_ctrl_c() -> None:
-        fake.entered.wait(10)  # the answer is being worked on
-        deadline = time.monotonic() + 10
-        while pipeline.service.in_flight and time.monotonic() < deadline:
-            # Ctrl-C, to the main thread, where asyncio's handler cancels the answer. Sent again until
-            # it lands: one that arrives just before the loop blocks in epoll waits for the next wake-up.
-            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-            time.sleep(0.05)
+        if fake.entered.wait(10):  # the answer is being worked on
+            # SIGINT, raised in the main thread by its own event loop: asyncio's handler cancels the answer.
+            runners[0].get_loop().call_soon_threadsafe(signal.raise_signal, signal.SIGINT)
+            deadline = time.monotonic() + 10
+            while pipeline.service.in_flight and time.monotonic() < deadline:
+                time.sleep(0.01)
         gate.set()  # only now may the retriever finish: its answer must not be what ends the chat
 
+    monkeypatch.setattr(asyncio, "Runner", Runner)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Why did IBM quit?\nAnd then?\n"))
     presser = threading.Thread(target=press_ctrl_c)
     presser.start()
-    monkeypatch.setattr("sys.stdin", io.StringIO("Why did IBM quit?\nAnd then?\n"))
     try:
         assert run_chat(pipeline) == 0
     finally:
