@@ -18,8 +18,9 @@ import numpy as np
 from index import search
 from index.build import build_index
 from index.corpus import Corpus
-from index.embed import Embedder, model_name
+from index.embed import Embedder
 from index.errors import CitebotError, EmptyQuestionError, IndexMissingError, IndexStaleError, IndexWriteError
+from index.model import model_name
 from index.staleness import RebuildReason, current_index
 from index.store import build_lock, load_index, read_sources, settings_digest
 from index.text import plain, strip_controls

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
-from bot.core.pipeline import Asker
+from bot.core.asker import Asker
 from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
 
