@@ -139,7 +139,14 @@ class FakeSlack:
             self.messages[channel].sort(key=lambda m: Decimal(m["ts"]))
 
     def said(
-        self, text: str, *, channel: str = "C0001", user: str = "U0001", thread_ts: str | None = None, **extra: Any
+        self,
+        text: str,
+        *,
+        channel: str = "C0001",
+        user: str = "U0001",
+        thread_ts: str | None = None,
+        channel_type: str = "channel",
+        **extra: Any,
     ) -> dict[str, Any]:
         """A person posts ``text`` (in the thread ``thread_ts``, if given): Slack keeps it, and the
         ``message`` event it would send is returned, for :func:`event_body`."""
@@ -148,7 +155,7 @@ class FakeSlack:
         if thread_ts:
             message["thread_ts"] = thread_ts
         self._keep(channel, message)
-        return {**message, "channel": channel, "channel_type": "channel", "event_ts": ts}
+        return {**message, "channel": channel, "channel_type": channel_type, "event_ts": ts}
 
     def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """The thread's messages, oldest first: its first message, then the replies."""
