@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.pipeline import Pipeline
@@ -96,3 +97,33 @@ async def start(
         await service.aclose()
 
     return Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack, retriever, pipeline, close)
+
+
+class Finished:
+    """Counts finished calls of an async function the app calls (replaced on ``owner`` for the test),
+    so a test can wait for work that has no other sign: a decision to stay silent, say.
+
+    When :meth:`wait` returns, the caller has resumed already: it has returned, or gone on
+    into the pipeline, which :meth:`Bot.idle` waits on.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+        self.started = 0
+        self.done = 0
+        self._changed = asyncio.Condition()
+        real = getattr(owner, name)
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.started += 1
+            try:
+                return await real(*args, **kwargs)
+            finally:
+                async with self._changed:
+                    self.done += 1
+                    self._changed.notify_all()
+
+        monkeypatch.setattr(owner, name, counted)
+
+    async def wait(self, count: int = 1) -> None:
+        async with asyncio.timeout(10), self._changed:
+            await self._changed.wait_for(lambda: self.done >= count)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from bot.slack import threads
 from bot.slack.threads import Me, is_follow_up, read_thread
 from tests.fake_slack import BOT_ID, BOT_TOKEN, BOT_USER, FakeSlack, event_body, message_event
 from tests.fakes import SENTENCE
-from tests.slack.harness import Bot, start
+from tests.slack.harness import Bot, Finished, start
 
 ME = Me(BOT_USER, BOT_ID)
 
@@ -106,34 +105,9 @@ async def test_every_earlier_question_of_the_thread_comes_along(bot: Bot) -> Non
     assert bot.retriever.histories[-1] == ("Who is Arvind Krishna?", "What did he write?")
 
 
-class ThreadReads:
-    """Counts the app's finished readings of a thread, so a test can wait for the decision made on one."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.done = 0
-        self._changed = asyncio.Condition()
-        real = app_module.read_thread
-
-        async def counted(*args: Any, **kwargs: Any) -> threads.Thread:
-            try:
-                return await real(*args, **kwargs)
-            finally:
-                async with self._changed:
-                    self.done += 1
-                    self._changed.notify_all()
-
-        monkeypatch.setattr(app_module, "read_thread", counted)
-
-    async def wait(self, count: int) -> None:
-        """Return once ``count`` readings are over and the app acted on them: the listener resumes
-        before this task does, and either returns or is inside the pipeline (which ``idle`` waits on)."""
-        async with asyncio.timeout(10), self._changed:
-            await self._changed.wait_for(lambda: self.done >= count)
-
-
 async def test_a_reply_in_a_thread_the_bot_did_not_answer_is_ignored(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     """People talking in their own thread are left alone: nothing is asked, nothing posted there."""
-    reads = ThreadReads(monkeypatch)
+    reads = Finished(monkeypatch, app_module, "read_thread")
     root = await say(bot, "lunch?", channel="C0100")
     await say(bot, "Why did IBM quit facial recognition?", channel="C0100", thread_ts=root)
     await reads.wait(1)
