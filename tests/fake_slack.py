@@ -313,7 +313,7 @@ def signed_post(
     *,
     content_type: str = "application/json",
     headers: dict[str, str] | None = None,
-    timestamp: int | None = None,
+    timestamp: int | str | None = None,
     timeout: float = 10.0,
 ) -> tuple[int, str, float]:
     """POST ``body`` to the app as Slack would, signed with ``secret``.
@@ -340,6 +340,17 @@ def signed_post(
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.read().decode(), time.monotonic() - started
+
+
+def unsigned_post(url: str, body: bytes, *, headers: dict[str, str] | None = None, timeout: float = 10.0) -> int:
+    """POST ``body`` to the app without Slack's signature (as anyone on the network could); the HTTP status."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        with error:
+            return int(error.code)
 
 
 def event_body(event: dict[str, Any], *, event_id: str = "Ev0001", team: str = TEAM) -> str:
