@@ -130,10 +130,12 @@ def origin_of(view: dict[str, Any]) -> ModalOrigin | None:
         return None
     if not isinstance(answer_id, str) or not answer_id:
         return None
-    channel, thread = meta.get("c"), meta.get("t")
-    return ModalOrigin(
-        answer_id, channel if isinstance(channel, str) else None, thread if isinstance(thread, str) else None
-    )
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return ModalOrigin(answer_id, text("c"), text("t"), text("r"))
 
 
 def reason_of(view: dict[str, Any]) -> str:

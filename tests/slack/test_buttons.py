@@ -176,6 +176,20 @@ async def test_thumbs_down_opens_a_modal_whose_reason_is_stored(bot: Bot, db: Da
     assert (down.question, down.reason) == (QUESTION, "it cites the wrong paragraph")
 
 
+async def test_the_modal_under_a_private_answer_is_confirmed_through_the_clicks_response_url(
+    bot: Bot, db: Database
+) -> None:
+    """Under an ephemeral /ask answer (a channel the bot may not be in) the thanks for a reason come by response_url."""
+    answer = await ask_privately(bot, "p1")
+    await click(bot, answer, VOTE_DOWN, key="down-p1")
+    [opened] = await bot.wait_for("views.open")
+    await bot.post(submit_body(opened, "wrong year"), content_type=FORM)
+    [voted, saved] = await bot.wait_for("respond", 2, key="down-p1")
+    assert (voted.payload["text"], saved.payload["text"]) == (wording.VOTED_DOWN, wording.REASON_SAVED)
+    assert saved.payload["response_type"] == "ephemeral"
+    assert bot.slack.of("chat.postEphemeral") == []
+
+
 async def test_a_blank_modal_keeps_the_vote_without_a_reason(
     bot: Bot, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
