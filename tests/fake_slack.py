@@ -10,7 +10,8 @@ or ``SLACK_API_BASE`` at it. It knows:
   test adds with :meth:`FakeSlack.said`): oldest first, ``latest``/``oldest``/``inclusive``,
   paged by ``limit`` and an opaque ``cursor``, the thread's first message again on top of
   every page (a reader must not count it twice);
-* any other method answers ``{"ok": true}``.
+* any other method answers ``{"ok": true}``; a method put in :attr:`FakeSlack.refuse` answers
+  ``{"ok": false, "error": ...}`` instead (an expired trigger, a missing scope).
 
 Requests from Slack to the app: :func:`signed_post` sends one the way Slack does (with
 ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``); :func:`event_body`,
@@ -77,6 +78,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._started = int(time.time())
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, as Slack keeps them
+        self.refuse: dict[str, str] = {}  # method -> the error Slack answers it with (``{"ok": false}``)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -242,6 +244,8 @@ class FakeSlack:
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if token != self.token:
             return {"ok": False, "error": "invalid_auth"}
+        if method in self.refuse:
+            return {"ok": False, "error": self.refuse[method]}
         if method == "auth.test":
             return {
                 "ok": True,

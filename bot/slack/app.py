@@ -23,7 +23,7 @@ from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
 from bot.slack.once import OnceOnly, answer_each_request_once
-from bot.slack.threads import Me, in_a_thread, is_follow_up, mentions, read_thread
+from bot.slack.threads import Me, in_a_thread, is_direct, is_follow_up, mentions, read_thread
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -39,19 +39,21 @@ __all__ = ["build_app", "is_channel_question"]
 
 
 def is_channel_question(event: dict[str, Any], channels: frozenset[str], bot_user_id: str | None) -> bool:
-    """True for a person's new top-level message in one of ``channels``, or in a direct message
-    with the bot, that does not mention the bot.
+    """True for a person's new top-level message in one of ``channels`` that does not mention the
+    bot, or any in a direct message with the bot.
 
-    Mentions are answered by the ``app_mention`` listener; edits, joins, bot posts and thread
-    replies are not questions (a thread reply may be a follow-up: :func:`bot.slack.threads.is_follow_up`).
+    Mentions are answered by the ``app_mention`` listener (but Slack sends none in a direct
+    message); edits, joins, bot posts and thread replies are not questions (a thread reply may
+    be a follow-up: :func:`bot.slack.threads.is_follow_up`).
     """
+    direct = is_direct(event)
     return (
-        (event.get("channel") in channels or event.get("channel_type") == "im")
+        (event.get("channel") in channels or direct)
         and event.get("subtype") is None
         and not event.get("bot_id")
         and not in_a_thread(event)
         and bool(event.get("user"))
-        and not mentions(event, bot_user_id)
+        and (direct or not mentions(event, bot_user_id))
     )
 
 
@@ -182,7 +184,8 @@ def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A mention of the bot: the answer in a thread under the question (with the thread's questions)."""
-        await answers.in_thread(event, context, client)
+        if not is_direct(event):  # in a direct message, on_message answers every message
+            await answers.in_thread(event, context, client)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:

@@ -131,8 +131,10 @@ def listen_to_buttons(app: AsyncApp, actions: Actions | None) -> None:
         await ack()
         click = Click.of(body, action)
         if actions is not None and body.get("trigger_id"):
-            # First: the trigger expires 3 s after the click.
-            await client.views_open(trigger_id=body["trigger_id"], view=wrong_modal(click.origin()))
+            try:  # first: the trigger expires 3 s after the click
+                await client.views_open(trigger_id=body["trigger_id"], view=wrong_modal(click.origin()))
+            except Exception as error:  # the vote counts without its note
+                log.warning("Could not open the Slack feedback form: %s", type(error).__name__)
         await _notify(client, click, await actions.vote(click.answer_id, click.asker, up=False) if actions else _GONE)
 
     @app.action(SHARE)

@@ -215,7 +215,8 @@ async def serve(
         tokens: From :func:`check_settings`; ``app_token`` selects Socket Mode.
         pipeline: Answers the questions; its service is closed before returning.
         stop: Set to shut down; None installs SIGINT and SIGTERM handlers that set it.
-        db: The project's database, for the buttons under answers; None has no buttons.
+        db: The project's database: the buttons under answers, and each request acted on once
+            across replicas. None has no buttons and remembers requests in memory.
     """
     from slack_sdk.web.async_client import AsyncWebClient
 

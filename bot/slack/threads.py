@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_PAGES", "PAGE", "Me", "Thread", "in_a_thread", "is_follow_up", "mentions", "read_thread"]
+__all__ = ["MAX_PAGES", "PAGE", "Me", "Thread", "in_a_thread", "is_direct", "is_follow_up", "mentions", "read_thread"]
 
 PAGE = 100  # messages per conversations.replies call: Slack advises at most 200
 MAX_PAGES = 10  # a thread longer than 1,000 messages is still answered, with no history
@@ -57,6 +57,11 @@ class Thread:
     history: tuple[str, ...]
 
 
+def is_direct(event: dict[str, Any]) -> bool:
+    """Whether the message is in a direct message with the bot (Slack's DM ids start with ``D``)."""
+    return event.get("channel_type") == "im" or str(event.get("channel") or "").startswith("D")
+
+
 def mentions(event: dict[str, Any], user_id: str | None) -> bool:
     """Whether the message mentions ``user_id`` (the ``app_mention`` listener answers those)."""
     return bool(user_id) and f"<@{user_id}" in (event.get("text") or "")
@@ -76,7 +81,8 @@ def is_follow_up(event: dict[str, Any], me: Me) -> bool:
         and not event.get("bot_id")
         and bool(event.get("user"))
         and not me.wrote(event)
-        and not mentions(event, me.user_id)
+        # A mention is app_mention's to answer, except in a direct message, where Slack sends none.
+        and (is_direct(event) or not mentions(event, me.user_id))
     )
 
 

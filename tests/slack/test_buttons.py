@@ -190,6 +190,17 @@ async def test_the_modal_under_a_private_answer_is_confirmed_through_the_clicks_
     assert bot.slack.of("chat.postEphemeral") == []
 
 
+async def test_when_the_modal_cannot_open_the_vote_still_counts(bot: Bot, db: Database) -> None:
+    """A trigger that expired (Slack answers expired_trigger_id): the 👎 is stored and confirmed all the same."""
+    bot.slack.refuse["views.open"] = "expired_trigger_id"
+    answer = await ask_in_a_thread(bot, "16.0")
+    [answer_id] = set(buttons_of(answer).values())
+    await click(bot, answer, VOTE_DOWN)
+    [thanks] = await bot.wait_for("chat.postEphemeral")
+    assert thanks.payload["text"] == wording.VOTED_DOWN
+    assert (await db.votes.tally(answer_id)).down == 1
+
+
 async def test_a_blank_modal_keeps_the_vote_without_a_reason(
     bot: Bot, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

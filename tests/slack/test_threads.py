@@ -72,6 +72,7 @@ async def marker(bot: Bot, *, channel: str = "C0001") -> None:
         ({"bot_id": "B0THER"}, False),
         ({"user": BOT_USER}, False),
         ({"text": f"<@{BOT_USER}> and when?"}, False),  # a mention: app_mention answers it
+        ({"text": f"<@{BOT_USER}> and when?", "channel": "D1", "channel_type": "im"}, True),  # but not in a DM
     ],
 )
 def test_which_thread_replies_are_follow_ups(change: dict[str, Any], follow_up: bool) -> None:
@@ -156,6 +157,17 @@ async def test_a_direct_message_is_a_question_answered_in_a_thread(bot: Bot) -> 
     [answer] = await bot.wait_for("chat.postMessage", channel="D0001")
     assert answer.payload["thread_ts"] == ts
     assert bot.retriever.histories == [()]
+
+
+async def test_a_mention_in_a_direct_message_is_answered_once(bot: Bot) -> None:
+    """In a direct message the message event answers, mention or not; an app_mention there is not answered again."""
+    message = bot.slack.said(f"<@{BOT_USER}> Why did IBM quit?", channel="D0002", channel_type="im")
+    await bot.post(event_body(as_mention(message), event_id="EvDmMention"))
+    await bot.post(event_body(message, event_id="EvDmMessage"))
+    await bot.wait_for("chat.postMessage", channel="D0002")
+    await bot.idle()  # either listener is in the pipeline before its 200 reaches us
+    assert len(bot.slack.of("chat.postMessage", channel="D0002")) == 1
+    assert bot.retriever.asked == ["Why did IBM quit?"]
 
 
 async def test_when_the_thread_cannot_be_read_a_mention_is_answered_alone(bot: Bot) -> None:
