@@ -105,7 +105,11 @@ async def _notify(client: AsyncWebClient, click: Click, notice: Notice) -> None:
 
 def listen_to_buttons(app: AsyncApp, actions: Actions | None) -> None:
     """Register the buttons' and the modal's listeners; without ``actions`` (no database) every click is told the answer is gone."""
+    _listen_to_more_and_share(app, actions)
+    _listen_to_votes(app, actions)
 
+
+def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
     @app.action(MORE)
     async def on_more(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """More sources: the next passages, to the clicker alone."""
@@ -118,6 +122,23 @@ def listen_to_buttons(app: AsyncApp, actions: Actions | None) -> None:
         else:
             await _notify(client, click, result)
 
+    @app.action(SHARE)
+    async def on_share(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
+        """Share in channel: the private answer again, for everyone, with who asked it (by name, no ping)."""
+        await ack()
+        click = Click.of(body, action)
+        result = await actions.share(click.answer_id, click.name) if actions else _GONE
+        if isinstance(result, Notice):
+            await _notify(client, click, result)
+            return
+        question = result.answer.question if result.answer is not None else None
+        text, blocks = format_answer_slack(result, question=question)
+        await respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+
+
+def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
     @app.action(VOTE_UP)
     async def on_vote_up(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """👍: one vote per person per answer; a second click changes it."""
@@ -136,21 +157,6 @@ def listen_to_buttons(app: AsyncApp, actions: Actions | None) -> None:
             except Exception as error:  # the vote counts without its note
                 log.warning("Could not open the Slack feedback form: %s", type(error).__name__)
         await _notify(client, click, await actions.vote(click.answer_id, click.asker, up=False) if actions else _GONE)
-
-    @app.action(SHARE)
-    async def on_share(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
-    ) -> None:
-        """Share in channel: the private answer again, for everyone, with who asked it (by name, no ping)."""
-        await ack()
-        click = Click.of(body, action)
-        result = await actions.share(click.answer_id, click.name) if actions else _GONE
-        if isinstance(result, Notice):
-            await _notify(client, click, result)
-            return
-        question = result.answer.question if result.answer is not None else None
-        text, blocks = format_answer_slack(result, question=question)
-        await respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
     @app.view(WRONG_VIEW)
     async def on_wrong(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
