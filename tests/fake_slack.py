@@ -410,7 +410,8 @@ def message_event(
 
 
 def envelope(kind: str, payload: dict[str, Any], envelope_id: str, *, retry_attempt: int = 0) -> dict[str, Any]:
-    """A Socket Mode envelope: ``events_api`` (payload: an event_callback) or ``slash_commands``."""
+    """A Socket Mode envelope: ``events_api`` (payload: an event_callback), ``slash_commands`` or
+    ``interactive`` (payload: a click's or a modal's, as in :func:`click_body`)."""
     return {
         "envelope_id": envelope_id,
         "type": kind,
@@ -516,6 +517,12 @@ def click_body(
         if call.payload.get("thread_ts"):
             payload["message"]["thread_ts"] = call.payload["thread_ts"]
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def form_payload(body: str) -> dict[str, Any]:
+    """The payload of a form-encoded request (``payload=<json>`` for clicks, the fields for commands)."""
+    fields = dict(urllib.parse.parse_qsl(body))
+    return json.loads(fields["payload"]) if set(fields) == {"payload"} else fields
 
 
 def submit_body(call: Call, typed: str | None, *, user: str = "U0001", team: str = TEAM) -> str:

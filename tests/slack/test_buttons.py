@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,21 +12,28 @@ import pytest
 
 from bot.core import wording
 from bot.core.actions import Actions
+from bot.core.pipeline import Pipeline
+from bot.core.record import Recorder
+from bot.core.service import AnswerService
 from bot.db import Database
 from bot.slack.buttons import MORE, SHARE, VOTE_DOWN, VOTE_UP
+from bot.slack.serve import check_settings, serve
 from tests.fake_slack import (
+    APP_TOKEN,
     FORM,
     Call,
     FakeSlack,
     buttons_of,
     click_body,
     command_body,
+    envelope,
     event_body,
+    form_payload,
     mention_event,
     submit_body,
 )
 from tests.fakes import SENTENCE, FakeRetriever
-from tests.slack.harness import Bot, Finished, start
+from tests.slack.harness import Bot, Finished, settings, start
 
 QUESTION = "Why did IBM quit facial recognition?"
 
@@ -316,3 +324,32 @@ async def test_a_replayed_click_is_acted_on_once(bot: Bot, monkeypatch: pytest.M
     assert shares.started == 1
     await bot.wait_for("respond", key="share6")
     assert len(bot.slack.of("respond", key="share6")) == 1
+
+
+async def test_the_buttons_work_over_socket_mode(slack: FakeSlack, db: Database, tmp_path: Path) -> None:
+    """Over Socket Mode the clicks arrive as interactive envelopes: acked, and answered like over HTTP."""
+    config = settings(
+        slack_app_token=APP_TOKEN,
+        slack_signing_secret=None,
+        slack_api_base=slack.api_base,
+        health_file=tmp_path / "health",
+    )
+    pipeline = Pipeline(
+        AnswerService(FakeRetriever(), k=6, batch_window=0), recorder=Recorder(db.questions, 3), shown=3
+    )
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(config, check_settings(config), pipeline, stop, db=db))
+    try:
+        await asyncio.to_thread(slack.wait_for, "socket_connect")
+        command = form_payload(command_body("/ask", QUESTION, slack.response_url("s1")))
+        await asyncio.to_thread(slack.send_envelope, envelope("slash_commands", command, "env-1"))
+        [answer] = await asyncio.to_thread(slack.wait_for, "respond", key="s1")
+        payload = form_payload(click_body(answer, MORE, response_url=slack.response_url("s-more")))
+        await asyncio.to_thread(slack.send_envelope, envelope("interactive", payload, "env-2"))
+        [more] = await asyncio.to_thread(slack.wait_for, "respond", key="s-more")
+        acks = await asyncio.to_thread(slack.wait_for, "socket_ack", 2)
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(serving, 15) == 0
+    assert {a.payload["envelope_id"] for a in acks} == {"env-1", "env-2"}
+    assert "[4] IBM quits facial recognition, ¶9" in shown(more)
