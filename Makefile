@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(PY) bench/discord_bench.py
 	$(PY) bench/formats_bench.py
 	$(PY) bench/db_bench.py
-	$(PY) bench/slack_bench.py
+	$(PY) bench/slack_replicas_bench.py
 
 index: $(STAMP)
 	$(PY) -m bot index

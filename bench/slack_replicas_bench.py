@@ -10,7 +10,7 @@ replica remembers events in its own memory (which answers each event twice).
 Setups: SQLite (a file), PostgreSQL (a throw-away local server, asyncpg) when Debian's
 ``postgresql`` package is installed, and the in-memory reference.
 
-Usage: ``.venv/bin/python bench/slack_bench.py [--events 100] [--concurrency 10]``
+Usage: ``.venv/bin/python bench/slack_replicas_bench.py [--events 100] [--concurrency 10]``
 """
 
 from __future__ import annotations
