@@ -49,10 +49,19 @@ class BotProcess:
         fake: The fake Discord to connect to.
         folder: A temporary folder for seeds, index, health file and log.
         fake_retriever: Run with the fake retriever (no model) instead of the real index.
+        watch_imports: Run under :mod:`tests.import_watch`, reporting heavy imports to this file.
         **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
     """
 
-    def __init__(self, fake: FakeDiscord, folder: Path, *, fake_retriever: bool = False, **env: str) -> None:
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        folder: Path,
+        *,
+        fake_retriever: bool = False,
+        watch_imports: Path | None = None,
+        **env: str,
+    ) -> None:
         self.fake = fake
         self.folder = folder
         self.env = bot_env(folder, **{**fake.env(), **env})
@@ -60,6 +69,8 @@ class BotProcess:
         self.log_path = folder / "bot.log"
         module = "tests.discord.fake_retriever_main" if fake_retriever else "bot"
         args = [sys.executable, "-m", module] + ([] if fake_retriever else ["discord"])
+        if watch_imports is not None:
+            args[2:2] = ["tests.import_watch", str(watch_imports)]
         self.started_at = time.monotonic()
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(args, cwd=folder, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
