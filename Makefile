@@ -39,6 +39,7 @@ bench: $(ONNX)
 	$(PY) bench/slack_bench.py
 	$(PY) bench/formats_bench.py
 	$(PY) bench/db_bench.py
+	$(PY) bench/slack_replicas_bench.py
 
 index: $(ONNX)
 	$(PY) -m bot index

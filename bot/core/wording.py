@@ -52,6 +52,12 @@ REASON_SAVED = "Thanks: your note was saved with the answer."
 WRONG_LABEL = "What was wrong? (optional)"
 MORE_SOURCES = "More sources"
 SHARE = "Share in channel"
+# Slack: the accessible names of the 👍 / 👎 buttons, and the frame of the "what was wrong" modal.
+HELPFUL = "Helpful"
+NOT_HELPFUL = "Not helpful"
+WRONG_TITLE = "What was wrong?"
+WRONG_SUBMIT = "Send"
+WRONG_CLOSE = "Cancel"
 
 
 def asked_by(mention: str) -> str:

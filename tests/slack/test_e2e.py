@@ -25,7 +25,18 @@ from typing import Any
 import pytest
 
 from bot.core.wording import ABSTENTION
-from tests.fake_slack import BOT_TOKEN, FORM, FakeSlack, command_body, event_body, mention_event, signed_post
+from bot.slack.buttons import MORE
+from tests.fake_slack import (
+    BOT_TOKEN,
+    BOT_USER,
+    FORM,
+    FakeSlack,
+    click_body,
+    command_body,
+    event_body,
+    mention_event,
+    signed_post,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "seeds" / "000_a7265f2ac828b9b1.txt"
@@ -280,3 +291,33 @@ def test_sigterm_stops_cleanly_and_removes_the_health_file(running: Running, tmp
     assert len(question_line("CS1").findall(log)) == 1
     assert "zebra" not in log and BOT_TOKEN not in log and SECRET not in log
     assert "Traceback" not in log
+
+
+def test_a_follow_up_in_the_thread_is_answered_with_the_real_model(running: Running) -> None:
+    """A reply in the bot's thread, without a mention, is answered there from the article (read back, logged as a follow-up)."""
+    root = running.slack.said(f"<@{BOT_USER}> Who is Arvind Krishna?", channel="CF1")
+    running.post(event_body({**root, "type": "app_mention"}, event_id="EvF1"))
+    running.slack.wait_for("chat.postMessage", channel="CF1", thread_ts=root["ts"])
+    follow_up = running.slack.said("Why did his company quit facial recognition?", channel="CF1", thread_ts=root["ts"])
+    assert running.post(event_body(follow_up, event_id="EvF2"))[0] == 200
+    [_, answer] = running.slack.wait_for("chat.postMessage", 2, channel="CF1", thread_ts=root["ts"])
+    blocks = json.dumps(answer.payload["blocks"], ensure_ascii=False)
+    assert CITATION.search(blocks)
+    assert re.search(r"\*[^*]*facial recognition[^*]*\*", blocks)
+    [read] = running.slack.of("conversations.replies", channel="CF1")
+    assert read.payload["ts"] == root["ts"]
+    wait_for_log(
+        running.log, re.compile(r"question platform=slack via=thread guild=T0001 channel=CF1 outcome=answered")
+    )
+
+
+def test_more_sources_works_with_the_real_index_and_database(running: Running) -> None:
+    """Under a threaded answer, More sources shows passages [4] to [6] to the clicker alone."""
+    running.post(event_body(mention_event(QUESTION, channel="CB1", ts="200.1"), event_id="EvB1"))
+    [answer] = running.slack.wait_for("chat.postMessage", channel="CB1")
+    assert running.post(click_body(answer, MORE, channel="CB1"), content_type=FORM)[0] == 200
+    [more] = running.slack.wait_for("chat.postEphemeral", channel="CB1")
+    shown = json.dumps(more.payload["blocks"], ensure_ascii=False)
+    assert re.search(r"\[4\] [^,]+, ¶\d+", shown)
+    assert "[1]" not in shown
+    assert more.payload["thread_ts"] == "200.1"
