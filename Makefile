@@ -25,6 +25,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/discord_bench.py
+	$(PY) bench/formats_bench.py
+	$(PY) bench/db_bench.py
 
 index: $(STAMP)
 	$(PY) -m bot index

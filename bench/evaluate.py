@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.retriever import Retriever
+from index.query import Retriever
 from index.text import normalize
 
 

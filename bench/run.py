@@ -21,9 +21,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bench.baseline import DenseBaseline
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
 from index import search
-from index.retriever import Retriever
+from index.query import Retriever
 
 SETS = (
     ("article", ROOT / "seeds", ROOT / "eval" / "questions.jsonl"),
@@ -70,16 +71,17 @@ def quality(work: Path) -> dict[str, Retriever]:
 def latency(retriever: Retriever) -> None:
     questions = [q["q"] for q in load_jsonl(ROOT / "eval" / "questions.jsonl")]
     stream = [questions[i % len(questions)] for i in range(LATENCY_QUESTION_COUNT)]
+    baseline = DenseBaseline(retriever)
     for q in questions[:10]:  # warm-up: first calls allocate
         retriever.ask(q)
-        retriever.dense_search(q)
+        baseline.search(q)
     ours, dense = [], []
     for q in stream:  # interleaved, so both see the same machine load
         t = time.perf_counter()
         retriever.ask(q)
         ours.append(time.perf_counter() - t)
         t = time.perf_counter()
-        retriever.dense_search(q)
+        baseline.search(q)
         dense.append(time.perf_counter() - t)
     started = time.perf_counter()
     retriever.ask_many(stream)

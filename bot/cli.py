@@ -1,217 +1,73 @@
-"""The command line: ``index``, ``ask``, ``quote``, ``chat``, ``discord``, ``slack``, ``health``.
+"""The command line: parse, read the settings, dispatch to a front end.
 
-``--json`` output follows docs/CONTRACT.md exactly; human output is free in form.
+Each subcommand lives with its front end (bot/terminal, bot/discord, bot/slack) and
+is imported only when chosen, so ``health`` never loads the model and ``discord``
+never loads Slack. Known failures (our error classes) become one line on stderr and
+an exit status; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.db.errors import DatabaseConfigError, DatabaseError
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
-    from index.retriever import Retriever
-    from index.types import Answer, QuoteAnswer
+    from bot.core.settings import Settings
 
-log = logging.getLogger(__name__)
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def open_retriever(settings: Settings, *, progress: bool = False, repair: bool = False) -> Retriever:
-    """Open the index named by the settings, building or refreshing it first when needed
-    (and, with ``repair``, rebuilding over a damaged one)."""
-    from index.retriever import Retriever
-
-    return Retriever.open(
-        settings.seeds_dir,
-        settings.index_dir,
-        model_path=settings.model_path,
-        chunk_tokens=settings.chunk_tokens,
-        say=_say,
-        progress=progress,
-        repair=repair,
-    )
+# subcommand -> (module, function, help)
+COMMANDS = {
+    "index": ("bot.terminal.commands", "cmd_index", "build or refresh the index of seeds/"),
+    "ask": ("bot.terminal.commands", "cmd_ask", "answer a question (or every line of stdin with -)"),
+    "quote": ("bot.terminal.commands", "cmd_quote", "verbatim quotations on a topic, with their speaker"),
+    "chat": ("bot.terminal.commands", "cmd_chat", "chat in the terminal"),
+    "run": (
+        "bot.cli",
+        "cmd_run",
+        "the Discord bot if DISCORD_TOKEN is set, else Slack if SLACK_BOT_TOKEN is, else chat",
+    ),
+    "discord": ("bot.discord.client", "main", "run the Discord bot (needs DISCORD_TOKEN)"),
+    "slack": ("bot.slack.serve", "main", "run the Slack bot (needs SLACK_BOT_TOKEN)"),
+    "health": ("bot.core.health", "main", "exit 0 when the index loads and the bot is connected"),
+}
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The contract's JSON object for one answer."""
-    out: dict[str, Any] = {
-        "question": answer.question,
-        "abstained": answer.abstained,
-        "passages": [
-            {
-                "text": hit.text,
-                "source": hit.source,
-                "paragraph": hit.paragraph,
-                "citation": hit.citation(rank),
-                "score": round(hit.score, 4),
-                "document": hit.document,
-                "sentence": hit.sentence,
-            }
-            for rank, hit in enumerate(answer.hits, start=1)
-        ],
-    }
-    if answer.notes:
-        out["notes"] = list(answer.notes)
-    return out
-
-
-def quotes_json(found: QuoteAnswer) -> dict[str, Any]:
-    """The contract's JSON object for one topic."""
-    out: dict[str, Any] = {
-        "topic": found.topic,
-        "quotes": [
-            {
-                "text": q.text,
-                "speaker": q.speaker,
-                "source": q.source,
-                "paragraph": q.paragraph,
-                "citation": q.citation(rank),
-                "score": round(q.score, 4),
-                "document": q.document,
-            }
-            for rank, q in enumerate(found.quotes, start=1)
-        ],
-    }
-    if found.notes:
-        out["notes"] = list(found.notes)
-    return out
-
-
-def format_answer_text(answer: Answer) -> str:
-    from bot.reply import format_reply_text, reply_for_answer
-
-    return format_reply_text(reply_for_answer(answer))
-
-
-def format_quotes_text(found: QuoteAnswer) -> str:
-    from bot.reply import reply_for_quotes
-
-    lead, lines = reply_for_quotes(found)
-    body = [f"“{q.text}” — {q.speaker or 'unattributed'}\n    {q.citation}" for q in lines]
-    return "\n\n".join([lead, *body] if lead else body)
-
-
-def _inputs(arg: str) -> Iterable[str]:
-    if arg != "-":
-        yield arg
-        return
-    for line in sys.stdin:
-        yield line.rstrip("\n")
-
-
-def _run_each(
-    inputs: Iterable[str],
-    work: Callable[[str], Any],
-    to_json: Callable[[Any], dict[str, Any]],
-    to_text: Callable[[Any], str],
-    key: str,
-    *,
-    as_json: bool,
-) -> int:
-    """Answer every input in order, one result per input, errors in place of answers."""
-    status = 0
-    for text in inputs:
-        try:
-            result = work(text)
-        except CitebotError as error:
-            status = 1
-            if as_json:
-                print(json.dumps({key: text.strip(), "error": str(error)}, ensure_ascii=False), flush=True)
-            else:
-                print(f"{type(error).__name__}: {error}", flush=True)
-            continue
-        if as_json:
-            print(json.dumps(to_json(result), ensure_ascii=False), flush=True)
-        else:
-            print(to_text(result), end="\n\n", flush=True)
-    return status
-
-
-def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
-    retriever = open_retriever(settings, progress=True, repair=True)
-    info = retriever.info
-    if not retriever.rebuilt:
-        print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
-    print(
-        f"Indexed {len(info.documents)} document(s), {info.paragraphs} paragraphs, {info.chunks} chunks, "
-        f"{info.quotes} quotations with {info.model} ({info.dimension}-d) in {settings.index_dir}"
-    )
-    for doc, src in zip(info.documents, info.sources, strict=False):
-        print(f"  {src}: {doc}")
-    return 0
-
-
-def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    retriever = open_retriever(settings)
-    return _run_each(
-        _inputs(args.question),
-        lambda q: retriever.ask(q, args.k, max_chars=settings.max_question_chars),
-        answer_json,
-        format_answer_text,
-        "question",
-        as_json=args.json,
-    )
-
-
-def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
-    retriever = open_retriever(settings)
-    return _run_each(
-        _inputs(args.topic),
-        lambda t: retriever.quotes(t, args.k),
-        quotes_json,
-        format_quotes_text,
-        "topic",
-        as_json=args.json,
-    )
-
-
-def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.chat import run_chat
-
-    return run_chat(settings, open_retriever(settings))
-
-
-def cmd_discord(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.discord_bot import main as discord_main
-
-    return discord_main(settings)
-
-
-def cmd_slack(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.slack_app import main as slack_main
-
-    return slack_main(settings)
+def _command(name: str):
+    module, function, _ = COMMANDS[name]
+    return getattr(importlib.import_module(module), function)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """What `make run` starts: the bot whose token is configured, else the terminal chat."""
+    from bot.core import wording
+
     if settings.discord_token is not None:
-        return cmd_discord(settings, args)
+        return _command("discord")(settings, args)
     if settings.slack_bot_token is not None:
-        return cmd_slack(settings, args)
-    _say(
-        "No chat token configured: starting the terminal chat. To run the Discord bot, put "
-        "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), then `make run` again."
+        return _command("slack")(settings, args)
+    print(wording.NO_TOKEN_CHAT, file=sys.stderr, flush=True)
+    return _command("chat")(settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Answers questions about the sources in seeds/, with citations."
     )
-    return cmd_chat(settings, args)
-
-
-def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.health import main as health_main
-
-    return health_main(settings)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parsers = {name: sub.add_parser(name, help=help_) for name, (_, _, help_) in COMMANDS.items()}
+    parsers["ask"].add_argument("question", help="the question, or - to read one question a line from stdin")
+    parsers["quote"].add_argument("topic", help="the topic, or - to read one topic a line from stdin")
+    for name in ("ask", "quote"):
+        parsers[name].add_argument("--json", action="store_true", help="one JSON object a line (docs/CONTRACT.md)")
+        parsers[name].add_argument("--k", type=int, default=None, help="results per line (default: TOP_K, 3)")
+    return parser
 
 
 def _setup_logging(level: str) -> None:
@@ -224,34 +80,18 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(name).setLevel(level.upper())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot", description="Answers questions about the sources in seeds/, with citations."
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _settings() -> Settings:
+    from pydantic import ValidationError
 
-    sub.add_parser("index", help="build or refresh the index of seeds/").set_defaults(func=cmd_index)
+    from bot.core.settings import Settings
 
-    ask = sub.add_parser("ask", help="answer a question (or every line of stdin with -)")
-    ask.add_argument("question", help="the question, or - to read one question a line from stdin")
-    ask.add_argument("--json", action="store_true", help="one JSON object per answer (docs/CONTRACT.md)")
-    ask.add_argument("--k", type=int, default=None, help="passages per answer (default: TOP_K, 3)")
-    ask.set_defaults(func=cmd_ask)
-
-    quote = sub.add_parser("quote", help="verbatim quotations on a topic, with their speaker")
-    quote.add_argument("topic", help="the topic, or - to read one topic a line from stdin")
-    quote.add_argument("--json", action="store_true", help="one JSON object per topic (docs/CONTRACT.md)")
-    quote.add_argument("--k", type=int, default=None, help="quotations per topic (default: TOP_K, 3)")
-    quote.set_defaults(func=cmd_quote)
-
-    sub.add_parser("chat", help="chat in the terminal").set_defaults(func=cmd_chat)
-    sub.add_parser(
-        "run", help="the Discord bot if DISCORD_TOKEN is set, else the Slack bot if SLACK_BOT_TOKEN is, else chat"
-    ).set_defaults(func=cmd_run)
-    sub.add_parser("discord", help="run the Discord bot (needs DISCORD_TOKEN)").set_defaults(func=cmd_discord)
-    sub.add_parser("slack", help="run the Slack bot (needs SLACK_BOT_TOKEN)").set_defaults(func=cmd_slack)
-    sub.add_parser("health", help="exit 0 when the index loads and the bot is connected").set_defaults(func=cmd_health)
-    return parser
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise ConfigError(
+            f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,28 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        from pydantic import ValidationError
-
-        from bot.settings import Settings
-
-        try:
-            settings = Settings()
-        except ValidationError as error:
-            first = error.errors()[0]
-            raise ConfigError(
-                f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)"
-            ) from None
+        settings = _settings()
         _setup_logging(settings.log_level)
         if getattr(args, "k", 0) is None:
             args.k = settings.top_k
         if getattr(args, "k", 1) < 1:
             raise ConfigError("--k must be at least 1")
-        return args.func(settings, args)
+        return _command(args.command)(settings, args)
     except ConfigError as error:
-        _say(f"{type(error).__name__}: {error}")
+        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
         return error.exit_code
-    except CitebotError as error:
-        _say(f"{type(error).__name__}: {error}")
-        return 1
+    except (CitebotError, DatabaseError) as error:
+        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        return 2 if isinstance(error, DatabaseConfigError) else 1
     except KeyboardInterrupt:
         return 130

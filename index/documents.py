@@ -1,22 +1,77 @@
-"""Source documents: their title and their paragraphs, with offsets into the verbatim text."""
+"""Source documents: their title, metadata and paragraphs, with offsets into the verbatim text.
+
+Reading the formats (.txt, .md, .html, .pdf) into documents is index/formats/; this module is
+the model they all produce, and the plain-text parsing that .txt and .md share.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
-SOURCE_SUFFIXES = (".txt", ".md")
+from index.links import paragraph_links
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+SOURCE_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
-_FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.MULTILINE)
+_FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+# Front-matter keys read, and the metadata field each fills.
+_FRONT_MATTER_KEYS = {
+    "url": "url",
+    "author": "author",
+    "date": "published",
+    "published": "published",
+    "retrieved": "retrieved",
+}
 
 
 @dataclass(frozen=True)
 class Paragraph:
-    number: int  # non-empty paragraphs counted from 1
+    """A non-empty paragraph: offsets into its document's text.
+
+    Attributes:
+        number: Its number among the document's non-empty paragraphs, from 1.
+        start: Offset of its first character.
+        end: Offset just past its last character.
+        page: The PDF page it is on, from 1; None for formats without pages.
+        on_page: Its number among its page's paragraphs, from 1 (what a PDF citation shows); 0 without pages.
+    """
+
+    number: int
     start: int
     end: int
+    page: int | None = None
+    on_page: int = 0
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Where and when a document was published, as far as it says.
+
+    Attributes:
+        url: The address of the page it was published on.
+        author: Who wrote it.
+        published: Its publication date, as the source gives it (ISO 8601 where known).
+        retrieved: When it was fetched, ISO 8601.
+    """
+
+    url: str | None = None
+    author: str | None = None
+    published: str | None = None
+    retrieved: str | None = None
+
+    def merged(self, over: Metadata) -> Metadata:
+        """These values, each replaced by ``over``'s where ``over`` has one."""
+        return Metadata(**{k: v if v is not None else getattr(self, k) for k, v in asdict(over).items()})
+
+    def as_dict(self) -> dict[str, str]:
+        """The fields that are set (for the manifest)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -28,7 +83,9 @@ class Document:
         title: Its title, or a readable form of its file name.
         text: The verbatim text.
         paragraphs: Every non-empty paragraph, in order.
-        title_paragraph: Number of the paragraph that is only the title (not indexed), or 0.
+        title_paragraph: Number of the paragraph that is only the title or front matter (not indexed), or 0.
+        meta: Where and when it was published.
+        kind: ``"text"`` (.txt, .md), ``"html"`` or ``"pdf"``: how its paragraphs are cited and linked.
     """
 
     source: str
@@ -36,6 +93,39 @@ class Document:
     text: str
     paragraphs: tuple[Paragraph, ...]
     title_paragraph: int = 0
+    meta: Metadata = field(default_factory=Metadata)
+    kind: str = "text"
+
+    def summary(self) -> dict[str, Any]:
+        """What the manifest lists for the document: source, title, paragraph count, and its metadata that is set."""
+        return {"source": self.source, "title": self.title, "paragraphs": len(self.paragraphs), **self.meta.as_dict()}
+
+    def citation_fields(self, number: int) -> dict[str, Any]:
+        """What a chunk or quotation record of paragraph ``number`` says about where it is.
+
+        ``paragraph`` is the number a citation shows (on a PDF, the paragraph's number on its
+        page); ``page`` and ``url`` are there only when the document has them, so the records
+        of a plain document are as they always were.
+        """
+        para = self.paragraphs[number - 1]
+        fields: dict[str, Any] = {"paragraph": para.on_page if para.page is not None else para.number}
+        if para.page is not None:
+            fields["page"] = para.page
+        if self.meta.url:
+            fields["url"] = self._links[number - 1]
+        return fields
+
+    @functools.cached_property
+    def _links(self) -> tuple[str, ...]:
+        # Each paragraph's link, made once: an HTML page's carries a text fragment of the
+        # paragraph's first words, a PDF's the page (``#page=N``, read by browsers' PDF viewers).
+        url = self.meta.url or ""
+        if self.kind == "html":
+            return tuple(paragraph_links(url, [self.text[p.start : p.end] for p in self.paragraphs]))
+        if self.kind == "pdf":
+            base = url.partition("#")[0]
+            return tuple(f"{base}#page={p.page}" for p in self.paragraphs)
+        return tuple(url for _ in self.paragraphs)
 
 
 def readable_name(file_name: str) -> str:
@@ -63,7 +153,7 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
     return tuple(paragraphs)
 
 
-def _looks_like_title(line: str) -> bool:
+def looks_like_title(line: str) -> bool:
     # A short single line with no sentence punctuation at its end, e.g. "Super Bowl 50".
     return (
         "\n" not in line
@@ -72,34 +162,47 @@ def _looks_like_title(line: str) -> bool:
     )
 
 
-def parse_document(source: str, text: str, title: str | None = None) -> Document:
-    """Split a source into paragraphs and find its title.
+def front_matter(first: str) -> dict[str, str]:
+    """The ``key: value`` lines of a front-matter block (a first paragraph opening with ``---``), quotes removed."""
+    if not first.startswith("---"):
+        return {}
+    return {m.group(1): m.group(2).strip("\"'") for m in _FRONT_MATTER_LINE.finditer(first) if m.group(2)}
+
+
+def parse_document(source: str, text: str, title: str | None = None, meta: Metadata | None = None) -> Document:
+    """Split a .txt or .md source into paragraphs and find its title and metadata.
 
     Args:
         source: The path to cite, e.g. ``seeds/article.txt``.
         text: The verbatim text.
         title: A title given from outside (``seeds/titles.toml``); otherwise a Markdown heading,
             a ``title:`` front-matter line, or a short first line is used, else the file name.
+        meta: Metadata given from outside (``seeds/titles.toml``); each value it has wins over
+            the front matter's (``url:``, ``author:``, ``date:``, ``retrieved:``).
 
     Returns:
-        The parsed :class:`Document`.
+        The parsed :class:`Document`. A front-matter paragraph is never indexed as text.
     """
     paragraphs = split_paragraphs(text)
     title_paragraph = 0
+    first = text[paragraphs[0].start : paragraphs[0].end] if paragraphs else ""
+    front = front_matter(first)
     if paragraphs and title is None:
-        first = text[paragraphs[0].start : paragraphs[0].end]
         heading = _MD_HEADING.match(first) if source.endswith(".md") else None
-        front = _FRONT_MATTER_TITLE.search(first) if first.startswith("---") else None
         if heading:
             title, title_paragraph = heading.group(1), 1
-        elif front:
-            title, title_paragraph = front.group(1).strip("\"'"), 1
-        elif len(paragraphs) > 1 and _looks_like_title(first):
+        elif front.get("title"):
+            title, title_paragraph = front["title"], 1
+        elif len(paragraphs) > 1 and looks_like_title(first):
             title, title_paragraph = first.strip(), 1
+    if any(key in front for key in ("title", *_FRONT_MATTER_KEYS)):
+        title_paragraph = 1
+    found = Metadata(**{_FRONT_MATTER_KEYS[k]: v for k, v in front.items() if k in _FRONT_MATTER_KEYS})
     return Document(
         source=source,
         title=title or readable_name(source),
         text=text,
         paragraphs=paragraphs,
         title_paragraph=title_paragraph,
+        meta=found.merged(meta or Metadata()),
     )

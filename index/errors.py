@@ -17,7 +17,7 @@ class NoSourcesError(CitebotError):
     def __init__(self, seeds_dir: Path) -> None:
         self.seeds_dir = seeds_dir
         super().__init__(
-            f"no documents in {seeds_dir}: add .txt or .md files there (or set SEEDS_DIR), "
+            f"no documents in {seeds_dir}: add .txt, .md, .html or .pdf files there (or set SEEDS_DIR), "
             "then run `python -m bot index`"
         )
 
@@ -63,3 +63,13 @@ class IndexWriteError(CitebotError):
             f"cannot write the index in {index_dir} ({reason}): set INDEX_DIR to a writable folder, "
             "e.g. INDEX_DIR=/tmp/citebot-index"
         )
+
+
+class FetchError(CitebotError):
+    """A URL that was not fetched: refused (scheme, address, redirects, type, size) or failed (network, status)."""
+
+    def __init__(self, url: str, reason: str, fix: str) -> None:
+        self.url = url
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"cannot fetch {url}: {reason}; {fix}")

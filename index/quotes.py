@@ -153,6 +153,8 @@ def extract_quotes(doc: Document) -> list[QuoteRecord]:
     found: list[QuoteRecord] = []
     previous_speaker: str | None = None
     for para in doc.paragraphs:
+        if para.number == doc.title_paragraph:
+            continue  # a title or front matter (`title: "..."`) is not quoting anyone
         sentences = split_sentences(doc.text, para.start, para.end)
         quotes = list(_QUOTE.finditer(doc.text, para.start, para.end))
         whole = doc.text[para.start : para.end].lstrip().startswith(("\u201c", '"'))

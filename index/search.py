@@ -9,9 +9,11 @@ A passage is scored from three signals, each a different view of a match:
 
 Each signal is turned into a z-score over the corpus for this question, so no
 signal's scale dominates, then summed with equal weight (docs/retrieval.md
-has the measurements behind this choice). Abstention compares the best dense
-similarity with what off-topic questions reach on this same corpus
-(:func:`calibrate`), plus whether the question's words occur in the corpus at all.
+has the measurements behind this choice). Whether the sources answer at all is one
+rule, :func:`on_topic`, for questions and quotation topics alike: the best dense
+similarity against what off-topic questions reach on this same corpus (measured at
+build time, :func:`index.build.calibrate`), plus whether the question's words occur
+in the corpus at all.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from index.embed import Embedder
+    from index.corpus import Corpus
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,20 @@ class Scored:
 
 
 @dataclass(frozen=True)
-class Ranked:
-    top: tuple[Scored, ...]
-    best_dense: float  # best sentence-or-chunk cosine over the corpus
+class Query:
+    """A question (or quotation topic) as ranking reads it.
+
+    Attributes:
+        text: The cleaned question.
+        vector: Its unit vector, shape ``(d,)``.
+        tokens: Its contextual token vectors, shape ``(n_tokens, d)``; empty when not needed.
+        terms: Its stemmed, spell-corrected content words against the chunk vocabulary.
+    """
+
+    text: str
+    vector: np.ndarray
+    tokens: np.ndarray
+    terms: tuple[str, ...]
 
 
 def chunk_input(document: str, text: str) -> str:
@@ -75,68 +88,50 @@ def _z(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / spread
 
 
-def rank_chunks(
-    *,
-    query_vector: np.ndarray,
-    chunk_vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    sentence_owner: np.ndarray,
-    chunk_bm25: np.ndarray,
-    sentence_bm25: np.ndarray,
-    query_tokens: np.ndarray,
-    token_vectors: np.ndarray,
-    token_spans: np.ndarray,
-    k: int,
-    mix: Mix = Mix(),
-) -> Ranked:
-    """Rank chunks for one question.
+def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple[Scored, ...]:
+    """Rank the corpus's chunks for one question.
 
     Args:
-        query_vector: The question's unit vector, shape ``(d,)``.
-        chunk_vectors: Unit vectors of the chunks, shape ``(n_chunks, d)``.
-        sentence_vectors: Unit vectors of the sentences, shape ``(n_sentences, d)``.
-        sentence_owner: For each sentence, the index of its chunk, shape ``(n_sentences,)``.
-        chunk_bm25: BM25 score of each chunk, shape ``(n_chunks,)``.
-        sentence_bm25: BM25 score of each sentence, shape ``(n_sentences,)``.
-        query_tokens: The question's contextual token vectors, shape ``(n_query_tokens, d)``.
-        token_vectors: Every chunk's token vectors, stacked, shape ``(n_tokens, d)``.
-        token_spans: For each chunk, ``(start, end)`` rows of ``token_vectors``, shape ``(n_chunks, 2)``.
+        corpus: The loaded index.
+        query: The question with its vectors.
         k: How many chunks to return.
         mix: Weights of the signals. Defaults to the shipped method.
 
     Returns:
-        The best ``k`` chunks with their best sentence, and the raw signals abstention needs.
+        The best ``k`` chunks, best first, each with its best sentence.
     """
-    dense_chunk = chunk_vectors @ query_vector
-    dense_sentence = sentence_vectors @ query_vector
-    n_chunks = len(chunk_vectors)
+    dense_sentence = corpus.sentence_vectors @ query.vector
+    sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
+    n_chunks = len(corpus.chunk_vectors)
     # The sentence view: the one sentence that answers, not diluted by its neighbours.
     sentence_score = mix.sentence_dense * _z(dense_sentence) + mix.sentence_bm25 * _z(sentence_bm25)
     best_sentence_score = np.full(n_chunks, -np.inf)
-    np.maximum.at(best_sentence_score, sentence_owner, sentence_score)
+    np.maximum.at(best_sentence_score, corpus.sentence_owner, sentence_score)
     best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
     # The passage view: the whole chunk, dense and lexical.
-    first = best_sentence_score + mix.chunk_dense * _z(dense_chunk) + mix.chunk_bm25 * _z(chunk_bm25)
+    dense_chunk = corpus.chunk_vectors @ query.vector
+    first = (
+        best_sentence_score
+        + mix.chunk_dense * _z(dense_chunk)
+        + mix.chunk_bm25 * _z(corpus.lexicon.scores(query.terms))
+    )
     # Late interaction on the leading candidates: each question token meets its best match
     # in the passage (MaxSim), a soft word-by-word alignment that one pooled vector loses.
     candidates = np.argsort(-first, kind="stable")[: RERANK_CANDIDATES if mix.late_interaction else n_chunks]
     score = np.full(n_chunks, -np.inf)
     score[candidates] = first[candidates] + mix.late_interaction * _z(
-        np.asarray([maxsim(query_tokens, token_vectors[a:b]) for a, b in token_spans[candidates]])
+        np.asarray([maxsim(query.tokens, corpus.token_vectors[a:b]) for a, b in corpus.token_spans[candidates]])
     )
     order = np.argsort(-score, kind="stable")[:k]
     # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
     highlight = _z(dense_sentence) + Mix().sentence_bm25 * _z(sentence_bm25)
-    starts = np.searchsorted(sentence_owner, np.arange(n_chunks + 1))
+    starts = np.searchsorted(corpus.sentence_owner, np.arange(n_chunks + 1))
     top = []
     for ci in order:
         lo, hi = starts[ci], starts[ci + 1]
         best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
         top.append(Scored(int(ci), best, float(score[ci])))
-    return Ranked(
-        top=tuple(top),
-        best_dense=best_similarity(query_vector, chunk_vectors, sentence_vectors),
-    )
+    return tuple(top)
 
 
 def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
@@ -171,51 +166,6 @@ EVIDENCE_NEEDED = 3.0
 SEMANTIC_ALONE_NEEDED = 4.0
 
 
-# Questions about everyday subjects no corpus of ours is meant to answer; they only
-# measure how high unrelated questions score against a given corpus.
-NULL_QUESTIONS = (
-    "What is the weather forecast for tomorrow?",
-    "How many calories are in a banana?",
-    "Who won the football match last night?",
-    "What is a good recipe for pancakes?",
-    "How do I reset my router password?",
-    "What is the capital city of Australia?",
-    "When does the next train leave?",
-    "How tall is the tallest mountain in the world?",
-    "What is the best way to learn the guitar?",
-    "Which planet has the most moons?",
-    "How do you say thank you in Japanese?",
-    "What songs are popular this summer?",
-    "How long should I boil an egg?",
-    "What is photosynthesis?",
-    "Can you recommend a good novel?",
-    "How do I fix a flat bicycle tyre?",
-    "What are the symptoms of the flu?",
-    "Where can I buy cheap flights?",
-    "What is the price of gold today?",
-    "How do cats purr?",
-    "What is the plot of the latest superhero movie?",
-    "How do I install a printer driver?",
-    "What is two plus two?",
-    "Who painted the Mona Lisa?",
-    "hello there",
-    "thanks, that's all",
-    "lorem ipsum dolor sit amet",
-    "asdf qwerty",
-    "How do I knit a scarf?",
-    "Which dog breeds are good with children?",
-    "What is the speed of light?",
-    "How do I make my houseplants grow faster?",
-)
-
-
-def calibrate(embedder: Embedder, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> Calibration:
-    """Measure how high off-topic questions score on this corpus."""
-    probes = embedder.encode(list(NULL_QUESTIONS))
-    values = np.asarray([best_similarity(v, chunk_vectors, sentence_vectors) for v in probes], dtype=np.float64)
-    return Calibration(null_mean=float(values.mean()), null_std=float(values.std()))
-
-
 def off_topic(best_similarity: float, calibration: Calibration, support: float) -> bool:
     """Whether the sources do not answer: the best match does not stand out from what
     off-topic questions reach on this corpus.
@@ -234,6 +184,13 @@ def off_topic(best_similarity: float, calibration: Calibration, support: float) 
 def best_similarity(vector: np.ndarray, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> float:
     """The best cosine of a unit vector with any chunk or sentence."""
     return float(max((chunk_vectors @ vector).max(initial=-1.0), (sentence_vectors @ vector).max(initial=-1.0)))
+
+
+def on_topic(corpus: Corpus, query: Query) -> bool:
+    """Whether the sources are about the question at all: the one rule for questions and
+    quotation topics alike (:func:`off_topic` of its best similarity and lexical support)."""
+    similarity = best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
+    return not off_topic(similarity, corpus.calibration, corpus.lexicon.support(query.terms))
 
 
 def rank_quotes(query_vector: np.ndarray, quote_vectors: np.ndarray, bm25: np.ndarray) -> list[tuple[int, float]]:

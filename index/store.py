@@ -34,12 +34,13 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.documents import SOURCE_SUFFIXES, Document, parse_document
+from index.documents import SOURCE_SUFFIXES, Document
 from index.errors import IndexCorruptError, IndexMissingError, NoSourcesError
+from index.formats import Entry, Unreadable, parse_titles, read_document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: records may carry a page and a url
 MANIFEST = "manifest.json"
 TITLES_FILE = "titles.toml"
 VECTOR_FILES = ("index.faiss", "sentences.faiss", "quotes.faiss")
@@ -63,24 +64,25 @@ def _cite_path(seeds_dir: Path, path: Path) -> str:
 
 
 def read_sources(seeds_dir: Path) -> Sources:
-    """Read every .txt and .md file under ``seeds_dir``.
+    """Read every source file (.txt, .md, .html, .htm, .pdf) under ``seeds_dir``.
 
-    A file that is not UTF-8 text (a binary dropped in by mistake) is skipped
-    with a reason, never fatal. ``titles.toml`` in the folder may map file names to titles.
+    A file that cannot be read as its format (a binary dropped in by mistake, a damaged or
+    scanned PDF, a page without an article) is skipped with a reason, never fatal.
+    ``titles.toml`` in the folder may give titles and metadata by file name (index/formats).
 
     Raises:
         NoSourcesError: the folder is missing or holds no readable document.
     """
     if not seeds_dir.is_dir():
         raise NoSourcesError(seeds_dir)
-    titles: dict[str, str] = {}
+    titles: dict[str, Entry] = {}
     digest = hashlib.sha256()
     titles_path = seeds_dir / TITLES_FILE
     if titles_path.is_file():
         raw = titles_path.read_bytes()
         digest.update(b"titles\0" + raw)
         try:
-            titles = {str(k): str(v) for k, v in tomllib.loads(raw.decode("utf-8")).items()}
+            titles = parse_titles(raw)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             log.warning("ignoring %s: %s", titles_path, error)
     documents: list[Document] = []
@@ -92,18 +94,9 @@ def read_sources(seeds_dir: Path) -> Sources:
         raw = path.read_bytes()
         digest.update(cited.encode() + b"\0" + hashlib.sha256(raw).digest())
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            skipped.append(f"{cited}: not UTF-8 text")
-            continue
-        if "\x00" in text:
-            skipped.append(f"{cited}: binary content")
-            continue
-        if not text.strip():
-            skipped.append(f"{cited}: empty")
-            continue
-        rel = path.relative_to(seeds_dir).as_posix()
-        documents.append(parse_document(cited, text.replace("\r\n", "\n"), titles.get(rel)))
+            documents.append(read_document(cited, raw, titles.get(path.relative_to(seeds_dir).as_posix())))
+        except Unreadable as reason:
+            skipped.append(f"{cited}: {reason}")
     if not documents:
         raise NoSourcesError(seeds_dir)
     return Sources(tuple(documents), tuple(skipped), digest.hexdigest())

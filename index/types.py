@@ -10,8 +10,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+class Cited:
+    """What a passage and a quotation share: where they stand, and how that is cited."""
+
+    document: str
+    paragraph: int
+    page: int | None
+    url: str | None
+
+    @property
+    def label(self) -> str:
+        """Short citation without its number, e.g. ``IBM quits facial recognition, ¶6``.
+
+        A PDF's paragraph is found by its page: ``Report, p. 2 ¶3``.
+        """
+        if self.page is not None:
+            return f"{self.document}, p. {self.page} ¶{self.paragraph}"
+        return f"{self.document}, ¶{self.paragraph}"
+
+    def citation(self, rank: int) -> str:
+        """Citation as shown to users, e.g. ``[1] IBM quits facial recognition, ¶6``."""
+        return f"[{rank}] {self.label}"
+
+
 @dataclass(frozen=True)
-class Hit:
+class Hit(Cited):
     """One passage returned for a question.
 
     Attributes:
@@ -22,6 +45,11 @@ class Hit:
         score: Relevance, higher is better; comparable within one answer only.
         sentence: The sentence of ``text`` that best answers, verbatim.
         sentence_start: Offset of ``sentence`` inside ``text``.
+        page: The PDF page the passage is on (``paragraph`` then counts that page's paragraphs), else None.
+        url: A link to where the document was published (on an HTML page, with a text fragment
+            that lands on the paragraph), or None when the document does not say.
+        ref: Where it stands in the index that returned it: ``(chunk, sentence)`` numbers, so the
+            same passage can be shown again later (``Retriever.hits_at``) while that index is current.
     """
 
     text: str
@@ -31,15 +59,9 @@ class Hit:
     score: float
     sentence: str
     sentence_start: int
-
-    @property
-    def label(self) -> str:
-        """Short citation without its number, e.g. ``IBM quits facial recognition, ¶6``."""
-        return f"{self.document}, ¶{self.paragraph}"
-
-    def citation(self, rank: int) -> str:
-        """Citation as shown to users, e.g. ``[1] IBM quits facial recognition, ¶6``."""
-        return f"[{rank}] {self.label}"
+    page: int | None = None
+    url: str | None = None
+    ref: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,16 +74,22 @@ class Answer:
             the nearest misses, which a front end must not present as an answer.
         hits: Passages, best first.
         notes: Things the asker should know, e.g. that a long question was shortened.
+        confidence: ``"high"`` when the bold sentence answers the question; ``"low"`` when the
+            passages are only the nearest the sources have (the question is on their subject,
+            but they don't answer it). Abstentions are ``"low"`` too.
+        index_version: The version of the index that answered (:attr:`IndexInfo.version`).
     """
 
     question: str
     abstained: bool
     hits: tuple[Hit, ...]
     notes: tuple[str, ...] = ()
+    confidence: str = "high"
+    index_version: str = ""
 
 
 @dataclass(frozen=True)
-class Quote:
+class Quote(Cited):
     """A verbatim quotation and who said it.
 
     Attributes:
@@ -71,6 +99,8 @@ class Quote:
         document: Title or readable file name.
         paragraph: Paragraph number, as in :class:`Hit`.
         score: Relevance to the topic, higher is better.
+        page: The PDF page, as in :class:`Hit`.
+        url: A link to where the document was published, as in :class:`Hit`.
     """
 
     text: str
@@ -79,13 +109,8 @@ class Quote:
     document: str
     paragraph: int
     score: float
-
-    @property
-    def label(self) -> str:
-        return f"{self.document}, ¶{self.paragraph}"
-
-    def citation(self, rank: int) -> str:
-        return f"[{rank}] {self.label}"
+    page: int | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,3 +134,4 @@ class IndexInfo:
     dimension: int
     built_at: datetime
     sources: tuple[str, ...] = field(default=())
+    version: str = ""  # the manifest's content hash, short: which build an answer came from

@@ -10,9 +10,10 @@ import os
 import sys
 
 import bot.cli
-from tests.discord.fake_retriever import FakeRetriever
+from bot.discord import client
+from tests.fakes import FakeRetriever
 
 if __name__ == "__main__":
     delay = float(os.environ.get("FAKE_RETRIEVER_DELAY", "0"))
-    bot.cli.open_retriever = lambda settings, **_: FakeRetriever(delay=delay)  # type: ignore[assignment]
+    client.open_retriever = lambda settings, **_: FakeRetriever(delay=delay)  # type: ignore[assignment]
     sys.exit(bot.cli.main(["discord"]))

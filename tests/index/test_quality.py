@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl, rank_of_answer
-from index.retriever import Retriever
+from index.query import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
 FACIAL_RECOGNITION_PARAGRAPHS = {1, 5, 6, 8, 12, 13}

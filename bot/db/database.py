@@ -1,0 +1,152 @@
+"""The project's database: open it (migrating under a lock), use its stores, prune, close.
+
+Example::
+
+    async with await Database.open(settings.database_url, data_dir=settings.data_dir) as db:
+        answer_id = await db.questions.record(platform="discord", asker=user.id, ...)
+        await db.votes.cast(answer_id, voter.id, up=True)
+        limiter = db.rate_limiter(settings.rate_limit_count, settings.rate_limit_seconds)
+        wait = await limiter.hit(user.id)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.channels import ChannelConfigs
+from bot.db.engine import create_engine, display_url, resolve_url
+from bot.db.errors import DatabaseConfigError, DatabaseUnavailableError
+from bot.db.events import EventDedup
+from bot.db.hashing import IdHasher
+from bot.db.migrate import upgrade
+from bot.db.questions import QuestionLog
+from bot.db.ratelimit import SharedRateLimiter, prune_rate_hits
+from bot.db.reports import Reports
+from bot.db.votes import Votes
+
+__all__ = ["EVENT_TTL", "Database", "Pruned"]
+
+log = logging.getLogger(__name__)
+
+# How long an event id is remembered: Slack's retries come within minutes.
+EVENT_TTL = timedelta(days=1)
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC: the default clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """Rows deleted by :meth:`Database.prune`."""
+
+    questions: int
+    events: int
+    rate_hits: int
+
+
+class Database:
+    """One installation's database, with a store per concern.
+
+    Build it with :meth:`open`. Attributes: ``questions`` (:class:`QuestionLog`),
+    ``votes`` (:class:`Votes`), ``channels`` (:class:`ChannelConfigs`), ``events``
+    (:class:`EventDedup`), ``reports`` (:class:`Reports`); and :meth:`rate_limiter`.
+    Safe to share between tasks; open one per process.
+    """
+
+    def __init__(self, engine: AsyncEngine, secret: str, *, retention_days: int, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.retention = timedelta(days=retention_days)
+        self._clock = clock
+        self._hasher = IdHasher(secret)
+        self.questions = QuestionLog(engine, self._hasher, clock)
+        self.votes = Votes(engine, self._hasher, clock)
+        self.channels = ChannelConfigs(engine, clock)
+        self.events = EventDedup(engine, clock)
+        self.reports = Reports(engine)
+
+    @classmethod
+    async def open(
+        cls,
+        url: str | None = None,
+        *,
+        data_dir: Path | str = "data",
+        retention_days: int = 90,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Database:
+        """Connect, migrate to the newest schema (under a lock), and read the installation secret.
+
+        Args:
+            url: ``DATABASE_URL``; blank or None for ``sqlite+aiosqlite:///DATA_DIR/citebot.db``.
+            data_dir: ``DATA_DIR``: where the default SQLite file goes (created when missing).
+            retention_days: ``RETENTION_DAYS``: :meth:`prune` deletes questions older than this.
+            clock: Returns the current time, aware; tests pass a fake one.
+
+        Raises:
+            DatabaseConfigError: The URL is not one this package can use.
+            DatabaseUnavailableError: The database cannot be opened or reached.
+        """
+        if retention_days < 1:
+            raise ValueError("retention_days must be at least 1")
+        parsed = resolve_url(url, data_dir)
+        shown = display_url(parsed)
+        try:
+            engine = create_engine(parsed)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise DatabaseConfigError(shown, f"needs a driver that is not installed ({exc})") from exc
+        except OSError as exc:  # the SQLite file's folder cannot be made
+            raise DatabaseUnavailableError(shown, exc) from exc
+        try:
+            before = await upgrade(engine)
+            async with engine.connect() as conn:
+                secret = (await conn.execute(text("SELECT secret FROM installation WHERE id = 1"))).scalar_one()
+        except (DBAPIError, OSError) as exc:
+            await engine.dispose()
+            raise DatabaseUnavailableError(shown, exc) from exc
+        except BaseException:
+            await engine.dispose()
+            raise
+        log.info("database %s open (schema was %s)", shown, before or "new")
+        return cls(engine, secret, retention_days=retention_days, clock=clock)
+
+    def rate_limiter(self, count: int, seconds: float) -> SharedRateLimiter:
+        """A rate limiter whose counters every process of the installation shares (``ratelimit.py``)."""
+        return SharedRateLimiter(self.engine, self._hasher, count, seconds, self._clock)
+
+    def hash_id(self, user_id: str | int) -> str:
+        """The keyed hash stored for ``user_id`` (to find a person's rows without storing the id)."""
+        return self._hasher(user_id)
+
+    async def prune(self) -> Pruned:
+        """Delete questions (and their votes) older than the retention, old event ids, and spent rate hits.
+
+        Run it at start-up and then daily; any process may, at any time.
+        """
+        now = self._clock()
+        return Pruned(
+            questions=await self.questions.prune(now - self.retention),
+            events=await self.events.prune(now - EVENT_TTL),
+            rate_hits=await prune_rate_hits(self.engine, now),
+        )
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

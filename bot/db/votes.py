@@ -1,0 +1,110 @@
+"""Feedback votes: one per person per answer, up or down, with an optional reason.
+
+A vote points at its question-log row by answer id, so it is kept with the question,
+the passages cited and the index version; when the row is pruned, its votes go too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.dialect import upsert_insert
+from bot.db.hashing import IdHasher
+from bot.db.schema import REASON_LEN, questions, votes
+
+__all__ = ["Tally", "Votes", "clean_reason"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Votes on one answer."""
+
+    up: int
+    down: int
+
+
+def clean_reason(reason: str | None) -> str | None:
+    """One line of at most 200 characters; None when blank."""
+    if reason is None:
+        return None
+    line = " ".join(reason.split())
+    return line[:REASON_LEN] or None
+
+
+class Votes:
+    """Stores and counts votes on logged answers.
+
+    Args:
+        engine: The database's engine.
+        hasher: Hashes the voter's id with the installation secret.
+        clock: Returns the current time (aware, UTC).
+    """
+
+    def __init__(self, engine: AsyncEngine, hasher: IdHasher, clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._hash = hasher
+        self._clock = clock
+
+    async def cast(self, answer_id: str, voter: str | int, *, up: bool, reason: str | None = None) -> bool:
+        """Record ``voter``'s vote on an answer, replacing their earlier vote on it.
+
+        Args:
+            answer_id: The answer's id, from :meth:`QuestionLog.record` (via the button).
+            voter: The voter's chat id; only its keyed hash is stored.
+            up: True for 👍, False for 👎.
+            reason: What was wrong, one line (whitespace is collapsed, cut at 200
+                characters); None or blank for none. A new vote replaces the reason too.
+
+        Returns:
+            False, and nothing stored, when no logged question has that answer id
+            (pruned after RETENTION_DAYS, or from another installation).
+        """
+        row = {
+            "answer_id": answer_id,
+            "voter_hash": self._hash(voter),
+            "up": up,
+            "reason": clean_reason(reason),
+            "voted_at": self._clock(),
+        }
+        try:
+            async with self._engine.begin() as conn:
+                known = await conn.scalar(select(func.count()).where(questions.c.answer_id == answer_id))
+                if not known:
+                    return False
+                stmt = upsert_insert(conn, votes).values(row)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[votes.c.answer_id, votes.c.voter_hash],
+                    set_={"up": stmt.excluded.up, "reason": stmt.excluded.reason, "voted_at": stmt.excluded.voted_at},
+                )
+                await conn.execute(stmt)
+        except IntegrityError:
+            # The question was pruned between the check and the insert (the foreign key said so).
+            return False
+        return True
+
+    async def get(self, answer_id: str, voter: str | int) -> bool | None:
+        """``voter``'s vote on the answer: True (up), False (down) or None (no vote)."""
+        async with self._engine.connect() as conn:
+            return await conn.scalar(
+                select(votes.c.up).where(votes.c.answer_id == answer_id, votes.c.voter_hash == self._hash(voter))
+            )
+
+    async def tally(self, answer_id: str) -> Tally:
+        """How many people voted the answer up and down."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(votes.c.up, func.count()).where(votes.c.answer_id == answer_id).group_by(votes.c.up)
+                )
+            ).all()
+        counts = {bool(up): n for up, n in rows}
+        return Tally(up=counts.get(True, 0), down=counts.get(False, 0))

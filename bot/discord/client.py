@@ -1,0 +1,199 @@
+"""The Discord bot: ``python -m bot discord``.
+
+:class:`CiteBot` gets its resources in the constructor (``pipeline=``, ``settings=``)
+and does async start-up in :meth:`CiteBot.setup_hook`: load the cogs in
+:data:`bot.discord.cogs.EXTENSIONS`, then sync the slash commands. No reply path can
+ping anyone: ``allowed_mentions`` is none, once, on the client.
+
+:func:`main` opens the index before connecting, runs until SIGINT or SIGTERM (letting
+answers already started be delivered), and turns a missing or rejected token into a
+:class:`~bot.core.errors.ConfigError` (one line, exit status 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.actions import Actions
+from bot.core.errors import ConfigError, ServiceUnreachableError
+from bot.core.pipeline import Pipeline
+from bot.core.record import Recorder
+from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
+from bot.core.service import AnswerService
+from bot.discord.cogs import EXTENSIONS
+from bot.discord.format import describe_error
+from index.errors import CitebotError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from bot.core.settings import Settings
+    from bot.db import Database
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction whose 3 seconds ran out
+
+
+def intents() -> discord.Intents:
+    """The gateway intents: the defaults plus Message Content (privileged: enable it in the portal)."""
+    wanted = discord.Intents.default()
+    wanted.message_content = True
+    wanted.members = False
+    wanted.presences = False
+    return wanted
+
+
+class CiteBot(commands.Bot):
+    """The Discord client, answering through the shared pipeline.
+
+    Args:
+        pipeline: The answer pipeline (service, rate limit, log line).
+        settings: The project's settings (ASK_CHANNELS, HEALTH_FILE...).
+        **options: Passed on to :class:`discord.ext.commands.Bot`.
+    """
+
+    def __init__(self, *, pipeline: Pipeline, settings: Settings, **options: Any) -> None:
+        discord.VoiceClient.warn_nacl = False  # no voice here: skip the start-up warnings about voice libraries
+        discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.pipeline = pipeline
+        self.settings = settings
+        self.actions: Actions | None = None  # the buttons' work; None without a database
+        self.connected = False  # the gateway is up: set on READY and RESUMED, cleared on disconnect
+        self.beacon = HealthBeacon(settings.health_file, lambda: self.connected and not self.is_closed())
+        self.synced: list[app_commands.AppCommand] = []
+
+    @property
+    def service(self) -> AnswerService:
+        return self.pipeline.service
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.tree.on_error = self.on_app_command_error
+        self.synced = await self.tree.sync()
+        log.info("Synced %d slash commands", len(self.synced))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Plain messages are answered by the Ask cog; there are no prefix commands to process."""
+
+    async def on_ready(self) -> None:
+        self.connected = True
+        self.beacon.touch()
+        log.info("Ready: %s (ID: %s) in %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        self.connected = True
+        self.beacon.touch()
+
+    async def on_disconnect(self) -> None:
+        self.connected = False
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """One handler for every slash command: a short message per error class, no traceback in chat."""
+        command = interaction.command
+        if command is not None and command._has_any_error_handlers():
+            return
+        original = getattr(error, "original", error)
+        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+            log.warning("Interaction %s expired before it was answered", interaction.id)
+            return
+        if isinstance(original, CitebotError | app_commands.CheckFailure | app_commands.TransformerError):
+            log.info("Command /%s refused: %s", command and command.name, type(original).__name__)
+        else:
+            log.error("Command /%s failed", command and command.name, exc_info=original)
+        message = describe_error(error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException as failed:
+            log.warning("Could not report an error to interaction %s: %s", interaction.id, failed.status)
+
+    async def close(self) -> None:
+        self.connected = False
+        await self.service.aclose()
+        await super().close()
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send discord.py's REST calls to ``api_base`` (e.g. ``http://127.0.0.1:8080/api/v10``) and connect to ``gateway_url``.
+
+    Both unset: the real Discord. Tests and the benchmark use a local fake.
+    """
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+async def run(retriever: Any, settings: Settings, token: str, stop: asyncio.Event | None = None) -> None:
+    """Open the database, run the bot until it stops, or until ``stop`` (None: SIGINT or SIGTERM),
+    then close it cleanly."""
+    async with open_database(settings) as db:
+        bot = make_bot(retriever, settings, db)
+        async with bot, bot.beacon:
+            await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
+
+
+def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> CiteBot:
+    """The client with its pipeline: the answer service, the per-user rate limit from the settings,
+    and (with a database) the question log and the buttons' actions."""
+    service = AnswerService.from_settings(retriever, settings)
+    pipeline = Pipeline(
+        service,
+        rate_limiter(settings, db),
+        recorder=Recorder(db.questions, settings.top_k) if db is not None else None,
+        shown=settings.top_k,
+    )
+    bot = CiteBot(pipeline=pipeline, settings=settings)
+    bot.actions = Actions(service, db) if db is not None else None
+    return bot
+
+
+def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
+    """Run the Discord bot until it is stopped; returns the exit status.
+
+    Raises:
+        ConfigError: DISCORD_TOKEN is missing or rejected, or the Message Content intent is off.
+        CitebotError: the index cannot be opened.
+    """
+    if settings.discord_token is None:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put the bot token in .env or the environment (see docs/discord.md)"
+        )
+    token = settings.discord_token.get_secret_value().strip()
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    started = time.perf_counter()
+    retriever = open_retriever(settings)
+    log.info("Index ready in %.1fs", time.perf_counter() - started)
+    try:
+        asyncio.run(run(retriever, settings, token))
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)"
+        ) from None
+    except (OSError, discord.GatewayNotFound) as error:
+        # aiohttp's connection errors are OSErrors; discord.py retries by itself once connected.
+        raise ServiceUnreachableError("Discord", f"{type(error).__name__}: {error}".splitlines()[0][:160]) from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "the Message Content intent is off: enable it on the Bot page of the Discord developer portal (see docs/discord.md)"
+        ) from None
+    return 0

@@ -1,0 +1,174 @@
+"""How a reply looks on Discord: pure ``format_*`` functions, tested without a client.
+
+:mod:`bot.core.reply` decides what an answer says and :mod:`bot.core.wording` words every
+notice; this module only renders them within Discord's limits (2,000 characters of
+message content, the embed limits), escaping every piece of text that came from a user or
+a source (:mod:`bot.discord.text`) so it shows as typed and never pings anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+
+from bot.core import wording
+from bot.core.reply import Notice, QuoteReply, Reply, Source
+from bot.discord.passage import fit_passage
+from bot.discord.text import MAX_CONTENT, escape_user_text, link_target, split_message, truncate
+from index.errors import CitebotError, EmptyQuestionError
+from index.types import IndexInfo
+
+__all__ = [
+    "describe_error",
+    "format_age",
+    "format_answer_discord",
+    "format_help_discord",
+    "format_notice_discord",
+    "format_quotes_discord",
+    "format_source_discord",
+    "format_sources_discord",
+]
+
+MAX_EMBED_DESCRIPTION = 4096
+MAX_EMBED_FIELD_VALUE = 1024
+MAX_EMBED_TOTAL = 6000
+
+
+def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
+    """The message content for an answer: the passage with its answering sentence in bold, then the sources.
+
+    An abstention is its plain sentence (:data:`bot.core.wording.ABSTENTION`), never a quoted miss.
+    Sources and notes are always kept; the passage is cut at a word with an ellipsis to fit,
+    keeping the answering sentence whole when it can.
+
+    Args:
+        reply: The neutral reply (:func:`bot.core.reply.reply_for_answer`).
+        limit: Most characters of content. Defaults to Discord's 2,000.
+
+    Returns:
+        Markdown of at most ``limit`` characters.
+    """
+    head = [escape_user_text(reply.lead)] if reply.lead else []
+    tail: list[str] = []
+    if reply.sources:
+        tail.append("\n".join(format_source_discord(source) for source in reply.sources))
+    tail.extend(f"-# {escape_user_text(note)}" for note in reply.notes)
+    passage = ""
+    if reply.passage:
+        budget = limit - len("\n\n".join([*head, "x", *tail])) + 1  # characters the passage may use
+        passage = fit_passage(reply, budget)
+    return truncate("\n\n".join(part for part in [*head, passage, *tail] if part), limit)
+
+
+def format_source_discord(source: Source) -> str:
+    """A citation, as a masked link to the paragraph when the document says where it was published."""
+    label = escape_user_text(source.citation)
+    if not source.url:
+        return label
+    # Inside the link's text the citation's own brackets are escaped; its target holds no
+    # parenthesis or space (link_target), and the angle brackets keep Discord from embedding it.
+    label = label.replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}](<{link_target(source.url)}>)"
+
+
+def format_quotes_discord(reply: QuoteReply, *, limit: int = MAX_CONTENT) -> list[str]:
+    """Messages for ``/quote``: each quotation verbatim with its speaker and citation.
+
+    Returns:
+        One or more message contents of at most ``limit`` characters, split between quotations.
+    """
+    if not reply.quotes:
+        return [truncate(escape_user_text(reply.lead), limit)]
+    entries: list[str] = [escape_user_text(reply.lead)] if reply.lead else []
+    for line in reply.quotes:
+        speaker = escape_user_text(line.speaker) if line.speaker else "*unattributed*"
+        footer = f"— {speaker} · {escape_user_text(line.citation)}"
+        quote = truncate(f"> “{escape_user_text(line.text)}”", limit - len(footer) - 1)
+        entries.append(f"{quote}\n{footer}")
+    entries.extend(f"-# {escape_user_text(note)}" for note in reply.notes)
+    return split_message("\n\n".join(entries), limit)
+
+
+def format_age(built_at: datetime, now: datetime | None = None) -> str:
+    """How long ago the index was built, e.g. ``3 hours ago``."""
+    now = now or datetime.now(UTC)
+    if built_at.tzinfo is None:
+        built_at = built_at.replace(tzinfo=UTC)
+    seconds = max(0, int((now - built_at).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def format_sources_discord(info: IndexInfo, *, now: datetime | None = None) -> discord.Embed:
+    """The ``/sources`` embed: documents, paragraphs, chunks, quotations, model and index age, within embed limits."""
+    docs = [
+        f"• {escape_user_text(doc)}" + (f" (`{src}`)" if src else "")
+        for doc, src in zip(info.documents, [*info.sources, *[""] * len(info.documents)], strict=False)
+    ]
+    description = ""
+    for i, line in enumerate(docs):
+        more = f"\n… and {len(docs) - i} more"
+        candidate = f"{description}\n{line}" if description else line
+        if len(candidate) + len(more) > MAX_EMBED_DESCRIPTION - 100:
+            description += more
+            break
+        description = candidate
+    embed = discord.Embed(
+        title=f"Sources: {len(info.documents)} document(s)", description=description or "No documents."
+    )
+    built = info.built_at if info.built_at.tzinfo else info.built_at.replace(tzinfo=UTC)
+    embed.add_field(name="Paragraphs", value=str(info.paragraphs))
+    embed.add_field(name="Chunks", value=str(info.chunks))
+    embed.add_field(name="Quotations", value=str(info.quotes))
+    embed.add_field(
+        name="Model", value=truncate(f"{info.model} ({info.dimension}-d)", MAX_EMBED_FIELD_VALUE), inline=False
+    )
+    embed.add_field(
+        name="Index built", value=f"{format_age(built, now)} (<t:{int(built.timestamp())}:f>)", inline=False
+    )
+    return embed
+
+
+def format_help_discord(mention: str = "@citebot") -> str:
+    """The ``/help`` text."""
+    return wording.help_text(mention)
+
+
+def format_notice_discord(notice: Notice) -> str:
+    """A notice for the asker, as message content."""
+    return truncate(escape_user_text(notice.text), MAX_CONTENT)
+
+
+_ERRORS: Sequence[tuple[type[BaseException], Callable[[BaseException], str]]] = (
+    (EmptyQuestionError, lambda e: wording.EMPTY_QUESTION),
+    (CitebotError, lambda e: wording.cannot_answer(str(e))),
+    (app_commands.CommandOnCooldown, lambda e: wording.rate_limited(e.retry_after)),  # type: ignore[attr-defined]
+    (app_commands.TransformerError, lambda e: wording.INVALID_OPTION),
+    (app_commands.NoPrivateMessage, lambda e: wording.SERVER_ONLY),
+    (app_commands.MissingPermissions, lambda e: wording.NO_PERMISSION),
+    (app_commands.BotMissingPermissions, lambda e: wording.BOT_MISSING_PERMISSION),
+    (app_commands.CheckFailure, lambda e: wording.NOT_HERE),
+    (app_commands.CommandNotFound, lambda e: wording.UNKNOWN_COMMAND),
+    (discord.Forbidden, lambda e: wording.FORBIDDEN),
+    (asyncio.TimeoutError, lambda e: wording.TOO_SLOW),
+)
+
+
+def describe_error(error: BaseException) -> str:
+    """One short sentence for a user, per error class; a generic apology otherwise (never a traceback).
+
+    ``app_commands.CommandInvokeError`` is unwrapped to its ``original`` first.
+    """
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    for kind, message in _ERRORS:
+        if isinstance(error, kind):
+            return truncate(message(error), MAX_CONTENT)
+    return wording.APOLOGY

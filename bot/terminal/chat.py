@@ -1,0 +1,60 @@
+"""``python -m bot chat``: ask questions in the terminal.
+
+Answers read exactly as ``python -m bot ask`` prints them (the same pipeline and
+render functions). Works with a person at a TTY and with piped lines alike; Ctrl-D,
+Ctrl-C, ``quit`` and ``exit`` all end it with status 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from typing import TYPE_CHECKING
+
+from bot.core import wording
+from bot.terminal import TERMINAL
+from bot.terminal.render import format_sources, format_text
+
+if TYPE_CHECKING:
+    from bot.core.pipeline import Pipeline
+
+PROMPT = "> "
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
+
+
+async def respond(line: str, pipeline: Pipeline) -> str:
+    """The text printed for one input line (a question, ``/quote TOPIC`` or ``/sources``)."""
+    command, _, rest = line.partition(" ")
+    if command == "/sources":
+        return format_sources(pipeline.service.info)
+    if command == "/quote":
+        return format_text(await pipeline.quote(TERMINAL, rest, via="chat"))
+    return format_text(await pipeline.handle(TERMINAL, line, via="chat"))
+
+
+def run_chat(pipeline: Pipeline) -> int:
+    """Read questions until end of input or ``quit``; print each answer. Returns the exit status, 0."""
+    interactive = sys.stdin.isatty()
+    if interactive:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (importing it gives input() line editing and history)
+    info = pipeline.service.info
+    print(wording.chat_banner(len(info.documents), info.chunks), end="\n\n", flush=True)
+    try:
+        with asyncio.Runner() as runner:
+            while True:
+                try:
+                    line = input(PROMPT if interactive else "").strip()
+                except EOFError:
+                    break
+                if not line:
+                    continue
+                if line.casefold() in QUIT_WORDS:
+                    break
+                print(runner.run(respond(line, pipeline)), end="\n\n", flush=True)
+    except KeyboardInterrupt:
+        pass
+    if interactive:
+        print()
+    return 0

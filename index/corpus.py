@@ -1,0 +1,123 @@
+"""The loaded index as one bundle: records, vectors and the lexical indexes ranking reads.
+
+:func:`Corpus.load` turns what :func:`index.store.load_index` read back into typed
+records and the derived arrays ranking needs (which chunk owns each sentence, where
+each chunk's token vectors lie), and builds the three BM25 indexes in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.build import StoredChunk, StoredQuote
+from index.lexical import Lexicon
+from index.search import Calibration
+from index.types import IndexInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from index.store import StoredIndex
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything ranking and quoting read, for one index.
+
+    Attributes:
+        chunks: The chunk records; row i of every chunk array is chunk i.
+        quotes: The quotation records; row i of ``quote_vectors`` is quotation i.
+        chunk_vectors: Unit vectors of the chunks, shape ``(n_chunks, d)``.
+        sentence_vectors: Unit vectors of every chunk's sentences in order, shape ``(n_sentences, d)``.
+        quote_vectors: Unit vectors of the quotations, shape ``(n_quotes, d)``.
+        token_vectors: Every chunk's contextual token vectors, stacked, shape ``(n_tokens, d)``.
+        token_spans: For each chunk, its ``(start, end)`` rows of ``token_vectors``, shape ``(n_chunks, 2)``.
+        sentence_owner: For each sentence, the index of its chunk, shape ``(n_sentences,)``.
+        lexicon: BM25 over the chunks (with their document title and quotation speakers).
+        sentence_lexicon: BM25 over the sentences (with the speakers quoted in them).
+        quote_lexicon: BM25 over the quotations and their context.
+        calibration: The off-topic background of this corpus.
+        info: What the index holds, for ``/sources`` and ``python -m bot index``.
+    """
+
+    chunks: tuple[StoredChunk, ...]
+    quotes: tuple[StoredQuote, ...]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    quote_vectors: np.ndarray
+    token_vectors: np.ndarray
+    token_spans: np.ndarray
+    sentence_owner: np.ndarray
+    lexicon: Lexicon
+    sentence_lexicon: Lexicon
+    quote_lexicon: Lexicon
+    calibration: Calibration
+    info: IndexInfo
+
+    @classmethod
+    def load(cls, stored: StoredIndex) -> Corpus:
+        """The bundle for an index read back from disk."""
+        chunks = tuple(StoredChunk.from_json(row) for row in stored.chunks)
+        quotes = tuple(StoredQuote.from_json(row) for row in stored.quotes)
+        # Lexical matching also sees who speaks in a passage ("he explained" -> Arvind Krishna),
+        # so a question naming the speaker finds the quotation that only says "he".
+        speakers = _speakers_by_span(chunks, quotes)
+        manifest = stored.manifest
+        return cls(
+            chunks=chunks,
+            quotes=quotes,
+            chunk_vectors=stored.chunk_vectors,
+            sentence_vectors=stored.sentence_vectors,
+            quote_vectors=stored.quote_vectors,
+            token_vectors=stored.token_vectors,
+            token_spans=np.asarray([[c.token_start, c.token_end] for c in chunks], dtype=np.int64).reshape(-1, 2),
+            sentence_owner=np.asarray([ci for ci, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64),
+            lexicon=Lexicon(
+                [f"{c.document} {' '.join(speakers.get((ci, None), ()))} {c.text}" for ci, c in enumerate(chunks)]
+            ),
+            sentence_lexicon=Lexicon(
+                [
+                    f"{' '.join(speakers.get((ci, si), ()))} {c.text[a:b]}"
+                    for ci, c in enumerate(chunks)
+                    for si, (a, b) in enumerate(c.sentences)
+                ]
+            ),
+            quote_lexicon=Lexicon([f"{q.text} {q.context}" for q in quotes]),
+            calibration=Calibration(**manifest["calibration"]),
+            info=IndexInfo(
+                documents=tuple(s["title"] for s in manifest["sources"]),
+                paragraphs=sum(s["paragraphs"] for s in manifest["sources"]),
+                chunks=len(chunks),
+                quotes=len(quotes),
+                model=manifest["model"],
+                dimension=manifest["dimension"],
+                built_at=datetime.fromisoformat(manifest["built_at"]),
+                sources=tuple(s["source"] for s in manifest["sources"]),
+                version=str(manifest.get("content_hash", ""))[:12],
+            ),
+        )
+
+
+def _speakers_by_span(
+    chunks: Sequence[StoredChunk], quotes: Sequence[StoredQuote]
+) -> dict[tuple[int, int | None], set[str]]:
+    """Speakers of the quotations inside each chunk (key ``(chunk, None)``) and each of its
+    sentences (key ``(chunk, sentence)``)."""
+    out: dict[tuple[int, int | None], set[str]] = {}
+    by_source: dict[str, list[StoredQuote]] = {}
+    for quote in quotes:
+        if quote.speaker:
+            by_source.setdefault(quote.source, []).append(quote)
+    for ci, chunk in enumerate(chunks):
+        for quote in by_source.get(chunk.source, ()):
+            if quote.end <= chunk.start or quote.start >= chunk.end:
+                continue
+            out.setdefault((ci, None), set()).add(quote.speaker)  # type: ignore[arg-type]
+            for si, (a, b) in enumerate(chunk.sentences):
+                if quote.start < chunk.start + b and quote.end > chunk.start + a:
+                    out.setdefault((ci, si), set()).add(quote.speaker)  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,100 @@
+"""HTML sources (a saved web page): the article's main text, found with trafilatura.
+
+trafilatura drops what surrounds an article (navigation, cookie banners, footers, related
+links) and reads the page's title, author, date and URL (its canonical or og:url link).
+Each ``<p>`` element of the article is a paragraph; so is a list item or a block quote
+holding text of its own, since a reader sees each as a paragraph too. Headings are not
+indexed (they are the article's structure, not its text).
+
+The verbatim text is the paragraphs, white space folded as a browser shows it, one blank
+line apart; a citation's text fragment is made from those words, so it matches the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from index.documents import Document, Metadata, Paragraph, readable_name
+from index.formats.common import Unreadable, quiet_logs
+
+log = logging.getLogger(__name__)
+
+# Elements of trafilatura's output that are paragraphs (its XML names: item = <li>, quote = <blockquote>).
+_PARAGRAPH_TAGS = ("p", "item", "quote")
+
+
+def _extract(raw: bytes) -> Any:
+    """trafilatura's reading of the page (``None`` when it finds no article), or :class:`Unreadable`."""
+    import trafilatura
+
+    try:
+        with quiet_logs("trafilatura", "htmldate", "courlan"):
+            return trafilatura.bare_extraction(
+                raw,
+                with_metadata=True,
+                include_comments=False,
+                include_tables=False,
+                include_images=False,
+                output_format="python",
+            )
+    except (ValueError, TypeError, AttributeError, LookupError, UnicodeError) as error:
+        log.debug("unreadable HTML", exc_info=True)
+        raise Unreadable(f"not readable as HTML ({type(error).__name__})") from None
+
+
+def _paragraph_texts(body: Any) -> list[str]:
+    """The article's paragraphs in order, each with its white space folded."""
+    texts = []
+    for element in body.iter(*_PARAGRAPH_TAGS):
+        if element.tag != "p" and any(child.tag in _PARAGRAPH_TAGS for child in element.iterdescendants()):
+            continue  # a list item or quote made of paragraphs: those are counted instead
+        text = " ".join("".join(element.itertext()).split())
+        if text:
+            texts.append(text)
+    return texts
+
+
+def read_html(source: str, raw: bytes, title: str | None = None, meta: Metadata | None = None) -> Document:
+    """Read the main text of a saved web page.
+
+    Args:
+        source: The path to cite.
+        raw: The page's bytes (its encoding is read from the page, UTF-8 when it says none).
+        title: A title given from outside (titles.toml); else the page's own, else the file name.
+        meta: Metadata given from outside; each value it has wins over the page's.
+
+    Raises:
+        Unreadable: binary content, or no article text on the page.
+    """
+    if b"\x00" in raw[:4096]:
+        raise Unreadable("binary content")
+    if not raw.strip():
+        raise Unreadable("empty")
+    extracted = _extract(raw)
+    texts = _paragraph_texts(extracted.body) if extracted is not None and extracted.body is not None else []
+    if not texts:
+        raise Unreadable("no article text found on the page")
+    paragraphs = []
+    offset = 0
+    for number, text in enumerate(texts, start=1):
+        paragraphs.append(Paragraph(number, offset, offset + len(text)))
+        offset += len(text) + 2
+    found = Metadata(
+        url=_http_url(extracted.url),
+        author=extracted.author or None,
+        published=extracted.date or None,
+    )
+    return Document(
+        source=source,
+        title=title or extracted.title or readable_name(source),
+        text="\n\n".join(texts),
+        paragraphs=tuple(paragraphs),
+        meta=found.merged(meta or Metadata()),
+        kind="html",
+    )
+
+
+def _http_url(url: str | None) -> str | None:
+    # A page saved from disk can name a file:// or relative address; only a web address is a link.
+    return url if url and url.startswith(("http://", "https://")) else None

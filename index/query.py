@@ -1,0 +1,284 @@
+"""The retrieval library's front door: open an index, answer questions, find quotations.
+
+:meth:`Retriever.open` loads the index named by two folders, building it first when
+it is missing or stale (under a lock, so two processes never build at once); the
+opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever.ask_many`,
+:meth:`~Retriever.quotes` and :meth:`~Retriever.quote_topics`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index import search
+from index.build import build_index
+from index.corpus import Corpus
+from index.embed import Embedder, model_name
+from index.errors import CitebotError, EmptyQuestionError, IndexMissingError, IndexStaleError, IndexWriteError
+from index.staleness import RebuildReason, current_index
+from index.store import build_lock, load_index, read_sources, settings_digest
+from index.text import plain, strip_controls
+from index.types import Answer, Hit, Quote, QuoteAnswer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from index.types import IndexInfo
+
+log = logging.getLogger(__name__)
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
+    """A question as the retriever reads it: controls removed, white space folded, long ones cut.
+
+    Returns:
+        The question, and notes for the asker (that it was shortened).
+
+    Raises:
+        EmptyQuestionError: nothing but white space (or controls) is left.
+    """
+    question = plain(strip_controls(text))
+    if not question:
+        raise EmptyQuestionError
+    if len(question) > max_chars:
+        cut = question[:max_chars].rsplit(" ", 1)[0] or question[:max_chars]
+        return cut, (f"the question was {len(question):,} characters; only the first {len(cut):,} were read",)
+    return question, ()
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class Retriever:
+    """An opened index with its embedding model, ready to answer.
+
+    Thread-safe: front ends call :meth:`ask`, :meth:`ask_many` and :meth:`quotes`
+    from worker threads.
+
+    Attributes:
+        corpus: The loaded index (records, vectors, lexical indexes).
+        index_dir: Where it lives.
+        mix: The ranking weights; the benchmark's ablation changes them.
+        rebuilt: Whether :meth:`open` had to build the index.
+    """
+
+    def __init__(self, corpus: Corpus, embedder: Embedder, index_dir: Path) -> None:
+        self.corpus = corpus
+        self.index_dir = index_dir
+        self.mix = search.Mix()
+        self.rebuilt = False
+        self._embedder = embedder
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> IndexInfo:
+        """What the index holds."""
+        return self.corpus.info
+
+    @classmethod
+    def open(
+        cls,
+        seeds_dir: Path,
+        index_dir: Path,
+        *,
+        model_path: Path | None = None,
+        chunk_tokens: int = 254,
+        build: bool = True,
+        repair: bool = False,
+        say: Callable[[str], None] | None = None,
+        progress: bool = False,
+    ) -> Retriever:
+        """Load the index, building or refreshing it first when missing or stale.
+
+        Args:
+            seeds_dir: Folder of source documents (.txt, .md, .html, .htm, .pdf).
+            index_dir: Folder of the index.
+            model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
+            chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
+            build: When False, a missing or stale index raises instead of being built.
+            repair: Rebuild over a damaged index instead of raising (``python -m bot index``).
+            say: Receives one-line progress messages; None is silent.
+            progress: Show a progress bar while embedding.
+
+        Raises:
+            CitebotError: a subclass naming the fix (no sources, damaged index, model not loadable...).
+        """
+        say = say or _quiet
+        sources = read_sources(seeds_dir)
+        for reason in sources.skipped:
+            say(f"skipping {reason}")
+        digest = settings_digest(sources.digest, model_name(model_path), chunk_tokens)
+        # A whole, current index is read before the model loads, so damage is reported at once.
+        why, stored = current_index(index_dir, digest, repair=repair)
+        if why is not None and not build:
+            if why.reason is RebuildReason.MISSING:
+                raise IndexMissingError(index_dir)
+            raise IndexStaleError(index_dir, str(why))
+        embedder = Embedder(model_path)
+        if why is not None:
+            try:
+                with build_lock(index_dir):
+                    # Another process may have built it while this one waited for the lock.
+                    again, stored = current_index(index_dir, digest, repair=repair)
+                    if again is not None:
+                        say(f"index {why}: building {index_dir} ...")
+                        started = time.perf_counter()
+                        build_index(sources, embedder, index_dir, digest, chunk_tokens, progress=progress)
+                        say(f"index built in {time.perf_counter() - started:.1f} s")
+            except OSError as error:
+                raise IndexWriteError(index_dir, error.strerror or type(error).__name__) from None
+            stored = stored or load_index(index_dir)
+        opened = cls(Corpus.load(stored), embedder, index_dir)
+        opened.rebuilt = why is not None
+        return opened
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` from the index's model, shape ``(len(texts), d)``."""
+        with self._lock:
+            return self._embedder.encode(list(texts), batch_size=32)
+
+    def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        with self._lock:
+            return self._embedder.encode_with_tokens(list(texts), batch_size=32)
+
+    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
+        """Answer one question.
+
+        Raises:
+            EmptyQuestionError: the question is empty or blank.
+        """
+        result = self.ask_many([question], k, max_chars=max_chars)[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def ask_many(
+        self,
+        questions: Sequence[str],
+        k: int = 3,
+        *,
+        max_chars: int = 1000,
+        histories: Sequence[Sequence[str]] | None = None,
+    ) -> list[Answer | CitebotError]:
+        """Answer several questions with one batched embedding call; a bad question gets its error in place.
+
+        Args:
+            questions: The questions, as asked.
+            k: Passages per answer. Defaults to 3.
+            max_chars: Longer questions are shortened to this many characters, with a note. Defaults to 1000.
+            histories: For each question, the earlier questions of its conversation, oldest first.
+                Accepted so every caller speaks the contract's follow-up form; ranking does not
+                read them yet, so a follow-up is answered as it stands.
+        """
+        cleaned: list[tuple[str, tuple[str, ...]] | CitebotError] = []
+        for question in questions:
+            try:
+                cleaned.append(clean_question(question, max_chars))
+            except CitebotError as error:
+                cleaned.append(error)
+        texts = [c[0] for c in cleaned if not isinstance(c, CitebotError)]
+        vectors, tokens = self._encode_with_tokens(texts) if texts else (np.zeros((0, 0)), [])
+        encoded = iter(zip(vectors, tokens, strict=True))
+        out: list[Answer | CitebotError] = []
+        for item in cleaned:
+            if isinstance(item, CitebotError):
+                out.append(item)
+                continue
+            text, notes = item
+            vector, query_tokens = next(encoded)
+            out.append(self._answer(self._query(text, vector, query_tokens), k, notes))
+        return out
+
+    def _query(self, text: str, vector: np.ndarray, tokens: np.ndarray) -> search.Query:
+        return search.Query(text, vector, tokens, tuple(self.corpus.lexicon.query_terms(text)))
+
+    def _answer(self, query: search.Query, k: int, notes: tuple[str, ...]) -> Answer:
+        top = search.rank_chunks(self.corpus, query, k, self.mix)
+        abstained = not top or not search.on_topic(self.corpus, query)
+        hits = tuple(self._hit(scored.chunk, scored.sentence, scored.score) for scored in top)
+        return Answer(
+            question=query.text,
+            abstained=abstained,
+            hits=hits,
+            notes=notes,
+            confidence="low" if abstained else "high",
+            index_version=self.info.version,
+        )
+
+    def _hit(self, chunk_number: int, sentence: int, score: float) -> Hit:
+        chunk = self.corpus.chunks[chunk_number]
+        a, _ = chunk.sentences[sentence]
+        return Hit(
+            text=chunk.text,
+            source=chunk.source,
+            document=chunk.document,
+            paragraph=chunk.paragraph,
+            score=float(score),
+            sentence=chunk.sentence(sentence),
+            sentence_start=a,
+            page=chunk.page,
+            url=chunk.url,
+            ref=(chunk_number, sentence),
+        )
+
+    def hits_at(self, refs: Sequence[tuple[int, int]], version: str) -> tuple[Hit, ...] | None:
+        """The passages at ``refs`` (:attr:`Hit.ref`) of index ``version``, shown again (score 0).
+
+        Returns:
+            The passages, or None when this index is not ``version`` any more (its numbers
+            would point at other passages).
+        """
+        if version != self.info.version:
+            return None
+        chunks = self.corpus.chunks
+        return tuple(
+            self._hit(c, s, 0.0) for c, s in refs if 0 <= c < len(chunks) and 0 <= s < len(chunks[c].sentences)
+        )
+
+    def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:
+        """Verbatim quotations on a topic, best first; none for a topic the sources are not about.
+
+        Raises:
+            EmptyQuestionError: the topic is empty or blank.
+        """
+        text, notes = clean_question(topic, 1000)
+        corpus = self.corpus
+        if not corpus.quotes:
+            return QuoteAnswer(topic=text, quotes=(), notes=notes)
+        query = self._query(text, self.encode([text])[0], np.zeros((0, corpus.chunk_vectors.shape[1])))
+        if not search.on_topic(corpus, query):
+            return QuoteAnswer(topic=text, quotes=(), notes=notes)
+        bm25 = corpus.quote_lexicon.scores(corpus.quote_lexicon.query_terms(text))
+        found = tuple(
+            Quote(
+                text=corpus.quotes[i].text,
+                speaker=corpus.quotes[i].speaker,
+                source=corpus.quotes[i].source,
+                document=corpus.quotes[i].document,
+                paragraph=corpus.quotes[i].paragraph,
+                score=float(score),
+                page=corpus.quotes[i].page,
+                url=corpus.quotes[i].url,
+            )
+            for i, score in search.rank_quotes(query.vector, corpus.quote_vectors, bm25)[:k]
+        )
+        return QuoteAnswer(topic=text, quotes=found, notes=notes)
+
+    def quote_topics(self, prefix: str, limit: int = 25) -> list[str]:
+        """Short topic suggestions for autocomplete: noun phrases from the quotations."""
+        wanted = plain(prefix).casefold()
+        if not wanted:
+            return []
+        seen: dict[str, None] = {}
+        for q in self.corpus.quotes:
+            for phrase in search.topic_phrases(q.text):
+                if wanted in phrase.casefold():
+                    seen.setdefault(phrase, None)
+        return list(seen)[:limit]

@@ -1,0 +1,123 @@
+"""The health command: index whole and bot connected, or one line saying what is wrong."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core.health import MAX_AGE, check, main
+from bot.core.settings import Settings
+from index import store
+from index.store import write_index
+
+DIM = 4
+
+
+def _write_index(index_dir: Path) -> None:
+    """A tiny but whole index, one small array for every file the store writes."""
+    chunks = [{"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}]
+    write_index(
+        index_dir,
+        {"model": "test", "dimension": DIM, "chunks": 1},
+        {name: np.eye(1, DIM, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
+        dict.fromkeys(store.RECORD_FILES, chunks),
+    )
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, index_dir=tmp_path / "index", health_file=tmp_path / "citebot.health")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings over a whole index and a health file touched just now."""
+    settings = _settings(tmp_path)
+    _write_index(settings.index_dir)
+    settings.health_file.touch()
+    return settings
+
+
+def test_fresh_health_file_and_whole_index_is_healthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A whole index and a file touched just now: exit 0 and one 'healthy' line on stdout."""
+    assert main(settings) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("healthy: index of 1 chunks")
+    assert out.count("\n") == 1
+    assert err == ""
+
+
+def test_stale_health_file_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file last touched longer ago than MAX_AGE means the connection is down: exit 1."""
+    old = time.time() - MAX_AGE - 5
+    os.utime(settings.health_file, (old, old))
+    assert main(settings) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("unhealthy: not connected:")
+    assert "touched 95 s ago" in err
+    assert err.count("\n") == 1
+
+
+def test_age_just_under_limit_is_healthy(settings: Settings) -> None:
+    """A file touched 89 s ago still counts as connected."""
+    now = settings.health_file.stat().st_mtime + MAX_AGE - 1
+    assert check(settings, now=now)[0] is True
+
+
+def test_missing_health_file_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """No health file (the bot never connected): exit 1, naming the file."""
+    settings.health_file.unlink()
+    assert main(settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("unhealthy: not connected: no health file at")
+    assert str(settings.health_file) in err
+
+
+def test_missing_index_is_unhealthy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No index at all: exit 1 with the index error, which names the command that fixes it."""
+    settings = _settings(tmp_path)
+    settings.health_file.touch()
+    assert main(settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("unhealthy: no index in")
+    assert "python -m bot index" in err
+    assert err.count("\n") == 1
+
+
+def test_corrupt_manifest_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A manifest that is not JSON: exit 1, 'damaged'."""
+    (settings.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert main(settings) == 1
+    assert "is damaged" in capsys.readouterr().err
+
+
+def test_truncated_index_file_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A vector file shorter than the manifest records: exit 1, naming the file."""
+    path = settings.index_dir / "index.faiss"
+    path.write_bytes(path.read_bytes()[:10])
+    assert main(settings) == 1
+    err = capsys.readouterr().err
+    assert "is damaged" in err
+    assert "index.faiss" in err
+
+
+def test_missing_index_file_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file the manifest lists is gone: exit 1, naming the file."""
+    (settings.index_dir / "chunks.jsonl").unlink()
+    assert main(settings) == 1
+    assert "chunks.jsonl is missing" in capsys.readouterr().err
+
+
+def test_health_command_runs_through_the_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m bot health` reads INDEX_DIR and HEALTH_FILE from the environment."""
+    from bot.cli import main as cli_main
+
+    monkeypatch.setenv("INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("HEALTH_FILE", str(settings.health_file))
+    assert cli_main(["health"]) == 0
+    settings.health_file.unlink()
+    assert cli_main(["health"]) == 1

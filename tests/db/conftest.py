@@ -1,0 +1,94 @@
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL through both drivers.
+
+The PostgreSQL server is started once per test session (``postgres.py``); each test gets
+a new database on it, dropped afterwards. Where no server programs exist the PostgreSQL
+cases are skipped with the reason; under CI (``CI`` set) they fail instead, so CI can
+never pass without having run them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.db import Database
+from tests.db.postgres import INSTALL_HINT, PostgresServer, find_bindir, postgres_server
+
+BACKENDS = {"sqlite": None, "pg-asyncpg": "asyncpg", "pg-psycopg": "psycopg"}
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session, on 127.0.0.1 and a free port."""
+    bindir = find_bindir()
+    if bindir is None:
+        reason = f"no PostgreSQL server programs (initdb, pg_ctl) on this machine: {INSTALL_HINT}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run installs it)")
+        pytest.skip(reason)
+    with postgres_server(bindir) as server:
+        yield server
+
+
+def _admin(server: PostgresServer, sql: str) -> None:
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=list(BACKENDS), ids=list(BACKENDS))
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a new, empty database on each backend in turn."""
+    driver = BACKENDS[request.param]
+    if driver is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'citebot.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name = f"t{next(_names)}"
+    _admin(server, f'CREATE DATABASE "{name}"')
+    yield server.url(driver, name)
+    _admin(server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class FakeClock:
+    """A clock the test moves by hand; starts at 2026-06-01 12:00 UTC."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def db(db_url: str, clock: FakeClock) -> AsyncIterator[Database]:
+    """An open, migrated database on each backend, on the fake clock."""
+    database = await Database.open(db_url, clock=clock)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def db2(db: Database, db_url: str, clock: FakeClock) -> AsyncIterator[Database]:
+    """A second handle on the same database, with its own engine: another process's worth of connections."""
+    database = await Database.open(db_url, clock=clock)
+    try:
+        yield database
+    finally:
+        await database.close()

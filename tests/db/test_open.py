@@ -1,0 +1,70 @@
+"""Opening the database: the default location, and one clear line for a bad URL or a server that is down."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, DatabaseConfigError, DatabaseUnavailableError, default_url, resolve_url
+
+
+async def test_blank_url_is_an_sqlite_file_in_data_dir(tmp_path: Path) -> None:
+    """DATABASE_URL blank: DATA_DIR is created and holds citebot.db."""
+    data_dir = tmp_path / "data"
+    assert not data_dir.exists()
+    async with await Database.open("  ", data_dir=data_dir) as db:
+        assert db.engine.url.database == str(data_dir / "citebot.db")
+    assert (data_dir / "citebot.db").is_file()
+    assert default_url("data") == "sqlite+aiosqlite:///data/citebot.db"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("mysql+aiomysql://u:pw@host/db", "names the driver 'mysql+aiomysql'"),
+        ("postgresql://u:pw@host/db", "names the driver 'postgresql'"),
+        ("sqlite+aiosqlite://", "names no database file"),
+        ("not a url", "is not a database URL"),
+    ],
+)
+def test_unusable_urls_are_one_line_naming_the_fix(url: str, said: str) -> None:
+    """A URL of another driver, an in-memory SQLite or no URL at all: one line, password hidden."""
+    with pytest.raises(DatabaseConfigError) as caught:
+        resolve_url(url)
+    message = str(caught.value)
+    assert said in message and "postgresql+asyncpg://" in message
+    assert "\n" not in message and "pw" not in message
+
+
+def test_a_password_in_an_unparsable_url_is_hidden() -> None:
+    """Even a URL that does not parse shows no password."""
+    with pytest.raises(DatabaseConfigError) as caught:
+        resolve_url("postgresql+asyncpg://u:hunter2@host:notaport/db")
+    assert "hunter2" not in str(caught.value)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again on return: nothing listens there
+
+
+@pytest.mark.parametrize("driver", ["asyncpg", "psycopg"])
+async def test_a_server_that_is_down_is_one_line(driver: str) -> None:
+    """Nothing listening: DatabaseUnavailableError, one line, password hidden."""
+    url = f"postgresql+{driver}://citebot:hunter2@127.0.0.1:{_closed_port()}/citebot"
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        await Database.open(url)
+    message = str(caught.value)
+    assert message.startswith(f"cannot open the database postgresql+{driver}://citebot:***@127.0.0.1:")
+    assert "\n" not in message and "hunter2" not in message
+
+
+async def test_an_sqlite_file_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    """DATA_DIR under a file (not a folder): DatabaseUnavailableError."""
+    (tmp_path / "file").write_text("")
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        await Database.open(None, data_dir=tmp_path / "file" / "data")
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,160 @@
+"""The one fake retriever of the test suite: instant, deterministic, and it records its calls.
+
+It satisfies :class:`bot.core.service.Retrieving`, as the real
+:class:`index.query.Retriever` does (tests/core/test_service.py checks both against it).
+Words in a question steer it:
+
+- ``sourdough``: the sources don't answer (abstained; no quotation for a topic);
+- ``boom``: that question alone fails with a :class:`FailingQuestion` (a known refusal);
+- ``explode``: the whole ``ask_many`` call raises ``RuntimeError`` (an unexpected failure);
+- ``vaguely``: answered with low confidence;
+- ``nothing`` in a topic: no quotation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.core.pipeline import Pipeline
+from bot.core.service import AnswerService
+from index.errors import CitebotError, EmptyQuestionError
+from index.types import Answer, Hit, IndexInfo, Quote, QuoteAnswer
+
+SOURCE = "seeds/000_a7265f2ac828b9b1.txt"
+DOCUMENT = "IBM quits facial recognition"
+PASSAGE = (
+    "IBM quits the facial recognition business. "
+    "Krishna said IBM opposes mass surveillance and racial profiling. "
+    "He wrote to Congress on Monday."
+)
+SENTENCE = "Krishna said IBM opposes mass surveillance and racial profiling."
+QUOTE = "IBM no longer offers general purpose IBM facial recognition or analysis software"
+CITATION = f"[1] {DOCUMENT}, ¶6"
+
+
+class FailingQuestion(CitebotError):
+    """What the fake raises for a question containing ``boom``."""
+
+
+class FakeRetriever:
+    """A retriever with one passage about IBM; see the module docstring for its steering words.
+
+    Args:
+        delay: Seconds slept (in the worker thread) per ``ask_many`` call, so tests can pile questions up.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.asked: list[str] = []  # every question and topic, in order
+        self.histories: list[tuple[str, ...]] = []  # the history each question came with
+        self.batches: list[list[str]] = []
+        self.threads: set[str] = set()
+        self.active = 0
+        self.max_active_questions = 0
+        self._lock = threading.Lock()
+        self._info = IndexInfo(
+            documents=(DOCUMENT,),
+            paragraphs=21,
+            chunks=9,
+            quotes=4,
+            model="all-MiniLM-L6-v2",
+            dimension=384,
+            built_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+            sources=(SOURCE,),
+            version="fakeversion1",
+        )
+
+    @property
+    def info(self) -> IndexInfo:
+        return self._info
+
+    def _answer(self, question: str, k: int, max_chars: int) -> Answer:
+        if not question.strip():
+            raise EmptyQuestionError
+        if "boom" in question:
+            raise FailingQuestion("the fake failed on purpose")
+        notes: tuple[str, ...] = ()
+        if len(question) > max_chars:
+            question = question[:max_chars]
+            notes = (f"Your question was shortened to its first {max_chars} characters.",)
+        hits = tuple(self._hit(rank, 0.7 - rank / 10) for rank in range(k))
+        abstained = "sourdough" in question.lower()
+        confidence = "low" if abstained or "vaguely" in question else "high"
+        return Answer(question, abstained, hits, notes, confidence=confidence, index_version=self.info.version)
+
+    def _hit(self, chunk: int, score: float) -> Hit:
+        return Hit(
+            text=PASSAGE,
+            source=SOURCE,
+            document=DOCUMENT,
+            paragraph=6 + chunk,
+            score=score,
+            sentence=SENTENCE,
+            sentence_start=PASSAGE.index(SENTENCE),
+            ref=(chunk, 1),
+        )
+
+    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
+        result = self.ask_many([question], k, max_chars=max_chars)[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def ask_many(
+        self,
+        questions: Sequence[str],
+        k: int = 3,
+        *,
+        max_chars: int = 1000,
+        histories: Sequence[Sequence[str]] | None = None,
+    ) -> list[Answer | CitebotError]:
+        with self._lock:
+            self.asked.extend(questions)
+            self.histories.extend(tuple(h) for h in (histories or [()] * len(questions)))
+            self.batches.append(list(questions))
+            self.threads.add(threading.current_thread().name)
+            self.active += len(questions)
+            self.max_active_questions = max(self.max_active_questions, self.active)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            if any("explode" in q for q in questions):
+                raise RuntimeError("the whole batch failed")
+            out: list[Answer | CitebotError] = []
+            for q in questions:
+                try:
+                    out.append(self._answer(q, k, max_chars))
+                except CitebotError as error:
+                    out.append(error)
+            return out
+        finally:
+            with self._lock:
+                self.active -= len(questions)
+
+    def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:
+        self.asked.append(topic)
+        if not topic.strip():
+            raise EmptyQuestionError
+        if "nothing" in topic or "sourdough" in topic.lower():
+            return QuoteAnswer(topic=topic, quotes=())
+        quote = Quote(text=QUOTE, speaker="Arvind Krishna", source=SOURCE, document=DOCUMENT, paragraph=6, score=0.6)
+        return QuoteAnswer(topic=topic, quotes=(quote,))
+
+    def quote_topics(self, prefix: str, limit: int = 25) -> list[str]:
+        if not prefix.strip():
+            return []
+        return [f"{prefix} topic {i}" for i in range(40)][:limit]
+
+    def hits_at(self, refs: Sequence[tuple[int, int]], version: str) -> tuple[Hit, ...] | None:
+        """The passages at ``refs`` of index ``version``: the fake's one passage, at paragraph 6 + chunk."""
+        if version != self.info.version:
+            return None
+        return tuple(self._hit(chunk, 0.0) for chunk, _ in refs)
+
+
+def fake_pipeline(retriever: FakeRetriever | None = None, **options: object) -> Pipeline:
+    """A pipeline over the fake retriever with no batching wait; ``limiter=`` and ``log_level=`` pass through."""
+    return Pipeline(AnswerService(retriever or FakeRetriever(), batch_window=0.0), **options)  # type: ignore[arg-type]

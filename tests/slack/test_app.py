@@ -1,0 +1,426 @@
+"""The Slack listeners end to end through bolt and its aiohttp adapter, with a fake retriever and a fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import wording
+from bot.core.errors import ConfigError
+from bot.core.pipeline import Pipeline
+from bot.core.ratelimit import RateLimiter
+from bot.core.service import AnswerService
+from bot.core.settings import Settings
+from bot.slack.app import SeenEvents, build_app, is_channel_question
+from bot.slack.serve import EVENTS_PATH, check_settings, serve, serve_http
+from tests.fake_slack import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    BOT_USER,
+    FORM,
+    FakeSlack,
+    command_body,
+    envelope,
+    event_body,
+    mention_event,
+    message_event,
+    signed_post,
+)
+from tests.fakes import QUOTE, SENTENCE, FakeRetriever, fake_pipeline
+from tests.helpers import run_bot
+
+SECRET = "test-signing-secret"
+CITATION = "[1] IBM quits facial recognition, ¶6"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SECRET,
+        "slack_channels": "C0042",
+        "rate_limit_count": 3,
+        "rate_limit_seconds": 60,
+    }
+    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+
+
+@dataclass
+class Bot:
+    url: str
+    slack: FakeSlack
+    retriever: FakeRetriever
+    pipeline: Pipeline
+
+    async def post(self, body: str, **kwargs: Any) -> tuple[int, str, float]:
+        """Send a signed request to the app (in a thread: the app serves on this loop)."""
+        kwargs.setdefault("secret", SECRET)
+        return await asyncio.to_thread(signed_post, self.url, body, **kwargs)
+
+    async def wait_for(self, method: str, count: int = 1, **match: Any) -> list[Any]:
+        return await asyncio.to_thread(self.slack.wait_for, method, count, 10.0, **match)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+async def _start(slack: FakeSlack, settings: Settings) -> tuple[Bot, Any]:
+    retriever = FakeRetriever()
+    pipeline = Pipeline(
+        AnswerService(retriever, batch_window=0), RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
+    )
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    app = build_app(settings, pipeline, client=client, signing_secret=SECRET)
+    port = _free_port()
+    stop = await serve_http(app, port)
+
+    async def close() -> None:
+        await stop()
+        await pipeline.service.aclose()
+
+    return Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack, retriever, pipeline), close
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack) -> AsyncIterator[Bot]:
+    started, close = await _start(slack, _settings())
+    yield started
+    await close()
+
+
+def _blocks_text(call: Any) -> str:
+    return json.dumps(call.payload.get("blocks"), ensure_ascii=False)
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+
+async def test_mention_gets_one_threaded_reply_with_a_citation(bot: Bot) -> None:
+    """An app_mention is answered once, in a thread under the question, citing its source."""
+    status, _, _ = await bot.post(event_body(mention_event("Why did IBM quit facial recognition?", ts="111.222")))
+    assert status == 200
+    [post] = await bot.wait_for("chat.postMessage")
+    assert post.payload["channel"] == "C0001"
+    assert post.payload["thread_ts"] == "111.222"
+    assert f"*{SENTENCE}*" in _blocks_text(post)
+    assert CITATION in _blocks_text(post)
+    assert CITATION in post.payload["text"]
+    assert bot.retriever.asked == ["Why did IBM quit facial recognition?"]
+
+
+async def test_mention_in_a_thread_replies_in_that_thread(bot: Bot) -> None:
+    """A mention inside a thread is answered in the same thread, not a new one."""
+    event = mention_event("Why did IBM quit?", ts="300.001") | {"thread_ts": "299.000"}
+    await bot.post(event_body(event))
+    [post] = await bot.wait_for("chat.postMessage")
+    assert post.payload["thread_ts"] == "299.000"
+
+
+async def test_abstention_wording_when_the_article_has_no_answer(bot: Bot) -> None:
+    """A question the article does not answer gets the abstention sentence and no passage."""
+    await bot.post(event_body(mention_event("How do I bake sourdough bread?")))
+    [post] = await bot.wait_for("chat.postMessage")
+    assert post.payload["text"] == wording.ABSTENTION
+    assert SENTENCE not in _blocks_text(post)
+
+
+async def test_message_in_a_configured_channel_is_answered_in_a_thread(bot: Bot) -> None:
+    """A top-level message in SLACK_CHANNELS gets a threaded answer; one elsewhere is ignored."""
+    await bot.post(event_body(message_event("Why did IBM quit?", channel="C0099", ts="5.0"), event_id="Ev1"))
+    await bot.post(event_body(message_event("Why did IBM quit?", channel="C0042", ts="6.0"), event_id="Ev2"))
+    [post] = await bot.wait_for("chat.postMessage")
+    assert (post.payload["channel"], post.payload["thread_ts"]) == ("C0042", "6.0")
+    await asyncio.sleep(0.2)
+    assert len(bot.slack.of("chat.postMessage")) == 1
+    assert bot.retriever.asked == ["Why did IBM quit?"]
+
+
+async def test_retried_event_is_answered_once(bot: Bot) -> None:
+    """A redelivery of the same event_id (X-Slack-Retry-Num) is acknowledged but not answered again."""
+    body = event_body(mention_event("Why did IBM quit?"), event_id="EvSame")
+    first = await bot.post(body)
+    retry = await bot.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert (first[0], retry[0]) == (200, 200)
+    await bot.wait_for("chat.postMessage")
+    await bot.post(event_body(mention_event("Why did IBM quit?"), event_id="EvOther"))
+    await bot.wait_for("chat.postMessage", 2)
+    await asyncio.sleep(0.1)
+    assert len(bot.slack.of("chat.postMessage")) == 2
+    assert len(bot.retriever.asked) == 2
+
+
+async def test_channel_broadcast_in_a_mention_never_reaches_a_message(bot: Bot) -> None:
+    """`<!channel>`, `<!here>` and user mentions in a question reach neither the retriever nor the reply as markup."""
+    await bot.post(event_body(mention_event("<!channel> <!here> <@U0002> why did IBM quit?")))
+    [post] = await bot.wait_for("chat.postMessage")
+    assert bot.retriever.asked == ["@channel @here @U0002 why did IBM quit?"]
+    assert "<!" not in json.dumps(post.payload)
+    assert "<@" not in json.dumps(post.payload)
+
+
+async def test_rate_limit_answers_privately_and_stops_asking(bot: Bot) -> None:
+    """Past RATE_LIMIT_COUNT questions, the asker gets an ephemeral notice and the retriever is not called."""
+    for n in range(4):
+        await bot.post(event_body(mention_event(f"question {n}", ts=f"{n}.0"), event_id=f"Ev{n}"))
+    [notice] = await bot.wait_for("chat.postEphemeral")
+    await bot.wait_for("chat.postMessage", 3)
+    assert notice.payload["user"] == "U0001"
+    assert "please try again in" in notice.payload["text"]
+    assert len(bot.retriever.asked) == 3
+
+
+async def test_empty_mention_gets_a_private_hint(bot: Bot) -> None:
+    """A bare mention gets the empty-question sentence ephemerally, not a public reply."""
+    await bot.post(event_body(mention_event("")))
+    [notice] = await bot.wait_for("chat.postEphemeral")
+    assert notice.payload["text"] == wording.EMPTY_QUESTION
+    assert bot.slack.of("chat.postMessage") == []
+
+
+async def test_unexpected_failure_is_logged_and_apologised_for(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """An unexpected error: a traceback in the log, a short apology to the asker only."""
+    with caplog.at_level(logging.ERROR, logger="bot.core.pipeline"):
+        await bot.post(event_body(mention_event("explode")))
+        [notice] = await bot.wait_for("chat.postEphemeral")
+    assert notice.payload["text"] == wording.APOLOGY
+    assert any(r.exc_info for r in caplog.records if r.name == "bot.core.pipeline")
+
+
+async def test_one_log_line_per_question_without_its_text(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Each question logs channel, latency and outcome at INFO, never the question, the asker or a token."""
+    with caplog.at_level(logging.DEBUG):
+        await bot.post(event_body(mention_event("Why did IBM quit secretly?")))
+        await bot.wait_for("chat.postMessage")
+        async with asyncio.timeout(10):
+            await bot.pipeline.idle()  # the line is written once the answer is delivered
+    ours = [r.getMessage() for r in caplog.records if r.name == "bot.core.pipeline" and r.levelno == logging.INFO]
+    assert len(ours) == 1
+    assert ours[0].startswith(
+        "question platform=slack via=event guild=T0001 channel=C0001 outcome=answered latency_ms="
+    )
+    assert "U0001" not in ours[0]
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert not any("secretly" in m or BOT_TOKEN in m or SECRET in m for m in info)
+
+
+# --- slash commands ----------------------------------------------------------------------------------
+
+
+async def test_ask_command_acks_at_once_and_responds_ephemerally(bot: Bot) -> None:
+    """/ask is acknowledged with an empty 200 well within 3 s, then answered ephemerally at response_url."""
+    status, body, seconds = await bot.post(
+        command_body("/ask", "Why did IBM quit?", bot.slack.response_url("a1")), content_type=FORM
+    )
+    assert (status, body) == (200, "")
+    assert seconds < 3
+    [reply] = await bot.wait_for("respond", key="a1")
+    assert reply.payload["response_type"] == "ephemeral"
+    assert CITATION in _blocks_text(reply)
+    assert "Asked: Why did IBM quit?" in _blocks_text(reply)
+
+
+async def test_ask_command_in_channel_when_not_ephemeral(slack: FakeSlack) -> None:
+    """With SLACK_ASK_EPHEMERAL=false the /ask answer is posted for the whole channel."""
+    started, close = await _start(slack, _settings(slack_ask_ephemeral=False))
+    try:
+        await started.post(command_body("/ask", "Why did IBM quit?", slack.response_url("b1")), content_type=FORM)
+        [reply] = await started.wait_for("respond", key="b1")
+    finally:
+        await close()
+    assert reply.payload["response_type"] == "in_channel"
+
+
+async def test_quote_command_responds_with_speaker_and_citation(bot: Bot) -> None:
+    """/quote answers with the quotation, its speaker and its citation."""
+    await bot.post(command_body("/quote", "surveillance", bot.slack.response_url("q1")), content_type=FORM)
+    [reply] = await bot.wait_for("respond", key="q1")
+    shown = _blocks_text(reply)
+    assert f"“{QUOTE}”" in shown
+    assert "— Arvind Krishna" in shown
+    assert "[1] IBM quits facial recognition, ¶6" in shown
+
+
+async def test_command_broadcast_is_escaped(bot: Bot) -> None:
+    """`<!channel>` in a /quote topic is echoed harmlessly, never as a broadcast."""
+    await bot.post(command_body("/quote", "<!channel> sourdough", bot.slack.response_url("q2")), content_type=FORM)
+    [reply] = await bot.wait_for("respond", key="q2")
+    dumped = json.dumps(reply.payload, ensure_ascii=False)
+    assert "<!channel>" not in dumped
+    assert "@\u2060channel sourdough" in dumped
+
+
+async def test_empty_ask_command_gets_the_empty_question_sentence(bot: Bot) -> None:
+    """/ask with no text answers, ephemerally, that the question is empty."""
+    await bot.post(command_body("/ask", "  ", bot.slack.response_url("e1")), content_type=FORM)
+    [reply] = await bot.wait_for("respond", key="e1")
+    assert reply.payload["text"] == wording.EMPTY_QUESTION
+    assert reply.payload["response_type"] == "ephemeral"
+
+
+# --- request verification ----------------------------------------------------------------------------
+
+
+async def test_bad_signature_is_rejected_and_nothing_is_answered(bot: Bot) -> None:
+    """A request signed with the wrong secret gets 401, and Slack is never called."""
+    status, _, _ = await bot.post(event_body(mention_event("Why did IBM quit?")), secret="wrong")
+    cmd_status, _, _ = await bot.post(
+        command_body("/ask", "hi", bot.slack.response_url("x")), content_type=FORM, secret="wrong"
+    )
+    assert (status, cmd_status) == (401, 401)
+    await asyncio.sleep(0.2)
+    assert bot.slack.calls == []
+    assert bot.retriever.asked == []
+
+
+async def test_stale_timestamp_is_rejected(bot: Bot) -> None:
+    """A correctly signed request older than five minutes (a replay) gets 401."""
+    status, _, _ = await bot.post(event_body(mention_event("hi")), timestamp=int(time.time()) - 600)
+    assert status == 401
+
+
+async def test_url_verification_challenge_is_answered(bot: Bot) -> None:
+    """Slack's url_verification handshake gets its challenge back, so the Request URL can be saved."""
+    status, body, _ = await bot.post(json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}))
+    assert status == 200
+    assert json.loads(body) == {"challenge": "c-123"}
+
+
+# --- pure helpers ------------------------------------------------------------------------------------
+
+
+def test_seen_events_forget_after_their_time() -> None:
+    """An event id is a duplicate within the TTL and new again after it."""
+    now = [0.0]
+    seen = SeenEvents(ttl=60, clock=lambda: now[0])
+    assert seen.first_time("Ev1")
+    assert not seen.first_time("Ev1")
+    now[0] = 61
+    assert seen.first_time("Ev1")
+
+
+@pytest.mark.parametrize(
+    ("change", "answered"),
+    [
+        ({}, True),
+        ({"channel": "C0099"}, False),
+        ({"subtype": "message_changed"}, False),
+        ({"bot_id": "B1"}, False),
+        ({"thread_ts": "1.0"}, False),
+        ({"text": f"<@{BOT_USER}> hi"}, False),
+    ],
+)
+def test_which_channel_messages_are_questions(change: dict[str, Any], answered: bool) -> None:
+    """Only people's new top-level messages in SLACK_CHANNELS that do not mention the bot are questions."""
+    event = message_event("hi", channel="C0042", ts="2.0") | change
+    assert is_channel_question(event, frozenset({"C0042"}), BOT_USER) is answered
+
+
+# --- settings ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"slack_bot_token": None}, "SLACK_BOT_TOKEN is not set"),
+        ({"slack_bot_token": "xoxp-user"}, "starting with xoxb-"),
+        ({"slack_signing_secret": None}, "set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET"),
+        ({"slack_app_token": "xoxb-wrong"}, "starting with xapp-"),
+    ],
+)
+def test_missing_or_wrong_tokens_are_config_errors(overrides: dict[str, Any], needle: str) -> None:
+    """Each missing or misplaced token is a ConfigError naming it."""
+    with pytest.raises(ConfigError, match=None) as caught:
+        check_settings(_settings(**overrides))
+    assert needle in str(caught.value)
+
+
+def test_app_token_selects_socket_mode() -> None:
+    """SLACK_APP_TOKEN set means Socket Mode; without it, HTTP with the signing secret."""
+    assert check_settings(_settings(slack_app_token="xapp-1", slack_signing_secret=None)).socket_mode
+    assert not check_settings(_settings()).socket_mode
+
+
+def test_cli_without_tokens_exits_2_with_one_line(tmp_path: Path) -> None:
+    """`python -m bot slack` with no Slack tokens prints one clear line and exits 2, before loading anything."""
+    done = run_bot("slack", cwd=tmp_path, drop_prefix="SLACK_", timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "ConfigError: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
+        "OAuth & Permissions page into .env (see docs/slack.md)"
+    ]
+    assert done.stdout == ""
+
+
+# --- serving: Socket Mode and start-up ---------------------------------------------------------------
+
+
+async def test_socket_mode_answers_once_and_stops_cleanly(slack: FakeSlack, tmp_path: Path) -> None:
+    """Over Socket Mode a mention and /ask are acked and answered, a retried envelope once; stop removes the health file."""
+    health = tmp_path / "health"
+    settings = _settings(
+        slack_app_token=APP_TOKEN, slack_signing_secret=None, slack_api_base=slack.api_base, health_file=health
+    )
+    retriever = FakeRetriever()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(settings, check_settings(settings), fake_pipeline(retriever), stop))
+    try:
+        await asyncio.to_thread(slack.wait_for, "socket_connect")
+        event = json.loads(event_body(mention_event("Why did IBM quit?", ts="7.0"), event_id="EvS1"))
+        await asyncio.to_thread(slack.send_envelope, envelope("events_api", event, "env-1"))
+        await asyncio.to_thread(slack.send_envelope, envelope("events_api", event, "env-2", retry_attempt=1))
+        command = dict(urllib.parse.parse_qsl(command_body("/ask", "Why did IBM quit?", slack.response_url("s1"))))
+        await asyncio.to_thread(slack.send_envelope, envelope("slash_commands", command, "env-3"))
+        [post] = await asyncio.to_thread(slack.wait_for, "chat.postMessage")
+        [reply] = await asyncio.to_thread(slack.wait_for, "respond", key="s1")
+        acks = await asyncio.to_thread(slack.wait_for, "socket_ack", 3)
+        assert health.exists()
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(serving, 15) == 0
+    assert post.payload["thread_ts"] == "7.0"
+    assert CITATION in _blocks_text(post)
+    assert CITATION in _blocks_text(reply)
+    assert {a.payload["envelope_id"] for a in acks} == {"env-1", "env-2", "env-3"}
+    assert len(slack.of("chat.postMessage")) == 1
+    assert retriever.asked == ["Why did IBM quit?", "Why did IBM quit?"]  # the mention and /ask, not the retry
+    assert not health.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"slack_bot_token": "xoxb-revoked"}, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+        (
+            {"slack_app_token": "xapp-revoked", "slack_signing_secret": None},
+            "Slack refused SLACK_APP_TOKEN (invalid_auth)",
+        ),
+    ],
+)
+async def test_refused_token_is_a_config_error(slack: FakeSlack, overrides: dict[str, Any], needle: str) -> None:
+    """A token Slack refuses stops start-up with a ConfigError naming it, before anything is served."""
+    settings = _settings(slack_api_base=slack.api_base, **overrides)
+    pipeline = fake_pipeline()
+    with pytest.raises(ConfigError) as caught:
+        await serve(settings, check_settings(settings), pipeline, asyncio.Event())
+    assert needle in str(caught.value)
+    assert slack.of("chat.postMessage") == []

@@ -1,0 +1,202 @@
+"""The Block Kit renderer, without Slack: bold answer, escaping, limits, abstention, fallback text."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from bot.core.reply import QuoteLine, QuoteReply, Reply, Source, Span, reply_for_answer, reply_for_quotes
+from bot.core.wording import ABSTENTION
+from bot.slack.format import (
+    MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FALLBACK_CHARS,
+    MAX_TEXT_CHARS,
+    clean_slack_text,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    format_answer_slack,
+    format_notice_slack,
+    format_quotes_slack,
+)
+from index.types import Answer, Hit, Quote, QuoteAnswer
+
+PASSAGE = "IBM quits the facial recognition business. Krishna wrote to Congress on Monday. The letter was published."
+SENTENCE = "Krishna wrote to Congress on Monday."
+
+
+def _hit(text: str = PASSAGE, sentence: str = SENTENCE, paragraph: int = 6) -> Hit:
+    return Hit(text, "seeds/ibm.txt", "IBM quits facial recognition", paragraph, 0.7, sentence, text.index(sentence))
+
+
+def _texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every text object's text in the blocks."""
+    out = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out.extend(element["text"] for element in block.get("elements", []))
+    return out
+
+
+def test_answer_has_bold_sentence_section_and_source_context() -> None:
+    """The passage is one mrkdwn section with the answering sentence in bold, the citation in a context block."""
+    text, blocks = format_answer_slack(reply_for_answer(Answer("q", False, (_hit(),))))
+    assert [b["type"] for b in blocks] == ["section", "context"]
+    assert blocks[0]["text"]["type"] == "mrkdwn"
+    assert f"*{SENTENCE}*" in blocks[0]["text"]["text"]
+    assert blocks[0]["text"]["text"].startswith("IBM quits the facial recognition business. *Krishna")
+    assert blocks[1]["elements"][0]["text"] == "[1] IBM quits facial recognition, ¶6"
+    assert SENTENCE in text
+    assert "[1] IBM quits facial recognition, ¶6" in text
+
+
+def test_every_source_is_cited_in_order() -> None:
+    """Each hit up to three becomes its own numbered citation."""
+    hits = tuple(_hit(paragraph=p) for p in (6, 2, 9, 11))
+    _, blocks = format_answer_slack(reply_for_answer(Answer("q", False, hits)))
+    assert [e["text"] for e in blocks[-1]["elements"]] == [
+        "[1] IBM quits facial recognition, ¶6",
+        "[2] IBM quits facial recognition, ¶2",
+        "[3] IBM quits facial recognition, ¶9",
+    ]
+
+
+def test_abstention_says_the_article_does_not_answer_and_shows_no_passage() -> None:
+    """An abstained answer shows only the abstention sentence, not the nearest miss."""
+    text, blocks = format_answer_slack(reply_for_answer(Answer("How do I bake sourdough bread?", True, (_hit(),))))
+    assert blocks == [format_notice_slack(ABSTENTION)[1][0]]
+    assert text == ABSTENTION
+    assert SENTENCE not in json.dumps(blocks)
+
+
+def test_user_text_is_escaped_everywhere() -> None:
+    """`&`, `<` and `>` from the question and the sources are escaped in blocks and fallback alike."""
+    passage = "Tom & Jerry <b>said</b> <!channel> hi. Second <@U123> sentence."
+    hit = _hit(passage, "Second <@U123> sentence.")
+    text, blocks = format_answer_slack(reply_for_answer(Answer("q", False, (hit,))), question="<!here> & <@U9>?")
+    dumped = json.dumps([text, blocks])
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<@U9>", "<b>"):
+        assert raw not in dumped
+    assert "Tom &amp; Jerry &lt;b&gt;said&lt;/b&gt; &lt;!channel&gt;" in blocks[1]["text"]["text"]
+    assert "*Second &lt;@U123&gt; sentence.*" in blocks[1]["text"]["text"]
+    assert blocks[0]["elements"][0]["text"] == "Asked: &lt;!here&gt; &amp; &lt;@U9&gt;?"
+
+
+def test_broadcast_words_are_defused() -> None:
+    """A plain `@channel`, `@here` or `@everyone` gets a word joiner so Slack never reads it as a ping."""
+    assert escape_mrkdwn("hi @here and @Channel, not @hereby") == "hi @\u2060here and @\u2060Channel, not @hereby"
+
+
+def test_long_passage_is_cut_with_an_ellipsis_within_the_section_limit() -> None:
+    """A passage longer than 3,000 characters is cut with `…`, never inside an escape, bold kept closed."""
+    sentence = "Krishna & Congress " * 300 + "end."
+    passage = "Start. " + sentence
+    _, blocks = format_answer_slack(reply_for_answer(Answer("q", False, (_hit(passage, sentence),))))
+    shown = blocks[0]["text"]["text"]
+    assert len(shown) <= MAX_TEXT_CHARS
+    assert shown.startswith("Start. *Krishna &amp; Congress")
+    assert shown.endswith("…*")
+    assert not re.search(r"&(?!amp;|lt;|gt;)", shown)
+
+
+def test_cut_never_splits_an_escape() -> None:
+    """fit_mrkdwn cuts the raw text, so the result ends in whole entities and the ellipsis."""
+    shown = fit_mrkdwn("&" * 5000, 100)
+    assert len(shown) <= 100
+    assert shown == "&amp;" * 19 + "…"
+
+
+def test_short_text_is_not_cut() -> None:
+    """Text within the limit is only escaped."""
+    assert fit_mrkdwn("a < b", 10) == "a &lt; b"
+
+
+def test_many_quotes_stay_within_fifty_blocks() -> None:
+    """Sixty quotations make at most 50 blocks, the last saying how many were left out."""
+    quotes = tuple(QuoteLine(f"quote {i}", "Arvind Krishna", f"[{i}] IBM, ¶{i}") for i in range(60))
+    text, blocks = format_quotes_slack(QuoteReply("", quotes))
+    assert len(blocks) == MAX_BLOCKS
+    assert blocks[-1]["type"] == "context"
+    assert blocks[-1]["elements"][0]["text"] == "… (71 more not shown)"
+    assert len(text) <= MAX_FALLBACK_CHARS
+
+
+def test_many_sources_stay_within_ten_context_elements() -> None:
+    """More than ten citations are folded into at most ten context elements."""
+    reply = Reply(
+        lead="", passage=(Span("x", strong=True),), sources=tuple(Source(f"[{i}] doc, ¶{i}") for i in range(1, 15))
+    )
+    _, blocks = format_answer_slack(reply)
+    elements = blocks[-1]["elements"]
+    assert len(elements) == MAX_CONTEXT_ELEMENTS
+    assert elements[-1]["text"].splitlines() == [f"[{i}] doc, ¶{i}" for i in range(10, 15)]
+
+
+def test_every_text_is_non_empty_and_within_limits() -> None:
+    """No text object is empty or over 3,000 characters, and the fallback is always there."""
+    long = "word " * 2000
+    replies = [
+        reply_for_answer(Answer("q", False, (_hit(long + SENTENCE, SENTENCE),))),
+        reply_for_answer(Answer("q", True, ())),
+        Reply(lead=long, passage=(), sources=(Source(long),), notes=(long,)),
+    ]
+    for reply in replies:
+        text, blocks = format_answer_slack(reply, question=long)
+        assert 0 < len(text) <= MAX_FALLBACK_CHARS
+        assert all(0 < len(t) <= MAX_TEXT_CHARS for t in _texts(blocks))
+
+
+def test_notes_are_shown_in_italics() -> None:
+    """Notes from the retriever (e.g. a shortened question) follow the sources, in italics."""
+    answer = Answer("q", False, (_hit(),), notes=("your question was shortened to 1000 characters",))
+    text, blocks = format_answer_slack(reply_for_answer(answer))
+    assert blocks[-1]["elements"][0]["text"] == "_(your question was shortened to 1000 characters)_"
+    assert text.endswith("(your question was shortened to 1000 characters)")
+
+
+def test_quotes_show_text_speaker_and_citation() -> None:
+    """Each quotation is a section, with its speaker and citation in a context block below."""
+    found = QuoteAnswer("surveillance", (Quote("We oppose <mass> surveillance", None, "s", "IBM", 9, 0.5),))
+    text, blocks = format_quotes_slack(reply_for_quotes(found), topic="surveillance")
+    assert blocks[1]["text"]["text"] == "“We oppose &lt;mass&gt; surveillance”"
+    assert [e["text"] for e in blocks[2]["elements"]] == ["— unattributed", "[1] IBM, ¶9"]
+    assert "— unattributed [1] IBM, ¶9" in text
+
+
+def test_no_quotes_shows_the_lead_with_the_topic_escaped() -> None:
+    """With nothing found, the lead names the topic, escaped."""
+    text, blocks = format_quotes_slack(reply_for_quotes(QuoteAnswer("<!everyone> bread", ())))
+    assert blocks == [format_notice_slack("No quotation in the sources is about “<!everyone> bread”.")[1][0]]
+    assert "&lt;!everyone&gt; bread" in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("<@UBOT> Why did IBM quit?", "Why did IBM quit?"),
+        ("<@UBOT|citebot> why", "why"),
+        ("<!channel> why &lt;now&gt; &amp; then", "@channel why <now> & then"),
+        ("ask <@U2|ann> and <!subteam^S1|@team>", "ask @ann and @team"),
+        ("see <https://example.com|the site> or <https://x.org>", "see the site or https://x.org"),
+        ("in <#C1|general>  please", "in #general please"),
+    ],
+)
+def test_clean_slack_text_unwraps_markup(raw: str, clean: str) -> None:
+    """Slack markup in a question becomes the plain text the asker typed; the bot's own mention is dropped."""
+    assert clean_slack_text(raw, drop_user="UBOT") == clean
+
+
+def test_a_published_source_is_a_slack_link() -> None:
+    """A citation with a URL is `<url|label>`, with `|` and `>` in the URL encoded; one without is plain text."""
+    reply = Reply(
+        lead="",
+        passage=(Span("x", strong=True),),
+        sources=(Source("[1] A & B, ¶2", "https://example.org/p?a=1|2#:~:text=x"), Source("[2] C, ¶1")),
+    )
+    _, blocks = format_answer_slack(reply)
+    texts = [e["text"] for e in blocks[-1]["elements"]]
+    assert texts == ["<https://example.org/p?a=1%7C2#:~:text=x|[1] A &amp; B, ¶2>", "[2] C, ¶1"]

@@ -1,0 +1,55 @@
+"""slack-manifest.yml holds what the bot needs: scopes, events, slash commands, Socket Mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "slack-manifest.yml").read_text(encoding="utf-8"))
+
+
+def test_manifest_has_the_bot_scopes(manifest: dict[str, Any]) -> None:
+    """The bot token can read mentions and channel messages, write replies and receive commands."""
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "channels:history", "chat:write", "commands"} <= scopes
+
+
+def test_manifest_subscribes_to_the_events_the_listeners_handle(manifest: dict[str, Any]) -> None:
+    """app_mention and message.channels are subscribed, matching the app's event listeners."""
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.channels"}
+
+
+def test_manifest_declares_ask_and_quote_with_descriptions(manifest: dict[str, Any]) -> None:
+    """Both slash commands are declared, each with a description and a usage hint."""
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/ask", "/quote"}
+    assert all(c["description"] and c["usage_hint"] for c in commands.values())
+
+
+def test_manifest_enables_socket_mode_and_a_bot_user(manifest: dict[str, Any]) -> None:
+    """As pasted, the app runs in Socket Mode with a bot user named citebot."""
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["features"]["bot_user"]["display_name"] == "citebot"
+
+
+def test_docs_point_at_the_manifest_and_every_setting() -> None:
+    """docs/slack.md links the manifest and names every Slack setting."""
+    docs = (ROOT / "docs" / "slack.md").read_text(encoding="utf-8")
+    assert "slack-manifest.yml" in docs
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_PORT",
+        "SLACK_CHANNELS",
+        "SLACK_ASK_EPHEMERAL",
+    ):
+        assert f"`{name}`" in docs

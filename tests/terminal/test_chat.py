@@ -1,0 +1,118 @@
+"""The terminal chat (bot/terminal/chat.py), in process with the fake retriever."""
+
+from __future__ import annotations
+
+import builtins
+import io
+
+import pytest
+
+from bot.core.reply import reply_for_answer, reply_for_quotes
+from bot.terminal.chat import run_chat
+from bot.terminal.render import format_quotes_text, format_reply_text
+from tests.fakes import FakeRetriever, fake_pipeline
+
+
+@pytest.fixture
+def settings() -> None:
+    """The chat reads no settings of its own: kept so every test reads alike."""
+
+
+def chat(
+    lines: str, settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    code = run_chat(fake_pipeline())
+    return code, capsys.readouterr().out
+
+
+def test_banner_says_what_is_indexed_and_how_to_use_the_chat(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The banner gives the document and chunk counts, /quote, /sources and how to quit."""
+    code, out = chat("", settings, monkeypatch, capsys)
+    assert code == 0
+    assert "1 document(s), 9 chunks" in out
+    for word in ("/quote TOPIC", "/sources", "quit", "Ctrl-D"):
+        assert word in out
+
+
+def test_piped_questions_are_answered_in_order_with_the_ask_text(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each piped line gets the very text `ask` prints, in order; blank lines are skipped."""
+    fake = FakeRetriever()
+    code, out = chat("Why did IBM quit?\n\n   \nIs sourdough covered?\n", settings, monkeypatch, capsys)
+    first = format_reply_text(reply_for_answer(fake.ask("Why did IBM quit?")))
+    second = format_reply_text(reply_for_answer(fake.ask("Is sourdough covered?")))
+    assert code == 0
+    assert out.index(first) < out.index(second)
+    assert out.count("[1] ") == 1  # the abstention shows no citation
+
+
+def test_quote_command_prints_the_quote_text(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/quote TOPIC` prints what `quote TOPIC` prints."""
+    code, out = chat("/quote facial recognition\n", settings, monkeypatch, capsys)
+    assert code == 0
+    assert format_quotes_text(reply_for_quotes(FakeRetriever().quotes("facial recognition"))) in out
+
+
+def test_sources_command_lists_the_documents(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/sources` lists each source path with its title."""
+    _, out = chat("/sources\n", settings, monkeypatch, capsys)
+    assert "seeds/000_a7265f2ac828b9b1.txt: IBM quits facial recognition" in out
+
+
+@pytest.mark.parametrize("line", ["/quote", "/quote   ", "boom now"])
+def test_errors_are_one_line_and_the_chat_goes_on(
+    line: str, settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty topic or a failing question prints its notice on one line, then the next question is answered."""
+    code, out = chat(f"{line}\nWhy did IBM quit?\n", settings, monkeypatch, capsys)
+    assert code == 0
+    (error_line,) = [x for x in out.splitlines() if x.startswith(("The question is empty", "I can't answer right now"))]
+    assert "Traceback" not in out
+    assert out.index(error_line) < out.index("**Krishna said IBM opposes")
+
+
+@pytest.mark.parametrize("word", ["quit", "exit", "QUIT", "  exit  "])
+def test_quit_and_exit_end_the_chat(
+    word: str, settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`quit` or `exit` (any case, any spacing) ends with status 0; later lines are not read."""
+    code, out = chat(f"{word}\nWhy did IBM quit?\n", settings, monkeypatch, capsys)
+    assert code == 0
+    assert "[1] " not in out
+
+
+@pytest.mark.parametrize("signal", [EOFError, KeyboardInterrupt])
+def test_ctrl_d_and_ctrl_c_at_the_prompt_exit_0(
+    signal: type[BaseException], settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-D (EOFError) and Ctrl-C (KeyboardInterrupt) from input() end the chat with status 0."""
+
+    def interrupted(prompt: str = "") -> str:
+        raise signal
+
+    monkeypatch.setattr(builtins, "input", interrupted)
+    assert run_chat(fake_pipeline()) == 0
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def test_ctrl_c_while_answering_exits_0(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C during a slow answer ends the chat with status 0, not a traceback."""
+    pipeline = fake_pipeline()
+
+    async def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # what SIGINT raises in the main thread while an answer is awaited
+
+    monkeypatch.setattr(pipeline, "handle", interrupted)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Why did IBM quit?\nAnd then?\n"))
+    assert run_chat(pipeline) == 0
+    assert "Traceback" not in capsys.readouterr().err
