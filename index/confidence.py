@@ -18,10 +18,14 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from index.lexical import STOPWORDS
+from index.lexical import STOPWORDS, terms
 from index.text import normalize
+
+if TYPE_CHECKING:
+    from index.corpus import Corpus
+    from index.search import Scored
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +39,16 @@ class Rule:
     ablation rows switch some off."""
 
     answer_type: bool = True
-    names: bool = True
-    # The bold sentence must hold this share of the question's IDF weight.
-    coverage_needed: float = 0.5
+    # Whether a who / where question needs a name in the bold sentence: off, because chat
+    # questions are often answered by a role or a place that is not a name ("vendors and
+    # users", "federal court"), which marked answerable questions low on the article.
+    name_type: bool = False
+    # Off by default for the same reason: a question's name is often in the passage in
+    # another form (the article prints "AI" as "Al").
+    names: bool = False
+    # The bold sentence must hold this share of the question's IDF weight. Off (0) by default:
+    # a chat question's paraphrase ("sell" for "offers") reads as a missing word.
+    coverage_needed: float = 0.0
 
 
 _FIGURE_QUESTION = re.compile(
@@ -48,14 +59,82 @@ _DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|centu
 _NAME_QUESTION = re.compile(r"\b(who|whom|whose|where)\b")
 
 _NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds "
-    "thousand thousands million millions billion billions dozen dozens half third quarter twice".split()
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "billions",
+        "dozen",
+        "dozens",
+        "half",
+        "third",
+        "quarter",
+        "twice",
+    ]
 )
 _DATE_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday century centuries decade "
-    "yesterday today spring summer autumn fall winter".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "century",
+        "centuries",
+        "decade",
+        "yesterday",
+        "today",
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+    ]
 )
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _DIGIT = re.compile(r"\d")
@@ -101,9 +180,14 @@ def question_names(question: str) -> list[str]:
 
 
 def names_found(question: str, passage: str) -> bool:
-    """Whether every name and figure of the question occurs in the passage (possessives aside)."""
-    body = f" {normalize(passage)} "
-    return all(normalize(name).removesuffix("'s").removesuffix("'") in body for name in question_names(question))
+    """Whether every name and figure of the question occurs in the passage as a word of its own
+    (possessives aside: "Sky's" is found as "Sky")."""
+    body = normalize(passage)
+    for name in question_names(question):
+        wanted = normalize(name).removesuffix("'s").removesuffix("'")
+        if not re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", body):
+            return False
+    return True
 
 
 def coverage(question_terms: Sequence[str], text_terms: Sequence[str], idf: Callable[[str], float]) -> float:
@@ -125,7 +209,7 @@ def judge(
     idf: Callable[[str], float],
     rule: Rule = Rule(),
 ) -> Confidence:
-    """"high" when the bold sentence plausibly answers the question, "low" when any check fails.
+    """ "high" when the bold sentence plausibly answers the question, "low" when any check fails.
 
     Args:
         question: The question as asked.
@@ -136,10 +220,29 @@ def judge(
         idf: Inverse document frequency over the chunks (:meth:`Lexicon.idf`).
         rule: Which checks apply. Defaults to the shipped rule.
     """
-    if rule.answer_type and not has_answer_type(answer_type(question), sentence, question):
+    kind = answer_type(question)
+    if kind == "name" and not rule.name_type:
+        kind = None
+    if rule.answer_type and not has_answer_type(kind, sentence, question):
         return "low"
     if rule.names and not names_found(question, passage):
         return "low"
     if coverage(question_terms, sentence_terms, idf) < rule.coverage_needed:
         return "low"
     return "high"
+
+
+def of_answer(corpus: Corpus, question: str, best: Scored, rule: Rule = Rule()) -> Confidence:
+    """:func:`judge` for the first passage of an answer: its bold sentence, the passage with
+    its document's title, the question's words against the chunk vocabulary."""
+    chunk = corpus.chunks[best.chunk]
+    sentence = chunk.sentence(best.sentence)
+    return judge(
+        question,
+        sentence,
+        f"{chunk.document} {chunk.text}",
+        corpus.lexicon.query_terms(question),
+        terms(sentence),
+        corpus.lexicon.idf,
+        rule,
+    )
