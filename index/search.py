@@ -27,6 +27,8 @@ import numpy as np
 from index.similarity import best_similarity, off_topic
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from index.corpus import Corpus
 
 
@@ -63,12 +65,17 @@ class Query:
         vector: Its unit vector, shape ``(d,)``.
         tokens: Its contextual token vectors, shape ``(n_tokens, d)``; empty when not needed.
         terms: Its stemmed, spell-corrected content words against the chunk vocabulary.
+        chunk_weights: For a follow-up read with its thread (:mod:`index.followup`), the
+            weighted words chunk BM25 scores instead of ``terms``; None otherwise.
+        sentence_weights: Likewise for sentence BM25 (None: the words of ``text``).
     """
 
     text: str
     vector: np.ndarray
     tokens: np.ndarray
     terms: tuple[str, ...]
+    chunk_weights: Mapping[str, float] | None = None
+    sentence_weights: Mapping[str, float] | None = None
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -93,7 +100,14 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
         The best ``k`` chunks, best first, each with its best sentence.
     """
     dense_sentence = corpus.sentence_vectors @ query.vector
-    sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
+    if query.sentence_weights is None:
+        sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
+    else:
+        sentence_bm25 = corpus.sentence_lexicon.weighted_scores(query.sentence_weights)
+    if query.chunk_weights is None:
+        chunk_bm25 = corpus.lexicon.scores(query.terms)
+    else:
+        chunk_bm25 = corpus.lexicon.weighted_scores(query.chunk_weights)
     n_chunks = len(corpus.chunk_vectors)
     # The sentence view: the one sentence that answers, not diluted by its neighbours.
     sentence_score = mix.sentence_dense * _z(dense_sentence) + mix.sentence_bm25 * _z(sentence_bm25)
@@ -102,11 +116,7 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
     # The passage view: the whole chunk, dense and lexical.
     dense_chunk = corpus.chunk_vectors @ query.vector
-    first = (
-        best_sentence_score
-        + mix.chunk_dense * _z(dense_chunk)
-        + mix.chunk_bm25 * _z(corpus.lexicon.scores(query.terms))
-    )
+    first = best_sentence_score + mix.chunk_dense * _z(dense_chunk) + mix.chunk_bm25 * _z(chunk_bm25)
     # Late interaction on the leading candidates: each question token meets its best match
     # in the passage (MaxSim), a soft word-by-word alignment that one pooled vector loses.
     candidates = np.argsort(-first, kind="stable")[: RERANK_CANDIDATES if mix.late_interaction else n_chunks]

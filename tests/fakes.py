@@ -106,8 +106,8 @@ class FakeRetriever:
             ref=(chunk, 1),
         )
 
-    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
-        result = self.ask_many([question], k, max_chars=max_chars)[0]
+    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000, history: Sequence[str] = ()) -> Answer:
+        result = self.ask_many([question], k, max_chars=max_chars, histories=[history])[0]
         if isinstance(result, Exception):
             raise result
         return result
