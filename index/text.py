@@ -91,12 +91,19 @@ _ABBREVIATIONS = frozenset(
 )
 
 
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the period at ``dot`` ends an abbreviation or initial rather than a sentence."""
-    word = re.search(r"([A-Za-z.]+)$", text[:dot])
-    if not word:
+    # Walk back over the word before the period only (ASCII letters and dots), never over the
+    # text before it: a copy of text[:dot] for every period made splitting quadratic.
+    start = dot
+    while start > 0 and text[start - 1] in _WORD_CHARS:
+        start -= 1
+    if start == dot:
         return False
-    token = word.group(1)
+    token = text[start:dot]
     if len(token) == 1 and token.isupper():  # "John F. Kennedy"
         return True
     if "." in token:  # "U.S.", "e.g."
