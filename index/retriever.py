@@ -26,6 +26,7 @@ from index.errors import (
     IndexWriteError,
 )
 from index.lexical import Lexicon
+from index.location import check_location
 from index.quotes import extract_quotes
 from index.store import (
     StoredIndex,
@@ -148,6 +149,7 @@ class Retriever:
             CitebotError: a subclass naming the fix (no sources, damaged index, model not loadable...).
         """
         say = say or _quiet
+        check_location(seeds_dir, index_dir)  # hardening: refuse an INDEX_DIR building would harm
         sources = read_sources(seeds_dir)
         for reason in sources.skipped:
             say(f"skipping {reason}")

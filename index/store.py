@@ -34,6 +34,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index import location
+from index import manifest as manifest_schema
 from index.documents import SOURCE_SUFFIXES, Document, parse_document
 from index.errors import IndexCorruptError, IndexMissingError, NoSourcesError
 
@@ -134,10 +136,19 @@ def write_index(
     vectors: dict[str, np.ndarray],
     records: dict[str, list[dict[str, Any]]],
 ) -> None:
-    """Write a complete index into a temporary folder, then swap it into ``index_dir``."""
+    """Write a complete index into a temporary folder, then swap it into ``index_dir``.
+
+    Raises:
+        IndexLocationError: ``index_dir`` exists and is not an index folder of citebot's
+            (nothing is written then).
+    """
+    index_dir = location.real(index_dir)
+    location.check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    location.remove_leftovers(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name.lstrip('.')}.tmp-", dir=index_dir.parent))
     try:
+        location.mark(tmp)  # first, so a killed build's folder is known to be ours
         files: dict[str, dict[str, Any]] = {}
         for name in VECTOR_FILES:
             matrix = np.ascontiguousarray(vectors[name], dtype=np.float32)
@@ -189,11 +200,11 @@ def _sha256(path: Path) -> str:
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The manifest alone (cheap: for staleness checks and health checks).
+    """The manifest alone (cheap: for staleness checks and health checks), its shape checked.
 
     Raises:
         IndexMissingError: there is no index there.
-        IndexCorruptError: the manifest is unreadable.
+        IndexCorruptError: the manifest is unreadable or wrongly shaped (index/manifest.py).
     """
     path = index_dir / MANIFEST
     if not path.is_file():
@@ -202,8 +213,9 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IndexCorruptError(index_dir, f"{MANIFEST} is unreadable: {type(error).__name__}") from None
-    if not isinstance(manifest, dict):
-        raise IndexCorruptError(index_dir, f"{MANIFEST} is not a JSON object")
+    wrong = manifest_schema.problem(manifest, FORMAT_VERSION)
+    if wrong is not None:
+        raise IndexCorruptError(index_dir, f"{MANIFEST} is wrongly shaped ({wrong})")
     return manifest
 
 
