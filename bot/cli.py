@@ -150,6 +150,13 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     )
     for doc, src in zip(info.documents, info.sources, strict=False):
         print(f"  {src}: {doc}")
+    # hardening (issue 14): what was left out, and passages that repeat others word for word.
+    for reason in info.skipped:
+        print(f"  skipped {reason}")
+    if info.duplicates:
+        print(
+            f"{info.duplicates} passage(s) repeat others word for word (duplicate documents?): answers show each once"
+        )
     return 0
 
 

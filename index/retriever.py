@@ -16,6 +16,7 @@ import numpy as np
 
 from index import search
 from index.chunk import chunk_document
+from index.dedup import duplicate_of, repeats
 from index.embed import Embedder, model_name
 from index.errors import (
     CitebotError,
@@ -28,6 +29,7 @@ from index.errors import (
 from index.lexical import Lexicon
 from index.location import check_location
 from index.quotes import extract_quotes
+from index.sources import SourceWatch
 from index.store import (
     StoredIndex,
     build_lock,
@@ -106,6 +108,9 @@ class Retriever:
             ]
         )
         self._quote_lexicon = Lexicon([f"{q['text']} {q['context']}" for q in self._quotes])
+        # hardening: identical passages are answered once; sources are watched for changes.
+        self._duplicate_of = duplicate_of([c["text"] for c in self._chunks])
+        self.watch: SourceWatch | None = None
         self._calibration = search.Calibration(**manifest["calibration"])
         self.info = IndexInfo(
             documents=tuple(s["title"] for s in manifest["sources"]),
@@ -116,6 +121,8 @@ class Retriever:
             dimension=manifest["dimension"],
             built_at=datetime.fromisoformat(manifest["built_at"]),
             sources=tuple(s["source"] for s in manifest["sources"]),
+            skipped=tuple(manifest.get("skipped", ())),
+            duplicates=repeats(self._duplicate_of),
         )
 
     # ----- opening and building
@@ -176,6 +183,7 @@ class Retriever:
             stored = stored or load_index(index_dir)
         opened = cls(stored, embedder, index_dir)
         opened.rebuilt = reason is not None
+        opened.watch = SourceWatch(seeds_dir, sources.stats)  # hardening: note sources changed since
         return opened
 
     @staticmethod
@@ -228,6 +236,7 @@ class Retriever:
         texts = [c[0] for c in cleaned if not isinstance(c, CitebotError)]
         vectors, tokens = self._encode_with_tokens(texts) if texts else (np.zeros((0, 0)), [])
         encoded = iter(zip(vectors, tokens, strict=True))
+        stale = self.watch.notes() if self.watch is not None else ()  # hardening: sources changed
         out: list[Answer | CitebotError] = []
         for item in cleaned:
             if isinstance(item, CitebotError):
@@ -235,7 +244,7 @@ class Retriever:
                 continue
             text, notes = item
             vector, query_tokens = next(encoded)
-            out.append(self._answer(text, vector, query_tokens, k, notes))
+            out.append(self._answer(text, vector, query_tokens, k, notes + stale))
         return out
 
     def _answer(
@@ -254,6 +263,7 @@ class Retriever:
             token_spans=self._token_spans,
             k=k,
             mix=self.mix,
+            duplicate_of=self._duplicate_of,
         )
         abstained = not ranked.top or search.off_topic(
             ranked.best_dense, self._calibration, self._lexicon.support(terms)
@@ -294,6 +304,7 @@ class Retriever:
             EmptyQuestionError: the topic is empty or blank.
         """
         text, notes = clean_question(topic, 1000)
+        notes += self.watch.notes() if self.watch is not None else ()  # hardening: sources changed
         if not self._quotes:
             return QuoteAnswer(topic=text, quotes=(), notes=notes)
         vector = self._encode([text])[0]

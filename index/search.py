@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index import dedup
+
 if TYPE_CHECKING:
     from index.embed import Embedder
 
@@ -88,6 +90,7 @@ def rank_chunks(
     token_spans: np.ndarray,
     k: int,
     mix: Mix = Mix(),
+    duplicate_of: np.ndarray | None = None,
 ) -> Ranked:
     """Rank chunks for one question.
 
@@ -103,6 +106,8 @@ def rank_chunks(
         token_spans: For each chunk, ``(start, end)`` rows of ``token_vectors``, shape ``(n_chunks, 2)``.
         k: How many chunks to return.
         mix: Weights of the signals. Defaults to the shipped method.
+        duplicate_of: For each chunk, the first chunk of identical text (:func:`index.dedup.duplicate_of`);
+            each such text is returned once. Defaults to None: every chunk is distinct.
 
     Returns:
         The best ``k`` chunks with their best sentence, and the raw signals abstention needs.
@@ -124,7 +129,7 @@ def rank_chunks(
     score[candidates] = first[candidates] + mix.late_interaction * _z(
         np.asarray([maxsim(query_tokens, token_vectors[a:b]) for a, b in token_spans[candidates]])
     )
-    order = np.argsort(-score, kind="stable")[:k]
+    order = dedup.distinct(np.argsort(-score, kind="stable"), duplicate_of, k)
     # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
     highlight = _z(dense_sentence) + Mix().sentence_bm25 * _z(sentence_bm25)
     starts = np.searchsorted(sentence_owner, np.arange(n_chunks + 1))

@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,79 +35,19 @@ import numpy as np
 
 from index import location
 from index import manifest as manifest_schema
-from index.documents import SOURCE_SUFFIXES, Document, parse_document
-from index.errors import IndexCorruptError, IndexMissingError, NoSourcesError
+from index.errors import IndexCorruptError, IndexMissingError
+
+# Reading the sources lives in index/sources.py; its names stay importable from here.
+from index.sources import TITLES_FILE, Sources, read_sources  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-TITLES_FILE = "titles.toml"
 VECTOR_FILES = ("index.faiss", "sentences.faiss", "quotes.faiss")
 RECORD_FILES = ("chunks.jsonl", "quotes.jsonl")
 ARRAY_FILES = ("tokens.npy",)
 ALL_FILES = (*VECTOR_FILES, *ARRAY_FILES, *RECORD_FILES)
-
-
-@dataclass(frozen=True)
-class Sources:
-    """The documents of a seeds folder, and what was skipped and why."""
-
-    documents: tuple[Document, ...]
-    skipped: tuple[str, ...]
-    digest: str  # sha256 over every file's name and bytes, and the titles file
-
-
-def _cite_path(seeds_dir: Path, path: Path) -> str:
-    # Cite as "seeds/<file>" whatever SEEDS_DIR is, so citations read the same everywhere.
-    return f"{seeds_dir.name}/{path.relative_to(seeds_dir).as_posix()}"
-
-
-def read_sources(seeds_dir: Path) -> Sources:
-    """Read every .txt and .md file under ``seeds_dir``.
-
-    A file that is not UTF-8 text (a binary dropped in by mistake) is skipped
-    with a reason, never fatal. ``titles.toml`` in the folder may map file names to titles.
-
-    Raises:
-        NoSourcesError: the folder is missing or holds no readable document.
-    """
-    if not seeds_dir.is_dir():
-        raise NoSourcesError(seeds_dir)
-    titles: dict[str, str] = {}
-    digest = hashlib.sha256()
-    titles_path = seeds_dir / TITLES_FILE
-    if titles_path.is_file():
-        raw = titles_path.read_bytes()
-        digest.update(b"titles\0" + raw)
-        try:
-            titles = {str(k): str(v) for k, v in tomllib.loads(raw.decode("utf-8")).items()}
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            log.warning("ignoring %s: %s", titles_path, error)
-    documents: list[Document] = []
-    skipped: list[str] = []
-    for path in sorted(p for p in seeds_dir.rglob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES):
-        if any(part.startswith(".") for part in path.relative_to(seeds_dir).parts):
-            continue
-        cited = _cite_path(seeds_dir, path)
-        raw = path.read_bytes()
-        digest.update(cited.encode() + b"\0" + hashlib.sha256(raw).digest())
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            skipped.append(f"{cited}: not UTF-8 text")
-            continue
-        if "\x00" in text:
-            skipped.append(f"{cited}: binary content")
-            continue
-        if not text.strip():
-            skipped.append(f"{cited}: empty")
-            continue
-        rel = path.relative_to(seeds_dir).as_posix()
-        documents.append(parse_document(cited, text.replace("\r\n", "\n"), titles.get(rel)))
-    if not documents:
-        raise NoSourcesError(seeds_dir)
-    return Sources(tuple(documents), tuple(skipped), digest.hexdigest())
 
 
 def settings_digest(sources_digest: str, model: str, chunk_tokens: int) -> str:

@@ -109,3 +109,5 @@ class IndexInfo:
     dimension: int
     built_at: datetime
     sources: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = field(default=())  # sources left out, each "path: reason"
+    duplicates: int = 0  # passages repeating another word for word (answers show each once)
