@@ -15,6 +15,7 @@ import faiss
 import numpy as np
 
 from index import search
+from index.batches import embed_chunks, embed_texts
 from index.chunk import chunk_document
 from index.dedup import duplicate_of, repeats
 from index.embed import Embedder, model_name
@@ -397,24 +398,26 @@ def _build(
                 }
             )
     chunk_texts = [search.chunk_input(c["document"], c["text"]) for c in chunk_records]
-    chunk_vectors, chunk_tokens_list = embedder.encode_with_tokens(chunk_texts, progress=progress)
+    # hardening: embedded in slices, token vectors compressed as they come (index/batches.py).
+    embedded = embed_chunks(embedder, chunk_texts, [c["tokens"] for c in chunk_records], progress=progress)
     offset = 0
-    for record, rows in zip(chunk_records, chunk_tokens_list, strict=True):
-        record["token_start"], record["token_end"] = offset, offset + len(rows)
-        offset += len(rows)
+    for record, count in zip(chunk_records, embedded.token_counts, strict=True):
+        record["token_start"], record["token_end"] = offset, offset + count
+        offset += count
     sentence_texts = [
         search.sentence_input(c["document"], c["text"][:a], c["text"][a:b])
         for c in chunk_records
         for a, b in c["sentences"]
     ]
     quote_texts = [q["text"] for q in quote_records]
-    others = embedder.encode([*sentence_texts, *quote_texts], progress=progress)
+    others = embed_texts(embedder, [*sentence_texts, *quote_texts], progress=progress)
     n_chunks, n_sentences = len(chunk_texts), len(sentence_texts)
     vectors = {
-        "index.faiss": chunk_vectors,
+        "index.faiss": embedded.vectors,
         "sentences.faiss": others[:n_sentences],
         "quotes.faiss": others[n_sentences:],
-        "tokens.npy": np.concatenate(chunk_tokens_list) if chunk_tokens_list else np.zeros((0, embedder.dimension)),
+        "tokens.codes.npy": embedded.token_codes,
+        "tokens.codebook.npy": embedded.codebook,
     }
     calibration = search.calibrate(embedder, vectors["index.faiss"], vectors["sentences.faiss"])
     manifest = {
@@ -428,5 +431,6 @@ def _build(
         "sources": [{"source": d.source, "title": d.title, "paragraphs": len(d.paragraphs)} for d in sources.documents],
         "skipped": list(sources.skipped),
         "calibration": calibration.as_dict(),
+        "tokens": {"codec": embedded.codec},
     }
     write_index(index_dir, manifest, vectors, {"chunks.jsonl": chunk_records, "quotes.jsonl": quote_records})

@@ -6,7 +6,9 @@ An index is a folder anyone can inspect::
     index.faiss      one vector a chunk (inner product over unit vectors = cosine)
     sentences.faiss  one vector a sentence
     quotes.faiss     one vector a quotation
-    tokens.npy       the chunks' contextual token vectors (float16), for late-interaction scoring
+    tokens.codes.npy     the chunks' contextual token vectors, compressed (index/tokens.py), and
+    tokens.codebook.npy  the centroids to decode them, for late-interaction scoring
+    citebot-build.json   the build marker: which process built it (index/location.py)
     chunks.jsonl     the chunks, one JSON object a line, row i = vector i
     quotes.jsonl     the quotations, likewise
 
@@ -36,17 +38,18 @@ import numpy as np
 from index import location
 from index import manifest as manifest_schema
 from index.errors import IndexCorruptError, IndexMissingError
+from index.sources import TITLES_FILE, Sources, read_sources  # noqa: F401
 
 # Reading the sources lives in index/sources.py; its names stay importable from here.
-from index.sources import TITLES_FILE, Sources, read_sources  # noqa: F401
+from index.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 VECTOR_FILES = ("index.faiss", "sentences.faiss", "quotes.faiss")
 RECORD_FILES = ("chunks.jsonl", "quotes.jsonl")
-ARRAY_FILES = ("tokens.npy",)
+ARRAY_FILES = ("tokens.codes.npy", "tokens.codebook.npy")  # index/tokens.py
 ALL_FILES = (*VECTOR_FILES, *ARRAY_FILES, *RECORD_FILES)
 
 
@@ -66,7 +69,7 @@ class StoredIndex:
     quote_vectors: np.ndarray
     chunks: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
-    token_vectors: np.ndarray
+    token_vectors: TokenStore
 
 
 def write_index(
@@ -96,7 +99,7 @@ def write_index(
                 flat.add(matrix)
             faiss.write_index(flat, str(tmp / name))
         for name in ARRAY_FILES:
-            np.save(tmp / name, np.ascontiguousarray(vectors[name], dtype=np.float16), allow_pickle=False)
+            np.save(tmp / name, np.ascontiguousarray(vectors[name]), allow_pickle=False)
         for name in RECORD_FILES:
             with (tmp / name).open("w", encoding="utf-8") as out:
                 for record in records[name]:
@@ -189,7 +192,7 @@ def load_index(index_dir: Path) -> StoredIndex:
     try:
         vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}
         records = {name: _read_jsonl(index_dir / name) for name in RECORD_FILES}
-        token_vectors = np.load(index_dir / "tokens.npy", allow_pickle=False).astype(np.float32)
+        token_vectors = TokenStore(*(np.load(index_dir / name, allow_pickle=False) for name in ARRAY_FILES))
     except (RuntimeError, OSError, ValueError, UnicodeDecodeError) as error:
         raise IndexCorruptError(index_dir, f"{type(error).__name__}: {str(error).splitlines()[0][:120]}") from None
     if len(vectors["index.faiss"]) != len(records["chunks.jsonl"]) or len(vectors["quotes.faiss"]) != len(
@@ -201,7 +204,9 @@ def load_index(index_dir: Path) -> StoredIndex:
         raise IndexCorruptError(index_dir, "sentence vectors and sentences differ in number")
     if len(token_vectors) != (records["chunks.jsonl"][-1]["token_end"] if records["chunks.jsonl"] else 0):
         raise IndexCorruptError(index_dir, "token vectors and chunks differ in number")
-    for matrix in (*vectors.values(), token_vectors):
+    if len(token_vectors) and token_vectors.dimension != manifest.get("dimension"):
+        raise IndexCorruptError(index_dir, "token vectors are not of the manifest's dimension")
+    for matrix in vectors.values():
         if len(matrix) and matrix.shape[1] != manifest.get("dimension"):
             raise IndexCorruptError(index_dir, "vectors are not of the manifest's dimension")
     return StoredIndex(

@@ -165,7 +165,8 @@ DAMAGE: dict[str, tuple[str, Callable[[Path], None]]] = {
     "scrambled chunks.jsonl": ("chunks.jsonl", scramble),
     "truncated manifest.json": ("manifest.json", truncate),
     "deleted quotes.jsonl": ("quotes.jsonl", Path.unlink),
-    "truncated tokens.npy": ("tokens.npy", truncate),
+    "truncated tokens.codes.npy": ("tokens.codes.npy", truncate),
+    "truncated tokens.codebook.npy": ("tokens.codebook.npy", truncate),
 }
 
 
@@ -217,8 +218,8 @@ def rewrite(index: Path) -> None:
         "sentences.faiss": stored.sentence_vectors,
         "quotes.faiss": stored.quote_vectors,
     }
-    if hasattr(stored, "token_vectors"):
-        vectors["tokens.npy"] = stored.token_vectors
+    vectors["tokens.codes.npy"] = stored.token_vectors.codes
+    vectors["tokens.codebook.npy"] = stored.token_vectors.codebook
     write_index(index, manifest, vectors, {"chunks.jsonl": stored.chunks, "quotes.jsonl": stored.quotes})
 
 
