@@ -31,7 +31,7 @@ SQUAD_SETS = (
     ("squad", ROOT / "eval" / "squad" / "seeds", ROOT / "eval" / "squad" / "questions.jsonl"),
     ("squad2", ROOT / "eval" / "squad2" / "seeds", ROOT / "eval" / "squad2" / "questions.jsonl"),
 )
-SUBVECTOR_CHOICES = (96, 48, 32, 16, 8)
+SUBVECTOR_CHOICES = (64, 32, 16, 8)
 BYTES_PER_DIM = {"float32": 4, "float16": 2}
 
 

@@ -293,10 +293,10 @@ def _duplicate_documents(root: Path) -> Outcome:
 
 
 def _endless_line(root: Path) -> Outcome:
-    """One 60 KB line with 600 quotations: every quotation once kept its whole sentence (quadratic)."""
+    """One 15 KB line with 250 quotations: every quotation once kept its whole sentence (quadratic)."""
     seeds = root / "seeds"
     seeds.mkdir()
-    body = " ".join(f"and the mayor called it “plan {i}” while the council disagreed" for i in range(600))
+    body = " ".join(f"and the mayor called it “plan {i}” while the council disagreed" for i in range(250))
     (seeds / "line.txt").write_text(f"Minutes\n\nMayor Ana Ruiz said {body}\n")
     ran = bot(root, seeds, root / "index", "index")
     outcome = judge(ran, Outcome())
@@ -313,7 +313,7 @@ CASES = (
     Case("SEEDS_DIR inside INDEX_DIR", "critical", _refused(_around, "holds the sources folder")),
     Case("INDEX_DIR is a file", "critical", _refused(_file, "is a file")),
     Case("INDEX_DIR is someone's folder", "critical", _refused(_foreign, "did not write")),
-    Case("one 60 KB line, 600 quotations", "high", _endless_line),
+    Case("one 15 KB line, 250 quotations", "high", _endless_line),
     Case("unreadable seed file", "medium", _unreadable_seed),
     Case("manifest without calibration", "medium", _manifest_case(lambda m: m.pop("calibration"))),
     Case("manifest with a bad built_at", "medium", _manifest_case(lambda m: m.update(built_at="yesterday"))),
