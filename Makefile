@@ -25,6 +25,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/discord_bench.py
+	$(PY) bench/token_store.py
+	$(PY) bench/build_size.py
+	$(PY) bench/bad_input.py
 
 index: $(STAMP)
 	$(PY) -m bot index

@@ -62,11 +62,48 @@ def folder_bytes(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
 
 
+def _words(text: str) -> int:
+    return len(text.split())  # a stand-in for the tokenizer: the packing is what is timed
+
+
+def text_passes(sizes: tuple[float, ...] = (0.5, 1, 2)) -> None:
+    """Seconds per MB of the text passes alone (no model), on one document made of one paragraph
+    and on one line: the shapes that were quadratic. Flat seconds per MB is linear."""
+    sys.path.insert(0, str(ROOT))
+    from index.chunk import chunk_document
+    from index.documents import parse_document
+    from index.quotes import extract_quotes
+    from index.text import split_sentences
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(SQUAD_SEEDS.glob("*.txt")))
+    print("\n## Text passes alone (one document; CPU seconds per MB; flat = linear)\n")
+    print("| document | split sentences | chunk | quotations |")
+    print("|---|---|---|---|")
+    for size in sizes:
+        body = (text * int(size * 1e6 / len(text) + 1))[: int(size * 1e6)]
+        for shape, doc_text in (("paragraphs", body), ("one line", body.replace("\n", " "))):
+            doc = parse_document("seeds/big.txt", f"Big\n\n{doc_text}")
+            timings = []
+            for work in (
+                lambda d=doc: split_sentences(d.text),
+                lambda d=doc: chunk_document(d, _words, 254),
+                lambda d=doc: extract_quotes(d),
+            ):
+                started = time.process_time()
+                work()
+                timings.append((time.process_time() - started) / size)
+            print(f"| {size:g} MB, {shape} | " + " | ".join(f"{t:.2f}" for t in timings) + " |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 5, 20], help="corpus sizes in MB")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--passes-only", action="store_true", help="only the text passes (no model, seconds)")
     args = parser.parse_args()
+    text_passes()
+    if args.passes_only:
+        return
     print("\n## Index build at scale (repeated SQuAD seeds, fresh `python -m bot index` each)\n")
     print(f"{GOALS}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n")
     print("| source | documents | wall s | CPU s | CPU s per MB | peak RSS MB | index MB | index / source |")

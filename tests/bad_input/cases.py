@@ -27,6 +27,7 @@ ARTICLE = ROOT / "seeds" / "000_a7265f2ac828b9b1.txt"
 QUESTION = "Who is Arvind Krishna?"
 TIMEOUT = 300
 OTHER_UID = 10001  # the container's user
+SYSTEM_PYTHON = "/usr/bin/python3.11"
 
 
 @dataclass
@@ -208,24 +209,49 @@ def _manifest_case(change: Callable[[dict], None]) -> Callable[[Path], Outcome]:
     return run
 
 
+def _as_container_user(root: Path, seeds: Path, index: Path, *args: str) -> Ran:
+    """Run `python -m bot ARGS` as the container's uid, as the container does: the venv's own
+    interpreter may sit where that user cannot reach it, so the system's Python 3.11 runs it
+    with the venv's packages."""
+    packages = next((ROOT / ".venv" / "lib").glob("python3.11/site-packages"))
+    start = (
+        f"import runpy, site, sys; site.addsitedir({str(packages)!r}); sys.path.insert(0, {str(ROOT)!r}); "
+        f"sys.argv = ['bot', *{list(args)!r}]; runpy.run_module('bot', run_name='__main__')"
+    )
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, "-c", start],
+        cwd=root,
+        env=_env(seeds, index) | {"HOME": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+        user=OTHER_UID,
+        group=OTHER_UID,
+        extra_groups=[],
+    )
+    return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+
 def _unreadable_seed(root: Path) -> Outcome:
     """A seed the bot's user cannot read: as the container's uid a root-owned 0600 file, else mode 000."""
     seeds = seeds_with_pdf(root)
     locked = seeds / "private.txt"
     locked.write_text("Private\n\nNobody may read this.\n")
-    uid = OTHER_UID if os.geteuid() == 0 else None
-    locked.chmod(0o600 if uid is not None else 0)
-    if uid is not None:  # the other user must reach the folders and write the index beside them
+    if os.geteuid() == 0:  # root reads any mode: the bot runs as another user, as in the container
+        locked.chmod(0o600)
         for folder in (root, seeds):
             folder.chmod(0o777)
-        os.chmod(ARTICLE.parent, ARTICLE.parent.stat().st_mode)
-    try:
-        ran = bot(root, seeds, root / "index", "index", uid=uid)
-    finally:
-        locked.chmod(0o600)
+        ran = _as_container_user(root, seeds, root / "index", "index")
+    else:
+        locked.chmod(0)
+        try:
+            ran = bot(root, seeds, root / "index", "index")
+        finally:
+            locked.chmod(0o600)
     outcome = judge(ran, Outcome())
     if ran.status != 0 or "private.txt: unreadable" not in ran.out + ran.err:
-        outcome.unmet.append(f"wanted exit 0 naming private.txt as unreadable, got {ran.status}")
+        outcome.unmet.append(f"wanted exit 0 naming private.txt as unreadable, got {ran.status}: {ran.err[-300:]}")
     return outcome
 
 

@@ -12,6 +12,8 @@ import pytest
 from tests.bad_input.cases import CASES, Case
 
 
+# Each case starts the real bot, some several times (build, ask, health, repair): minutes on a busy machine.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_case(case: Case, tmp_path: Path) -> None:
     """The case runs without a traceback, loses no file or answer, and meets its expectation."""
