@@ -31,6 +31,7 @@ from index.lexical import Lexicon
 from index.location import check_location
 from index.quotes import extract_quotes
 from index.sources import SourceWatch
+from index.spans import speakers_by_span
 from index.store import (
     StoredIndex,
     build_lock,
@@ -94,7 +95,7 @@ class Retriever:
         )
         # Lexical matching also sees who speaks in a passage ("he explained" -> Arvind Krishna),
         # so a question naming the speaker finds the quotation that only says "he".
-        speakers = _speakers_by_span(self._chunks, self._quotes)
+        speakers = speakers_by_span(self._chunks, self._quotes)  # hardening: linear (index/spans.py)
         self._lexicon = Lexicon(
             [
                 f"{c['document']} {' '.join(speakers.get((ci, None), ()))} {c['text']}"
@@ -340,27 +341,6 @@ class Retriever:
                 if wanted in phrase.casefold():
                     seen.setdefault(phrase, None)
         return list(seen)[:limit]
-
-
-def _speakers_by_span(
-    chunks: list[dict[str, Any]], quotes: list[dict[str, Any]]
-) -> dict[tuple[int, int | None], set[str]]:
-    """Speakers of the quotations inside each chunk (key ``(chunk, None)``) and each of its
-    sentences (key ``(chunk, sentence)``)."""
-    out: dict[tuple[int, int | None], set[str]] = {}
-    by_source: dict[str, list[dict[str, Any]]] = {}
-    for quote in quotes:
-        if quote["speaker"]:
-            by_source.setdefault(quote["source"], []).append(quote)
-    for ci, chunk in enumerate(chunks):
-        for quote in by_source.get(chunk["source"], ()):
-            if quote["end"] <= chunk["start"] or quote["start"] >= chunk["end"]:
-                continue
-            out.setdefault((ci, None), set()).add(quote["speaker"])
-            for si, (a, b) in enumerate(chunk["sentences"]):
-                if quote["start"] < chunk["start"] + b and quote["end"] > chunk["start"] + a:
-                    out.setdefault((ci, si), set()).add(quote["speaker"])
-    return out
 
 
 def _build(

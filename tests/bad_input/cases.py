@@ -18,6 +18,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,20 +236,31 @@ def _as_container_user(root: Path, seeds: Path, index: Path, *args: str) -> Ran:
 
 def _unreadable_seed(root: Path) -> Outcome:
     """A seed the bot's user cannot read: as the container's uid a root-owned 0600 file, else mode 000."""
+    if os.geteuid() != 0:
+        return _unreadable_seed_in(root, as_other_user=False)
+    # root reads any mode: the bot runs as another user, as in the container, in a folder that
+    # user can reach (pytest's own temporary folders are root's alone).
+    work = Path(tempfile.mkdtemp(prefix="citebot-uid-"))
+    try:
+        work.chmod(0o777)
+        return _unreadable_seed_in(work, as_other_user=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _unreadable_seed_in(root: Path, *, as_other_user: bool) -> Outcome:
     seeds = seeds_with_pdf(root)
     locked = seeds / "private.txt"
     locked.write_text("Private\n\nNobody may read this.\n")
-    if os.geteuid() == 0:  # root reads any mode: the bot runs as another user, as in the container
-        locked.chmod(0o600)
-        for folder in (root, seeds):
-            folder.chmod(0o777)
-        ran = _as_container_user(root, seeds, root / "index", "index")
-    else:
-        locked.chmod(0)
-        try:
+    locked.chmod(0o600 if as_other_user else 0)
+    try:
+        if as_other_user:
+            seeds.chmod(0o777)
+            ran = _as_container_user(root, seeds, root / "index", "index")
+        else:
             ran = bot(root, seeds, root / "index", "index")
-        finally:
-            locked.chmod(0o600)
+    finally:
+        locked.chmod(0o600)
     outcome = judge(ran, Outcome())
     if ran.status != 0 or "private.txt: unreadable" not in ran.out + ran.err:
         outcome.unmet.append(f"wanted exit 0 naming private.txt as unreadable, got {ran.status}: {ran.err[-300:]}")
