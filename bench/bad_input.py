@@ -14,13 +14,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.bad_input.cases import CASES
+from tests.bad_input.cases import CASES, Built
 
 
 def main() -> None:
     print("\n## Bad input (tests/bad_input/cases.py, each against the real `python -m bot`)\n")
     print("| case | severity | result | crashed | items lost | s | detail |")
     print("|---|---|---|---|---|---|---|")
+    try:
+        failed, crashes, lost = _run_all()
+    finally:
+        Built.cleanup()
+    print(f"\n{len(CASES)} cases tried: {crashes} crashed, {lost} items lost, {failed} not as promised")
+
+
+def _run_all() -> tuple[int, int, int]:
     crashes = lost = failed = 0
     for case in CASES:
         with tempfile.TemporaryDirectory(prefix="citebot-bad-") as tmp:
@@ -40,7 +48,7 @@ def main() -> None:
             f"| {len(outcome.lost)} | {time.perf_counter() - started:.0f} | {detail} |",
             flush=True,
         )
-    print(f"\n{len(CASES)} cases tried: {crashes} crashed, {lost} items lost, {failed} not as promised")
+    return failed, crashes, lost
 
 
 if __name__ == "__main__":

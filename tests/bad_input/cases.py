@@ -186,6 +186,13 @@ class Built:
             shutil.copytree(cls.path, root / "index")
         return seeds, root / "index"
 
+    @classmethod
+    def cleanup(cls) -> None:
+        """Remove the shared copy (call once every case has run)."""
+        if cls.path is not None:
+            shutil.rmtree(cls.path, ignore_errors=True)
+            cls.path = None
+
 
 def _manifest_case(change: Callable[[dict], None]) -> Callable[[Path], Outcome]:
     def run(root: Path) -> Outcome:

@@ -5,11 +5,19 @@ The cases live in tests/bad_input/cases.py, shared with `make bench` (bench/bad_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.bad_input.cases import CASES, Case
+from tests.bad_input.cases import CASES, Built, Case
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_index() -> Iterator[None]:
+    """The article index the cases share is removed after the last case."""
+    yield
+    Built.cleanup()
 
 
 # Each case starts the real bot, some several times (build, ask, health, repair): minutes on a busy machine.
