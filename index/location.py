@@ -78,14 +78,14 @@ def check_replaceable(index_dir: Path) -> None:
 
 
 def _problem(index: Path) -> str | None:
-    if not index.exists():
-        return None
-    if not index.is_dir():
-        return "is a file, not a folder"
     try:
+        if not index.exists():
+            return None
+        if not index.is_dir():
+            return "is a file, not a folder"
         names = {entry.name for entry in os.scandir(index)}
-    except OSError as error:
-        return f"cannot be listed ({error.strerror or type(error).__name__})"
+    except OSError as error:  # a folder on the way that this user may not enter
+        return f"cannot be read ({error.strerror or type(error).__name__})"
     if not names:
         return None
     foreign = sorted(names - INDEX_NAMES)

@@ -274,6 +274,30 @@ def _unreadable_seed_in(root: Path, *, as_other_user: bool) -> Outcome:
     return outcome
 
 
+def _index_dir_out_of_reach(root: Path) -> Outcome:
+    """INDEX_DIR below a folder the bot's user may not enter: one line, not a PermissionError."""
+    if os.geteuid() != 0:
+        locked = root / "locked"
+        locked.mkdir(mode=0)
+        try:
+            ran = bot(root, seeds_with_pdf(root), locked / "index", "ask", QUESTION)
+        finally:
+            locked.chmod(0o700)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="citebot-uid-"))
+        try:
+            work.chmod(0o777)
+            seeds = seeds_with_pdf(work)
+            seeds.chmod(0o777)
+            (work / "locked").mkdir(mode=0o700)  # root's alone
+            ran = _as_container_user(work, seeds, work / "locked" / "index", "ask", QUESTION)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    outcome = judge(ran, Outcome())
+    expect_refusal(ran, outcome, "cannot be read")
+    return outcome
+
+
 def _killed_build(root: Path) -> Outcome:
     seeds, index = Built.copy_to(root)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -358,6 +382,7 @@ CASES = (
     Case("SEEDS_DIR inside INDEX_DIR", "critical", _refused(_around, "holds the sources folder")),
     Case("INDEX_DIR is a file", "critical", _refused(_file, "is a file")),
     Case("INDEX_DIR is someone's folder", "critical", _refused(_foreign, "did not write")),
+    Case("INDEX_DIR out of the user's reach", "critical", _index_dir_out_of_reach),
     Case("one 15 KB line, 250 quotations", "high", _endless_line),
     Case("unreadable seed file", "medium", _unreadable_seed),
     Case("manifest without calibration", "medium", _manifest_case(lambda m: m.pop("calibration"))),

@@ -125,6 +125,20 @@ def test_folder_with_other_files_is_refused_naming_them(seeds: Path, no_model: N
     assert sorted(p.name for p in other.iterdir()) == ["manifest.json", "thesis.docx"]
 
 
+def test_index_dir_this_user_cannot_reach_is_one_line(
+    seeds: Path, no_model: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """INDEX_DIR below a folder this user may not enter: IndexLocationError, not a PermissionError."""
+    target = seeds.parent / "locked" / "index"
+
+    def denied(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "exists", denied)
+    with pytest.raises(IndexLocationError, match="cannot be read"):
+        Retriever.open(seeds, target)
+
+
 def test_folder_with_only_a_foreign_manifest_is_refused(tmp_path: Path) -> None:
     """A lone manifest.json that is not citebot's (a web app's) is not an index: write_index refuses it."""
     other = tmp_path / "app"
