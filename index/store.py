@@ -91,25 +91,7 @@ def write_index(
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name.lstrip('.')}.tmp-", dir=index_dir.parent))
     try:
         location.mark(tmp)  # first, so a killed build's folder is known to be ours
-        files: dict[str, dict[str, Any]] = {}
-        for name in VECTOR_FILES:
-            matrix = np.ascontiguousarray(vectors[name], dtype=np.float32)
-            # float16 halves the largest files (a sentence vector is about 12x its sentence at float32)
-            # and moves a unit vector's cosines by about 1e-4 (docs/retrieval.md).
-            flat = faiss.IndexScalarQuantizer(
-                manifest["dimension"], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-            )
-            if len(matrix):
-                flat.add(matrix)
-            faiss.write_index(flat, str(tmp / name))
-        for name in ARRAY_FILES:
-            np.save(tmp / name, np.ascontiguousarray(vectors[name]), allow_pickle=False)
-        for name in RECORD_FILES:
-            with (tmp / name).open("w", encoding="utf-8") as out:
-                for record in records[name]:
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        for name in ALL_FILES:
-            files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
+        files = _write_files(tmp, manifest["dimension"], vectors, records)
         manifest = {
             **manifest,
             "format_version": FORMAT_VERSION,
@@ -135,6 +117,27 @@ def write_index(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_files(
+    folder: Path, dimension: int, vectors: dict[str, np.ndarray], records: dict[str, list[dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """Write every vector, array and record file into ``folder``; their sizes and sha256."""
+    for name in VECTOR_FILES:
+        matrix = np.ascontiguousarray(vectors[name], dtype=np.float32)
+        # float16 halves the largest files (a sentence vector is about 12x its sentence at float32)
+        # and moves a unit vector's cosines by about 1e-4 (docs/retrieval.md).
+        flat = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        if len(matrix):
+            flat.add(matrix)
+        faiss.write_index(flat, str(folder / name))
+    for name in ARRAY_FILES:
+        np.save(folder / name, np.ascontiguousarray(vectors[name]), allow_pickle=False)
+    for name in RECORD_FILES:
+        with (folder / name).open("w", encoding="utf-8") as out:
+            for record in records[name]:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return {name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in ALL_FILES}
 
 
 def _sha256(path: Path) -> str:
