@@ -26,15 +26,27 @@ COPY requirements.txt requirements-build.txt ./
 
 # /opt/venv: what serving needs, and all the runtime stage gets. pip, and hf-xet (only
 # huggingface_hub's downloads use it; the image never downloads) are dropped; so are
-# onnxruntime's Python tools (quantisation, the transformer optimiser: export-time only) and
-# its C API library (the Python binding does not load it).
+# onnxruntime's Python tools (quantisation, the transformer optimiser: export-time only), its
+# C API library (the Python binding does not load it), the packages' own test suites, and
+# Babel's locale data (trafilatura reaches Babel only through courlan's URL language filter,
+# which runs when a target language is given; the bot never gives one). Extension modules lose
+# their symbol tables (strip); the vendored libraries in *.libs are left alone, as auditwheel
+# patched them. Together about 80 MB: docs/deploy.md, "Image size".
+# DL3008: binutils (strip) is the builder's only and is the Debian release's own.
+# hadolint ignore=DL3008
 RUN --mount=type=cache,target=/root/.cache/pip \
     set -eu; \
+    apt-get update -qq; \
+    apt-get install -y -qq --no-install-recommends binutils >/dev/null; \
     python -m venv /opt/venv; \
     /opt/venv/bin/pip install -r requirements.txt; \
     /opt/venv/bin/pip uninstall -y -q hf-xet setuptools; \
-    ort=/opt/venv/lib/python3.11/site-packages/onnxruntime; \
+    site=/opt/venv/lib/python3.11/site-packages; \
+    ort="$site/onnxruntime"; \
     rm -rf "$ort/transformers" "$ort/quantization" "$ort/tools" "$ort"/capi/libonnxruntime.so*; \
+    find "$site" -depth -type d -name tests -path "*/site-packages/*/tests" -exec rm -rf {} +; \
+    find "$site/babel/locale-data" -name "*.dat" ! -name "root.dat" ! -name "en.dat" ! -name "en_US.dat" -delete; \
+    find "$site" -name "*.so" ! -path "*.libs/*" -exec strip --strip-unneeded {} +; \
     /opt/venv/bin/python -m pip uninstall -y -q pip
 
 # /opt/build: torch (CPU) and sentence-transformers, only to export the model; never copied on.
@@ -69,6 +81,7 @@ COPY seeds/ seeds/
 RUN set -eu; \
     if /opt/venv/bin/python -c "import torch" 2>/dev/null; then echo "torch is in the runtime venv" >&2; exit 1; fi; \
     find /opt/venv -name __pycache__ -prune -exec rm -rf {} +; \
+    mkdir -p /var/lib/citebot/data; \
     SEEDS_DIR=/app/seeds INDEX_DIR=/var/lib/citebot/index env -u PYTHONDONTWRITEBYTECODE /opt/venv/bin/python -m bot index; \
     env -u PYTHONDONTWRITEBYTECODE /opt/venv/bin/python -c "$WARM_UP"; \
     /opt/venv/bin/python -m compileall -q bot index
@@ -98,6 +111,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOME=/tmp \
     SEEDS_DIR=/app/seeds \
     INDEX_DIR=/var/lib/citebot/index \
+    DATA_DIR=/var/lib/citebot/data \
     HEALTH_FILE=/tmp/citebot.health
 
 WORKDIR /app

@@ -263,8 +263,9 @@ with FakeDiscord(heartbeat_interval=5.0) as fake:
 PY
     fake_pid=$!
     for _ in $(seq 100); do [ -s "$LOGS/fake.env" ] && break; sleep 0.1; done
+    # DATA_DIR (the database) writable, as the compose file's volume over /var/lib/citebot makes it.
     podman run -d --name citebot-ci-discord --network host --read-only --read-only-tmpfs=false --tmpfs /tmp \
-        --env-file "$LOGS/fake.env" "$IMAGE" >"$LOGS/discord-start.log" 2>&1
+        --tmpfs /var/lib/citebot/data:rw,mode=1777 --env-file "$LOGS/fake.env" "$IMAGE" >"$LOGS/discord-start.log" 2>&1
     for _ in $(seq 240); do grep -qE '^(REPLY|BADREPLY|TIMEOUT)' "$LOGS/fake.log" && break; sleep 1; done
     if grep -q '^REPLY' "$LOGS/fake.log"; then
         pass "discord bot (default command) connects to a fake Discord and answers with a citation"
