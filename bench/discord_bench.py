@@ -74,7 +74,9 @@ def main() -> int:
 
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
     with FakeDiscord(heartbeat_interval=5.0) as fake, tempfile.TemporaryDirectory() as folder:
-        bot = BotProcess(fake, Path(folder), fake_retriever=args.fake_retriever, RATE_LIMIT_COUNT="1000")
+        bot = BotProcess(
+            fake, Path(folder), fake_retriever=args.fake_retriever, RATE_LIMIT_COUNT="1000", REPLY_IN_THREADS="false"
+        )
         try:
             to_ready = bot.wait_ready(timeout=300)
             to_on_ready = time.monotonic() - bot.started_at

@@ -1,7 +1,9 @@
 """End to end: the real discord.py client of ``python -m bot discord`` against a local fake Discord.
 
 One bot process serves the whole module (start-up loads the model); tests use distinct
-user ids so the per-user rate limit only bites where a test wants it to.
+user ids so the per-user rate limit only bites where a test wants it to. It runs with
+``REPLY_IN_THREADS=false``, so every answer here is an inline reply; answers in threads,
+follow-ups and the buttons are tested in test_conversations.py.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def fake() -> Iterator[FakeDiscord]:
 
 @pytest.fixture(scope="module")
 def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(fake, tmp_path_factory.mktemp("discord"))
+    process = BotProcess(fake, tmp_path_factory.mktemp("discord"), REPLY_IN_THREADS="false")
     try:
         process.ready_after = process.wait_ready()  # type: ignore[attr-defined]
         yield process
@@ -96,6 +98,19 @@ def test_mention_gets_exactly_one_reply_with_citation(fake: FakeDiscord, bot: Bo
     assert any(channel == GENERAL_ID and at <= reply.at for channel, at in fake.typing)
     time.sleep(0.5)
     assert len(fake.replies_to(mid)) == 1
+
+
+def test_without_threads_a_mention_is_answered_inline_and_no_thread_is_started(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """With REPLY_IN_THREADS=false the answer is a reply in the channel, with its buttons, and no thread is started."""
+    mid = ask_by_mention(fake, ANSWERED)
+    reply = fake.wait_for_reply(mid)
+    assert reply.channel_id == GENERAL_ID
+    assert CITATION.search(reply.content), reply.content
+    assert any(c.startswith("vote:") for c in reply.custom_ids)
+    assert mid not in fake.channels
+    assert not [r for r in fake.requests if r[1].endswith(f"/messages/{mid}/threads")]
 
 
 def test_message_in_ask_channel_is_answered_without_mention(fake: FakeDiscord, bot: BotProcess) -> None:
