@@ -88,17 +88,19 @@ async def earlier_questions(
 
 
 async def _starter(thread: discord.Thread, first: discord.Message) -> discord.Message | None:
-    """The message a thread was started on: the one its first message refers to."""
-    resolved = first.reference.resolved if first.reference is not None else None
-    if isinstance(resolved, discord.Message):
-        return resolved
-    if first.reference is None or first.reference.message_id is None or thread.parent_id is None:
+    """The message a thread was started on: the one its first message refers to (None when deleted)."""
+    reference = first.reference
+    if reference is None or reference.message_id is None:
+        return None
+    if isinstance(reference.resolved, discord.DeletedReferencedMessage):
+        return None
+    if reference.resolved is not None:
+        return reference.resolved
+    fetch = getattr(thread.parent, "fetch_message", None)  # a text channel's; a forum holds no starter
+    if fetch is None:
         return None
     try:
-        channel = thread.parent or thread.guild.get_channel(thread.parent_id)
-        if channel is None or not isinstance(channel, discord.abc.Messageable):
-            return None
-        return await channel.fetch_message(first.reference.message_id)
+        return await fetch(reference.message_id)
     except discord.HTTPException as error:  # deleted since, or not readable
         log.debug("No starter message for thread %s: %s", thread.id, error.status)
         return None
