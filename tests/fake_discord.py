@@ -379,6 +379,7 @@ class Interaction:
     from_component: bool = False  # a click, or a dialog opened by one: types 6 and 7 are allowed
     loading: bool = False  # deferred (type 5): the first follow-up replaces the "thinking" message
     modal: dict[str, Any] | None = None  # the dialog it was answered with (type 9)
+    data: dict[str, Any] = field(default_factory=dict)  # what was pushed: options, custom_id, submitted fields
 
 
 @dataclass
@@ -1000,6 +1001,7 @@ class FakeDiscord:
         }
         if message is not None:
             payload["message"] = message
+        interaction.data = data
         with self._lock:
             self.interactions[interaction.id] = interaction
         self._run(self._dispatch("INTERACTION_CREATE", payload))
