@@ -81,11 +81,19 @@ class _Channel:
 
 
 class _Message:
-    def __init__(self, content: str, *, author: _Author, channel: _Channel) -> None:
+    def __init__(
+        self,
+        content: str,
+        *,
+        author: _Author,
+        channel: _Channel,
+        kind: discord.MessageType = discord.MessageType.default,
+    ) -> None:
         self.content = content
         self.author = author
         self.channel = channel
         self.webhook_id = None
+        self.type = kind
 
     @property
     def raw_mentions(self) -> list[int]:
@@ -115,3 +123,12 @@ def test_question_in_decides_which_messages_are_for_the_bot(
     and @everyone do not; the mention is removed."""
     me = _Author(100000000000000099, bot=True)
     assert question_in(_Message(content, author=author, channel=channel), me, frozenset({42})) == expected  # type: ignore[arg-type]
+
+
+def test_discords_own_notices_are_not_questions() -> None:
+    """ "X started a thread" (its content is the thread's name) in an ASK_CHANNELS channel is not a question; a reply is."""
+    me = _Author(100000000000000099, bot=True)
+    created = _Message("lunch plans", author=_Author(1), channel=_Channel(42), kind=discord.MessageType.thread_created)
+    reply = _Message("Why?", author=_Author(1), channel=_Channel(42), kind=discord.MessageType.reply)
+    assert question_in(created, me, frozenset({42})) is None  # type: ignore[arg-type]
+    assert question_in(reply, me, frozenset({42})) == ("Why?", False)  # type: ignore[arg-type]

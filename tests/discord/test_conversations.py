@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import re
 import shutil
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from bot.core import wording
 from bot.core.conversation import MAX_HISTORY, READ_BACK
 from bot.db import Database
 from tests.discord.harness import ARTICLE, BotProcess
-from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, PUBLIC_THREAD, FakeDiscord, Sent
+from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, PUBLIC_THREAD, FakeDiscord, Rejected, Sent
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -52,6 +53,16 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield process
     finally:
         process.stop()
+
+
+Refused = Callable[[], list[Rejected]]
+
+
+@pytest.fixture
+def refused(fake: FakeDiscord, bot: BotProcess) -> Refused:
+    """What the fake refused of the bot's requests since the test began."""
+    since = time.monotonic()
+    return lambda: fake.rejected_since(since)
 
 
 def ask_by_mention(
@@ -91,7 +102,9 @@ def in_database(bot: BotProcess, work: Callable[[Database], Awaitable[T]]) -> T:
     return asyncio.run(go())
 
 
-def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(fake: FakeDiscord, bot: BotProcess) -> None:
+def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
+) -> None:
     """A mention, and a plain message in an ASK_CHANNELS channel, each get a thread of their own, started on the
     question by the bot and named after it (cut to 100 characters), holding the answer; no reply in the channel."""
     long_question = f"{ANSWERED} " + "And what did the company say about racial profiling and mass surveillance? " * 3
@@ -106,10 +119,11 @@ def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(fake: Fa
     assert fake.channels[asked[0]]["name"] == ANSWERED
     long_name = fake.channels[asked[1]]["name"]
     assert len(long_name) <= 100 and long_name.endswith("…") and long_question.startswith(long_name[:-1].rstrip())
+    assert refused() == []
 
 
 def test_a_follow_up_in_the_bots_thread_is_answered_there_with_the_threads_questions(
-    fake: FakeDiscord, bot: BotProcess
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
 ) -> None:
     """A message in the bot's thread, without a mention, is answered in the thread, asked with the thread's
     earlier question (read back from Discord); the bot does not answer its own messages there."""
@@ -124,10 +138,11 @@ def test_a_follow_up_in_the_bots_thread_is_answered_there_with_the_threads_quest
     assert "via=follow-up" in bot.log()
     answer_in_thread(fake, ANSWERED)  # a barrier: the bot handles events in order
     assert len(fake.messages_in(thread)) == 2
+    assert refused() == []
 
 
 def test_a_mention_in_another_thread_is_answered_in_it_with_its_earlier_questions(
-    fake: FakeDiscord, bot: BotProcess
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
 ) -> None:
     """In a thread a person started, a mention is answered in the thread (as a reply, no new thread), with the
     earlier mentions as its history; a message without a mention there is not a question."""
@@ -142,10 +157,11 @@ def test_a_mention_in_another_thread_is_answered_in_it_with_its_earlier_question
     assert first not in fake.channels and second not in fake.channels
     assert fake.replies_to(chatter) == []
     assert asked_with(bot, "What does IBM oppose?") == ["What did Arvind Krishna write to Congress?"]
+    assert refused() == []
 
 
 def test_a_follow_up_in_a_thread_of_200_messages_reads_back_at_most_read_back(
-    fake: FakeDiscord, bot: BotProcess
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
 ) -> None:
     """In a thread already 200 messages long, a follow-up is answered; the bot reads back at most READ_BACK
     messages, in pages Discord accepts, and asks with the newest MAX_HISTORY questions among them."""
@@ -161,9 +177,10 @@ def test_a_follow_up_in_a_thread_of_200_messages_reads_back_at_most_read_back(
     assert sum(r.returned for r in reads) <= READ_BACK
     expected = [f"Earlier question {i}?" for i in range(199, 0, -2)][:MAX_HISTORY][::-1]
     assert asked_with(bot, "What did he say about AI?") == expected
+    assert refused() == []
 
 
-def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProcess) -> None:
+def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProcess, refused: Refused) -> None:
     """More sources answers the clicker alone with the next passages, [4] onwards, each with a bold sentence."""
     _, answer = answer_in_thread(fake, ANSWERED)
     more = next(c for c in answer.custom_ids if c.startswith("more:"))
@@ -175,9 +192,12 @@ def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProc
     assert citations and citations[0] == "4", shown.content
     assert shown.content.count("**") >= 2 * len(citations)
     assert len(shown.content) <= 2000
+    assert refused() == []
 
 
-def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(fake: FakeDiscord, bot: BotProcess) -> None:
+def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
+) -> None:
     """👍 is confirmed privately and stored; a second click (👎) changes that person's vote and opens the
     one-line dialog, whose note is stored with the vote; another person's vote counts apart."""
     _, answer = answer_in_thread(fake, ANSWERED)
@@ -203,10 +223,11 @@ def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(fake: 
     assert [(n.answer_id, n.reason) for n in notes if n.answer_id == answer_id] == [
         (answer_id, "It quoted the wrong paragraph")
     ]
+    assert refused() == []
 
 
 def test_share_posts_a_private_answer_publicly_with_asked_by_and_pings_no_one(
-    fake: FakeDiscord, bot: BotProcess
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
 ) -> None:
     """/ask private:true carries Share in channel; a click posts the answer publicly under "Asked by" and the
     clicker's mention, pinging nobody, and the private answer loses its Share button."""
@@ -230,6 +251,7 @@ def test_share_posts_a_private_answer_publicly_with_asked_by_and_pings_no_one(
     assert update.payload["type"] == 7 and not any(c.startswith("share:") for c in update.custom_ids)
     left = fake.messages[private.message_id or 0]["components"]
     assert left and not any(b["custom_id"].startswith("share:") for row in left for b in row["components"])
+    assert refused() == []
 
 
 def test_buttons_work_after_a_restart_and_an_answer_from_a_rebuilt_index_says_so(

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_OPTION = 1000  # the /ask option's bound, as MAX_QUESTION_CHARS' default; messages are cut by the retriever
 WAIT_REACTION = "\N{HOURGLASS WITH FLOWING SAND}"  # on a message over the rate limit, once told in words
+_SAID = (discord.MessageType.default, discord.MessageType.reply)  # what people type; the rest are Discord's notices
 
 
 def question_in(
@@ -44,10 +45,12 @@ def question_in(
 
     A message is for the bot when it mentions the bot, is a direct message, or is in a
     channel where every message asks (one of ``ask_channels``, a thread under one, or a
-    thread the bot started). Bots, including this one, are ignored. The bot's own
-    mentions are removed from the question.
+    thread the bot started). Bots, including this one, and Discord's own notices (a
+    thread's creation, a pin...) are ignored. The bot's own mentions are removed from the question.
     """
     if message.author.bot or message.author.id == me.id or message.webhook_id is not None:
+        return None
+    if message.type not in _SAID:  # e.g. "X started a thread" in an ASK_CHANNELS channel holds the thread's name
         return None
     mentioned = me.id in message.raw_mentions
     channel = message.channel
