@@ -215,6 +215,11 @@ def check_message(payload: dict[str, Any], *, edit: bool = False) -> dict[str, A
     error = check_components(payload.get("components") or [])
     if error:
         return error
+    return check_embeds(embeds)
+
+
+def check_embeds(embeds: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The error Discord would answer for a message's embeds, or None: each part's limit, 6,000 in all."""
     total = 0
     for i, embed in enumerate(embeds):
         limits = {"title": 256, "description": 4096}
@@ -624,35 +629,8 @@ class FakeDiscord:
                 self.commands = synced
                 self.commands_synced_at = now
             return self._json(synced)
-        if request.method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "typing":
-            with self._lock:
-                self.typing.append((int(parts[1]), now))
-            return web.Response(status=204)
-        if request.method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages":
-            error = check_message(body)
-            if error:
-                return self._reject(request, 400, error)
-            channel_id = int(parts[1])
-            if channel_id not in self.channels:
-                return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
-            message = self._message(channel_id, body)
-            reference = (body.get("message_reference") or {}).get("message_id")
-            self._keep(message)
-            with self._lock:
-                self.sent.append(
-                    Sent(
-                        "message",
-                        now,
-                        body,
-                        channel_id=channel_id,
-                        reply_to=int(reference) if reference else None,
-                        message_id=int(message["id"]),
-                    )
-                )
-            await self._dispatch("MESSAGE_CREATE", message)  # the bot hears its own messages, as on Discord
-            return self._json(message)
         if parts[0] == "channels" and len(parts) >= 2:
-            answered = await self._channel_route(request, parts, body)
+            answered = await self._channel_route(request, parts, body, now)
             if answered is not None:
                 return answered
         if request.method == "POST" and len(parts) == 4 and parts[0] == "interactions" and parts[3] == "callback":
@@ -663,10 +641,19 @@ class FakeDiscord:
             return web.Response(status=204)
         return self._reject(request, 404, {"message": "404: Not Found", "code": 0})
 
-    async def _channel_route(self, request: web.Request, parts: list[str], body: dict[str, Any]) -> web.Response | None:
-        """GET a channel, a page of its messages or one message; POST a thread on a message. None: not these."""
+    async def _channel_route(
+        self, request: web.Request, parts: list[str], body: dict[str, Any], now: float
+    ) -> web.Response | None:
+        """POST typing, a message, or a thread on a message; GET a channel, a page of its messages or one message.
+        None: none of these."""
         channel_id = int(parts[1])
         channel = self.channels.get(channel_id)
+        if request.method == "POST" and parts[2:] == ["typing"]:
+            with self._lock:
+                self.typing.append((channel_id, now))
+            return web.Response(status=204)
+        if request.method == "POST" and parts[2:] == ["messages"]:
+            return await self._post_message(request, channel_id, body, now)
         if request.method == "GET" and len(parts) == 2:
             if channel is None:
                 return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
@@ -681,6 +668,31 @@ class FakeDiscord:
         if request.method == "POST" and len(parts) == 5 and parts[2] == "messages" and parts[4] == "threads":
             return await self._start_thread(request, channel_id, int(parts[3]), body)
         return None
+
+    async def _post_message(
+        self, request: web.Request, channel_id: int, body: dict[str, Any], now: float
+    ) -> web.Response:
+        error = check_message(body)
+        if error:
+            return self._reject(request, 400, error)
+        if channel_id not in self.channels:
+            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
+        message = self._message(channel_id, body)
+        reference = (body.get("message_reference") or {}).get("message_id")
+        self._keep(message)
+        with self._lock:
+            self.sent.append(
+                Sent(
+                    "message",
+                    now,
+                    body,
+                    channel_id=channel_id,
+                    reply_to=int(reference) if reference else None,
+                    message_id=int(message["id"]),
+                )
+            )
+        await self._dispatch("MESSAGE_CREATE", message)  # the bot hears its own messages, as on Discord
+        return self._json(message)
 
     def _read_history(self, request: web.Request, channel_id: int) -> web.Response:
         if channel_id not in self.channels:
@@ -1074,12 +1086,15 @@ class FakeDiscord:
         self._run(self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}))
         return thread_id
 
-    def add_history(self, channel_id: int, messages: list[tuple[str, int | None]]) -> list[int]:
-        """Messages already in a channel, which the bot never heard (content, author id; None: the bot)."""
+    def add_history(
+        self, channel_id: int, messages: list[tuple[str, int | None]], *, components: list[dict[str, Any]] | None = None
+    ) -> list[int]:
+        """Messages already in a channel, which the bot never heard (content, author id; None: the bot),
+        each with ``components`` (rows of buttons) when given."""
         ids = []
         for content, user_id in messages:
             author = BOT_USER if user_id is None else user_payload(user_id, f"user{user_id % 1000}")
-            message = self._message(channel_id, {"content": content}, author=author)
+            message = self._message(channel_id, {"content": content, "components": components}, author=author)
             self._keep(message)
             ids.append(int(message["id"]))
         return ids

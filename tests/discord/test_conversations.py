@@ -195,6 +195,27 @@ def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProc
     assert refused() == []
 
 
+def test_a_click_on_an_answer_the_log_no_longer_holds_says_so_privately(
+    fake: FakeDiscord, bot: BotProcess, refused: Refused
+) -> None:
+    """The buttons of an answer pruned from the log (older than RETENTION_DAYS) answer the clicker alone, politely."""
+    gone = "Pruned_0001"
+    rows = [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 2, "label": wording.MORE_SOURCES, "custom_id": f"more:{gone}"},
+                {"type": 2, "style": 2, "emoji": {"name": "\N{THUMBS UP SIGN}"}, "custom_id": f"vote:{gone}:up"},
+            ],
+        }
+    ]
+    old = fake.add_history(GENERAL_ID, [("An answer from long ago", None)], components=rows)[0]
+    for custom_id in (f"more:{gone}", f"vote:{gone}:up"):
+        notice = fake.wait_for_answer(fake.click(old, custom_id, user_id=new_user()))
+        assert notice.flags & EPHEMERAL and notice.content == wording.ANSWER_GONE
+    assert refused() == []
+
+
 def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(
     fake: FakeDiscord, bot: BotProcess, refused: Refused
 ) -> None:

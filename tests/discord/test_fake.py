@@ -12,7 +12,6 @@ import pytest
 
 from tests.fake_discord import (
     BOT_ID,
-    EPHEMERAL,
     GENERAL_ID,
     PUBLIC_THREAD,
     THREAD_STARTER_MESSAGE,
@@ -100,8 +99,7 @@ def test_a_click_may_update_its_message_but_a_command_may_not_and_one_answer_onl
     """Response type 7 edits the clicked message; a second response is refused (40060); type 7 or 9 answering
     something they cannot (a slash command's 7, a dialog's 9) is refused too."""
     rows = [{"type": 1, "components": [{"type": 2, "style": 2, "label": "More", "custom_id": "more:a"}]}]
-    mid = fake.add_history(GENERAL_ID, [("answer", None)])[0]
-    fake.messages[mid]["components"] = rows
+    mid = fake.add_history(GENERAL_ID, [("answer", None)], components=rows)[0]
     click = fake.click(mid, "more:a")
     token = fake.interactions[click].token
     update = {"type": 7, "data": {"components": []}}
@@ -119,8 +117,7 @@ def test_a_dialog_submission_echoes_the_fields_with_what_was_typed(fake: FakeDis
     """A click answered with a dialog (type 9) can be submitted: type 5, the dialog's custom_id, each field's
     value, and the clicked message; it may then close with a deferred update (type 6) but not open another."""
     rows = [{"type": 1, "components": [{"type": 2, "style": 2, "label": "No", "custom_id": "vote:a:down"}]}]
-    mid = fake.add_history(GENERAL_ID, [("answer", None)])[0]
-    fake.messages[mid].update(components=rows, flags=EPHEMERAL)
+    mid = fake.add_history(GENERAL_ID, [("answer", None)], components=rows)[0]
     click = fake.click(mid, "vote:a:down")
     field = {"type": 4, "custom_id": "reason", "style": 1, "required": False}
     modal = {"title": "Why?", "custom_id": "wrong:a", "components": [{"type": 18, "label": "Why", "component": field}]}
