@@ -220,7 +220,8 @@ def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(
     fake: FakeDiscord, bot: BotProcess, refused: Refused
 ) -> None:
     """👍 is confirmed privately and stored; a second click (👎) changes that person's vote and opens the
-    one-line dialog, whose note is stored with the vote; another person's vote counts apart."""
+    one-line dialog, whose note is stored with the vote; other people's votes count apart, and a 👎 whose
+    dialog is sent blank still counts, without a note."""
     _, answer = answer_in_thread(fake, ANSWERED)
     answer_id = answer_id_of(answer)
     voter, other = new_user(), new_user()
@@ -236,14 +237,16 @@ def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(
     saved = fake.wait_for_answer(note)
     assert saved.flags & EPHEMERAL and saved.content == wording.REASON_SAVED
     fake.wait_for_answer(fake.click(answer.message_id or 0, f"vote:{answer_id}:up", user_id=other))
+    quiet = fake.click(answer.message_id or 0, f"vote:{answer_id}:down", user_id=new_user())
+    fake.wait_until(lambda: fake.interactions[quiet].modal, what="the second dialog")
+    blank = fake.submit_modal(quiet, {"reason": "   "})  # nothing to say: the dialog just closes
+    fake.wait_until(lambda: fake.interactions[blank].ack_type == 6, what="the dialog closed")
 
     tally = in_database(bot, lambda db: db.votes.tally(answer_id))
-    assert (tally.up, tally.down) == (1, 1)
+    assert (tally.up, tally.down) == (1, 2)
     since = datetime.now(UTC) - timedelta(hours=1)
     notes = in_database(bot, lambda db: db.reports.downvoted(since))
-    assert [(n.answer_id, n.reason) for n in notes if n.answer_id == answer_id] == [
-        (answer_id, "It quoted the wrong paragraph")
-    ]
+    assert sorted((n.reason or "") for n in notes if n.answer_id == answer_id) == ["", "It quoted the wrong paragraph"]
     assert refused() == []
 
 
