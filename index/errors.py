@@ -51,6 +51,19 @@ class ModelLoadError(CitebotError):
         )
 
 
+class ModelExportError(CitebotError):
+    """The model has no ONNX export here and one cannot be made (the serving path has no torch)."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(
+            f"cannot export the embedding model {model} to ONNX ({reason}): run `make` (or "
+            "`pip install -r requirements-build.txt && python -m index.export [MODEL_PATH]`) where torch "
+            "can be installed, then use the exported folder as MODEL_PATH"
+        )
+
+
 class EmptyQuestionError(CitebotError):
     def __init__(self) -> None:
         super().__init__("the question is empty: ask something about the sources")

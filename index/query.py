@@ -9,7 +9,6 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -75,7 +74,6 @@ class Retriever:
         self.mix = search.Mix()
         self.rebuilt = False
         self._embedder = embedder
-        self._lock = threading.Lock()
 
     @property
     def info(self) -> IndexInfo:
@@ -89,6 +87,8 @@ class Retriever:
         index_dir: Path,
         *,
         model_path: Path | None = None,
+        embed_backend: str = "onnx",
+        embed_threads: int = 1,
         chunk_tokens: int = 254,
         build: bool = True,
         repair: bool = False,
@@ -101,6 +101,8 @@ class Retriever:
             seeds_dir: Folder of source documents (.txt, .md, .html, .htm, .pdf).
             index_dir: Folder of the index.
             model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
+            embed_backend: ``onnx`` (default) or ``sentence-transformers`` (see :class:`Embedder`).
+            embed_threads: Intra-op threads of one embedding call. Defaults to 1.
             chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
             build: When False, a missing or stale index raises instead of being built.
             repair: Rebuild over a damaged index instead of raising (``python -m bot index``).
@@ -121,7 +123,7 @@ class Retriever:
             if why.reason is RebuildReason.MISSING:
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, str(why))
-        embedder = Embedder(model_path)
+        embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, say=say)
         if why is not None:
             try:
                 with build_lock(index_dir):
@@ -139,14 +141,13 @@ class Retriever:
         opened.rebuilt = why is not None
         return opened
 
+    # No lock: the Embedder is thread-safe, and on ONNX Runtime concurrent batches run in parallel.
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` from the index's model, shape ``(len(texts), d)``."""
-        with self._lock:
-            return self._embedder.encode(list(texts), batch_size=32)
+        return self._embedder.encode(list(texts), batch_size=32)
 
     def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        with self._lock:
-            return self._embedder.encode_with_tokens(list(texts), batch_size=32)
+        return self._embedder.encode_with_tokens(list(texts), batch_size=32)
 
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
         """Answer one question.

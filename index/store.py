@@ -31,11 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
 from index.documents import SOURCE_SUFFIXES, Document
 from index.errors import IndexCorruptError, IndexMissingError, NoSourcesError
+from index.flatfile import read_flat, write_flat
 from index.formats import Entry, Unreadable, parse_titles, read_document
 
 log = logging.getLogger(__name__)
@@ -133,11 +133,8 @@ def write_index(
     try:
         files: dict[str, dict[str, Any]] = {}
         for name in VECTOR_FILES:
-            matrix = np.ascontiguousarray(vectors[name], dtype=np.float32)
-            flat = faiss.IndexFlatIP(manifest["dimension"])
-            if len(matrix):
-                flat.add(matrix)
-            faiss.write_index(flat, str(tmp / name))
+            matrix = np.asarray(vectors[name], dtype=np.float32).reshape(-1, manifest["dimension"])
+            write_flat(tmp / name, matrix)
         for name in ARRAY_FILES:
             np.save(tmp / name, np.ascontiguousarray(vectors[name], dtype=np.float16), allow_pickle=False)
         for name in RECORD_FILES:
@@ -229,7 +226,7 @@ def load_index(index_dir: Path) -> StoredIndex:
         )
     check_files(index_dir, manifest, hashes=True)
     try:
-        vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}
+        vectors = {name: read_flat(index_dir / name) for name in VECTOR_FILES}
         records = {name: _read_jsonl(index_dir / name) for name in RECORD_FILES}
         token_vectors = np.load(index_dir / "tokens.npy", allow_pickle=False).astype(np.float32)
     except (RuntimeError, OSError, ValueError, UnicodeDecodeError) as error:
@@ -255,13 +252,6 @@ def load_index(index_dir: Path) -> StoredIndex:
         records["quotes.jsonl"],
         token_vectors,
     )
-
-
-def _read_vectors(path: Path) -> np.ndarray:
-    flat = faiss.read_index(str(path))
-    if flat.ntotal == 0:
-        return np.zeros((0, flat.d), dtype=np.float32)
-    return flat.reconstruct_n(0, flat.ntotal)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -6,17 +6,18 @@
 #
 # Settings (environment):
 #   IMAGE             tag to build (default citebot:ci)
-#   TORCH_WHEEL_DIR   folder holding the torch CPU wheel to build with; when it has a wheel
-#                     for requirements.txt's torch pin, that wheel is copied into wheels/ and
+#   TORCH_WHEEL_DIR   folder holding the torch CPU wheel to build with (the builder stage
+#                     exports the model with it); when it has a wheel for
+#                     requirements-build.txt's torch pin, that wheel is copied into wheels/ and
 #                     the build uses it (--build-arg TORCH_FIND_LINKS=/wheels); otherwise torch
 #                     comes from PyTorch's CPU index (default /opt/wheels)
-#   MAX_IMAGE_MB      largest acceptable image (default 1500)
+#   MAX_IMAGE_MB      largest acceptable image (default 450)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 IMAGE=${IMAGE:-citebot:ci}
 TORCH_WHEEL_DIR=${TORCH_WHEEL_DIR:-/opt/wheels}
-MAX_IMAGE_MB=${MAX_IMAGE_MB:-1500}
+MAX_IMAGE_MB=${MAX_IMAGE_MB:-450}
 LOGS=$(mktemp -d -t citebot-container-ci.XXXXXX)
 failures=0
 started=$SECONDS
@@ -75,7 +76,7 @@ fi
 
 # ---------------------------------------------------------------- build
 build_args=()
-torch_pin=$(sed -n 's/^torch==\([^ ;#]*\).*/\1/p' requirements.txt)
+torch_pin=$(sed -n 's/^torch==\([^ ;#]*\).*/\1/p' requirements-build.txt)
 wheel=$(find "$TORCH_WHEEL_DIR" -maxdepth 1 -name "torch-${torch_pin}+cpu-*.whl" 2>/dev/null | head -n1)
 if [ -n "$torch_pin" ] && [ -n "$wheel" ]; then
     cmp -s "$wheel" "wheels/$(basename "$wheel")" || cp "$wheel" wheels/
@@ -99,6 +100,25 @@ if [ "$size_mb" -le "$MAX_IMAGE_MB" ]; then
     pass "image size ${size_mb} MB (limit ${MAX_IMAGE_MB} MB)"
 else
     fail "image size ${size_mb} MB is over ${MAX_IMAGE_MB} MB"
+fi
+
+# The runtime stage serves on ONNX Runtime: torch and its kin must not be importable at all.
+"${RUN[@]}" --entrypoint python "$IMAGE" -c '
+import importlib.util, sys
+found = [m for m in ("torch", "transformers", "sentence_transformers") if importlib.util.find_spec(m)]
+print(" ".join(found) or "none")
+try:
+    import torch
+except ImportError as error:
+    print(type(error).__name__, error)
+else:
+    sys.exit(1)
+sys.exit(1 if found else 0)' >"$LOGS/notorch.log" 2>&1
+rc=$?
+if [ "$rc" = 0 ]; then
+    pass "no torch in the runtime image: $(tail -n 1 "$LOGS/notorch.log"); transformers and sentence-transformers absent too"
+else
+    fail "torch, transformers or sentence-transformers is in the runtime image (exit $rc)"; show "$LOGS/notorch.log"
 fi
 
 # ---------------------------------------------------------------- smoke tests

@@ -85,7 +85,10 @@ APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/a
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 CLEAN
+    # debootstrap leaves the packages it installed in apt's cache, and their translations were
+    # unpacked before the exclusions above existed: 64 MB the official image does not have.
     rm -rf "$work/root/var/lib/apt/lists/"* "$work/root/var/cache/apt/"*.bin \
+        "$work/root/var/cache/apt/archives/"*.deb "$work/root/usr/share/locale/"* \
         "$work/root/usr/share/man/"* "$work/root/usr/share/info/"* "$work/root/var/log/"*.log
     find "$work/root/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
     tar -C "$work/root" --numeric-owner -cf "$work/rootfs.tar" .

@@ -51,6 +51,8 @@ def open_retriever(settings: Settings, *, progress: bool = False, repair: bool =
         settings.seeds_dir,
         settings.index_dir,
         model_path=settings.model_path,
+        embed_backend=settings.embed_backend,
+        embed_threads=settings.embed_threads,
         chunk_tokens=settings.chunk_tokens,
         say=say,
         progress=progress,

@@ -3,7 +3,8 @@
 :class:`AnswerService` wraps a blocking retriever (anything that satisfies
 :class:`Retrieving`, as :class:`index.query.Retriever` does). Every call runs in a
 worker thread; questions that arrive together are answered with one ``ask_many``
-call (one batched embedding), and at most ``max_in_flight`` questions are queued or
+call (one batched embedding), up to ``workers`` batches run at once (one per core: the
+embedding releases the GIL), and at most ``max_in_flight`` questions are queued or
 running at once. A question over the cap waits for a slot; it is never dropped::
 
     service = AnswerService.from_settings(retriever, settings)
@@ -20,7 +21,9 @@ one by one, so one bad question never costs the others their answer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,6 +96,7 @@ class AnswerService:
         max_in_flight: Most questions queued or being answered at once; more wait. Defaults to 32.
         max_batch: Most questions in one ``ask_many`` call. Defaults to 32.
         batch_window: Seconds to wait for more questions before starting a batch. Defaults to 0.002.
+        workers: Most batches answered at once, each in its own thread. Defaults to 1.
     """
 
     def __init__(
@@ -104,9 +108,10 @@ class AnswerService:
         max_in_flight: int = 32,
         max_batch: int = 32,
         batch_window: float = 0.002,
+        workers: int = 1,
     ) -> None:
-        if max_in_flight < 1 or max_batch < 1:
-            raise ValueError("max_in_flight and max_batch must be at least 1")
+        if max_in_flight < 1 or max_batch < 1 or workers < 1:
+            raise ValueError("max_in_flight, max_batch and workers must be at least 1")
         self.retriever = retriever
         self.k = k
         self.max_chars = max_chars
@@ -116,6 +121,8 @@ class AnswerService:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._pending: list[_Pending] = []
         self._worker: asyncio.Task[None] | None = None
+        self._free_workers = asyncio.Semaphore(workers)
+        self._batch_tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
         self._closed = False
         self.batches = 0  # number of ask_many calls made, for tests and the benchmark
@@ -123,7 +130,8 @@ class AnswerService:
     @classmethod
     def from_settings(cls, retriever: Retrieving, settings: Settings, **options: Any) -> AnswerService:
         """The chat bots' service: ``TOP_K`` passages and the "More sources" after them,
-        ``MAX_QUESTION_CHARS`` and ``MAX_IN_FLIGHT`` from the settings."""
+        ``MAX_QUESTION_CHARS`` and ``MAX_IN_FLIGHT`` from the settings, and one answering worker
+        per core (each embedding with ``EMBED_THREADS`` threads)."""
         from bot.core.reply import MORE_PASSAGES
 
         return cls(
@@ -132,7 +140,7 @@ class AnswerService:
             max_chars=settings.max_question_chars,
             max_in_flight=settings.max_in_flight,
             max_batch=min(settings.max_in_flight, 64),
-            **options,
+            **{"workers": os.cpu_count() or 1, **options},
         )
 
     @property
@@ -187,45 +195,55 @@ class AnswerService:
         return list(topics)[:limit]
 
     async def _drain(self) -> None:
-        """Answer pending questions batch by batch until none are left."""
-        batch: list[_Pending] = []
+        """Hand pending questions, batch by batch, to free workers until none are left."""
         try:
             while self._pending:
                 if self.batch_window > 0:
                     await asyncio.sleep(self.batch_window)  # let questions arriving together join
+                await self._free_workers.acquire()  # questions arriving meanwhile join this batch
                 batch = [p for p in self._pending[: self.max_batch] if not p.future.done()]
                 del self._pending[: self.max_batch]
-                if batch:
-                    await self._answer(batch)
-                batch = []
+                if not batch:
+                    self._free_workers.release()
+                    continue
+                task = asyncio.create_task(self._answer(batch), name="answer-service-batch")
+                self._batch_tasks.add(task)
+                task.add_done_callback(functools.partial(self._batch_done, batch))
         finally:
             self._worker = None
             # Only reached with work left when the task was cancelled (aclose): nobody waits forever.
-            for pending in [*batch, *self._pending]:
-                if not pending.future.done():
-                    pending.future.set_exception(RuntimeError("the answer service is closed"))
+            _fail_all(self._pending)
             if self._closed:
                 self._pending.clear()
 
+    def _batch_done(self, batch: list[_Pending], task: asyncio.Task[None]) -> None:
+        self._batch_tasks.discard(task)
+        if task.cancelled():  # by aclose, perhaps before it even started: nobody waits forever
+            _fail_all(batch)
+
     async def _answer(self, batch: list[_Pending]) -> None:
+        """Answer one batch in a worker thread and settle its futures; frees the worker after."""
         started = time.perf_counter()
         try:
-            results = await self._ask_many(batch)
-        except Exception as error:
-            # One question can break a whole batch (a tokenizer error, say): ask each alone,
-            # so only the question at fault fails.
-            log.warning(
-                "A batch of %d question(s) failed (%s); asking them one by one", len(batch), type(error).__name__
-            )
-            results = [await self._ask_alone(pending) for pending in batch]
-        log.debug("Answered a batch of %d in %.0f ms", len(batch), 1000 * (time.perf_counter() - started))
-        for pending, result in zip(batch, results, strict=True):
-            if pending.future.done():  # the asker gave up (cancelled)
-                continue
-            if isinstance(result, BaseException):
-                pending.future.set_exception(result)
-            else:
-                pending.future.set_result(result)
+            try:
+                results = await self._ask_many(batch)
+            except Exception as error:
+                # One question can break a whole batch (a tokenizer error, say): ask each alone,
+                # so only the question at fault fails.
+                log.warning(
+                    "A batch of %d question(s) failed (%s); asking them one by one", len(batch), type(error).__name__
+                )
+                results = [await self._ask_alone(pending) for pending in batch]
+            log.debug("Answered a batch of %d in %.0f ms", len(batch), 1000 * (time.perf_counter() - started))
+            for pending, result in zip(batch, results, strict=True):
+                if pending.future.done():  # the asker gave up (cancelled)
+                    continue
+                if isinstance(result, BaseException):
+                    pending.future.set_exception(result)
+                else:
+                    pending.future.set_result(result)
+        finally:
+            self._free_workers.release()
 
     async def _ask_many(self, batch: Sequence[_Pending]) -> list[Any]:
         self.batches += 1
@@ -249,7 +267,13 @@ class AnswerService:
     async def aclose(self) -> None:
         """Stop taking questions; questions still waiting get a ``RuntimeError``."""
         self._closed = True
-        worker = self._worker
-        if worker is not None:
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+        tasks = [t for t in (self._worker, *self._batch_tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _fail_all(pending: list[_Pending]) -> None:
+    for item in pending:
+        if not item.future.done():
+            item.future.set_exception(RuntimeError("the answer service is closed"))

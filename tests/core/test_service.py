@@ -94,6 +94,65 @@ async def test_cap_limits_questions_in_flight_and_drops_none() -> None:
     await service.aclose()
 
 
+class _MeetingRetriever(FakeRetriever):
+    """A fake whose ``ask_many`` calls return only once two of them are running at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.meeting = threading.Barrier(2)
+
+    def ask_many(self, questions, k=3, *, max_chars=1000, histories=None):  # type: ignore[no-untyped-def]
+        self.entered.set()
+        self.meeting.wait(timeout=30)  # raises BrokenBarrierError when the other batch never comes
+        return super().ask_many(questions, k, max_chars=max_chars, histories=histories)
+
+
+async def test_two_workers_answer_two_batches_at_once() -> None:
+    """With workers=2, a batch starts while another is still being answered (each in its own thread)."""
+    fake = _MeetingRetriever()
+    service = AnswerService(fake, workers=2)
+    first = asyncio.create_task(service.ask("first"))
+    await asyncio.to_thread(fake.entered.wait, 30)  # the first batch is inside the retriever now
+    second = await service.ask("second")
+    assert second.question == "second"
+    assert (await first).question == "first"
+    assert [len(b) for b in fake.batches] == [1, 1]
+    await service.aclose()
+
+
+class _HeldRetriever(FakeRetriever):
+    """A fake whose ``ask_many`` calls wait inside the retriever until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def ask_many(self, questions, k=3, *, max_chars=1000, histories=None):  # type: ignore[no-untyped-def]
+        self.entered.set()
+        self.release.wait(timeout=30)
+        return super().ask_many(questions, k, max_chars=max_chars, histories=histories)
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["batch-running", "batch-not-started"])
+async def test_aclose_fails_questions_of_batches_in_hand(inside: bool) -> None:
+    """Closing the service gives a RuntimeError to the questions of a batch being answered or about to be."""
+    fake = _HeldRetriever()
+    service = AnswerService(fake, workers=2, batch_window=0)
+    asked = asyncio.create_task(service.ask("q"))
+    if inside:
+        await asyncio.to_thread(fake.entered.wait, 30)
+    else:
+        for _ in range(2):  # one step for ask to queue the question, one for the worker to hand it over
+            await asyncio.sleep(0)
+        assert service._batch_tasks  # the batch has its task, which has not run yet
+    await service.aclose()
+    fake.release.set()
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(asked, 30)
+
+
 async def test_max_batch_splits_large_bursts() -> None:
     """A burst larger than max_batch is split into several ask_many calls."""
     fake = FakeRetriever()

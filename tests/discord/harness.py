@@ -51,11 +51,19 @@ class BotProcess:
         folder: A temporary folder for seeds, index, health file and log.
         fake_retriever: Run with the fake retriever (no model) instead of the real index.
         record: Run on the real index, recording each question and its history (:meth:`asked`).
+        watch_imports: Run under :mod:`tests.import_watch`, reporting heavy imports to this file.
         **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
     """
 
     def __init__(
-        self, fake: FakeDiscord, folder: Path, *, fake_retriever: bool = False, record: bool = False, **env: str
+        self,
+        fake: FakeDiscord,
+        folder: Path,
+        *,
+        fake_retriever: bool = False,
+        record: bool = False,
+        watch_imports: Path | None = None,
+        **env: str,
     ) -> None:
         self.fake = fake
         self.folder = folder
@@ -69,6 +77,8 @@ class BotProcess:
             args = [sys.executable, "-m", "tests.discord.recording_main"]
         else:
             args = [sys.executable, "-m", "bot", "discord"]
+        if watch_imports is not None:
+            args[2:2] = ["tests.import_watch", str(watch_imports)]
         self.started_at = time.monotonic()
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(args, cwd=folder, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -263,7 +263,9 @@ def test_fifty_questions_at_once_each_answered_once_with_heartbeat_on_time(fake:
     time.sleep(0.5)
     counts = [len(fake.replies_to(mid)) for mid in mids]
     assert counts == [1] * 50
-    assert fake.rejected_since(since) == []
+    # The wrong-token process is refused (401) on purpose, and now starts fast enough to be
+    # refused while these questions are answered: only the bot's own requests count here.
+    assert [r for r in fake.rejected_since(since) if r.status != 401] == []
     assert fake.probe_latencies and max(fake.probe_latencies) < 0.5, fake.probe_latencies
     beats = list(fake.heartbeats[beats_before:])
     gaps = [b - a for a, b in itertools.pairwise(beats)]

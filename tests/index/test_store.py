@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import pytest
 
+from index import store
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError, NoSourcesError
 from index.query import Retriever
 from index.store import load_index, read_manifest, read_sources, write_index
@@ -232,13 +232,13 @@ def test_rewrite_without_a_crash_replaces_the_index(copy: Built) -> None:
 def test_crash_while_writing_vectors_leaves_the_previous_index_whole(
     copy: Built, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """faiss.write_index failing mid-write leaves the old index in place, loadable, with no temporary folder left."""
+    """Writing a vector file failing mid-write leaves the old index in place, loadable, with no temporary folder left."""
     before = read_manifest(copy.index)
 
     def boom(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(faiss, "write_index", boom)
+    monkeypatch.setattr(store, "write_flat", boom)
     with pytest.raises(OSError, match="disk full"):
         rewrite(copy.index)
     monkeypatch.undo()
