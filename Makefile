@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The bundled model exported to ONNX (what serving runs), made once from the installed weights.
 ONNX := $(VENV)/share/citebot/onnx/all-MiniLM-L6-v2/citebot-onnx.json
 
-.PHONY: run test bench index lint clean
+.PHONY: run test test-fast bench index lint clean
 
 $(STAMP): requirements.txt requirements-build.txt requirements-dev.txt
 	@set -e; \
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-build.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-$(ONNX): $(STAMP) index/export.py
+$(ONNX): $(STAMP) index/export/__init__.py
 	$(PY) -m index.export --force
 
 run: $(ONNX)
@@ -27,13 +27,19 @@ run: $(ONNX)
 test: $(ONNX)
 	$(PY) -m pytest
 
+# Everything but the tests marked `model` (they load the embedding model) or `process` (they start one).
+test-fast: $(ONNX)
+	$(PY) -m pytest -m "not model and not process"
+
 bench: $(ONNX)
 	$(PY) bench/run.py
 	$(PY) bench/onnx_bench.py
 	$(PY) bench/discord_bench.py
 	$(PY) bench/discord_bench.py --backend sentence-transformers --threads $$(nproc)
+	$(PY) bench/slack_bench.py
 	$(PY) bench/formats_bench.py
 	$(PY) bench/db_bench.py
+	$(PY) bench/slack_replicas_bench.py
 
 index: $(ONNX)
 	$(PY) -m bot index

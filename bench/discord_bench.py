@@ -6,7 +6,10 @@ measures:
 * start-up, on an index already built: from process start to READY (commands already
   synced), and to ``on_ready``;
 * 200 questions at concurrency 1 and 20: p50/p99 latency from the gateway event to the
-  reply reaching Discord, and questions per second.
+  reply reaching Discord, and questions per second;
+* the gateway under that load: the longest gap between the client's heartbeats (Discord
+  expects one every interval, here 1 s) and p99 of how long it takes to answer a heartbeat
+  request (op 1, sent every 0.1 s): a blocked event loop shows here first.
 
 Usage: ``.venv/bin/python bench/discord_bench.py [--questions 200] [--concurrency 1 20] [--fake-retriever]
 [--backend onnx|sentence-transformers] [--threads N]`` (``--fake-retriever`` measures the front end
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +41,8 @@ QUESTIONS = (
     "How do I bake sourdough bread?",
     "What did IBM say about artificial intelligence and bias?",
 )
+HEARTBEAT_INTERVAL = 1.0  # seconds; short, so a run of a few seconds still holds several beats
+PROBE_EVERY = 0.1  # seconds between heartbeat requests during a run
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -45,13 +51,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def run_load(fake: FakeDiscord, total: int, concurrency: int, users: itertools.count[int]) -> tuple[list[float], float]:
-    """Send ``total`` questions keeping ``concurrency`` outstanding; latencies (s) and wall time (s)."""
+@dataclass
+class Load:
+    """One run's figures: reply latencies (s), wall time (s), heartbeat gaps (s), heartbeat-request delays (s)."""
+
+    latencies: list[float]
+    wall: float
+    beat_gaps: list[float]
+    probe_delays: list[float]
+
+
+def run_load(fake: FakeDiscord, total: int, concurrency: int, users: itertools.count[int]) -> Load:
+    """Send ``total`` questions keeping ``concurrency`` outstanding, probing the gateway every 0.1 s meanwhile."""
     questions = itertools.cycle(QUESTIONS)
     outstanding: dict[int, float] = {}
     latencies: list[float] = []
     sent = 0
-    started = time.monotonic()
+    probes_before = len(fake.probe_latencies)
+    started = last_probe = time.monotonic()
     deadline = started + 300
     while (sent < total or outstanding) and time.monotonic() < deadline:
         while sent < total and len(outstanding) < concurrency:
@@ -62,10 +79,20 @@ def run_load(fake: FakeDiscord, total: int, concurrency: int, users: itertools.c
             replies = fake.replies_to(mid)
             if replies:
                 latencies.append(replies[0].at - outstanding.pop(mid))
+        if time.monotonic() - last_probe >= PROBE_EVERY:
+            fake.probe()
+            last_probe = time.monotonic()
         time.sleep(0.002)
     if outstanding:
         raise SystemExit(f"{len(outstanding)} question(s) got no reply within 300 s")
-    return latencies, time.monotonic() - started
+    ended = time.monotonic()
+    beats = [at for at in list(fake.heartbeats) if started <= at <= ended]
+    return Load(
+        latencies,
+        ended - started,
+        [b - a for a, b in itertools.pairwise(beats)],
+        list(fake.probe_latencies[probes_before:]),
+    )
 
 
 def main() -> int:
@@ -78,7 +105,7 @@ def main() -> int:
     args = parser.parse_args()
 
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
-    with FakeDiscord(heartbeat_interval=5.0) as fake, tempfile.TemporaryDirectory() as folder:
+    with FakeDiscord(heartbeat_interval=HEARTBEAT_INTERVAL) as fake, tempfile.TemporaryDirectory() as folder:
         if not args.fake_retriever:  # start-up is measured on a built index, as a restart finds it
             env = bot_env(Path(folder), EMBED_BACKEND=args.backend)
             subprocess.run([sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True)
@@ -95,18 +122,9 @@ def main() -> int:
             to_ready = bot.wait_ready(timeout=300)
             to_on_ready = time.monotonic() - bot.started_at
             run_load(fake, 5, 5, users)  # warm-up
-            rows = []
-            for concurrency in args.concurrency:
-                latencies, wall = run_load(fake, args.questions, concurrency, users)
-                rows.append(
-                    (
-                        concurrency,
-                        len(latencies),
-                        1000 * statistics.median(latencies),
-                        1000 * percentile(latencies, 99),
-                        len(latencies) / wall,
-                    )
-                )
+            rows = [
+                (concurrency, run_load(fake, args.questions, concurrency, users)) for concurrency in args.concurrency
+            ]
             refused = len(fake.rejected)
         finally:
             status = bot.stop()
@@ -116,9 +134,19 @@ def main() -> int:
     print(f"  start to READY, commands synced: {to_ready:6.1f} s")
     print(f"  start to on_ready (health file): {to_on_ready:6.1f} s")
     print()
-    print(f"  {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8} {'q/s':>7}")
-    for concurrency, count, p50, p99, qps in rows:
-        print(f"  {concurrency:>11} {count:>9} {p50:>8.1f} {p99:>8.1f} {qps:>7.1f}")
+    print(
+        f"  {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8} {'q/s':>7}"
+        f" {'max beat gap s':>14} {'beat request p99 ms':>19}"
+    )
+    for concurrency, load in rows:
+        p50, p99 = 1000 * statistics.median(load.latencies), 1000 * percentile(load.latencies, 99)
+        gap = max(load.beat_gaps, default=float("nan"))
+        probe = 1000 * percentile(load.probe_delays, 99) if load.probe_delays else float("nan")
+        print(
+            f"  {concurrency:>11} {len(load.latencies):>9} {p50:>8.1f} {p99:>8.1f} {len(load.latencies) / load.wall:>7.1f}"
+            f" {gap:>14.2f} {probe:>19.1f}"
+        )
+    print(f"  (heartbeat interval {HEARTBEAT_INTERVAL:g} s: a gap much longer than that means a blocked event loop)")
     print()
     print(f"  requests refused by the fake: {refused}; exit status on SIGTERM: {status}")
     return 0 if refused == 0 and status == 0 else 1

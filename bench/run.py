@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bench import conversation
 from bench.baseline import DenseBaseline
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
 from index import search
@@ -159,6 +160,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="citebot-bench-") as tmp:
         work = Path(tmp)
         opened = quality(work)
+        if not args.quick:
+            conversation.report(conversation.opener(work, opened))
         latency(opened["article"])
         if not args.quick:
             startup_and_memory(work)

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index import search
 from index.chunk import chunk_document
 from index.quotes import extract_quotes
+from index.similarity import Calibration, best_similarity
 from index.store import write_index
 
 if TYPE_CHECKING:
@@ -117,6 +117,16 @@ class StoredQuote(_Record):
     url: str | None = None
 
 
+def chunk_input(document: str, text: str) -> str:
+    """What is embedded for a chunk: its document's title gives the passage its subject."""
+    return f"{document}: {text}"
+
+
+def sentence_input(document: str, previous: str, text: str) -> str:
+    """What is embedded for a sentence: the sentence alone (variants measured in docs/retrieval.md)."""
+    return text
+
+
 def collect_records(
     sources: Sources, embedder: Embedder, chunk_tokens: int
 ) -> tuple[list[StoredChunk], list[StoredQuote]]:
@@ -124,7 +134,7 @@ def collect_records(
     chunks: list[StoredChunk] = []
     quotes: list[StoredQuote] = []
     for doc in sources.documents:
-        reserve = embedder.count_tokens(search.chunk_input(doc.title, ""))
+        reserve = embedder.count_tokens(chunk_input(doc.title, ""))
         for chunk in chunk_document(doc, embedder.count_tokens, chunk_tokens, reserve):
             chunks.append(
                 StoredChunk(
@@ -162,16 +172,14 @@ def embed_records(
     Returns:
         The chunks with their token spans set, and the arrays to store by file name.
     """
-    chunk_texts = [search.chunk_input(c.document, c.text) for c in chunks]
+    chunk_texts = [chunk_input(c.document, c.text) for c in chunks]
     chunk_vectors, token_rows = embedder.encode_with_tokens(chunk_texts, progress=progress)
     spanned: list[StoredChunk] = []
     offset = 0
     for chunk, rows in zip(chunks, token_rows, strict=True):
         spanned.append(dataclasses.replace(chunk, token_start=offset, token_end=offset + len(rows)))
         offset += len(rows)
-    sentence_texts = [
-        search.sentence_input(c.document, c.text[:a], c.text[a:b]) for c in chunks for a, b in c.sentences
-    ]
+    sentence_texts = [sentence_input(c.document, c.text[:a], c.text[a:b]) for c in chunks for a, b in c.sentences]
     others = embedder.encode([*sentence_texts, *(q.text for q in quotes)], progress=progress)
     n_sentences = len(sentence_texts)
     tokens = np.concatenate(token_rows) if token_rows else np.zeros((0, embedder.dimension))
@@ -223,11 +231,11 @@ NULL_QUESTIONS = (
 )
 
 
-def calibrate(embedder: Embedder, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> search.Calibration:
+def calibrate(embedder: Embedder, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> Calibration:
     """Measure how high off-topic questions score on this corpus (the background of abstention)."""
     probes = embedder.encode(list(NULL_QUESTIONS))
-    values = np.asarray([search.best_similarity(v, chunk_vectors, sentence_vectors) for v in probes], dtype=np.float64)
-    return search.Calibration(null_mean=float(values.mean()), null_std=float(values.std()))
+    values = np.asarray([best_similarity(v, chunk_vectors, sentence_vectors) for v in probes], dtype=np.float64)
+    return Calibration(null_mean=float(values.mean()), null_std=float(values.std()))
 
 
 def build_index(

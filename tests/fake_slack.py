@@ -1,15 +1,29 @@
 """A local fake of Slack for the Slack tests: its Web API, its ``response_url``s, and its signed requests.
 
-:class:`FakeSlack` serves ``/api/<method>`` (``auth.test``, ``chat.postMessage``; any other
-method answers ``{"ok": true}``) and ``/respond/<key>`` on 127.0.0.1 from a thread of its
-own, and records every call. Point ``AsyncWebClient(base_url=fake.api_base)`` or
-``SLACK_API_BASE`` at it. :func:`signed_post` sends a request to the app the way Slack
-does, with ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``.
+:class:`FakeSlack` serves ``/api/<method>`` and ``/respond/<key>`` on 127.0.0.1 from a
+thread of its own, and records every call. Point ``AsyncWebClient(base_url=fake.api_base)``
+or ``SLACK_API_BASE`` at it. It knows:
+
+* ``auth.test``, ``apps.connections.open`` (Socket Mode), ``chat.postMessage`` (kept as
+  a message of its conversation, by the bot), ``chat.postEphemeral``, ``views.open``;
+* ``conversations.replies`` over the messages it keeps (the bot's, and the people's a
+  test adds with :meth:`FakeSlack.said`): oldest first, ``latest``/``oldest``/``inclusive``,
+  paged by ``limit`` and an opaque ``cursor``, the thread's first message again on top of
+  every page (a reader must not count it twice);
+* any other method answers ``{"ok": true}``; a method put in :attr:`FakeSlack.refuse` answers
+  ``{"ok": false, "error": ...}`` instead (an expired trigger, a missing scope).
+
+Requests from Slack to the app: :func:`signed_post` sends one the way Slack does (with
+``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``); :func:`event_body`,
+:func:`command_body`, :func:`click_body` (a ``block_actions`` payload, built from the
+buttons the app really posted) and :func:`submit_body` (a ``view_submission`` of a modal
+the app really opened) build the bodies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -20,6 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +42,9 @@ from aiohttp import web
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-test"
 BOT_USER = "UBOT"
+BOT_ID = "BBOT"
 TEAM = "T0001"
+ACK_DEADLINE = 3.0  # seconds Slack waits for a request to be acknowledged
 
 
 @dataclass
@@ -39,6 +56,7 @@ class Call:
     token: str | None = None
     key: str | None = None  # the response_url key, for `respond`
     at: float = field(default_factory=time.monotonic)
+    reply: dict[str, Any] = field(default_factory=dict)  # what the fake answered (a posted message's ts)
 
 
 class FakeSlack:
@@ -59,6 +77,9 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
+        self._started = int(time.time())
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, as Slack keeps them
+        self.refuse: dict[str, str] = {}  # method -> the error Slack answers it with (``{"ok": false}``)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -89,6 +110,7 @@ class FakeSlack:
     async def _serve(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods with GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -108,12 +130,71 @@ class FakeSlack:
         """A ``response_url`` for a slash command; what is posted there is recorded as ``respond``."""
         return f"http://127.0.0.1:{self.port}/respond/{key}"
 
+    # --- conversations ---------------------------------------------------------------------------
+
+    def next_ts(self) -> str:
+        """A new message timestamp, later than every one before (as Slack's are)."""
+        return f"{self._started}.{next(self._ts):06d}"
+
+    def _keep(self, channel: str, message: dict[str, Any]) -> None:
+        with self._changed:
+            self.messages.setdefault(channel, []).append(message)
+            self.messages[channel].sort(key=lambda m: Decimal(m["ts"]))
+
+    def said(
+        self,
+        text: str,
+        *,
+        channel: str = "C0001",
+        user: str = "U0001",
+        thread_ts: str | None = None,
+        channel_type: str = "channel",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A person posts ``text`` (in the thread ``thread_ts``, if given): Slack keeps it, and the
+        ``message`` event it would send is returned, for :func:`event_body`."""
+        ts = self.next_ts()
+        message = {"type": "message", "user": user, "text": text, "ts": ts, "team": TEAM, **extra}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self._keep(channel, message)
+        return {**message, "channel": channel, "channel_type": channel_type, "event_ts": ts}
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The thread's messages, oldest first: its first message, then the replies."""
+        return [m for m in self.messages.get(channel, []) if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
+
+    def _replies(self, payload: dict[str, Any]) -> dict[str, Any]:
+        thread = self.thread(str(payload.get("channel")), str(payload.get("ts")))
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        inclusive = str(payload.get("inclusive", "")).lower() in {"1", "true"}
+
+        def within(m: dict[str, Any]) -> bool:
+            ts = Decimal(m["ts"])
+            for bound, later in (("latest", False), ("oldest", True)):
+                if payload.get(bound) in (None, ""):
+                    continue
+                edge = Decimal(str(payload[bound]))
+                if (ts == edge and not inclusive) or (ts < edge if later else ts > edge):
+                    return False
+            return True
+
+        first, replies = thread[0], [m for m in thread[1:] if within(m)]
+        limit = max(1, min(int(payload.get("limit") or 1000), 1000))
+        start = int(base64.b64decode(payload["cursor"]).decode().split(":")[1]) if payload.get("cursor") else 0
+        page = replies[start : start + limit - 1]  # room for the first message, on top of every page
+        more = start + len(page) < len(replies)
+        cursor = base64.b64encode(f"offset:{start + len(page)}".encode()).decode() if more else ""
+        return {"ok": True, "messages": [first, *page], "has_more": more, "response_metadata": {"next_cursor": cursor}}
+
     # --- recording -------------------------------------------------------------------------------
 
-    def _record(self, call: Call) -> None:
+    def _record(self, call: Call) -> Call:
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        return call
 
     def of(self, method: str, **match: Any) -> list[Call]:
         """The calls of ``method`` whose payload (or ``key``) has the given values."""
@@ -137,15 +218,15 @@ class FakeSlack:
     # --- handlers --------------------------------------------------------------------------------
 
     async def _payload(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         if request.content_type == "application/json":
             return dict(await request.json()) if request.can_read_body else {}
         form = await request.post()
         payload: dict[str, Any] = {}
         for name, value in form.items():
             text = str(value)
-            if name in {"blocks", "attachments"}:
-                text = json.loads(text)
-            payload[name] = text
+            payload[name] = json.loads(text) if name in {"blocks", "attachments", "view"} else text
         return payload
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -153,30 +234,46 @@ class FakeSlack:
         payload = await self._payload(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or payload.get("token")
-        self._record(Call(method, payload, token))
+        answer = self._answer(method, payload, token)
+        self._record(Call(method, payload, token, reply=answer))  # recorded once answered: a waiter sees the ts
+        return web.json_response(answer)
+
+    def _answer(self, method: str, payload: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method == "apps.connections.open":
             if token != self.app_token:
-                return web.json_response({"ok": False, "error": "invalid_auth"})
-            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if token != self.token:
-            return web.json_response({"ok": False, "error": "invalid_auth"})
+            return {"ok": False, "error": "invalid_auth"}
+        if method in self.refuse:
+            return {"ok": False, "error": self.refuse[method]}
         if method == "auth.test":
-            return web.json_response(
-                {
-                    "ok": True,
-                    "url": "https://citebot-test.slack.com/",
-                    "team": "citebot test",
-                    "user": "citebot",
-                    "team_id": TEAM,
-                    "user_id": BOT_USER,
-                    "bot_id": "BBOT",
-                    "is_enterprise_install": False,
-                }
-            )
+            return {
+                "ok": True,
+                "url": "https://citebot-test.slack.com/",
+                "team": "citebot test",
+                "user": "citebot",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return web.json_response({"ok": True, "channel": payload.get("channel"), "ts": ts, "message": payload})
-        return web.json_response({"ok": True})
+            ts = self.next_ts()
+            message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": payload.get("text"), "ts": ts}
+            if payload.get("thread_ts"):
+                message["thread_ts"] = payload["thread_ts"]
+            self._keep(str(payload.get("channel")), message)
+            return {"ok": True, "channel": payload.get("channel"), "ts": ts, "message": payload}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method == "conversations.replies":
+            return self._replies(payload)
+        if method == "views.open":
+            view = payload.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return {"ok": True, "view": {"id": f"V{next(self._ts):06d}", **(view or {})}}
+        return {"ok": True}
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then record every acknowledgement the app sends back as ``socket_ack``."""
@@ -221,13 +318,18 @@ def signed_post(
     *,
     content_type: str = "application/json",
     headers: dict[str, str] | None = None,
-    timestamp: int | None = None,
-    timeout: float = 10.0,
+    timestamp: int | str | None = None,
+    timeout: float = ACK_DEADLINE,
 ) -> tuple[int, str, float]:
-    """POST ``body`` to the app as Slack would, signed with ``secret``.
+    """POST ``body`` to the app as Slack would, signed with ``secret``, and give up as Slack does.
+
+    Slack waits :data:`ACK_DEADLINE` seconds for the HTTP response (the acknowledgement); then
+    it shows the user an error (a slash command) or sends the event again. So a late answer is
+    a failure here too, raised as ``AssertionError``, not a figure for the test to check.
 
     Returns:
-        ``(status, body, seconds)``: the app's HTTP status, its response body, and how long it took.
+        ``(status, body, seconds)``: the app's HTTP status, its response body, and how long it took
+        (for the benchmark; tests rely on the deadline instead).
     """
     ts = str(int(time.time()) if timestamp is None else timestamp)
     request = urllib.request.Request(
@@ -248,6 +350,21 @@ def signed_post(
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.read().decode(), time.monotonic() - started
+    except (TimeoutError, urllib.error.URLError) as error:
+        if isinstance(error, TimeoutError) or isinstance(error.reason, TimeoutError):
+            raise AssertionError(f"no acknowledgement within Slack's {timeout:g} s: Slack would give up") from error
+        raise
+
+
+def unsigned_post(url: str, body: bytes, *, headers: dict[str, str] | None = None, timeout: float = 10.0) -> int:
+    """POST ``body`` to the app without Slack's signature (as anyone on the network could); the HTTP status."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        with error:
+            return int(error.code)
 
 
 def event_body(event: dict[str, Any], *, event_id: str = "Ev0001", team: str = TEAM) -> str:
@@ -281,22 +398,30 @@ def mention_event(
 
 
 def message_event(
-    text: str, *, channel: str = "C0001", user: str = "U0001", ts: str = "1700000000.000200"
+    text: str,
+    *,
+    channel: str = "C0001",
+    user: str = "U0001",
+    ts: str = "1700000000.000200",
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
 ) -> dict[str, Any]:
-    """A plain channel ``message`` event."""
-    return {
+    """A plain ``message`` event (a reply in a thread when ``thread_ts`` is given)."""
+    event = {
         "type": "message",
-        "channel_type": "channel",
+        "channel_type": channel_type,
         "user": user,
         "text": text,
         "ts": ts,
         "channel": channel,
         "event_ts": ts,
     }
+    return event | ({"thread_ts": thread_ts} if thread_ts else {})
 
 
 def envelope(kind: str, payload: dict[str, Any], envelope_id: str, *, retry_attempt: int = 0) -> dict[str, Any]:
-    """A Socket Mode envelope: ``events_api`` (payload: an event_callback) or ``slash_commands``."""
+    """A Socket Mode envelope: ``events_api`` (payload: an event_callback), ``slash_commands`` or
+    ``interactive`` (payload: a click's or a modal's, as in :func:`click_body`)."""
     return {
         "envelope_id": envelope_id,
         "type": kind,
@@ -307,8 +432,16 @@ def envelope(kind: str, payload: dict[str, Any], envelope_id: str, *, retry_atte
     }
 
 
-def command_body(command: str, text: str, response_url: str, *, user: str = "U0001", channel: str = "C0001") -> str:
-    """The form-encoded body of a slash command."""
+def command_body(
+    command: str,
+    text: str,
+    response_url: str,
+    *,
+    user: str = "U0001",
+    channel: str = "C0001",
+    trigger_id: str | None = None,
+) -> str:
+    """The form-encoded body of a slash command (a new ``trigger_id`` each, as Slack makes them)."""
     return urllib.parse.urlencode(
         {
             "token": "legacy-verification-token",
@@ -322,9 +455,105 @@ def command_body(command: str, text: str, response_url: str, *, user: str = "U00
             "text": text,
             "api_app_id": "A0001",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id or _trigger(),
         }
     )
+
+
+_triggers = itertools.count(1)
+
+
+def _trigger() -> str:
+    return f"{int(time.time())}.{next(_triggers)}.{hashlib.sha1(str(time.monotonic_ns()).encode()).hexdigest()[:12]}"
+
+
+def _buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {e["action_id"]: b | {"element": e} for b in blocks if b.get("type") == "actions" for e in b["elements"]}
+
+
+def buttons_of(call: Call) -> dict[str, str]:
+    """The buttons under a posted message: ``action_id`` -> ``value``."""
+    return {
+        action_id: found["element"]["value"] for action_id, found in _buttons(call.payload.get("blocks") or []).items()
+    }
+
+
+def click_body(
+    call: Call,
+    action_id: str,
+    *,
+    user: str = "U0001",
+    name: str = "ann",
+    channel: str = "C0001",
+    response_url: str = "",
+    team: str = TEAM,
+) -> str:
+    """The form-encoded ``block_actions`` body of a click on button ``action_id`` of the message the
+    app posted in ``call`` (``chat.postMessage``, or a ``respond``, which Slack shows ephemerally
+    when its ``response_type`` is ``ephemeral``)."""
+    found = _buttons(call.payload.get("blocks") or [])
+    if action_id not in found:
+        raise AssertionError(f"no button {action_id!r} under that message: {sorted(found)}")
+    block, element = found[action_id], found[action_id]["element"]
+    ephemeral = call.method == "respond" and call.payload.get("response_type") == "ephemeral"
+    ts = call.reply.get("ts") or f"{int(time.time())}.000001"
+    container = {"type": "message", "message_ts": ts, "channel_id": call.payload.get("channel", channel)}
+    container["is_ephemeral"] = ephemeral
+    if call.payload.get("thread_ts"):
+        container["thread_ts"] = call.payload["thread_ts"]
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user, "username": name, "name": name, "team_id": team},
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        "container": container,
+        "trigger_id": _trigger(),
+        "team": {"id": team, "domain": "citebot-test"},
+        "channel": {"id": container["channel_id"], "name": "general"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "block_id": block.get("block_id", "b"),
+                "action_id": action_id,
+                "value": element.get("value"),
+                "text": element.get("text"),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    if not ephemeral:
+        payload["message"] = {"type": "message", "ts": ts, "blocks": call.payload.get("blocks"), "user": BOT_USER}
+        if call.payload.get("thread_ts"):
+            payload["message"]["thread_ts"] = call.payload["thread_ts"]
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def form_payload(body: str) -> dict[str, Any]:
+    """The payload of a form-encoded request (``payload=<json>`` for clicks, the fields for commands)."""
+    fields = dict(urllib.parse.parse_qsl(body))
+    return json.loads(fields["payload"]) if set(fields) == {"payload"} else fields
+
+
+def submit_body(call: Call, typed: str | None, *, user: str = "U0001", team: str = TEAM) -> str:
+    """The form-encoded ``view_submission`` of the modal the app opened in ``call`` (``views.open``),
+    with ``typed`` in its one text input (None: left blank)."""
+    view = call.payload["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    [field_block] = [b for b in view["blocks"] if b.get("type") == "input"]
+    action_id = field_block["element"]["action_id"]
+    state = {field_block["block_id"]: {action_id: {"type": "plain_text_input", "value": typed}}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "citebot-test"},
+        "user": {"id": user, "username": "ann", "name": "ann", "team_id": team},
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        "trigger_id": _trigger(),
+        "view": {**view, "id": call.reply.get("view", {}).get("id", "V1"), "state": {"values": state}},
+        "response_urls": [],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -33,6 +33,7 @@ PASSAGE = (
 SENTENCE = "Krishna said IBM opposes mass surveillance and racial profiling."
 QUOTE = "IBM no longer offers general purpose IBM facial recognition or analysis software"
 CITATION = f"[1] {DOCUMENT}, ¶6"
+GATE_TIMEOUT = 10.0  # seconds a gated ask_many waits before failing, so a forgotten gate cannot hang a test
 
 
 class FailingQuestion(CitebotError):
@@ -44,10 +45,18 @@ class FakeRetriever:
 
     Args:
         delay: Seconds slept (in the worker thread) per ``ask_many`` call, so tests can pile questions up.
+        gate: When given, every ``ask_many`` call waits (in its worker thread) until the gate is set,
+            so a test decides when a batch ends instead of guessing how long it takes. A gate left
+            closed for 10 s fails the call with ``TimeoutError``.
+
+    Attributes:
+        entered: Set once an ``ask_many`` call has started: the batch is running now.
     """
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, *, gate: threading.Event | None = None) -> None:
         self.delay = delay
+        self.gate = gate
+        self.entered = threading.Event()
         self.asked: list[str] = []  # every question and topic, in order
         self.histories: list[tuple[str, ...]] = []  # the history each question came with
         self.batches: list[list[str]] = []
@@ -97,8 +106,8 @@ class FakeRetriever:
             ref=(chunk, 1),
         )
 
-    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000) -> Answer:
-        result = self.ask_many([question], k, max_chars=max_chars)[0]
+    def ask(self, question: str, k: int = 3, *, max_chars: int = 1000, history: Sequence[str] = ()) -> Answer:
+        result = self.ask_many([question], k, max_chars=max_chars, histories=[history])[0]
         if isinstance(result, Exception):
             raise result
         return result
@@ -118,7 +127,10 @@ class FakeRetriever:
             self.threads.add(threading.current_thread().name)
             self.active += len(questions)
             self.max_active_questions = max(self.max_active_questions, self.active)
+        self.entered.set()
         try:
+            if self.gate is not None and not self.gate.wait(GATE_TIMEOUT):
+                raise TimeoutError("the test never opened the fake retriever's gate")
             if self.delay:
                 time.sleep(self.delay)
             if any("explode" in q for q in questions):

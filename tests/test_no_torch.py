@@ -27,6 +27,9 @@ ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
 QUESTION = "Why did IBM quit facial recognition?"
 SECRET = "no-torch-signing-secret"
 
+# Each test starts a real process of the bot, which loads the model.
+pytestmark = [pytest.mark.process, pytest.mark.model]
+
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:

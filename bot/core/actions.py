@@ -18,7 +18,7 @@ from bot.core.reply import MoreReply, Notice, NoticeKind, Reply, more_passages, 
 from index.types import Answer
 
 if TYPE_CHECKING:
-    from bot.core.pipeline import Asker
+    from bot.core.asker import Asker
     from bot.core.service import AnswerService
     from bot.db import Database, LoggedQuestion
     from index.types import Hit

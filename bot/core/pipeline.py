@@ -19,10 +19,10 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.core import wording
+from bot.core.asker import Asker
 from bot.core.record import outcome_of
 from bot.core.reply import MAX_SOURCES, Notice, NoticeKind, QuoteReply, Reply, reply_for_answer, reply_for_quotes
 from index.errors import CitebotError, EmptyQuestionError
@@ -35,24 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", Reply, QuoteReply)
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who asks, and where.
-
-    Attributes:
-        platform: ``discord``, ``slack`` or ``terminal``.
-        user: The asker's id on the platform, unique within it (Slack's is ``TEAM:USER``).
-            The rate limit's key; never logged.
-        place: The Discord guild or Slack team, when there is one.
-        channel: The channel, when there is one.
-    """
-
-    platform: str
-    user: str
-    place: str | None = None
-    channel: str | None = None
 
 
 def _outcome(result: Reply | QuoteReply | Notice) -> str:

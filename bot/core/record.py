@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.reply import Notice, NoticeKind, Reply
 
 if TYPE_CHECKING:
-    from bot.core.pipeline import Asker
+    from bot.core.asker import Asker
     from bot.db import QuestionLog
 
 log = logging.getLogger(__name__)

@@ -55,6 +55,12 @@ VOTE_DOWN_TITLE = "Thanks: marked as not helpful"
 WRONG_HINT = "One line, e.g. it quoted the wrong paragraph."
 MORE_SOURCES = "More sources"
 SHARE = "Share in channel"
+# Slack: the accessible names of the 👍 / 👎 buttons, and the frame of the "what was wrong" modal.
+HELPFUL = "Helpful"
+NOT_HELPFUL = "Not helpful"
+WRONG_TITLE = "What was wrong?"
+WRONG_SUBMIT = "Send"
+WRONG_CLOSE = "Cancel"
 
 
 def asked_by(mention: str) -> str:

@@ -1,10 +1,13 @@
-"""The Slack bot's listeners: mentions, channel messages, ``/ask`` and ``/quote``.
+"""The Slack bot's listeners: mentions, channel messages, follow-ups in threads, ``/ask`` and ``/quote``.
 
-Answers ``app_mention`` events and messages in ``SLACK_CHANNELS`` in a thread, and
-the ``/ask`` and ``/quote`` slash commands through their ``response_url``
-(ephemeral unless ``SLACK_ASK_EPHEMERAL=false``). Every listener acks first, then
-answers through the shared pipeline (:class:`bot.core.pipeline.Pipeline`);
-:mod:`bot.slack.format` draws the Block Kit. Connecting and serving is
+Answers ``app_mention`` events, messages in ``SLACK_CHANNELS`` and direct messages in a
+thread; a reply in a thread the bot answered is a follow-up, asked with the thread's
+earlier questions (:mod:`bot.slack.threads`). The ``/ask`` and ``/quote`` slash commands
+are answered through their ``response_url`` (ephemeral unless ``SLACK_ASK_EPHEMERAL=false``).
+The buttons under an answer are :mod:`bot.slack.clicks`. Every listener acks first,
+then answers through the shared pipeline (:class:`bot.core.pipeline.Pipeline`);
+:mod:`bot.slack.format` draws the Block Kit; each request is acted on once
+(:mod:`bot.slack.once`). Connecting, serving and checking signatures is
 :mod:`bot.slack.serve`'s job.
 """
 
@@ -12,15 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
-from bot.core.pipeline import Asker
 from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply
+from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
+from bot.slack.once import OnceOnly, answer_each_request_once
+from bot.slack.threads import Me, in_a_thread, is_direct, is_follow_up, mentions, read_thread
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -28,57 +31,30 @@ if TYPE_CHECKING:
 
     from bot.core.pipeline import Pipeline
     from bot.core.settings import Settings
+    from bot.db import Database
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SeenEvents", "build_app", "is_channel_question"]
-
-
-class SeenEvents:
-    """Remembers Events API ``event_id``s for a while, so a redelivered event is answered once.
-
-    Args:
-        ttl: Seconds an id is remembered. Slack retries within minutes; defaults to one hour.
-        size: Most ids remembered. Defaults to 10,000.
-        clock: Returns the time in seconds; defaults to ``time.monotonic``.
-    """
-
-    def __init__(self, ttl: float = 3600.0, size: int = 10_000, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, event_id: str) -> bool:
-        """True the first time ``event_id`` is seen (and remembers it); False for a redelivery."""
-        now = self._clock()
-        while self._seen and (len(self._seen) >= self.size or next(iter(self._seen.values())) <= now - self.ttl):
-            self._seen.popitem(last=False)
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = now
-        return True
+__all__ = ["build_app", "is_channel_question"]
 
 
 def is_channel_question(event: dict[str, Any], channels: frozenset[str], bot_user_id: str | None) -> bool:
-    """True for a person's new top-level message in one of ``channels`` that does not mention the bot.
+    """True for a person's new top-level message in one of ``channels`` that does not mention the
+    bot, or any in a direct message with the bot.
 
-    Mentions are answered by the ``app_mention`` listener; edits, joins, bot posts and thread
-    replies are not questions.
+    Mentions are answered by the ``app_mention`` listener (but Slack sends none in a direct
+    message); edits, joins, bot posts and thread replies are not questions (a thread reply may
+    be a follow-up: :func:`bot.slack.threads.is_follow_up`).
     """
+    direct = is_direct(event)
     return (
-        event.get("channel") in channels
+        (event.get("channel") in channels or direct)
         and event.get("subtype") is None
         and not event.get("bot_id")
-        and event.get("thread_ts") in (None, event.get("ts"))
+        and not in_a_thread(event)
         and bool(event.get("user"))
-        and not (bot_user_id and f"<@{bot_user_id}" in (event.get("text") or ""))
+        and (direct or not mentions(event, bot_user_id))
     )
-
-
-def _asker(team: str | None, user: str | None, channel: str | None) -> Asker:
-    # Slack user ids are unique within a workspace only: the team is part of who asks.
-    return Asker("slack", f"{team}:{user}", team, channel)
 
 
 class _Answers:
@@ -86,11 +62,29 @@ class _Answers:
 
     def __init__(self, pipeline: Pipeline, *, ephemeral: bool = True) -> None:
         self.pipeline = pipeline
-        self.response_type = "ephemeral" if ephemeral else "in_channel"
+        self.ephemeral = ephemeral
 
-    async def in_thread(self, event: dict[str, Any], team: str | None, client: AsyncWebClient, question: str) -> None:
-        """Answer ``question`` in the thread of ``event``; a notice goes to the asker only."""
+    async def in_thread(
+        self, event: dict[str, Any], context: Any, client: AsyncWebClient, *, follow_up: bool = False
+    ) -> None:
+        """Answer ``event`` in its thread, with the thread's earlier questions when it is a reply.
+
+        A follow-up (a reply without a mention) is answered only in a thread the bot answered.
+        """
+        me = Me(context.bot_user_id, context.bot_id)
         channel, ts, user = event["channel"], event.get("thread_ts") or event["ts"], event.get("user")
+        history: Sequence[str] = ()
+        if in_a_thread(event):
+            try:
+                thread = await read_thread(client, channel, ts, event["ts"], me)
+            except Exception as error:  # a mention is still answered alone; a follow-up cannot be told apart
+                log.warning("Could not read a Slack thread back: %s", _describe(error))
+                if follow_up:
+                    return
+            else:
+                if follow_up and not thread.answered:
+                    return  # people talking among themselves
+                history = thread.history
 
         async def deliver(result: Reply | Notice) -> None:
             if isinstance(result, Notice):
@@ -104,12 +98,15 @@ class _Answers:
                 channel=channel, thread_ts=ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
             )
 
-        await self.pipeline.handle(_asker(team, user, channel), question, via="event", deliver=deliver)
+        question = clean_slack_text(event.get("text") or "", drop_user=me.user_id)
+        asker = slack_asker(context.team_id, user, channel)
+        await self.pipeline.handle(asker, question, history, via="thread" if follow_up else "event", deliver=deliver)
 
     async def by_command(self, kind: str, command: dict[str, Any], respond: Any) -> None:
         """Answer a slash command at its ``response_url``; a notice is always ephemeral."""
         text = clean_slack_text(command.get("text") or "")
-        asker = _asker(command.get("team_id"), command.get("user_id"), command.get("channel_id"))
+        asker = slack_asker(command.get("team_id"), command.get("user_id"), command.get("channel_id"))
+        response_type = "ephemeral" if self.ephemeral else "in_channel"
 
         async def deliver(result: Reply | QuoteReply | Notice) -> None:
             if isinstance(result, Notice):
@@ -119,13 +116,19 @@ class _Answers:
             if isinstance(result, QuoteReply):
                 shown, blocks = format_quotes_slack(result, topic=text)
             else:
-                shown, blocks = format_answer_slack(result, question=text)
-            await respond(text=shown, blocks=blocks, response_type=self.response_type)
+                shown, blocks = format_answer_slack(result, question=text, share=self.ephemeral)
+            await respond(text=shown, blocks=blocks, response_type=response_type)
 
         if kind == "quote":
             await self.pipeline.quote(asker, text, via="/quote", deliver=deliver)
         else:
             await self.pipeline.handle(asker, text, via="/ask", deliver=deliver)
+
+
+def _describe(error: BaseException) -> str:
+    data = getattr(getattr(error, "response", None), "data", None)  # a SlackApiError's answer
+    reason = data.get("error") if isinstance(data, dict) else None
+    return f"{type(error).__name__} ({reason})" if reason else type(error).__name__
 
 
 class _TokenFromClient(logging.Filter):
@@ -143,58 +146,55 @@ def _bolt_logger() -> logging.Logger:
 
 
 def build_app(
-    settings: Settings, pipeline: Pipeline, *, client: AsyncWebClient, signing_secret: str | None = None
+    settings: Settings, pipeline: Pipeline, *, client: AsyncWebClient, db: Database | None = None
 ) -> AsyncApp:
-    """The bolt app with every listener registered; serving it is :mod:`bot.slack.serve`'s job.
+    """The bolt app with every listener registered; serving it (and checking signatures) is
+    :mod:`bot.slack.serve`'s job.
 
     Args:
         settings: Uses ``SLACK_CHANNELS`` and ``SLACK_ASK_EPHEMERAL``.
-        pipeline: Answers the questions (rate limit, service, log line).
+        pipeline: Answers the questions (rate limit, service, log line, question log).
         client: The Web API client, with the bot token (and ``base_url`` in tests).
-        signing_secret: Checks HTTP requests; None in Socket Mode, where there is no signature.
+        db: The project's database: the buttons' work, and each request acted on once across
+            processes. None has no buttons and remembers requests in memory.
     """
     from slack_bolt.async_app import AsyncApp
+
+    from bot.core.actions import Actions
 
     app = AsyncApp(
         name="citebot",
         client=client,
-        signing_secret=signing_secret or "",
-        request_verification_enabled=signing_secret is not None,
+        signing_secret="",
+        # Signatures are checked before bolt sees a request (bot.slack.verify): bolt's own check
+        # logs every refused body.
+        request_verification_enabled=False,
         logger=_bolt_logger(),
     )
     answers = _Answers(pipeline, ephemeral=settings.slack_ask_ephemeral)
-    _answer_each_event_once(app, SeenEvents())
+    answer_each_request_once(app, OnceOnly(db.events if db is not None else None))
     _listen_to_events(app, answers, settings.slack_channels)
     _listen_to_commands(app, answers)
+    listen_to_buttons(app, Actions(pipeline.service, db) if db is not None else None)
     app.error(_apologise)
     return app
-
-
-def _answer_each_event_once(app: AsyncApp, seen: SeenEvents) -> None:
-    from slack_bolt.response import BoltResponse
-
-    @app.middleware
-    async def answer_each_event_once(body: dict[str, Any], request: Any, next: Callable[[], Awaitable[None]]) -> Any:
-        event_id = body.get("event_id")
-        if event_id and not seen.first_time(event_id):
-            retry = request.headers.get("x-slack-retry-num", ["-"])[0]
-            log.info("slack skipped a redelivered event (retry %s)", retry)
-            return BoltResponse(status=200, body="")
-        return await next()
 
 
 def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-        """A mention of the bot: the answer in a thread under the question."""
-        question = clean_slack_text(event.get("text") or "", drop_user=context.bot_user_id)
-        await answers.in_thread(event, context.team_id, client, question)
+        """A mention of the bot: the answer in a thread under the question (with the thread's questions)."""
+        if not is_direct(event):  # in a direct message, on_message answers every message
+            await answers.in_thread(event, context, client)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-        """A message in one of SLACK_CHANNELS: the answer in a thread; other messages are ignored."""
+        """A question in SLACK_CHANNELS or a direct message, or a reply in a thread the bot answered;
+        other messages (and those mentioning the bot, which on_mention answers) are ignored."""
         if is_channel_question(event, channels, context.bot_user_id):
-            await answers.in_thread(event, context.team_id, client, clean_slack_text(event.get("text") or ""))
+            await answers.in_thread(event, context, client)
+        elif is_follow_up(event, Me(context.bot_user_id, context.bot_id)):
+            await answers.in_thread(event, context, client, follow_up=True)
 
 
 def _listen_to_commands(app: AsyncApp, answers: _Answers) -> None:

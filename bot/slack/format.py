@@ -2,11 +2,14 @@
 
 :mod:`bot.core.reply` decides what an answer says; this module only draws it: the
 passage as a ``section`` with the answering sentence in bold, the citations in a
-``context`` block, and a plain ``text`` fallback for notifications. Everything
-shown is escaped (``&``, ``<``, ``>``), so text from the asker or the sources can
-never become a mention, a link or a ``<!channel>`` ping, and every message keeps
-within Slack's limits (3,000 characters a text, 10 elements a context block, 50
-blocks a message), cut with an ellipsis.
+``context`` block (a link where the document says where it was published), the
+buttons under an answer (:mod:`bot.slack.buttons`), and a plain ``text`` fallback for
+notifications. Everything shown is escaped (:mod:`bot.slack.text`), so text from the
+asker or the sources can never become a mention, a link or a ``<!channel>`` ping;
+the asker's own words (the "Asked:" echo, who shared an answer) are plain text, so
+``*bold*`` or a code fence in them shows as typed. Every message keeps within Slack's
+limits (3,000 characters a text, 10 elements a context block, 50 blocks a message),
+cut with an ellipsis.
 
 Example::
 
@@ -16,11 +19,13 @@ Example::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.reply import QuoteReply, Reply, Source, Span
+from bot.core import wording
+from bot.core.reply import MoreReply, QuoteReply, Reply, Source, Span
+from bot.slack.buttons import answer_buttons
+from bot.slack.text import ELLIPSIS, MAX_TEXT_CHARS, clean_slack_text, cut_raw, escape_mrkdwn, fit_mrkdwn, strip_bidi
 
 __all__ = [
     "MAX_BLOCKS",
@@ -31,111 +36,18 @@ __all__ = [
     "escape_mrkdwn",
     "fit_mrkdwn",
     "format_answer_slack",
+    "format_more_slack",
     "format_notice_slack",
     "format_quotes_slack",
     "format_source_slack",
 ]
 
-MAX_TEXT_CHARS = 3000  # a section's or a context element's text
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BLOCKS = 50
 MAX_FALLBACK_CHARS = 3000  # the top-level `text`; Slack advises at most 4,000
-ELLIPSIS = "…"
+MAX_ECHO_CHARS = 1000  # the asker's words shown back
 
 Block = dict[str, Any]
-
-# `@channel`, `@here`, `@everyone` typed as plain words: a word joiner after the `@`
-# keeps Slack from ever reading them as a broadcast, whatever the message's parse mode.
-_BROADCAST_WORD = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
-
-# Slack's own markup in incoming text: <@U123>, <@U123|name>, <#C123|name>, <!here>,
-# <!subteam^S123|@team>, <https://x|label>, <mailto:a@b>.
-_ENTITY = re.compile(r"<([^<>]*)>")
-
-
-def escape_mrkdwn(text: str) -> str:
-    """``text`` made inert for Slack: ``&``, ``<`` and ``>`` escaped, ``@channel``-like words defused.
-
-    Args:
-        text: Any text, from the asker or from the sources.
-
-    Returns:
-        The text as Slack should show it, literally.
-    """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST_WORD.sub("@\u2060", text)
-
-
-def _entity_to_text(match: re.Match[str]) -> str:
-    inner = match.group(1)
-    target, _, label = inner.partition("|")
-    if target.startswith("@"):  # a user: <@U123> or <@U123|name>
-        return "@" + (label or target[1:])
-    if target.startswith("#"):  # a channel
-        return "#" + (label or target[1:])
-    if target.startswith("!"):  # <!here>, <!channel>, <!subteam^S1|@team>, <!date^...|fallback>
-        if label:
-            return label
-        return "@" + target[1:].split("^", 1)[0]
-    return label or target  # a link
-
-
-def clean_slack_text(text: str, *, drop_user: str | None = None) -> str:
-    """Plain text from a Slack message: markup unwrapped, HTML entities undone.
-
-    ``<@U123|ann>`` becomes ``@ann``, ``<!channel>`` becomes ``@channel``,
-    ``<https://x|label>`` becomes ``label``; ``&lt;`` ``&gt;`` ``&amp;`` become
-    ``<`` ``>`` ``&``. The result is what the asker typed, fit for the retriever,
-    and is escaped again by :func:`escape_mrkdwn` wherever it is shown.
-
-    Args:
-        text: The ``text`` of a Slack event or slash command.
-        drop_user: A user id (the bot's own) whose mentions are removed entirely.
-
-    Returns:
-        The cleaned text, stripped.
-    """
-    if drop_user:
-        text = re.sub(rf"<@{re.escape(drop_user)}(?:\|[^<>]*)?>", " ", text)
-    text = _ENTITY.sub(_entity_to_text, text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(text.split())
-
-
-def _cut_raw(raw: str, budget: int, render: Any) -> str:
-    """The longest prefix of ``raw`` whose rendering plus an ellipsis fits ``budget`` characters."""
-    lo, hi = 0, len(raw)
-    while lo < hi:  # largest n with len(render(raw[:n]) + ELLIPSIS) <= budget
-        mid = (lo + hi + 1) // 2
-        if len(render(raw[:mid].rstrip()) + ELLIPSIS) <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
-    return raw[:lo].rstrip()
-
-
-def fit_mrkdwn(raw: str, limit: int = MAX_TEXT_CHARS, *, wrap: str = "") -> str:
-    """``raw`` escaped and, when longer than ``limit``, cut with an ellipsis.
-
-    The cut falls in the raw text, so an escape such as ``&amp;`` is never split.
-
-    Args:
-        raw: Unescaped text.
-        limit: Most characters of the result. Defaults to 3,000 (a section's text).
-        wrap: Markup put on both sides (``"*"`` bold, ``"_"`` italic); kept when cutting.
-
-    Returns:
-        The escaped text, at most ``limit`` characters long.
-    """
-
-    def render(part: str) -> str:
-        return f"{wrap}{escape_mrkdwn(part)}{wrap}" if part else ""
-
-    shown = render(raw)
-    if len(shown) <= limit:
-        return shown
-    kept = _cut_raw(raw, limit, render)
-    return f"{wrap}{escape_mrkdwn(kept)}{ELLIPSIS}{wrap}" if kept else ELLIPSIS
 
 
 def _bold(text: str) -> str:
@@ -168,10 +80,10 @@ def _passage_mrkdwn(spans: Sequence[Span], limit: int = MAX_TEXT_CHARS) -> str:
             continue
         budget = limit - len(out)
         if span.strong:
-            kept = _cut_raw(span.text, budget - 2, escape_mrkdwn)  # 2: the closing bold markers
+            kept = cut_raw(span.text, budget - 2, escape_mrkdwn)  # 2: the closing bold markers
             out += f"*{escape_mrkdwn(kept.strip())}{ELLIPSIS}*" if kept.strip() else ELLIPSIS
         else:
-            kept = _cut_raw(span.text, budget, escape_mrkdwn)
+            kept = cut_raw(span.text, budget, escape_mrkdwn)
             out += escape_mrkdwn(kept) + ELLIPSIS
         break
     return out.strip()[:limit]
@@ -192,12 +104,12 @@ def _context(lines: Sequence[str]) -> Block:
     }
 
 
-def _limit_blocks(blocks: list[Block]) -> list[Block]:
-    """At most 50 blocks; when there are more, the last one says how many were left out."""
-    if len(blocks) <= MAX_BLOCKS:
+def _limit_blocks(blocks: list[Block], room: int = MAX_BLOCKS) -> list[Block]:
+    """At most ``room`` blocks; when there are more, the last one says how many were left out."""
+    if len(blocks) <= room:
         return blocks
-    left_out = len(blocks) - (MAX_BLOCKS - 1)
-    return [*blocks[: MAX_BLOCKS - 1], _context([f"{ELLIPSIS} ({left_out} more not shown)"])]
+    left_out = len(blocks) - (room - 1)
+    return [*blocks[: room - 1], _context([f"{ELLIPSIS} ({left_out} more not shown)"])]
 
 
 def _fallback(parts: Sequence[str]) -> str:
@@ -205,10 +117,15 @@ def _fallback(parts: Sequence[str]) -> str:
     return fit_mrkdwn("\n\n".join(part for part in parts if part), MAX_FALLBACK_CHARS) or " "
 
 
+def _plain_line(text: str) -> Block:
+    """A context block showing the asker's own words as typed: plain text, so no ``*bold*``,
+    no code, no link; escaped and without bidirectional controls all the same."""
+    shown = fit_mrkdwn(strip_bidi(" ".join(text.split())), MAX_ECHO_CHARS)
+    return {"type": "context", "elements": [{"type": "plain_text", "text": shown or " ", "emoji": False}]}
+
+
 def _asked(question: str | None) -> list[Block]:
-    if not question:
-        return []
-    return [_context([f"Asked: {fit_mrkdwn(question, 1000)}"])]
+    return [_plain_line(f"Asked: {question}")] if question else []
 
 
 def format_source_slack(source: Source) -> str:
@@ -221,19 +138,24 @@ def format_source_slack(source: Source) -> str:
     return f"<{target}|{label}>"
 
 
-def format_answer_slack(reply: Reply, *, question: str | None = None) -> tuple[str, list[Block]]:
-    """An answer as Slack shows it.
+def format_answer_slack(reply: Reply, *, question: str | None = None, share: bool = False) -> tuple[str, list[Block]]:
+    """An answer as Slack shows it, with its buttons when it was logged.
+
+    A low-confidence answer leads with the warning and has no sentence in bold (the reply
+    says so); a shared one starts with who asked it, by name, in plain text: nobody is pinged.
 
     Args:
-        reply: What to say, from :func:`bot.core.reply.reply_for_answer`.
+        reply: What to say, from :func:`bot.core.reply.reply_for_answer` (or ``Actions.share``).
         question: The question, echoed above the answer (for slash commands, whose text Slack does
             not show); None shows no echo.
+        share: Offer "Share in channel" (a private ``/ask`` answer).
 
     Returns:
         ``(text, blocks)``: the plain fallback and the Block Kit blocks, ready for ``chat.postMessage``
         or ``respond``.
     """
-    blocks = _asked(question)
+    blocks = [_plain_line(wording.asked_by(reply.shared_by))] if reply.shared_by else []
+    blocks += _asked(question)
     if reply.lead:
         blocks.append(_section(fit_mrkdwn(reply.lead)))
     if reply.passage:
@@ -245,7 +167,19 @@ def format_answer_slack(reply: Reply, *, question: str | None = None) -> tuple[s
     passage = "".join(span.text for span in reply.passage).strip()
     citations = "\n".join(source.citation for source in reply.sources)
     text = _fallback([reply.lead, passage, citations, *(f"({n})" for n in reply.notes)])
-    return text, _limit_blocks(blocks)
+    buttons = answer_buttons(reply, share=share)
+    return text, _limit_blocks(blocks, MAX_BLOCKS - len(buttons)) + buttons
+
+
+def format_more_slack(more: MoreReply) -> tuple[str, list[Block]]:
+    """The next passages of an answer ("More sources"): each with its sentence in bold and its citation."""
+    blocks: list[Block] = []
+    fallback = []
+    for passage in more.passages:
+        blocks.append(_section(_passage_mrkdwn(passage.spans)))
+        blocks.append(_context([format_source_slack(passage.source)]))
+        fallback.append(f"{passage.source.citation} {''.join(span.text for span in passage.spans).strip()}")
+    return _fallback(fallback), _limit_blocks(blocks)
 
 
 def format_quotes_slack(reply: QuoteReply, *, topic: str | None = None) -> tuple[str, list[Block]]:

@@ -22,6 +22,7 @@ from bot.core.record import Recorder
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.slack.app import build_app
+from bot.slack.verify import RefusalLog, SignatureCheck
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -105,13 +106,41 @@ async def _who_am_i(client: AsyncWebClient) -> dict[str, Any]:
     return dict(response.data)  # type: ignore[arg-type]
 
 
-async def serve_http(app: AsyncApp, port: int) -> Callable[[], Awaitable[None]]:
-    """Serve the app on ``port`` (all interfaces, path ``/slack/events``); returns the stopper."""
+async def serve_http(app: AsyncApp, port: int, *, signing_secret: str) -> Callable[[], Awaitable[None]]:
+    """Serve the app on ``port`` (all interfaces, path ``/slack/events``); returns the stopper.
+
+    Each request's signature is checked first (:mod:`bot.slack.verify`): a refused one gets
+    ``401`` and one quiet log line, and never reaches bolt.
+    """
     from aiohttp import web
-    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    check, refusals = SignatureCheck(signing_secret), RefusalLog()
 
     async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        size = request.content_length or 0
+        # Refuse on the headers alone when they say enough: an unsigned body is never read.
+        reason = check.headers_fault(timestamp, signature)
+        body = b""
+        if reason is None:
+            try:
+                body = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                refusals.refused(request.method, request.path, size, "too large")
+                raise
+            size, reason = len(body), check.fault(timestamp, signature, body)
+        if reason is not None:
+            refusals.refused(request.method, request.path, size, reason)
+            return web.json_response({"error": "invalid request"}, status=401)
+        bolt_request = AsyncBoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+        )
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     web_app = web.Application()
     web_app.router.add_post(EVENTS_PATH, events)
@@ -186,7 +215,8 @@ async def serve(
         tokens: From :func:`check_settings`; ``app_token`` selects Socket Mode.
         pipeline: Answers the questions; its service is closed before returning.
         stop: Set to shut down; None installs SIGINT and SIGTERM handlers that set it.
-        db: The project's database, for the buttons under answers; None has no buttons.
+        db: The project's database: the buttons under answers, and each request acted on once
+            across replicas. None has no buttons and remembers requests in memory.
     """
     from slack_sdk.web.async_client import AsyncWebClient
 
@@ -196,7 +226,7 @@ async def serve(
         token=tokens.bot_token, **({"base_url": settings.slack_api_base} if settings.slack_api_base else {})
     )
     me = await _who_am_i(client)
-    app = build_app(settings, pipeline, client=client, signing_secret=tokens.signing_secret)
+    app = build_app(settings, pipeline, client=client, db=db)
     stop = stop or stop_event_on_signals()
     try:
         if tokens.app_token:
@@ -204,7 +234,8 @@ async def serve(
             if await connection.connected():
                 log.info("Slack bot connected as %s (Socket Mode)", me.get("user"))
         else:
-            connection = _Connection(_always, await serve_http(app, settings.slack_port))
+            stopper = await serve_http(app, settings.slack_port, signing_secret=tokens.signing_secret or "")
+            connection = _Connection(_always, stopper)
         async with HealthBeacon(settings.health_file, connection.connected):
             await serve_until_signal(None, connection.close, pipeline, stop=stop)
             log.info("Slack bot stopped")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.pipeline import Asker
+from bot.core.asker import Asker
 
 # Everything typed at this terminal is one asker; the terminal has no rate limit.
 TERMINAL = Asker("terminal", "local")

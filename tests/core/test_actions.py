@@ -10,7 +10,8 @@ import pytest
 
 from bot.core import wording
 from bot.core.actions import Actions
-from bot.core.pipeline import Asker, Pipeline
+from bot.core.asker import Asker
+from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
 from bot.core.reply import MoreReply, Notice, NoticeKind, Reply
 from bot.core.service import AnswerService

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from bot.core.service import AnswerService, check_question
 from index.errors import EmptyQuestionError
 from tests.fakes import FailingQuestion, FakeRetriever
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the loop run until ``condition`` holds (failing after 10 s)."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110  # the service has no event to wait on for this
+            await asyncio.sleep(0)
 
 
 def test_check_question_strips_and_refuses_blank() -> None:
@@ -31,21 +39,19 @@ async def test_ask_runs_in_a_worker_thread() -> None:
 
 
 async def test_event_loop_keeps_running_during_a_slow_answer() -> None:
-    """While a 0.3 s answer is computed, the loop keeps ticking (nothing blocks it)."""
-    service = AnswerService(FakeRetriever(delay=0.3))
-    ticks = 0
+    """While the retriever works, the loop keeps running: the retriever only finishes once the loop has opened its gate."""
+    gate = threading.Event()
+    fake = FakeRetriever(gate=gate)
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
+    async def open_gate_from_the_loop() -> None:
+        await asyncio.to_thread(fake.entered.wait, 10)
+        gate.set()
 
-    task = asyncio.create_task(ticker())
-    await service.ask("slow?")
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    assert ticks >= 15
+    service = AnswerService(fake)
+    opener = asyncio.create_task(open_gate_from_the_loop())
+    answer = await service.ask("slow?")  # had ask_many blocked the loop, `opener` could not run: TimeoutError
+    await opener
+    assert answer.question == "slow?"
     await service.aclose()
 
 
@@ -63,11 +69,14 @@ async def test_questions_arriving_together_share_a_batch() -> None:
 
 async def test_questions_arriving_during_a_batch_join_the_next_one() -> None:
     """Questions asked while a batch runs are batched together next, not one by one."""
-    fake = FakeRetriever(delay=0.1)
+    gate = threading.Event()
+    fake = FakeRetriever(gate=gate)
     service = AnswerService(fake)
     first = asyncio.create_task(service.ask("first"))
-    await asyncio.sleep(0.03)  # the first batch is running now
+    await asyncio.to_thread(fake.entered.wait, 10)  # the first batch is running now, held at the gate
     rest = [asyncio.create_task(service.ask(f"q{i}")) for i in range(5)]
+    await until(lambda: service.in_flight == 6)  # all five are queued behind it
+    gate.set()
     await asyncio.gather(first, *rest)
     assert [len(b) for b in fake.batches] == [1, 5]
     await service.aclose()
@@ -199,29 +208,37 @@ async def test_blank_question_raises_without_reaching_the_retriever() -> None:
 
 async def test_cancelled_asker_does_not_break_the_batch() -> None:
     """An asker cancelled while waiting frees its slot; the others are still answered."""
-    fake = FakeRetriever(delay=0.05)
+    gate = threading.Event()
+    fake = FakeRetriever(gate=gate)
     service = AnswerService(fake, max_in_flight=1)
     first = asyncio.create_task(service.ask("first"))
     waiting = asyncio.create_task(service.ask("waiting"))
-    await asyncio.sleep(0.01)
+    await asyncio.to_thread(fake.entered.wait, 10)  # "first" holds the only slot; "waiting" waits for it
     waiting.cancel()
+    gate.set()
     assert (await first).question == "first"
     assert (await service.ask("third")).question == "third"
     assert waiting.cancelled()
+    assert fake.asked == ["first", "third"]
     assert service.in_flight == 0
     await service.aclose()
 
 
 async def test_aclose_fails_waiting_questions() -> None:
     """Closing the service gives a RuntimeError to questions still waiting, and refuses new ones."""
-    service = AnswerService(FakeRetriever(delay=0.2))
+    gate = threading.Event()
+    fake = FakeRetriever(gate=gate)
+    service = AnswerService(fake)
     pending = asyncio.create_task(service.ask("late"))
-    await asyncio.sleep(0.05)
-    await service.aclose()
-    with pytest.raises(RuntimeError):
-        await pending
-    with pytest.raises(RuntimeError):
-        await service.ask("after close")
+    try:
+        await asyncio.to_thread(fake.entered.wait, 10)  # "late" is being answered
+        await service.aclose()
+        with pytest.raises(RuntimeError):
+            await pending
+        with pytest.raises(RuntimeError):
+            await service.ask("after close")
+    finally:
+        gate.set()  # let the worker thread finish
 
 
 async def test_quotes_and_topics() -> None:

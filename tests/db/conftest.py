@@ -8,6 +8,7 @@ never pass without having run them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +19,7 @@ import psycopg
 import pytest
 
 from bot.db import Database
+from tests.conftest import shared_server_processes
 from tests.db.postgres import INSTALL_HINT, PostgresServer, find_bindir, postgres_server
 
 BACKENDS = {"sqlite": None, "pg-asyncpg": "asyncpg", "pg-psycopg": "psycopg"}
@@ -33,8 +35,14 @@ def pg_server() -> Iterator[PostgresServer]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run installs it)")
         pytest.skip(reason)
-    with postgres_server(bindir) as server:
-        yield server
+    with contextlib.ExitStack() as stack:
+        with shared_server_processes():  # the first test to need it starts it, the last one stops it
+            server = stack.enter_context(postgres_server(bindir))
+        try:
+            yield server
+        finally:
+            with shared_server_processes():
+                stack.close()
 
 
 def _admin(server: PostgresServer, sql: str) -> None:
@@ -42,7 +50,13 @@ def _admin(server: PostgresServer, sql: str) -> None:
         conn.execute(sql)
 
 
-@pytest.fixture(params=list(BACKENDS), ids=list(BACKENDS))
+# The PostgreSQL cases start a server process (once a session): they are `process` tests.
+_PARAMS = [
+    pytest.param(name, id=name, marks=[pytest.mark.process] if driver else []) for name, driver in BACKENDS.items()
+]
+
+
+@pytest.fixture(params=_PARAMS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of a new, empty database on each backend in turn."""
     driver = BACKENDS[request.param]

@@ -74,6 +74,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.process
 def test_two_processes_starting_together_both_open_the_database(db_url: str) -> None:
     """Two processes migrating one new database at the same moment both start, and agree on the secret."""
     procs = [

@@ -13,7 +13,6 @@ import asyncio
 import itertools
 import re
 import shutil
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +24,9 @@ from bot.core import wording
 from bot.core.conversation import MAX_HISTORY, READ_BACK
 from bot.db import Database
 from tests.discord.harness import ARTICLE, BotProcess
-from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, PUBLIC_THREAD, FakeDiscord, Rejected, Sent
+from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, PUBLIC_THREAD, FakeDiscord, Sent, Traffic
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.model, pytest.mark.process]
 
 T = TypeVar("T")
 ANSWERED = "Why did IBM quit facial recognition?"
@@ -55,14 +54,10 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         process.stop()
 
 
-Refused = Callable[[], list[Rejected]]
-
-
 @pytest.fixture
-def refused(fake: FakeDiscord, bot: BotProcess) -> Refused:
-    """What the fake refused of the bot's requests since the test began."""
-    since = time.monotonic()
-    return lambda: fake.rejected_since(since)
+def traffic(fake: FakeDiscord, bot: BotProcess) -> Traffic:
+    """This test's own messages and interactions, and what the bot sent or had refused for them."""
+    return fake.watch()
 
 
 def ask_by_mention(
@@ -103,7 +98,7 @@ def in_database(bot: BotProcess, work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """A mention, and a plain message in an ASK_CHANNELS channel, each get a thread of their own, started on the
     question by the bot and named after it (cut to 100 characters), holding the answer; no reply in the channel."""
@@ -119,11 +114,11 @@ def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(
     assert fake.channels[asked[0]]["name"] == ANSWERED
     long_name = fake.channels[asked[1]]["name"]
     assert len(long_name) <= 100 and long_name.endswith("…") and long_question.startswith(long_name[:-1].rstrip())
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_a_follow_up_in_the_bots_thread_is_answered_there_with_the_threads_questions(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """A message in the bot's thread, without a mention, is answered in the thread, asked with the thread's
     earlier question (read back from Discord); the bot does not answer its own messages there."""
@@ -138,11 +133,11 @@ def test_a_follow_up_in_the_bots_thread_is_answered_there_with_the_threads_quest
     assert "via=follow-up" in bot.log()
     answer_in_thread(fake, ANSWERED)  # a barrier: the bot handles events in order
     assert len(fake.messages_in(thread)) == 2
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_a_mention_in_another_thread_is_answered_in_it_with_its_earlier_questions(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """In a thread a person started, a mention is answered in the thread (as a reply, no new thread), with the
     earlier mentions as its history; a message without a mention there is not a question."""
@@ -157,11 +152,11 @@ def test_a_mention_in_another_thread_is_answered_in_it_with_its_earlier_question
     assert first not in fake.channels and second not in fake.channels
     assert fake.replies_to(chatter) == []
     assert asked_with(bot, "What does IBM oppose?") == ["What did Arvind Krishna write to Congress?"]
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_a_follow_up_in_a_thread_of_200_messages_reads_back_at_most_read_back(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """In a thread already 200 messages long, a follow-up is answered; the bot reads back at most READ_BACK
     messages, in pages Discord accepts, and asks with the newest MAX_HISTORY questions among them."""
@@ -177,10 +172,10 @@ def test_a_follow_up_in_a_thread_of_200_messages_reads_back_at_most_read_back(
     assert sum(r.returned for r in reads) <= READ_BACK
     expected = [f"Earlier question {i}?" for i in range(199, 0, -2)][:MAX_HISTORY][::-1]
     assert asked_with(bot, "What did he say about AI?") == expected
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
-def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProcess, refused: Refused) -> None:
+def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProcess, traffic: Traffic) -> None:
     """More sources answers the clicker alone with the next passages, [4] onwards, each with a bold sentence."""
     _, answer = answer_in_thread(fake, ANSWERED)
     more = next(c for c in answer.custom_ids if c.startswith("more:"))
@@ -192,11 +187,11 @@ def test_more_sources_is_private_and_numbered_on(fake: FakeDiscord, bot: BotProc
     assert citations and citations[0] == "4", shown.content
     assert shown.content.count("**") >= 2 * len(citations)
     assert len(shown.content) <= 2000
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_a_click_on_an_answer_the_log_no_longer_holds_says_so_privately(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """The buttons of an answer pruned from the log (older than RETENTION_DAYS) answer the clicker alone, politely."""
     gone = "Pruned_0001"
@@ -213,11 +208,11 @@ def test_a_click_on_an_answer_the_log_no_longer_holds_says_so_privately(
     for custom_id in (f"more:{gone}", f"vote:{gone}:up"):
         notice = fake.wait_for_answer(fake.click(old, custom_id, user_id=new_user()))
         assert notice.flags & EPHEMERAL and notice.content == wording.ANSWER_GONE
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """👍 is confirmed privately and stored; a second click (👎) changes that person's vote and opens the
     one-line dialog, whose note is stored with the vote; other people's votes count apart, and a 👎 whose
@@ -247,11 +242,11 @@ def test_votes_are_stored_one_per_person_and_a_thumbs_down_keeps_its_note(
     since = datetime.now(UTC) - timedelta(hours=1)
     notes = in_database(bot, lambda db: db.reports.downvoted(since))
     assert sorted((n.reason or "") for n in notes if n.answer_id == answer_id) == ["", "It quoted the wrong paragraph"]
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_share_posts_a_private_answer_publicly_with_asked_by_and_pings_no_one(
-    fake: FakeDiscord, bot: BotProcess, refused: Refused
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """/ask private:true carries Share in channel; a click posts the answer publicly under "Asked by" and the
     clicker's mention, pinging nobody, and the private answer loses its Share button."""
@@ -275,7 +270,7 @@ def test_share_posts_a_private_answer_publicly_with_asked_by_and_pings_no_one(
     assert update.payload["type"] == 7 and not any(c.startswith("share:") for c in update.custom_ids)
     left = fake.messages[private.message_id or 0]["components"]
     assert left and not any(b["custom_id"].startswith("share:") for row in left for b in row["components"])
-    assert refused() == []
+    assert traffic.rejected() == []
 
 
 def test_buttons_work_after_a_restart_and_an_answer_from_a_rebuilt_index_says_so(

@@ -1,4 +1,8 @@
-"""Shared fixtures of the index tests: the real model, loaded once a session."""
+"""Shared fixtures of the index tests: the real model, loaded once a session.
+
+Every test that uses ``embedder`` (directly or through another fixture) is marked ``model``
+by tests/conftest.py, so ``make test-fast`` leaves it out.
+"""
 
 from __future__ import annotations
 

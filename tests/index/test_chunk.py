@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from index.build import chunk_input
 from index.chunk import Chunk, chunk_document, windows
 from index.documents import Document, parse_document
 from index.embed import Embedder
-from index.search import chunk_input
 from index.text import split_sentences
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"

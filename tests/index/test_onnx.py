@@ -21,6 +21,7 @@ from index import onnx_cache
 from index.embed import Embedder
 from index.errors import ModelExportError
 from index.export import MIN_COSINE
+from index.model import content_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,7 +94,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sentence_transformers.sentence_transformer.modules.pooling import Pooling
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    from index.embed import default_model_path
+    from index.model import default_model_path
 
     torch.manual_seed(0)
     root = tmp_path_factory.mktemp("tiny")
@@ -114,6 +115,8 @@ def roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     return chosen
 
 
+@pytest.mark.process
+@pytest.mark.model
 def test_a_model_path_is_exported_once_with_a_progress_line_then_found_again(
     tiny_model: Path, roots: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -122,7 +125,7 @@ def test_a_model_path_is_exported_once_with_a_progress_line_then_found_again(
     said: list[str] = []
     first = Embedder(tiny_model, say=said.append)
     assert len(said) == 2 and said[0].startswith("exporting the embedding model") and "exported in" in said[1]
-    digest = onnx_cache.content_hash(tiny_model)
+    digest = content_hash(tiny_model)
     assert (roots[0] / digest / "model.onnx").is_file()
     reference = Embedder(tiny_model, backend="sentence-transformers")
     texts = ["a question about bees", "another, longer one about the waggle dance of honeybees"]
@@ -137,6 +140,8 @@ def test_a_model_path_is_exported_once_with_a_progress_line_then_found_again(
     assert again == []
 
 
+@pytest.mark.process
+@pytest.mark.model
 def test_a_missing_bundled_export_without_its_package_is_one_clear_line(
     roots: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -148,6 +153,8 @@ def test_a_missing_bundled_export_without_its_package_is_one_clear_line(
     assert "\n" not in message and "`make`" in message
 
 
+@pytest.mark.process
+@pytest.mark.model
 def test_without_torch_a_model_path_to_export_is_one_line_naming_the_fix(tiny_model: Path, tmp_path: Path) -> None:
     """`python -m bot ask` with MODEL_PATH set where torch is absent: exit 1 and one line naming the fix."""
     shutil.copy(ROOT / "seeds" / "000_a7265f2ac828b9b1.txt", tmp_path / "article.txt")

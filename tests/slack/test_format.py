@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from bot.core.reply import QuoteLine, QuoteReply, Reply, Source, Span, reply_for_answer, reply_for_quotes
-from bot.core.wording import ABSTENTION
+from bot.core.reply import (
+    QuoteLine,
+    QuoteReply,
+    Reply,
+    Source,
+    Span,
+    more_passages,
+    reply_for_answer,
+    reply_for_quotes,
+)
+from bot.core.wording import ABSTENTION, LOW_CONFIDENCE
+from bot.slack import format as format_mod
+from bot.slack.buttons import MORE, SHARE, VOTE_DOWN, VOTE_UP, ModalOrigin, origin_of, reason_of, wrong_modal
 from bot.slack.format import (
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENTS,
@@ -19,6 +31,7 @@ from bot.slack.format import (
     escape_mrkdwn,
     fit_mrkdwn,
     format_answer_slack,
+    format_more_slack,
     format_notice_slack,
     format_quotes_slack,
 )
@@ -200,3 +213,86 @@ def test_a_published_source_is_a_slack_link() -> None:
     _, blocks = format_answer_slack(reply)
     texts = [e["text"] for e in blocks[-1]["elements"]]
     assert texts == ["<https://example.org/p?a=1%7C2#:~:text=x|[1] A &amp; B, ¶2>", "[2] C, ¶1"]
+
+
+# --- low confidence, more sources, shared answers, buttons --------------------------------------------
+
+
+def test_a_low_confidence_answer_leads_with_the_warning_and_bolds_nothing() -> None:
+    """At low confidence the passages are the closest there are: the warning first, no sentence in bold."""
+    answer = Answer("Who founded IBM?", False, (_hit(),), confidence="low")
+    text, blocks = format_answer_slack(reply_for_answer(answer))
+    assert blocks[0]["text"]["text"] == LOW_CONFIDENCE
+    assert "*" not in blocks[1]["text"]["text"]
+    assert SENTENCE in blocks[1]["text"]["text"]
+    assert text.startswith(LOW_CONFIDENCE)
+
+
+def test_more_sources_are_each_a_bold_passage_with_its_citation_numbered_on() -> None:
+    """Each further passage is a section with its sentence in bold, then its citation ([4], [5]), linked when published."""
+    hits = (
+        _hit(paragraph=9),
+        Hit(PASSAGE, "s.html", "Doc", 2, 0.5, SENTENCE, PASSAGE.index(SENTENCE), url="https://x.org/a"),
+    )
+    text, blocks = format_more_slack(more_passages(hits, 4))
+    assert [b["type"] for b in blocks] == ["section", "context", "section", "context"]
+    assert all(f"*{SENTENCE}*" in b["text"]["text"] for b in blocks[::2])
+    assert blocks[1]["elements"][0]["text"] == "[4] IBM quits facial recognition, ¶9"
+    assert blocks[3]["elements"][0]["text"] == "<https://x.org/a|[5] Doc, ¶2>"
+    assert "[4] IBM quits facial recognition, ¶9" in text
+
+
+def test_a_shared_answer_starts_with_who_asked_in_plain_text() -> None:
+    """ "Asked by" and the name, as plain text: a name of markup neither pings nor formats."""
+    reply = replace(reply_for_answer(Answer("q", False, (_hit(),))), shared_by="<@U1> *ann*")
+    _, blocks = format_answer_slack(reply, question="Why?")
+    assert blocks[0]["elements"] == [{"type": "plain_text", "text": "Asked by &lt;@U1&gt; *ann*", "emoji": False}]
+    assert blocks[1]["elements"][0]["text"] == "Asked: Why?"
+
+
+def test_the_echo_is_plain_text_without_bidi_controls() -> None:
+    """The asker's words keep `*`, backticks and `_` as typed (plain text); bidi overrides and isolates are dropped."""
+    _, blocks = format_answer_slack(
+        reply_for_answer(Answer("q", False, (_hit(),))), question="*x* `y` _z_ \u202ea\u2066b\u200f"
+    )
+    assert blocks[0]["elements"] == [{"type": "plain_text", "text": "Asked: *x* `y` _z_ ab", "emoji": False}]
+
+
+def test_buttons_carry_the_answer_id_and_appear_only_when_it_is_logged() -> None:
+    """No id, no buttons; with one: More (when there is more), 👍, 👎, and Share when offered, each valued with the id."""
+    hits = tuple(_hit(paragraph=p) for p in range(6))
+    reply = reply_for_answer(Answer("q", False, hits), shown=3)
+    assert format_answer_slack(reply, share=True)[1][-1]["type"] == "context"
+    _, blocks = format_answer_slack(replace(reply, answer_id="abc123"), share=True)
+    actions = blocks[-1]
+    assert actions["type"] == "actions"
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+        (MORE, "abc123"),
+        (VOTE_UP, "abc123"),
+        (VOTE_DOWN, "abc123"),
+        (SHARE, "abc123"),
+    ]
+    assert all(len(e["action_id"]) <= 255 and e["text"]["type"] == "plain_text" for e in actions["elements"])
+    _, few = format_answer_slack(replace(reply_for_answer(Answer("q", False, hits[:3])), answer_id="x"))
+    assert [e["action_id"] for e in few[-1]["elements"]] == [VOTE_UP, VOTE_DOWN]
+
+
+def test_buttons_survive_the_block_limit() -> None:
+    """However many blocks an answer has, the buttons are kept, within fifty blocks."""
+    reply = Reply("", (Span("x", strong=True),), (), notes=tuple(f"note {n}" for n in range(80)), answer_id="a")
+    notes_as_blocks = replace(reply, notes=())
+    _, blocks = format_answer_slack(notes_as_blocks)
+    assert blocks[-1]["type"] == "actions"
+    many = [{"type": "section"}] * 60
+    assert len(format_mod._limit_blocks(many, MAX_BLOCKS - 1)) == MAX_BLOCKS - 1
+
+
+def test_the_wrong_modal_round_trips_its_origin() -> None:
+    """The modal keeps the answer id and where to confirm in its metadata; junk metadata is not ours."""
+    origin = ModalOrigin("abc", "C1", "1.0", "https://hooks.example/x")
+    view = wrong_modal(origin)
+    assert origin_of(view) == origin
+    assert len(view["title"]["text"]) <= 24
+    assert origin_of({"private_metadata": "[1, 2]"}) is None
+    assert origin_of({"private_metadata": "not json"}) is None
+    assert reason_of({"state": {"values": {}}}) == ""

@@ -16,15 +16,31 @@ def manifest() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "slack-manifest.yml").read_text(encoding="utf-8"))
 
 
+MESSAGE_EVENTS = {"message.channels", "message.groups", "message.im", "message.mpim"}
+
+
 def test_manifest_has_the_bot_scopes(manifest: dict[str, Any]) -> None:
-    """The bot token can read mentions and channel messages, write replies and receive commands."""
+    """The bot token can read mentions and messages, write replies and receive commands."""
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "channels:history", "chat:write", "commands"} <= scopes
 
 
 def test_manifest_subscribes_to_the_events_the_listeners_handle(manifest: dict[str, Any]) -> None:
-    """app_mention and message.channels are subscribed, matching the app's event listeners."""
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.channels"}
+    """app_mention and every kind of message event are subscribed: follow-ups come in threads anywhere."""
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", *MESSAGE_EVENTS}
+
+
+def test_every_message_event_has_its_history_scope(manifest: dict[str, Any]) -> None:
+    """message.X needs X:history, which also lets the bot read a thread back (conversations.replies)."""
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {f"{event.removeprefix('message.')}:history" for event in MESSAGE_EVENTS} <= scopes
+
+
+def test_manifest_enables_the_buttons_and_direct_messages(manifest: dict[str, Any]) -> None:
+    """Interactivity is on (the buttons and the modal), and people can write to the bot directly."""
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
 
 
 def test_manifest_declares_ask_and_quote_with_descriptions(manifest: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 One index is built for the module (by the first `ask`, as the contract wants); the
 commands that only read it are then started together, so their model loads overlap.
+Every test starts processes; those that use the index are marked ``model`` too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ IMMUNITY = "What did Krishna say about qualified immunity?"
 TITLE = "IBM quits facial recognition"
 CITATION = re.compile(r"^\[(\d+)\] (.+), ¶(\d+)$")
 TIMEOUT = 120
+
+pytestmark = pytest.mark.process
 
 
 @dataclass
@@ -171,6 +174,7 @@ def check_passages(passages: list[dict[str, object]]) -> None:
         assert (int(m.group(1)), m.group(2), int(m.group(3))) == (rank, TITLE, p["paragraph"])
 
 
+@pytest.mark.model
 def test_ask_builds_a_missing_index_and_says_so_on_stderr(streamed: Streamed, dirs: Dirs) -> None:
     """`ask` on an empty INDEX_DIR builds the index first, saying so on stderr only, without a traceback."""
     assert "building" in streamed.err
@@ -178,6 +182,7 @@ def test_ask_builds_a_missing_index_and_says_so_on_stderr(streamed: Streamed, di
     assert (dirs.index / "manifest.json").is_file()
 
 
+@pytest.mark.model
 def test_ask_json_stdin_flushes_each_answer_and_keeps_order(streamed: Streamed) -> None:
     """`ask --json -`: one JSON line per input line, in order, each flushed before the next line is read."""
     assert streamed.first, "no answer while stdin was still open"
@@ -195,6 +200,7 @@ def test_ask_json_stdin_flushes_each_answer_and_keeps_order(streamed: Streamed) 
     assert rest[2]["abstained"] is False and any(p["paragraph"] == 15 for p in rest[2]["passages"])
 
 
+@pytest.mark.model
 def test_index_on_a_current_index_prints_what_it_indexed_without_rebuilding(
     launched: dict[str, Run], dirs: Dirs
 ) -> None:
@@ -208,6 +214,7 @@ def test_index_on_a_current_index_prints_what_it_indexed_without_rebuilding(
     assert json.loads((dirs.index / "manifest.json").read_text(encoding="utf-8"))["built_at"] == built_at
 
 
+@pytest.mark.model
 def test_ask_k_1_gives_one_passage(launched: dict[str, Run]) -> None:
     """`ask --json --k 1 QUESTION` prints one JSON object with exactly one passage."""
     code, out, err = launched["ask_k1"].result()
@@ -219,6 +226,7 @@ def test_ask_k_1_gives_one_passage(launched: dict[str, Run]) -> None:
     check_passages(answer["passages"])
 
 
+@pytest.mark.model
 def test_quote_json_fields(launched: dict[str, Run]) -> None:
     """`quote --json TOPIC`: topic, and quotes with verbatim text, speaker, source, paragraph and citation."""
     code, out, err = launched["quote"].result()
@@ -238,6 +246,7 @@ def test_quote_json_fields(launched: dict[str, Run]) -> None:
     assert (best["speaker"], best["paragraph"]) == ("Arvind Krishna", 15)
 
 
+@pytest.mark.model
 def test_chat_with_piped_stdin_answers_in_order_and_stops_at_quit(launched: dict[str, Run]) -> None:
     """`chat` on piped lines prints the banner, the answer (bold sentence, citations), the quotes; stops at quit."""
     code, out, err = launched["chat"].result()
@@ -267,6 +276,7 @@ def test_missing_seeds_dir_is_one_line_and_non_zero_exit(dirs: Dirs) -> None:
     assert out == ""
 
 
+@pytest.mark.model
 def test_corrupt_index_is_one_line_naming_the_fix(launched: dict[str, Run]) -> None:
     """A truncated index.faiss: exit status not 0, one line naming `python -m bot index`, no traceback."""
     code, _, err = launched["corrupt"].result()

@@ -10,7 +10,7 @@ import logging
 
 import discord
 
-from bot.core.pipeline import Asker
+from bot.core.asker import Asker
 from bot.discord.text import MAX_CONTENT, truncate
 
 log = logging.getLogger(__name__)

@@ -13,14 +13,11 @@ it is kept, so a broken export cannot be used.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import json
 import logging
 import shutil
-import sys
 import tempfile
-import time
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import CitebotError, ModelExportError
+from index.errors import ModelExportError
+from index.model import content_hash
 from index.onnx_backend import EXPORT_FORMAT, METADATA, POOLINGS, OnnxBackend
 from index.st_backend import load_sentence_transformer
 
@@ -158,8 +156,6 @@ def export_model(source: Path, out: Path, *, source_version: str | None = None) 
     import onnxruntime
     import torch
 
-    from index.onnx_cache import content_hash
-
     model = load_sentence_transformer(source, attn_implementation="eager")
     meta = describe(model, source)
     out.mkdir(parents=True, exist_ok=True)
@@ -197,43 +193,3 @@ def export_model(source: Path, out: Path, *, source_version: str | None = None) 
     meta["parity_min_cosine"] = cosine
     (out / METADATA).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m index.export``: export a model (the bundled one by default); 0 on success."""
-    from index import onnx_cache
-
-    parser = argparse.ArgumentParser(prog="python -m index.export", description=__doc__.splitlines()[0])
-    parser.add_argument("model", nargs="?", type=Path, help="a local sentence-transformers model (default: bundled)")
-    parser.add_argument("--out", type=Path, help="write the export here instead of the export cache")
-    parser.add_argument("--force", action="store_true", help="export again even when an export is current")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    try:
-        if args.out is not None:
-            from index.embed import default_model_path
-
-            source = args.model or default_model_path()
-            started = time.perf_counter()
-            version = onnx_cache.bundled_version() if args.model is None else None
-            meta = export_model(source, args.out, source_version=version)
-            say(
-                f"exported {source} to {args.out} in {time.perf_counter() - started:.1f} s (cosine {meta['parity_min_cosine']:.6f})"
-            )
-            return 0
-        if args.force:
-            onnx_cache.forget(args.model)
-        folder = onnx_cache.onnx_folder(args.model, say=say)
-    except CitebotError as error:
-        say(f"{type(error).__name__}: {error}")
-        return 1
-    say(f"ONNX export of {args.model or onnx_cache.BUNDLED}: {folder}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

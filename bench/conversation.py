@@ -1,0 +1,200 @@
+"""`make bench`, follow-ups and confidence: how a thread's earlier questions help a
+follow-up, that a question standing on its own keeps its answer, and how often an
+unanswered question on the sources' subject is handled (abstained or marked low) beside
+how often an answered one is wrongly marked low. Called from bench/run.py; also runnable
+alone:
+
+    .venv/bin/python bench/conversation.py [--index-root DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np
+
+from bench.evaluate import load_jsonl, rank_of_answer
+from index import confidence, followup, search
+from index.query import Retriever
+from index.types import Answer
+
+EVAL = ROOT / "eval"
+CORPORA = {
+    "article": ROOT / "seeds",
+    "squad": EVAL / "squad" / "seeds",
+    "squad2": EVAL / "squad2" / "seeds",
+}
+# Everyday questions no corpus of ours is about (none of them a calibration probe), asked
+# before every question of the article's set: its answers must not change.
+OFF_TOPIC_HISTORY = ("What's a good name for a kitten?", "How far is Mars from the Sun?")
+# Today's rule, for the "without" rows: only the off-topic abstention is ever low.
+ABSTENTION_ONLY = confidence.Rule(answer_type=False, names=False, coverage_needed=0.0)
+CONFIDENCE_ABLATION = (
+    ("abstention only (before)", ABSTENTION_ONLY),
+    ("+ figure and date type (shipped)", confidence.Rule()),
+    ("+ name type", confidence.Rule(name_type=True)),
+    ("+ the question's names and figures", confidence.Rule(name_type=True, names=True)),
+    ("+ coverage 0.5", confidence.Rule(name_type=True, names=True, coverage_needed=0.5)),
+)
+
+
+@dataclass(frozen=True)
+class Recall:
+    at_1: float
+    at_3: float
+    n: int
+
+
+def recall(answers: Sequence[Answer], rows: Sequence[dict]) -> Recall:
+    """Recall@1 and @3 of answers against the rows' evidence (eval/README.md)."""
+    ranks = [rank_of_answer([h.text for h in a.hits], row["evidence"]) for a, row in zip(answers, rows, strict=True)]
+    n = max(len(ranks), 1)
+    return Recall(sum(r == 1 for r in ranks) / n, sum(r is not None and r <= 3 for r in ranks) / n, len(ranks))
+
+
+def _ok(results: Sequence[Answer | Exception]) -> list[Answer]:
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return list(results)  # type: ignore[arg-type]
+
+
+def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[Answer]:
+    """Answer follow-up rows: ``alone`` (no history), ``joined`` (history and question as
+    one text: the naive reference) or ``thread`` (the shipped method)."""
+    if how == "alone":
+        return _ok(retriever.ask_many([r["q"] for r in rows]))
+    if how == "joined":
+        return _ok(retriever.ask_many([" ".join([*r["history"], r["q"]]) for r in rows]))
+    return _ok(retriever.ask_many([r["q"] for r in rows], histories=[r["history"] for r in rows]))
+
+
+def followup_table(opened: Callable[[str], Retriever], sets: Sequence[tuple[str, Path]]) -> None:
+    """recall@1 / @3 of follow-ups alone, joined and read with their thread, per set and corpus."""
+    print("| set | corpus | follow-ups | asked alone | naive join | with thread (shipped) | standalone kept |")
+    print("|---|---|---|---|---|---|---|")
+    for label, path in sets:
+        rows = load_jsonl(path)
+        for corpus in sorted({r["corpus"] for r in rows}):
+            retriever = opened(corpus)
+            follow = [r for r in rows if r["corpus"] == corpus and not r.get("standalone")]
+            cells = []
+            for how in ("alone", "joined", "thread"):
+                got = recall(ask_followups(retriever, follow, how), follow)
+                cells.append(f"{got.at_1:.3f} / {got.at_3:.3f}")
+            alone = [r for r in rows if r["corpus"] == corpus and r.get("standalone")]
+            kept = "-"
+            if alone:
+                pairs = zip(
+                    ask_followups(retriever, alone, "thread"), ask_followups(retriever, alone, "alone"), strict=True
+                )
+                kept = f"{sum(a == b for a, b in pairs)}/{len(alone)}"
+            print(f"| {label} | {corpus} | {len(follow)} | {' | '.join(cells)} | {kept} |", flush=True)
+    print("\n(cells: recall@1 / recall@3; standalone kept: questions marked standalone whose answer with")
+    print("their history is identical to their answer without it)")
+
+
+def standalone_check(retriever: Retriever) -> None:
+    """eval/questions.jsonl with an off-topic history, and after the set's previous question."""
+    rows = load_jsonl(EVAL / "questions.jsonl")
+    questions = [r["q"] for r in rows]
+    plain = _ok(retriever.ask_many(questions))
+    off = _ok(retriever.ask_many(questions, histories=[OFF_TOPIC_HISTORY] * len(rows)))
+    previous = _ok(retriever.ask_many(questions, histories=[questions[i - 1 : i] for i in range(len(rows))]))
+    answerable = [i for i, r in enumerate(rows) if "evidence" in r]
+    before = recall([plain[i] for i in answerable], [rows[i] for i in answerable])
+    after = recall([previous[i] for i in answerable], [rows[i] for i in answerable])
+    corpus = retriever.corpus
+    none = np.zeros((0, corpus.chunk_vectors.shape[1]), dtype=np.float32)
+    read = sum(
+        followup.needs_history(corpus, search.Query(q, v, none, tuple(corpus.lexicon.query_terms(q))))
+        for q, v in zip(questions, retriever.encode(questions), strict=True)
+    )
+    print(f"\neval/questions.jsonl ({len(rows)} questions) with the off-topic history {list(OFF_TOPIC_HISTORY)}:")
+    print(
+        f"answers that differ from the same questions asked alone: {sum(a != b for a, b in zip(off, plain, strict=True))}"
+    )
+    print(
+        f"after the set's previous question (an on-topic history): {sum(a != b for a, b in zip(previous, plain, strict=True))} "
+        f"answers differ, {read} questions are read as needing their thread; recall@1 {before.at_1:.3f} alone, "
+        f"{after.at_1:.3f} with it"
+    )
+
+
+def confidence_table(opened: Callable[[str], Retriever]) -> None:
+    """Handled share of unanswerable questions beside the false-low share of answerable ones."""
+    sets = (
+        ("article", "article", [EVAL / "questions.jsonl", EVAL / "unanswered.jsonl"]),
+        ("squad v1", "squad", [EVAL / "squad" / "questions.jsonl"]),
+        ("squad 2.0", "squad2", [EVAL / "squad2" / "questions.jsonl"]),
+        ("tuning (ours)", "squad", [EVAL / "tuning" / "confidence.jsonl"]),
+    )
+    print("\n| set | rule | unanswerable handled | answerable marked low | recall@1 |")
+    print("|---|---|---|---|---|")
+    for label, corpus, paths in sets:
+        rows = [r for p in paths for r in load_jsonl(p) if not r.get("abstain")]
+        retriever = opened(corpus)
+        for rule_label, rule in CONFIDENCE_ABLATION:
+            retriever.confidence_rule = rule
+            answers = _ok(retriever.ask_many([r["q"] for r in rows]))
+            unans = [a for a, r in zip(answers, rows, strict=True) if r.get("unanswerable")]
+            ans_rows = [r for r in rows if not r.get("unanswerable")]
+            ans = [a for a, r in zip(answers, rows, strict=True) if not r.get("unanswerable")]
+            handled = f"{sum(a.confidence == 'low' for a in unans) / len(unans):.2f} ({len(unans)})" if unans else "-"
+            low = sum(a.confidence == "low" and not a.abstained for a in ans) / max(len(ans), 1)
+            print(f"| {label} | {rule_label} | {handled} | {low:.3f} ({len(ans)}) | {recall(ans, ans_rows).at_1:.3f} |")
+        retriever.confidence_rule = confidence.Rule()
+    print("\n(handled: abstained or marked low; an abstention is always low. Marked low: answered")
+    print("but low, abstentions apart, which the quality table counts as false abstentions)")
+
+
+def report(opened: Callable[[str], Retriever]) -> None:
+    """The whole section, for bench/run.py."""
+    print("\n## Follow-ups and confidence\n")
+    followup_table(
+        opened,
+        (
+            ("eval/followups.jsonl (shared)", EVAL / "followups.jsonl"),
+            ("eval/tuning/followups.jsonl (ours)", EVAL / "tuning" / "followups.jsonl"),
+        ),
+    )
+    standalone_check(opened("article"))
+    confidence_table(opened)
+
+
+def opener(root: Path, already: dict[str, Retriever] | None = None) -> Callable[[str], Retriever]:
+    """Open each corpus's index once, under ``root``, on first use."""
+    cache = dict(already or {})
+
+    def get(name: str) -> Retriever:
+        if name not in cache:
+            cache[name] = Retriever.open(CORPORA[name], root / f"index-{name}")
+        return cache[name]
+
+    return get
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--index-root", type=Path, help="keep the indexes here (default: a temporary folder)")
+    args = parser.parse_args()
+    if args.index_root:
+        report(opener(args.index_root))
+        return
+    with tempfile.TemporaryDirectory(prefix="citebot-bench-") as tmp:
+        report(opener(Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()

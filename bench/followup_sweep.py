@@ -1,0 +1,146 @@
+"""The sweeps behind the follow-up and confidence constants (docs/retrieval.md), on this
+project's tuning sets only (eval/tuning/): the shared evaluation sets are never read here.
+
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence]
+
+Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
+is not part of `make bench`, which reports the chosen constants on every set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np
+
+from bench.conversation import CORPORA, ask_followups, recall
+from bench.evaluate import load_jsonl
+from index import confidence, followup
+from index.query import Retriever
+
+TUNING = ROOT / "eval" / "tuning"
+
+
+def cached(retriever: Retriever) -> Retriever:
+    """The retriever with its question embeddings memoised (every row re-asks the same texts)."""
+    memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    encode = retriever._encode_with_tokens
+
+    def encode_once(texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        if new:
+            vectors, tokens = encode(new)
+            memo.update({t: (v, tok) for t, v, tok in zip(new, vectors, tokens, strict=True)})
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), []
+        return np.stack([memo[t][0] for t in texts]), [memo[t][1] for t in texts]
+
+    retriever._encode_with_tokens = encode_once  # type: ignore[method-assign]
+    return retriever
+
+
+def followup_row(retrievers: dict[str, Retriever], rows: list[dict], folding: followup.Folding) -> str:
+    """One sweep row: follow-ups' recall per corpus and in all, standalone questions' recall and kept answers."""
+    cells, hits1, hits3, n, kept, alone_hits, n_alone = [], 0.0, 0.0, 0, 0, 0.0, 0
+    for corpus, retriever in retrievers.items():
+        retriever.folding = folding
+        follow = [r for r in rows if r["corpus"] == corpus and not r.get("standalone")]
+        alone = [r for r in rows if r["corpus"] == corpus and r.get("standalone")]
+        got = recall(ask_followups(retriever, follow, "thread"), follow)
+        cells.append(f"{got.at_1:.3f}")
+        hits1, hits3, n = hits1 + got.at_1 * got.n, hits3 + got.at_3 * got.n, n + got.n
+        threaded = ask_followups(retriever, alone, "thread")
+        kept += sum(a == b for a, b in zip(threaded, ask_followups(retriever, alone, "alone"), strict=True))
+        alone_hits += recall(threaded, alone).at_1 * len(alone)
+        n_alone += len(alone)
+        retriever.folding = followup.Folding()
+    return f"{' | '.join(cells)} | {hits1 / n:.3f} | {hits3 / n:.3f} | {alone_hits / n_alone:.3f} | {kept}/{n_alone}"
+
+
+def followups(retrievers: dict[str, Retriever]) -> None:
+    rows = load_jsonl(TUNING / "followups.jsonl")
+    base = followup.Folding()
+    print("### Follow-ups (eval/tuning/followups.jsonl)\n")
+    for corpus, retriever in retrievers.items():
+        follow = [r for r in rows if r["corpus"] == corpus and not r.get("standalone")]
+        for how in ("alone", "joined"):
+            got = recall(ask_followups(retriever, follow, how), follow)
+            print(f"- reference on {corpus} ({got.n}), {how}: recall@1 {got.at_1:.3f}, recall@3 {got.at_3:.3f}")
+    names = " r@1 | ".join(retrievers)
+    header = (
+        f"| {{}} | {names} r@1 | all r@1 | all r@3 | standalone r@1 | standalone kept |\n|---|---|---|---|---|---|---|"
+    )
+    print("\nWhen a question is read with its thread (vague_z; -inf: pronouns and fragments only; inf: always)\n")
+    print(header.format("vague_z"))
+    for z in (-math.inf, 2.0, 2.5, 3.0, 3.5, 4.0, math.inf):
+        print(f"| {z} | {followup_row(retrievers, rows, replace(base, vague_z=z))} |", flush=True)
+    print("\nWeights of the thread's vector and words (name_weight as shipped)\n")
+    print(header.format("vector_weight, term_weight"))
+    for vw in (0.0, 0.25, 0.5, 1.0):
+        for tw in (0.0, 0.25, 0.5, 1.0):
+            folding = replace(base, vector_weight=vw, term_weight=tw)
+            print(f"| {vw}, {tw} | {followup_row(retrievers, rows, folding)} |", flush=True)
+    print("\nWeight of the previous answer's names and figures\n")
+    print(header.format("name_weight"))
+    for nw in (0.0, 0.25, 0.5, 1.0):
+        print(f"| {nw} | {followup_row(retrievers, rows, replace(base, name_weight=nw))} |", flush=True)
+    print("\nEarlier questions read\n")
+    print(header.format("turns"))
+    for turns in (1, 2, 4):
+        print(f"| {turns} | {followup_row(retrievers, rows, replace(base, turns=turns))} |", flush=True)
+
+
+def confidences(retriever: Retriever) -> None:
+    rows = load_jsonl(TUNING / "confidence.jsonl")
+    unans = [r for r in rows if r.get("unanswerable")]
+    print(f"\n### Confidence ({len(unans)} unanswerable, {len(rows) - len(unans)} answerable; eval/tuning)\n")
+    print("| answer type | names and figures | coverage needed | handled | answerable marked low |")
+    print("|---|---|---|---|---|")
+    for kinds in ((False, False), (True, False), (False, True), (True, True)):
+        for needed in (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
+            retriever.confidence_rule = confidence.Rule(answer_type=kinds[0], names=kinds[1], coverage_needed=needed)
+            answers = retriever.ask_many([r["q"] for r in rows])
+            handled = sum(a.confidence == "low" for a, r in zip(answers, rows, strict=True) if r.get("unanswerable"))
+            low = sum(
+                a.confidence == "low" and not a.abstained
+                for a, r in zip(answers, rows, strict=True)
+                if not r.get("unanswerable")
+            )
+            print(
+                f"| {'yes' if kinds[0] else 'no'} | {'yes' if kinds[1] else 'no'} | {needed} "
+                f"| {handled / len(unans):.3f} | {low / (len(rows) - len(unans)):.3f} |",
+                flush=True,
+            )
+    retriever.confidence_rule = confidence.Rule()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
+    parser.add_argument("--part", choices=("followups", "confidence"), help="one sweep only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
+        root = args.index_root or Path(tmp)
+        retrievers = {
+            name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
+        }
+        if args.part in (None, "followups"):
+            followups(retrievers)
+        if args.part in (None, "confidence"):
+            confidences(retrievers["squad"])
+
+
+if __name__ == "__main__":
+    main()

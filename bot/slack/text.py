@@ -1,0 +1,121 @@
+"""Text into and out of Slack: markup unwrapped from what people type, and made inert in what the bot says.
+
+:func:`clean_slack_text` turns a message's mrkdwn into what the person typed;
+:func:`escape_mrkdwn` and :func:`fit_mrkdwn` make any text (the asker's, the sources')
+safe to show: ``&``, ``<`` and ``>`` escaped, ``@channel``-like words defused, cut with
+an ellipsis to Slack's limits; :func:`strip_bidi` drops the characters that reorder
+text on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+__all__ = ["ELLIPSIS", "MAX_TEXT_CHARS", "clean_slack_text", "cut_raw", "escape_mrkdwn", "fit_mrkdwn", "strip_bidi"]
+
+MAX_TEXT_CHARS = 3000  # a section's or a context element's text
+ELLIPSIS = "…"
+
+# Bidirectional controls (embeddings, overrides, isolates, marks): U+202E in a question
+# would show the rest of a line reversed, so whoever reads it is shown other words.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters (U+202E and its kin)."""
+    return _BIDI.sub("", text)
+
+
+# `@channel`, `@here`, `@everyone` typed as plain words: a word joiner after the `@`
+# keeps Slack from ever reading them as a broadcast, whatever the message's parse mode.
+_BROADCAST_WORD = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+
+# Slack's own markup in incoming text: <@U123>, <@U123|name>, <#C123|name>, <!here>,
+# <!subteam^S123|@team>, <https://x|label>, <mailto:a@b>.
+_ENTITY = re.compile(r"<([^<>]*)>")
+
+
+def escape_mrkdwn(text: str) -> str:
+    """``text`` made inert for Slack: ``&``, ``<`` and ``>`` escaped, ``@channel``-like words defused.
+
+    Args:
+        text: Any text, from the asker or from the sources.
+
+    Returns:
+        The text as Slack should show it, literally.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST_WORD.sub("@\u2060", text)
+
+
+def _entity_to_text(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):  # a user: <@U123> or <@U123|name>
+        return "@" + (label or target[1:])
+    if target.startswith("#"):  # a channel
+        return "#" + (label or target[1:])
+    if target.startswith("!"):  # <!here>, <!channel>, <!subteam^S1|@team>, <!date^...|fallback>
+        if label:
+            return label
+        return "@" + target[1:].split("^", 1)[0]
+    return label or target  # a link
+
+
+def clean_slack_text(text: str, *, drop_user: str | None = None) -> str:
+    """Plain text from a Slack message: markup unwrapped, HTML entities undone.
+
+    ``<@U123|ann>`` becomes ``@ann``, ``<!channel>`` becomes ``@channel``,
+    ``<https://x|label>`` becomes ``label``; ``&lt;`` ``&gt;`` ``&amp;`` become
+    ``<`` ``>`` ``&``. The result is what the asker typed, fit for the retriever,
+    and is escaped again by :func:`escape_mrkdwn` wherever it is shown.
+
+    Args:
+        text: The ``text`` of a Slack event or slash command.
+        drop_user: A user id (the bot's own) whose mentions are removed entirely.
+
+    Returns:
+        The cleaned text, stripped.
+    """
+    if drop_user:
+        text = re.sub(rf"<@{re.escape(drop_user)}(?:\|[^<>]*)?>", " ", text)
+    text = _ENTITY.sub(_entity_to_text, text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(text.split())
+
+
+def cut_raw(raw: str, budget: int, render: Callable[[str], str]) -> str:
+    """The longest prefix of ``raw`` whose rendering plus an ellipsis fits ``budget`` characters."""
+    lo, hi = 0, len(raw)
+    while lo < hi:  # largest n with len(render(raw[:n]) + ELLIPSIS) <= budget
+        mid = (lo + hi + 1) // 2
+        if len(render(raw[:mid].rstrip()) + ELLIPSIS) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return raw[:lo].rstrip()
+
+
+def fit_mrkdwn(raw: str, limit: int = MAX_TEXT_CHARS, *, wrap: str = "") -> str:
+    """``raw`` escaped and, when longer than ``limit``, cut with an ellipsis.
+
+    The cut falls in the raw text, so an escape such as ``&amp;`` is never split.
+
+    Args:
+        raw: Unescaped text.
+        limit: Most characters of the result. Defaults to 3,000 (a section's text).
+        wrap: Markup put on both sides (``"*"`` bold, ``"_"`` italic); kept when cutting.
+
+    Returns:
+        The escaped text, at most ``limit`` characters long.
+    """
+
+    def render(part: str) -> str:
+        return f"{wrap}{escape_mrkdwn(part)}{wrap}" if part else ""
+
+    shown = render(raw)
+    if len(shown) <= limit:
+        return shown
+    kept = cut_raw(raw, limit, render)
+    return f"{wrap}{escape_mrkdwn(kept)}{ELLIPSIS}{wrap}" if kept else ELLIPSIS

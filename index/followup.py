@@ -1,0 +1,187 @@
+"""Follow-up questions: whether a question needs its thread's earlier questions, and how
+they are folded into its search (pure functions over a Corpus; docs/retrieval.md has the
+measurements behind every constant).
+
+A thread is read oldest first. Each earlier question on the sources' subject leaves a
+*context*: its own search (vector and weighted words, itself folded with the context
+before it when it was a follow-up), plus the names and figures of the sentence that
+answered it, because "When was he president?" refers to the person the previous answer
+named, not to the words of the previous question. An earlier question the sources are
+not about ("thanks!", "How do I boil an egg?") leaves the context as it was.
+
+A question that stands on its own uses nothing of its thread: it is searched exactly as
+if it had no history, so its answer is the same, byte for byte.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from index import search
+from index.corpus import Corpus
+from index.lexical import STOPWORDS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Folding:
+    """How a follow-up is read with its thread. The defaults are the shipped method; the
+    benchmark's sweeps change them (docs/retrieval.md).
+
+    Attributes:
+        turns: Earlier questions read, the newest ones.
+        vague_z: A question whose best semantic match stands less than this many background
+            spreads above the off-topic background is too vague to search alone ("What was
+            the final score?"), even with no pronoun.
+        vector_weight: Weight of the context's vector beside the question's own.
+        term_weight: Weight of the context's words in BM25 beside the question's own (1).
+        name_weight: Weight in BM25 of the names and figures of the previous answer's sentence.
+    """
+
+    turns: int = 4
+    vague_z: float = 3.0
+    vector_weight: float = 0.5
+    term_weight: float = 0.5
+    name_weight: float = 0.25
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the earlier questions of a thread leave for the next one.
+
+    Attributes:
+        vector: Unit vector of the last earlier question's (folded) search, shape ``(d,)``.
+        chunk_terms: Weighted words for chunk BM25.
+        sentence_terms: Weighted words for sentence BM25.
+    """
+
+    vector: np.ndarray
+    chunk_terms: Mapping[str, float]
+    sentence_terms: Mapping[str, float]
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
+_PRONOUNS = frozenset(["he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"])
+_DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
+_ANAPHORS = _PRONOUNS | _DEMONSTRATIVES
+# "And in 2010?", "What about Paris?": a fragment that only makes sense after another question.
+_ELLIPSIS_LEADS = frozenset(["and", "or", "also", "what about", "how about"])
+# "there" is a place already named, except in "is there", "are there" ...
+_EXISTENTIAL = frozenset(["is", "are", "was", "were", "be", "been"])
+_SHIPPED_MIX = search.Mix()
+_NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
+
+
+def refers_back(question: str) -> bool:
+    """Whether the question's words point outside it: a pronoun or demonstrative ("When did
+    he die?", "Does that include ..."), "there" as a place, "which one", or a fragment that
+    continues another question ("And in 2010?", "What about Paris?")."""
+    words = [w.casefold().replace("\u2019", "'") for w in _WORD.findall(question)]
+    if not words:
+        return False
+    if words[0] in _ELLIPSIS_LEADS or " ".join(words[:2]) in _ELLIPSIS_LEADS:
+        return True
+    for i, word in enumerate(words):
+        if word in _ANAPHORS:
+            return True
+        if word == "there" and (i == 0 or words[i - 1] not in _EXISTENTIAL):
+            return True
+        if word == "one" and i and words[i - 1] in ("which", "that", "this", "the"):
+            return True
+    return False
+
+
+def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Folding()) -> bool:
+    """Whether a question must be read with its thread: it refers back, or it is too vague
+    to search alone (its best match barely stands out from the off-topic background)."""
+    if refers_back(query.text):
+        return True
+    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
+    return corpus.calibration.z(similarity) < folding.vague_z
+
+
+def answer_names(sentence: str, question: str) -> str:
+    """Capitalised words and figures of an answer's sentence that its question did not use:
+    who or what the answer named ("James Bryant Conant"), for a follow-up's "he"."""
+    asked = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question)}
+    found = [
+        t for t in _NAME_OR_FIGURE.findall(sentence) if t.casefold() not in asked and t.casefold() not in STOPWORDS
+    ]
+    return " ".join(found)
+
+
+def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding = Folding()) -> search.Query:
+    """A follow-up's search: its own vector and words at full weight, the context's lower.
+
+    The question's own token vectors are kept as they are, so late interaction still
+    aligns the words actually asked.
+    """
+    mixed = query.vector + folding.vector_weight * context.vector
+    mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+    own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
+    return replace(
+        query,
+        vector=mixed.astype(query.vector.dtype),
+        terms=tuple(dict.fromkeys([*query.terms, *context.chunk_terms])),
+        chunk_weights=_merge(Counter(query.terms), context.chunk_terms, folding.term_weight),
+        sentence_weights=_merge(own_sentence, context.sentence_terms, folding.term_weight),
+    )
+
+
+def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> dict[str, float]:
+    weights = {term: weight * w for term, w in context.items()}
+    weights.update({term: float(count) for term, count in own.items()})
+    return weights
+
+
+def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: Folding = Folding()) -> Context:
+    """The context a question leaves: its search, plus the names in the sentence that answered it."""
+    names = answer_names(corpus.chunks[answer.chunk].sentence(answer.sentence), query.text)
+    chunk_terms = dict(query.chunk_weights or Counter(query.terms))
+    sentence_terms = dict(query.sentence_weights or Counter(corpus.sentence_lexicon.query_terms(query.text)))
+    for term in corpus.lexicon.query_terms(names):
+        chunk_terms.setdefault(term, folding.name_weight)
+    for term in corpus.sentence_lexicon.query_terms(names):
+        sentence_terms.setdefault(term, folding.name_weight)
+    return Context(query.vector, chunk_terms, sentence_terms)
+
+
+def thread_context(
+    corpus: Corpus, turns: Sequence[search.Query], mix: search.Mix = _SHIPPED_MIX, folding: Folding = Folding()
+) -> Context | None:
+    """What a thread's earlier questions (oldest first) leave for the next; None when none
+    of them is on the sources' subject."""
+    context: Context | None = None
+    for turn in turns:
+        query = (
+            turn
+            if context is None or not needs_history(corpus, turn, folding)
+            else fold(corpus, turn, context, folding)
+        )
+        top = search.rank_chunks(corpus, query, 1, mix)
+        # An aside the sources are not about leaves the thread where it was.
+        if top and search.on_topic(corpus, query):
+            context = carry(corpus, query, top[0], folding)
+    return context
+
+
+def in_thread(
+    corpus: Corpus,
+    query: search.Query,
+    turns: Sequence[search.Query],
+    mix: search.Mix = _SHIPPED_MIX,
+    folding: Folding = Folding(),
+) -> search.Query:
+    """The question as it is searched: folded with its thread when it needs it, otherwise
+    the very same query (so a question that stands on its own gets the same answer)."""
+    if not turns or not needs_history(corpus, query, folding):
+        return query
+    context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding)
+    return query if context is None else fold(corpus, query, context, folding)

@@ -1,0 +1,138 @@
+"""Follow-up questions (index/followup.py): when a question is read with its thread, and
+what reading it so does, on the real article and model."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import followup
+from index.followup import Context, Folding, answer_names, refers_back
+from index.query import Retriever
+
+ROOT = Path(__file__).resolve().parents[2]
+# A thread the follow-up alone cannot be answered from: "it" is Red Hat.
+RED_HAT = ["Which company did IBM acquire last year?"]
+WHERE_BASED = "Where is it based?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did he die?",
+        "What was his team's record?",
+        "Does that include technology sold by other companies?",
+        "Who reported how much money IBM makes from that technology?",
+        "Which animals there can spread rabies?",
+        "Which one is faster?",
+        "And in 2010?",
+        "what about Paris?",
+        "How about the second one?",
+        "Whose idea was it?",
+    ],
+)
+def test_questions_that_point_outside_themselves_refer_back(question: str) -> None:
+    """Pronouns, demonstratives, 'there' as a place, 'which one' and continuing fragments."""
+    assert refers_back(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who was Nikola Tesla?",
+        "How many sacks did Von Miller record?",
+        "Are there any other companies mentioned?",
+        "Is there a federal registry?",
+        "What registry should Congress create?",
+        "",
+    ],
+)
+def test_questions_that_stand_alone_do_not_refer_back(question: str) -> None:
+    """No pronoun, demonstrative or fragment; existential 'there' does not count."""
+    assert not refers_back(question)
+
+
+def test_answer_names_are_the_names_and_figures_the_question_did_not_give() -> None:
+    """'Who led Harvard ...?' answered by Conant's sentence leaves Conant's name, not Harvard's."""
+    sentence = "James Bryant Conant led the university through the Great Depression and World War II."
+    names = answer_names(sentence, "Who led Harvard through the Great Depression and World War II?")
+    assert names.split() == ["James", "Bryant", "Conant"]
+    assert answer_names("It opened in 2014 for $1.2 billion.", "When did it open?").split() == ["2014", "1.2"]
+
+
+@pytest.fixture(scope="module")
+def article(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
+    """The project's seeds (the article and its title), indexed once for this module."""
+    root = tmp_path_factory.mktemp("followup")
+    shutil.copytree(ROOT / "seeds", root / "seeds")
+    return Retriever.open(root / "seeds", root / "index")
+
+
+def test_fold_keeps_the_question_words_at_full_weight_and_the_vector_unit(article: Retriever) -> None:
+    """The question's own words weigh their count, the thread's weigh term_weight times theirs."""
+    corpus = article.corpus
+    vector = article.encode(["What did he say about AI?"])[0]
+    query = article._query("What did he say about AI?", vector, np.zeros((0, vector.shape[0]), dtype=np.float32))
+    other = article.encode(["Who is IBM's CEO?"])[0]
+    context = Context(other, {"ceo": 1.0, "ai": 1.0}, {"ceo": 1.0})
+    folded = followup.fold(corpus, query, context, Folding(term_weight=0.5))
+    assert np.linalg.norm(folded.vector) == pytest.approx(1.0, abs=1e-5)
+    assert folded.chunk_weights is not None and folded.sentence_weights is not None
+    assert folded.chunk_weights["ceo"] == 0.5
+    assert folded.chunk_weights["ai"] == Counter(query.terms)["ai"] >= 1
+    assert folded.sentence_weights["ceo"] == 0.5
+    assert folded.text == query.text and folded.tokens is query.tokens
+
+
+def test_weighted_bm25_of_the_question_alone_equals_its_plain_bm25(article: Retriever) -> None:
+    """Counting each word once per use, the weighted scores are the plain ones."""
+    lexicon = article.corpus.lexicon
+    terms = lexicon.query_terms("facial recognition facial software for police")
+    assert np.allclose(lexicon.weighted_scores(Counter(terms)), lexicon.scores(terms), atol=1e-4)
+
+
+def test_a_follow_up_is_answered_from_its_thread(article: Retriever) -> None:
+    """'Where is it based?' after asking which company IBM acquired finds Raleigh-based Red Hat."""
+    threaded = article.ask(WHERE_BASED, history=RED_HAT)
+    assert not threaded.abstained
+    assert "Raleigh-based Red Hat" in threaded.hits[0].text
+    alone = article.ask(WHERE_BASED)
+    assert all("Red Hat" not in hit.text for hit in alone.hits[:1]) or alone.abstained
+
+
+def test_a_question_that_stands_alone_gets_the_same_answer_with_any_history(article: Retriever) -> None:
+    """An on-topic history does not touch a standalone question's answer, to the last digit."""
+    question = "What should Congress do about use-of-force policies?"
+    assert not followup.refers_back(question)
+    alone = article.ask(question)
+    assert article.ask(question, history=RED_HAT) == alone
+    assert article.ask(question, history=["Who is Tim Humphrey?", *RED_HAT]) == alone
+
+
+def test_an_off_topic_history_changes_no_answer(article: Retriever) -> None:
+    """A thread the sources are not about leaves even a pronoun question as it is alone."""
+    for question in (WHERE_BASED, "What did he say about AI?", "Why did IBM quit facial recognition?"):
+        off = article.ask(question, history=["How do I boil an egg?", "What's the weather in Paris?"])
+        assert off == article.ask(question)
+
+
+def test_blank_history_entries_are_ignored_and_ask_many_takes_histories(article: Retriever) -> None:
+    """Blank earlier questions are dropped; ask_many pairs each question with its own history."""
+    blank = article.ask(WHERE_BASED, history=["", "   ", *RED_HAT, "\t"])
+    assert blank == article.ask(WHERE_BASED, history=RED_HAT)
+    many = article.ask_many([WHERE_BASED, WHERE_BASED], histories=[RED_HAT, []])
+    # (A batch of two moves the scores' last digits, so passages are compared, not scores.)
+    singles = [article.ask(WHERE_BASED, history=RED_HAT), article.ask(WHERE_BASED)]
+    assert [[h.text for h in a.hits] for a in many] == [[h.text for h in a.hits] for a in singles]
+
+
+def test_confidence_is_low_for_a_question_on_the_subject_the_article_does_not_answer(article: Retriever) -> None:
+    """'How much did IBM earn in 2019?' finds passages about IBM, none with a figure; abstentions are low too."""
+    earned = article.ask("How much did IBM earn in 2019?")
+    assert not earned.abstained and earned.confidence == "low"
+    assert article.ask("Who is Tim Humphrey?").confidence == "high"
+    assert article.ask("How do I bake sourdough bread?").confidence == "low"
