@@ -33,8 +33,9 @@ if TYPE_CHECKING:
         NoSourcesError,
     )
     from index.fetch import Fetched
-    from index.query import Retriever, clean_question
+    from index.query import Retriever
     from index.staleness import RebuildReason
+    from index.text import clean_question
     from index.types import Answer, Hit, IndexInfo, Quote, QuoteAnswer
 
 _HOMES = {
@@ -55,7 +56,7 @@ _HOMES = {
     "NoSourcesError": "index.errors",
     "Retriever": "index.query",
     "RebuildReason": "index.staleness",
-    "clean_question": "index.query",
+    "clean_question": "index.text",
     "Corpus": "index.corpus",
     "StoredChunk": "index.build",
     "StoredQuote": "index.build",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.batches import embed_chunks, embed_texts
 from index.chunk import chunk_document
 from index.quotes import extract_quotes
 from index.similarity import Calibration, best_similarity
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from index.embed import Embedder
-    from index.store import Sources
+    from index.sources import Sources
 
 
 _ONLY_WHEN_SET = ("page", "url")
@@ -166,30 +167,33 @@ def collect_records(
 
 def embed_records(
     chunks: Sequence[StoredChunk], quotes: Sequence[StoredQuote], embedder: Embedder, *, progress: bool
-) -> tuple[list[StoredChunk], dict[str, np.ndarray]]:
+) -> tuple[list[StoredChunk], dict[str, np.ndarray], str]:
     """Embed chunks (with their token vectors), sentences and quotations.
 
     Returns:
-        The chunks with their token spans set, and the arrays to store by file name.
+        The chunks with their token spans set, the arrays to store by file name, and the
+        token vectors' codec (``pq32x8``, or ``float16`` for a small corpus).
     """
     chunk_texts = [chunk_input(c.document, c.text) for c in chunks]
-    chunk_vectors, token_rows = embedder.encode_with_tokens(chunk_texts, progress=progress)
+    # Embedded a slice at a time, the token vectors compressed as they come (index/batches.py),
+    # so a large corpus never holds all its token vectors at once.
+    embedded = embed_chunks(embedder, chunk_texts, [c.tokens for c in chunks], progress=progress)
     spanned: list[StoredChunk] = []
     offset = 0
-    for chunk, rows in zip(chunks, token_rows, strict=True):
-        spanned.append(dataclasses.replace(chunk, token_start=offset, token_end=offset + len(rows)))
-        offset += len(rows)
+    for chunk, count in zip(chunks, embedded.token_counts, strict=True):
+        spanned.append(dataclasses.replace(chunk, token_start=offset, token_end=offset + count))
+        offset += count
     sentence_texts = [sentence_input(c.document, c.text[:a], c.text[a:b]) for c in chunks for a, b in c.sentences]
-    others = embedder.encode([*sentence_texts, *(q.text for q in quotes)], progress=progress)
+    others = embed_texts(embedder, [*sentence_texts, *(q.text for q in quotes)], progress=progress)
     n_sentences = len(sentence_texts)
-    tokens = np.concatenate(token_rows) if token_rows else np.zeros((0, embedder.dimension))
     vectors = {
-        "index.faiss": chunk_vectors,
-        "sentences.faiss": others[:n_sentences],
-        "quotes.faiss": others[n_sentences:],
-        "tokens.npy": tokens,
+        "chunks.vectors.npy": embedded.vectors,
+        "sentences.vectors.npy": others[:n_sentences],
+        "quotes.vectors.npy": others[n_sentences:],
+        "tokens.codes.npy": embedded.token_codes,
+        "tokens.codebook.npy": embedded.codebook,
     }
-    return spanned, vectors
+    return spanned, vectors, embedded.codec
 
 
 # Questions about everyday subjects no corpus of ours is meant to answer; they only
@@ -244,7 +248,7 @@ def build_index(
     """Chunk, embed and write every source into ``index_dir``; calibrate abstention on this corpus.
 
     Args:
-        sources: The documents to index (:func:`index.store.read_sources`).
+        sources: The documents to index (:func:`index.sources.read_sources`).
         embedder: The loaded model.
         index_dir: Where the index goes; written to a temporary folder, then swapped in.
         digest: The content hash that decides staleness (:func:`index.store.settings_digest`).
@@ -252,19 +256,20 @@ def build_index(
         progress: Show a progress bar while embedding.
     """
     chunks, quotes = collect_records(sources, embedder, chunk_tokens)
-    chunks, vectors = embed_records(chunks, quotes, embedder, progress=progress)
-    calibration = calibrate(embedder, vectors["index.faiss"], vectors["sentences.faiss"])
+    chunks, vectors, codec = embed_records(chunks, quotes, embedder, progress=progress)
+    calibration = calibrate(embedder, vectors["chunks.vectors.npy"], vectors["sentences.vectors.npy"])
     manifest = {
         "model": embedder.name,
         "dimension": embedder.dimension,
         "chunk_tokens": chunk_tokens,
         "content_hash": digest,
         "chunks": len(chunks),
-        "sentences": len(vectors["sentences.faiss"]),
+        "sentences": len(vectors["sentences.vectors.npy"]),
         "quotes": len(quotes),
         "sources": [d.summary() for d in sources.documents],
         "skipped": list(sources.skipped),
         "calibration": calibration.as_dict(),
+        "tokens": {"codec": codec},
     }
     records = {"chunks.jsonl": [c.to_json() for c in chunks], "quotes.jsonl": [q.to_json() for q in quotes]}
     write_index(index_dir, manifest, vectors, records)

@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index import dedup
 from index.build import StoredChunk, StoredQuote
 from index.lexical import Lexicon
 from index.similarity import Calibration
+from index.spans import speakers_by_span
 from index.types import IndexInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from index.store import StoredIndex
+    from index.tokens import TokenStore
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class Corpus:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     quote_vectors: np.ndarray
-    token_vectors: np.ndarray
+    token_vectors: TokenStore
+    duplicate_of: np.ndarray
     token_spans: np.ndarray
     sentence_owner: np.ndarray
     lexicon: Lexicon
@@ -65,7 +67,8 @@ class Corpus:
         quotes = tuple(StoredQuote.from_json(row) for row in stored.quotes)
         # Lexical matching also sees who speaks in a passage ("he explained" -> Arvind Krishna),
         # so a question naming the speaker finds the quotation that only says "he".
-        speakers = _speakers_by_span(chunks, quotes)
+        speakers = speakers_by_span(stored.chunks, stored.quotes)
+        duplicate_of = dedup.duplicate_of([c.text for c in chunks])
         manifest = stored.manifest
         return cls(
             chunks=chunks,
@@ -74,6 +77,7 @@ class Corpus:
             sentence_vectors=stored.sentence_vectors,
             quote_vectors=stored.quote_vectors,
             token_vectors=stored.token_vectors,
+            duplicate_of=duplicate_of,
             token_spans=np.asarray([[c.token_start, c.token_end] for c in chunks], dtype=np.int64).reshape(-1, 2),
             sentence_owner=np.asarray([ci for ci, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64),
             lexicon=Lexicon(
@@ -98,26 +102,7 @@ class Corpus:
                 built_at=datetime.fromisoformat(manifest["built_at"]),
                 sources=tuple(s["source"] for s in manifest["sources"]),
                 version=str(manifest.get("content_hash", ""))[:12],
+                skipped=tuple(manifest.get("skipped", ())),
+                duplicates=dedup.repeats(duplicate_of),
             ),
         )
-
-
-def _speakers_by_span(
-    chunks: Sequence[StoredChunk], quotes: Sequence[StoredQuote]
-) -> dict[tuple[int, int | None], set[str]]:
-    """Speakers of the quotations inside each chunk (key ``(chunk, None)``) and each of its
-    sentences (key ``(chunk, sentence)``)."""
-    out: dict[tuple[int, int | None], set[str]] = {}
-    by_source: dict[str, list[StoredQuote]] = {}
-    for quote in quotes:
-        if quote.speaker:
-            by_source.setdefault(quote.source, []).append(quote)
-    for ci, chunk in enumerate(chunks):
-        for quote in by_source.get(chunk.source, ()):
-            if quote.end <= chunk.start or quote.start >= chunk.end:
-                continue
-            out.setdefault((ci, None), set()).add(quote.speaker)  # type: ignore[arg-type]
-            for si, (a, b) in enumerate(chunk.sentences):
-                if quote.start < chunk.start + b and quote.end > chunk.start + a:
-                    out.setdefault((ci, si), set()).add(quote.speaker)  # type: ignore[arg-type]
-    return out

@@ -86,3 +86,13 @@ class FetchError(CitebotError):
         self.reason = reason
         self.fix = fix
         super().__init__(f"cannot fetch {url}: {reason}; {fix}")
+
+
+class IndexLocationError(CitebotError):
+    def __init__(self, index_dir: Path, problem: str) -> None:
+        self.index_dir = index_dir
+        self.problem = problem
+        super().__init__(
+            f"INDEX_DIR={index_dir} {problem}; nothing was changed: an index replaces its folder whole, "
+            "so set INDEX_DIR to a new or empty folder, or to one holding a citebot index (e.g. INDEX_DIR=.index)"
+        )

@@ -144,6 +144,9 @@ def _export(source: Path, name: str, say: Callable[[str], None] | None, *, versi
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
+        # mkdtemp makes the folder its creator's alone; the export is for every user of this
+        # environment (the container's user reads what root exported at build time).
+        work.chmod(0o755)
         export_model(source, work, source_version=version)
         meta = read_metadata(destination)
         if meta is not None and meta.get("source_version") == version:

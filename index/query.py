@@ -9,21 +9,21 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index import confidence, followup, search
-from index.build import build_index
 from index.corpus import Corpus
 from index.embed import Embedder
-from index.errors import CitebotError, EmptyQuestionError, IndexMissingError, IndexStaleError, IndexWriteError
+from index.errors import CitebotError, IndexMissingError, IndexStaleError
+from index.location import check_location
 from index.model import model_name
-from index.staleness import RebuildReason, current_index
-from index.store import build_lock, load_index, read_sources, settings_digest
-from index.text import plain, strip_controls
+from index.sources import SourceWatch, read_sources
+from index.staleness import Build, RebuildReason, current_index
+from index.store import settings_digest
+from index.text import clean_question, plain, strip_controls
 from index.types import Answer, Hit, Quote, QuoteAnswer
 
 if TYPE_CHECKING:
@@ -32,24 +32,6 @@ if TYPE_CHECKING:
     from index.types import IndexInfo
 
 log = logging.getLogger(__name__)
-
-
-def clean_question(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
-    """A question as the retriever reads it: controls removed, white space folded, long ones cut.
-
-    Returns:
-        The question, and notes for the asker (that it was shortened).
-
-    Raises:
-        EmptyQuestionError: nothing but white space (or controls) is left.
-    """
-    question = plain(strip_controls(text))
-    if not question:
-        raise EmptyQuestionError
-    if len(question) > max_chars:
-        cut = question[:max_chars].rsplit(" ", 1)[0] or question[:max_chars]
-        return cut, (f"the question was {len(question):,} characters; only the first {len(cut):,} were read",)
-    return question, ()
 
 
 def _quiet(_: str) -> None:
@@ -85,6 +67,7 @@ class Retriever:
         self.folding = followup.Folding()
         self.confidence_rule = confidence.Rule()
         self.rebuilt = False
+        self.watch: SourceWatch | None = None  # whether the sources changed since (set by open)
         self._embedder = embedder
 
     @property
@@ -124,6 +107,7 @@ class Retriever:
         Raises:
             CitebotError: a subclass naming the fix (no sources, damaged index, model not loadable...).
         """
+        check_location(seeds_dir, index_dir)  # before anything is read, written or loaded
         say = say or _quiet
         sources = read_sources(seeds_dir)
         for reason in sources.skipped:
@@ -137,20 +121,12 @@ class Retriever:
             raise IndexStaleError(index_dir, str(why))
         embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, say=say)
         if why is not None:
-            try:
-                with build_lock(index_dir):
-                    # Another process may have built it while this one waited for the lock.
-                    again, stored = current_index(index_dir, digest, repair=repair)
-                    if again is not None:
-                        say(f"index {why}: building {index_dir} ...")
-                        started = time.perf_counter()
-                        build_index(sources, embedder, index_dir, digest, chunk_tokens, progress=progress)
-                        say(f"index built in {time.perf_counter() - started:.1f} s")
-            except OSError as error:
-                raise IndexWriteError(index_dir, error.strerror or type(error).__name__) from None
-            stored = stored or load_index(index_dir)
+            build = Build(sources, embedder, index_dir, digest, chunk_tokens)
+            stored = build.under_lock(why, say=say, progress=progress, repair=repair)
+        assert stored is not None  # current, or built just now
         opened = cls(Corpus.load(stored), embedder, index_dir)
         opened.rebuilt = why is not None
+        opened.watch = SourceWatch(seeds_dir, sources.stats)
         return opened
 
     # No lock: the Embedder is thread-safe, and on ONNX Runtime concurrent batches run in parallel.
@@ -208,6 +184,7 @@ class Retriever:
                 out.append(item)
                 continue
             text, notes = item
+            notes += self._stale()
             query = followup.in_thread(self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding)
             out.append(self._answer(query, k, notes))
         return out
@@ -258,6 +235,10 @@ class Retriever:
             self._hit(c, s, 0.0) for c, s in refs if 0 <= c < len(chunks) and 0 <= s < len(chunks[c].sentences)
         )
 
+    def _stale(self) -> tuple[str, ...]:
+        """The note an answer carries once the sources changed since the index was built."""
+        return self.watch.notes() if self.watch is not None else ()
+
     def quotes(self, topic: str, k: int = 3) -> QuoteAnswer:
         """Verbatim quotations on a topic, best first; none for a topic the sources are not about.
 
@@ -265,6 +246,7 @@ class Retriever:
             EmptyQuestionError: the topic is empty or blank.
         """
         text, notes = clean_question(topic, 1000)
+        notes += self._stale()
         corpus = self.corpus
         if not corpus.quotes:
             return QuoteAnswer(topic=text, quotes=(), notes=notes)

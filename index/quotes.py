@@ -14,6 +14,7 @@ Attribution follows how news copy is written:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from index.documents import Document
@@ -32,50 +33,14 @@ _VERBS = (
 )
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 # After the closing quote: `," Krishna wrote` / `," he explained` / `," said Krishna`.
-_AFTER = re.compile(rf"^[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{_NAME}))\s+(?:{_VERBS})\b")
-_AFTER_INV = re.compile(rf"^[\s,.;:!?\u2014-]*(?:{_VERBS})\s+(?P<name>{_NAME})")
+_AFTER = re.compile(rf"[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{_NAME}))\s+(?:{_VERBS})\b")
+_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS})\s+(?P<name>{_NAME})")
 # Before the opening quote: `Krishna said: "` / `... according to Krishna, "`.
 _BEFORE = re.compile(rf"(?P<name>{_NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}[\s,:]*$")
-_SKIP_LEAD = {
-    "But",
-    "And",
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-    "As",
-    "At",
-    "However",
-    "Also",
-    "So",
-    "Yet",
-    "Then",
-    "After",
-    "When",
-    "While",
-    "This",
-    "That",
-}
-_ROLES = {
-    "CEO",
-    "Chief",
-    "President",
-    "Chairman",
-    "Chairwoman",
-    "Director",
-    "Senator",
-    "Governor",
-    "Mayor",
-    "exec",
-    "Secretary",
-    "Minister",
-    "Professor",
-    "Dr",
-    "Mr",
-    "Mrs",
-    "Ms",
-}
+# Word lists read better as one string than as one word a line (noqa SIM905).
+_SKIP_LEAD = set("But And The A An In On As At However Also So Yet Then After When While This That".split())  # noqa: SIM905
+_ROLES_WORDS = "CEO Chief President Chairman Chairwoman Director Senator Governor Mayor exec Secretary Minister"
+_ROLES = set(f"{_ROLES_WORDS} Professor Dr Mr Mrs Ms".split())
 _NOT_NAMES = {"I", "We", "It", "They", "He", "She", "There", "Here", "Read", "Congress"} | _SKIP_LEAD
 
 
@@ -107,21 +72,55 @@ def _clean_name(raw: str) -> str | None:
     return name
 
 
+# Near-miss spellings ("Khrisna") are compared with the first this many full names of a
+# document only: a news article names a few dozen people, and a book-length source with
+# thousands would otherwise cost every new spelling a comparison with each of them.
+FUZZY_NAMES = 256
+
+
 class _People:
-    """Names seen so far in a document, for resolving surnames, typos and pronouns."""
+    """Names seen so far in a document, for resolving surnames, typos and pronouns.
+
+    Lookups are indexed (surname -> first full name) and remembered (a spelling already
+    compared with the first n full names is only compared with the ones added since), so
+    a mention costs a dictionary lookup, and each distinct spelling at most :data:`FUZZY_NAMES`
+    comparisons in all.
+    """
 
     def __init__(self) -> None:
         self.full: list[str] = []  # multi-word names, in order seen
         self.last_person: str | None = None  # the person a following "he"/"she" means
+        self._known: set[str] = set()
+        self._by_surname: dict[str, int] = {}  # surname -> index in self.full of the first with it
+        self._near: dict[str, tuple[int, int | None]] = {}  # spelling -> (names compared, first near one)
+
+    def add(self, full: str) -> None:
+        if full in self._known:
+            return
+        self._known.add(full)
+        self._by_surname.setdefault(full.rsplit(maxsplit=1)[-1], len(self.full))
+        self.full.append(full)
+
+    def _first_near(self, name: str) -> int | None:
+        folded = name.casefold()
+        compared, found = self._near.get(folded, (0, None))
+        if found is None:
+            for i in range(compared, min(len(self.full), FUZZY_NAMES)):
+                if within_edits(folded, self.full[i].split()[-1].casefold(), 2):
+                    found = i
+                    break
+            self._near[folded] = (min(len(self.full), FUZZY_NAMES), found)
+        return found
 
     def resolve(self, name: str) -> str:
+        """The first full name whose surname is ``name`` or (5 letters or more) within 2 edits of it."""
         if " " in name:
             return name
-        for full in self.full:
-            surname = full.split()[-1]
-            if name == surname or (len(name) >= 5 and within_edits(name.casefold(), surname.casefold(), 2)):
-                return full
-        return name
+        hits = [self._by_surname.get(name)]
+        if len(name) >= 5:
+            hits.append(self._first_near(name))
+        first = min((i for i in hits if i is not None), default=None)
+        return name if first is None else self.full[first]
 
     def _person(self, raw: str) -> str | None:
         name = _clean_name(raw)
@@ -131,87 +130,165 @@ class _People:
             parts = [part for part in name.split() if not re.fullmatch(_PARTICLES, part + " ")]
             return name if all(part[0].isupper() and not part.isupper() for part in parts) else None
         resolved = self.resolve(name)
-        return resolved if resolved in self.full else None
+        return resolved if resolved in self._known else None
 
     def see(self, sentence: str) -> None:
         """Note the names in a sentence; its first person-like name becomes the pronoun target."""
         subject_found = False
-        for match in re.finditer(rf"\b{_NAME}", sentence):
+        for match in _NAME_AT_WORD.finditer(sentence):
             person = self._person(match.group(0))
             if person is None:
                 continue
-            if " " in person and person not in self.full:
-                self.full.append(person)
+            if " " in person:
+                self.add(person)
             if not subject_found:
                 self.last_person = person
                 subject_found = True
 
 
+# How far before an opening quote and after a closing one attribution looks ("Krishna said:"),
+# and how much of the sentence around a quotation is kept as its context for topic search.
+# Sentences are rarely longer (the longest SQuAD evidence is 1,222 characters); these bounds
+# keep one endless line from making every quotation carry all of it (docs/retrieval.md).
+ATTRIBUTION_WINDOW = 400
+CONTEXT_CHARS = 400
+_NAME_AT_WORD = re.compile(rf"\b{_NAME}")
+
+
 def extract_quotes(doc: Document) -> list[QuoteRecord]:
-    """Every quotation in ``doc`` with its speaker (None when the source does not say)."""
+    """Every quotation in ``doc`` with its speaker (None when the source does not say).
+
+    Linear in the document's length: each paragraph's sentences and quotations are
+    matched up by position (two sorted lists), never each against all.
+    """
     people = _People()
     found: list[QuoteRecord] = []
-    previous_speaker: str | None = None
+    previous: list[str | None] = [None]  # the last speaker named, for a paragraph that is all quotation
     for para in doc.paragraphs:
         if para.number == doc.title_paragraph:
             continue  # a title or front matter (`title: "..."`) is not quoting anyone
         sentences = split_sentences(doc.text, para.start, para.end)
         quotes = list(_QUOTE.finditer(doc.text, para.start, para.end))
-        whole = doc.text[para.start : para.end].lstrip().startswith(("\u201c", '"'))
-        for s_start, s_end in sentences:
-            # Only what lies outside quotation marks says who is who.
-            outside = doc.text[s_start:s_end]
-            for q in quotes:
-                if s_start <= q.start() < s_end or s_start < q.end() <= s_end:
-                    a, b = max(q.start(), s_start) - s_start, min(q.end(), s_end) - s_start
-                    outside = outside[:a] + " " * (b - a) + outside[b:]
-            quote_here = [q for q in quotes if s_start <= q.start() < s_end]
-            if not quote_here:
-                people.see(outside)
-                continue
-            first_open = quote_here[0].start() - s_start
-            people.see(outside[:first_open])
-            for q in quote_here:
-                group = 1 if q.group(1) is not None else 2
-                close_sentence = next(((a, b) for a, b in sentences if a < q.end() <= b), (s_start, s_end))
-                speaker = _attribute(doc.text, s_start, close_sentence[1], q.start(), q.end(), people)
-                if speaker is None and whole:
-                    speaker = previous_speaker
-                if speaker is not None:
-                    previous_speaker = speaker
-                found.append(
-                    QuoteRecord(
-                        doc.source, para.number, q.start(group), q.end(group), speaker, s_start, close_sentence[1]
-                    )
-                )
+        whole = doc.text[para.start : para.start + 200].lstrip().startswith(("\u201c", '"'))
+        _paragraph_quotes(doc, para.number, sentences, quotes, whole, people, previous, found)
     return found
 
 
+def _paragraph_quotes(
+    doc: Document,
+    number: int,
+    sentences: list[tuple[int, int]],
+    quotes: list[re.Match[str]],
+    whole: bool,
+    people: _People,
+    previous: list[str | None],
+    found: list[QuoteRecord],
+) -> None:
+    text = doc.text
+    starts = [q.start() for q in quotes]
+    ends = [q.end() for q in quotes]
+    sentence_ends = [b for _, b in sentences]
+    for s_start, s_end in sentences:
+        # Quotations starting in this sentence, and those ending in it (quotations never overlap).
+        first_start, last_start = bisect_left(starts, s_start), bisect_left(starts, s_end)
+        first_end, last_end = bisect_right(ends, s_start), bisect_right(ends, s_end)
+        touching = range(min(first_start, first_end), max(last_start, last_end))
+        if not touching:
+            people.see(text[s_start:s_end])
+            continue
+        # Only what lies outside quotation marks says who is who.
+        outside = _mask(text, s_start, s_end, [(starts[i], ends[i]) for i in touching])
+        quote_here = range(first_start, last_start)
+        if not quote_here:
+            people.see(outside)
+            continue
+        people.see(outside[: starts[quote_here[0]] - s_start])
+        subject = _Subject(text, s_start, s_end, people)
+        for i in quote_here:
+            q = quotes[i]
+            group = 1 if q.group(1) is not None else 2
+            j = bisect_left(sentence_ends, q.end())
+            close_end = sentence_ends[j] if j < len(sentences) and sentences[j][0] < q.end() else s_end
+            speaker = _attribute(text, s_start, close_end, q.start(), q.end(), people)
+            if speaker is _UNSAID:  # otherwise the sentence's subject, when the quote does not open it
+                speaker = subject.before(q.start())
+            if speaker is None and whole:
+                speaker = previous[0]
+            if speaker is not None:
+                previous[0] = speaker
+            a, b = q.start(group), q.end(group)
+            found.append(
+                QuoteRecord(
+                    doc.source,
+                    number,
+                    a,
+                    b,
+                    speaker,
+                    max(s_start, a - CONTEXT_CHARS),
+                    min(close_end, b + CONTEXT_CHARS),
+                )
+            )
+
+
+def _mask(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` with the given spans blanked out, built in one pass."""
+    pieces, cursor = [], start
+    for span_start, span_end in spans:
+        a, b = max(span_start, start), min(span_end, end)
+        pieces.append(text[cursor:a])
+        pieces.append(" " * (b - a))
+        cursor = b
+    pieces.append(text[cursor:end])
+    return "".join(pieces)
+
+
+class _Subject:
+    """The sentence's subject: its first name-like words, found once for all its quotations."""
+
+    def __init__(self, text: str, start: int, end: int, people: _People) -> None:
+        self._found: tuple[int, str | None] | None = None
+        self._args = (text, start, end, people)
+
+    def before(self, open_at: int) -> str | None:
+        """The subject when it stands before ``open_at`` (the quotation does not open the sentence)."""
+        if self._found is None:
+            text, start, end, people = self._args
+            self._found = (end + 1, None)
+            for match in _NAME_AT_WORD.finditer(text, start, end):
+                if match.group(0).split()[0] in {"He", "She"}:
+                    self._found = (match.end(), people.last_person)
+                    break
+                name = _clean_name(match.group(0))
+                if name:
+                    self._found = (match.end(), people.resolve(name))
+                    break
+        end_at, speaker = self._found
+        return speaker if end_at <= open_at else None
+
+
+_UNSAID = "\0"  # no speech verb names the speaker: the sentence's subject decides
+
+
 def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int, people: _People) -> str | None:
-    after = text[close_at:s_end]
-    before = text[s_start:open_at]
-    if m := _AFTER.match(after):
+    """The speaker a speech verb next to the quotation names, or :data:`_UNSAID`."""
+    # Matched in place (pos/endpos), so no slice of a long sentence is copied per quotation.
+    after = (text, close_at, min(s_end, close_at + ATTRIBUTION_WINDOW))
+    before = (text, max(s_start, open_at - ATTRIBUTION_WINDOW), open_at)
+    if m := _AFTER.match(*after):
         if m.group("pro"):
             return people.last_person
         name = _clean_name(m.group("name"))
         if name:
             return people.resolve(name)
-    if m := _AFTER_INV.match(after):
+    if m := _AFTER_INV.match(*after):
         name = _clean_name(m.group("name"))
         if name:
             return people.resolve(name)
-    if m := _BEFORE.search(before):
+    if m := _BEFORE.search(*before):
         raw = m.group("name")
         if raw.casefold() in _PRONOUNS:
             return people.last_person
         name = _clean_name(raw)
         if name:
             return people.resolve(name)
-    # Otherwise the sentence's subject, when the quote does not open the sentence.
-    for match in re.finditer(rf"\b{_NAME}", before):
-        if match.group(0).split()[0] in {"He", "She"}:
-            return people.last_person
-        name = _clean_name(match.group(0))
-        if name:
-            return people.resolve(name)
-    return None
+    return _UNSAID

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index import dedup
 from index.similarity import best_similarity, off_topic
 
 if TYPE_CHECKING:
@@ -124,7 +125,8 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     score[candidates] = first[candidates] + mix.late_interaction * _z(
         np.asarray([maxsim(query.tokens, corpus.token_vectors[a:b]) for a, b in corpus.token_spans[candidates]])
     )
-    order = np.argsort(-score, kind="stable")[:k]
+    # A passage repeated word for word (a document added twice) is shown once.
+    order = dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
     # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
     highlight = _z(dense_sentence) + Mix().sentence_bm25 * _z(sentence_bm25)
     starts = np.searchsorted(corpus.sentence_owner, np.arange(n_chunks + 1))

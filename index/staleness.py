@@ -3,21 +3,27 @@
 An index is current when its manifest's content hash matches the hash of today's
 sources and settings (:func:`index.store.settings_digest`). Otherwise it is missing,
 stale, or (when it cannot be read back whole) damaged: :class:`Rebuild` says which,
-in words a progress line can use.
+in words a progress line can use. :class:`Build` then builds it, under a lock, so two
+processes never build the same index at once.
 """
 
 from __future__ import annotations
 
 import enum
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.errors import IndexCorruptError, IndexMissingError
-from index.store import load_index, read_manifest
+from index.build import build_index
+from index.errors import IndexCorruptError, IndexMissingError, IndexWriteError
+from index.store import build_lock, load_index, read_manifest
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from index.embed import Embedder
+    from index.sources import Sources
     from index.store import StoredIndex
 
 
@@ -56,3 +62,35 @@ def current_index(index_dir: Path, digest: str, *, repair: bool) -> tuple[Rebuil
         if repair:
             return Rebuild(RebuildReason.DAMAGED, error.reason), None
         raise
+
+
+@dataclass(frozen=True)
+class Build:
+    """A build that is due, under the lock two processes share: the sources, the model, where, the settings."""
+
+    sources: Sources
+    embedder: Embedder
+    index_dir: Path
+    digest: str
+    chunk_tokens: int
+
+    def under_lock(self, why: Rebuild, *, say: Callable[[str], None], progress: bool, repair: bool) -> StoredIndex:
+        """Build the index (unless another process did while this one waited for the lock) and read it back.
+
+        Raises:
+            IndexWriteError: the index folder cannot be written.
+        """
+        try:
+            with build_lock(self.index_dir):
+                # Another process may have built it while this one waited for the lock.
+                again, stored = current_index(self.index_dir, self.digest, repair=repair)
+                if again is not None:
+                    say(f"index {why}: building {self.index_dir} ...")
+                    started = time.perf_counter()
+                    build_index(
+                        self.sources, self.embedder, self.index_dir, self.digest, self.chunk_tokens, progress=progress
+                    )
+                    say(f"index built in {time.perf_counter() - started:.1f} s")
+        except OSError as error:
+            raise IndexWriteError(self.index_dir, error.strerror or type(error).__name__) from None
+        return stored or load_index(self.index_dir)

@@ -2,13 +2,15 @@
 
 An index is a folder anyone can inspect::
 
-    manifest.json    format version, model, dimension, settings, source hashes, file sizes, build time
-    index.faiss      one vector a chunk (inner product over unit vectors = cosine)
-    sentences.faiss  one vector a sentence
-    quotes.faiss     one vector a quotation
-    tokens.npy       the chunks' contextual token vectors (float16), for late-interaction scoring
-    chunks.jsonl     the chunks, one JSON object a line, row i = vector i
-    quotes.jsonl     the quotations, likewise
+    manifest.json          format version, model, dimension, settings, source hashes, file sizes, build time
+    chunks.vectors.npy     one unit vector a chunk, float16 (inner product = cosine)
+    sentences.vectors.npy  one vector a sentence, likewise
+    quotes.vectors.npy     one vector a quotation, likewise
+    tokens.codes.npy       the chunks' contextual token vectors, compressed (index/tokens.py), and
+    tokens.codebook.npy    the centroids to decode them, for late-interaction scoring
+    citebot-build.json     the build marker: which process built it (index/location.py)
+    chunks.jsonl           the chunks, one JSON object a line, row i = vector i
+    quotes.jsonl           the quotations, likewise
 
 It is written into a temporary folder beside the target and renamed into place,
 so a crash mid-build leaves the previous index whole.
@@ -24,7 +26,6 @@ import logging
 import os
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,73 +34,21 @@ from typing import Any
 
 import numpy as np
 
-from index.documents import SOURCE_SUFFIXES, Document
-from index.errors import IndexCorruptError, IndexMissingError, NoSourcesError
-from index.flatfile import read_flat, write_flat
-from index.formats import Entry, Unreadable, parse_titles, read_document
+from index import location
+from index import manifest as manifest_schema
+from index.errors import IndexCorruptError, IndexMissingError
+from index.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 4: records may carry a page and a url
+# 4: records may carry a page and a url; 5: dense vectors float16 in .npy files, token
+# vectors compressed (index/tokens.py), a build marker
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
-TITLES_FILE = "titles.toml"
-VECTOR_FILES = ("index.faiss", "sentences.faiss", "quotes.faiss")
+VECTOR_FILES = ("chunks.vectors.npy", "sentences.vectors.npy", "quotes.vectors.npy")  # float16, np.save
 RECORD_FILES = ("chunks.jsonl", "quotes.jsonl")
-ARRAY_FILES = ("tokens.npy",)
+ARRAY_FILES = ("tokens.codes.npy", "tokens.codebook.npy")  # index/tokens.py
 ALL_FILES = (*VECTOR_FILES, *ARRAY_FILES, *RECORD_FILES)
-
-
-@dataclass(frozen=True)
-class Sources:
-    """The documents of a seeds folder, and what was skipped and why."""
-
-    documents: tuple[Document, ...]
-    skipped: tuple[str, ...]
-    digest: str  # sha256 over every file's name and bytes, and the titles file
-
-
-def _cite_path(seeds_dir: Path, path: Path) -> str:
-    # Cite as "seeds/<file>" whatever SEEDS_DIR is, so citations read the same everywhere.
-    return f"{seeds_dir.name}/{path.relative_to(seeds_dir).as_posix()}"
-
-
-def read_sources(seeds_dir: Path) -> Sources:
-    """Read every source file (.txt, .md, .html, .htm, .pdf) under ``seeds_dir``.
-
-    A file that cannot be read as its format (a binary dropped in by mistake, a damaged or
-    scanned PDF, a page without an article) is skipped with a reason, never fatal.
-    ``titles.toml`` in the folder may give titles and metadata by file name (index/formats).
-
-    Raises:
-        NoSourcesError: the folder is missing or holds no readable document.
-    """
-    if not seeds_dir.is_dir():
-        raise NoSourcesError(seeds_dir)
-    titles: dict[str, Entry] = {}
-    digest = hashlib.sha256()
-    titles_path = seeds_dir / TITLES_FILE
-    if titles_path.is_file():
-        raw = titles_path.read_bytes()
-        digest.update(b"titles\0" + raw)
-        try:
-            titles = parse_titles(raw)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            log.warning("ignoring %s: %s", titles_path, error)
-    documents: list[Document] = []
-    skipped: list[str] = []
-    for path in sorted(p for p in seeds_dir.rglob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES):
-        if any(part.startswith(".") for part in path.relative_to(seeds_dir).parts):
-            continue
-        cited = _cite_path(seeds_dir, path)
-        raw = path.read_bytes()
-        digest.update(cited.encode() + b"\0" + hashlib.sha256(raw).digest())
-        try:
-            documents.append(read_document(cited, raw, titles.get(path.relative_to(seeds_dir).as_posix())))
-        except Unreadable as reason:
-            skipped.append(f"{cited}: {reason}")
-    if not documents:
-        raise NoSourcesError(seeds_dir)
-    return Sources(tuple(documents), tuple(skipped), digest.hexdigest())
 
 
 def settings_digest(sources_digest: str, model: str, chunk_tokens: int) -> str:
@@ -118,7 +67,7 @@ class StoredIndex:
     quote_vectors: np.ndarray
     chunks: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
-    token_vectors: np.ndarray
+    token_vectors: TokenStore
 
 
 def write_index(
@@ -127,22 +76,20 @@ def write_index(
     vectors: dict[str, np.ndarray],
     records: dict[str, list[dict[str, Any]]],
 ) -> None:
-    """Write a complete index into a temporary folder, then swap it into ``index_dir``."""
+    """Write a complete index into a temporary folder, then swap it into ``index_dir``.
+
+    Raises:
+        IndexLocationError: ``index_dir`` exists and is not an index folder of citebot's
+            (nothing is written then).
+    """
+    index_dir = location.real(index_dir)
+    location.check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    location.remove_leftovers(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name.lstrip('.')}.tmp-", dir=index_dir.parent))
     try:
-        files: dict[str, dict[str, Any]] = {}
-        for name in VECTOR_FILES:
-            matrix = np.asarray(vectors[name], dtype=np.float32).reshape(-1, manifest["dimension"])
-            write_flat(tmp / name, matrix)
-        for name in ARRAY_FILES:
-            np.save(tmp / name, np.ascontiguousarray(vectors[name], dtype=np.float16), allow_pickle=False)
-        for name in RECORD_FILES:
-            with (tmp / name).open("w", encoding="utf-8") as out:
-                for record in records[name]:
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        for name in ALL_FILES:
-            files[name] = {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)}
+        location.mark(tmp)  # first, so a killed build's folder is known to be ours
+        files = _write_files(tmp, manifest["dimension"], vectors, records)
         manifest = {
             **manifest,
             "format_version": FORMAT_VERSION,
@@ -170,6 +117,24 @@ def write_index(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _write_files(
+    folder: Path, dimension: int, vectors: dict[str, np.ndarray], records: dict[str, list[dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """Write every vector, array and record file into ``folder``; their sizes and sha256."""
+    for name in VECTOR_FILES:
+        # float16 halves the largest files (a sentence vector is about 12x its sentence at float32)
+        # and moves a unit vector's cosines by about 1e-4 (docs/retrieval.md).
+        matrix = np.asarray(vectors[name], dtype=np.float32).reshape(-1, dimension)
+        np.save(folder / name, matrix.astype(np.float16), allow_pickle=False)
+    for name in ARRAY_FILES:
+        np.save(folder / name, np.ascontiguousarray(vectors[name]), allow_pickle=False)
+    for name in RECORD_FILES:
+        with (folder / name).open("w", encoding="utf-8") as out:
+            for record in records[name]:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return {name: {"bytes": (folder / name).stat().st_size, "sha256": _sha256(folder / name)} for name in ALL_FILES}
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -179,11 +144,11 @@ def _sha256(path: Path) -> str:
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The manifest alone (cheap: for staleness checks and health checks).
+    """The manifest alone (cheap: for staleness checks and health checks), its shape checked.
 
     Raises:
         IndexMissingError: there is no index there.
-        IndexCorruptError: the manifest is unreadable.
+        IndexCorruptError: the manifest is unreadable or wrongly shaped (index/manifest.py).
     """
     path = index_dir / MANIFEST
     if not path.is_file():
@@ -192,8 +157,9 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IndexCorruptError(index_dir, f"{MANIFEST} is unreadable: {type(error).__name__}") from None
-    if not isinstance(manifest, dict):
-        raise IndexCorruptError(index_dir, f"{MANIFEST} is not a JSON object")
+    wrong = manifest_schema.problem(manifest, FORMAT_VERSION)
+    if wrong is not None:
+        raise IndexCorruptError(index_dir, f"{MANIFEST} is wrongly shaped ({wrong})")
     return manifest
 
 
@@ -226,32 +192,39 @@ def load_index(index_dir: Path) -> StoredIndex:
         )
     check_files(index_dir, manifest, hashes=True)
     try:
-        vectors = {name: read_flat(index_dir / name) for name in VECTOR_FILES}
+        vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}
         records = {name: _read_jsonl(index_dir / name) for name in RECORD_FILES}
-        token_vectors = np.load(index_dir / "tokens.npy", allow_pickle=False).astype(np.float32)
+        token_vectors = TokenStore(*(np.load(index_dir / name, allow_pickle=False) for name in ARRAY_FILES))
     except (RuntimeError, OSError, ValueError, UnicodeDecodeError) as error:
         raise IndexCorruptError(index_dir, f"{type(error).__name__}: {str(error).splitlines()[0][:120]}") from None
-    if len(vectors["index.faiss"]) != len(records["chunks.jsonl"]) or len(vectors["quotes.faiss"]) != len(
+    if len(vectors["chunks.vectors.npy"]) != len(records["chunks.jsonl"]) or len(vectors["quotes.vectors.npy"]) != len(
         records["quotes.jsonl"]
     ):
         raise IndexCorruptError(index_dir, "vector and record counts differ")
     n_sentences = sum(len(c["sentences"]) for c in records["chunks.jsonl"])
-    if len(vectors["sentences.faiss"]) != n_sentences:
+    if len(vectors["sentences.vectors.npy"]) != n_sentences:
         raise IndexCorruptError(index_dir, "sentence vectors and sentences differ in number")
     if len(token_vectors) != (records["chunks.jsonl"][-1]["token_end"] if records["chunks.jsonl"] else 0):
         raise IndexCorruptError(index_dir, "token vectors and chunks differ in number")
-    for matrix in (*vectors.values(), token_vectors):
+    if len(token_vectors) and token_vectors.dimension != manifest.get("dimension"):
+        raise IndexCorruptError(index_dir, "token vectors are not of the manifest's dimension")
+    for matrix in vectors.values():
         if len(matrix) and matrix.shape[1] != manifest.get("dimension"):
             raise IndexCorruptError(index_dir, "vectors are not of the manifest's dimension")
     return StoredIndex(
         manifest,
-        vectors["index.faiss"],
-        vectors["sentences.faiss"],
-        vectors["quotes.faiss"],
+        vectors["chunks.vectors.npy"],
+        vectors["sentences.vectors.npy"],
+        vectors["quotes.vectors.npy"],
         records["chunks.jsonl"],
         records["quotes.jsonl"],
         token_vectors,
     )
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    # Ranking multiplies them by the question's vector: float32, which BLAS computes with.
+    return np.load(path, allow_pickle=False).astype(np.float32)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from index.errors import EmptyQuestionError
+
 # Curly quotes, primes and dashes that NFKC leaves alone, made plain for matching.
 _PLAIN = str.maketrans(
     {
@@ -91,12 +93,19 @@ _ABBREVIATIONS = frozenset(
 )
 
 
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the period at ``dot`` ends an abbreviation or initial rather than a sentence."""
-    word = re.search(r"([A-Za-z.]+)$", text[:dot])
-    if not word:
+    # Walk back over the word before the period only (ASCII letters and dots), never over the
+    # text before it: a copy of text[:dot] for every period made splitting quadratic.
+    start = dot
+    while start > 0 and text[start - 1] in _WORD_CHARS:
+        start -= 1
+    if start == dot:
         return False
-    token = word.group(1)
+    token = text[start:dot]
     if len(token) == 1 and token.isupper():  # "John F. Kennedy"
         return True
     if "." in token:  # "U.S.", "e.g."
@@ -155,3 +164,21 @@ def within_edits(a: str, b: str, limit: int) -> bool:
         if min(previous) > limit:
             return False
     return previous[-1] <= limit
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
+    """A question as the retriever reads it: controls removed, white space folded, long ones cut.
+
+    Returns:
+        The question, and notes for the asker (that it was shortened).
+
+    Raises:
+        EmptyQuestionError: nothing but white space (or controls) is left.
+    """
+    question = plain(strip_controls(text))
+    if not question:
+        raise EmptyQuestionError
+    if len(question) > max_chars:
+        cut = question[:max_chars].rsplit(" ", 1)[0] or question[:max_chars]
+        return cut, (f"the question was {len(question):,} characters; only the first {len(cut):,} were read",)
+    return question, ()

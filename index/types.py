@@ -135,3 +135,5 @@ class IndexInfo:
     built_at: datetime
     sources: tuple[str, ...] = field(default=())
     version: str = ""  # the manifest's content hash, short: which build an answer came from
+    skipped: tuple[str, ...] = field(default=())  # sources left out, each "path: reason"
+    duplicates: int = 0  # passages repeating another word for word (answers show each once)

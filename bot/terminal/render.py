@@ -115,9 +115,17 @@ def format_sources(info: IndexInfo) -> str:
 
 
 def format_indexed(info: IndexInfo, index_dir: object) -> str:
-    """What ``python -m bot index`` prints after building or checking the index."""
-    head = (
+    """What ``python -m bot index`` prints after building or checking the index: what it holds,
+    what was left out and why, and passages that repeat others word for word."""
+    lines = [
         f"Indexed {len(info.documents)} document(s), {info.paragraphs} paragraphs, {info.chunks} chunks, "
         f"{info.quotes} quotations with {info.model} ({info.dimension}-d) in {index_dir}"
-    )
-    return "\n".join([head, format_sources(info)]) if info.documents else head
+    ]
+    if info.documents:
+        lines.append(format_sources(info))
+    lines.extend(f"  skipped {reason}" for reason in info.skipped)
+    if info.duplicates:
+        lines.append(
+            f"{info.duplicates} passage(s) repeat others word for word (duplicate documents?): answers show each once"
+        )
+    return "\n".join(lines)

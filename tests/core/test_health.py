@@ -22,7 +22,17 @@ def _write_index(index_dir: Path) -> None:
     chunks = [{"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}]
     write_index(
         index_dir,
-        {"model": "test", "dimension": DIM, "chunks": 1},
+        {
+            "model": "test",
+            "dimension": DIM,
+            "chunk_tokens": 254,
+            "content_hash": "0" * 64,
+            "chunks": 1,
+            "sentences": 1,
+            "quotes": 1,
+            "sources": [{"source": "seeds/a.txt", "title": "A", "paragraphs": 1}],
+            "calibration": {"null_mean": 0.1, "null_std": 0.05},
+        },
         {name: np.eye(1, DIM, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
         dict.fromkeys(store.RECORD_FILES, chunks),
     )
@@ -97,12 +107,12 @@ def test_corrupt_manifest_is_unhealthy(settings: Settings, capsys: pytest.Captur
 
 def test_truncated_index_file_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     """A vector file shorter than the manifest records: exit 1, naming the file."""
-    path = settings.index_dir / "index.faiss"
+    path = settings.index_dir / "chunks.vectors.npy"
     path.write_bytes(path.read_bytes()[:10])
     assert main(settings) == 1
     err = capsys.readouterr().err
     assert "is damaged" in err
-    assert "index.faiss" in err
+    assert "chunks.vectors.npy" in err
 
 
 def test_missing_index_file_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.documents import parse_document, readable_name, split_paragraphs
-from index.store import read_sources
+from index.sources import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "seeds" / "000_a7265f2ac828b9b1.txt"

@@ -10,7 +10,7 @@ from pypdf import PdfReader, PdfWriter
 
 from index.documents import Document, Metadata, parse_document
 from index.formats import Entry, Unreadable, parse_titles, read_document
-from index.store import read_sources
+from index.sources import read_sources
 from index.types import Hit
 
 ROOT = Path(__file__).resolve().parents[2]

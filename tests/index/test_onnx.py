@@ -127,6 +127,8 @@ def test_a_model_path_is_exported_once_with_a_progress_line_then_found_again(
     assert len(said) == 2 and said[0].startswith("exporting the embedding model") and "exported in" in said[1]
     digest = content_hash(tiny_model)
     assert (roots[0] / digest / "model.onnx").is_file()
+    # Readable by every user of the environment: the container's user reads what root exported.
+    assert (roots[0] / digest).stat().st_mode & 0o777 == 0o755
     reference = Embedder(tiny_model, backend="sentence-transformers")
     texts = ["a question about bees", "another, longer one about the waggle dance of honeybees"]
     assert ((first.encode(texts) * reference.encode(texts)).sum(axis=1) >= MIN_COSINE).all()
@@ -157,7 +159,8 @@ def test_a_missing_bundled_export_without_its_package_is_one_clear_line(
 @pytest.mark.model
 def test_without_torch_a_model_path_to_export_is_one_line_naming_the_fix(tiny_model: Path, tmp_path: Path) -> None:
     """`python -m bot ask` with MODEL_PATH set where torch is absent: exit 1 and one line naming the fix."""
-    shutil.copy(ROOT / "seeds" / "000_a7265f2ac828b9b1.txt", tmp_path / "article.txt")
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(ROOT / "seeds" / "000_a7265f2ac828b9b1.txt", tmp_path / "seeds" / "article.txt")
     model = shutil.copytree(tiny_model, tmp_path / "unseen-model")
     (model / "marker.txt").write_text("a file the cached exports never saw\n")
     no_torch = "import sys; sys.modules['torch'] = None; from bot.cli import main; sys.exit(main())"
@@ -168,7 +171,7 @@ def test_without_torch_a_model_path_to_export_is_one_line_naming_the_fix(tiny_mo
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(ROOT),
             "HOME": str(tmp_path),
-            "SEEDS_DIR": str(tmp_path),
+            "SEEDS_DIR": str(tmp_path / "seeds"),
             "INDEX_DIR": str(tmp_path / "index"),
             "MODEL_PATH": str(model),
         },

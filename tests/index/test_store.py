@@ -14,7 +14,8 @@ import pytest
 from index import store
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError, NoSourcesError
 from index.query import Retriever
-from index.store import load_index, read_manifest, read_sources, write_index
+from index.sources import read_sources
+from index.store import load_index, read_manifest, write_index
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 NEW_PARAGRAPH = "\n\nThe lighthouse keeper, Owen Marsh, painted the lamp room bright red in 1987.\n"
@@ -70,7 +71,13 @@ def test_manifest_records_model_settings_sources_and_files(built: Built) -> None
     assert manifest["chunk_tokens"] == 254
     assert len(manifest["content_hash"]) == 64
     assert isinstance(manifest["format_version"], int)
-    assert set(manifest["files"]) >= {"index.faiss", "sentences.faiss", "quotes.faiss", "chunks.jsonl", "quotes.jsonl"}
+    assert set(manifest["files"]) >= {
+        "chunks.vectors.npy",
+        "sentences.vectors.npy",
+        "quotes.vectors.npy",
+        "chunks.jsonl",
+        "quotes.jsonl",
+    }
     for name, facts in manifest["files"].items():
         assert (built.index / name).stat().st_size == facts["bytes"]
     assert [s["source"] for s in manifest["sources"]] == ["seeds/field_notes.md"]
@@ -159,13 +166,14 @@ def scramble(path: Path) -> None:
 
 
 DAMAGE: dict[str, tuple[str, Callable[[Path], None]]] = {
-    "truncated index.faiss": ("index.faiss", truncate),
+    "truncated chunks.vectors.npy": ("chunks.vectors.npy", truncate),
     "truncated chunks.jsonl": ("chunks.jsonl", truncate),
-    "scrambled index.faiss": ("index.faiss", scramble),
+    "scrambled chunks.vectors.npy": ("chunks.vectors.npy", scramble),
     "scrambled chunks.jsonl": ("chunks.jsonl", scramble),
     "truncated manifest.json": ("manifest.json", truncate),
     "deleted quotes.jsonl": ("quotes.jsonl", Path.unlink),
-    "truncated tokens.npy": ("tokens.npy", truncate),
+    "truncated tokens.codes.npy": ("tokens.codes.npy", truncate),
+    "truncated tokens.codebook.npy": ("tokens.codebook.npy", truncate),
 }
 
 
@@ -189,7 +197,7 @@ def test_same_size_edit_of_chunks_disagrees_with_the_manifest(copy: Built) -> No
         Retriever.open(copy.seeds, copy.index)
 
 
-@pytest.mark.parametrize("damage", ["truncated index.faiss"])
+@pytest.mark.parametrize("damage", ["truncated chunks.vectors.npy"])
 def test_repair_rebuilds_a_damaged_index(copy: Built, damage: str) -> None:
     """repair=True rebuilds over a damaged index, says why, and the result answers."""
     name, harm = DAMAGE[damage]
@@ -213,12 +221,12 @@ def rewrite(index: Path) -> None:
     manifest = {k: v for k, v in stored.manifest.items() if k not in {"files", "built_at", "format_version"}}
     manifest["content_hash"] = "changed"
     vectors = {
-        "index.faiss": stored.chunk_vectors,
-        "sentences.faiss": stored.sentence_vectors,
-        "quotes.faiss": stored.quote_vectors,
+        "chunks.vectors.npy": stored.chunk_vectors,
+        "sentences.vectors.npy": stored.sentence_vectors,
+        "quotes.vectors.npy": stored.quote_vectors,
     }
-    if hasattr(stored, "token_vectors"):
-        vectors["tokens.npy"] = stored.token_vectors
+    vectors["tokens.codes.npy"] = stored.token_vectors.codes
+    vectors["tokens.codebook.npy"] = stored.token_vectors.codebook
     write_index(index, manifest, vectors, {"chunks.jsonl": stored.chunks, "quotes.jsonl": stored.quotes})
 
 
@@ -235,10 +243,10 @@ def test_crash_while_writing_vectors_leaves_the_previous_index_whole(
     """Writing a vector file failing mid-write leaves the old index in place, loadable, with no temporary folder left."""
     before = read_manifest(copy.index)
 
-    def boom(*args: object) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "write_flat", boom)
+    monkeypatch.setattr(store.np, "save", boom)
     with pytest.raises(OSError, match="disk full"):
         rewrite(copy.index)
     monkeypatch.undo()

@@ -139,10 +139,10 @@ def streamed(dirs: Dirs) -> Streamed:
 
 @pytest.fixture(scope="module")
 def corrupt_dirs(dirs: Dirs, streamed: Streamed) -> Dirs:
-    """A copy of the built index with index.faiss cut in half."""
+    """A copy of the built index with chunks.vectors.npy cut in half."""
     index = dirs.root / "corrupt-index"
     shutil.copytree(dirs.index, index)
-    faiss_file = index / "index.faiss"
+    faiss_file = index / "chunks.vectors.npy"
     faiss_file.write_bytes(faiss_file.read_bytes()[: faiss_file.stat().st_size // 2])
     return Dirs(dirs.root, dirs.seeds, index, dirs.env | {"INDEX_DIR": str(index)})
 
@@ -278,7 +278,7 @@ def test_missing_seeds_dir_is_one_line_and_non_zero_exit(dirs: Dirs) -> None:
 
 @pytest.mark.model
 def test_corrupt_index_is_one_line_naming_the_fix(launched: dict[str, Run]) -> None:
-    """A truncated index.faiss: exit status not 0, one line naming `python -m bot index`, no traceback."""
+    """A truncated chunks.vectors.npy: exit status not 0, one line naming `python -m bot index`, no traceback."""
     code, _, err = launched["corrupt"].result()
     assert code != 0
     assert "Traceback" not in err
