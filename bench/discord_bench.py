@@ -116,6 +116,7 @@ def main() -> int:
             RATE_LIMIT_COUNT="1000",
             EMBED_BACKEND=args.backend,
             EMBED_THREADS=str(args.threads),
+            REPLY_IN_THREADS="false",  # replies, as before threads came: the latency measured is the answer's
         )
         try:
             to_ready = bot.wait_ready(timeout=300)

@@ -1,13 +1,28 @@
 """A small fake Discord on 127.0.0.1: the REST API and the gateway websocket, for the real discord.py client.
 
-It serves one guild with two text channels, lets a test push messages and slash
-command interactions through the gateway, and records everything the bot sends.
-It enforces what Discord enforces and a bot can get wrong:
+It serves one guild with two text channels and the threads started in them, keeps
+every channel's messages (so the bot can read a thread back), lets a test push
+messages, slash commands, button clicks and dialog submissions through the gateway,
+and records everything the bot sends. It enforces what Discord enforces and a bot can
+get wrong:
 
 * the token (401 on REST, close 4004 on the gateway);
 * an interaction must get its first response within 3 seconds (else 404 Unknown interaction, 10062);
-* one acknowledgement per interaction (400, 40060), follow-ups only after it (404, 10015);
-* 2,000 characters of content and the embed limits (400 Invalid Form Body, 50035), no empty message (50006).
+* one acknowledgement per interaction (400, 40060), follow-ups only after it (404, 10015), and only
+  the response types its kind allows (a dialog cannot answer a dialog, 6 and 7 only for components);
+* 2,000 characters of content and the embed limits (400 Invalid Form Body, 50035), no empty message (50006);
+* components: 5 rows of 5 buttons, a custom_id of at most 100 characters, unique on its message;
+  dialogs: a title of 45 characters, 1 to 5 fields;
+* threads: a name of 1 to 100 characters, one thread per message (160004), only in text channels
+  (50024); message history pages of 1 to 100.
+
+Threads behave as Discord's do: a thread started on a message has that message's id,
+type 11, the bot as ``owner_id`` and the channel as ``parent_id``; THREAD_CREATE is
+dispatched before the REST call returns; its first message is a THREAD_STARTER_MESSAGE
+(type 21) pointing at the message it was started on; GUILD_CREATE lists the active threads
+(so a restarted bot knows them). Messages the bot posts in a channel come back to it as
+MESSAGE_CREATE, as on Discord. The first follow-up after a deferred response replaces the
+"thinking" message, keeping its id and whether it is ephemeral.
 
 The server runs in its own thread and event loop, so tests stay synchronous and
 the bot under test runs in a separate process (``python -m bot discord``)::
@@ -43,6 +58,9 @@ MOD_ROLE_ID = 400000000000000005
 INTERACTION_DEADLINE = 3.0
 MESSAGE_CONTENT_INTENT = 1 << 15
 EPHEMERAL = 1 << 6
+PUBLIC_THREAD = 11
+THREAD_STARTER_MESSAGE = 21
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes Discord accepts for auto_archive_duration
 TIMESTAMP = "2024-06-01T12:00:00.000000+00:00"
 
 _snowflakes = itertools.count(500000000000000000)
@@ -83,6 +101,31 @@ def member_payload(user: dict[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
+def thread_payload(thread_id: int, parent_id: int, name: str, owner_id: int, archive: int = 4320) -> dict[str, Any]:
+    """A public thread, as Discord describes one in THREAD_CREATE, GUILD_CREATE and GET /channels."""
+    return {
+        "id": str(thread_id),
+        "type": PUBLIC_THREAD,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": archive,
+            "archive_timestamp": TIMESTAMP,
+            "locked": False,
+            "create_timestamp": TIMESTAMP,
+        },
+    }
+
+
 def channel_payload(channel_id: int, name: str, position: int) -> dict[str, Any]:
     return {
         "id": str(channel_id),
@@ -113,7 +156,7 @@ def role_payload(role_id: int, name: str, position: int) -> dict[str, Any]:
     }
 
 
-def guild_payload() -> dict[str, Any]:
+def guild_payload(threads: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "id": str(GUILD_ID),
         "name": "Test Guild",
@@ -127,7 +170,7 @@ def guild_payload() -> dict[str, Any]:
         "emojis": [],
         "stickers": [],
         "channels": [channel_payload(GENERAL_ID, "general", 0), channel_payload(ASK_ID, "ask", 1)],
-        "threads": [],
+        "threads": threads or [],
         "members": [member_payload(BOT_USER)],
         "voice_states": [],
         "presences": [],
@@ -154,16 +197,29 @@ def _invalid_form(field_path: str, code: str, message: str) -> dict[str, Any]:
     return {"code": 50035, "errors": errors, "message": "Invalid Form Body"}
 
 
-def check_message(payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The error Discord would answer for this message payload, or None when it is valid."""
+# The response types Discord allows for each kind of interaction (a dialog opened from a
+# click, and the click itself, may also be answered with 6 and 7: see Interaction.from_component).
+_RESPONSES = {2: {4, 5, 9}, 3: {4, 5, 9}, 4: {8}, 5: {4, 5}}
+
+
+def check_message(payload: dict[str, Any], *, edit: bool = False) -> dict[str, Any] | None:
+    """The error Discord would answer for this message payload (an edit may leave everything out), or None."""
     content = payload.get("content") or ""
     embeds = payload.get("embeds") or []
     if len(content) > 2000:
         return _invalid_form("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
-    if not content.strip() and not embeds and not payload.get("components"):
+    if not edit and not content.strip() and not embeds and not payload.get("components"):
         return {"code": 50006, "message": "Cannot send an empty message"}
     if len(embeds) > 10:
         return _invalid_form("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    error = check_components(payload.get("components") or [])
+    if error:
+        return error
+    return check_embeds(embeds)
+
+
+def check_embeds(embeds: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The error Discord would answer for a message's embeds, or None: each part's limit, 6,000 in all."""
     total = 0
     for i, embed in enumerate(embeds):
         limits = {"title": 256, "description": 4096}
@@ -193,11 +249,84 @@ def check_message(payload: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _too_long(value: Any, most: int) -> bool:
+    return value is not None and len(str(value)) > most
+
+
+def check_components(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The error Discord would answer for a message's buttons, or None: 5 rows of 5 buttons, each with a
+    custom_id of 1 to 100 characters (unique on the message) or a URL, a label of at most 80."""
+    if len(rows) > 5:
+        return _invalid_form("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        children = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(children) <= 5:
+            return _invalid_form(f"components.{i}", "BASE_TYPE_BAD_LENGTH", "An action row holds 1 to 5 buttons.")
+        for j, button in enumerate(children):
+            where = f"components.{i}.components.{j}"
+            custom_id = button.get("custom_id")
+            if button.get("type") != 2 or (custom_id is None) == (button.get("style") != 5):
+                return _invalid_form(where, "COMPONENT_INVALID", "A button has a custom_id, or is a link.")
+            if custom_id is not None and not 1 <= len(custom_id) <= 100:
+                return _invalid_form(
+                    f"{where}.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+                )
+            if custom_id in seen:
+                return _invalid_form(
+                    f"{where}.custom_id", "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+                )
+            seen.add(custom_id or "")
+            if _too_long(button.get("label"), 80):
+                return _invalid_form(f"{where}.label", "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
+            if not button.get("label") and not button.get("emoji"):
+                return _invalid_form(where, "COMPONENT_INVALID", "A button needs a label or an emoji.")
+    return None
+
+
+def check_modal(modal: dict[str, Any]) -> dict[str, Any] | None:
+    """The error Discord would answer for a dialog (response type 9), or None: a title of 1 to 45
+    characters, a custom_id of 1 to 100, 1 to 5 text fields, each in a label (type 18) or an action row."""
+    if not 1 <= len(modal.get("title") or "") <= 45:
+        return _invalid_form("data.title", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
+    if not 1 <= len(modal.get("custom_id") or "") <= 100:
+        return _invalid_form("data.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    fields = modal.get("components") or []
+    if not 1 <= len(fields) <= 5:
+        return _invalid_form("data.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+    for i, outer in enumerate(fields):
+        label = outer.get("label")
+        inner = [outer.get("component") or {}] if outer.get("type") == 18 else outer.get("components") or []
+        if outer.get("type") not in (1, 18) or len(inner) != 1 or inner[0].get("type") != 4:
+            return _invalid_form(f"data.components.{i}", "COMPONENT_INVALID", "One text field per row.")
+        field = inner[0]
+        label = label if outer.get("type") == 18 else field.get("label")
+        if not 1 <= len(label or "") <= 45 or _too_long(outer.get("description"), 100):
+            return _invalid_form(
+                f"data.components.{i}.label", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length."
+            )
+        if not 1 <= len(field.get("custom_id") or "") <= 100 or field.get("style") not in (1, 2):
+            return _invalid_form(
+                f"data.components.{i}", "COMPONENT_INVALID", "A text field needs a custom_id and a style."
+            )
+        if not 1 <= int(field.get("max_length") or 4000) <= 4000:
+            return _invalid_form(f"data.components.{i}.max_length", "NUMBER_TYPE_MAX", "Must be 4000 or less.")
+    return None
+
+
+def modal_fields(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    """The text fields of a dialog, wherever they sit (in a label or in an action row)."""
+    out = []
+    for outer in modal.get("components") or []:
+        out += [outer["component"]] if outer.get("type") == 18 else outer.get("components") or []
+    return out
+
+
 @dataclass
 class Sent:
     """One message the bot created or edited, as Discord received it."""
 
-    kind: str  # "message", "callback", "followup", "edit"
+    kind: str  # "message", "callback", "followup", "edit" (PATCH of a message)
     at: float
     payload: dict[str, Any]
     channel_id: int | None = None
@@ -225,18 +354,48 @@ class Sent:
         data = self.payload.get("data", self.payload) if self.kind == "callback" else self.payload
         return (data or {}).get("allowed_mentions")
 
+    @property
+    def components(self) -> list[dict[str, Any]] | None:
+        """The message's rows of buttons as sent; None when the payload leaves them as they were."""
+        data = self.payload.get("data", self.payload) if self.kind == "callback" else self.payload
+        return (data or {}).get("components")
+
+    @property
+    def custom_ids(self) -> list[str]:
+        """The custom_id of every button sent, in order."""
+        return [b["custom_id"] for row in self.components or [] for b in row.get("components", []) if "custom_id" in b]
+
 
 @dataclass
 class Interaction:
+    """An interaction pushed to the bot: a slash command (kind 2), a click (3), autocomplete (4), a dialog (5)."""
+
     id: int
     token: str
-    name: str
+    name: str  # the command's name, or the custom_id clicked or submitted
     dispatched_at: float
     kind: int = 2
     acked_at: float | None = None
     ack_type: int | None = None
     ephemeral: bool = False
-    original_id: int | None = None
+    original_id: int | None = None  # the response's message (types 4, 5), or the clicked message (3, 5)
+    channel_id: int = GENERAL_ID
+    user_id: int = 0
+    from_component: bool = False  # a click, or a dialog opened by one: types 6 and 7 are allowed
+    loading: bool = False  # deferred (type 5): the first follow-up replaces the "thinking" message
+    modal: dict[str, Any] | None = None  # the dialog it was answered with (type 9)
+    data: dict[str, Any] = field(default_factory=dict)  # what was pushed: options, custom_id, submitted fields
+
+
+@dataclass
+class HistoryRead:
+    """One page of a channel's messages the bot read (GET /channels/{id}/messages)."""
+
+    channel_id: int
+    limit: int
+    before: int | None
+    returned: int
+    at: float
 
 
 @dataclass
@@ -257,7 +416,8 @@ class Traffic:
 
     Only tests push messages and interactions, so the ids pushed since the watch began are
     the test's own; what the bot sent or had refused is matched to them by reply or
-    interaction. Earlier tests' traffic, even an answer arriving late, is left out.
+    interaction, or by thread (a thread started on a message has the message's id).
+    Earlier tests' traffic, even an answer arriving late, is left out.
     """
 
     def __init__(self, fake: FakeDiscord) -> None:
@@ -280,10 +440,15 @@ class Traffic:
             return set(self._fake.interactions) - self._old_interactions
 
     def sent(self) -> list[Sent]:
-        """What the bot sent in answer to them (replies, interaction responses and follow-ups), in order."""
+        """What the bot sent in answer to them (replies, answers in the threads started on them, interaction
+        responses and follow-ups), in order."""
         messages, interactions = self.messages, self.interactions
         with self._fake._lock:
-            return [s for s in self._fake.sent if s.reply_to in messages or s.interaction_id in interactions]
+            return [
+                s
+                for s in self._fake.sent
+                if s.reply_to in messages or s.channel_id in messages or s.interaction_id in interactions
+            ]
 
     def rejected(self) -> list[Rejected]:
         """The bot's requests the fake refused for them, and any refusal since the watch began that names no
@@ -335,6 +500,15 @@ class FakeDiscord:
         self.interactions: dict[int, Interaction] = {}
         self.dispatched_messages: dict[int, float] = {}
         self.started_at = time.monotonic()
+        # Discord's own state: the guild's channels and threads, every message by id, and each
+        # channel's messages in order (ephemeral ones belong to no channel's history).
+        self.channels: dict[int, dict[str, Any]] = {
+            GENERAL_ID: channel_payload(GENERAL_ID, "general", 0),
+            ASK_ID: channel_payload(ASK_ID, "ask", 1),
+        }
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.history: dict[int, list[int]] = {}
+        self.history_reads: list[HistoryRead] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -422,7 +596,7 @@ class FakeDiscord:
     def _message(
         self, channel_id: int, payload: dict[str, Any], *, author: dict[str, Any] = BOT_USER
     ) -> dict[str, Any]:
-        return {
+        message = {
             "id": str(snowflake()),
             "channel_id": str(channel_id),
             "guild_id": str(GUILD_ID),
@@ -436,10 +610,44 @@ class FakeDiscord:
             "mention_roles": [],
             "attachments": [],
             "embeds": payload.get("embeds") or [],
+            "components": payload.get("components") or [],
             "pinned": False,
             "type": 19 if payload.get("message_reference") else 0,
             "flags": int(payload.get("flags") or 0),
         }
+        reference = payload.get("message_reference")
+        if reference:
+            message["message_reference"] = {
+                "message_id": str(reference["message_id"]),
+                "channel_id": str(reference.get("channel_id") or channel_id),
+                "guild_id": str(GUILD_ID),
+            }
+        return message
+
+    def _keep(self, message: dict[str, Any]) -> None:
+        """Remember a message; one that is not ephemeral joins its channel's history (a thread's count too)."""
+        message_id, channel_id = int(message["id"]), int(message["channel_id"])
+        with self._lock:
+            self.messages[message_id] = message
+            if int(message.get("flags") or 0) & EPHEMERAL:
+                return
+            self.history.setdefault(channel_id, []).append(message_id)
+            channel = self.channels.get(channel_id)
+            if channel is not None:
+                channel["last_message_id"] = str(message_id)
+                if channel["type"] == PUBLIC_THREAD:
+                    channel["message_count"] += 1
+                    channel["total_message_sent"] += 1
+
+    def _as_read(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A stored message as REST returns it: with the message it refers to (a reply's, a thread starter's)."""
+        reference = message.get("message_reference")
+        if not reference:
+            return message
+        referenced = self.messages.get(int(reference["message_id"]))
+        if referenced is not None:
+            referenced = {k: v for k, v in referenced.items() if k not in ("guild_id", "member")}
+        return {**message, "referenced_message": referenced}
 
     async def _rest(self, request: web.Request) -> web.Response:
         now = time.monotonic()
@@ -494,29 +702,10 @@ class FakeDiscord:
                 self.commands = synced
                 self.commands_synced_at = now
             return self._json(synced)
-        if request.method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "typing":
-            with self._lock:
-                self.typing.append((int(parts[1]), now))
-            return web.Response(status=204)
-        if request.method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages":
-            error = check_message(body)
-            if error:
-                return self._reject(request, 400, error, body)
-            channel_id = int(parts[1])
-            message = self._message(channel_id, body)
-            reference = (body.get("message_reference") or {}).get("message_id")
-            with self._lock:
-                self.sent.append(
-                    Sent(
-                        "message",
-                        now,
-                        body,
-                        channel_id=channel_id,
-                        reply_to=int(reference) if reference else None,
-                        message_id=int(message["id"]),
-                    )
-                )
-            return self._json(message)
+        if parts[0] == "channels" and len(parts) >= 2:
+            answered = await self._channel_route(request, parts, body, now)
+            if answered is not None:
+                return answered
         if request.method == "POST" and len(parts) == 4 and parts[0] == "interactions" and parts[3] == "callback":
             return self._callback(request, int(parts[1]), parts[2], body, now)
         if parts[0] == "webhooks" and len(parts) >= 3 and int(parts[1]) == APP_ID:
@@ -524,6 +713,113 @@ class FakeDiscord:
         if request.method == "DELETE":
             return web.Response(status=204)
         return self._reject(request, 404, {"message": "404: Not Found", "code": 0}, body)
+
+    async def _channel_route(
+        self, request: web.Request, parts: list[str], body: dict[str, Any], now: float
+    ) -> web.Response | None:
+        """POST typing, a message, or a thread on a message; GET a channel, a page of its messages or one message.
+        None: none of these."""
+        channel_id = int(parts[1])
+        channel = self.channels.get(channel_id)
+        if request.method == "POST" and parts[2:] == ["typing"]:
+            with self._lock:
+                self.typing.append((channel_id, now))
+            return web.Response(status=204)
+        if request.method == "POST" and parts[2:] == ["messages"]:
+            return await self._post_message(request, channel_id, body, now)
+        if request.method == "GET" and len(parts) == 2:
+            if channel is None:
+                return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
+            return self._json(channel)
+        if request.method == "GET" and len(parts) == 3 and parts[2] == "messages":
+            return self._read_history(request, channel_id)
+        if request.method == "GET" and len(parts) == 4 and parts[2] == "messages":
+            message = self.messages.get(int(parts[3]))
+            if message is None or int(message["channel_id"]) != channel_id or int(message["flags"]) & EPHEMERAL:
+                return self._reject(request, 404, {"message": "Unknown Message", "code": 10008})
+            return self._json(self._as_read(message))
+        if request.method == "POST" and len(parts) == 5 and parts[2] == "messages" and parts[4] == "threads":
+            return await self._start_thread(request, channel_id, int(parts[3]), body)
+        return None
+
+    async def _post_message(
+        self, request: web.Request, channel_id: int, body: dict[str, Any], now: float
+    ) -> web.Response:
+        error = check_message(body)
+        if error:
+            return self._reject(request, 400, error, body)
+        if channel_id not in self.channels:
+            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003}, body)
+        message = self._message(channel_id, body)
+        reference = (body.get("message_reference") or {}).get("message_id")
+        self._keep(message)
+        with self._lock:
+            self.sent.append(
+                Sent(
+                    "message",
+                    now,
+                    body,
+                    channel_id=channel_id,
+                    reply_to=int(reference) if reference else None,
+                    message_id=int(message["id"]),
+                )
+            )
+        await self._dispatch("MESSAGE_CREATE", message)  # the bot hears its own messages, as on Discord
+        return self._json(message)
+
+    def _read_history(self, request: web.Request, channel_id: int) -> web.Response:
+        if channel_id not in self.channels:
+            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
+        limit = int(request.query.get("limit", "50"))
+        if not 1 <= limit <= 100:
+            return self._reject(request, 400, _invalid_form("limit", "NUMBER_TYPE_MAX", "Must be between 1 and 100."))
+        before = int(request.query["before"]) if "before" in request.query else None
+        after = int(request.query["after"]) if "after" in request.query else None
+        with self._lock:
+            ids = [
+                m
+                for m in self.history.get(channel_id, [])
+                if (before is None or m < before) and (after is None or m > after)
+            ]
+            page = sorted(ids, reverse=True)[:limit]  # newest first, as Discord pages
+            self.history_reads.append(HistoryRead(channel_id, limit, before, len(page), time.monotonic()))
+            return self._json([self._as_read(self.messages[m]) for m in page])
+
+    async def _start_thread(
+        self, request: web.Request, channel_id: int, message_id: int, body: dict[str, Any]
+    ) -> web.Response:
+        """POST /channels/{channel}/messages/{message}/threads: a public thread with the message's id."""
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
+        if channel["type"] not in (0, 5):
+            return self._reject(request, 400, {"message": "Cannot execute action on this channel type", "code": 50024})
+        message = self.messages.get(message_id)
+        if message is None or int(message["channel_id"]) != channel_id:
+            return self._reject(request, 404, {"message": "Unknown Message", "code": 10008})
+        if message_id in self.channels:
+            return self._reject(
+                request, 400, {"message": "A thread has already been created for this message", "code": 160004}
+            )
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100:
+            return self._reject(
+                request, 400, _invalid_form("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            )
+        archive = int(body.get("auto_archive_duration") or 4320)
+        if archive not in ARCHIVE_DURATIONS:
+            return self._reject(
+                request, 400, _invalid_form("auto_archive_duration", "BASE_TYPE_CHOICES", "Not a valid choice.")
+            )
+        thread = thread_payload(message_id, channel_id, name, BOT_ID, archive)
+        with self._lock:
+            self.channels[message_id] = thread
+            message["thread"] = thread
+        starter = self._message(message_id, {"message_reference": {"message_id": message_id, "channel_id": channel_id}})
+        starter.update(type=THREAD_STARTER_MESSAGE, author=message["author"])
+        self._keep(starter)
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return self._json(thread)
 
     def _callback(
         self, request: web.Request, interaction_id: int, token: str, body: dict[str, Any], now: float
@@ -536,17 +832,28 @@ class FakeDiscord:
             return self._reject(request, 400, {"message": "Interaction has already been acknowledged.", "code": 40060})
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
-        if kind == 4:
-            error = check_message(data)
-            if error:
-                return self._reject(request, 400, error, body)
+        allowed = _RESPONSES[interaction.kind] | ({6, 7} if interaction.from_component else set())
+        if kind not in allowed:
+            return self._reject(
+                request, 400, _invalid_form("type", "INTERACTION_RESPONSE_TYPE_INVALID", "Not allowed here.")
+            )
+        error = check_message(data) if kind == 4 else check_message(data, edit=True) if kind == 7 else None
+        error = error or (check_modal(data) if kind == 9 else None)
+        if error:
+            return self._reject(request, 400, error, body)
         message = None
         if kind in (4, 5):
-            message = self._message(GENERAL_ID, data)
+            message = self._message(interaction.channel_id, data)
+            self._keep(message)
             interaction.original_id = int(message["id"])
+            interaction.loading = kind == 5
+            interaction.ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
+        elif kind == 7 and interaction.original_id is not None:
+            message = self._edit(interaction.original_id, data)
+        elif kind == 9:
+            interaction.modal = data
         interaction.acked_at = now
         interaction.ack_type = kind
-        interaction.ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
         with self._lock:
             self.sent.append(
                 Sent("callback", now, body, interaction_id=interaction_id, message_id=interaction.original_id)
@@ -564,6 +871,15 @@ class FakeDiscord:
             out["resource"] = {"type": kind, "message": message}
         return self._json(out)
 
+    def _edit(self, message_id: int, data: dict[str, Any]) -> dict[str, Any]:
+        """Apply an edit (content, embeds, components: the keys given) to a stored message."""
+        with self._lock:
+            message = self.messages[message_id]
+            for key in ("content", "embeds", "components"):
+                if key in data:
+                    message[key] = data[key] or ([] if key != "content" else "")
+            return message
+
     def _webhook(
         self, request: web.Request, token: str, rest: list[str], body: dict[str, Any], now: float
     ) -> web.Response:
@@ -573,13 +889,38 @@ class FakeDiscord:
             return self._reject(request, 404, {"message": "Unknown Webhook", "code": 10015})
         if request.method == "DELETE":
             return web.Response(status=204)
-        error = check_message(body)
+        editing = request.method == "PATCH" and len(rest) == 2 and rest[0] == "messages"
+        error = check_message(body, edit=editing)
         if error:
             return self._reject(request, 400, error, body)
-        kind = "followup" if request.method == "POST" and not rest else "edit"
-        message = self._message(GENERAL_ID, body)
+        if editing:
+            target = interaction.original_id if rest[1] == "@original" else int(rest[1])
+            if target is None or target not in self.messages:
+                return self._reject(request, 404, {"message": "Unknown Message", "code": 10008})
+            message = self._edit(target, body)
+            kind = "edit"
+        elif interaction.loading:  # the first follow-up after a deferral replaces the "thinking" message
+            interaction.loading = False
+            assert interaction.original_id is not None
+            flags = EPHEMERAL if interaction.ephemeral else 0
+            message = self._edit(interaction.original_id, {"content": "", "embeds": [], "components": [], **body})
+            message["flags"] = flags
+            kind = "followup"
+        else:
+            message = self._message(interaction.channel_id, body)
+            self._keep(message)
+            kind = "followup"
         with self._lock:
-            self.sent.append(Sent(kind, now, body, interaction_id=interaction.id, message_id=int(message["id"])))
+            self.sent.append(
+                Sent(
+                    kind,
+                    now,
+                    body,
+                    channel_id=interaction.channel_id,
+                    interaction_id=interaction.id,
+                    message_id=int(message["id"]),
+                )
+            )
         return self._json(message)
 
     # --- gateway --------------------------------------------------------------------------------
@@ -624,7 +965,9 @@ class FakeDiscord:
                     },
                 )
                 self.ready_at = now
-                await self._dispatch("GUILD_CREATE", guild_payload())
+                with self._lock:
+                    threads = [c for c in self.channels.values() if c["type"] == PUBLIC_THREAD]
+                await self._dispatch("GUILD_CREATE", guild_payload(threads))
             elif op == 6:
                 await self._dispatch("RESUMED", {})
         if self._ws is ws:
@@ -668,6 +1011,7 @@ class FakeDiscord:
         message["mention_everyone"] = "@everyone" in content
         message["mention_roles"] = [str(MOD_ROLE_ID)] if f"<@&{MOD_ROLE_ID}>" in content else []
         message_id = int(message["id"])
+        self._keep(message)
         with self._lock:
             self.dispatched_messages[message_id] = time.monotonic()
         self._run(self._dispatch("MESSAGE_CREATE", message))
@@ -685,6 +1029,7 @@ class FakeDiscord:
 
         async def burst() -> None:
             for message in messages:
+                self._keep(message)
                 with self._lock:
                     self.dispatched_messages[int(message["id"])] = time.monotonic()
                 await self._dispatch("MESSAGE_CREATE", message)
@@ -712,17 +1057,26 @@ class FakeDiscord:
             {"name": key, "type": option_types[key], "value": value, **({"focused": True} if key == focused else {})}
             for key, value in (options or {}).items()
         ]
-        payload = {
-            "id": str(interaction_id),
+        data = {"id": command["id"], "name": name, "type": 1, "options": data_options, "guild_id": None}
+        interaction = Interaction(
+            interaction_id, token, name, time.monotonic(), kind, channel_id=channel_id, user_id=user_id
+        )
+        return self._interact(interaction, data)
+
+    def _interact(self, interaction: Interaction, data: dict[str, Any], message: dict[str, Any] | None = None) -> int:
+        """Push an INTERACTION_CREATE (with the message clicked, for a click or its dialog)."""
+        channel = self.channels.get(interaction.channel_id) or channel_payload(interaction.channel_id, "general", 0)
+        payload: dict[str, Any] = {
+            "id": str(interaction.id),
             "application_id": str(APP_ID),
-            "type": kind,
-            "token": token,
+            "type": interaction.kind,
+            "token": interaction.token,
             "version": 1,
             "guild_id": str(GUILD_ID),
-            "channel_id": str(channel_id),
-            "channel": channel_payload(channel_id, "general", 0),
-            "member": member_payload(user_payload(user_id, f"user{user_id % 1000}")),
-            "data": {"id": command["id"], "name": name, "type": 1, "options": data_options, "guild_id": None},
+            "channel_id": str(interaction.channel_id),
+            "channel": channel,
+            "member": member_payload(user_payload(interaction.user_id, f"user{interaction.user_id % 1000}")),
+            "data": data,
             "locale": "en-US",
             "guild_locale": "en-US",
             "app_permissions": "2251799813685247",
@@ -731,10 +1085,93 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 8388608,
         }
+        if message is not None:
+            payload["message"] = message
+        interaction.data = data
         with self._lock:
-            self.interactions[interaction_id] = Interaction(interaction_id, token, name, time.monotonic(), kind)
+            self.interactions[interaction.id] = interaction
         self._run(self._dispatch("INTERACTION_CREATE", payload))
-        return interaction_id
+        return interaction.id
+
+    def click(self, message_id: int, custom_id: str, *, user_id: int = 700000000000000007) -> int:
+        """Push a button click (INTERACTION_CREATE type 3) on one of the bot's messages; returns its id.
+
+        Raises:
+            AssertionError: the message has no button with that custom_id (a test's mistake).
+        """
+        with self._lock:
+            message = json.loads(json.dumps(self.messages[message_id]))
+        buttons = [b.get("custom_id") for row in message.get("components") or [] for b in row.get("components", [])]
+        assert custom_id in buttons, f"message {message_id} has no button {custom_id!r}: {buttons}"
+        interaction_id = snowflake()
+        interaction = Interaction(
+            interaction_id,
+            f"itoken-{interaction_id}",
+            custom_id,
+            time.monotonic(),
+            3,
+            original_id=message_id,
+            channel_id=int(message["channel_id"]),
+            user_id=user_id,
+            from_component=True,
+        )
+        return self._interact(interaction, {"custom_id": custom_id, "component_type": 2}, message)
+
+    def submit_modal(self, interaction_id: int, values: dict[str, str]) -> int:
+        """Push the submission (INTERACTION_CREATE type 5) of the dialog the bot answered ``interaction_id`` with.
+
+        Args:
+            interaction_id: The interaction answered with a dialog (response type 9).
+            values: Each field's custom_id and what the person typed; fields left out are left blank.
+        """
+        opened = self.interactions[interaction_id]
+        assert opened.modal is not None, f"interaction {interaction_id} was not answered with a dialog"
+        fields = {f["custom_id"]: values.get(f["custom_id"], "") for f in modal_fields(opened.modal)}
+        components = [
+            {"type": 18, "component": {"type": 4, "custom_id": key, "value": value}}
+            if outer.get("type") == 18
+            else {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+            for outer, (key, value) in zip(opened.modal["components"], fields.items(), strict=True)
+        ]
+        new_id = snowflake()
+        custom_id = opened.modal["custom_id"]
+        submitted = Interaction(
+            new_id,
+            f"itoken-{new_id}",
+            custom_id,
+            time.monotonic(),
+            5,
+            original_id=opened.original_id if opened.from_component else None,
+            channel_id=opened.channel_id,
+            user_id=opened.user_id,
+            from_component=opened.from_component,
+        )
+        with self._lock:
+            message = self.messages.get(opened.original_id or 0) if opened.from_component else None
+            message = json.loads(json.dumps(message)) if message is not None else None
+        return self._interact(submitted, {"custom_id": custom_id, "components": components}, message)
+
+    def start_thread(self, parent_id: int, name: str, *, user_id: int = 700000000000000007) -> int:
+        """A thread a person started in ``parent_id`` (not on a message); THREAD_CREATE is pushed."""
+        thread_id = snowflake()
+        thread = thread_payload(thread_id, parent_id, name, user_id)
+        with self._lock:
+            self.channels[thread_id] = thread
+        self._run(self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}))
+        return thread_id
+
+    def add_history(
+        self, channel_id: int, messages: list[tuple[str, int | None]], *, components: list[dict[str, Any]] | None = None
+    ) -> list[int]:
+        """Messages already in a channel, which the bot never heard (content, author id; None: the bot),
+        each with ``components`` (rows of buttons) when given."""
+        ids = []
+        for content, user_id in messages:
+            author = BOT_USER if user_id is None else user_payload(user_id, f"user{user_id % 1000}")
+            message = self._message(channel_id, {"content": content, "components": components}, author=author)
+            self._keep(message)
+            ids.append(int(message["id"]))
+        return ids
 
     def probe(self) -> None:
         """Ask the client for an immediate heartbeat (op 1); its delay lands in ``probe_latencies``."""
@@ -762,6 +1199,27 @@ class FakeDiscord:
     def replies_to(self, message_id: int) -> list[Sent]:
         with self._lock:
             return [s for s in self.sent if s.reply_to == message_id]
+
+    def wait_for_thread(self, message_id: int, timeout: float = 15.0) -> dict[str, Any]:
+        """The thread the bot started on a message, once it exists (its id is the message's)."""
+        return self.wait_until(lambda: self.channels.get(message_id), timeout, f"a thread on {message_id}")
+
+    def _posted_in(self, channel_id: int) -> list[Sent]:  # call under the lock
+        return [s for s in self.sent if s.channel_id == channel_id and s.kind in ("message", "followup")]
+
+    def messages_in(self, channel_id: int) -> list[Sent]:
+        """What the bot posted in a channel or thread (messages and interaction follow-ups), in order."""
+        with self._lock:
+            return self._posted_in(channel_id)
+
+    def wait_for_message_in(self, channel_id: int, count: int = 1, timeout: float = 15.0) -> Sent:
+        """The ``count``-th message the bot posted in a channel or thread, once it arrives."""
+        posted = self.wait_until(
+            lambda: (found := self._posted_in(channel_id))[count - 1 :] and found,
+            timeout,
+            f"{count} message(s) in {channel_id}",
+        )
+        return posted[count - 1]
 
     def wait_for_reply(self, message_id: int, timeout: float = 15.0) -> Sent:
         """The bot's reply to a message, once it arrives."""

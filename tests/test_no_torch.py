@@ -108,13 +108,16 @@ def test_chat_imports_no_torch(home: Path, tmp_path: Path) -> None:
 
 
 def test_discord_imports_no_torch(home: Path, tmp_path: Path) -> None:
-    """The Discord bot connects to the fake Discord, answers with a citation, stops on SIGTERM: no torch."""
+    """The Discord bot connects to the fake Discord, answers with a citation (in a thread, with its buttons),
+    stops on SIGTERM: no torch."""
     report = tmp_path / "report"
     with FakeDiscord(heartbeat_interval=5.0) as fake:
         bot = BotProcess(fake, tmp_path, watch_imports=report, INDEX_DIR=str(home / "index"))
         try:
             bot.wait_ready(timeout=120)
-            reply = fake.wait_for_reply(fake.send_message(QUESTION, channel_id=ASK_ID), timeout=60)
+            asked = fake.send_message(QUESTION, channel_id=ASK_ID)
+            fake.wait_for_thread(asked, timeout=60)  # answered in a thread started on the question
+            reply = fake.wait_for_message_in(asked, timeout=60)
             text = " ".join([reply.content or ""] + [str(e.get("description", "")) for e in reply.embeds])
             assert "¶" in text
         finally:

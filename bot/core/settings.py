@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # Discord
     discord_token: SecretStr | None = None
     ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
+    reply_in_threads: bool = True  # answer a channel's question in a new thread; False: reply inline
     discord_api_base: str | None = None  # tests point these two at a local fake Discord
     discord_gateway_url: str | None = None
 

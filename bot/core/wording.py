@@ -50,6 +50,9 @@ VOTED_UP = "Thanks: marked as helpful."
 VOTED_DOWN = "Thanks: marked as not helpful. You can say what was wrong."
 REASON_SAVED = "Thanks: your note was saved with the answer."
 WRONG_LABEL = "What was wrong? (optional)"
+# The title of the 👎 dialog (Discord allows 45 characters), which opens once the vote is counted.
+VOTE_DOWN_TITLE = "Thanks: marked as not helpful"
+WRONG_HINT = "One line, e.g. it quoted the wrong paragraph."
 MORE_SOURCES = "More sources"
 SHARE = "Share in channel"
 # Slack: the accessible names of the 👍 / 👎 buttons, and the frame of the "what was wrong" modal.

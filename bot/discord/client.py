@@ -1,9 +1,10 @@
 """The Discord bot: ``python -m bot discord``.
 
 :class:`CiteBot` gets its resources in the constructor (``pipeline=``, ``settings=``)
-and does async start-up in :meth:`CiteBot.setup_hook`: load the cogs in
-:data:`bot.discord.cogs.EXTENSIONS`, then sync the slash commands. No reply path can
-ping anyone: ``allowed_mentions`` is none, once, on the client.
+and does async start-up in :meth:`CiteBot.setup_hook`: register the answer buttons
+(:mod:`bot.discord.buttons`, which keep their state in their ids and so outlive the
+process), load the cogs in :data:`bot.discord.cogs.EXTENSIONS`, then sync the slash
+commands. No reply path can ping anyone: ``allowed_mentions`` is none, once, on the client.
 
 :func:`main` opens the index before connecting, runs until SIGINT or SIGTERM (letting
 answers already started be delivered), and turns a missing or rejected token into a
@@ -28,6 +29,7 @@ from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
+from bot.discord.buttons import DYNAMIC_ITEMS, on_modal_submit
 from bot.discord.cogs import EXTENSIONS
 from bot.discord.format import describe_error
 from index.errors import CitebotError
@@ -83,6 +85,7 @@ class CiteBot(commands.Bot):
         return self.pipeline.service
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # a click on any answer's buttons, sent by any process, is understood
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.tree.on_error = self.on_app_command_error
@@ -91,6 +94,11 @@ class CiteBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         """Plain messages are answered by the Ask cog; there are no prefix commands to process."""
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The 👎 dialog's submissions, recognised by their custom_id (nothing of a dialog is kept in memory)."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await on_modal_submit(interaction)
 
     async def on_ready(self) -> None:
         self.connected = True

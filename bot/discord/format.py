@@ -9,6 +9,7 @@ a source (:mod:`bot.discord.text`) so it shows as typed and never pings anyone.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.core import wording
-from bot.core.reply import Notice, QuoteReply, Reply, Source
+from bot.core.reply import MoreReply, Notice, QuoteReply, Reply, Source
 from bot.discord.passage import fit_passage
 from bot.discord.text import MAX_CONTENT, escape_user_text, link_target, split_message, truncate
 from index.errors import CitebotError, EmptyQuestionError
@@ -27,6 +28,7 @@ __all__ = [
     "format_age",
     "format_answer_discord",
     "format_help_discord",
+    "format_more_discord",
     "format_notice_discord",
     "format_quotes_discord",
     "format_source_discord",
@@ -36,6 +38,8 @@ __all__ = [
 MAX_EMBED_DESCRIPTION = 4096
 MAX_EMBED_FIELD_VALUE = 1024
 MAX_EMBED_TOTAL = 6000
+MAX_SHARED_QUESTION = 300  # characters of the question quoted over a shared answer
+_MENTION = re.compile(r"<@!?[0-9]{1,20}>")
 
 
 def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
@@ -53,6 +57,8 @@ def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
         Markdown of at most ``limit`` characters.
     """
     head = [escape_user_text(reply.lead)] if reply.lead else []
+    if reply.shared_by:
+        head.insert(0, _asked_by(reply))
     tail: list[str] = []
     if reply.sources:
         tail.append("\n".join(format_source_discord(source) for source in reply.sources))
@@ -60,8 +66,42 @@ def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
     passage = ""
     if reply.passage:
         budget = limit - len("\n\n".join([*head, "x", *tail])) + 1  # characters the passage may use
-        passage = fit_passage(reply, budget)
+        passage = fit_passage(reply.passage, budget)
     return truncate("\n\n".join(part for part in [*head, passage, *tail] if part), limit)
+
+
+def _asked_by(reply: Reply) -> str:
+    """The line over a shared answer: who asked (a mention, shown but never pinging: allowed_mentions is
+    none on the client) and the question, as typed."""
+    mention = reply.shared_by or ""
+    who = mention if _MENTION.fullmatch(mention) else escape_user_text(mention)
+    line = wording.asked_by(who)
+    if reply.answer is not None and reply.answer.question.strip():
+        question = truncate(" ".join(reply.answer.question.split()), MAX_SHARED_QUESTION)
+        line += f": “{escape_user_text(question)}”"
+    return line
+
+
+def format_more_discord(more: MoreReply, *, limit: int = MAX_CONTENT) -> str:
+    """The "More sources" message: each further passage with its answering sentence in bold, then its citation.
+
+    Citations are always kept; the passages share what is left of ``limit`` fairly (a short one
+    leaves its unused share to the longer ones), each cut as :func:`fit_passage` cuts.
+
+    Args:
+        more: The passages after those the answer showed (:meth:`bot.core.actions.Actions.more`).
+        limit: Most characters of content. Defaults to Discord's 2,000.
+    """
+    citations = [format_source_discord(p.source) for p in more.passages]
+    room = limit - sum(len(c) + 1 for c in citations) - 2 * max(0, len(citations) - 1)
+    needs = [len(fit_passage(p.spans, limit)) for p in more.passages]
+    texts = [""] * len(more.passages)
+    for done, i in enumerate(sorted(range(len(needs)), key=needs.__getitem__)):
+        share = max(0, room) // (len(needs) - done)
+        texts[i] = fit_passage(more.passages[i].spans, share)
+        room -= len(texts[i])
+    blocks = [f"{text}\n{citation}" if text else citation for text, citation in zip(texts, citations, strict=True)]
+    return truncate("\n\n".join(blocks), limit)
 
 
 def format_source_discord(source: Source) -> str:

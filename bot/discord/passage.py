@@ -7,9 +7,9 @@ answers first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from bot.core.reply import Reply
+from bot.core.reply import Span
 from bot.discord.text import ELLIPSIS, escape_user_text
 
 
@@ -69,15 +69,15 @@ def _largest(fits: Callable[[int], bool], hi: int) -> int:
     return lo
 
 
-def fit_passage(reply: Reply, budget: int) -> str:
-    """The passage in at most ``budget`` characters, keeping the answering sentence whole when it can.
+def fit_passage(spans: Sequence[Span], budget: int) -> str:
+    """The passage ``spans`` in at most ``budget`` characters, keeping the answering sentence whole when it can.
 
     Cuts, in order: the text after the sentence, then the text before it, then the sentence itself.
     """
-    strong_at = next((i for i, span in enumerate(reply.passage) if span.strong), len(reply.passage))
-    before = "".join(span.text for span in reply.passage[:strong_at])
-    strong = reply.passage[strong_at].text if strong_at < len(reply.passage) else ""
-    after = "".join(span.text for span in reply.passage[strong_at + 1 :])
+    strong_at = next((i for i, span in enumerate(spans) if span.strong), len(spans))
+    before = "".join(span.text for span in spans[:strong_at])
+    strong = spans[strong_at].text if strong_at < len(spans) else ""
+    after = "".join(span.text for span in spans[strong_at + 1 :])
 
     def render(cut_before: bool, keep_strong: int, keep_after: int) -> str:
         return _render_passage(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.fake_discord import ASK_ID, FakeDiscord
 
@@ -26,9 +28,8 @@ def copy_seeds(folder: Path) -> Path:
 
 def bot_env(folder: Path, **extra: str) -> dict[str, str]:
     """The environment of a bot process: tmp seeds, index and health file, nothing from the caller's .env."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "RATE_LIMIT", "ASK_CHANNELS"))
-    }
+    settings = ("DISCORD_", "SLACK_", "RATE_LIMIT", "ASK_CHANNELS", "REPLY_IN_THREADS", "DATA_DIR", "DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(settings)}
     env.update(
         PYTHONPATH=str(REPO),
         SEEDS_DIR=str(copy_seeds(folder)),
@@ -49,6 +50,7 @@ class BotProcess:
         fake: The fake Discord to connect to.
         folder: A temporary folder for seeds, index, health file and log.
         fake_retriever: Run with the fake retriever (no model) instead of the real index.
+        record: Run on the real index, recording each question and its history (:meth:`asked`).
         watch_imports: Run under :mod:`tests.import_watch`, reporting heavy imports to this file.
         **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
     """
@@ -59,16 +61,22 @@ class BotProcess:
         folder: Path,
         *,
         fake_retriever: bool = False,
+        record: bool = False,
         watch_imports: Path | None = None,
         **env: str,
     ) -> None:
         self.fake = fake
         self.folder = folder
-        self.env = bot_env(folder, **{**fake.env(), **env})
+        self.record_file = folder / "asked.jsonl"
+        self.env = bot_env(folder, **{**fake.env(), "RECORD_FILE": str(self.record_file), **env})
         self.health_file = Path(self.env["HEALTH_FILE"])
         self.log_path = folder / "bot.log"
-        module = "tests.discord.fake_retriever_main" if fake_retriever else "bot"
-        args = [sys.executable, "-m", module] + ([] if fake_retriever else ["discord"])
+        if fake_retriever:
+            args = [sys.executable, "-m", "tests.discord.fake_retriever_main"]
+        elif record:
+            args = [sys.executable, "-m", "tests.discord.recording_main"]
+        else:
+            args = [sys.executable, "-m", "bot", "discord"]
         if watch_imports is not None:
             args[2:2] = ["tests.import_watch", str(watch_imports)]
         self.started_at = time.monotonic()
@@ -102,6 +110,17 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
             raise
+
+    def asked(self) -> list[dict[str, Any]]:
+        """What the retriever was asked, in order (``record=True``): ``{"question": ..., "history": [...]}``."""
+        if not self.record_file.exists():
+            return []
+        return [json.loads(line) for line in self.record_file.read_text(encoding="utf-8").splitlines() if line]
+
+    def database(self) -> Path:
+        """The bot's SQLite database, in its DATA_DIR (by default ``data`` in its folder)."""
+        data = Path(self.env.get("DATA_DIR") or "data")
+        return (data if data.is_absolute() else self.folder / data) / "citebot.db"
 
     def log(self) -> str:
         if not self._log.closed:

@@ -74,17 +74,26 @@ class _Author:
 
 
 class _Channel:
-    def __init__(self, channel_id: int, parent_id: int | None = None) -> None:
+    def __init__(self, channel_id: int, parent_id: int | None = None, owner_id: int | None = None) -> None:
         self.id = channel_id
         self.parent_id = parent_id
+        self.owner_id = owner_id
 
 
 class _Message:
-    def __init__(self, content: str, *, author: _Author, channel: _Channel) -> None:
+    def __init__(
+        self,
+        content: str,
+        *,
+        author: _Author,
+        channel: _Channel,
+        kind: discord.MessageType = discord.MessageType.default,
+    ) -> None:
         self.content = content
         self.author = author
         self.channel = channel
         self.webhook_id = None
+        self.type = kind
 
     @property
     def raw_mentions(self) -> list[int]:
@@ -98,6 +107,9 @@ class _Message:
         ("<@!100000000000000099>   Why   so?  ", _Author(1), _Channel(7), ("Why so?", True)),
         ("Why?", _Author(1), _Channel(42), ("Why?", False)),
         ("Why?", _Author(1), _Channel(8, parent_id=42), ("Why?", False)),
+        ("And then?", _Author(1), _Channel(9, parent_id=7, owner_id=100000000000000099), ("And then?", False)),
+        ("And then?", _Author(1), _Channel(9, parent_id=7, owner_id=5), None),
+        ("<@100000000000000099> And then?", _Author(1), _Channel(9, parent_id=7, owner_id=5), ("And then?", True)),
         ("Why?", _Author(1), _Channel(7), None),
         ("<@100000000000000099> Why?", _Author(2, bot=True), _Channel(42), None),
         ("<@100000000000000099>", _Author(1), _Channel(7), ("", True)),
@@ -107,6 +119,16 @@ class _Message:
 def test_question_in_decides_which_messages_are_for_the_bot(
     content: str, author: _Author, channel: _Channel, expected: tuple[str, bool] | None
 ) -> None:
-    """Mentions, ASK_CHANNELS (and their threads) count; other channels, bots and @everyone do not; the mention is removed."""
+    """Mentions, ASK_CHANNELS (and their threads) and the bot's own threads count; other channels and threads, bots
+    and @everyone do not; the mention is removed."""
     me = _Author(100000000000000099, bot=True)
     assert question_in(_Message(content, author=author, channel=channel), me, frozenset({42})) == expected  # type: ignore[arg-type]
+
+
+def test_discords_own_notices_are_not_questions() -> None:
+    """ "X started a thread" (its content is the thread's name) in an ASK_CHANNELS channel is not a question; a reply is."""
+    me = _Author(100000000000000099, bot=True)
+    created = _Message("lunch plans", author=_Author(1), channel=_Channel(42), kind=discord.MessageType.thread_created)
+    reply = _Message("Why?", author=_Author(1), channel=_Channel(42), kind=discord.MessageType.reply)
+    assert question_in(created, me, frozenset({42})) is None  # type: ignore[arg-type]
+    assert question_in(reply, me, frozenset({42})) == ("Why?", False)  # type: ignore[arg-type]

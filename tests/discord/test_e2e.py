@@ -4,7 +4,9 @@ One bot process serves the whole module (start-up loads the model). Each test us
 ids of its own (so the per-user rate limit only bites where a test wants it to) and looks
 only at its own traffic (:meth:`FakeDiscord.watch`), so the tests pass in any order. The
 test that stops a bot starts its own, with a fake Discord of its own. (A token Discord
-refuses is tested in test_cli.py.)
+refuses is tested in test_cli.py.) Both run with ``REPLY_IN_THREADS=false``, so every
+answer here is an inline reply; answers in threads, follow-ups and the buttons are
+tested in test_conversations.py.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def fake() -> Iterator[FakeDiscord]:
 
 @pytest.fixture(scope="module")
 def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(fake, tmp_path_factory.mktemp("discord"))
+    process = BotProcess(fake, tmp_path_factory.mktemp("discord"), REPLY_IN_THREADS="false")
     try:
         process.wait_ready()
         yield process
@@ -71,7 +73,9 @@ def traffic(fake: FakeDiscord, bot: BotProcess) -> Traffic:
 def own_bot(bot: BotProcess, folder: Path) -> Iterator[tuple[FakeDiscord, BotProcess]]:
     """A bot process of its own, on a fake Discord of its own, reading the module bot's index (no second build)."""
     with FakeDiscord(heartbeat_interval=1.0) as fake:
-        process = BotProcess(fake, folder, INDEX_DIR=bot.env["INDEX_DIR"], SEEDS_DIR=bot.env["SEEDS_DIR"])
+        process = BotProcess(
+            fake, folder, INDEX_DIR=bot.env["INDEX_DIR"], SEEDS_DIR=bot.env["SEEDS_DIR"], REPLY_IN_THREADS="false"
+        )
         try:
             yield fake, process
         finally:
@@ -122,6 +126,20 @@ def test_mention_gets_exactly_one_reply_with_citation(fake: FakeDiscord, traffic
     assert any(channel == GENERAL_ID and asked_at <= at <= reply.at for channel, at in fake.typing)  # typing first
     marker(fake)
     assert len(fake.replies_to(mid)) == 1
+    assert traffic.rejected() == []
+
+
+def test_without_threads_a_mention_is_answered_inline_and_no_thread_is_started(
+    fake: FakeDiscord, traffic: Traffic
+) -> None:
+    """With REPLY_IN_THREADS=false the answer is a reply in the channel, with its buttons, and no thread is started."""
+    mid = ask_by_mention(fake, ANSWERED)
+    reply = fake.wait_for_reply(mid)
+    assert reply.channel_id == GENERAL_ID
+    assert CITATION.search(reply.content), reply.content
+    assert any(c.startswith("vote:") for c in reply.custom_ids)
+    assert mid not in fake.channels
+    assert not [r for r in fake.requests if r[1].endswith(f"/messages/{mid}/threads")]
     assert traffic.rejected() == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -9,11 +10,12 @@ import pytest
 from discord import app_commands
 
 from bot.core import wording
-from bot.core.reply import Reply, Source, Span, reply_for_answer, reply_for_quotes
+from bot.core.reply import MoreReply, Passage, Reply, Source, Span, more_passages, reply_for_answer, reply_for_quotes
 from bot.discord.format import (
     describe_error,
     format_age,
     format_answer_discord,
+    format_more_discord,
     format_quotes_discord,
     format_sources_discord,
 )
@@ -193,4 +195,56 @@ def test_low_confidence_reply_says_so_and_bolds_nothing() -> None:
     low = reply_for_answer(type(answer)(**{**answer.__dict__, "confidence": "low"}))
     text = format_answer_discord(low)
     assert text.startswith(wording.LOW_CONFIDENCE)
+    assert "**" not in text
+
+
+def more_of(*lengths: int, url: str | None = None) -> MoreReply:
+    """Further passages of the given lengths in words, cited [4] onwards."""
+    return MoreReply(
+        tuple(
+            Passage(
+                (Span("word " * n), Span(SENTENCE, strong=True), Span(" tail")), Source(f"[{4 + i}] Doc, ¶{i}", url)
+            )
+            for i, n in enumerate(lengths)
+        )
+    )
+
+
+def test_more_sources_shows_each_passage_with_its_bold_sentence_and_citation() -> None:
+    """Each further passage is a block quote with its sentence in bold, followed by its own citation, [4] onwards."""
+    text = format_more_discord(more_passages(FAKE.ask("why?", 6).hits[3:], 4))
+    blocks = text.split("\n\n")
+    assert len(blocks) == 3
+    for rank, block in zip((4, 5, 6), blocks, strict=True):
+        quote, citation = block.rsplit("\n", 1)
+        assert quote.startswith("> ") and f"**{SENTENCE}**" in quote
+        assert citation.startswith((f"\\[{rank}\\]", f"[{rank}]"))
+
+
+def test_more_sources_fits_the_limit_keeping_every_citation_and_bold() -> None:
+    """Long passages share the 2,000 characters; every citation (even as a masked link) and every bold sentence stay."""
+    text = format_more_discord(more_of(20, 900, 900, url="https://example.org/page#:~:text=a%20b"))
+    assert len(text) <= 2000
+    assert [line[:5] for line in text.splitlines() if line.startswith("[")] == ["[\\[4\\", "[\\[5\\", "[\\[6\\"]
+    assert text.count("**") == 6
+    assert "word " * 20 in text  # the short one is left whole
+
+
+def test_a_shared_answer_says_who_asked_what_without_escaping_the_mention() -> None:
+    """A shared answer opens with "Asked by" and the sharer's mention (live, never pinging) and the question, escaped."""
+    answer = FAKE.ask("Why *did* IBM quit?")
+    reply = dataclasses.replace(reply_for_answer(answer), shared_by="<@123456789012345678>", answer_id="abc")
+    text = format_answer_discord(reply)
+    assert text.startswith("Asked by <@123456789012345678>: “Why \\*did\\* IBM quit?”\n\n> ")
+    assert "**" in text and len(text) <= 2000
+    odd = format_answer_discord(dataclasses.replace(reply, shared_by="@everyone"))
+    assert odd.startswith("Asked by @\u200beveryone")
+
+
+def test_a_shared_low_confidence_answer_keeps_its_warning_under_asked_by() -> None:
+    """Asked by comes first, then the low-confidence warning, then the passage with no bold sentence."""
+    answer = FAKE.ask("vaguely why?")
+    text = format_answer_discord(dataclasses.replace(reply_for_answer(answer), shared_by="<@1>"))
+    first, second, *_ = text.split("\n\n")
+    assert first.startswith("Asked by <@1>") and second == wording.LOW_CONFIDENCE
     assert "**" not in text

@@ -1,7 +1,11 @@
-"""Questions: a mention, any message in ``ASK_CHANNELS``, or ``/ask``.
+"""Questions: a mention, any message in ``ASK_CHANNELS`` or in a thread the bot started, or ``/ask``.
 
-Every path answers through the shared pipeline (:class:`bot.core.pipeline.Pipeline`)
-and renders with :mod:`bot.discord.format`.
+A question asked in a channel is answered in a new thread started on it (unless
+``REPLY_IN_THREADS`` is false: then in the channel, as a reply); one asked in a thread is
+answered there, with the thread's earlier questions (:mod:`bot.discord.threads`). Every
+path answers through the shared pipeline (:class:`bot.core.pipeline.Pipeline`), renders
+with :mod:`bot.discord.format`, and puts the buttons of :mod:`bot.discord.buttons` under
+an answer the question log holds.
 """
 
 from __future__ import annotations
@@ -9,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,9 +22,11 @@ from discord.ext import commands
 
 from bot.core import wording
 from bot.core.reply import Notice, NoticeKind, Reply
+from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
 from bot.discord.format import format_answer_discord, format_notice_discord
 from bot.discord.text import escape_user_text
+from bot.discord.threads import earlier_questions, every_message_asks, start_thread, without_mentions_of
 
 if TYPE_CHECKING:
     from bot.discord.client import CiteBot
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_OPTION = 1000  # the /ask option's bound, as MAX_QUESTION_CHARS' default; messages are cut by the retriever
 WAIT_REACTION = "\N{HOURGLASS WITH FLOWING SAND}"  # on a message over the rate limit, once told in words
+_SAID = (discord.MessageType.default, discord.MessageType.reply)  # what people type; the rest are Discord's notices
 
 
 def question_in(
@@ -37,19 +43,21 @@ def question_in(
 ) -> tuple[str, bool] | None:
     """The question a message asks the bot, and whether it mentions the bot; None when it is not for the bot.
 
-    A message is for the bot when it mentions the bot, is a direct message, or is in
-    one of ``ask_channels`` (a thread counts as its parent channel). Bots, including
-    this one, are ignored. The bot's own mentions are removed from the question.
+    A message is for the bot when it mentions the bot, is a direct message, or is in a
+    channel where every message asks (one of ``ask_channels``, a thread under one, or a
+    thread the bot started). Bots, including this one, and Discord's own notices (a
+    thread's creation, a pin...) are ignored. The bot's own mentions are removed from the question.
     """
     if message.author.bot or message.author.id == me.id or message.webhook_id is not None:
         return None
+    if message.type not in _SAID:  # e.g. "X started a thread" in an ASK_CHANNELS channel holds the thread's name
+        return None
     mentioned = me.id in message.raw_mentions
     channel = message.channel
-    in_ask_channel = channel.id in ask_channels or getattr(channel, "parent_id", None) in ask_channels
-    if not (mentioned or in_ask_channel or isinstance(channel, discord.DMChannel)):
+    asks = every_message_asks(channel, me.id, ask_channels)
+    if not (mentioned or asks or isinstance(channel, discord.DMChannel)):
         return None
-    text = re.sub(rf"<@!?{me.id}>", " ", message.content)
-    return " ".join(text.split()), mentioned
+    return without_mentions_of(message.content, me.id), mentioned
 
 
 @contextlib.asynccontextmanager
@@ -78,25 +86,51 @@ class Ask(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        found = question_in(message, me, self.bot.settings.ask_channels) if me else None
-        if found is None:
+        settings = self.bot.settings
+        found = question_in(message, me, settings.ask_channels) if me else None
+        if found is None or me is None:
             return
         question, mentioned = found
         reference = message.to_reference(fail_if_not_exists=False)
         if not question:
-            if mentioned and me is not None:
+            if mentioned:
                 await self._reply(message, escape_user_text(wording.mention_hint(me.mention)), reference)
             return
+        channel = message.channel
+        history: tuple[str, ...] = ()
+        if isinstance(channel, discord.Thread):
+            asks = every_message_asks(channel, me.id, settings.ask_channels)
+            history = await earlier_questions(channel, message, me.id, every_asks=asks)
+        in_new_thread = settings.reply_in_threads and isinstance(channel, discord.TextChannel)
+        deliver = self._deliverer(message, question, in_new_thread=in_new_thread)
+        async with typing_in(channel):
+            await self.bot.pipeline.handle(
+                asker_of(message), question, history, via="follow-up" if history else "message", deliver=deliver
+            )
+
+    def _deliverer(
+        self, message: discord.Message, question: str, *, in_new_thread: bool
+    ) -> Callable[[Reply | Notice], Awaitable[None]]:
+        """Sends a result: a notice as a reply; an answer, with its buttons, in a new thread started
+        on the question when ``in_new_thread`` (in the channel when Discord refuses one), else as a reply."""
+        reference = message.to_reference(fail_if_not_exists=False)
 
         async def deliver(result: Reply | Notice) -> None:
-            if isinstance(result, Notice) and result.kind is NoticeKind.RATE_LIMITED and result.repeated:
-                await message.add_reaction(WAIT_REACTION)  # told once this window: no more words
+            if isinstance(result, Notice):
+                if result.kind is NoticeKind.RATE_LIMITED and result.repeated:
+                    await message.add_reaction(WAIT_REACTION)  # told once this window: no more words
+                    return
+                await message.channel.send(format_notice_discord(result), reference=reference)
                 return
-            content = format_notice_discord(result) if isinstance(result, Notice) else format_answer_discord(result)
-            await message.channel.send(content, reference=reference)
+            content, view = format_answer_discord(result), answer_view(result)
+            extra: dict[str, Any] = {"view": view} if view is not None else {}
+            thread = await start_thread(message, question) if in_new_thread else None
+            if thread is not None:
+                await thread.send(content, **extra)
+            else:
+                await message.channel.send(content, reference=reference, **extra)
 
-        async with typing_in(message.channel):
-            await self.bot.pipeline.handle(asker_of(message), question, deliver=deliver)
+        return deliver
 
     async def _reply(self, message: discord.Message, content: str, reference: discord.MessageReference) -> None:
         try:
@@ -120,8 +154,10 @@ class Ask(commands.Cog):
         async def deliver(result: Reply | Notice) -> None:
             if isinstance(result, Notice):
                 await tell_privately(interaction, result.text)
-            else:
-                await interaction.followup.send(format_answer_discord(result), ephemeral=private)
+                return
+            view = answer_view(result, share=private)  # a private answer can be shared in the channel
+            extra: dict[str, Any] = {"view": view} if view is not None else {}
+            await interaction.followup.send(format_answer_discord(result), ephemeral=private, **extra)
 
         await self.bot.pipeline.handle(
             asker_of(interaction),
