@@ -266,7 +266,7 @@ def build_index(
         "chunks": len(chunks),
         "sentences": len(vectors["sentences.vectors.npy"]),
         "quotes": len(quotes),
-        "sources": [d.summary() for d in sources.documents],
+        "sources": [{**d.summary(), "chunks": sum(c.source == d.source for c in chunks)} for d in sources.documents],
         "skipped": list(sources.skipped),
         "calibration": calibration.as_dict(),
         "tokens": {"codec": codec},

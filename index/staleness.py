@@ -87,10 +87,20 @@ class Build:
                 if again is not None:
                     say(f"index {why}: building {self.index_dir} ...")
                     started = time.perf_counter()
-                    build_index(
-                        self.sources, self.embedder, self.index_dir, self.digest, self.chunk_tokens, progress=progress
-                    )
+                    self.run(progress=progress, say=say)
                     say(f"index built in {time.perf_counter() - started:.1f} s")
         except OSError as error:
             raise IndexWriteError(self.index_dir, error.strerror or type(error).__name__) from None
         return stored or load_index(self.index_dir)
+
+    def run(self, *, progress: bool, say: Callable[[str], None] | None = None, full: bool = False) -> None:
+        """Build now; the caller holds the build lock. Documents unchanged since the index on
+        disk was built keep their vectors (index/incremental.py) unless ``full``.
+
+        Raises:
+            IndexWriteError: the index folder cannot be written.
+        """
+        try:
+            build_index(self.sources, self.embedder, self.index_dir, self.digest, self.chunk_tokens, progress=progress)
+        except OSError as error:
+            raise IndexWriteError(self.index_dir, error.strerror or type(error).__name__) from None

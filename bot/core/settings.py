@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     # onnx: ONNX Runtime, no torch (the default); sentence-transformers: the reference, needs torch.
     embed_backend: Literal["onnx", "sentence-transformers"] = "onnx"
     embed_threads: int = Field(default=1, ge=1, le=64)  # intra-op threads per answering worker
+    allow_private_urls: bool = False  # `bot add URL` may fetch from private, loopback, link-local addresses
 
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)
