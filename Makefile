@@ -43,6 +43,7 @@ bench: $(ONNX)
 	$(PY) bench/token_store.py
 	$(PY) bench/build_size.py
 	$(PY) bench/bad_input.py
+	$(PY) bench/report_bench.py
 
 index: $(ONNX)
 	$(PY) -m bot index

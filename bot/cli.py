@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.errors import ConfigError
@@ -36,6 +37,11 @@ COMMANDS = {
     "discord": ("bot.discord.client", "main", "run the Discord bot (needs DISCORD_TOKEN)"),
     "slack": ("bot.slack.serve", "main", "run the Slack bot (needs SLACK_BOT_TOKEN)"),
     "health": ("bot.core.health", "main", "exit 0 when the index loads and the bot is connected"),
+    "report": (
+        "bot.terminal.report",
+        "cmd_report",
+        "what went unanswered: gaps grouped by meaning, answers voted down, most asked",
+    ),
 }
 
 
@@ -67,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("ask", "quote"):
         parsers[name].add_argument("--json", action="store_true", help="one JSON object a line (docs/CONTRACT.md)")
         parsers[name].add_argument("--k", type=int, default=None, help="results per line (default: TOP_K, 3)")
+    parsers["report"].add_argument("--since", default="7d", help="how far back: 30m, 12h, 7d, 2w (default: 7d)")
+    parsers["report"].add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the rows as CSV")
     return parser
 
 
