@@ -118,7 +118,7 @@ REPORT_NONE = "  (none)"
 
 def bad_since(text: str) -> str:
     """The one line for a ``--since`` (or ``/report since:``) that is not a duration."""
-    return f"--since {text!r} is not a duration: use a number and a unit, e.g. 7d, 12h, 30m or 2w"
+    return f"since {text!r} is not a duration: use a number and a unit, e.g. 7d, 12h, 30m or 2w"
 
 
 def report_title(since: datetime) -> str:
@@ -171,6 +171,13 @@ MODE_NAMES = {"off": "off", "mention": "mention-only", "every_message": "every m
 def admin_failed(reason: str) -> str:
     """An admin command that failed with a known error (its sentence names the fix)."""
     return f"That didn't work, and nothing was changed: {reason}"
+
+
+DM_CLOSED = "Answers here are private, but I can't send you a direct message: allow them, or use `/ask`."
+
+
+def too_big(name: str) -> str:
+    return f"{name} is larger than 10 MB: add a smaller file, or its web page by URL"
 
 
 def added(titles: list[str]) -> str:

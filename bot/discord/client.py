@@ -24,6 +24,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.actions import Actions
+from bot.core.admin import Admin
+from bot.core.channels import ChannelRules
 from bot.core.errors import ConfigError, ServiceUnreachableError
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
@@ -76,6 +78,8 @@ class CiteBot(commands.Bot):
         self.pipeline = pipeline
         self.settings = settings
         self.actions: Actions | None = None  # the buttons' work; None without a database
+        self.admin: Admin | None = None  # the managers' commands (bot/discord/cogs/admin.py)
+        self.rules = ChannelRules(None, "discord")  # each channel's /config; defaults without a database
         self.connected = False  # the gateway is up: set on READY and RESUMED, cleared on disconnect
         self.beacon = HealthBeacon(settings.health_file, lambda: self.connected and not self.is_closed())
         self.synced: list[app_commands.AppCommand] = []
@@ -172,6 +176,9 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
     )
     bot = CiteBot(pipeline=pipeline, settings=settings)
     bot.actions = Actions(service, db) if db is not None else None
+    # The retriever is read at each call: a reloaded index swaps it.
+    bot.admin = Admin(settings, db, embed=lambda texts: service.retriever.encode(texts))  # noqa: PLW0108
+    bot.rules = ChannelRules(db.channels if db is not None else None, "discord")
     return bot
 
 
