@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     slack_ask_ephemeral: bool = True
     slack_port: int = 3000
     slack_api_base: str | None = None  # tests point this at a local fake Slack
+    admin_user_group: str | None = None  # a Slack user group (S...) whose members may use /citebot's admin subcommands
 
     @field_validator("ask_channels", mode="before")
     @classmethod
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
         "discord_gateway_url",
         "slack_api_base",
         "database_url",
+        "admin_user_group",
         mode="before",
     )
     @classmethod
