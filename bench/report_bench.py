@@ -12,6 +12,7 @@ gives without embeddings (only exact repeats grouped), and the time to embed and
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import sys
@@ -44,6 +45,32 @@ def pairwise(groups: list[list[int]], labels: list[str]) -> tuple[float, float, 
     return precision, recall, f1
 
 
+async def rule_lookups(count: int = 500) -> tuple[float, float, float]:
+    """Median milliseconds of one channel-rule read on SQLite (what every message now costs), unset and set,
+    and the reference: no database (the settings' default, what every message cost before)."""
+    import statistics
+    import tempfile
+
+    from bot.core.channels import ChannelRules, default_rule
+    from bot.db import ChannelMode, Database
+
+    default = default_rule(every_message=False)
+    with tempfile.TemporaryDirectory() as folder:
+        async with await Database.open(None, data_dir=folder) as db:
+            out = []
+            for channel in ("none", "unset", "set"):
+                rules = ChannelRules(None if channel == "none" else db.channels, "discord")
+                if channel == "set":
+                    await db.channels.set("discord", "G", channel, mode=ChannelMode.EVERY_MESSAGE, private=False)
+                times = []
+                for _ in range(count):
+                    started = time.perf_counter()
+                    await rules.rule("G", channel, default)
+                    times.append(time.perf_counter() - started)
+                out.append(statistics.median(times) * 1000)
+    return out[0], out[1], out[2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--thresholds", type=float, nargs="+", default=THRESHOLDS)
@@ -71,6 +98,11 @@ def main() -> int:
                 f"  {f'threshold {threshold:.2f}':>26}  P={p:.2f} R={r:.2f} F1={f:.2f} "
                 f"groups={len(groups):2d} grouped in {took * 1000:.1f} ms{mark}"
             )
+    reference, unset, configured = asyncio.run(rule_lookups())
+    print(
+        f"channel rule read per message (median of 500): reference without a database {reference:.3f} ms; "
+        f"SQLite {unset:.2f} ms unset, {configured:.2f} ms set"
+    )
     return 0
 
 
