@@ -77,9 +77,9 @@ class CiteBot(commands.Bot):
         )
         self.pipeline = pipeline
         self.settings = settings
-        self.actions: Actions | None = None  # the buttons' work; None without a database
         self.admin: Admin | None = None  # the managers' commands (bot/discord/cogs/admin.py)
         self.rules = ChannelRules(None, "discord")  # each channel's /config; defaults without a database
+        self.actions: Actions | None = None  # the buttons' work; None without a database
         self.connected = False  # the gateway is up: set on READY and RESUMED, cleared on disconnect
         self.beacon = HealthBeacon(settings.health_file, lambda: self.connected and not self.is_closed())
         self.synced: list[app_commands.AppCommand] = []
@@ -175,10 +175,10 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
         shown=settings.top_k,
     )
     bot = CiteBot(pipeline=pipeline, settings=settings)
-    bot.actions = Actions(service, db) if db is not None else None
     # The retriever is read at each call: a reloaded index swaps it.
     bot.admin = Admin(settings, db, embed=lambda texts: service.retriever.encode(texts))  # noqa: PLW0108
     bot.rules = ChannelRules(db.channels if db is not None else None, "discord")
+    bot.actions = Actions(service, db) if db is not None else None
     return bot
 
 

@@ -98,13 +98,13 @@ class Ask(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.author.bot:
+        settings = self.bot.settings
+        if me is None or message.author.bot:  # before the channel's rule is read: the bot hears its own answers
             return
         ask_channels, rule = await self._rule(message)
         found = None if rule is not None and rule.off else question_in(message, me, ask_channels)
-        if found is None:
+        if found is None or me is None:
             return
-        settings = self.bot.settings
         question, mentioned = found
         reference = message.to_reference(fail_if_not_exists=False)
         if not question:
