@@ -100,9 +100,10 @@ def add_sources(
     settings.seeds_dir.mkdir(parents=True, exist_ok=True)
     incoming = []
     for item in items:
-        if "://" in item:
-            say(f"fetching {item} ...")
-        incoming.append(resolve(item, settings.seeds_dir, allow_private=settings.allow_private_urls))
+        one = resolve(item, settings.seeds_dir, allow_private=settings.allow_private_urls)
+        if one.url is not None:  # said after, so a refusal stays the only line
+            say(f"fetched {one.url} ({len(one.raw):,} bytes)")
+        incoming.append(one)
     with build_lock(settings.index_dir):
         ledger = Ledger(settings.seeds_dir)
         placement = Placement(settings.seeds_dir, ledger, say)

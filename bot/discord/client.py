@@ -26,6 +26,7 @@ from bot.core.actions import Actions
 from bot.core.errors import ConfigError, ServiceUnreachableError
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
+from bot.core.reload import IndexReloader
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.discord.cogs import EXTENSIONS
@@ -148,7 +149,8 @@ async def run(retriever: Any, settings: Settings, token: str, stop: asyncio.Even
     then close it cleanly."""
     async with open_database(settings) as db:
         bot = make_bot(retriever, settings, db)
-        async with bot, bot.beacon:
+        # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py).
+        async with bot, bot.beacon, IndexReloader(bot.pipeline.service, settings.index_dir):
             await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
 
 

@@ -121,6 +121,8 @@ def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.reload import IndexReloader
     from bot.terminal.chat import run_chat
 
-    return run_chat(terminal_pipeline(settings, settings.top_k))
+    pipeline = terminal_pipeline(settings, settings.top_k)
+    return run_chat(pipeline, IndexReloader(pipeline.service, settings.index_dir))
