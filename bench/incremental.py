@@ -100,6 +100,7 @@ def share_of_tokens(index: Path, added: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--added", nargs="+", default=list(ADDED), help="which articles to add (default: both)")
     args = parser.parse_args()
     started = time.perf_counter()
     embedder = Embedder()
@@ -117,7 +118,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="citebot-incremental-") as tmp:
         work = Path(tmp)
         make_corpus(work / "all")
-        for added in ADDED:
+        for added in args.added:
             make_corpus(work / f"base-{added}", leave_out=added)
             timed_build(embedder, work / f"base-{added}", work / f"base-index-{added}", incremental=False)
             fulls, adds = [], []

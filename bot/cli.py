@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     parsers = {name: sub.add_parser(name, help=help_) for name, (_, _, help_) in COMMANDS.items()}
     parsers["ask"].add_argument("question", help="the question, or - to read one question a line from stdin")
     parsers["quote"].add_argument("topic", help="the topic, or - to read one topic a line from stdin")
+    parsers["index"].add_argument(
+        "--full", action="store_true", help="embed every document afresh and relearn the token codebook"
+    )
     parsers["add"].add_argument(
         "items", nargs="+", metavar="PATH|URL", help=".txt, .md, .html, .pdf files or http(s) URLs"
     )
