@@ -85,8 +85,8 @@ def plan(documents: Sequence[Document], previous: StoredIndex | None, model: str
     if why is not None:
         return full(why)
     parts = split(previous)
-    reused = {source: parts[source] for source, digest in wanted.items() if digest and hashes.get(source) == digest}
-    reused = {source: part for source, part in reused.items() if source in parts}
+    # A document with nothing indexed (only a title, say) has no part: it is simply read again.
+    reused = {s: parts[s] for s, digest in wanted.items() if hashes.get(s) == digest and s in parts}
     codec = TokenCodec.from_codebook(previous.token_vectors.codebook, int(manifest["dimension"]))
     return Plan(reused, codec, None if reused else "no document is unchanged")
 
@@ -102,7 +102,8 @@ def _relearn(
     tokens = manifest.get("tokens", {})
     learnt_on = int(tokens.get("learnt_on", len(previous.token_vectors)) or 1)
     counts = _token_counts(previous)
-    # New documents' tokens are not counted yet; their paragraphs' characters over 4 is close enough.
+    # New documents' tokens are not counted yet: about one token in 4 characters of English is
+    # close enough to decide on a factor of 2 (near MIN_TOKENS a full build may decide otherwise).
     estimate = sum(counts.get(s, 0) for s, h in wanted.items() if hashes.get(s) == h)
     estimate += sum(len(d.text) // 4 for d in documents if hashes.get(d.source) != wanted[d.source])
     if tokens.get("codec") == "float16" and estimate >= MIN_TOKENS:
