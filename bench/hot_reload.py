@@ -146,6 +146,8 @@ def _report(fake, baseline, during, after, about, adding, swapped_after, status,
         f"- questions: {len(everything)}; answered {answered}, failed {failed}, duplicated {duplicated} (goal: 0 and 0)"
     )
     print(f"- the new index was answering {swapped_after:.1f} s after `add` ended")
+    stale = sum("sources changed since" in text_of(fake, mid) for mid, _ in everything)
+    print(f"- answers telling the asker to rebuild the index meanwhile: {stale}")
     print(
         f"- \u201c{ABOUT_ADDED}\u201d afterwards cites the added article: "
         f"{'yes' if 'Super Bowl 50' in text_of(fake, about) else 'NO'}"

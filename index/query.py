@@ -126,7 +126,7 @@ class Retriever:
         assert stored is not None  # current, or built just now
         opened = cls(Corpus.load(stored), embedder, index_dir)
         opened.rebuilt = why is not None
-        opened.watch = SourceWatch(seeds_dir, sources.stats)
+        opened.watch = SourceWatch(seeds_dir, sources.stats, index_dir)
         return opened
 
     def reopened(self) -> Retriever:
@@ -140,7 +140,7 @@ class Retriever:
         fresh = type(self)(Corpus.load(stored), self._embedder, self.index_dir)
         fresh.mix, fresh.folding, fresh.confidence_rule = self.mix, self.folding, self.confidence_rule
         if self.watch is not None:
-            fresh.watch = SourceWatch(self.watch.seeds_dir, snapshot(self.watch.seeds_dir))
+            fresh.watch = SourceWatch(self.watch.seeds_dir, snapshot(self.watch.seeds_dir), self.index_dir)
         return fresh
 
     # No lock: the Embedder is thread-safe, and on ONNX Runtime concurrent batches run in parallel.
