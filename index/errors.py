@@ -81,6 +81,8 @@ class IndexWriteError(CitebotError):
 class FetchError(CitebotError):
     """A URL that was not fetched: refused (scheme, address, redirects, type, size) or failed (network, status)."""
 
+    exit_code = 2  # the command's input could not be used
+
     def __init__(self, url: str, reason: str, fix: str) -> None:
         self.url = url
         self.reason = reason
@@ -101,6 +103,8 @@ class IndexLocationError(CitebotError):
 class AddSourceError(CitebotError):
     """A source that ``python -m bot add`` cannot add (missing, unsupported, unreadable); nothing was changed."""
 
+    exit_code = 2
+
     def __init__(self, item: str, reason: str, fix: str) -> None:
         self.item = item
         self.reason = reason
@@ -110,6 +114,8 @@ class AddSourceError(CitebotError):
 class RemoveSourceError(CitebotError):
     """A source that ``python -m bot remove`` cannot remove (unknown, or not a file it added); nothing was changed."""
 
+    exit_code = 2
+
     def __init__(self, name: str, reason: str, fix: str) -> None:
         self.name = name
         self.reason = reason
@@ -118,6 +124,8 @@ class RemoveSourceError(CitebotError):
 
 class SourceEditError(CitebotError):
     """A file of the seeds folder that cannot be changed as asked (titles.toml unreadable, say)."""
+
+    exit_code = 2
 
     def __init__(self, path: str, reason: str, fix: str) -> None:
         self.path = path

@@ -10,13 +10,14 @@ processes never build the same index at once.
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.build import build_index
-from index.errors import IndexCorruptError, IndexMissingError, IndexWriteError
+from index.errors import CitebotError, IndexCorruptError, IndexMissingError, IndexWriteError
 from index.store import build_lock, load_index, read_manifest
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from index.embed import Embedder
     from index.sources import Sources
     from index.store import StoredIndex
+
+log = logging.getLogger(__name__)
 
 
 class RebuildReason(enum.Enum):
@@ -100,7 +103,24 @@ class Build:
         Raises:
             IndexWriteError: the index folder cannot be written.
         """
+        previous = None
+        if not full:
+            try:
+                previous = load_index(self.index_dir)
+            except CitebotError as error:  # missing, damaged or of another format: built in full
+                log.info("building in full: %s", error)
         try:
-            build_index(self.sources, self.embedder, self.index_dir, self.digest, self.chunk_tokens, progress=progress)
+            built = build_index(
+                self.sources,
+                self.embedder,
+                self.index_dir,
+                self.digest,
+                self.chunk_tokens,
+                progress=progress,
+                previous=previous,
+            )
         except OSError as error:
             raise IndexWriteError(self.index_dir, error.strerror or type(error).__name__) from None
+        if say is not None and previous is not None:
+            shown = f" ({built.why_full})" if built.why_full else ""
+            say(f"embedded {built.embedded} document(s), reused {built.reused}{shown}")

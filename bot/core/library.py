@@ -63,12 +63,23 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _update(settings: Settings, say: Callable[[str], None]) -> dict[str, Any]:
+def _update(settings: Settings, say: Callable[[str], None], *, full: bool = False) -> dict[str, Any]:
     """Bring the index up to date with the seeds folder (the caller holds the build lock)."""
     from index.update import ModelChoice, update_locked
 
     model = ModelChoice(settings.model_path, settings.embed_backend, settings.embed_threads, settings.chunk_tokens)
-    return update_locked(settings.seeds_dir, settings.index_dir, model, say=say)
+    return update_locked(settings.seeds_dir, settings.index_dir, model, say=say, full=full)
+
+
+def rebuild_in_full(settings: Settings, *, say: Callable[[str], None] | None = None) -> None:
+    """Build the whole index afresh, every document embedded and the token codebook learnt again
+    (``python -m bot index --full``); an ordinary update reuses unchanged documents."""
+    from index.location import check_location
+    from index.store import build_lock
+
+    check_location(settings.seeds_dir, settings.index_dir)
+    with build_lock(settings.index_dir):
+        _update(settings, say or _quiet, full=True)
 
 
 def add_sources(
@@ -100,9 +111,10 @@ def add_sources(
     settings.seeds_dir.mkdir(parents=True, exist_ok=True)
     incoming = []
     for item in items:
-        if "://" in item:
-            say(f"fetching {item} ...")
-        incoming.append(resolve(item, settings.seeds_dir, allow_private=settings.allow_private_urls))
+        one = resolve(item, settings.seeds_dir, allow_private=settings.allow_private_urls)
+        if one.url is not None:  # said after, so a refusal stays the only line
+            say(f"fetched {one.url} ({len(one.raw):,} bytes)")
+        incoming.append(one)
     with build_lock(settings.index_dir):
         ledger = Ledger(settings.seeds_dir)
         placement = Placement(settings.seeds_dir, ledger, say)

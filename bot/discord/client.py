@@ -29,6 +29,7 @@ from bot.core.channels import ChannelRules
 from bot.core.errors import ConfigError, ServiceUnreachableError
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
+from bot.core.reload import IndexReloader
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.discord.buttons import DYNAMIC_ITEMS, on_modal_submit
@@ -160,7 +161,8 @@ async def run(retriever: Any, settings: Settings, token: str, stop: asyncio.Even
     then close it cleanly."""
     async with open_database(settings) as db:
         bot = make_bot(retriever, settings, db)
-        async with bot, bot.beacon:
+        # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py).
+        async with bot, bot.beacon, IndexReloader(bot.pipeline.service, settings.index_dir):
             await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
 
 
