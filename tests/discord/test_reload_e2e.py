@@ -34,7 +34,7 @@ def fake() -> Iterator[FakeDiscord]:
 def test_questions_around_an_add_are_each_answered_once_and_the_new_document_is_used(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    bot = BotProcess(fake, tmp_path, RATE_LIMIT_COUNT="1000")
+    bot = BotProcess(fake, tmp_path, RATE_LIMIT_COUNT="1000", REPLY_IN_THREADS="false")  # replies, not threads
     try:
         bot.wait_ready(timeout=240)
         before = [fake.send_message("Why did IBM quit facial recognition?", channel_id=ASK_ID, user_id=next(USERS))]
