@@ -174,6 +174,10 @@ class CiteBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await self.service.aclose()
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # Built but never started (tests walk the commands so): discord.py's sharded close
+            # expects the event queue its start-up makes.
+            self._AutoShardedClient__queue = asyncio.PriorityQueue()  # type: ignore[var-annotated]
         await super().close()
 
 
