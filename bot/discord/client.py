@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction whose 3 seconds ran out
+SHARDING_REQUIRED = 4011  # the gateway's close code for a session holding too many guilds
 
 
 def intents() -> discord.Intents:
@@ -215,6 +216,11 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
     bot.actions = Actions(service, db) if db is not None else None
     if db is not None and db.engine.dialect.name == "postgresql":  # SQLite is one process's: nothing to share
         bot.claims = Claims(db.events)
+    elif settings.shard_ids is not None:
+        log.warning(
+            "SHARD_IDS without a PostgreSQL DATABASE_URL: rate limits, claims and votes are this process's own "
+            "(see docs/deploy.md, 'When one process is not enough')"
+        )
     return bot
 
 
@@ -222,7 +228,8 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     """Run the Discord bot until it is stopped; returns the exit status.
 
     Raises:
-        ConfigError: DISCORD_TOKEN is missing or rejected, or the Message Content intent is off.
+        ConfigError: DISCORD_TOKEN is missing or rejected, the Message Content intent is off, or
+            Discord requires more shards than SHARD_COUNT.
         CitebotError: the index cannot be opened.
     """
     if settings.discord_token is None:
@@ -246,5 +253,12 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     except discord.PrivilegedIntentsRequired:
         raise ConfigError(
             "the Message Content intent is off: enable it on the Bot page of the Discord developer portal (see docs/discord.md)"
+        ) from None
+    except discord.ConnectionClosed as error:
+        if error.code != SHARDING_REQUIRED:
+            raise
+        raise ConfigError(
+            f"Discord requires more shards than SHARD_COUNT={settings.shard_count}: raise it in every process, "
+            "or unset SHARD_COUNT and SHARD_IDS to run the shards Discord recommends (see docs/deploy.md)"
         ) from None
     return 0

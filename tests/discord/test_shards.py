@@ -219,3 +219,11 @@ def test_health_names_a_dropped_shard_until_it_is_back(fake: FakeDiscord, cluste
     fake.wait_until(lambda: connected(process) == {2, 3}, 60, "shard 3 back")
     healthy, line = health(process)
     assert "shards 2, 3 of 4 connected" in line, line
+
+
+def test_too_few_shards_is_one_line_and_status_2(fake: FakeDiscord, database: str, tmp_path: Path) -> None:
+    """SHARD_COUNT=2 where Discord requires 4 (close 4011): exit status 2, the last line says to raise SHARD_COUNT."""
+    process = BotProcess(fake, tmp_path, fake_retriever=True, SHARD_COUNT="2", SHARD_IDS="0", DATABASE_URL=database)
+    assert process.wait(120) == 2
+    last = process.log().strip().splitlines()[-1]
+    assert last.startswith("ConfigError: Discord requires more shards than SHARD_COUNT=2: raise it"), last
