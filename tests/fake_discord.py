@@ -1,6 +1,7 @@
 """A small fake Discord on 127.0.0.1: the REST API and the gateway websocket, for the real discord.py client.
 
-It serves one guild with two text channels and the threads started in them, keeps
+It serves one guild (more with :meth:`FakeDiscord.add_guild`, spread over the shards it
+recommends: see :class:`FakeDiscord`) with two text channels and the threads started in them, keeps
 every channel's messages (so the bot can read a thread back), lets a test push
 messages, slash commands, button clicks and dialog submissions through the gateway,
 and records everything the bot sends. It enforces what Discord enforces and a bot can
