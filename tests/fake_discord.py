@@ -1323,9 +1323,11 @@ class FakeDiscord:
         return guild
 
     def sessions(self) -> list[tuple[int, int]]:
-        """The open sessions: (shard id, connection number) of every identified or resumed connection."""
-        with self._lock:
-            return [(c.shard[0], c.number) for c in self._connections if c.open and c.shard is not None]
+        """The open sessions: (shard id, connection number) of every identified or resumed connection.
+
+        Takes no lock, so a :meth:`wait_until` condition may call it.
+        """
+        return [(c.shard[0], c.number) for c in list(self._connections) if c.open and c.shard is not None]
 
     def drop_shard(self, shard_id: int) -> None:
         """Close every session of a shard (code 4000: the client tries to resume) and refuse it until released."""

@@ -191,6 +191,7 @@ def test_sigterm_drains_and_a_restart_resumes_the_shards(fake: FakeDiscord, clus
     assert a.wait(60) == 0, a.log()
     for message_id in in_flight:
         assert len(fake.replies_to(message_id)) == 1
+    fake.wait_until(lambda: not {0, 1} & {shard for shard, _ in fake.sessions()}, 30, "a's sessions closed")
 
     lost = ask(fake, guilds_a[0])
     assert lost not in fake.routed  # no session of its shard: Discord delivers it to no one
