@@ -26,9 +26,7 @@ def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple
     return code, err
 
 
-def test_an_unknown_log_level_is_one_line_naming_the_choices(
-    workdir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_log_level_is_one_line_naming_the_choices(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (workdir / ".env").write_text("LOG_LEVEL=LOUD\n")
     code, err = one_line_error(capsys, ["ask", "anything"])
     assert code == 2
