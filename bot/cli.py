@@ -87,6 +87,10 @@ def _settings() -> Settings:
 
     try:
         return Settings()
+    except UnicodeDecodeError as error:  # python-dotenv reads .env as UTF-8 and lets this through
+        raise ConfigError(
+            f".env is not UTF-8 text (byte {error.start + 1} is not valid): save it as UTF-8 (see .env.example)"
+        ) from None
     except ValidationError as error:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message

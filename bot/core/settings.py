@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)
     max_question_chars: int = Field(default=1000, ge=20)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # any case
 
     # Chat front ends, shared
     rate_limit_count: int = Field(default=5, ge=1)
@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     slack_ask_ephemeral: bool = True
     slack_port: int = 3000
     slack_api_base: str | None = None  # tests point this at a local fake Slack
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("ask_channels", mode="before")
     @classmethod
