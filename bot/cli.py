@@ -93,9 +93,8 @@ def _settings() -> Settings:
         ) from None
     except ValidationError as error:
         first = error.errors()[0]
-        raise ConfigError(
-            f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)"
-        ) from None
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+        raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {message} (see .env.example)") from None
 
 
 def main(argv: list[str] | None = None) -> int:

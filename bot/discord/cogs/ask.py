@@ -90,6 +90,8 @@ class Ask(commands.Cog):
         found = question_in(message, me, settings.ask_channels) if me else None
         if found is None or me is None:
             return
+        if not await self.bot.claims.first_time(f"message:{message.id}"):  # another process of this shard has it
+            return
         question, mentioned = found
         reference = message.to_reference(fail_if_not_exists=False)
         if not question:
