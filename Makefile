@@ -40,6 +40,7 @@ bench: $(ONNX)
 	$(PY) bench/formats_bench.py
 	$(PY) bench/db_bench.py
 	$(PY) bench/slack_replicas_bench.py
+	$(PY) bench/shard_bench.py
 	$(PY) bench/token_store.py
 	$(PY) bench/build_size.py
 	$(PY) bench/bad_input.py

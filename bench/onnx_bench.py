@@ -34,6 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
+from bench.first_answer import start_and_answer
 from bench.run import ABLATION, SETS, percentile
 
 ST = "sentence-transformers"
@@ -191,32 +192,10 @@ def start_and_memory(work: Path, backend: str, runs: int, *, runtime_only: bool 
     command = ["-c", RUNTIME_ONLY] if runtime_only else ["-m", "bot"]
     out: dict[str, list[float]] = {"wall": [], "cpu": [], "peak": []}
     for _ in range(runs):
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, *command, "ask", "--json", "-"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            cwd=ROOT,
-            text=True,
-        )
-        assert proc.stdin and proc.stdout
-        proc.stdin.write("Why did IBM quit facial recognition?\n")
-        proc.stdin.flush()
-        proc.stdout.readline()
-        out["wall"].append(time.perf_counter() - started)
-        # CPU time does not grow with other people's load as wall time does.
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        out["cpu"].append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
-        proc.stdin.write("".join(q + "\n" for q in questions))
-        proc.stdin.flush()
-        for _ in questions:
-            proc.stdout.readline()
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        out["peak"].append(int(next(x.split()[1] for x in status.splitlines() if x.startswith("VmHWM"))) / 1024)
-        proc.stdin.close()
-        proc.wait()
+        run = start_and_answer(env, questions, command)
+        out["wall"].append(run.wall)
+        out["cpu"].append(run.cpu)
+        out["peak"].append(run.peak_mb)
     return out
 
 

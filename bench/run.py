@@ -24,6 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from bench import conversation
 from bench.baseline import DenseBaseline
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
+from bench.first_answer import start_and_answer
 from index import search
 from index.query import Retriever
 
@@ -118,33 +119,9 @@ def build_time(work: Path) -> None:
 def startup_and_memory(work: Path) -> None:
     index_dir = work / "index-article"
     env = {**os.environ, "SEEDS_DIR": str(ROOT / "seeds"), "INDEX_DIR": str(index_dir)}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "ask", "--json", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=ROOT,
-        text=True,
-    )
-    assert proc.stdin and proc.stdout
-    proc.stdin.write("Why did IBM quit facial recognition?\n")
-    proc.stdin.flush()
-    proc.stdout.readline()
-    first_answer = time.perf_counter() - started
-    questions = load_jsonl(ROOT / "eval" / "questions.jsonl")
-    for q in questions:
-        proc.stdin.write(q["q"] + "\n")
-    proc.stdin.flush()
-    for _ in questions:
-        proc.stdout.readline()
-    # VmHWM is the process's own peak since exec (rusage of children would count the
-    # benchmark's memory too, copied at fork).
-    status = Path(f"/proc/{proc.pid}/status").read_text()
-    peak_mb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
-    proc.stdin.close()
-    proc.wait()
+    questions = [q["q"] for q in load_jsonl(ROOT / "eval" / "questions.jsonl")]
+    run = start_and_answer(env, questions)
+    first_answer, peak_mb = run.wall, run.peak_mb
     print("\n## Start-up and memory (`python -m bot ask --json -`, index already built)\n")
     print(f"- process start to first answer: {first_answer:.1f} s")
     print(f"- peak RSS of a process answering questions: {peak_mb:.0f} MB")

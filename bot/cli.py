@@ -106,11 +106,14 @@ def _settings() -> Settings:
 
     try:
         return Settings()
+    except UnicodeDecodeError as error:  # python-dotenv reads .env as UTF-8 and lets this through
+        raise ConfigError(
+            f".env is not UTF-8 text (byte {error.start + 1} is not valid): save it as UTF-8 (see .env.example)"
+        ) from None
     except ValidationError as error:
         first = error.errors()[0]
-        raise ConfigError(
-            f"setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']} (see .env.example)"
-        ) from None
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+        raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {message} (see .env.example)") from None
 
 
 def main(argv: list[str] | None = None) -> int:

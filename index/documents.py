@@ -20,8 +20,8 @@ SOURCE_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
-# Front-matter keys read, and the metadata field each fills.
-_FRONT_MATTER_KEYS = {
+# Keys of front matter or of a titles.toml table, and the metadata field each fills.
+METADATA_KEYS = {
     "url": "url",
     "author": "author",
     "date": "published",
@@ -195,9 +195,9 @@ def parse_document(source: str, text: str, title: str | None = None, meta: Metad
             title, title_paragraph = front["title"], 1
         elif len(paragraphs) > 1 and looks_like_title(first):
             title, title_paragraph = first.strip(), 1
-    if any(key in front for key in ("title", *_FRONT_MATTER_KEYS)):
+    if any(key in front for key in ("title", *METADATA_KEYS)):
         title_paragraph = 1
-    found = Metadata(**{_FRONT_MATTER_KEYS[k]: v for k, v in front.items() if k in _FRONT_MATTER_KEYS})
+    found = Metadata(**{METADATA_KEYS[k]: v for k, v in front.items() if k in METADATA_KEYS})
     return Document(
         source=source,
         title=title or readable_name(source),

@@ -40,6 +40,10 @@ INDEX_NAMES = frozenset(
         "tokens.npy",
         "tokens.codes.npy",
         "tokens.codebook.npy",
+        # formats 1 to 4 kept the dense vectors as FAISS files
+        "index.faiss",
+        "sentences.faiss",
+        "quotes.faiss",
     }
 )
 

@@ -46,6 +46,7 @@ RUN=(podman run --rm --network none --read-only --read-only-tmpfs=false --tmpfs 
 
 cleanup() {
     podman rm -f citebot-ci-health citebot-ci-sigterm citebot-ci-discord >/dev/null 2>&1 || true
+    podman volume rm -f citebot-ci-data >/dev/null 2>&1 || true
     rm -rf "$LOGS"
     if [ -n "${fake_pid:-}" ]; then kill "$fake_pid" 2>/dev/null || true; fi
 }
@@ -252,7 +253,9 @@ with FakeDiscord(heartbeat_interval=5.0) as fake:
         fake.wait_until(lambda: fake.ready_at, timeout=180, what="the bot to connect")
         print("CONNECTED", flush=True)
         mid = fake.send_message("Why did IBM quit facial recognition?", mention_bot=True)
-        reply = fake.wait_for_reply(mid, timeout=90)
+        # The answer goes in a thread started on the question (REPLY_IN_THREADS, default on);
+        # the thread's id is the message's.
+        reply = fake.wait_for_message_in(mid, timeout=90)
         text = " ".join([reply.content or ""] + [str(e.get("description", "")) for e in reply.embeds])
         print(("REPLY " if "¶" in text else "BADREPLY ") + " ".join(text.split())[:160], flush=True)
     except TimeoutError as error:
@@ -263,12 +266,14 @@ with FakeDiscord(heartbeat_interval=5.0) as fake:
 PY
     fake_pid=$!
     for _ in $(seq 100); do [ -s "$LOGS/fake.env" ] && break; sleep 0.1; done
-    # DATA_DIR (the database) writable, as the compose file's volume over /var/lib/citebot makes it.
+    # A named volume over /var/lib/citebot, as the compose file mounts it: it starts as a copy of
+    # the image's folder (the baked index, DATA_DIR for the database), owned by the bot's user.
+    podman volume rm -f citebot-ci-data >/dev/null 2>&1
     podman run -d --name citebot-ci-discord --network host --read-only --read-only-tmpfs=false --tmpfs /tmp \
-        --tmpfs /var/lib/citebot/data:rw,mode=1777 --env-file "$LOGS/fake.env" "$IMAGE" >"$LOGS/discord-start.log" 2>&1
+        -v citebot-ci-data:/var/lib/citebot --env-file "$LOGS/fake.env" "$IMAGE" >"$LOGS/discord-start.log" 2>&1
     for _ in $(seq 240); do grep -qE '^(REPLY|BADREPLY|TIMEOUT)' "$LOGS/fake.log" && break; sleep 1; done
     if grep -q '^REPLY' "$LOGS/fake.log"; then
-        pass "discord bot (default command) connects to a fake Discord and answers with a citation"
+        pass "discord bot (default command) connects to a fake Discord and answers in a thread with a citation"
         show "$LOGS/fake.log" 1
     else
         fail "discord bot against the fake Discord"; show "$LOGS/fake.log"; podman logs citebot-ci-discord 2>&1 | tail -n 15

@@ -1,6 +1,7 @@
 """A small fake Discord on 127.0.0.1: the REST API and the gateway websocket, for the real discord.py client.
 
-It serves one guild with two text channels and the threads started in them, keeps
+It serves one guild (more with :meth:`FakeDiscord.add_guild`, spread over the shards it
+recommends: see :class:`FakeDiscord`) with two text channels and the threads started in them, keeps
 every channel's messages (so the bot can read a thread back), lets a test push
 messages, slash commands, button clicks and dialog submissions through the gateway,
 and records everything the bot sends. It enforces what Discord enforces and a bot can
@@ -106,12 +107,14 @@ def member_payload(user: dict[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
-def thread_payload(thread_id: int, parent_id: int, name: str, owner_id: int, archive: int = 4320) -> dict[str, Any]:
+def thread_payload(
+    thread_id: int, parent_id: int, name: str, owner_id: int, archive: int = 4320, *, guild_id: int = GUILD_ID
+) -> dict[str, Any]:
     """A public thread, as Discord describes one in THREAD_CREATE, GUILD_CREATE and GET /channels."""
     return {
         "id": str(thread_id),
         "type": PUBLIC_THREAD,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "parent_id": str(parent_id),
         "owner_id": str(owner_id),
         "name": name,
@@ -131,11 +134,11 @@ def thread_payload(thread_id: int, parent_id: int, name: str, owner_id: int, arc
     }
 
 
-def channel_payload(channel_id: int, name: str, position: int) -> dict[str, Any]:
+def channel_payload(channel_id: int, name: str, position: int, *, guild_id: int = GUILD_ID) -> dict[str, Any]:
     return {
         "id": str(channel_id),
         "type": 0,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "name": name,
         "position": position,
         "permission_overwrites": [],
@@ -161,9 +164,19 @@ def role_payload(role_id: int, name: str, position: int) -> dict[str, Any]:
     }
 
 
-def guild_payload(threads: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Guild:
+    """A guild the fake serves: its id and its two text channels (mentions only; every message asks)."""
+
+    id: int
+    general_id: int
+    ask_id: int
+
+
+def guild_payload(threads: list[dict[str, Any]] | None = None, guild: Guild | None = None) -> dict[str, Any]:
+    guild = guild or Guild(GUILD_ID, GENERAL_ID, ASK_ID)
     return {
-        "id": str(GUILD_ID),
+        "id": str(guild.id),
         "name": "Test Guild",
         "icon": None,
         "owner_id": "600000000000000006",
@@ -171,10 +184,13 @@ def guild_payload(threads: list[dict[str, Any]] | None = None) -> dict[str, Any]
         "member_count": 3,
         "large": False,
         "features": [],
-        "roles": [role_payload(EVERYONE_ROLE_ID, "@everyone", 0), role_payload(MOD_ROLE_ID, "mods", 1)],
+        "roles": [role_payload(guild.id, "@everyone", 0), role_payload(MOD_ROLE_ID, "mods", 1)],
         "emojis": [],
         "stickers": [],
-        "channels": [channel_payload(GENERAL_ID, "general", 0), channel_payload(ASK_ID, "ask", 1)],
+        "channels": [
+            channel_payload(guild.general_id, "general", 0, guild_id=guild.id),
+            channel_payload(guild.ask_id, "ask", 1, guild_id=guild.id),
+        ],
         "threads": threads or [],
         "members": [member_payload(BOT_USER)],
         "voice_states": [],
@@ -470,26 +486,53 @@ class Traffic:
             ]
 
 
+@dataclass(eq=False)
+class Connection:
+    """One gateway connection (a session of one shard once identified), in the order they were opened."""
+
+    number: int
+    ws: web.WebSocketResponse
+    shard: tuple[int, int] | None = None  # [id, count] from IDENTIFY, or the resumed session's
+    session_id: str | None = None
+    seq: int = 0
+    heartbeats: list[float] = field(default_factory=list)
+    probe_sent_at: float | None = None
+
+    @property
+    def open(self) -> bool:
+        return not self.ws.closed
+
+
 class FakeDiscord:
     """The fake Discord server. Use as a context manager, or call :meth:`start` and :meth:`stop`.
+
+    Sharding is Discord's: ``GET /gateway/bot`` recommends ``shards``; each connection's IDENTIFY
+    names its ``shard: [id, count]`` (an id outside ``0..count-1`` is closed with 4010, a count
+    below ``shards`` with 4011, "sharding required"); READY and the GUILD_CREATEs of a session
+    hold only that shard's guilds, and every event of a guild goes only to the connections of
+    shard ``(guild_id >> 22) % count`` (events of no guild to shard 0). Two sessions of one
+    shard both get its events, as on Discord. :meth:`add_guild` adds guilds beyond the first.
 
     Args:
         heartbeat_interval: Seconds between the client's heartbeats, sent in HELLO.
         token: The token the fake accepts.
+        shards: The shard count ``GET /gateway/bot`` recommends (and the least IDENTIFY may ask for).
     """
 
-    def __init__(self, *, heartbeat_interval: float = 1.0, token: str = TOKEN) -> None:
+    def __init__(self, *, heartbeat_interval: float = 1.0, token: str = TOKEN, shards: int = 1) -> None:
         self.heartbeat_interval = heartbeat_interval
         self.token = token
+        self.shards = shards
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-discord", daemon=True)
         self._runner: web.AppRunner | None = None
         self._lock = threading.Lock()
-        self._ws: web.WebSocketResponse | None = None
+        self._connections: list[Connection] = []
         self._send_lock: asyncio.Lock | None = None
-        self._seq = 0
-        self._probe_sent_at: float | None = None
+        self._sessions = itertools.count(1)
+        self._session_shards: dict[str, tuple[int, int]] = {}  # session id -> (shard id, count)
+        self.held: set[int] = set()  # shards whose sessions are refused for now (drop_shard)
         # Recordings, read by tests (under the lock for anything that grows while the bot runs).
         self.requests: list[tuple[str, str, float]] = []
         self.sent: list[Sent] = []
@@ -497,10 +540,13 @@ class FakeDiscord:
         self.typing: list[tuple[int, float]] = []
         self.commands: list[dict[str, Any]] = []
         self.commands_synced_at: float | None = None
-        self.identify: dict[str, Any] | None = None
+        self.identify: dict[str, Any] | None = None  # the last IDENTIFY's payload
+        self.identifies: list[dict[str, Any]] = []  # every IDENTIFY's payload, in order
         self.gateway_query: dict[str, str] = {}
-        self.ready_at: float | None = None
-        self.heartbeats: list[float] = []  # the client's own beats, at its interval
+        self.ready_at: float | None = None  # the last READY
+        self.ready: dict[int, float] = {}  # shard id -> when its last session got READY (or RESUMED)
+        self.routed: dict[int, list[tuple[int, int]]] = {}  # message or interaction id -> (shard, connection number)
+        self.heartbeats: list[float] = []  # the client's own beats on the first connection, at its interval
         self.probe_latencies: list[float] = []  # how long each probe (a heartbeat request) took to be answered
         self.gateway_connections = 0
         self.interactions: dict[int, Interaction] = {}
@@ -508,6 +554,7 @@ class FakeDiscord:
         self.started_at = time.monotonic()
         # Discord's own state: the guild's channels and threads, every message by id, and each
         # channel's messages in order (ephemeral ones belong to no channel's history).
+        self.guilds: dict[int, Guild] = {GUILD_ID: Guild(GUILD_ID, GENERAL_ID, ASK_ID)}
         self.channels: dict[int, dict[str, Any]] = {
             GENERAL_ID: channel_payload(GENERAL_ID, "general", 0),
             ASK_ID: channel_payload(ASK_ID, "ask", 1),
@@ -550,8 +597,9 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def _stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for connection in list(self._connections):
+            if connection.open:
+                await connection.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -631,10 +679,11 @@ class FakeDiscord:
     def _message(
         self, channel_id: int, payload: dict[str, Any], *, author: dict[str, Any] = BOT_USER
     ) -> dict[str, Any]:
+        guild_id = self.guild_of(channel_id)
         message = {
             "id": str(snowflake()),
             "channel_id": str(channel_id),
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(guild_id),
             "author": author,
             "content": payload.get("content") or "",
             "timestamp": TIMESTAMP,
@@ -655,7 +704,7 @@ class FakeDiscord:
             message["message_reference"] = {
                 "message_id": str(reference["message_id"]),
                 "channel_id": str(reference.get("channel_id") or channel_id),
-                "guild_id": str(GUILD_ID),
+                "guild_id": str(guild_id),
             }
         return message
 
@@ -720,7 +769,7 @@ class FakeDiscord:
             return self._json(
                 {
                     "url": self.gateway_url,
-                    "shards": 1,
+                    "shards": self.shards,
                     "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
                 }
             )
@@ -848,7 +897,7 @@ class FakeDiscord:
             return self._reject(
                 request, 400, _invalid_form("auto_archive_duration", "BASE_TYPE_CHOICES", "Not a valid choice.")
             )
-        thread = thread_payload(message_id, channel_id, name, BOT_ID, archive)
+        thread = thread_payload(message_id, channel_id, name, BOT_ID, archive, guild_id=self.guild_of(channel_id))
         with self._lock:
             self.channels[message_id] = thread
             message["thread"] = thread
@@ -965,64 +1014,134 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        self._ws = ws
-        self.gateway_connections += 1
-        self.gateway_query = dict(request.query)
-        await self._send({"op": 10, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}})
+        with self._lock:
+            connection = Connection(self.gateway_connections, ws)
+            self._connections.append(connection)
+            self.gateway_connections += 1
+            self.gateway_query = dict(request.query)
+        await self._send({"op": 10, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}}, connection)
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
             data = json.loads(msg.data)
             op = data.get("op")
-            now = time.monotonic()
             if op == 1:
-                with self._lock:
-                    if self._probe_sent_at is None:
-                        self.heartbeats.append(now)
-                    else:  # the answer to a probe, not one of the client's own beats
-                        self.probe_latencies.append(now - self._probe_sent_at)
-                        self._probe_sent_at = None
-                await self._send({"op": 11})
-            elif op == 2:
-                self.identify = data["d"]
-                if data["d"].get("token") != self.token:
-                    await ws.close(code=4004, message=b"Authentication failed.")
+                self._heartbeat(connection, time.monotonic())
+                await self._send({"op": 11}, connection)
+            elif op in (2, 6):
+                answer = self._identify if op == 2 else self._resume
+                if not await answer(connection, data["d"]):
                     break
-                await self._dispatch(
-                    "READY",
-                    {
-                        "v": 10,
-                        "user": BOT_USER,
-                        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                        "session_id": "fake-session",
-                        "resume_gateway_url": self.gateway_url,
-                        "application": {"id": str(APP_ID), "flags": 0},
-                        "private_channels": [],
-                        "relationships": [],
-                    },
-                )
-                self.ready_at = now
-                with self._lock:
-                    threads = [c for c in self.channels.values() if c["type"] == PUBLIC_THREAD]
-                await self._dispatch("GUILD_CREATE", guild_payload(threads))
-            elif op == 6:
-                await self._dispatch("RESUMED", {})
-        if self._ws is ws:
-            self._ws = None
+        with self._lock:
+            self._connections.remove(connection)
         return ws
 
-    async def _send(self, payload: dict[str, Any]) -> None:
-        assert self._send_lock is not None
-        async with self._send_lock:
-            if self._ws is not None and not self._ws.closed:
-                await self._ws.send_str(json.dumps(payload))
+    def _heartbeat(self, connection: Connection, now: float) -> None:
+        with self._lock:
+            if connection.probe_sent_at is not None:  # the answer to a probe, not one of the client's own beats
+                self.probe_latencies.append(now - connection.probe_sent_at)
+                connection.probe_sent_at = None
+                return
+            connection.heartbeats.append(now)
+            if connection is next(iter(self._connections), None):
+                self.heartbeats.append(now)
 
-    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
+    async def _identify(self, connection: Connection, data: dict[str, Any]) -> bool:
+        """Answer an IDENTIFY with READY and the shard's GUILD_CREATEs; False when the socket was closed instead."""
+        with self._lock:
+            self.identify = data
+            self.identifies.append(data)
+        if data.get("token") != self.token:
+            await connection.ws.close(code=4004, message=b"Authentication failed.")
+            return False
+        shard_id, count = data.get("shard") or (0, 1)
+        if not 0 <= shard_id < count:
+            await connection.ws.close(code=4010, message=b"Invalid shard.")
+            return False
+        if count < self.shards:
+            await connection.ws.close(code=4011, message=b"Sharding required.")
+            return False
+        if shard_id in self.held:
+            await connection.ws.close(code=4000, message=b"Unknown error.")
+            return False
+        connection.shard = (shard_id, count)
+        connection.session_id = f"fake-session-{shard_id}-{next(self._sessions)}"
+        self._session_shards[connection.session_id] = connection.shard
+        with self._lock:
+            guilds = [g for g in self.guilds.values() if (g.id >> 22) % count == shard_id]
+        await self._dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": connection.session_id,
+                "resume_gateway_url": self.gateway_url,
+                "shard": [shard_id, count],
+                "application": {"id": str(APP_ID), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+            },
+            connection,
+        )
+        with self._lock:
+            self.ready_at = self.ready[shard_id] = time.monotonic()
+        for guild in guilds:
+            with self._lock:
+                threads = [
+                    c for c in self.channels.values() if c["type"] == PUBLIC_THREAD and int(c["guild_id"]) == guild.id
+                ]
+            await self._dispatch("GUILD_CREATE", guild_payload(threads, guild), connection)
+        return True
+
+    async def _resume(self, connection: Connection, data: dict[str, Any]) -> bool:
+        """Answer a RESUME with RESUMED (events missed meanwhile are not replayed); an unknown session
+        gets INVALID_SESSION, a held shard's is closed. False when the socket was closed."""
+        shard = self._session_shards.get(str(data.get("session_id")))
+        if data.get("token") != self.token or (shard is not None and shard[0] in self.held):
+            await connection.ws.close(code=4000, message=b"Unknown error.")
+            return False
+        if shard is None:
+            await self._send({"op": 9, "d": False}, connection)
+            return True
+        connection.shard, connection.session_id = shard, str(data["session_id"])
+        await self._dispatch("RESUMED", {}, connection)
+        with self._lock:
+            self.ready[shard[0]] = time.monotonic()
+        return True
+
+    async def _send(self, payload: dict[str, Any], connection: Connection) -> None:
         assert self._send_lock is not None
         async with self._send_lock:
-            self._seq += 1
-            if self._ws is not None and not self._ws.closed:
-                await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+            if connection.open:
+                await connection.ws.send_str(json.dumps(payload))
+
+    def shard_of(self, guild_id: int | None, count: int | None = None) -> int:
+        """The shard whose sessions get the events of ``guild_id`` (shard 0 for events of no guild)."""
+        return 0 if guild_id is None else (guild_id >> 22) % (count or self.shards)
+
+    async def _dispatch(self, event: str, data: dict[str, Any], connection: Connection | None = None) -> None:
+        """Send an event to ``connection``, or to every session of the shard of the event's guild."""
+        assert self._send_lock is not None
+        guild = data.get("id") if event == "GUILD_CREATE" else data.get("guild_id")
+        async with self._send_lock:
+            if connection is not None:
+                targets = [connection]
+            else:
+                targets = [
+                    c
+                    for c in list(self._connections)
+                    if c.shard is not None and self.shard_of(int(guild) if guild else None, c.shard[1]) == c.shard[0]
+                ]
+            event_id = int(data["id"]) if event in ("MESSAGE_CREATE", "INTERACTION_CREATE") else None
+            for target in targets:
+                if not target.open:
+                    continue
+                target.seq += 1
+                await target.ws.send_str(json.dumps({"op": 0, "t": event, "s": target.seq, "d": data}))
+                if event_id is not None and target.shard is not None:
+                    with self._lock:
+                        self.routed.setdefault(event_id, []).append((target.shard[0], target.number))
 
     def _run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
@@ -1141,13 +1260,14 @@ class FakeDiscord:
     def _interact(self, interaction: Interaction, data: dict[str, Any], message: dict[str, Any] | None = None) -> int:
         """Push an INTERACTION_CREATE (with the message clicked, for a click or its dialog)."""
         channel = self.channels.get(interaction.channel_id) or channel_payload(interaction.channel_id, "general", 0)
+        guild_id = self.guild_of(interaction.channel_id)
         payload: dict[str, Any] = {
             "id": str(interaction.id),
             "application_id": str(APP_ID),
             "type": interaction.kind,
             "token": interaction.token,
             "version": 1,
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(guild_id),
             "channel_id": str(interaction.channel_id),
             "channel": channel,
             "member": {
@@ -1159,7 +1279,7 @@ class FakeDiscord:
             "guild_locale": "en-US",
             "app_permissions": "2251799813685247",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
             "context": 0,
             "attachment_size_limit": 8388608,
         }
@@ -1246,7 +1366,7 @@ class FakeDiscord:
     def start_thread(self, parent_id: int, name: str, *, user_id: int = 700000000000000007) -> int:
         """A thread a person started in ``parent_id`` (not on a message); THREAD_CREATE is pushed."""
         thread_id = snowflake()
-        thread = thread_payload(thread_id, parent_id, name, user_id)
+        thread = thread_payload(thread_id, parent_id, name, user_id, guild_id=self.guild_of(parent_id))
         with self._lock:
             self.channels[thread_id] = thread
         self._run(self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}))
@@ -1266,13 +1386,55 @@ class FakeDiscord:
         return ids
 
     def probe(self) -> None:
-        """Ask the client for an immediate heartbeat (op 1); its delay lands in ``probe_latencies``."""
+        """Ask the first connection for an immediate heartbeat (op 1); its delay lands in ``probe_latencies``."""
 
         async def go() -> None:
-            self._probe_sent_at = time.monotonic()
-            await self._send({"op": 1, "d": self._seq})
+            connection = next((c for c in self._connections if c.open), None)
+            if connection is not None:
+                connection.probe_sent_at = time.monotonic()
+                await self._send({"op": 1, "d": connection.seq}, connection)
 
         self._run(go())
+
+    # --- guilds and shards ------------------------------------------------------------------------
+
+    def guild_of(self, channel_id: int) -> int:
+        """The guild a channel or thread is in (the first guild for a channel the fake does not know)."""
+        channel = self.channels.get(channel_id)
+        return int(channel["guild_id"]) if channel is not None else GUILD_ID
+
+    def add_guild(self) -> Guild:
+        """Another guild with its two channels, on the next shard after the last guild's (ids are
+        ``GUILD_ID + n << 22``). A session already READY does not hear of it: add guilds before connecting."""
+        with self._lock:
+            guild_id = GUILD_ID + (len(self.guilds) << 22)
+            guild = Guild(guild_id, snowflake(), snowflake())
+            self.guilds[guild_id] = guild
+            self.channels[guild.general_id] = channel_payload(guild.general_id, "general", 0, guild_id=guild_id)
+            self.channels[guild.ask_id] = channel_payload(guild.ask_id, "ask", 1, guild_id=guild_id)
+        return guild
+
+    def sessions(self) -> list[tuple[int, int]]:
+        """The open sessions: (shard id, connection number) of every identified or resumed connection.
+
+        Takes no lock, so a :meth:`wait_until` condition may call it.
+        """
+        return [(c.shard[0], c.number) for c in list(self._connections) if c.open and c.shard is not None]
+
+    def drop_shard(self, shard_id: int) -> None:
+        """Close every session of a shard (code 4000: the client tries to resume) and refuse it until released."""
+
+        async def go() -> None:
+            self.held.add(shard_id)
+            for connection in list(self._connections):
+                if connection.shard is not None and connection.shard[0] == shard_id and connection.open:
+                    await connection.ws.close(code=4000, message=b"Unknown error.")
+
+        self._run(go())
+
+    def release_shard(self, shard_id: int) -> None:
+        """Let a dropped shard's sessions connect again."""
+        self.held.discard(shard_id)
 
     # --- waiting and reading -------------------------------------------------------------------
 

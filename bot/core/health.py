@@ -5,7 +5,9 @@ Healthy means both of:
 - the index in ``INDEX_DIR`` is whole: its manifest reads back and every file it
   lists is there with its recorded size (cheap: no vectors and no model are loaded);
 - the bot is connected: the Discord and Slack bots touch ``HEALTH_FILE`` while
-  their connection is up, so the file was modified less than :data:`MAX_AGE` seconds ago.
+  their connection is up, so the file was modified less than :data:`MAX_AGE` seconds ago;
+  the Discord bot writes each of its shards in it (:func:`shard_summary`), and every one
+  must be connected.
 
 Exit status 0 with one line on stdout when healthy, 1 with one line on stderr naming
 what is wrong otherwise.
@@ -13,6 +15,7 @@ what is wrong otherwise.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -56,6 +59,61 @@ def connection_age(health_file: Path, now: float) -> float | None:
     return max(0.0, now - modified)
 
 
+def shard_summary(report: str, now: float) -> tuple[bool, str] | None:
+    """Whether every shard the health file lists is connected, and a few words on them.
+
+    Args:
+        report: The health file's content: the Discord bot's JSON (``{"shard_count": 4, "shards":
+            {"2": {"connected": true, "since": ..., "latency_ms": 41.2}, ...}}``), or empty.
+        now: The current time as ``time.time()`` gives it.
+
+    Returns:
+        None when the file lists no shards (the Slack bot, which only touches it).
+    """
+    try:
+        data = json.loads(report)
+        shards = {int(k): v for k, v in data["shards"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    count = data.get("shard_count")
+    down = [(k, v) for k, v in sorted(shards.items()) if not v.get("connected")]
+    if down:
+        words = [
+            f"shard {k} of {count} " + (f"for {now - v['since']:.0f} s" if v.get("since") else "not yet")
+            for k, v in down
+        ]
+        return False, "disconnected: " + ", ".join(words)
+    ids = ", ".join(map(str, sorted(shards)))
+    latencies = ", ".join(
+        "?" if v.get("latency_ms") is None else f"{v['latency_ms']:.0f}" for _, v in sorted(shards.items())
+    )
+    return True, f"shards {ids} of {count} connected (heartbeat latency {latencies} ms)"
+
+
+def check_connection(health_file: Path, now: float) -> tuple[bool, str]:
+    """Whether the bot is connected, as its health file says (fresh, and every shard it lists up).
+
+    Returns:
+        Whether it is, and a few words: ``connected (...)`` or ``not connected: ...``.
+    """
+    try:
+        age = connection_age(health_file, now)
+        report = health_file.read_text(encoding="utf-8") if age is not None else ""
+    except OSError as error:
+        return False, f"cannot read the health file {health_file}: {error}"
+    if age is None:
+        return (
+            False,
+            f"not connected: no health file at {health_file} (the Discord or Slack bot writes it once connected)",
+        )
+    if age >= MAX_AGE:
+        return False, f"not connected: {health_file} was last touched {age:.0f} s ago (more than {MAX_AGE:.0f} s)"
+    shards = shard_summary(report, now)
+    if shards is not None and not shards[0]:
+        return False, f"not connected: {shards[1]} ({health_file})"
+    return True, f"connected ({health_file} touched {age:.0f} s ago)" + (f"; {shards[1]}" if shards else "")
+
+
 def check(settings: Settings, now: float | None = None) -> tuple[bool, str]:
     """Run both checks.
 
@@ -73,21 +131,8 @@ def check(settings: Settings, now: float | None = None) -> tuple[bool, str]:
         return False, f"unhealthy: {error}"
     except OSError as error:
         return False, f"unhealthy: cannot read the index in {settings.index_dir}: {error}"
-    try:
-        age = connection_age(settings.health_file, now)
-    except OSError as error:
-        return False, f"unhealthy: cannot read the health file {settings.health_file}: {error}"
-    if age is None:
-        return False, (
-            f"unhealthy: not connected: no health file at {settings.health_file} "
-            "(the Discord or Slack bot writes it once connected)"
-        )
-    if age >= MAX_AGE:
-        return False, (
-            f"unhealthy: not connected: {settings.health_file} was last touched {age:.0f} s ago "
-            f"(more than {MAX_AGE:.0f} s)"
-        )
-    return True, f"healthy: {index_line}; connected ({settings.health_file} touched {age:.0f} s ago)"
+    connected, line = check_connection(settings.health_file, now)
+    return connected, f"healthy: {index_line}; {line}" if connected else f"unhealthy: {line}"
 
 
 def main(settings: Settings, args: object = None) -> int:

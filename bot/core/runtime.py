@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -111,21 +112,34 @@ class HealthBeacon:
         path: The health file.
         connected: Whether the bot is connected now (a plain or an async function).
         interval: Seconds between touches. Defaults to :data:`HEALTH_INTERVAL`.
+        report: What to write in the file at each touch (the Discord bot's shards, as JSON);
+            None leaves it empty.
     """
 
     def __init__(
-        self, path: Path, connected: Callable[[], bool | Awaitable[bool]], interval: float = HEALTH_INTERVAL
+        self,
+        path: Path,
+        connected: Callable[[], bool | Awaitable[bool]],
+        interval: float = HEALTH_INTERVAL,
+        *,
+        report: Callable[[], str] | None = None,
     ) -> None:
         self.path = path
         self.connected = connected
         self.interval = interval
+        self.report = report
         self._task: asyncio.Task[None] | None = None
 
     def touch(self) -> None:
-        """Mark the bot healthy now (also called on connect, so health turns green at once)."""
+        """Mark the bot healthy now (also called on connect, so health turns green at once), with the report."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.touch()
+            if self.report is None:
+                self.path.touch()
+                return
+            staged = self.path.with_name(f".{self.path.name}.tmp")
+            staged.write_text(self.report(), encoding="utf-8")
+            os.replace(staged, self.path)  # the health command never reads half a report
         except OSError as error:
             log.warning("Cannot touch HEALTH_FILE %s: %s", self.path, error)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)
     max_question_chars: int = Field(default=1000, ge=20)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # any case
 
     # Chat front ends, shared
     rate_limit_count: int = Field(default=5, ge=1)
@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     reply_in_threads: bool = True  # answer a channel's question in a new thread; False: reply inline
     discord_api_base: str | None = None  # tests point these two at a local fake Discord
     discord_gateway_url: str | None = None
+    # Sharding (docs/deploy.md, "When one process is not enough"). Both unset: this process runs
+    # every shard Discord recommends. SHARD_COUNT alone: this process runs all of them.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None  # e.g. "0,1" or "0-3"; needs SHARD_COUNT
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -59,6 +63,11 @@ class Settings(BaseSettings):
     slack_port: int = 3000
     slack_api_base: str | None = None  # tests point this at a local fake Slack
     admin_user_group: str | None = None  # a Slack user group (S...) whose members may use /citebot's admin subcommands
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("ask_channels", mode="before")
     @classmethod
@@ -74,7 +83,26 @@ class Settings(BaseSettings):
             return frozenset(value.replace(",", " ").split())
         return value
 
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: object) -> object:
+        return parse_shard_ids(value) if isinstance(value, str) else value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _check_shard_ids(cls, value: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs SHARD_COUNT too (the total number of shards, across every process)")
+        outside = [i for i in value if not 0 <= i < count]
+        if outside:
+            raise ValueError(f"shard {outside[0]} does not exist with SHARD_COUNT={count} (ids run 0 to {count - 1})")
+        return value
+
     @field_validator(
+        "shard_count",
         "discord_token",
         "slack_bot_token",
         "slack_app_token",
@@ -93,3 +121,27 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+
+def parse_shard_ids(text: str) -> tuple[int, ...] | None:
+    """The shard ids ``SHARD_IDS`` lists: ids and ranges, by commas or spaces (``0,1``, ``0-3``, ``0-1 5``).
+
+    Returns:
+        The ids in the order given; None for a blank value.
+
+    Raises:
+        ValueError: a part is neither an id nor a range, a range runs backwards, or an id is listed twice.
+    """
+    ids: list[int] = []
+    for part in text.replace(",", " ").split():
+        low, dash, high = part.partition("-")
+        if not (low.isdigit() and (high.isdigit() if dash else not high)):
+            raise ValueError(f"{part!r} is not a shard id or a range of them (e.g. 0,1 or 0-3)")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise ValueError(f"the range {part!r} runs backwards")
+        for shard in range(first, last + 1):
+            if shard in ids:
+                raise ValueError(f"shard {shard} is listed twice")
+            ids.append(shard)
+    return tuple(ids) or None

@@ -13,7 +13,9 @@ Two families of engine are supported with the same code:
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +85,12 @@ def create_engine(url: URL) -> AsyncEngine:
     WAL mode, foreign keys and ``BEGIN IMMEDIATE`` transactions (module docstring).
     """
     if url.get_backend_name() == "sqlite":
-        Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database or "").parent
+        folder.mkdir(parents=True, exist_ok=True)
+        # SQLite writes its -wal and -shm files beside the database: a folder this user cannot
+        # write is refused here, in one line, rather than by a driver thread mid-connect.
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "the folder cannot be written", str(folder))
         # One connection per process: SQLite has one writer at a time anyway, and tasks
         # queueing for the pooled connection wait their turn in order, where several
         # connections contending for the file's lock poll it with growing sleeps and

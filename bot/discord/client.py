@@ -4,7 +4,11 @@
 and does async start-up in :meth:`CiteBot.setup_hook`: register the answer buttons
 (:mod:`bot.discord.buttons`, which keep their state in their ids and so outlive the
 process), load the cogs in :data:`bot.discord.cogs.EXTENSIONS`, then sync the slash
-commands. No reply path can ping anyone: ``allowed_mentions`` is none, once, on the client.
+commands (only in the process that runs shard 0). No reply path can ping anyone:
+``allowed_mentions`` is none, once, on the client.
+
+It is sharded (:mod:`bot.discord.shards`): the shards Discord recommends, or ``SHARD_IDS``
+of ``SHARD_COUNT``. The health file names each shard's connection and latency.
 
 :func:`main` opens the index before connecting, runs until SIGINT or SIGTERM (letting
 answers already started be delivered), and turns a missing or rejected token into a
@@ -35,6 +39,7 @@ from bot.core.service import AnswerService
 from bot.discord.buttons import DYNAMIC_ITEMS, on_modal_submit
 from bot.discord.cogs import EXTENSIONS
 from bot.discord.format import describe_error
+from bot.discord.shards import Claims, ShardHealth, runs_shard_zero, shard_options
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction whose 3 seconds ran out
+SHARDING_REQUIRED = 4011  # the gateway's close code for a session holding too many guilds
 
 
 def intents() -> discord.Intents:
@@ -57,13 +63,13 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class CiteBot(commands.Bot):
-    """The Discord client, answering through the shared pipeline.
+class CiteBot(commands.AutoShardedBot):
+    """The Discord client, answering through the shared pipeline, on the shards the settings name.
 
     Args:
         pipeline: The answer pipeline (service, rate limit, log line).
-        settings: The project's settings (ASK_CHANNELS, HEALTH_FILE...).
-        **options: Passed on to :class:`discord.ext.commands.Bot`.
+        settings: The project's settings (ASK_CHANNELS, HEALTH_FILE, SHARD_COUNT, SHARD_IDS...).
+        **options: Passed on to :class:`discord.ext.commands.AutoShardedBot`.
     """
 
     def __init__(self, *, pipeline: Pipeline, settings: Settings, **options: Any) -> None:
@@ -74,16 +80,26 @@ class CiteBot(commands.Bot):
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            **options,
+            **{**shard_options(settings), **options},
         )
         self.pipeline = pipeline
         self.settings = settings
         self.admin: Admin | None = None  # the managers' commands (bot/discord/cogs/admin.py)
         self.rules = ChannelRules(None, "discord")  # each channel's /config; defaults without a database
         self.actions: Actions | None = None  # the buttons' work; None without a database
-        self.connected = False  # the gateway is up: set on READY and RESUMED, cleared on disconnect
-        self.beacon = HealthBeacon(settings.health_file, lambda: self.connected and not self.is_closed())
+        self.claims = Claims()  # once-only claims; shared through the database when it is PostgreSQL
+        self.shard_health = ShardHealth()  # each shard: up on its READY or RESUMED, down on disconnect
+        self.beacon = HealthBeacon(
+            settings.health_file,
+            lambda: self.shard_health.started and not self.is_closed(),
+            report=lambda: self.shard_health.report(dict(self.latencies)),
+        )
         self.synced: list[app_commands.AppCommand] = []
+
+    @property
+    def connected(self) -> bool:
+        """Every shard this process runs is connected."""
+        return self.shard_health.started and not self.shard_health.disconnected() and not self.is_closed()
 
     @property
     def service(self) -> AnswerService:
@@ -94,8 +110,16 @@ class CiteBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.tree.on_error = self.on_app_command_error
-        self.synced = await self.tree.sync()
-        log.info("Synced %d slash commands", len(self.synced))
+        self.tree.interaction_check = self.first_time  # type: ignore[method-assign]
+        if runs_shard_zero(self.shard_ids):
+            self.synced = await self.tree.sync()
+            log.info("Synced %d slash commands", len(self.synced))
+        else:
+            log.info("Slash commands are synced by the process that runs shard 0")
+
+    async def first_time(self, interaction: discord.Interaction) -> bool:
+        """Whether this process is the one to handle a slash command (see :class:`Claims`)."""
+        return await self.claims.first_time(f"interaction:{interaction.id}")
 
     async def on_message(self, message: discord.Message) -> None:
         """Plain messages are answered by the Ask cog; there are no prefix commands to process."""
@@ -106,16 +130,31 @@ class CiteBot(commands.Bot):
             await on_modal_submit(interaction)
 
     async def on_ready(self) -> None:
-        self.connected = True
-        self.beacon.touch()
-        log.info("Ready: %s (ID: %s) in %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
+        log.info(
+            "Ready: %s (ID: %s) in %d guild(s), shards %s of %s",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+            ",".join(map(str, self.shard_health.expected)),
+            self.shard_count,
+        )
 
-    async def on_resumed(self) -> None:
-        self.connected = True
-        self.beacon.touch()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._shard_up(shard_id)
 
-    async def on_disconnect(self) -> None:
-        self.connected = False
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._shard_up(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.shard_health.down(shard_id)
+        if self.shard_health.started:
+            self.beacon.touch()  # the health file names the shard at once
+
+    def _shard_up(self, shard_id: int) -> None:
+        if not self.shard_health.expected and self.shard_count is not None:
+            self.shard_health.expect(self.shard_ids or range(self.shard_count), self.shard_count)
+        self.shard_health.up(shard_id)
+        self.beacon.touch()
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """One handler for every slash command: a short message per error class, no traceback in chat."""
@@ -140,8 +179,11 @@ class CiteBot(commands.Bot):
             log.warning("Could not report an error to interaction %s: %s", interaction.id, failed.status)
 
     async def close(self) -> None:
-        self.connected = False
         await self.service.aclose()
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # Built but never started (tests walk the commands so): discord.py's sharded close
+            # expects the event queue its start-up makes.
+            self._AutoShardedClient__queue = asyncio.PriorityQueue()  # type: ignore[var-annotated]
         await super().close()
 
 
@@ -181,6 +223,13 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
     bot.admin = Admin(settings, db, embed=lambda texts: service.retriever.encode(texts))  # noqa: PLW0108
     bot.rules = ChannelRules(db.channels if db is not None else None, "discord")
     bot.actions = Actions(service, db) if db is not None else None
+    if db is not None and db.engine.dialect.name == "postgresql":  # SQLite is one process's: nothing to share
+        bot.claims = Claims(db.events)
+    elif settings.shard_ids is not None:
+        log.warning(
+            "SHARD_IDS without a PostgreSQL DATABASE_URL: rate limits, claims and votes are this process's own "
+            "(see docs/deploy.md, 'When one process is not enough')"
+        )
     return bot
 
 
@@ -188,7 +237,8 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     """Run the Discord bot until it is stopped; returns the exit status.
 
     Raises:
-        ConfigError: DISCORD_TOKEN is missing or rejected, or the Message Content intent is off.
+        ConfigError: DISCORD_TOKEN is missing or rejected, the Message Content intent is off, or
+            Discord requires more shards than SHARD_COUNT.
         CitebotError: the index cannot be opened.
     """
     if settings.discord_token is None:
@@ -212,5 +262,12 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     except discord.PrivilegedIntentsRequired:
         raise ConfigError(
             "the Message Content intent is off: enable it on the Bot page of the Discord developer portal (see docs/discord.md)"
+        ) from None
+    except discord.ConnectionClosed as error:
+        if error.code != SHARDING_REQUIRED:
+            raise
+        raise ConfigError(
+            f"Discord requires more shards than SHARD_COUNT={settings.shard_count}: raise it in every process, "
+            "or unset SHARD_COUNT and SHARD_IDS to run the shards Discord recommends (see docs/deploy.md)"
         ) from None
     return 0

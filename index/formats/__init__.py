@@ -15,21 +15,12 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from index.documents import HTML_SUFFIXES, SOURCE_SUFFIXES, TEXT_SUFFIXES, Document, Metadata
+from index.documents import HTML_SUFFIXES, METADATA_KEYS, SOURCE_SUFFIXES, TEXT_SUFFIXES, Document, Metadata
 from index.formats.common import Unreadable
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SOURCE_SUFFIXES", "Entry", "Unreadable", "parse_titles", "read_document"]
-
-# Keys of a titles.toml table, and the metadata field each fills.
-_ENTRY_KEYS = {
-    "url": "url",
-    "author": "author",
-    "date": "published",
-    "published": "published",
-    "retrieved": "retrieved",
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +51,7 @@ def parse_titles(raw: bytes) -> dict[str, Entry]:
     out: dict[str, Entry] = {}
     for name, value in tomllib.loads(raw.decode("utf-8")).items():
         if isinstance(value, dict):
-            fields = {_ENTRY_KEYS[k]: _as_text(v) for k, v in value.items() if k in _ENTRY_KEYS}
+            fields = {METADATA_KEYS[k]: _as_text(v) for k, v in value.items() if k in METADATA_KEYS}
             title = value.get("title")
             out[str(name)] = Entry(None if title is None else str(title), Metadata(**fields))
         else:

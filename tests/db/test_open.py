@@ -69,3 +69,20 @@ async def test_an_sqlite_file_that_cannot_be_made_is_one_line(tmp_path: Path) ->
     with pytest.raises(DatabaseUnavailableError) as caught:
         await Database.open(None, data_dir=tmp_path / "file" / "data")
     assert "\n" not in str(caught.value)
+
+
+async def test_an_sqlite_folder_that_cannot_be_written_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only DATA_DIR (a container without its volume) is refused before the driver connects."""
+    import bot.db.engine
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    # Root may write anywhere, so the folder's mode cannot show this here: the check itself is faked.
+    monkeypatch.setattr(bot.db.engine.os, "access", lambda path, mode: Path(path) != folder)
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        await Database.open(None, data_dir=folder)
+    message = str(caught.value)
+    assert "\n" not in message and "the folder cannot be written" in message and str(folder) in message
+    assert not (folder / "citebot.db").exists()

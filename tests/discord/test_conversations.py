@@ -130,7 +130,8 @@ def test_a_follow_up_in_the_bots_thread_is_answered_there_with_the_threads_quest
     assert CITATION.search(answer.content) or answer.content.startswith("The article")
     assert asked_with(bot, "Who is IBM's CEO?") == []
     assert asked_with(bot, "What did he say about AI?") == ["Who is IBM's CEO?"]
-    assert "via=follow-up" in bot.log()
+    # The log line follows the delivery, which the fake has already recorded: wait for it.
+    fake.wait_until(lambda: "via=follow-up" in bot.log(), what="the follow-up's log line")
     answer_in_thread(fake, ANSWERED)  # a barrier: the bot handles events in order
     assert len(fake.messages_in(thread)) == 2
     assert traffic.rejected() == []

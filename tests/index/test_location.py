@@ -179,6 +179,19 @@ def test_index_without_marker_but_with_a_citebot_manifest_is_replaced(tmp_path: 
     assert read_manifest(target)["content_hash"] == "2" * 64
 
 
+def test_an_index_of_the_faiss_formats_is_replaced(tmp_path: Path) -> None:
+    """An index the previous releases wrote (dense vectors in .faiss files, format 3) is ours: an
+    upgrade rebuilds over it instead of refusing the folder."""
+    target = tmp_path / "index"
+    target.mkdir()
+    for name in ("index.faiss", "sentences.faiss", "quotes.faiss", "chunks.jsonl", "quotes.jsonl", "tokens.npy"):
+        (target / name).write_bytes(b"old")
+    (target / "manifest.json").write_text(json.dumps({"format_version": 3, "content_hash": "0" * 64}))
+    write_tiny_index(target, "2" * 64)
+    assert read_manifest(target)["content_hash"] == "2" * 64
+    assert not (target / "index.faiss").exists()
+
+
 def test_index_reached_through_a_symlink_is_replaced_behind_it(tmp_path: Path) -> None:
     """INDEX_DIR as a symbolic link to an index: the index behind it is replaced; the link still leads to it."""
     real_dir = tmp_path / "real"

@@ -105,6 +105,8 @@ class Ask(commands.Cog):
         found = None if rule is not None and rule.off else question_in(message, me, ask_channels)
         if found is None or me is None:
             return
+        if not await self.bot.claims.first_time(f"message:{message.id}"):  # another process of this shard has it
+            return
         question, mentioned = found
         reference = message.to_reference(fail_if_not_exists=False)
         if not question:
