@@ -1399,9 +1399,10 @@ class FakeDiscord:
     # --- guilds and shards ------------------------------------------------------------------------
 
     def guild_of(self, channel_id: int) -> int:
-        """The guild a channel or thread is in (the first guild for a channel the fake does not know)."""
+        """The guild a channel or thread is in (the first guild for a channel the fake does not know, and for a
+        direct-message channel, which has none: its messages go out on the first guild's shard)."""
         channel = self.channels.get(channel_id)
-        return int(channel["guild_id"]) if channel is not None else GUILD_ID
+        return int(channel.get("guild_id", GUILD_ID)) if channel is not None else GUILD_ID
 
     def add_guild(self) -> Guild:
         """Another guild with its two channels, on the next shard after the last guild's (ids are
