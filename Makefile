@@ -44,6 +44,9 @@ bench: $(ONNX)
 	$(PY) bench/token_store.py
 	$(PY) bench/build_size.py
 	$(PY) bench/bad_input.py
+	nice $(PY) bench/incremental.py
+	nice $(PY) bench/hot_reload.py
+	$(PY) bench/report_bench.py
 
 index: $(ONNX)
 	$(PY) -m bot index

@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.errors import ConfigError
@@ -28,6 +29,9 @@ COMMANDS = {
     "ask": ("bot.terminal.commands", "cmd_ask", "answer a question (or every line of stdin with -)"),
     "quote": ("bot.terminal.commands", "cmd_quote", "verbatim quotations on a topic, with their speaker"),
     "chat": ("bot.terminal.commands", "cmd_chat", "chat in the terminal"),
+    "add": ("bot.terminal.sources", "cmd_add", "add files or web pages to the sources and update the index"),
+    "remove": ("bot.terminal.sources", "cmd_remove", "remove a source that `add` added, and update the index"),
+    "sources": ("bot.terminal.sources", "cmd_sources", "list the indexed sources: chunks, URL, date added"),
     "run": (
         "bot.cli",
         "cmd_run",
@@ -36,6 +40,11 @@ COMMANDS = {
     "discord": ("bot.discord.client", "main", "run the Discord bot (needs DISCORD_TOKEN)"),
     "slack": ("bot.slack.serve", "main", "run the Slack bot (needs SLACK_BOT_TOKEN)"),
     "health": ("bot.core.health", "main", "exit 0 when the index loads and the bot is connected"),
+    "report": (
+        "bot.terminal.report",
+        "cmd_report",
+        "what went unanswered: gaps grouped by meaning, answers voted down, most asked",
+    ),
 }
 
 
@@ -64,9 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     parsers = {name: sub.add_parser(name, help=help_) for name, (_, _, help_) in COMMANDS.items()}
     parsers["ask"].add_argument("question", help="the question, or - to read one question a line from stdin")
     parsers["quote"].add_argument("topic", help="the topic, or - to read one topic a line from stdin")
+    parsers["index"].add_argument(
+        "--full", action="store_true", help="embed every document afresh and relearn the token codebook"
+    )
+    parsers["add"].add_argument(
+        "items", nargs="+", metavar="PATH|URL", help=".txt, .md, .html, .pdf files or http(s) URLs"
+    )
+    parsers["remove"].add_argument("name", help="the source's name as `sources` lists it")
+    parsers["sources"].add_argument("--json", action="store_true", help="one JSON object a source")
     for name in ("ask", "quote"):
         parsers[name].add_argument("--json", action="store_true", help="one JSON object a line (docs/CONTRACT.md)")
         parsers[name].add_argument("--k", type=int, default=None, help="results per line (default: TOP_K, 3)")
+    parsers["report"].add_argument("--since", default="7d", help="how far back: 30m, 12h, 7d, 2w (default: 7d)")
+    parsers["report"].add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the rows as CSV")
     return parser
 
 
@@ -115,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except (CitebotError, DatabaseError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
-        return 2 if isinstance(error, DatabaseConfigError) else 1
+        # Bad input (a refused URL, a file that is no source, a name not found) exits 2, like a bad argument.
+        return 2 if isinstance(error, DatabaseConfigError) else getattr(error, "exit_code", 1)
     except KeyboardInterrupt:
         return 130

@@ -51,29 +51,35 @@ def embed_texts(embedder: Embedder, texts: Sequence[str], *, progress: bool = Fa
 
 
 def embed_chunks(
-    embedder: Embedder, texts: Sequence[str], token_estimates: Sequence[int], *, progress: bool = False
+    embedder: Embedder,
+    texts: Sequence[str],
+    token_estimates: Sequence[int],
+    *,
+    progress: bool = False,
+    codec: TokenCodec | None = None,
 ) -> EmbeddedChunks:
     """Embed the chunks and compress their token vectors as they come.
 
-    A random sample of chunks is embedded first and the token codec learnt from it
-    (:meth:`TokenCodec.learn`); then the rest, a slice at a time. Only the codes are kept.
+    Without a ``codec``, a random sample of chunks is embedded first and the token codec learnt
+    from it (:meth:`TokenCodec.learn`); then the rest, a slice at a time. Only the codes are kept.
 
     Args:
         embedder: The loaded model.
         texts: What is embedded for each chunk (title and text).
         token_estimates: About how many tokens each chunk has (to size the sample).
         progress: Show a progress bar.
+        codec: The codec to encode with (an incremental build keeps its index's); None learns one.
     """
     n = len(texts)
     vectors = np.zeros((n, embedder.dimension), dtype=np.float32)
     codes: list[np.ndarray | None] = [None] * n
     counts = [0] * n
-    sample = sample_chunks(list(token_estimates))
+    sample = sample_chunks(list(token_estimates)) if codec is None else []
     with tqdm(total=n, disable=not progress, unit="chunk", desc="chunks") as bar:
         rows = _embed(embedder, texts, sample, vectors, counts, bar)
-        codec = TokenCodec.learn(
-            np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32), sum(token_estimates)
-        )
+        if codec is None:
+            learnt_on = np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
+            codec = TokenCodec.learn(learnt_on, sum(token_estimates))
         for i, part in zip(sample, rows, strict=True):
             codes[i] = codec.encode(part)
         del rows

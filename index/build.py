@@ -5,8 +5,8 @@ A build reads the sources, cuts them into chunks and finds their quotations
 calls as possible (:func:`embed_records`), measures this corpus's off-topic
 background (:func:`calibrate`), and hands everything to :func:`index.store.write_index`.
 
-The two record types below are the on-disk schema of ``chunks.jsonl`` and
-``quotes.jsonl``: one JSON object a line, row i describing vector i.
+The record types (index/records.py, named here too) are the on-disk schema of ``chunks.jsonl``
+and ``quotes.jsonl``: one JSON object a line, row i describing vector i.
 """
 
 from __future__ import annotations
@@ -17,105 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index import incremental
 from index.batches import embed_chunks, embed_texts
+from index.calibration import calibrate
 from index.chunk import chunk_document
 from index.quotes import extract_quotes
-from index.similarity import Calibration, best_similarity
-from index.store import write_index
+from index.records import StoredChunk, StoredQuote
+from index.store import VECTOR_FILES, write_index
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from index.documents import Document
     from index.embed import Embedder
     from index.sources import Sources
-
-
-_ONLY_WHEN_SET = ("page", "url")
-
-
-class _Record:
-    """A record of ``chunks.jsonl`` or ``quotes.jsonl``: one JSON object a line, its fields by name."""
-
-    def to_json(self) -> dict[str, Any]:
-        row = dataclasses.asdict(self)  # type: ignore[call-overload]
-        # A page and a link only where the document has them: a plain document's rows stay as they were.
-        return {k: v for k, v in row.items() if v is not None or k not in _ONLY_WHEN_SET}
-
-    @classmethod
-    def from_json(cls, row: dict[str, Any]) -> Any:
-        return cls(**row)
-
-
-@dataclass(frozen=True)
-class StoredChunk(_Record):
-    """One chunk as stored in ``chunks.jsonl``.
-
-    Attributes:
-        source: The document's path as cited, e.g. ``seeds/article.txt``.
-        document: The document's title.
-        paragraph: Paragraph number as cited (non-empty paragraphs from 1; in a PDF, on its page).
-        start: Offset of the chunk in the source text.
-        end: Offset just past it.
-        tokens: Model tokens in the chunk, without special tokens.
-        text: The chunk, verbatim.
-        sentences: ``(start, end)`` offsets of each sentence inside ``text``.
-        token_start: First row of this chunk's token vectors in ``tokens.npy``.
-        token_end: One past its last row.
-        page: The PDF page, or None.
-        url: A link to the paragraph where the document was published, or None.
-    """
-
-    source: str
-    document: str
-    paragraph: int
-    start: int
-    end: int
-    tokens: int
-    text: str
-    sentences: tuple[tuple[int, int], ...]
-    token_start: int = 0
-    token_end: int = 0
-    page: int | None = None
-    url: str | None = None
-
-    @classmethod
-    def from_json(cls, row: dict[str, Any]) -> StoredChunk:
-        # JSON has lists; the record keeps its sentence spans as tuples, hashable and immutable.
-        return cls(**{**row, "sentences": tuple((int(a), int(b)) for a, b in row["sentences"])})
-
-    def sentence(self, i: int) -> str:
-        a, b = self.sentences[i]
-        return self.text[a:b]
-
-
-@dataclass(frozen=True)
-class StoredQuote(_Record):
-    """One quotation as stored in ``quotes.jsonl``.
-
-    Attributes:
-        source: The document's path as cited.
-        document: The document's title.
-        paragraph: Paragraph number, as in :class:`StoredChunk`.
-        start: Offset of the quoted words in the source text.
-        end: Offset just past them.
-        text: The words inside the quotation marks, verbatim.
-        speaker: Who said it, as the source attributes it, or None.
-        context: The sentence or sentences around it, for topic search.
-        page: The PDF page, or None.
-        url: A link to the paragraph where the document was published, or None.
-    """
-
-    source: str
-    document: str
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    speaker: str | None
-    context: str
-    page: int | None = None
-    url: str | None = None
+    from index.store import StoredIndex
+    from index.tokens import TokenCodec
 
 
 def chunk_input(document: str, text: str) -> str:
@@ -129,12 +47,12 @@ def sentence_input(document: str, previous: str, text: str) -> str:
 
 
 def collect_records(
-    sources: Sources, embedder: Embedder, chunk_tokens: int
+    documents: Sequence[Document], embedder: Embedder, chunk_tokens: int
 ) -> tuple[list[StoredChunk], list[StoredQuote]]:
-    """Every chunk and quotation of the sources, in document order (token spans not yet set)."""
+    """Every chunk and quotation of the documents, in document order (token spans not yet set)."""
     chunks: list[StoredChunk] = []
     quotes: list[StoredQuote] = []
-    for doc in sources.documents:
+    for doc in documents:
         reserve = embedder.count_tokens(chunk_input(doc.title, ""))
         for chunk in chunk_document(doc, embedder.count_tokens, chunk_tokens, reserve):
             chunks.append(
@@ -166,9 +84,14 @@ def collect_records(
 
 
 def embed_records(
-    chunks: Sequence[StoredChunk], quotes: Sequence[StoredQuote], embedder: Embedder, *, progress: bool
+    chunks: Sequence[StoredChunk],
+    quotes: Sequence[StoredQuote],
+    embedder: Embedder,
+    *,
+    progress: bool,
+    codec: TokenCodec | None = None,
 ) -> tuple[list[StoredChunk], dict[str, np.ndarray], str]:
-    """Embed chunks (with their token vectors), sentences and quotations.
+    """Embed chunks (with their token vectors), sentences and quotations (``codec``: keep this token codec).
 
     Returns:
         The chunks with their token spans set, the arrays to store by file name, and the
@@ -177,7 +100,7 @@ def embed_records(
     chunk_texts = [chunk_input(c.document, c.text) for c in chunks]
     # Embedded a slice at a time, the token vectors compressed as they come (index/batches.py),
     # so a large corpus never holds all its token vectors at once.
-    embedded = embed_chunks(embedder, chunk_texts, [c.tokens for c in chunks], progress=progress)
+    embedded = embed_chunks(embedder, chunk_texts, [c.tokens for c in chunks], progress=progress, codec=codec)
     spanned: list[StoredChunk] = []
     offset = 0
     for chunk, count in zip(chunks, embedded.token_counts, strict=True):
@@ -196,55 +119,25 @@ def embed_records(
     return spanned, vectors, embedded.codec
 
 
-# Questions about everyday subjects no corpus of ours is meant to answer; they only
-# measure how high unrelated questions score against a given corpus. They are kept
-# unlike any evaluation question on purpose: they set the background, not the answers.
-NULL_QUESTIONS = (
-    "What is the weather forecast for tomorrow?",
-    "How many calories are in a banana?",
-    "Who won the football match last night?",
-    "What is a good recipe for pancakes?",
-    "How do I reset my router password?",
-    "What is the capital city of Australia?",
-    "When does the next train leave?",
-    "How tall is the tallest mountain in the world?",
-    "What is the best way to learn the guitar?",
-    "Which planet has the most moons?",
-    "How do you say thank you in Japanese?",
-    "What songs are popular this summer?",
-    "How long should I boil an egg?",
-    "What is photosynthesis?",
-    "Can you recommend a good novel?",
-    "How do I fix a flat bicycle tyre?",
-    "What are the symptoms of the flu?",
-    "Where can I buy cheap flights?",
-    "What is the price of gold today?",
-    "How do cats purr?",
-    "What is the plot of the latest superhero movie?",
-    "How do I install a printer driver?",
-    "What is two plus two?",
-    "Who painted the Mona Lisa?",
-    "hello there",
-    "thanks, that's all",
-    "lorem ipsum dolor sit amet",
-    "asdf qwerty",
-    "How do I knit a scarf?",
-    "Which dog breeds are good with children?",
-    "What is the speed of light?",
-    "How do I make my houseplants grow faster?",
-)
+@dataclass(frozen=True)
+class Built:
+    """What a build did: documents embedded, documents whose vectors were reused, and why none were."""
 
-
-def calibrate(embedder: Embedder, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> Calibration:
-    """Measure how high off-topic questions score on this corpus (the background of abstention)."""
-    probes = embedder.encode(list(NULL_QUESTIONS))
-    values = np.asarray([best_similarity(v, chunk_vectors, sentence_vectors) for v in probes], dtype=np.float64)
-    return Calibration(null_mean=float(values.mean()), null_std=float(values.std()))
+    embedded: int
+    reused: int
+    why_full: str | None = None
 
 
 def build_index(
-    sources: Sources, embedder: Embedder, index_dir: Path, digest: str, chunk_tokens: int, *, progress: bool
-) -> None:
+    sources: Sources,
+    embedder: Embedder,
+    index_dir: Path,
+    digest: str,
+    chunk_tokens: int,
+    *,
+    progress: bool,
+    previous: StoredIndex | None = None,
+) -> Built:
     """Chunk, embed and write every source into ``index_dir``; calibrate abstention on this corpus.
 
     Args:
@@ -254,22 +147,43 @@ def build_index(
         digest: The content hash that decides staleness (:func:`index.store.settings_digest`).
         chunk_tokens: Largest chunk, in model tokens.
         progress: Show a progress bar while embedding.
+        previous: The index on disk: the documents unchanged since it was built keep their
+            records and vectors (index/incremental.py). None builds everything.
     """
-    chunks, quotes = collect_records(sources, embedder, chunk_tokens)
-    chunks, vectors, codec = embed_records(chunks, quotes, embedder, progress=progress)
-    calibration = calibrate(embedder, vectors["chunks.vectors.npy"], vectors["sentences.vectors.npy"])
+    plan = incremental.plan(sources.documents, previous, embedder.name, chunk_tokens)
+    fresh = [d for d in sources.documents if d.source not in plan.reused]
+    chunks, quotes = collect_records(fresh, embedder, chunk_tokens)
+    chunks, vectors, codec = embed_records(chunks, quotes, embedder, progress=progress, codec=plan.codec)
+    stored = {name: vectors[name].astype(np.float16) for name in VECTOR_FILES}  # as written: parts join as equals
+    stored["tokens.codes.npy"] = vectors["tokens.codes.npy"]
+    parts = incremental.split_records(chunks, quotes, stored)
+    whole = incremental.join(sources.documents, {**plan.reused, **parts}, {k: v[:0] for k, v in stored.items()})
+    dense = {name: whole.arrays[name].astype(np.float32) for name in VECTOR_FILES}
+    n_tokens = len(whole.arrays["tokens.codes.npy"])
+    kept = previous.manifest.get("tokens", {}).get("learnt_on", n_tokens) if previous and plan.codec else n_tokens
     manifest = {
         "model": embedder.name,
         "dimension": embedder.dimension,
         "chunk_tokens": chunk_tokens,
         "content_hash": digest,
-        "chunks": len(chunks),
-        "sentences": len(vectors["sentences.vectors.npy"]),
-        "quotes": len(quotes),
-        "sources": [d.summary() for d in sources.documents],
+        "chunks": len(whole.chunks),
+        "sentences": len(dense["sentences.vectors.npy"]),
+        "quotes": len(whole.quotes),
+        "sources": _source_facts(sources.documents, whole.chunks),
         "skipped": list(sources.skipped),
-        "calibration": calibration.as_dict(),
-        "tokens": {"codec": codec},
+        "calibration": calibrate(embedder, dense["chunks.vectors.npy"], dense["sentences.vectors.npy"]).as_dict(),
+        # learnt_on: the corpus's tokens when the codebook was learnt (an incremental build keeps both).
+        "tokens": {"codec": codec, "learnt_on": int(kept)},
     }
-    records = {"chunks.jsonl": [c.to_json() for c in chunks], "quotes.jsonl": [q.to_json() for q in quotes]}
-    write_index(index_dir, manifest, vectors, records)
+    records = {"chunks.jsonl": [c.to_json() for c in whole.chunks], "quotes.jsonl": [q.to_json() for q in whole.quotes]}
+    arrays = {**dense, "tokens.codes.npy": whole.arrays["tokens.codes.npy"]}
+    write_index(index_dir, manifest, {**arrays, "tokens.codebook.npy": vectors["tokens.codebook.npy"]}, records)
+    return Built(len(fresh), len(plan.reused), plan.why_full)
+
+
+def _source_facts(documents: Sequence[Document], chunks: Sequence[StoredChunk]) -> list[dict[str, Any]]:
+    """The manifest's list of sources: each one's summary, chunk count and hash (what reuse is decided by)."""
+    per_source = {d.source: 0 for d in documents}
+    for chunk in chunks:
+        per_source[chunk.source] += 1
+    return [{**d.summary(), "chunks": per_source[d.source], "hash": incremental.document_hash(d)} for d in documents]

@@ -81,6 +81,8 @@ class IndexWriteError(CitebotError):
 class FetchError(CitebotError):
     """A URL that was not fetched: refused (scheme, address, redirects, type, size) or failed (network, status)."""
 
+    exit_code = 2  # the command's input could not be used
+
     def __init__(self, url: str, reason: str, fix: str) -> None:
         self.url = url
         self.reason = reason
@@ -96,3 +98,35 @@ class IndexLocationError(CitebotError):
             f"INDEX_DIR={index_dir} {problem}; nothing was changed: an index replaces its folder whole, "
             "so set INDEX_DIR to a new or empty folder, or to one holding a citebot index (e.g. INDEX_DIR=.index)"
         )
+
+
+class AddSourceError(CitebotError):
+    """A source that ``python -m bot add`` cannot add (missing, unsupported, unreadable); nothing was changed."""
+
+    exit_code = 2
+
+    def __init__(self, item: str, reason: str, fix: str) -> None:
+        self.item = item
+        self.reason = reason
+        super().__init__(f"cannot add {item}: {reason}; {fix}")
+
+
+class RemoveSourceError(CitebotError):
+    """A source that ``python -m bot remove`` cannot remove (unknown, or not a file it added); nothing was changed."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, reason: str, fix: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"cannot remove {name}: {reason}; {fix}")
+
+
+class SourceEditError(CitebotError):
+    """A file of the seeds folder that cannot be changed as asked (titles.toml unreadable, say)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, reason: str, fix: str) -> None:
+        self.path = path
+        super().__init__(f"cannot change {path}: {reason}; {fix}")

@@ -20,9 +20,9 @@ from index.embed import Embedder
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
 from index.location import check_location
 from index.model import model_name
-from index.sources import SourceWatch, read_sources
+from index.sources import SourceWatch, read_sources, snapshot
 from index.staleness import Build, RebuildReason, current_index
-from index.store import settings_digest
+from index.store import load_index, settings_digest
 from index.text import clean_question, plain, strip_controls
 from index.types import Answer, Hit, Quote, QuoteAnswer
 
@@ -126,8 +126,22 @@ class Retriever:
         assert stored is not None  # current, or built just now
         opened = cls(Corpus.load(stored), embedder, index_dir)
         opened.rebuilt = why is not None
-        opened.watch = SourceWatch(seeds_dir, sources.stats)
+        opened.watch = SourceWatch(seeds_dir, sources.stats, index_dir)
         return opened
+
+    def reopened(self) -> Retriever:
+        """The index now in :attr:`index_dir` read back whole, with this one's model and settings (hot
+        reload). Raises CitebotError: missing, damaged, or of another model (that needs a restart)."""
+        stored = load_index(self.index_dir)
+        if stored.manifest.get("model") != self._embedder.name:
+            raise IndexStaleError(
+                self.index_dir, f"built with {stored.manifest.get('model')}, not {self._embedder.name}"
+            )
+        fresh = type(self)(Corpus.load(stored), self._embedder, self.index_dir)
+        fresh.mix, fresh.folding, fresh.confidence_rule = self.mix, self.folding, self.confidence_rule
+        if self.watch is not None:
+            fresh.watch = SourceWatch(self.watch.seeds_dir, snapshot(self.watch.seeds_dir), self.index_dir)
+        return fresh
 
     # No lock: the Embedder is thread-safe, and on ONNX Runtime concurrent batches run in parallel.
     def encode(self, texts: Sequence[str]) -> np.ndarray:

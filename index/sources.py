@@ -143,8 +143,9 @@ class SourceWatch:
         stats: :attr:`Sources.stats` of the sources the index was checked against.
     """
 
-    def __init__(self, seeds_dir: Path, stats: tuple[Stat, ...]) -> None:
+    def __init__(self, seeds_dir: Path, stats: tuple[Stat, ...], index_dir: Path | None = None) -> None:
         self.seeds_dir = seeds_dir
+        self.index_dir = index_dir
         self._stats = tuple(sorted(stats))
         self._changed = False
 
@@ -155,5 +156,13 @@ class SourceWatch:
         return self._changed
 
     def notes(self) -> tuple[str, ...]:
-        """The note an answer carries when the sources changed, else nothing."""
-        return (SOURCES_CHANGED,) if self.changed() else ()
+        """The note an answer carries when the sources changed, else nothing; nothing either while
+        the index is being rebuilt (`bot add`): a running bot swaps the new one in when it is done."""
+        if not self.changed():
+            return ()
+        if self.index_dir is not None:
+            from index.store import build_running
+
+            if build_running(self.index_dir):
+                return ()
+        return (SOURCES_CHANGED,)

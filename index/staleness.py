@@ -10,13 +10,14 @@ processes never build the same index at once.
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.build import build_index
-from index.errors import IndexCorruptError, IndexMissingError, IndexWriteError
+from index.errors import CitebotError, IndexCorruptError, IndexMissingError, IndexWriteError
 from index.store import build_lock, load_index, read_manifest
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from index.embed import Embedder
     from index.sources import Sources
     from index.store import StoredIndex
+
+log = logging.getLogger(__name__)
 
 
 class RebuildReason(enum.Enum):
@@ -87,10 +90,37 @@ class Build:
                 if again is not None:
                     say(f"index {why}: building {self.index_dir} ...")
                     started = time.perf_counter()
-                    build_index(
-                        self.sources, self.embedder, self.index_dir, self.digest, self.chunk_tokens, progress=progress
-                    )
+                    self.run(progress=progress, say=say)
                     say(f"index built in {time.perf_counter() - started:.1f} s")
         except OSError as error:
             raise IndexWriteError(self.index_dir, error.strerror or type(error).__name__) from None
         return stored or load_index(self.index_dir)
+
+    def run(self, *, progress: bool, say: Callable[[str], None] | None = None, full: bool = False) -> None:
+        """Build now; the caller holds the build lock. Documents unchanged since the index on
+        disk was built keep their vectors (index/incremental.py) unless ``full``.
+
+        Raises:
+            IndexWriteError: the index folder cannot be written.
+        """
+        previous = None
+        if not full:
+            try:
+                previous = load_index(self.index_dir)
+            except CitebotError as error:  # missing, damaged or of another format: built in full
+                log.info("building in full: %s", error)
+        try:
+            built = build_index(
+                self.sources,
+                self.embedder,
+                self.index_dir,
+                self.digest,
+                self.chunk_tokens,
+                progress=progress,
+                previous=previous,
+            )
+        except OSError as error:
+            raise IndexWriteError(self.index_dir, error.strerror or type(error).__name__) from None
+        if say is not None and previous is not None:
+            shown = f" ({built.why_full})" if built.why_full else ""
+            say(f"embedded {built.embedded} document(s), reused {built.reused}{shown}")

@@ -232,12 +232,28 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def _lock_path(index_dir: Path) -> Path:
+    return index_dir.with_name(f".{index_dir.name.lstrip('.')}.lock")
+
+
+def build_running(index_dir: Path) -> bool:
+    """Whether a process holds the build lock now (a build or ``bot add`` is under way); never waits."""
+    try:
+        with _lock_path(index_dir).open("rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:  # no lock file yet (nothing was ever built here) or unreadable: no build known
+        return False
+    return False
+
+
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock while building, so two processes never build the same index at once."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = index_dir.with_name(f".{index_dir.name.lstrip('.')}.lock")
-    with lock_path.open("a") as handle:
+    with _lock_path(index_dir).open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

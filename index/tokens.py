@@ -94,7 +94,16 @@ class TokenCodec:
             return cls(None, dimension)
         pieces = np.ascontiguousarray(sample, dtype=np.float32).reshape(len(sample), subvectors, -1)
         centroids = np.stack([_kmeans(pieces[:, j, :], CENTROIDS, TRAIN_ROUNDS, seed=j) for j in range(subvectors)])
-        return cls(centroids, dimension)
+        # Rounded as stored: codes are chosen among the centroids a reader decodes with, and an
+        # incremental build encoding with the stored codebook picks what this build would.
+        return cls(centroids.astype(np.float16).astype(np.float32), dimension)
+
+    @classmethod
+    def from_codebook(cls, codebook: np.ndarray, dimension: int) -> TokenCodec:
+        """The codec an index was written with, from its ``tokens.codebook.npy`` (empty: float16)."""
+        if codebook.size == 0:
+            return cls(None, dimension)
+        return cls(np.asarray(codebook, dtype=np.float32), dimension)
 
     def encode(self, rows: np.ndarray) -> np.ndarray:
         """The stored form of float32 vectors ``(n, d)``: uint8 codes ``(n, m)`` or float16 ``(n, d)``."""

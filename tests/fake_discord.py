@@ -59,6 +59,11 @@ MOD_ROLE_ID = 400000000000000005
 INTERACTION_DEADLINE = 3.0
 MESSAGE_CONTENT_INTENT = 1 << 15
 EPHEMERAL = 1 << 6
+ALL_PERMISSIONS = 2251799813685247
+MANAGE_GUILD = 1 << 5
+# A plain member: add reactions, view channel, send messages, embed links, attach files, read history, use commands.
+MEMBER_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
+DM_CHANNEL = 1
 PUBLIC_THREAD = 11
 THREAD_STARTER_MESSAGE = 21
 ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes Discord accepts for auto_archive_duration
@@ -401,6 +406,7 @@ class Interaction:
     loading: bool = False  # deferred (type 5): the first follow-up replaces the "thinking" message
     modal: dict[str, Any] | None = None  # the dialog it was answered with (type 9)
     data: dict[str, Any] = field(default_factory=dict)  # what was pushed: options, custom_id, submitted fields
+    permissions: int = ALL_PERMISSIONS  # the member's permissions in the channel, as Discord resolves them
 
 
 @dataclass
@@ -555,6 +561,7 @@ class FakeDiscord:
         }
         self.messages: dict[int, dict[str, Any]] = {}
         self.history: dict[int, list[int]] = {}
+        self.files: dict[str, bytes] = {}  # attachments pushed with commands, by id
         self.history_reads: list[HistoryRead] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -582,6 +589,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -612,6 +620,33 @@ class FakeDiscord:
         }
 
     # --- REST -----------------------------------------------------------------------------------
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        """An attached file, as Discord's CDN serves it."""
+        with self._lock:
+            content = self.files.get(request.match_info["id"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="text/plain")
+
+    def _open_dm(self, body: dict[str, Any]) -> web.Response:
+        """POST /users/@me/channels: the direct-message channel with a user (the same one each time)."""
+        recipient = int(body["recipient_id"])
+        with self._lock:
+            channel = next(
+                (c for c in self.channels.values() if c["type"] == DM_CHANNEL and c["recipient"] == recipient), None
+            )
+            if channel is None:
+                channel_id = snowflake()
+                channel = {
+                    "id": str(channel_id),
+                    "type": DM_CHANNEL,
+                    "last_message_id": None,
+                    "recipients": [user_payload(recipient, f"user{recipient % 1000}")],
+                    "recipient": recipient,
+                }
+                self.channels[channel_id] = channel
+        return self._json({k: v for k, v in channel.items() if k != "recipient"})
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
@@ -713,6 +748,8 @@ class FakeDiscord:
 
         if request.method == "GET" and path == "/users/@me":
             return self._json(BOT_USER)
+        if request.method == "POST" and path == "/users/@me/channels":
+            return self._open_dm(body)
         if request.method == "GET" and path == "/oauth2/applications/@me":
             return self._json(
                 {
@@ -1164,11 +1201,23 @@ class FakeDiscord:
         user_id: int = 700000000000000007,
         channel_id: int = GENERAL_ID,
         focused: str | None = None,
+        subcommand: str | None = None,
+        permissions: int = ALL_PERMISSIONS,
+        attachments: dict[str, tuple[str, bytes]] | None = None,
     ) -> int:
-        """Push an INTERACTION_CREATE for slash command ``name`` (type 4, autocomplete, when ``focused``)."""
+        """Push an INTERACTION_CREATE for slash command ``name`` (type 4, autocomplete, when ``focused``).
+
+        Args:
+            subcommand: The subcommand of group ``name`` (``/source add``): the options go under it.
+            permissions: The member's permissions in the channel (default: all); e.g. ``MEMBER_PERMISSIONS``.
+            attachments: Attachment options by name: (file name, bytes), served at a URL of the fake.
+        """
         with self._lock:
             command = next(c for c in self.commands if c["name"] == name)
-        option_types = {o["name"]: o["type"] for o in command.get("options", [])}
+        declared = command.get("options", [])
+        if subcommand is not None:
+            declared = next(o for o in declared if o["name"] == subcommand).get("options", [])
+        option_types = {o["name"]: o["type"] for o in declared}
         interaction_id = snowflake()
         token = f"itoken-{interaction_id}"
         kind = 4 if focused else 2
@@ -1176,9 +1225,35 @@ class FakeDiscord:
             {"name": key, "type": option_types[key], "value": value, **({"focused": True} if key == focused else {})}
             for key, value in (options or {}).items()
         ]
-        data = {"id": command["id"], "name": name, "type": 1, "options": data_options, "guild_id": None}
+        resolved: dict[str, Any] = {}
+        for key, (filename, content) in (attachments or {}).items():
+            attachment_id = str(snowflake())
+            with self._lock:
+                self.files[attachment_id] = content
+            url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+            resolved.setdefault("attachments", {})[attachment_id] = {
+                "id": attachment_id,
+                "filename": filename,
+                "size": len(content),
+                "url": url,
+                "proxy_url": url,
+                "content_type": "text/plain; charset=utf-8",
+            }
+            data_options.append({"name": key, "type": option_types[key], "value": attachment_id})
+        if subcommand is not None:
+            data_options = [{"name": subcommand, "type": 1, "options": data_options}]
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": data_options, "guild_id": None}
+        if resolved:
+            data["resolved"] = resolved
         interaction = Interaction(
-            interaction_id, token, name, time.monotonic(), kind, channel_id=channel_id, user_id=user_id
+            interaction_id,
+            token,
+            name,
+            time.monotonic(),
+            kind,
+            channel_id=channel_id,
+            user_id=user_id,
+            permissions=permissions,
         )
         return self._interact(interaction, data)
 
@@ -1195,7 +1270,10 @@ class FakeDiscord:
             "guild_id": str(guild_id),
             "channel_id": str(interaction.channel_id),
             "channel": channel,
-            "member": member_payload(user_payload(interaction.user_id, f"user{interaction.user_id % 1000}")),
+            "member": {
+                **member_payload(user_payload(interaction.user_id, f"user{interaction.user_id % 1000}")),
+                "permissions": str(interaction.permissions),
+            },
             "data": data,
             "locale": "en-US",
             "guild_locale": "en-US",
@@ -1271,6 +1349,20 @@ class FakeDiscord:
             message = json.loads(json.dumps(message)) if message is not None else None
         return self._interact(submitted, {"custom_id": custom_id, "components": components}, message)
 
+    def add_channel(self, name: str) -> int:
+        """A new text channel in the guild (CHANNEL_CREATE is pushed), for a test that configures one of its own."""
+        channel_id = snowflake()
+        channel = channel_payload(channel_id, name, len(self.channels))
+        with self._lock:
+            self.channels[channel_id] = channel
+        self._run(self._dispatch("CHANNEL_CREATE", channel))
+        return channel_id
+
+    def dm_channel_of(self, user_id: int) -> int | None:
+        """The direct-message channel the bot opened with a user, if any (usable inside :meth:`wait_until`)."""
+        channels = list(self.channels.values())
+        return next((int(c["id"]) for c in channels if c["type"] == DM_CHANNEL and c["recipient"] == user_id), None)
+
     def start_thread(self, parent_id: int, name: str, *, user_id: int = 700000000000000007) -> int:
         """A thread a person started in ``parent_id`` (not on a message); THREAD_CREATE is pushed."""
         thread_id = snowflake()
@@ -1307,9 +1399,10 @@ class FakeDiscord:
     # --- guilds and shards ------------------------------------------------------------------------
 
     def guild_of(self, channel_id: int) -> int:
-        """The guild a channel or thread is in (the first guild for a channel the fake does not know)."""
+        """The guild a channel or thread is in (the first guild for a channel the fake does not know, and for a
+        direct-message channel, which has none: its messages go out on the first guild's shard)."""
         channel = self.channels.get(channel_id)
-        return int(channel["guild_id"]) if channel is not None else GUILD_ID
+        return int(channel.get("guild_id", GUILD_ID)) if channel is not None else GUILD_ID
 
     def add_guild(self) -> Guild:
         """Another guild with its two channels, on the next shard after the last guild's (ids are

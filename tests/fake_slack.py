@@ -6,6 +6,8 @@ or ``SLACK_API_BASE`` at it. It knows:
 
 * ``auth.test``, ``apps.connections.open`` (Socket Mode), ``chat.postMessage`` (kept as
   a message of its conversation, by the bot), ``chat.postEphemeral``, ``views.open``;
+* ``users.info`` (``is_admin`` / ``is_owner`` for the users in :attr:`FakeSlack.admins` /
+  :attr:`FakeSlack.owners`) and ``usergroups.users.list`` (the members in :attr:`FakeSlack.groups`);
 * ``conversations.replies`` over the messages it keeps (the bot's, and the people's a
   test adds with :meth:`FakeSlack.said`): oldest first, ``latest``/``oldest``/``inclusive``,
   paged by ``limit`` and an opaque ``cursor``, the thread's first message again on top of
@@ -80,6 +82,9 @@ class FakeSlack:
         self._started = int(time.time())
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, as Slack keeps them
         self.refuse: dict[str, str] = {}  # method -> the error Slack answers it with (``{"ok": false}``)
+        self.admins: set[str] = set()  # users.info says is_admin for these users
+        self.owners: set[str] = set()  # ... and is_owner for these
+        self.groups: dict[str, list[str]] = {}  # user group id -> its members (usergroups.users.list)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -269,11 +274,24 @@ class FakeSlack:
             return {"ok": True, "message_ts": self.next_ts()}
         if method == "conversations.replies":
             return self._replies(payload)
+        if method in ("users.info", "usergroups.users.list"):
+            return self._who(method, payload)
         if method == "views.open":
             view = payload.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return {"ok": True, "view": {"id": f"V{next(self._ts):06d}", **(view or {})}}
         return {"ok": True}
+
+    def _who(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """``users.info`` (admin and owner flags) and ``usergroups.users.list`` (a group's members)."""
+        if method == "users.info":
+            user = str(payload.get("user"))
+            flags = {"is_admin": user in self.admins, "is_owner": user in self.owners, "is_primary_owner": False}
+            return {"ok": True, "user": {"id": user, "team_id": TEAM, "name": user.lower(), "is_bot": False, **flags}}
+        group = str(payload.get("usergroup"))
+        if group not in self.groups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.groups[group])}
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then record every acknowledgement the app sends back as ``socket_ack``."""

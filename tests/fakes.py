@@ -13,10 +13,14 @@ Words in a question steer it:
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
 
 from bot.core.pipeline import Pipeline
 from bot.core.service import AnswerService
@@ -160,6 +164,14 @@ class FakeRetriever:
             return []
         return [f"{prefix} topic {i}" for i in range(40)][:limit]
 
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """A bag of words, hashed to 64 dimensions: texts sharing words are alike (the report's grouping)."""
+        vectors = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().strip(" ?!.").split():
+                vectors[row, sum(map(ord, word)) % 64] += 1.0
+        return vectors
+
     def hits_at(self, refs: Sequence[tuple[int, int]], version: str) -> tuple[Hit, ...] | None:
         """The passages at ``refs`` of index ``version``: the fake's one passage, at paragraph 6 + chunk."""
         if version != self.info.version:
@@ -170,3 +182,52 @@ class FakeRetriever:
 def fake_pipeline(retriever: FakeRetriever | None = None, **options: object) -> Pipeline:
     """A pipeline over the fake retriever with no batching wait; ``limiter=`` and ``log_level=`` pass through."""
     return Pipeline(AnswerService(retriever or FakeRetriever(), batch_window=0.0), **options)  # type: ignore[arg-type]
+
+
+class FakeLibrary:
+    """The sources library (bot.core.library) without an index: it keeps a list and records each call.
+
+    ``add_sources`` of an item containing ``refuse`` raises a one-line :class:`FailingQuestion`-like
+    :class:`CitebotError` and changes nothing. With ``calls_file``, every call is also appended
+    there as a JSON line (``{"call": "add", "items": [...], "contents": [...]}``), so a test
+    can see what a bot process did.
+    """
+
+    def __init__(self, calls_file: Path | None = None) -> None:
+        from bot.core.library import SourceInfo
+
+        self._info = SourceInfo
+        self.calls_file = calls_file
+        self.calls: list[tuple[str, list[str]]] = []
+        self.sources = [SourceInfo("000_a7265f2ac828b9b1.txt", DOCUMENT, None, datetime(2024, 1, 2, tzinfo=UTC), 9)]
+
+    def _record(self, call: str, items: list[str], contents: list[str] | None = None) -> None:
+        self.calls.append((call, items))
+        if self.calls_file is not None:
+            line = json.dumps({"call": call, "items": items, "contents": contents or []})
+            with self.calls_file.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+
+    def add_sources(self, settings: object, items: Sequence[str], *, say: object = None) -> list[object]:
+        items = list(items)
+        contents = [Path(i).read_text(encoding="utf-8") if Path(i).is_file() else "" for i in items]
+        self._record("add", items, contents)
+        if any("refuse" in item for item in items):
+            raise CitebotError("cannot fetch http://refuse.example/: the fake refused it")
+        added = [
+            self._info(Path(i).name, f"Added {Path(i).name}", i if "://" in i else None, datetime.now(UTC), 3)
+            for i in items
+        ]
+        self.sources.extend(added)
+        return added
+
+    def remove_source(self, settings: object, name: str) -> object:
+        self._record("remove", [name])
+        found = [s for s in self.sources if s.name == name]
+        if not found:
+            raise CitebotError(f"cannot remove {name}: no indexed source has that name")
+        self.sources.remove(found[0])
+        return found[0]
+
+    def list_sources(self, settings: object) -> list[object]:
+        return list(self.sources)

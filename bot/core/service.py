@@ -148,6 +148,15 @@ class AnswerService:
         """What the index holds (documents, paragraphs, chunks, model, build time)."""
         return self.retriever.info
 
+    def swap(self, retriever: Retrieving) -> Retrieving:
+        """Answer from ``retriever`` from now on; returns the one it replaces (hot reload, bot/core/reload.py).
+
+        Call it on the event loop. Each batch takes the retriever of the moment it starts, so the
+        batches already running finish on the old one and every later batch uses the new one.
+        """
+        old, self.retriever = self.retriever, retriever
+        return old
+
     @property
     def in_flight(self) -> int:
         """Questions holding a slot now (queued for a batch or being answered)."""
@@ -206,7 +215,8 @@ class AnswerService:
                 if not batch:
                     self._free_workers.release()
                     continue
-                task = asyncio.create_task(self._answer(batch), name="answer-service-batch")
+                # The retriever of this moment: a hot reload swapping it later leaves this batch on it.
+                task = asyncio.create_task(self._answer(batch, self.retriever), name="answer-service-batch")
                 self._batch_tasks.add(task)
                 task.add_done_callback(functools.partial(self._batch_done, batch))
         finally:
@@ -221,19 +231,19 @@ class AnswerService:
         if task.cancelled():  # by aclose, perhaps before it even started: nobody waits forever
             _fail_all(batch)
 
-    async def _answer(self, batch: list[_Pending]) -> None:
+    async def _answer(self, batch: list[_Pending], retriever: Retrieving) -> None:
         """Answer one batch in a worker thread and settle its futures; frees the worker after."""
         started = time.perf_counter()
         try:
             try:
-                results = await self._ask_many(batch)
+                results = await self._ask_many(batch, retriever)
             except Exception as error:
                 # One question can break a whole batch (a tokenizer error, say): ask each alone,
                 # so only the question at fault fails.
                 log.warning(
                     "A batch of %d question(s) failed (%s); asking them one by one", len(batch), type(error).__name__
                 )
-                results = [await self._ask_alone(pending) for pending in batch]
+                results = [await self._ask_alone(pending, retriever) for pending in batch]
             log.debug("Answered a batch of %d in %.0f ms", len(batch), 1000 * (time.perf_counter() - started))
             for pending, result in zip(batch, results, strict=True):
                 if pending.future.done():  # the asker gave up (cancelled)
@@ -245,10 +255,10 @@ class AnswerService:
         finally:
             self._free_workers.release()
 
-    async def _ask_many(self, batch: Sequence[_Pending]) -> list[Any]:
+    async def _ask_many(self, batch: Sequence[_Pending], retriever: Retrieving) -> list[Any]:
         self.batches += 1
         results: list[Any] = await asyncio.to_thread(
-            self.retriever.ask_many,
+            retriever.ask_many,
             [p.question for p in batch],
             self.k,
             max_chars=self.max_chars,
@@ -258,9 +268,9 @@ class AnswerService:
             raise RuntimeError(f"ask_many returned {len(results)} results for {len(batch)} questions")
         return results
 
-    async def _ask_alone(self, pending: _Pending) -> Any:
+    async def _ask_alone(self, pending: _Pending, retriever: Retrieving) -> Any:
         try:
-            return (await self._ask_many([pending]))[0]
+            return (await self._ask_many([pending], retriever))[0]
         except Exception as error:
             return error
 

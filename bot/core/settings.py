@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     # onnx: ONNX Runtime, no torch (the default); sentence-transformers: the reference, needs torch.
     embed_backend: Literal["onnx", "sentence-transformers"] = "onnx"
     embed_threads: int = Field(default=1, ge=1, le=64)  # intra-op threads per answering worker
+    allow_private_urls: bool = False  # `bot add URL` may fetch from private, loopback, link-local addresses
 
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)
@@ -61,6 +62,7 @@ class Settings(BaseSettings):
     slack_ask_ephemeral: bool = True
     slack_port: int = 3000
     slack_api_base: str | None = None  # tests point this at a local fake Slack
+    admin_user_group: str | None = None  # a Slack user group (S...) whose members may use /citebot's admin subcommands
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -110,6 +112,7 @@ class Settings(BaseSettings):
         "discord_gateway_url",
         "slack_api_base",
         "database_url",
+        "admin_user_group",
         mode="before",
     )
     @classmethod

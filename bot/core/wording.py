@@ -8,6 +8,7 @@ their own sentence (index/errors.py), which names the command that fixes them.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 # ---------------------------------------------------------------- answers
 # When the sources don't answer: said plainly, instead of quoting a near miss.
@@ -105,3 +106,100 @@ NO_TOKEN_CHAT = (
     "No chat token configured: starting the terminal chat. To run the Discord bot, put "
     "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), then `make run` again."
 )
+
+
+# ---------------------------------------------------------------- the report (``/report``, ``python -m bot report``)
+REPORT_EMPTY = "Nothing was asked in that time."
+REPORT_GAPS = "Unanswered or answered with low confidence, grouped by meaning:"
+REPORT_DOWNVOTED = "Answers marked not helpful:"
+REPORT_MOST_ASKED = "Most asked:"
+REPORT_NONE = "  (none)"
+
+
+def bad_since(text: str) -> str:
+    """The one line for a ``--since`` (or ``/report since:``) that is not a duration."""
+    return f"since {text!r} is not a duration: use a number and a unit, e.g. 7d, 12h, 30m or 2w"
+
+
+def report_title(since: datetime) -> str:
+    return f"What was asked since {since:%Y-%m-%d %H:%M} UTC"
+
+
+def report_gap(count: int, example: str, wordings: int) -> str:
+    others = f" (and {wordings - 1} similar wording{'s' if wordings > 2 else ''})" if wordings > 1 else ""
+    return f"  {count}× “{example}”{others}"
+
+
+def report_downvote(question: str, reason: str | None) -> str:
+    return f"  “{question}” — {reason if reason else 'no reason given'}"
+
+
+def report_asked(count: int, question: str) -> str:
+    return f"  {count}× “{question}”"
+
+
+def report_written(rows: int, path: object) -> str:
+    return f"Wrote {rows} row(s) to {path}"
+
+
+def cannot_write(path: object, reason: str) -> str:
+    return f"cannot write {path} ({reason}): choose another file"
+
+
+# ---------------------------------------------------------------- admins' commands
+ADMINS_ONLY = (
+    "Sorry, only the server's managers can do that (it needs the Manage Server permission). Nothing was changed."
+)
+SLACK_ADMINS_ONLY = "Sorry, only workspace admins (or the bot's admin group) can do that. Nothing was changed."
+ADD_WHAT = "Give a `url` or attach a file (.txt, .md, .html or .pdf) to add."
+ADD_BOTH = "Give either a `url` or a file, not both."
+WORKING = "Working on it: adding the source and updating the index…"
+SOURCES_EMPTY = "I have no sources yet."
+SOURCES_TITLE = "The articles I answer from"
+NO_CHANNEL = "That only works in a channel."
+SLACK_USAGE = (
+    "Usage: `/citebot sources` (what I answer from), or for admins: `/citebot sources add URL`, "
+    "`/citebot sources remove NAME`, `/citebot report [7d]`, "
+    "`/citebot config [off|mention|every|default] [private|public]`"
+)
+CONFIG_HOW = (
+    "Modes: off, mention (answer mentions only) or every (answer every message); private: answers only the asker sees."
+)
+MODE_NAMES = {"off": "off", "mention": "mention-only", "every_message": "every message"}
+
+
+def admin_failed(reason: str) -> str:
+    """An admin command that failed with a known error (its sentence names the fix)."""
+    return f"That didn't work, and nothing was changed: {reason}"
+
+
+DM_CLOSED = "Answers here are private, but I can't send you a direct message: allow them, or use `/ask`."
+
+
+def too_big(name: str) -> str:
+    return f"{name} is larger than 10 MB: add a smaller file, or its web page by URL"
+
+
+def added(titles: list[str]) -> str:
+    return "Added " + ", ".join(f"“{t}”" for t in titles) + ". New questions use it now."
+
+
+def removed(title: str) -> str:
+    return f"Removed “{title}”. New questions no longer use it."
+
+
+def source_line(title: str, url: str | None, added_at: datetime | None) -> str:
+    """One line of the public sources list: the title, its link, and when it was added."""
+    when = f" · added {added_at:%Y-%m-%d}" if added_at is not None else ""
+    return f"{title}{f' — {url}' if url else ''}{when}"
+
+
+def channel_config(mode: str, private: bool, *, configured: bool) -> str:
+    """What ``/config`` says about a channel's behaviour."""
+    source = "set by an admin" if configured else "the default"
+    visibility = "private (only the asker sees answers)" if private else "public"
+    return f"In this channel I answer: {MODE_NAMES.get(mode, mode)}; answers are {visibility} ({source})."
+
+
+def unknown_subcommand(text: str) -> str:
+    return f"I don't know “{text}”. {SLACK_USAGE}"

@@ -28,9 +28,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.actions import Actions
+from bot.core.admin import Admin
+from bot.core.channels import ChannelRules
 from bot.core.errors import ConfigError, ServiceUnreachableError
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
+from bot.core.reload import IndexReloader
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.discord.buttons import DYNAMIC_ITEMS, on_modal_submit
@@ -81,6 +84,8 @@ class CiteBot(commands.AutoShardedBot):
         )
         self.pipeline = pipeline
         self.settings = settings
+        self.admin: Admin | None = None  # the managers' commands (bot/discord/cogs/admin.py)
+        self.rules = ChannelRules(None, "discord")  # each channel's /config; defaults without a database
         self.actions: Actions | None = None  # the buttons' work; None without a database
         self.claims = Claims()  # once-only claims; shared through the database when it is PostgreSQL
         self.shard_health = ShardHealth()  # each shard: up on its READY or RESUMED, down on disconnect
@@ -198,7 +203,8 @@ async def run(retriever: Any, settings: Settings, token: str, stop: asyncio.Even
     then close it cleanly."""
     async with open_database(settings) as db:
         bot = make_bot(retriever, settings, db)
-        async with bot, bot.beacon:
+        # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py).
+        async with bot, bot.beacon, IndexReloader(bot.pipeline.service, settings.index_dir):
             await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
 
 
@@ -213,6 +219,9 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
         shown=settings.top_k,
     )
     bot = CiteBot(pipeline=pipeline, settings=settings)
+    # The retriever is read at each call: a reloaded index swaps it.
+    bot.admin = Admin(settings, db, embed=lambda texts: service.retriever.encode(texts))  # noqa: PLW0108
+    bot.rules = ChannelRules(db.channels if db is not None else None, "discord")
     bot.actions = Actions(service, db) if db is not None else None
     if db is not None and db.engine.dialect.name == "postgresql":  # SQLite is one process's: nothing to share
         bot.claims = Claims(db.events)

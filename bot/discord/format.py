@@ -12,6 +12,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -22,6 +23,9 @@ from bot.discord.passage import fit_passage
 from bot.discord.text import MAX_CONTENT, escape_user_text, link_target, split_message, truncate
 from index.errors import CitebotError, EmptyQuestionError
 from index.types import IndexInfo
+
+if TYPE_CHECKING:
+    from bot.core.library import SourceInfo
 
 __all__ = [
     "describe_error",
@@ -146,12 +150,25 @@ def format_age(built_at: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
-def format_sources_discord(info: IndexInfo, *, now: datetime | None = None) -> discord.Embed:
-    """The ``/sources`` embed: documents, paragraphs, chunks, quotations, model and index age, within embed limits."""
+def source_lines_discord(listed: Sequence[SourceInfo]) -> list[str]:
+    """One line a source for ``/sources``: its title, its link (not unfurled) and when it was added."""
+    return [
+        f"• {wording.source_line(escape_user_text(i.title), i.url and link_target(i.url), i.added)} (`{i.name}`)"
+        for i in listed
+    ]
+
+
+def format_sources_discord(
+    info: IndexInfo, *, now: datetime | None = None, listed: Sequence[SourceInfo] | None = None
+) -> discord.Embed:
+    """The ``/sources`` embed: each source (with its link and date when ``listed``), paragraphs, chunks,
+    quotations, model and index age, within embed limits."""
     docs = [
         f"• {escape_user_text(doc)}" + (f" (`{src}`)" if src else "")
         for doc, src in zip(info.documents, [*info.sources, *[""] * len(info.documents)], strict=False)
     ]
+    if listed is not None:
+        docs = source_lines_discord(listed)
     description = ""
     for i, line in enumerate(docs):
         more = f"\n… and {len(docs) - i} more"
@@ -160,9 +177,7 @@ def format_sources_discord(info: IndexInfo, *, now: datetime | None = None) -> d
             description += more
             break
         description = candidate
-    embed = discord.Embed(
-        title=f"Sources: {len(info.documents)} document(s)", description=description or "No documents."
-    )
+    embed = discord.Embed(title=f"Sources: {len(docs)} document(s)", description=description or "No documents.")
     built = info.built_at if info.built_at.tzinfo else info.built_at.replace(tzinfo=UTC)
     embed.add_field(name="Paragraphs", value=str(info.paragraphs))
     embed.add_field(name="Chunks", value=str(info.chunks))

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
+from bot.core.channels import ChannelRule, ChannelRules, default_rule
 from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply
+from bot.slack.admin import SlackAdmins, listen_to_admin
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
 from bot.slack.once import OnceOnly, answer_each_request_once
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.core.admin import Admin
     from bot.core.pipeline import Pipeline
     from bot.core.settings import Settings
     from bot.db import Database
@@ -60,16 +63,29 @@ def is_channel_question(event: dict[str, Any], channels: frozenset[str], bot_use
 class _Answers:
     """Adapts Slack's transport to the pipeline: a thread for events, ``respond`` for commands."""
 
-    def __init__(self, pipeline: Pipeline, *, ephemeral: bool = True) -> None:
+    def __init__(self, pipeline: Pipeline, *, ephemeral: bool = True, rules: ChannelRules | None = None) -> None:
         self.pipeline = pipeline
         self.ephemeral = ephemeral
+        self.rules = rules or ChannelRules(None, "slack")
+
+    async def rule(self, team: str | None, channel: str | None, channels: frozenset[str]) -> ChannelRule:
+        """The channel's ``/citebot config``, else the settings' behaviour there."""
+        default = default_rule(every_message=channel in channels, private=False)
+        return default if not channel else await self.rules.rule(team, channel, default)
 
     async def in_thread(
-        self, event: dict[str, Any], context: Any, client: AsyncWebClient, *, follow_up: bool = False
+        self,
+        event: dict[str, Any],
+        context: Any,
+        client: AsyncWebClient,
+        *,
+        follow_up: bool = False,
+        private: bool = False,
     ) -> None:
         """Answer ``event`` in its thread, with the thread's earlier questions when it is a reply.
 
         A follow-up (a reply without a mention) is answered only in a thread the bot answered.
+        ``private`` (the channel's config): the answer is ephemeral, for the asker alone.
         """
         me = Me(context.bot_user_id, context.bot_id)
         channel, ts, user = event["channel"], event.get("thread_ts") or event["ts"], event.get("user")
@@ -94,6 +110,9 @@ class _Answers:
                 await client.chat_postEphemeral(channel=channel, user=user, thread_ts=ts, text=text, blocks=blocks)
                 return
             text, blocks = format_answer_slack(result)
+            if private:
+                await client.chat_postEphemeral(channel=channel, user=user, thread_ts=ts, text=text, blocks=blocks)
+                return
             await client.chat_postMessage(
                 channel=channel, thread_ts=ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
             )
@@ -106,7 +125,9 @@ class _Answers:
         """Answer a slash command at its ``response_url``; a notice is always ephemeral."""
         text = clean_slack_text(command.get("text") or "")
         asker = slack_asker(command.get("team_id"), command.get("user_id"), command.get("channel_id"))
-        response_type = "ephemeral" if self.ephemeral else "in_channel"
+        rule = await self.rule(command.get("team_id"), command.get("channel_id"), frozenset())
+        ephemeral = rule.private if rule.configured else self.ephemeral
+        response_type = "ephemeral" if ephemeral else "in_channel"
 
         async def deliver(result: Reply | QuoteReply | Notice) -> None:
             if isinstance(result, Notice):
@@ -116,7 +137,7 @@ class _Answers:
             if isinstance(result, QuoteReply):
                 shown, blocks = format_quotes_slack(result, topic=text)
             else:
-                shown, blocks = format_answer_slack(result, question=text, share=self.ephemeral)
+                shown, blocks = format_answer_slack(result, question=text, share=ephemeral)
             await respond(text=shown, blocks=blocks, response_type=response_type)
 
         if kind == "quote":
@@ -146,7 +167,12 @@ def _bolt_logger() -> logging.Logger:
 
 
 def build_app(
-    settings: Settings, pipeline: Pipeline, *, client: AsyncWebClient, db: Database | None = None
+    settings: Settings,
+    pipeline: Pipeline,
+    *,
+    client: AsyncWebClient,
+    db: Database | None = None,
+    admin: Admin | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener registered; serving it (and checking signatures) is
     :mod:`bot.slack.serve`'s job.
@@ -155,12 +181,14 @@ def build_app(
         settings: Uses ``SLACK_CHANNELS`` and ``SLACK_ASK_EPHEMERAL``.
         pipeline: Answers the questions (rate limit, service, log line, question log).
         client: The Web API client, with the bot token (and ``base_url`` in tests).
-        db: The project's database: the buttons' work, and each request acted on once across
-            processes. None has no buttons and remembers requests in memory.
+        db: The project's database: the buttons' work, each request acted on once across
+            processes, the channels' config. None has no buttons and remembers requests in memory.
+        admin: What ``/citebot`` does (tests pass one over a fake library); None: over :mod:`bot.core.library`.
     """
     from slack_bolt.async_app import AsyncApp
 
     from bot.core.actions import Actions
+    from bot.core.admin import Admin
 
     app = AsyncApp(
         name="citebot",
@@ -171,10 +199,14 @@ def build_app(
         request_verification_enabled=False,
         logger=_bolt_logger(),
     )
-    answers = _Answers(pipeline, ephemeral=settings.slack_ask_ephemeral)
+    rules = ChannelRules(db.channels if db is not None else None, "slack")
+    answers = _Answers(pipeline, ephemeral=settings.slack_ask_ephemeral, rules=rules)
     answer_each_request_once(app, OnceOnly(db.events if db is not None else None))
     _listen_to_events(app, answers, settings.slack_channels)
     _listen_to_commands(app, answers)
+    # The retriever is read at each call: a reloaded index swaps it.
+    admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts))  # noqa: PLW0108
+    listen_to_admin(app, admin, SlackAdmins(client, settings.admin_user_group), settings.slack_channels)
     listen_to_buttons(app, Actions(pipeline.service, db) if db is not None else None)
     app.error(_apologise)
     return app
@@ -183,18 +215,30 @@ def build_app(
 def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-        """A mention of the bot: the answer in a thread under the question (with the thread's questions)."""
-        if not is_direct(event):  # in a direct message, on_message answers every message
-            await answers.in_thread(event, context, client)
+        """A mention of the bot: the answer in a thread under the question (with the thread's questions),
+        unless the channel is off."""
+        if is_direct(event):  # in a direct message, on_message answers every message
+            return
+        rule = await answers.rule(context.team_id, event.get("channel"), channels)
+        if not rule.off:
+            await answers.in_thread(event, context, client, private=rule.private)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-        """A question in SLACK_CHANNELS or a direct message, or a reply in a thread the bot answered;
-        other messages (and those mentioning the bot, which on_mention answers) are ignored."""
-        if is_channel_question(event, channels, context.bot_user_id):
-            await answers.in_thread(event, context, client)
+        """A question in SLACK_CHANNELS (or a channel configured to answer every message) or a direct
+        message, or a reply in a thread the bot answered; other messages (and those mentioning the bot,
+        which on_mention answers) are ignored, and every message of a channel that is off."""
+        if event.get("bot_id"):  # a bot's message (this one's answers among them) is never a question
+            return
+        channel = event.get("channel")
+        rule = await answers.rule(context.team_id, channel, channels)
+        if rule.off and not is_direct(event):
+            return
+        here = (channels | {channel}) if rule.every_message else (channels - {channel})
+        if is_channel_question(event, here, context.bot_user_id):
+            await answers.in_thread(event, context, client, private=rule.private)
         elif is_follow_up(event, Me(context.bot_user_id, context.bot_id)):
-            await answers.in_thread(event, context, client, follow_up=True)
+            await answers.in_thread(event, context, client, follow_up=True, private=rule.private)
 
 
 def _listen_to_commands(app: AsyncApp, answers: _Answers) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.errors import ConfigError
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
+from bot.core.reload import IndexReloader
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.slack.app import build_app
@@ -263,6 +264,8 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
                 recorder=Recorder(db.questions, settings.top_k),
                 shown=settings.top_k,
             )
-            return await serve(settings, tokens, pipeline, db=db)
+            # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py).
+            async with IndexReloader(pipeline.service, settings.index_dir):
+                return await serve(settings, tokens, pipeline, db=db)
 
     return asyncio.run(run())

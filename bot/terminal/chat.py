@@ -18,6 +18,7 @@ from bot.terminal.render import format_sources, format_text
 
 if TYPE_CHECKING:
     from bot.core.pipeline import Pipeline
+    from bot.core.reload import IndexReloader
 
 PROMPT = "> "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
@@ -33,8 +34,12 @@ async def respond(line: str, pipeline: Pipeline) -> str:
     return format_text(await pipeline.handle(TERMINAL, line, via="chat"))
 
 
-def run_chat(pipeline: Pipeline) -> int:
-    """Read questions until end of input or ``quit``; print each answer. Returns the exit status, 0."""
+def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
+    """Read questions until end of input or ``quit``; print each answer. Returns the exit status, 0.
+
+    With a ``reloader``, a new index on disk (`python -m bot add` in another terminal) is
+    picked up before the next question.
+    """
     interactive = sys.stdin.isatty()
     if interactive:
         with contextlib.suppress(ImportError):
@@ -52,6 +57,8 @@ def run_chat(pipeline: Pipeline) -> int:
                     continue
                 if line.casefold() in QUIT_WORDS:
                     break
+                if reloader is not None:
+                    runner.run(reloader.check())
                 print(runner.run(respond(line, pipeline)), end="\n\n", flush=True)
     except KeyboardInterrupt:
         pass

@@ -103,8 +103,13 @@ def _answer_lines(pipeline: Pipeline, lines: Iterator[Line], key: str, *, as_jso
 
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
+    if getattr(args, "full", False):
+        from bot.core.library import rebuild_in_full
+        from bot.core.runtime import say
+
+        rebuild_in_full(settings, say=say)
     retriever = open_retriever(settings, progress=True, repair=True)
-    if not retriever.rebuilt:
+    if not retriever.rebuilt and not getattr(args, "full", False):
         print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
     print(format_indexed(retriever.info, settings.index_dir))
     return 0
@@ -121,6 +126,8 @@ def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.reload import IndexReloader
     from bot.terminal.chat import run_chat
 
-    return run_chat(terminal_pipeline(settings, settings.top_k))
+    pipeline = terminal_pipeline(settings, settings.top_k)
+    return run_chat(pipeline, IndexReloader(pipeline.service, settings.index_dir))

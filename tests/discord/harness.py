@@ -52,6 +52,7 @@ class BotProcess:
         fake_retriever: Run with the fake retriever (no model) instead of the real index.
         record: Run on the real index, recording each question and its history (:meth:`asked`).
         watch_imports: Run under :mod:`tests.import_watch`, reporting heavy imports to this file.
+        main: Run this module instead (e.g. ``tests.discord.admin_main``).
         **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
     """
 
@@ -63,6 +64,7 @@ class BotProcess:
         fake_retriever: bool = False,
         record: bool = False,
         watch_imports: Path | None = None,
+        main: str | None = None,
         **env: str,
     ) -> None:
         self.fake = fake
@@ -71,7 +73,9 @@ class BotProcess:
         self.env = bot_env(folder, **{**fake.env(), "RECORD_FILE": str(self.record_file), **env})
         self.health_file = Path(self.env["HEALTH_FILE"])
         self.log_path = folder / "bot.log"
-        if fake_retriever:
+        if main is not None:
+            args = [sys.executable, "-m", main]
+        elif fake_retriever:
             args = [sys.executable, "-m", "tests.discord.fake_retriever_main"]
         elif record:
             args = [sys.executable, "-m", "tests.discord.recording_main"]

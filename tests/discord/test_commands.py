@@ -35,26 +35,43 @@ def test_client_pings_no_one_and_asks_for_message_content(bot: CiteBot) -> None:
     assert bot.intents.message_content and not bot.intents.members and not bot.intents.presences
 
 
-def test_commands_are_the_four_with_descriptions(bot: CiteBot) -> None:
-    """The tree holds /ask, /quote, /sources, /help; every command and every option has a real description."""
+def test_commands_have_descriptions(bot: CiteBot) -> None:
+    """The tree holds /ask, /quote, /sources, /help and the managers' /source add|remove, /report, /config;
+    every command, subcommand and option has a real description."""
     commands = {c.name: c for c in bot.tree.get_commands()}
-    assert set(commands) == {"ask", "quote", "sources", "help"}
-    for command in commands.values():
+    assert set(commands) == {"ask", "quote", "sources", "help", "source", "report", "config"}
+    group = commands.pop("source")
+    assert isinstance(group, app_commands.Group) and group.description
+    assert {c.name for c in group.commands} == {"add", "remove"}
+    for command in [*commands.values(), *group.commands]:
         assert isinstance(command, app_commands.Command)
         assert command.description and command.description != "…", command.name
         for parameter in command.parameters:
             assert parameter.description and parameter.description != "…", (command.name, parameter.name)
 
 
+def test_managers_commands_need_manage_server_and_a_server(bot: CiteBot) -> None:
+    """/source, /report and /config are hidden from members (default_member_permissions = Manage Server) and
+    only in servers; the public ones are not restricted."""
+    synced = {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
+    for name in ("source", "report", "config"):
+        assert str(synced[name]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value), (
+            name
+        )
+        assert synced[name]["contexts"] == [0] or synced[name].get("dm_permission") is False, name
+    for name in ("ask", "quote", "sources", "help"):
+        assert synced[name]["default_member_permissions"] is None, name
+
+
 def test_inputs_are_bounded_and_quote_has_autocomplete(bot: CiteBot) -> None:
-    """/ask question and /quote topic have length bounds; /ask private defaults to false; topic autocompletes."""
+    """/ask question and /quote topic have length bounds; /ask private defaults to the channel's; topic autocompletes."""
     ask = bot.tree.get_command("ask")
     quote = bot.tree.get_command("quote")
     assert isinstance(ask, app_commands.Command) and isinstance(quote, app_commands.Command)
     options = {o["name"]: o for o in ask.to_dict(bot.tree)["options"]}
     assert (options["question"]["min_length"], options["question"]["max_length"]) == (1, 1000)
     private = ask.get_parameter("private")
-    assert private is not None and not private.required and private.default is False
+    assert private is not None and not private.required and private.default is None  # None: as the channel is set
     topic = {o["name"]: o for o in quote.to_dict(bot.tree)["options"]}["topic"]
     assert topic["autocomplete"] and topic["max_length"] == 200
 

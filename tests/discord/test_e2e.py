@@ -106,7 +106,7 @@ def test_ready_with_commands_synced_and_content_intent(fake: FakeDiscord, bot: B
     assert fake.identify is not None
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT
     assert fake.gateway_query["encoding"] == "json"
-    assert {c["name"] for c in fake.commands} == {"ask", "quote", "sources", "help"}
+    assert {c["name"] for c in fake.commands} == {"ask", "quote", "sources", "help", "source", "report", "config"}
     for command in fake.commands:
         assert command["description"] and command["description"] != "…", command["name"]
         for option in command.get("options", []):

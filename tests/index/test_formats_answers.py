@@ -112,11 +112,20 @@ def test_boilerplate_and_front_matter_are_not_indexed(built: Built) -> None:
     assert "The Glass Harmonica" not in quotes
 
 
+def built_chunks(built: Built) -> list[dict]:
+    lines = (built.index / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def test_manifest_lists_each_sources_metadata(built: Built) -> None:
     """The manifest keeps each source's url, author and dates, for `python -m bot sources`."""
     manifest = json.loads((built.index / "manifest.json").read_text(encoding="utf-8"))
     by_source = {s["source"]: s for s in manifest["sources"]}
-    assert by_source["seeds/night_trains.html"] == {
+    page = by_source["seeds/night_trains.html"]
+    # Its chunk count (for `sources`) and its hash (what an incremental build reuses it by).
+    assert page.pop("chunks") == sum(c["source"] == "seeds/night_trains.html" for c in built_chunks(built))
+    assert len(page.pop("hash")) == 64
+    assert page == {
         "source": "seeds/night_trains.html",
         "title": "The night trains are back",
         "paragraphs": 6,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.admin import Admin
 from bot.core.pipeline import Pipeline
 from bot.core.ratelimit import RateLimiter
 from bot.core.record import Recorder
@@ -75,9 +76,10 @@ async def start(
     *,
     db: Database | None = None,
     retriever: FakeRetriever | None = None,
+    admin: Admin | None = None,
 ) -> Bot:
     """Serve a new app (as one process would) against ``slack``; with ``db``, questions are logged
-    and answers get buttons. Call ``bot.close()`` at the end."""
+    and answers get buttons; ``admin`` is what ``/citebot`` does. Call ``bot.close()`` at the end."""
     config = config or settings()
     retriever = retriever or FakeRetriever()
     service = AnswerService(retriever, k=SHOWN + MORE_PASSAGES, batch_window=0)
@@ -88,7 +90,7 @@ async def start(
         shown=SHOWN,
     )
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
-    app = build_app(config, pipeline, client=client, db=db)
+    app = build_app(config, pipeline, client=client, db=db, admin=admin)
     port = free_port()
     stop = await serve_http(app, port, signing_secret=SECRET)
 

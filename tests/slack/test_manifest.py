@@ -30,6 +30,11 @@ def test_manifest_subscribes_to_the_events_the_listeners_handle(manifest: dict[s
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", *MESSAGE_EVENTS}
 
 
+def test_the_admin_check_has_its_scopes(manifest: dict[str, Any]) -> None:
+    """/citebot asks users.info (users:read) and usergroups.users.list (usergroups:read) who may use it."""
+    assert {"users:read", "usergroups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
 def test_every_message_event_has_its_history_scope(manifest: dict[str, Any]) -> None:
     """message.X needs X:history, which also lets the bot read a thread back (conversations.replies)."""
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
@@ -43,10 +48,10 @@ def test_manifest_enables_the_buttons_and_direct_messages(manifest: dict[str, An
     assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
 
 
-def test_manifest_declares_ask_and_quote_with_descriptions(manifest: dict[str, Any]) -> None:
-    """Both slash commands are declared, each with a description and a usage hint."""
+def test_manifest_declares_ask_quote_and_citebot_with_descriptions(manifest: dict[str, Any]) -> None:
+    """The three slash commands are declared, each with a description and a usage hint."""
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert set(commands) == {"/ask", "/quote"}
+    assert set(commands) == {"/ask", "/quote", "/citebot"}
     assert all(c["description"] and c["usage_hint"] for c in commands.values())
 
 
@@ -67,5 +72,6 @@ def test_docs_point_at_the_manifest_and_every_setting() -> None:
         "SLACK_PORT",
         "SLACK_CHANNELS",
         "SLACK_ASK_EPHEMERAL",
+        "ADMIN_USER_GROUP",
     ):
         assert f"`{name}`" in docs

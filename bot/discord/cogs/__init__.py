@@ -15,7 +15,7 @@ from bot.discord.text import MAX_CONTENT, truncate
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.quote", "bot.discord.cogs.meta")
+EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.quote", "bot.discord.cogs.meta", "bot.discord.cogs.admin")
 
 
 def asker_of(source: discord.Interaction | discord.Message) -> Asker:

@@ -21,6 +21,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import wording
+from bot.core.channels import ChannelRule, default_rule
 from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
@@ -83,11 +84,25 @@ class Ask(commands.Cog):
     def __init__(self, bot: CiteBot) -> None:
         self.bot = bot
 
+    async def _rule(self, message: discord.Message) -> tuple[frozenset[int], ChannelRule | None]:
+        """The channels where every message asks, as this message's channel's ``/config`` leaves them,
+        and that rule (None in a direct message)."""
+        ask_channels = self.bot.settings.ask_channels
+        if message.guild is None:
+            return ask_channels, None
+        channel = message.channel
+        key = getattr(channel, "parent_id", None) or channel.id  # a thread follows its channel
+        rule = await self.bot.rules.rule(message.guild.id, key, default_rule(every_message=key in ask_channels))
+        return (ask_channels | {key}) if rule.every_message else (ask_channels - {key}), rule
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
         settings = self.bot.settings
-        found = question_in(message, me, settings.ask_channels) if me else None
+        if me is None or message.author.bot:  # before the channel's rule is read: the bot hears its own answers
+            return
+        ask_channels, rule = await self._rule(message)
+        found = None if rule is not None and rule.off else question_in(message, me, ask_channels)
         if found is None or me is None:
             return
         if not await self.bot.claims.first_time(f"message:{message.id}"):  # another process of this shard has it
@@ -101,21 +116,25 @@ class Ask(commands.Cog):
         channel = message.channel
         history: tuple[str, ...] = ()
         if isinstance(channel, discord.Thread):
-            asks = every_message_asks(channel, me.id, settings.ask_channels)
+            asks = every_message_asks(channel, me.id, ask_channels)
             history = await earlier_questions(channel, message, me.id, every_asks=asks)
-        in_new_thread = settings.reply_in_threads and isinstance(channel, discord.TextChannel)
-        deliver = self._deliverer(message, question, in_new_thread=in_new_thread)
+        private = rule is not None and rule.private
+        in_new_thread = settings.reply_in_threads and isinstance(channel, discord.TextChannel) and not private
+        deliver = self._deliverer(message, question, in_new_thread=in_new_thread, private=private)
         async with typing_in(channel):
             await self.bot.pipeline.handle(
                 asker_of(message), question, history, via="follow-up" if history else "message", deliver=deliver
             )
 
     def _deliverer(
-        self, message: discord.Message, question: str, *, in_new_thread: bool
+        self, message: discord.Message, question: str, *, in_new_thread: bool, private: bool = False
     ) -> Callable[[Reply | Notice], Awaitable[None]]:
         """Sends a result: a notice as a reply; an answer, with its buttons, in a new thread started
-        on the question when ``in_new_thread`` (in the channel when Discord refuses one), else as a reply."""
+        on the question when ``in_new_thread`` (in the channel when Discord refuses one), else as a reply;
+        with ``private`` (the channel's ``/config``), in a direct message to the asker instead."""
         reference = message.to_reference(fail_if_not_exists=False)
+        if private:
+            return self._privately(message, reference)
 
         async def deliver(result: Reply | Notice) -> None:
             if isinstance(result, Notice):
@@ -134,6 +153,33 @@ class Ask(commands.Cog):
 
         return deliver
 
+    def _privately(
+        self, message: discord.Message, reference: discord.MessageReference
+    ) -> Callable[[Reply | Notice], Awaitable[None]]:
+        """Sends a result to the asker alone: a direct message; when their direct messages are closed, a
+        short reply in the channel that says so (the answer is not shown there)."""
+
+        async def deliver(result: Reply | Notice) -> None:
+            if isinstance(result, Notice):
+                content, extra = format_notice_discord(result), {}
+            else:
+                content, view = format_answer_discord(result), answer_view(result)
+                extra = {"view": view} if view is not None else {}
+            try:
+                await message.author.send(content, **extra)
+            except discord.Forbidden:
+                await message.channel.send(wording.DM_CLOSED, reference=reference)
+
+        return deliver
+
+    async def _private_here(self, interaction: discord.Interaction) -> bool:
+        """Whether answers are private by default where the command was used (the channel's ``/config``)."""
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return False
+        key = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
+        rule = await self.bot.rules.rule(interaction.guild_id, key, default_rule(every_message=False))
+        return rule.private
+
     async def _reply(self, message: discord.Message, content: str, reference: discord.MessageReference) -> None:
         try:
             await message.channel.send(content, reference=reference)
@@ -143,15 +189,17 @@ class Ask(commands.Cog):
     @app_commands.command()
     @app_commands.describe(
         question="What you want to know about the articles",
-        private="Show the answer only to you (default: no)",
+        private="Show the answer only to you (default: as the channel is set, usually no)",
     )
     async def ask(
         self,
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION_OPTION],
-        private: bool = False,
+        private: bool | None = None,
     ) -> None:
         """Ask about the articles: the answer quotes the passage and cites it."""
+        if private is None:
+            private = await self._private_here(interaction)
 
         async def deliver(result: Reply | Notice) -> None:
             if isinstance(result, Notice):

@@ -1,7 +1,8 @@
-"""``/sources`` (what the index holds) and ``/help``."""
+"""``/sources`` (what the index holds: each source with its link and when it was added) and ``/help``."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,7 +12,10 @@ from discord.ext import commands
 from bot.discord.format import format_help_discord, format_sources_discord
 
 if TYPE_CHECKING:
+    from bot.core.library import SourceInfo
     from bot.discord.client import CiteBot
+
+log = logging.getLogger(__name__)
 
 
 class Meta(commands.Cog):
@@ -22,8 +26,14 @@ class Meta(commands.Cog):
 
     @app_commands.command()
     async def sources(self, interaction: discord.Interaction) -> None:
-        """The articles I answer from: documents, paragraphs, chunks, model and index age."""
-        await interaction.response.send_message(embed=format_sources_discord(self.bot.service.info))
+        """The articles I answer from, with their links and when each was added; model and index age."""
+        listed: list[SourceInfo] | None = None
+        if self.bot.admin is not None:
+            try:
+                listed = await self.bot.admin.sources()
+            except Exception as error:  # the index's own summary still answers
+                log.warning("Could not list the sources: %s", type(error).__name__)
+        await interaction.response.send_message(embed=format_sources_discord(self.bot.service.info, listed=listed))
 
     @app_commands.command(name="help")
     async def help_command(self, interaction: discord.Interaction) -> None:

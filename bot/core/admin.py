@@ -1,0 +1,165 @@
+"""What the chat admins' commands do, for every front end: sources, the report, channel config.
+
+Discord's ``/source``, ``/report`` and ``/config`` (bot/discord/cogs/admin.py) and Slack's
+``/citebot`` (bot/slack/admin.py) check who is asking, then call :class:`Admin`; each
+method returns what to say, one short text, and never raises for a known failure (its
+sentence, which names the fix, is said instead). The sources library
+(:mod:`bot.core.library`) blocks, so it runs in a thread, one change at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.core import wording
+from bot.core.channels import ChannelRule, rule_of
+from bot.core.report import Report, build_report, parse_since
+from bot.db.schema import ChannelMode
+from index.errors import CitebotError
+
+if TYPE_CHECKING:
+    from bot.core.library import SourceInfo
+    from bot.core.report import Embed
+    from bot.core.settings import Settings
+    from bot.db import Database
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Admin", "Done", "Library", "parse_mode"]
+
+# What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
+MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
+DEFAULT = "default"
+
+
+class Library(Protocol):
+    """The sources library's interface (:mod:`bot.core.library`, or a fake in tests)."""
+
+    def add_sources(
+        self, settings: Settings, items: Sequence[str], *, say: Callable[[str], None] | None = None
+    ) -> list[SourceInfo]: ...
+
+    def remove_source(self, settings: Settings, name: str) -> SourceInfo: ...
+
+    def list_sources(self, settings: Settings) -> list[SourceInfo]: ...
+
+
+@dataclass(frozen=True)
+class Done:
+    """An admin command's outcome: what to say, and whether anything changed."""
+
+    text: str
+    changed: bool = False
+
+
+def parse_mode(text: str) -> ChannelMode | None:
+    """``off``, ``mention`` or ``every`` as a mode; None for ``default`` (forget the channel's row).
+
+    Raises:
+        ValueError: anything else.
+    """
+    key = text.strip().lower()
+    if key == DEFAULT:
+        return None
+    if key not in MODES:
+        raise ValueError(key)
+    return MODES[key]
+
+
+def _library() -> Library:
+    from bot.core import library
+
+    return library  # type: ignore[return-value]  # a module satisfies the Protocol
+
+
+class Admin:
+    """The admins' commands over the sources library and the database.
+
+    Args:
+        settings: The project's settings (the library reads SEEDS_DIR, INDEX_DIR...).
+        db: The project's database (the report's log, the channel configuration); None without one.
+        embed: Texts to vectors with the project's embedder, blocking (the report's grouping).
+        library: The sources library. Defaults to :mod:`bot.core.library`.
+    """
+
+    def __init__(self, settings: Settings, db: Database | None, embed: Embed, library: Library | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.embed = embed
+        self.library = library or _library()
+        self._changing = asyncio.Lock()  # one add or remove at a time in this process (the library locks across them)
+
+    async def sources(self) -> list[SourceInfo]:
+        """What the index holds now (raises the library's CitebotError, e.g. no index yet)."""
+        return await asyncio.to_thread(self.library.list_sources, self.settings)
+
+    async def add(self, items: Sequence[str]) -> Done:
+        """Add files or URLs and update the index."""
+        try:
+            async with self._changing:
+                infos = await asyncio.to_thread(self.library.add_sources, self.settings, list(items))
+        except CitebotError as error:
+            log.info("Adding a source was refused: %s", type(error).__name__)
+            return Done(wording.admin_failed(str(error)))
+        log.info("Added %d source(s) from chat", len(infos))
+        return Done(wording.added([info.title for info in infos]), changed=True)
+
+    async def remove(self, name: str) -> Done:
+        """Remove a source ``add`` wrote, and update the index."""
+        try:
+            async with self._changing:
+                info = await asyncio.to_thread(self.library.remove_source, self.settings, name)
+        except CitebotError as error:
+            log.info("Removing a source was refused: %s", type(error).__name__)
+            return Done(wording.admin_failed(str(error)))
+        log.info("Removed a source from chat")
+        return Done(wording.removed(info.title), changed=True)
+
+    async def report(self, since: str, now: datetime) -> Report | Done:
+        """The report since ``now - since`` (``7d``...), or what was wrong with ``since``."""
+        try:
+            start = now - parse_since(since)
+        except CitebotError as error:
+            return Done(str(error))
+        if self.db is None:
+            return Done(wording.admin_failed("there is no database"))
+        return await build_report(self.db, start, self.embed)
+
+    async def configure(
+        self, platform: str, guild: str | None, channel: str, default: ChannelRule, **change: Any
+    ) -> Done:
+        """Show or change a channel's behaviour.
+
+        Args:
+            platform: ``discord`` or ``slack``.
+            guild: The guild or team.
+            channel: The channel (a thread's parent, on Discord).
+            default: The channel's behaviour when no admin set one.
+            **change: ``mode`` (``off``, ``mention``, ``every`` or ``default``) and ``private`` (a bool),
+                each None or absent to keep; neither given shows the configuration.
+        """
+        if self.db is None:
+            return Done(wording.admin_failed("there is no database"))
+        configs = self.db.channels
+        row = await configs.get(platform, guild, channel)
+        current = default if row is None else rule_of(row)
+        mode_text, private = change.get("mode"), change.get("private")
+        if mode_text is None and private is None:
+            return Done(wording.channel_config(current.mode.value, current.private, configured=row is not None))
+        try:
+            mode = current.mode if mode_text is None else parse_mode(mode_text)
+        except ValueError:
+            return Done(wording.CONFIG_HOW)
+        if mode is None and private is None:
+            await configs.reset(platform, guild, channel)
+            return Done(wording.channel_config(default.mode.value, default.private, configured=False), changed=True)
+        mode = mode or default.mode
+        private = current.private if private is None else bool(private)
+        await configs.set(platform, guild, channel, mode=mode, private=private)
+        log.info("Channel %s configured: %s, private=%s", channel, mode.value, private)
+        return Done(wording.channel_config(mode.value, private, configured=True), changed=True)

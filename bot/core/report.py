@@ -1,0 +1,210 @@
+"""What went unanswered: the report ``python -m bot report`` prints and ``/report`` shows.
+
+Three parts, read from the question log (:mod:`bot.db.reports`):
+
+- the questions abstained on or answered with low confidence, grouped by meaning with the
+  project's own embeddings (:func:`group_by_meaning`: average-linkage agglomerative
+  clustering, cut at :data:`SIMILARITY`), the largest groups first, each with a count and
+  an example: what to write or add next;
+- the answers voted 👎, with their reasons;
+- the questions asked most.
+
+The grouping is a pure function over vectors, tested on a fixture log
+(``tests/fixtures/report/``); :data:`SIMILARITY` comes from the sweep in docs/report.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.core import wording
+from bot.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.db import AskedQuestion, Database, DownVote
+
+log = logging.getLogger(__name__)
+
+# Two groups merge while the mean cosine similarity of their questions is at least this.
+# Swept on tests/fixtures/report/tuning.jsonl (docs/report.md): pairwise F1 peaks at 0.60 (0.83;
+# 0.78 at 0.55, 0.79 at 0.65); the held-out log scores 0.96 there.
+SIMILARITY = 0.60
+MAX_UNANSWERED = 200  # distinct wordings read back (the newest report window rarely holds more)
+MAX_DOWNVOTED = 50
+MAX_MOST_ASKED = 10
+
+_SINCE = re.compile(r"^\s*(\d{1,5})\s*([mhdw])\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Unanswered questions alike in meaning.
+
+    Attributes:
+        example: The wording asked most often (the newest among equals).
+        count: How many times any of them was asked.
+        wordings: Every distinct wording, most asked first.
+        last_asked: When one of them was last asked.
+    """
+
+    example: str
+    count: int
+    wordings: tuple[str, ...]
+    last_asked: datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report since ``since``: gaps (largest first), 👎 (newest first), most asked (most first)."""
+
+    since: datetime
+    gaps: tuple[Gap, ...]
+    downvoted: tuple[DownVote, ...]
+    most_asked: tuple[AskedQuestion, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.gaps or self.downvoted or self.most_asked)
+
+
+def parse_since(text: str) -> timedelta:
+    """``7d``, ``12h``, ``30m`` or ``2w`` as a duration.
+
+    Raises:
+        ConfigError: anything else (one line; the command line exits with status 2).
+    """
+    match = _SINCE.match(text or "")
+    if match is None or int(match.group(1)) == 0:
+        raise ConfigError(wording.bad_since(text))
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    try:
+        return timedelta(**{_UNITS[unit]: amount})
+    except OverflowError:
+        raise ConfigError(wording.bad_since(text)) from None
+
+
+def clusters(vectors: np.ndarray, threshold: float = SIMILARITY) -> list[list[int]]:
+    """Average-linkage agglomerative clustering by cosine similarity.
+
+    The closest two groups (highest mean pairwise similarity) merge, again and again,
+    until no two are at least ``threshold`` alike. O(n³) in the worst case, which is
+    nothing for the few hundred questions a report reads.
+
+    Args:
+        vectors: Shape ``(n, d)``; they are normalised here.
+        threshold: The lowest mean cosine similarity at which two groups merge.
+
+    Returns:
+        Groups of row numbers, each in ascending order, groups in order of their first row.
+    """
+    n = len(vectors)
+    if n == 0:
+        return []
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    sums = (unit @ unit.T).astype(np.float64)  # sums[a, b]: total similarity between groups a and b
+    sizes = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    members = [[i] for i in range(n)]
+    while alive.sum() > 1:
+        mean = sums / np.outer(sizes, sizes)
+        mean[~alive, :] = -np.inf
+        mean[:, ~alive] = -np.inf
+        np.fill_diagonal(mean, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        if mean[a, b] < threshold:
+            break
+        a, b = min(a, b), max(a, b)
+        sums[a, :] += sums[b, :]
+        sums[:, a] += sums[:, b]
+        sizes[a] += sizes[b]
+        alive[b] = False
+        members[a] = sorted(members[a] + members[b])
+    return [members[i] for i in range(n) if alive[i]]
+
+
+def group_by_meaning(asked: Sequence[AskedQuestion], vectors: np.ndarray, threshold: float = SIMILARITY) -> list[Gap]:
+    """Questions grouped by meaning, largest group first (then the most recently asked).
+
+    Args:
+        asked: Distinct wordings with their counts (``Reports.unanswered``).
+        vectors: One embedding per wording, shape ``(len(asked), d)``.
+        threshold: See :func:`clusters`.
+    """
+    gaps = []
+    for group in clusters(vectors, threshold):
+        rows = sorted((asked[i] for i in group), key=lambda q: (-q.count, -q.last_asked.timestamp()))
+        gaps.append(
+            Gap(
+                example=rows[0].question,
+                count=sum(q.count for q in rows),
+                wordings=tuple(q.question for q in rows),
+                last_asked=max(q.last_asked for q in rows),
+            )
+        )
+    return sorted(gaps, key=lambda g: (-g.count, -g.last_asked.timestamp()))
+
+
+async def build_report(db: Database, since: datetime, embed: Embed) -> Report:
+    """Read the log since ``since`` and group its unanswered questions (``embed`` runs in a thread).
+
+    Args:
+        db: The project's database.
+        since: The start of the report (aware).
+        embed: Texts to vectors, blocking: the project's embedder (``Retriever.encode``).
+    """
+    unanswered = await db.reports.unanswered(since, limit=MAX_UNANSWERED)
+    gaps: list[Gap] = []
+    if unanswered:
+        vectors = await asyncio.to_thread(embed, [q.question for q in unanswered])
+        gaps = group_by_meaning(unanswered, np.asarray(vectors))
+    return Report(
+        since=since,
+        gaps=tuple(gaps),
+        downvoted=tuple(await db.reports.downvoted(since, limit=MAX_DOWNVOTED)),
+        most_asked=tuple(await db.reports.most_asked(since, limit=MAX_MOST_ASKED)),
+    )
+
+
+def report_text(
+    report: Report, *, escape: Callable[[str], str] = str, bold: str = "", each: int = 10, max_line: int = 160
+) -> str:
+    """The report as short lines of text, for a terminal or a chat message.
+
+    Args:
+        report: The report.
+        escape: Makes a person's words safe in the target markup (questions and reasons are quoted as typed).
+        bold: The markup around headings (``**`` for Discord, ``*`` for Slack, none for a terminal).
+        each: At most this many entries a section.
+        max_line: Quoted text is cut to this many characters.
+    """
+
+    def quoted(text: str) -> str:
+        text = " ".join(text.split())
+        return escape(text if len(text) <= max_line else text[: max_line - 1] + "…")
+
+    lines = [f"{bold}{wording.report_title(report.since)}{bold}"]
+    if report.empty:
+        return "\n".join([*lines, wording.REPORT_EMPTY])
+    lines += ["", f"{bold}{wording.REPORT_GAPS}{bold}"]
+    lines += [wording.report_gap(g.count, quoted(g.example), len(g.wordings)) for g in report.gaps[:each]]
+    lines += [wording.REPORT_NONE] if not report.gaps else []
+    lines += ["", f"{bold}{wording.REPORT_DOWNVOTED}{bold}"]
+    lines += [
+        wording.report_downvote(quoted(v.question), v.reason and quoted(v.reason)) for v in report.downvoted[:each]
+    ]
+    lines += [wording.REPORT_NONE] if not report.downvoted else []
+    lines += ["", f"{bold}{wording.REPORT_MOST_ASKED}{bold}"]
+    lines += [wording.report_asked(q.count, quoted(q.question)) for q in report.most_asked[:each]]
+    lines += [wording.REPORT_NONE] if not report.most_asked else []
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""The server managers' commands: ``/source add|remove``, ``/report`` and ``/config``.
+
+Discord lets a server restrict a top-level command only, so the managers' source commands
+are the ``/source`` group, beside the public ``/sources`` list (bot/discord/cogs/meta.py).
+Each command is hidden from members by ``default_permissions(manage_guild=True)``, which a
+server can override, so the permission is checked again when it runs (:func:`can_manage`):
+anyone without Manage Server gets a polite private refusal, and nothing changes. The work
+itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the manager.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core import wording
+from bot.core.channels import default_rule
+from bot.core.report import Report, report_text
+from bot.discord.cogs import tell_privately
+from bot.discord.text import escape_user_text
+
+if TYPE_CHECKING:
+    from bot.core.admin import Admin, Done
+    from bot.discord.client import CiteBot
+
+log = logging.getLogger(__name__)
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # as the library's limit on a fetched page
+MANAGERS = discord.Permissions(manage_guild=True)
+
+
+def can_manage(interaction: discord.Interaction) -> bool:
+    """Whether the person may use the managers' commands here: Manage Server (or Administrator) in a server."""
+    if interaction.guild_id is None:
+        return False
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator
+
+
+def channel_key(interaction: discord.Interaction) -> str | None:
+    """The channel a configuration is stored for: a thread's parent, so its threads follow it."""
+    channel = interaction.channel
+    parent = getattr(channel, "parent_id", None)
+    if parent is not None:
+        return str(parent)
+    return str(interaction.channel_id) if interaction.channel_id else None
+
+
+async def _refuse(interaction: discord.Interaction) -> None:
+    log.info("Refused /%s to a member without Manage Server", interaction.command and interaction.command.name)
+    await tell_privately(interaction, wording.ADMINS_ONLY)
+
+
+class AdminCog(commands.Cog, name="Admin"):
+    """Sources, the report and channel configuration, for the server's managers."""
+
+    source = app_commands.Group(
+        name="source",
+        description="Add or remove the articles I answer from (server managers)",
+        guild_only=True,
+        default_permissions=MANAGERS,
+    )
+
+    def __init__(self, bot: CiteBot) -> None:
+        self.bot = bot
+
+    @property
+    def admin(self) -> Admin:
+        assert self.bot.admin is not None  # make_bot always sets it
+        return self.bot.admin
+
+    async def _say(self, interaction: discord.Interaction, done: Done) -> None:
+        await tell_privately(interaction, escape_user_text(done.text))
+
+    @source.command(name="add")
+    @app_commands.describe(
+        url="The web page or document to add (http or https)", file="A .txt, .md, .html or .pdf file"
+    )
+    async def source_add(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        """Add a web page or a file to the articles I answer from."""
+        if not can_manage(interaction):
+            await _refuse(interaction)
+            return
+        if (url is None) == (file is None):
+            await tell_privately(interaction, wording.ADD_BOTH if url else wording.ADD_WHAT)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if url is not None:
+            await self._say(interaction, await self.admin.add([url.strip()]))
+            return
+        assert file is not None
+        if file.size > MAX_ATTACHMENT_BYTES:
+            await tell_privately(interaction, wording.admin_failed(wording.too_big(file.filename)))
+            return
+        with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
+            path = Path(folder) / Path(file.filename).name
+            await file.save(path)
+            await self._say(interaction, await self.admin.add([str(path)]))
+
+    @source.command(name="remove")
+    @app_commands.describe(name="The source's name, as /sources lists it")
+    async def source_remove(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 300]) -> None:
+        """Remove a source that was added from chat or the command line."""
+        if not can_manage(interaction):
+            await _refuse(interaction)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._say(interaction, await self.admin.remove(name))
+
+    @source_remove.autocomplete("name")
+    async def _source_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if not can_manage(interaction):
+            return []
+        try:
+            infos = await self.admin.sources()
+        except Exception as error:  # no index yet: nothing to offer
+            log.debug("No source names to offer: %s", type(error).__name__)
+            return []
+        wanted = current.casefold()
+        names = [i.name for i in infos if wanted in i.name.casefold() or wanted in i.title.casefold()]
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names][:25]
+
+    @app_commands.command()
+    @app_commands.describe(since="How far back: 30m, 12h, 7d or 2w (default 7d)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def report(self, interaction: discord.Interaction, since: app_commands.Range[str, 1, 10] = "7d") -> None:
+        """What went unanswered: gaps grouped by meaning, answers voted down, most asked."""
+        if not can_manage(interaction):
+            await _refuse(interaction)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.admin.report(since, datetime.now(UTC))
+        if isinstance(result, Report):
+            await tell_privately(interaction, report_text(result, escape=escape_user_text, bold="**"))
+            return
+        await self._say(interaction, result)
+
+    @app_commands.command()
+    @app_commands.describe(
+        mode="off, mention-only, or every message; default: as the bot's settings say",
+        private="Answers only the asker sees",
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def config(
+        self,
+        interaction: discord.Interaction,
+        mode: Literal["off", "mention", "every", "default"] | None = None,
+        private: bool | None = None,
+    ) -> None:
+        """How I behave in this channel: when I answer, and whether privately. No options: show it."""
+        if not can_manage(interaction):
+            await _refuse(interaction)
+            return
+        channel = channel_key(interaction)
+        if channel is None:
+            await tell_privately(interaction, wording.NO_CHANNEL)
+            return
+        every = int(channel) in self.bot.settings.ask_channels
+        done = await self.admin.configure(
+            "discord", str(interaction.guild_id), channel, default_rule(every_message=every), mode=mode, private=private
+        )
+        await self._say(interaction, done)
+
+
+async def setup(bot: CiteBot) -> None:
+    await bot.add_cog(AdminCog(bot))

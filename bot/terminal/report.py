@@ -1,0 +1,95 @@
+"""``python -m bot report [--since 7d] [--csv FILE]``: what went unanswered, in the terminal.
+
+The text goes to standard output (:func:`bot.core.report.report_text`); ``--csv`` also
+writes every row of the report to a file, one line per group, vote or question. The
+embedding model is loaded only when there are unanswered questions to group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.core import wording
+from bot.core.errors import ConfigError
+from bot.core.report import Report, build_report, parse_since, report_text
+
+if TYPE_CHECKING:
+    import argparse
+
+    from bot.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("section", "count", "question", "detail", "when")
+
+
+def csv_rows(report: Report) -> Iterator[tuple[str, int, str, str, str]]:
+    """The report's rows: ``gap`` (count, example, every wording), ``downvote`` (1, question, reason),
+    ``most_asked`` (count, question); ``when`` is the latest time, ISO 8601 in UTC."""
+    for gap in report.gaps:
+        yield "gap", gap.count, gap.example, " | ".join(gap.wordings), gap.last_asked.isoformat()
+    for vote in report.downvoted:
+        yield "downvote", 1, vote.question, vote.reason or "", vote.voted_at.isoformat()
+    for asked in report.most_asked:
+        yield "most_asked", asked.count, asked.question, "", asked.last_asked.isoformat()
+
+
+def write_csv(report: Report, path: Path) -> int:
+    """Write the report's rows to ``path`` (with a header); returns how many rows.
+
+    Raises:
+        ConfigError: the file cannot be written (one line).
+    """
+    rows = list(csv_rows(report))
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows(rows)
+    except OSError as error:
+        raise ConfigError(wording.cannot_write(path, error.strerror or type(error).__name__)) from None
+    return len(rows)
+
+
+class LazyEmbedder:
+    """The project's embedder, loaded on the first call (a report with nothing to group never loads it)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._embedder = None
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if self._embedder is None:
+            from index.embed import Embedder
+
+            s = self.settings
+            self._embedder = Embedder(s.model_path, backend=s.embed_backend, threads=s.embed_threads)
+        return self._embedder.encode(texts, batch_size=32)
+
+
+async def _read(settings: Settings, since: datetime) -> Report:
+    from bot.db import Database
+
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    async with await Database.open(url, data_dir=settings.data_dir, retention_days=settings.retention_days) as db:
+        return await build_report(db, since, LazyEmbedder(settings))
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the report since ``--since`` ago; with ``--csv``, write its rows there too."""
+    since = datetime.now(UTC) - parse_since(args.since)
+    report = asyncio.run(_read(settings, since))
+    if args.csv is not None:
+        count = write_csv(report, args.csv)
+        print(wording.report_written(count, args.csv), file=sys.stderr, flush=True)
+    print(report_text(report))
+    return 0

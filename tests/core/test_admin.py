@@ -1,0 +1,111 @@
+"""The admins' commands without a chat client: channel config, sources through a fake library, the report's since.
+
+Also what the question log records for the report (the issue's list), through the real pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core import wording
+from bot.core.admin import Admin, Done, parse_mode
+from bot.core.asker import Asker
+from bot.core.channels import ChannelRules, default_rule
+from bot.core.pipeline import Pipeline
+from bot.core.record import Recorder
+from bot.core.report import Report
+from bot.core.service import AnswerService
+from bot.core.settings import Settings
+from bot.db import ChannelMode, Database
+from tests.fakes import FakeLibrary, FakeRetriever
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with await Database.open(None, data_dir=tmp_path, clock=lambda: NOW) as database:
+        yield database
+
+
+@pytest.fixture
+def library() -> FakeLibrary:
+    return FakeLibrary()
+
+
+@pytest.fixture
+def admin(db: Database, library: FakeLibrary) -> Admin:
+    return Admin(Settings(_env_file=None), db, embed=FakeRetriever().encode, library=library)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [("off", ChannelMode.OFF), (" Mention ", ChannelMode.MENTION), ("every", ChannelMode.EVERY_MESSAGE)],
+)
+def test_parse_mode_reads_the_three_modes(text: str, mode: ChannelMode) -> None:
+    assert parse_mode(text) is mode
+
+
+def test_parse_mode_default_is_none_and_anything_else_is_refused() -> None:
+    assert parse_mode("default") is None
+    with pytest.raises(ValueError):
+        parse_mode("loud")
+
+
+async def test_configure_shows_sets_and_resets(admin: Admin, db: Database) -> None:
+    """No change shows the default; a mode, then private, are stored; `default` forgets the row."""
+    default = default_rule(every_message=False)
+    shown = await admin.configure("discord", "G", "C", default)
+    assert shown == Done(wording.channel_config("mention", False, configured=False))
+    assert (await admin.configure("discord", "G", "C", default, mode="every")).changed
+    await admin.configure("discord", "G", "C", default, private=True)
+    row = await db.channels.get("discord", "G", "C")
+    assert row is not None and (row.mode, row.private) == (ChannelMode.EVERY_MESSAGE, True)
+    rules = ChannelRules(db.channels, "discord")
+    assert (await rules.rule("G", "C", default)).every_message
+    assert (await admin.configure("discord", "G", "C", default, mode="default")).changed
+    assert await db.channels.get("discord", "G", "C") is None
+    assert await rules.rule("G", "C", default) == default
+
+
+async def test_configure_refuses_an_unknown_mode_and_changes_nothing(admin: Admin, db: Database) -> None:
+    done = await admin.configure("slack", "T", "C", default_rule(every_message=True), mode="loud")
+    assert done == Done(wording.CONFIG_HOW) and await db.channels.get("slack", "T", "C") is None
+
+
+async def test_add_and_remove_through_the_library(admin: Admin, library: FakeLibrary) -> None:
+    """Added and removed sources are said by title; a refusal is one line and not a change."""
+    done = await admin.add(["https://example.com/a.html"])
+    assert done.changed and done.text == wording.added(["Added a.html"])
+    assert (await admin.remove("a.html")).text == wording.removed("Added a.html")
+    refused = await admin.add(["http://refuse.example/"])
+    assert not refused.changed and refused.text.startswith("That didn") and "\n" not in refused.text
+    assert not (await admin.remove("nothing.txt")).changed
+    assert [s.name for s in await admin.sources()] == ["000_a7265f2ac828b9b1.txt"]
+
+
+async def test_report_since_is_checked_first(admin: Admin) -> None:
+    assert isinstance(await admin.report("1d", NOW), Report)
+    bad = await admin.report("yesterday", NOW)
+    assert isinstance(bad, Done) and bad.text == wording.bad_since("yesterday")
+
+
+async def test_the_log_records_what_the_report_needs(db: Database) -> None:
+    """Abstained and low-confidence questions are logged with time, platform, team and channel, the asker's
+    keyed hash (never the id), the question, the outcome, the top citations and the index version."""
+    pipeline = Pipeline(AnswerService(FakeRetriever(), batch_window=0.0), recorder=Recorder(db.questions, 3), shown=3)
+    asker = Asker("slack", "T1:U42", "T1", "C9")
+    abstained = await pipeline.handle(asker, "How do I bake sourdough bread?")
+    low = await pipeline.handle(asker, "vaguely who founded IBM?")
+    rows = [await db.questions.get(r.answer_id) for r in (abstained, low)]  # type: ignore[union-attr]
+    assert [r.outcome.value for r in rows if r] == ["abstained", "low_confidence"]
+    row = rows[1]
+    assert row is not None
+    assert (row.asked_at, row.platform, row.guild, row.channel) == (NOW, "slack", "T1", "C9")
+    assert row.asker_hash == db.hash_id("T1:U42") and "U42" not in row.asker_hash
+    assert row.question == "vaguely who founded IBM?" and row.index_version == "fakeversion1"
+    assert row.citations[0]["source"] == "seeds/000_a7265f2ac828b9b1.txt" and row.citations[0]["shown"] is True

@@ -1,0 +1,175 @@
+"""The report: grouping by meaning (on vectors, and on the fixture log with the real model), --since, rendering."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.cli import main
+from bot.core.errors import ConfigError
+from bot.core.report import SIMILARITY, build_report, clusters, group_by_meaning, parse_since, report_text
+from bot.db import AskedQuestion, Database, Outcome
+from bot.terminal.report import write_csv
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def words_vector(text: str, dims: int = 64) -> np.ndarray:
+    """A bag of words, hashed: questions sharing words are alike (a stand-in for the model)."""
+    vector = np.zeros(dims)
+    for word in text.lower().strip("?").split():
+        vector[sum(map(ord, word)) % dims] += 1.0
+    return vector
+
+
+def embed_words(texts: list[str]) -> np.ndarray:
+    return np.stack([words_vector(t) for t in texts])
+
+
+def test_clusters_merge_what_is_alike_and_stop_at_the_threshold() -> None:
+    """Two tight pairs merge, an orthogonal vector stays alone; a threshold above every similarity merges nothing."""
+    vectors = np.array([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 1.0, 0.0], [0.1, 0.95, 0.0], [0.0, 0.0, 1.0]])
+    assert clusters(vectors, 0.6) == [[0, 1], [2, 3], [4]]
+    assert clusters(vectors, 0.999) == [[0], [1], [2], [3], [4]]
+    assert clusters(np.zeros((0, 3)), 0.6) == []
+
+
+def test_average_linkage_does_not_chain() -> None:
+    """A chain a~b~c with a and c unlike is not one group: the mean similarity decides, not the closest pair."""
+    a, c = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    b = (a + c) / np.linalg.norm(a + c)  # 0.71 like each end
+    assert len(clusters(np.stack([a, b, c]), 0.6)) == 2
+
+
+def test_groups_are_largest_first_with_the_most_asked_wording_as_example() -> None:
+    """A group's count is the sum of its wordings' counts; its example is the most asked wording."""
+    asked = [
+        AskedQuestion("How much does Watson cost?", 1, T0),
+        AskedQuestion("What is the weather?", 2, T0),
+        AskedQuestion("Watson cost per month?", 3, T0 + timedelta(hours=1)),
+    ]
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.95, 0.05]])
+    gaps = group_by_meaning(asked, vectors)
+    assert [(g.count, g.example, g.wordings) for g in gaps] == [
+        (4, "Watson cost per month?", ("Watson cost per month?", "How much does Watson cost?")),
+        (2, "What is the weather?", ("What is the weather?",)),
+    ]
+    assert gaps[0].last_asked == T0 + timedelta(hours=1)
+
+
+def _pairwise_f1(groups: list[list[int]], labels: list[str]) -> float:
+    found = {frozenset(p) for g in groups for p in itertools.combinations(g, 2)}
+    truth = {frozenset(p) for p in itertools.combinations(range(len(labels)), 2) if labels[p[0]] == labels[p[1]]}
+    precision, recall = len(found & truth) / len(found), len(found & truth) / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("name", "least"), [("tuning", 0.8), ("heldout", 0.9)])
+def test_fixture_logs_group_by_meaning_with_the_projects_model(name: str, least: float) -> None:
+    """With the project's embeddings at SIMILARITY, the labelled logs group as a person did (pairwise F1)."""
+    from index.embed import Embedder
+
+    rows = [json.loads(line) for line in (FIXTURES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    vectors = Embedder().encode([r["question"] for r in rows], batch_size=32)
+    groups = clusters(vectors, SIMILARITY)
+    labels = [r["group"] for r in rows]
+    assert _pairwise_f1(groups, labels) >= least
+    if name == "tuning":  # a topic worded four ways is mostly one group, without the weather
+        pricing = {i for i, label in enumerate(labels) if label == "pricing"}
+        weather = {i for i, label in enumerate(labels) if label == "weather"}
+        together = max((set(g) for g in groups), key=lambda g: len(g & pricing))
+        assert len(together & pricing) >= 3 and not together & weather
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7d", timedelta(days=7)),
+        (" 12H ", timedelta(hours=12)),
+        ("2w", timedelta(weeks=2)),
+        ("30m", timedelta(minutes=30)),
+    ],
+)
+def test_since_reads_a_number_and_a_unit(text: str, expected: timedelta) -> None:
+    assert parse_since(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "7", "d", "0d", "7y", "-1d", "1.5d", "100000w"])
+def test_a_bad_since_is_one_line(text: str) -> None:
+    """Anything else is a ConfigError (exit status 2) with one line naming the fix."""
+    with pytest.raises(ConfigError) as error:
+        parse_since(text)
+    assert "\n" not in str(error.value) and "7d" in str(error.value)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    now = [T0]
+    async with await Database.open(None, data_dir=tmp_path, clock=lambda: now[0]) as database:
+        yield database
+
+
+async def test_report_reads_gaps_votes_and_most_asked(db: Database, tmp_path: Path) -> None:
+    """Abstained and low-confidence questions grouped; 👎 with their reasons; most asked; rendered and as CSV."""
+    record = db.questions.record
+    for asker, question in enumerate(["Watson cost per month", "watson cost per month?", "Watson cost"]):
+        await record(platform="discord", asker=asker, question=question, outcome=Outcome.ABSTAINED)
+    await record(platform="slack", asker=9, question="weather in Paris tomorrow", outcome=Outcome.LOW_CONFIDENCE)
+    answered = await record(platform="discord", asker=1, question="Why did IBM quit?", outcome=Outcome.ANSWERED)
+    await db.votes.cast(answered, 5, up=False, reason="quoted the wrong paragraph")
+    report = await build_report(db, T0 - timedelta(days=7), embed_words)
+    assert [(g.count, len(g.wordings)) for g in report.gaps] == [(3, 2), (1, 1)]
+    assert [(v.question, v.reason) for v in report.downvoted] == [("Why did IBM quit?", "quoted the wrong paragraph")]
+    assert report.most_asked[0].count == 2
+    text = report_text(report)
+    assert "3× “watson cost per month?” (and 1 similar wording)" in text
+    assert "“Why did IBM quit?” — quoted the wrong paragraph" in text
+    path = tmp_path / "report.csv"
+    assert write_csv(report, path) == 2 + 1 + len(report.most_asked)
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == ["section", "count", "question", "detail", "when"]
+    assert rows[1][:3] == ["gap", "3", "watson cost per month?"]
+
+
+async def test_an_empty_log_says_so_and_never_embeds(db: Database) -> None:
+    """Nothing asked: the report says so in one line, without loading the model."""
+
+    def never(texts: list[str]) -> np.ndarray:
+        raise AssertionError("embedded with nothing to group")
+
+    report = await build_report(db, T0, never)
+    assert report.empty and report_text(report).endswith("Nothing was asked in that time.")
+
+
+def test_cli_bad_since_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot report --since 7y`: one line on stderr, exit status 2, nothing on stdout."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    assert main(["report", "--since", "7y"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "7d" in err
+
+
+def test_cli_report_on_an_empty_log_prints_and_writes_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot report --csv FILE` on a new database: the report says nothing was asked; the CSV has its header."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    assert main(["report", "--since", "1d", "--csv", str(tmp_path / "r.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "Nothing was asked in that time." in out and "Wrote 0 row(s)" in err
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8").startswith("section,count,question,detail,when")
+    assert main(["report", "--csv", str(tmp_path / "missing" / "r.csv")]) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -1,0 +1,23 @@
+"""``python -m tests.discord.admin_main``: the Discord bot with the fake retriever and the fake sources library.
+
+The managers' commands reach :class:`tests.fakes.FakeLibrary`, which appends each call to
+``ADMIN_CALLS_FILE`` (one JSON line a call), so an end-to-end test sees what was added or
+removed, and that a refused member changed nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import bot.cli
+from bot.core import admin
+from bot.discord import client
+from tests.fakes import FakeLibrary, FakeRetriever
+
+if __name__ == "__main__":
+    library = FakeLibrary(Path(os.environ["ADMIN_CALLS_FILE"]))
+    client.open_retriever = lambda settings, **_: FakeRetriever()  # type: ignore[assignment]
+    admin._library = lambda: library  # type: ignore[assignment]
+    sys.exit(bot.cli.main(["discord"]))

@@ -1,0 +1,207 @@
+"""End to end: the managers' commands of the real discord.py client against the fake Discord.
+
+One bot process (the fake retriever, the fake sources library: no model) serves the module.
+For each command a manager (Manage Server) can, and a member cannot: the member gets a
+private refusal and nothing changes (no call reaches the library, the channel keeps its
+behaviour). A ``/config`` change takes effect on the next message. Each test uses users
+and channels of its own and looks only at its own traffic, so the tests pass in any order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.core import wording
+from tests.discord.harness import BotProcess
+from tests.fake_discord import ASK_ID, EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, Sent
+
+pytestmark = [pytest.mark.timeout(180), pytest.mark.process]
+
+_users = itertools.count(720000000000000000)
+MANAGER = MEMBER_PERMISSIONS | MANAGE_GUILD
+
+
+def new_user() -> int:
+    return next(_users)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeDiscord]:
+    with FakeDiscord(heartbeat_interval=1.0) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    folder = tmp_path_factory.mktemp("discord-admin")
+    process = BotProcess(
+        fake,
+        folder,
+        main="tests.discord.admin_main",
+        REPLY_IN_THREADS="false",
+        ADMIN_CALLS_FILE=str(folder / "library.jsonl"),
+    )
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+def library_calls(bot: BotProcess) -> list[dict[str, Any]]:
+    """Every call the bot made to the sources library, in order."""
+    path = Path(bot.env["ADMIN_CALLS_FILE"])
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def command(fake: FakeDiscord, name: str, options: dict[str, Any] | None = None, **kwargs: Any) -> Sent:
+    """Use a slash command and return its answer (content or embeds)."""
+    return fake.wait_for_answer(fake.send_command(name, options, **kwargs))
+
+
+def refused(answer: Sent) -> bool:
+    return answer.content == wording.ADMINS_ONLY and bool(answer.flags & EPHEMERAL)
+
+
+def marker(fake: FakeDiscord) -> None:
+    """Ask in ASK_CHANNELS and wait for the reply: a message sent before it has been handled by then."""
+    fake.wait_for_reply(fake.send_message("Why did IBM quit?", channel_id=ASK_ID, user_id=new_user()))
+
+
+def test_managers_commands_are_synced_for_managers_only(fake: FakeDiscord, bot: BotProcess) -> None:
+    """/source (add, remove), /report and /config are synced with Manage Server as their default permission."""
+    synced = {c["name"]: c for c in fake.commands}
+    for name in ("source", "report", "config"):
+        assert str(synced[name]["default_member_permissions"]) == str(MANAGE_GUILD), name
+    assert {o["name"] for o in synced["source"]["options"]} == {"add", "remove"}
+    assert synced["sources"]["default_member_permissions"] is None
+
+
+def test_source_add_by_url_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A member's /source add is refused privately and never reaches the library; a manager's adds the URL."""
+    url = f"https://example.com/{new_user()}.html"
+    answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MEMBER_PERMISSIONS)
+    assert refused(answer)
+    answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+    assert answer.flags & EPHEMERAL and answer.content.startswith("Added")
+    calls = [c for c in library_calls(bot) if url in c["items"]]
+    assert [c["call"] for c in calls] == ["add"]  # the member's never arrived
+
+
+def test_source_add_with_an_attached_file(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A manager's attached file is downloaded and handed to the library with its bytes and name."""
+    name = f"notes-{new_user()}.md"
+    text = "# Notes\n\nIBM left the facial recognition business in 2020.\n"
+    answer = command(
+        fake,
+        "source",
+        subcommand="add",
+        attachments={"file": (name, text.encode())},
+        user_id=new_user(),
+        permissions=MANAGER,
+    )
+    assert answer.content.startswith("Added"), answer.content
+    [call] = [c for c in library_calls(bot) if any(i.endswith(name) for i in c["items"])]
+    assert call["contents"] == [text]
+
+
+def test_source_add_refused_by_the_library_says_why(fake: FakeDiscord, bot: BotProcess) -> None:
+    """What the library refuses is one private line naming the reason; neither a url nor a file asks for one."""
+    answer = command(
+        fake, "source", {"url": "http://refuse.example/"}, subcommand="add", user_id=new_user(), permissions=MANAGER
+    )
+    assert answer.content.startswith("That didn") and "the fake refused it" in answer.content
+    answer = command(fake, "source", {}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+    assert answer.content == wording.ADD_WHAT
+
+
+def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A member's /source remove is refused and removes nothing; a manager's removes the source."""
+    url = f"https://example.com/gone-{new_user()}.html"
+    command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+    name = url.rsplit("/", 1)[1]
+    answer = command(
+        fake, "source", {"name": name}, subcommand="remove", user_id=new_user(), permissions=MEMBER_PERMISSIONS
+    )
+    assert refused(answer)
+    assert not [c for c in library_calls(bot) if c["call"] == "remove" and c["items"] == [name]]
+    answer = command(fake, "source", {"name": name}, subcommand="remove", user_id=new_user(), permissions=MANAGER)
+    assert answer.content.startswith("Removed")
+    assert [c["call"] for c in library_calls(bot) if c["items"] == [name]] == ["remove"]
+
+
+def test_public_sources_list_shows_links_and_dates(fake: FakeDiscord, bot: BotProcess) -> None:
+    """Anyone's /sources lists each source with its link and the day it was added."""
+    url = f"https://example.com/listed-{new_user()}.html"
+    command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+    answer = command(fake, "sources", user_id=new_user(), permissions=MEMBER_PERMISSIONS)
+    description = answer.embeds[0]["description"]
+    line = next(line for line in description.splitlines() if url in line)
+    assert "added 20" in line
+    assert "added 2024-01-02" in description  # the article, with the date the library gives
+
+
+def test_report_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A manager's /report lists the abstained question; a member's is refused; a bad since is one line."""
+    question = f"How do I bake sourdough bread number {new_user()}?"
+    fake.wait_for_reply(fake.send_message(question, channel_id=ASK_ID, user_id=new_user()))
+    assert refused(command(fake, "report", user_id=new_user(), permissions=MEMBER_PERMISSIONS))
+    answer = command(fake, "report", {"since": "1d"}, user_id=new_user(), permissions=MANAGER)
+    assert answer.flags & EPHEMERAL
+    assert wording.REPORT_GAPS in answer.content and "sourdough bread number" in answer.content
+    answer = command(fake, "report", {"since": "soon"}, user_id=new_user(), permissions=MANAGER)
+    assert answer.content.startswith("since 'soon' is not a duration") and "7d" in answer.content
+
+
+def test_config_off_then_every_then_default_takes_effect_on_the_next_message(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """A member cannot change a channel; a manager's `off` silences mentions there at once, `every`
+    answers plain messages, `default` answers mentions only again."""
+    channel = fake.add_channel(f"config-{new_user()}")
+    options = {"mode": "off"}
+    assert refused(
+        command(fake, "config", options, channel_id=channel, user_id=new_user(), permissions=MEMBER_PERMISSIONS)
+    )
+    fake.wait_for_reply(
+        fake.send_message("Why did IBM quit?", channel_id=channel, mention_bot=True, user_id=new_user())
+    )
+
+    answer = command(fake, "config", options, channel_id=channel, user_id=new_user(), permissions=MANAGER)
+    assert "off" in answer.content
+    silenced = fake.send_message("Why did IBM quit?", channel_id=channel, mention_bot=True, user_id=new_user())
+    plain = fake.send_message("Why did IBM quit?", channel_id=channel, user_id=new_user())
+    marker(fake)
+    assert fake.replies_to(silenced) == [] and fake.replies_to(plain) == []
+
+    command(fake, "config", {"mode": "every"}, channel_id=channel, user_id=new_user(), permissions=MANAGER)
+    fake.wait_for_reply(fake.send_message("Why did IBM quit?", channel_id=channel, user_id=new_user()))
+
+    answer = command(fake, "config", {"mode": "default"}, channel_id=channel, user_id=new_user(), permissions=MANAGER)
+    assert "the default" in answer.content
+    plain = fake.send_message("Why did IBM quit?", channel_id=channel, user_id=new_user())
+    fake.wait_for_reply(
+        fake.send_message("Why did IBM quit?", channel_id=channel, mention_bot=True, user_id=new_user())
+    )
+    marker(fake)
+    assert fake.replies_to(plain) == []
+
+
+def test_config_private_answers_by_direct_message(fake: FakeDiscord, bot: BotProcess) -> None:
+    """With private on, a mention is answered in a direct message to the asker, and /ask privately by default."""
+    channel = fake.add_channel(f"private-{new_user()}")
+    answer = command(fake, "config", {"private": True}, channel_id=channel, user_id=new_user(), permissions=MANAGER)
+    assert "private" in answer.content
+    asker = new_user()
+    mid = fake.send_message("Why did IBM quit?", channel_id=channel, mention_bot=True, user_id=asker)
+    dm = fake.wait_until(lambda: fake.dm_channel_of(asker), what="a direct message channel")
+    assert "Krishna" in fake.wait_for_message_in(dm).content
+    assert fake.replies_to(mid) == []
+    answer = command(fake, "ask", {"question": "Why did IBM quit?"}, channel_id=channel, user_id=new_user())
+    assert answer.flags & EPHEMERAL

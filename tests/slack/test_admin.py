@@ -1,0 +1,169 @@
+"""``/citebot`` against the fake Slack, through the real bolt app over HTTP, with a real SQLite database.
+
+For each admin subcommand a workspace admin, an owner and a member of ADMIN_USER_GROUP can,
+and anyone else cannot: they get a polite ephemeral refusal and nothing changes (no call
+reaches the sources library, the channel keeps its behaviour). A ``config`` change takes
+effect on the next message.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.core import wording
+from bot.core.admin import Admin
+from bot.core.channels import ChannelRules
+from bot.db import Database
+from tests.fake_slack import FORM, FakeSlack, command_body, event_body, mention_event, message_event
+from tests.fakes import FakeLibrary, FakeRetriever
+from tests.slack.harness import Bot, Finished, settings, start
+
+GROUP = "S0ADMINS"
+ADMIN, OWNER, IN_GROUP, MEMBER = "UADMIN", "UOWNER", "UGROUP", "UMEMBER"
+_keys = itertools.count(1)
+_ts = itertools.count(1)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.admins.add(ADMIN)
+        fake.owners.add(OWNER)
+        fake.groups[GROUP] = [IN_GROUP]
+        yield fake
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'citebot.db'}")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def library() -> FakeLibrary:
+    return FakeLibrary()
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, db: Database, library: FakeLibrary) -> AsyncIterator[Bot]:
+    config = settings(admin_user_group=GROUP)
+    retriever = FakeRetriever()
+    admin = Admin(config, db, embed=retriever.encode, library=library)
+    started = await start(slack, config, db=db, retriever=retriever, admin=admin)
+    yield started
+    await started.close()
+
+
+async def citebot(bot: Bot, text: str, *, user: str = ADMIN, channel: str = "C0001") -> str:
+    """Use ``/citebot text`` and return the (ephemeral) answer's text."""
+    key = f"k{next(_keys)}"
+    await bot.post(
+        command_body("/citebot", text, bot.slack.response_url(key), user=user, channel=channel), content_type=FORM
+    )
+    [call] = await bot.wait_for("respond", key=key)
+    assert call.payload["response_type"] == "ephemeral"
+    return str(call.payload["text"])
+
+
+def ts() -> str:
+    return f"{1800000000 + next(_ts)}.000100"
+
+
+async def test_anyone_can_list_the_sources_with_links_and_dates(bot: Bot, library: FakeLibrary) -> None:
+    """`/citebot sources` by a member lists each source, its link and the day it was added."""
+    await citebot(bot, "sources add https://example.com/new.html")
+    text = await citebot(bot, "sources", user=MEMBER)
+    assert "IBM quits facial recognition" in text and "added 2024-01-02" in text
+    assert "<https://example.com/new.html>" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sources add https://example.com/a.html", "sources remove 000_a7265f2ac828b9b1.txt", "report", "config off"],
+)
+async def test_a_member_is_refused_and_nothing_changes(bot: Bot, db: Database, library: FakeLibrary, text: str) -> None:
+    """Every admin subcommand refuses a member politely: no library call, no channel configuration."""
+    assert await citebot(bot, text, user=MEMBER) == wording.SLACK_ADMINS_ONLY
+    assert library.calls == []
+    assert await db.channels.get("slack", "T0001", "C0001") is None
+
+
+@pytest.mark.parametrize("user", [ADMIN, OWNER, IN_GROUP])
+async def test_admins_owners_and_the_group_can_add_and_remove(bot: Bot, library: FakeLibrary, user: str) -> None:
+    """An admin, an owner and a member of ADMIN_USER_GROUP add a URL (Slack's link markup undone) and remove it."""
+    text = await citebot(bot, "sources add <https://example.com/a.html|example.com/a.html>", user=user)
+    assert text.startswith("Added")
+    assert library.calls == [("add", ["https://example.com/a.html"])]
+    assert (await citebot(bot, "sources remove a.html", user=user)).startswith("Removed")
+    assert library.calls[-1] == ("remove", ["a.html"])
+
+
+async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:
+    """A refused URL is said in one line, and nothing changed."""
+    text = await citebot(bot, "sources add http://refuse.example/")
+    assert text.startswith("That didn") and "\n" not in text
+
+
+async def test_when_slack_cannot_say_who_asks_the_answer_is_no(
+    bot: Bot, slack: FakeSlack, library: FakeLibrary
+) -> None:
+    """users.info failing (a missing scope) refuses, and changes nothing."""
+    slack.refuse["users.info"] = "missing_scope"
+    assert await citebot(bot, "sources add https://example.com/a.html") == wording.SLACK_ADMINS_ONLY
+    assert library.calls == []
+
+
+async def test_report_lists_what_went_unanswered(bot: Bot) -> None:
+    """An abstained question shows in an admin's report; a bad since is one line."""
+    await bot.post(event_body(mention_event("How do I bake sourdough bread?", ts=ts()), event_id="EvR1"))
+    await bot.wait_for("chat.postMessage")
+    text = await citebot(bot, "report 1d")
+    assert wording.REPORT_GAPS in text and "How do I bake sourdough bread?" in text
+    assert (await citebot(bot, "report soon")).startswith("since 'soon' is not a duration")
+
+
+async def test_usage_and_unknown_subcommands(bot: Bot) -> None:
+    """No subcommand shows the usage; an unknown one says so with the usage."""
+    assert await citebot(bot, "", user=MEMBER) == wording.SLACK_USAGE
+    assert (await citebot(bot, "dance", user=MEMBER)).startswith("I don't know “dance”")
+
+
+async def test_config_takes_effect_on_the_next_message(
+    bot: Bot, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`off` silences mentions in the channel; `every` answers plain messages; `private` answers ephemerally;
+    `default` goes back to mentions only, with public answers."""
+    looked_up = Finished(monkeypatch, ChannelRules, "rule")
+    assert "off" in await citebot(bot, "config off", channel="C0077")
+    silenced = ts()
+    await bot.post(event_body(mention_event("Why did IBM quit?", channel="C0077", ts=silenced), event_id="EvC1"))
+    await looked_up.wait(1)
+    await bot.idle()
+    assert slack.of("chat.postMessage", thread_ts=silenced) == []
+
+    assert "every message" in await citebot(bot, "config every", channel="C0077")
+    plain = ts()
+    await bot.post(event_body(message_event("Why did IBM quit?", channel="C0077", ts=plain), event_id="EvC2"))
+    await bot.wait_for("chat.postMessage", thread_ts=plain)
+
+    assert "private" in await citebot(bot, "config private", channel="C0077")
+    hidden = ts()
+    await bot.post(event_body(message_event("Why did IBM quit?", channel="C0077", ts=hidden), event_id="EvC3"))
+    [ephemeral] = await bot.wait_for("chat.postEphemeral", thread_ts=hidden)
+    assert ephemeral.payload["user"] == "U0001" and slack.of("chat.postMessage", thread_ts=hidden) == []
+
+    assert "the default" in await citebot(bot, "config default", channel="C0077")
+    before = looked_up.done
+    ignored = ts()
+    await bot.post(event_body(message_event("Why did IBM quit?", channel="C0077", ts=ignored), event_id="EvC4"))
+    await looked_up.wait(before + 1)
+    await bot.idle()
+    assert (
+        slack.of("chat.postMessage", thread_ts=ignored) == []
+        and slack.of("chat.postEphemeral", thread_ts=ignored) == []
+    )
