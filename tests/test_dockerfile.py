@@ -1,5 +1,7 @@
 """The Dockerfile names project modules by path; a rename must not leave it behind."""
 
+from __future__ import annotations
+
 import importlib.util
 import re
 from pathlib import Path
