@@ -49,7 +49,7 @@ CHUNK_TOKENS = 254
 
 
 def make_corpus(folder: Path, leave_out: str | None = None) -> None:
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for path in ARTICLES:
         if path.name != leave_out:
             shutil.copyfile(path, folder / path.name)
@@ -128,20 +128,22 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="citebot-incremental-") as tmp:
         work = Path(tmp)
-        make_corpus(work / "all")
+        # Every corpus in a folder named seeds: a document is known by its path as cited (seeds/...).
+        make_corpus(work / "all" / "seeds")
         qualities: list[tuple[str, str, str]] = []
         for added in args.added:
-            make_corpus(work / f"base-{added}", leave_out=added)
-            timed_build(embedder, work / f"base-{added}", work / f"base-index-{added}", incremental=False)
+            base_index = work / f"base-{added}" / "index"
+            make_corpus(work / f"base-{added}" / "seeds", leave_out=added)
+            timed_build(embedder, work / f"base-{added}" / "seeds", base_index, incremental=False)
             fulls, adds = [], []
             for run in range(args.runs):
                 full_dir, inc_dir = work / f"full-{run}", work / f"inc-{run}"
                 shutil.rmtree(full_dir, ignore_errors=True)
-                fulls.append(timed_build(embedder, work / "all", full_dir, incremental=False))
+                fulls.append(timed_build(embedder, work / "all" / "seeds", full_dir, incremental=False))
                 shutil.rmtree(inc_dir, ignore_errors=True)
-                shutil.copytree(work / f"base-index-{added}", inc_dir)
-                adds.append(timed_build(embedder, work / "all", inc_dir, incremental=True))
-            checks = same_as_full(inc_dir, full_dir, work / f"base-index-{added}")
+                shutil.copytree(base_index, inc_dir)
+                adds.append(timed_build(embedder, work / "all" / "seeds", inc_dir, incremental=True))
+            checks = same_as_full(inc_dir, full_dir, base_index)
             fw, fc = (statistics.median(x[i] for x in fulls) for i in (0, 1))
             aw, ac = (statistics.median(x[i] for x in adds) for i in (0, 1))
             spread = f"{min(x[0] for x in fulls):.1f}-{max(x[0] for x in fulls):.1f}"

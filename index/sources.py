@@ -148,6 +148,7 @@ class SourceWatch:
         self.index_dir = index_dir
         self._stats = tuple(sorted(stats))
         self._changed = False
+        self._manifest = _manifest_stamp(index_dir)
 
     def changed(self) -> bool:
         """True once any source was edited, added, removed or made (un)readable."""
@@ -163,6 +164,18 @@ class SourceWatch:
         if self.index_dir is not None:
             from index.store import build_running
 
-            if build_running(self.index_dir):
+            # A build under way, or done and not yet swapped in by the running bot (bot/core/reload.py).
+            if build_running(self.index_dir) or _manifest_stamp(self.index_dir) != self._manifest:
                 return ()
         return (SOURCES_CHANGED,)
+
+
+def _manifest_stamp(index_dir: Path | None) -> tuple[int, int] | None:
+    """The index manifest's inode and modification time: another once a new index is swapped in."""
+    if index_dir is None:
+        return None
+    try:
+        facts = (index_dir / "manifest.json").stat()
+    except OSError:
+        return None
+    return (facts.st_ino, facts.st_mtime_ns)

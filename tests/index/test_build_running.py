@@ -26,3 +26,17 @@ def test_the_sources_changed_note_waits_while_a_build_runs(tmp_path: Path) -> No
     with build_lock(tmp_path / "index"):  # `bot add` is building the new index
         assert watch.notes() == ()
     assert watch.notes() == (SOURCES_CHANGED,)  # nobody is building it: the user is told how
+
+
+def test_no_note_once_a_new_index_waits_to_be_swapped_in(tmp_path: Path) -> None:
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    index.mkdir()
+    (seeds / "a.txt").write_text("One source.\n", encoding="utf-8")
+    (index / "manifest.json").write_text("{}", encoding="utf-8")
+    watch = SourceWatch(seeds, snapshot(seeds), index)
+    (seeds / "b.txt").write_text("A source added.\n", encoding="utf-8")
+    assert watch.notes() == (SOURCES_CHANGED,)
+    (index / "manifest.json.new").write_text('{"v": 2}', encoding="utf-8")
+    (index / "manifest.json.new").replace(index / "manifest.json")  # `bot add` swapped a new index in
+    assert watch.notes() == ()
