@@ -9,6 +9,10 @@ answered it, because "When was he president?" refers to the person the previous 
 named, not to the words of the previous question. An earlier question the sources are
 not about ("thanks!", "How do I boil an egg?") leaves the context as it was.
 
+A follow-up's pronouns are also resolved by rules (:mod:`index.reference`: "When did he
+die?" after "Who was Nikola Tesla?" is "When did Nikola Tesla die?"), and the rewritten
+question's vector is blended with the follow-up's own; its words stay its own.
+
 A question that stands on its own uses nothing of its thread: it is searched exactly as
 if it had no history, so its answer is the same, byte for byte.
 """
