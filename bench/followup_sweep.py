@@ -1,5 +1,6 @@
 """The sweeps behind the follow-up and confidence constants (docs/retrieval.md), on this
-project's tuning sets only (eval/tuning/): the shared evaluation sets are never read here.
+project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
+tune and a held-out half by document (bench/conversation.py's ``half``).
 
     .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence]
 
@@ -25,7 +26,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from bench.conversation import CORPORA, ask_followups, recall
+from bench.conversation import CORPORA, EVAL, ask_followups, half, recall
 from bench.evaluate import load_jsonl
 from index import confidence, followup
 from index.query import Retriever
@@ -126,10 +127,54 @@ def confidences(retriever: Retriever) -> None:
     retriever.confidence_rule = confidence.Rule()
 
 
+def _halves_recall(retriever: Retriever, rows: list[dict]) -> str:
+    cells = []
+    for which in ("tune", "held"):
+        follow = [r for r in half(rows, which) if not r.get("standalone")]
+        got = recall(ask_followups(retriever, follow, "thread"), follow)
+        cells.append(f"{got.at_1:.3f} / {got.at_3:.3f}")
+    return " | ".join(cells)
+
+
+def resolution(retrievers: dict[str, Retriever]) -> None:
+    """resolve_weight on the SQuAD follow-ups, tune and held-out halves (by document)."""
+    rows = [r for r in load_jsonl(TUNING / "followups.jsonl") if r["corpus"] == "squad"]
+    retriever = retrievers["squad"]
+    print("\n| resolve_weight | tune half r@1 / r@3 | held-out half r@1 / r@3 |\n|---|---|---|")
+    for weight in (0.0, 0.25, 0.5, 1.0):
+        retriever.folding = replace(followup.Folding(), resolve_weight=weight)
+        print(f"| {weight} | {_halves_recall(retriever, rows)} |", flush=True)
+    retriever.folding = followup.Folding()
+
+
+def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
+    """rare_share of the names check: handled / marked low on each half of our SQuAD
+    confidence set, SQuAD v1 and SQuAD 2.0."""
+    ours = [r for r in load_jsonl(TUNING / "confidence.jsonl") if r["corpus"] == "squad"]
+    v1 = [r for r in load_jsonl(EVAL / "squad" / "questions.jsonl") if not r.get("abstain")]
+    v2 = load_jsonl(EVAL / "squad2" / "questions.jsonl")
+    print("\n| rare_share | half | handled | answerable marked low |\n|---|---|---|---|")
+    for share in (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 1.0):
+        rule = confidence.Rule(names=share > 0, rare_share=share or 1.0)
+        for which in ("tune", "held"):
+            handled, unanswerable, low, answerable = 0, 0, 0, 0
+            for retriever, rows in ((retrievers["squad"], ours + v1), (squad2, v2)):
+                retriever.confidence_rule = rule
+                part = half(rows, which)
+                answers = retriever.ask_many([r["q"] for r in part])
+                for answer, row in zip(answers, part, strict=True):
+                    if row.get("unanswerable"):
+                        unanswerable, handled = unanswerable + 1, handled + (answer.confidence == "low")
+                    else:
+                        answerable, low = answerable + 1, low + (answer.confidence == "low" and not answer.abstained)
+                retriever.confidence_rule = confidence.Rule()
+            print(f"| {share} | {which} | {handled / unanswerable:.3f} | {low / answerable:.3f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
-    parser.add_argument("--part", choices=("followups", "confidence"), help="one sweep only")
+    parser.add_argument("--part", choices=("followups", "confidence", "resolution", "names"), help="one sweep only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
         root = args.index_root or Path(tmp)
@@ -140,6 +185,10 @@ def main() -> None:
             followups(retrievers)
         if args.part in (None, "confidence"):
             confidences(retrievers["squad"])
+        if args.part in (None, "resolution"):
+            resolution(retrievers)
+        if args.part in (None, "names"):
+            rare_names(retrievers, cached(Retriever.open(CORPORA["squad2"], root / "index-squad2")))
 
 
 if __name__ == "__main__":

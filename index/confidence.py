@@ -7,21 +7,21 @@ catch it. Three checks, each a different way such an answer gives itself away:
 
 * **answer type**: a who / when / how-many question needs a name, a date or a figure in
   the bold sentence;
-* **the question's names and figures**: a name or number the question gives ("in 2010",
-  "Venezuela") must be in the passage, or the passage is about something next to it;
+* **the question's names and figures**: a rare name or number the question gives ("in
+  2010", "Ondemar Dias") must be in the passage, or the passage is about something next to it;
 * **coverage**: the bold sentence holds most of the question's weight of rare words.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from index.lexical import STOPWORDS, terms
-from index.text import normalize
 
 if TYPE_CHECKING:
     from index.corpus import Corpus
@@ -43,9 +43,10 @@ class Rule:
     # questions are often answered by a role or a place that is not a name ("vendors and
     # users", "federal court"), which marked answerable questions low on the article.
     name_type: bool = False
-    # Off by default for the same reason: a question's name is often in the passage in
-    # another form (the article prints "AI" as "Al").
-    names: bool = False
+    # Every rare name and figure of the question must be in the first passage
+    # (:func:`names_held`); "rare": used by at most ``rare_share`` of the passages.
+    names: bool = True
+    rare_share: float = 0.05
     # The bold sentence must hold this share of the question's IDF weight. Off (0) by default:
     # a chat question's paraphrase ("sell" for "offers") reads as a missing word.
     coverage_needed: float = 0.0
@@ -139,7 +140,7 @@ _DATE_WORDS = frozenset(
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _DIGIT = re.compile(r"\d")
 _LOWER_WORD = re.compile(r"[a-z]+")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*|\d+(?:[.,]\d+)*")
+_TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*")
 
 
 def answer_type(question: str) -> AnswerType | None:
@@ -179,14 +180,49 @@ def question_names(question: str) -> list[str]:
     return out
 
 
-def names_found(question: str, passage: str) -> bool:
-    """Whether every name and figure of the question occurs in the passage as a word of its own
-    (possessives aside: "Sky's" is found as "Sky")."""
-    body = normalize(passage)
+_DIGIT_WORDS = dict(
+    zip(
+        map(str, range(1, 13)),
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+        strict=True,
+    )
+)
+
+
+def _held(term: str, passage: frozenset[str]) -> bool:
+    """A question's word is in the passage as itself, as a longer or shorter form sharing
+    its first letters ("1980" in "1980s", "21" in "21st", "saharan" / "sahara"), or a small
+    figure spelt out ("3" as "three")."""
+    if term in passage or _DIGIT_WORDS.get(term) in passage:
+        return True
+    if term.isdigit():
+        return any(p.startswith(term) and not p[len(term) :].isdigit() for p in passage)
+    return len(term) >= 4 and any(
+        len(p) >= 4 and (p.startswith(term) or term.startswith(p)) and abs(len(p) - len(term)) <= 2 for p in passage
+    )
+
+
+def names_held(
+    question: str,
+    passage_terms: Collection[str],
+    correct: Callable[[list[str]], list[str]],
+    idf: Callable[[str], float],
+    rare_idf: float,
+) -> bool:
+    """Whether the passage holds every *rare* name and figure of the question.
+
+    Words are compared as the lexical index compares them (stems, possessives, "Al" for
+    "AI"), after the same spelling correction a question's words get ("Primier League" is
+    the "Premier League"), allowing the near forms of :func:`_held`. A name the sources use
+    in many passages (IDF below ``rare_idf``: "NFL" across an article on a Super Bowl) is the
+    subject's context, which a passage need not repeat; a rare or unknown one ("in 1999",
+    "Ondemar Dias") is what the question is about.
+    """
+    passage = frozenset(passage_terms)
     for name in question_names(question):
-        wanted = normalize(name).removesuffix("'s").removesuffix("'")
-        if not re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", body):
-            return False
+        for term in correct(terms(name)):
+            if idf(term) >= rare_idf and not _held(term, passage):
+                return False
     return True
 
 
@@ -208,6 +244,7 @@ def judge(
     sentence_terms: Sequence[str],
     idf: Callable[[str], float],
     rule: Rule = Rule(),
+    correct: Callable[[list[str]], list[str]] | None = None,
 ) -> Confidence:
     """ "high" when the bold sentence plausibly answers the question, "low" when any check fails.
 
@@ -219,13 +256,16 @@ def judge(
         sentence_terms: The sentence's lexical terms (:func:`lexical.terms`).
         idf: Inverse document frequency over the chunks (:meth:`Lexicon.idf`).
         rule: Which checks apply. Defaults to the shipped rule.
+        correct: The spelling correction of the question's words (:meth:`Lexicon.correct`);
+            None leaves them as they are.
     """
     kind = answer_type(question)
     if kind == "name" and not rule.name_type:
         kind = None
     if rule.answer_type and not has_answer_type(kind, sentence, question):
         return "low"
-    if rule.names and not names_found(question, passage):
+    rare_idf = math.log(1 + 1 / max(rule.rare_share, 1e-9))
+    if rule.names and not names_held(question, terms(passage), correct or list, idf, rare_idf):
         return "low"
     if coverage(question_terms, sentence_terms, idf) < rule.coverage_needed:
         return "low"
@@ -245,4 +285,5 @@ def of_answer(corpus: Corpus, question: str, best: Scored, rule: Rule = Rule()) 
         terms(sentence),
         corpus.lexicon.idf,
         rule,
+        corpus.lexicon.correct,
     )

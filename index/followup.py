@@ -9,6 +9,10 @@ answered it, because "When was he president?" refers to the person the previous 
 named, not to the words of the previous question. An earlier question the sources are
 not about ("thanks!", "How do I boil an egg?") leaves the context as it was.
 
+A follow-up's pronouns are also resolved by rules (:mod:`index.reference`: "When did he
+die?" after "Who was Nikola Tesla?" is "When did Nikola Tesla die?"), and the rewritten
+question's vector is blended with the follow-up's own; its words stay its own.
+
 A question that stands on its own uses nothing of its thread: it is searched exactly as
 if it had no history, so its answer is the same, byte for byte.
 """
@@ -18,12 +22,12 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index import search
+from index import reference, search
 from index.corpus import Corpus
 from index.lexical import STOPWORDS
 
@@ -43,6 +47,8 @@ class Folding:
         vector_weight: Weight of the context's vector beside the question's own.
         term_weight: Weight of the context's words in BM25 beside the question's own (1).
         name_weight: Weight in BM25 of the names and figures of the previous answer's sentence.
+        resolve_weight: Weight of the vector of the follow-up rewritten with what its pronouns
+            point to (:mod:`index.reference`), beside its own vector (0: not rewritten).
     """
 
     turns: int = 4
@@ -50,6 +56,7 @@ class Folding:
     vector_weight: float = 0.5
     term_weight: float = 0.5
     name_weight: float = 0.25
+    resolve_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,17 @@ class Context:
         vector: Unit vector of the last earlier question's (folded) search, shape ``(d,)``.
         chunk_terms: Weighted words for chunk BM25.
         sentence_terms: Weighted words for sentence BM25.
+        referents: What the last earlier question's pronouns may point to.
     """
 
     vector: np.ndarray
     chunk_terms: Mapping[str, float]
     sentence_terms: Mapping[str, float]
+    referents: reference.Referents | None = None
+
+
+# Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
+Encode = Callable[[str], search.Query]
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
@@ -135,6 +148,23 @@ def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding
     )
 
 
+def resolved(query: search.Query, context: Context, encode: Encode | None, folding: Folding) -> search.Query:
+    """The follow-up's vector blended with that of the follow-up rewritten with what its
+    pronouns point to (:func:`reference.resolve`); its words and token vectors stay its own
+    (the rewritten words pulled answers towards the passage that introduces the person, not
+    the one that answers; docs/retrieval.md). The query itself when nothing points back."""
+    if encode is None or folding.resolve_weight <= 0:
+        return query
+    if context.referents is None:
+        return query
+    text = reference.resolve(query.text, context.referents)
+    if text == query.text:
+        return query
+    mixed = query.vector + folding.resolve_weight * encode(text).vector
+    mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+    return replace(query, vector=mixed.astype(query.vector.dtype), resolved=text)
+
+
 def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> dict[str, float]:
     weights = {term: weight * w for term, w in context.items()}
     weights.update({term: float(count) for term, count in own.items()})
@@ -143,18 +173,23 @@ def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> di
 
 def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: Folding = Folding()) -> Context:
     """The context a question leaves: its search, plus the names in the sentence that answered it."""
-    names = answer_names(corpus.chunks[answer.chunk].sentence(answer.sentence), query.text)
+    sentence = corpus.chunks[answer.chunk].sentence(answer.sentence)
+    names = answer_names(sentence, query.text)
     chunk_terms = dict(query.chunk_weights or Counter(query.terms))
     sentence_terms = dict(query.sentence_weights or Counter(corpus.sentence_lexicon.query_terms(query.text)))
     for term in corpus.lexicon.query_terms(names):
         chunk_terms.setdefault(term, folding.name_weight)
     for term in corpus.sentence_lexicon.query_terms(names):
         sentence_terms.setdefault(term, folding.name_weight)
-    return Context(query.vector, chunk_terms, sentence_terms)
+    return Context(query.vector, chunk_terms, sentence_terms, reference.referents(query.text, sentence))
 
 
 def thread_context(
-    corpus: Corpus, turns: Sequence[search.Query], mix: search.Mix = _SHIPPED_MIX, folding: Folding = Folding()
+    corpus: Corpus,
+    turns: Sequence[search.Query],
+    mix: search.Mix = _SHIPPED_MIX,
+    folding: Folding = Folding(),
+    encode: Encode | None = None,
 ) -> Context | None:
     """What a thread's earlier questions (oldest first) leave for the next; None when none
     of them is on the sources' subject."""
@@ -163,7 +198,7 @@ def thread_context(
         query = (
             turn
             if context is None or not needs_history(corpus, turn, folding)
-            else fold(corpus, turn, context, folding)
+            else fold(corpus, resolved(turn, context, encode, folding), context, folding)
         )
         top = search.rank_chunks(corpus, query, 1, mix)
         # An aside the sources are not about leaves the thread where it was.
@@ -178,10 +213,11 @@ def in_thread(
     turns: Sequence[search.Query],
     mix: search.Mix = _SHIPPED_MIX,
     folding: Folding = Folding(),
+    encode: Encode | None = None,
 ) -> search.Query:
     """The question as it is searched: folded with its thread when it needs it, otherwise
     the very same query (so a question that stands on its own gets the same answer)."""
     if not turns or not needs_history(corpus, query, folding):
         return query
-    context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding)
-    return query if context is None else fold(corpus, query, context, folding)
+    context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding, encode)
+    return query if context is None else fold(corpus, resolved(query, context, encode, folding), context, folding)

@@ -199,7 +199,9 @@ class Retriever:
                 continue
             text, notes = item
             notes += self._stale()
-            query = followup.in_thread(self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding)
+            query = followup.in_thread(
+                self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding, self._one_query
+            )
             out.append(self._answer(query, k, notes))
         return out
 
@@ -208,6 +210,10 @@ class Retriever:
             return {}
         vectors, tokens = self._encode_with_tokens(texts)
         return {t: self._query(t, v, tok) for t, v, tok in zip(texts, vectors, tokens, strict=True)}
+
+    def _one_query(self, text: str) -> search.Query:
+        """One text embedded alone (a follow-up rewritten with what its pronouns point to)."""
+        return self._queries([text])[text]
 
     def _query(self, text: str, vector: np.ndarray, tokens: np.ndarray) -> search.Query:
         return search.Query(text, vector, tokens, tuple(self.corpus.lexicon.query_terms(text)))

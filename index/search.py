@@ -69,6 +69,8 @@ class Query:
         chunk_weights: For a follow-up read with its thread (:mod:`index.followup`), the
             weighted words chunk BM25 scores instead of ``terms``; None otherwise.
         sentence_weights: Likewise for sentence BM25 (None: the words of ``text``).
+        resolved: For a follow-up whose pronouns were resolved (:mod:`index.reference`), the
+            rewritten text its vector and words come from; None otherwise.
     """
 
     text: str
@@ -77,6 +79,7 @@ class Query:
     terms: tuple[str, ...]
     chunk_weights: Mapping[str, float] | None = None
     sentence_weights: Mapping[str, float] | None = None
+    resolved: str | None = None
 
 
 def _z(values: np.ndarray) -> np.ndarray:

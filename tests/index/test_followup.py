@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import followup
+from index import followup, reference
 from index.followup import Context, Folding, answer_names, refers_back
 from index.query import Retriever
 
@@ -136,3 +136,64 @@ def test_confidence_is_low_for_a_question_on_the_subject_the_article_does_not_an
     assert not earned.abstained and earned.confidence == "low"
     assert article.ask("Who is Tim Humphrey?").confidence == "high"
     assert article.ask("How do I bake sourdough bread?").confidence == "low"
+
+
+@pytest.mark.parametrize(
+    ("previous", "sentence", "question", "resolved"),
+    [
+        (
+            "Who was named Super Bowl 50 MVP?",
+            "Denver linebacker Von Miller was named Super Bowl 50 MVP, recording five solo tackles.",
+            "How many sacks did he record?",
+            "How many sacks did Von Miller record?",
+        ),
+        (
+            "Who is Tim Humphrey?",
+            "Tim Humphrey, IBM's top NC exec, joins African American tech leaders' call for action",
+            "When did he join the call for action?",
+            "When did Tim Humphrey join the call for action?",
+        ),
+        (
+            "How big is the Amazon basin?",
+            "The basin covers 7,000,000 square kilometres.",
+            "How much of it is covered by rainforest?",
+            "How much of the Amazon basin is covered by rainforest?",
+        ),
+        (
+            "Where was Super Bowl 50 played?",
+            "The game was played at Levi's Stadium in the San Francisco Bay Area at Santa Clara, California.",
+            "When did that stadium open?",
+            "When did Levi's Stadium open?",
+        ),
+        (
+            "Which other company's facial technology has raised concerns?",
+            "Concerns have been raised about the use of facial technology developed by other companies such as Amazon.",
+            "Who reported how much money IBM makes from that technology?",
+            "Who reported how much money IBM makes from facial technology?",
+        ),
+    ],
+)
+def test_pronouns_are_replaced_by_the_previous_answer_or_topic(
+    previous: str, sentence: str, question: str, resolved: str
+) -> None:
+    """'he' after a who-question is the answer's name; after 'Who is X?' it is X; 'it' after a
+    how-question is its subject; 'that stadium' is the answer's name holding 'stadium'."""
+    assert reference.resolve(question, reference.referents(previous, sentence)) == resolved
+
+
+def test_resolution_leaves_clauses_headlines_and_plain_questions_alone() -> None:
+    """'say that' joins clauses; an all-capital dateline is no name; no pronoun, no change."""
+    ceo = reference.referents("Who is IBM's CEO?", "RESEARCH TRIANGLE PARK – IBM CEO Arvind Krishna wrote")
+    assert ceo.entity == "Arvind Krishna"
+    assert reference.resolve("What did he say that Congress should do?", ceo) == (
+        "What did Arvind Krishna say that Congress should do?"
+    )
+    assert reference.resolve("What should Congress do?", ceo) == "What should Congress do?"
+    assert reference.resolve("When did he die?", reference.Referents()) == "When did he die?"
+
+
+def test_a_resolved_follow_up_keeps_its_own_text_and_words(article: Retriever) -> None:
+    """The rewritten question only moves the vector: the answer shows the question as asked."""
+    threaded = article.ask("What did he say about AI?", history=["Who is IBM's CEO?"])
+    assert threaded.question == "What did he say about AI?"
+    assert not threaded.abstained

@@ -1,0 +1,223 @@
+"""Rule-based reference resolution for follow-ups: "When did he die?" after "Who was Nikola
+Tesla?" becomes "When did Nikola Tesla die?" before it is embedded (pure functions over text;
+docs/retrieval.md has the measurements).
+
+No parser and no model: the words that point back (personal pronouns, "it", "that", "the
+company") are replaced by one of two candidates the previous turn leaves:
+
+* the **answer's entity**: the longest run of capitalised words (or a figure-free name) in
+  the sentence that answered the previous question, that the question did not already give
+  ("Von Miller" for "Who was named MVP?"), when that question asked for one (who, which,
+  what + noun, where);
+* the **question's topic**: the previous question's own subject, its longest run of
+  capitalised words, else its last noun phrase after "the" ("the Amazon basin").
+
+A personal pronoun ("he", "her") takes the answer's entity when the previous question asked
+"who", else the topic if it is a name; "it", "they" and a demonstrative take the topic, or the
+answer's entity when the previous question asked which thing it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from index.lexical import STOPWORDS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Referents:
+    """What a previous turn leaves for the next question's pronouns.
+
+    Attributes:
+        entity: The name the previous answer gave (its sentence), or "".
+        topic: The previous question's subject, or "".
+        asked_who: Whether the previous question asked for a person ("who", "whom", "whose").
+        asked_which: Whether it asked which thing (which / what + noun, where): its answer is
+            what "it" and "that" then point to.
+        question: The previous question itself.
+        names: Every name of the answer's sentence the question did not give.
+    """
+
+    entity: str = ""
+    topic: str = ""
+    asked_who: bool = False
+    asked_which: bool = False
+    question: str = ""
+    names: tuple[str, ...] = ()
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
+_PERSONAL = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}
+_NEUTER = {"it": "", "its": "'s", "they": "", "them": "", "their": "'s", "theirs": "'s"}
+_DEMONSTRATIVE = frozenset(["that", "this", "these", "those"])
+# "the company", "the team": a definite description of the previous answer or topic.
+_GENERIC_NOUNS = frozenset(["company", "team", "city", "country", "person", "man", "woman", "group", "organization"])
+# Words after which a capitalised word is not part of a name ("In 2010 ..." starts a sentence).
+_CONNECTORS = frozenset(["of", "de", "von", "van", "the", "and", "du", "da", "la", "le"])
+_WH_WORDS = frozenset(["who", "whom", "whose", "what", "which", "where", "when", "why", "how"])
+_AUXILIARIES = frozenset(
+    ["is", "are", "was", "were", "be", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would"]
+)
+
+
+def _runs(text: str, skip: set[str]) -> list[str]:
+    """Runs of capitalised words (with the figures and "of", "de" ... inside them) of ``text``,
+    leaving out words in ``skip`` (casefolded); a sentence's first word counts only when the
+    next is capitalised too. Punctuation between two words ends a run."""
+    found = list(_TOKEN.finditer(text))
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, match in enumerate(found):
+        token = match.group(0)
+        folded = token.casefold().removesuffix("'s").removesuffix("\u2019s")
+        joined = i > 0 and not text[found[i - 1].end() : match.start()].strip()
+        if current and not joined:
+            runs.append(current)
+            current = []
+        capital = token[0].isupper() and folded not in STOPWORDS
+        sentence_start = i == 0 and not (len(found) > 1 and found[1].group(0)[0].isupper())
+        inside = bool(current) and i + 1 < len(found) and found[i + 1].group(0)[0].isupper()
+        if (capital and not sentence_start) or (current and (token[0].isdigit() or (folded in _CONNECTORS and inside))):
+            current.append(token)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    # A name the question already gave is not what the answer adds ("Harvard" in "John Harvard" is kept).
+    runs = [kept for kept in (_trim(run, skip) for run in runs) if kept]
+    cleaned = [run[:-1] if run[-1].casefold() in _CONNECTORS else run for run in runs]
+    # A run of several all-capital words is a dateline or a heading ("RESEARCH TRIANGLE PARK"), not a name.
+    return [
+        " ".join(run).removesuffix("'s").removesuffix("\u2019s")
+        for run in cleaned
+        if run and not (len(run) > 1 and all(w.isupper() for w in run))
+    ]
+
+
+def _trim(run: list[str], skip: set[str]) -> list[str]:
+    """The run without the words the question gave at either end ("IBM CEO Arvind Krishna"
+    answering "Who is IBM's CEO?" is "Arvind Krishna")."""
+    kept = list(run)
+    while kept and kept[0].casefold().removesuffix("'s") in skip:
+        kept.pop(0)
+    while kept and kept[-1].casefold().removesuffix("'s") in skip:
+        kept.pop()
+    return kept
+
+
+def _longest(runs: list[str]) -> str:
+    return max(runs, key=lambda r: (len(r.split()), -runs.index(r)), default="")
+
+
+def _noun_phrase(question: str) -> str:
+    """The words after the question's last "the" / "a" up to the next stop word ("the Amazon basin")."""
+    words = re.findall(r"[A-Za-z0-9'\u2019\-]+", question)
+    lowered = [w.casefold() for w in words]
+    starts = [i for i, w in enumerate(lowered) if w in ("the", "a", "an")]
+    if not starts:
+        return ""
+    phrase: list[str] = []
+    for word, low in zip(words[starts[-1] :], lowered[starts[-1] :], strict=True):
+        if phrase and low in STOPWORDS:
+            break
+        phrase.append(word)
+    return " ".join(phrase) if len(phrase) > 1 else ""
+
+
+def question_topic(question: str) -> str:
+    """The subject of a question: its last noun phrase after "the" when that holds its
+    longest run of capitalised words or there is none, else that run."""
+    name = _longest(_runs(question, set()))
+    phrase = _noun_phrase(question)
+    if phrase and (not name or name in phrase):
+        return phrase
+    return name
+
+
+def referents(question: str, sentence: str) -> Referents:
+    """What a question and the sentence that answered it leave for the next question."""
+    asked = {w.casefold().removesuffix("'s") for w in _TOKEN.findall(question)}
+    first = re.findall(r"[a-z0-9]+", question.casefold())
+    lead = first[0] if first else ""
+    topic = question_topic(question)
+    # "Who is Tim Humphrey?" asks about the person it names: "he" is Tim Humphrey.
+    defining = len(first) > 2 and first[1] in _AUXILIARIES and " ".join(first[2:]) == topic.casefold()
+    asked_who = lead in ("who", "whom", "whose") and not defining
+    asked_which = lead in ("which", "where") or (
+        lead == "what" and len(first) > 1 and first[1] not in _AUXILIARIES and first[1] not in _WH_WORDS
+    )
+    names = tuple(_runs(sentence, asked))
+    return Referents(_longest(list(names)), topic, asked_who, asked_which, question, names)
+
+
+def _after_function_word(before: list[str]) -> bool:
+    words = re.findall(r"[A-Za-z'\u2019]+", "".join(before))
+    return not words or words[-1].casefold() in STOPWORDS
+
+
+def _named_before(noun: str, question: str) -> str:
+    """ "facial technology" for "technology" when the earlier question said "facial technology"."""
+    words = re.findall(r"[A-Za-z0-9'\u2019\-]+", question)
+    for i, word in enumerate(words):
+        if word.casefold() == noun.casefold():
+            if i and words[i - 1].casefold() not in STOPWORDS and not words[i - 1].endswith("'s"):
+                return f"{words[i - 1]} {word}"
+            return word
+    return ""
+
+
+def resolve(question: str, previous: Referents) -> str:
+    """The question with its words that point back replaced by what they point to; the
+    question unchanged when nothing in it points back or there is nothing to point to."""
+    person = previous.entity if previous.asked_who and previous.entity else previous.topic or previous.entity
+    thing = previous.entity if previous.asked_which and previous.entity else previous.topic or previous.entity
+    tokens = re.split(r"([A-Za-z'\u2019]+)", question)
+    # "What registry did he want it to set up?": "he" and "it" are not the same referent.
+    personal = any(t.casefold() in _PERSONAL for t in tokens)
+    out: list[str] = []
+    changed = False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        low = token.casefold()
+        noun = tokens[i + 2] if i + 2 < len(tokens) and tokens[i + 1] == " " else ""
+        if low in _PERSONAL and person:
+            out.append(person + _PERSONAL[low])
+        elif low in _NEUTER and thing and (thing != person or not personal):
+            out.append(thing + _NEUTER[low])
+        elif low in _DEMONSTRATIVE and _after_function_word(out) and (thing or previous.question):
+            # "that technology" after "... facial technology ...?" is that technology; "that
+            # stadium" after "Where was it played?" is the answer's stadium.
+            named = _named_before(noun, previous.question) if noun else ""
+            # "that stadium" answered by "... at Levi's Stadium in ...": the name holding the noun.
+            holding = [n for n in previous.names if noun and noun.casefold() in n.casefold().split()]
+            named = named or (holding[0] if holding else "")
+            if named:
+                out.append(named)
+                i += 3
+                changed = True
+                continue
+            if not thing or not (noun.casefold() in STOPWORDS or previous.asked_which):
+                # A bare "that" before a verb ("Does that include ...?") points at the previous
+                # answer's content, which the thread's words already carry.
+                out.append(token)
+                i += 1
+                continue
+            out.append(thing)
+        elif low == "the" and noun.casefold() in _GENERIC_NOUNS and thing:
+            out.append(thing)
+            i += 3
+            changed = True
+            continue
+        else:
+            out.append(token)
+            i += 1
+            continue
+        changed = True
+        i += 1
+    return "".join(out) if changed else question
