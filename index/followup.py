@@ -30,6 +30,7 @@ import numpy as np
 from index import reference, search
 from index.corpus import Corpus
 from index.lexical import STOPWORDS
+from index.text import clean_question, plain, strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -221,3 +222,10 @@ def in_thread(
         return query
     context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding, encode)
     return query if context is None else fold(corpus, resolved(query, context, encode, folding), context, folding)
+
+
+def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:
+    """A conversation's earlier questions as the retriever reads them: cleaned, blank ones
+    dropped, the newest ``turns`` kept."""
+    kept = [clean_question(text, max_chars)[0] for text in history if plain(strip_controls(text))]
+    return tuple(kept[-turns:]) if turns > 0 else ()

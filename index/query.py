@@ -23,7 +23,7 @@ from index.model import model_name
 from index.sources import SourceWatch, read_sources, snapshot
 from index.staleness import Build, RebuildReason, current_index
 from index.store import load_index, settings_digest
-from index.text import clean_question, plain, strip_controls
+from index.text import clean_question, plain
 from index.types import Answer, Hit, Quote, QuoteAnswer
 
 if TYPE_CHECKING:
@@ -36,13 +36,6 @@ log = logging.getLogger(__name__)
 
 def _quiet(_: str) -> None:
     pass
-
-
-def _earlier(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:
-    """A conversation's earlier questions as the retriever reads them: cleaned, blank ones
-    dropped, the newest ``turns`` kept."""
-    kept = [clean_question(text, max_chars)[0] for text in history if plain(strip_controls(text))]
-    return tuple(kept[-turns:]) if turns > 0 else ()
 
 
 class Retriever:
@@ -186,7 +179,7 @@ class Retriever:
                 cleaned.append(clean_question(question, max_chars))
             except CitebotError as error:
                 cleaned.append(error)
-        threads = [_earlier(h, max_chars, self.folding.turns) for h in histories or ()]
+        threads = [followup.earlier_questions(h, max_chars, self.folding.turns) for h in histories or ()]
         threads += [()] * (len(cleaned) - len(threads))
         queries = self._queries([c[0] for c in cleaned if not isinstance(c, CitebotError)])
         # The threads in a batch of their own: a question's vector then does not depend on
