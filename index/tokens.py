@@ -55,8 +55,8 @@ class TokenStore:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, rows: slice) -> np.ndarray:
-        """Rows ``rows`` (a slice) as float32 vectors of shape ``(n, d)``."""
+    def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
+        """Rows ``rows`` (a slice or an array of row numbers) as float32 vectors of shape ``(n, d)``."""
         codes = self.codes[rows]
         if not self.quantized:
             return codes.astype(np.float32)

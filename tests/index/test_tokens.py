@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import index.query
+from index import search
 from index.batches import CHUNK_SLICE, SENTENCE_SLICE
 from index.query import Retriever
 from index.store import load_index, read_manifest
@@ -38,6 +39,19 @@ def test_product_quantization_stores_one_byte_a_piece_and_decodes_close() -> Non
     cosines = (decoded * rows[100:200]).sum(axis=1) / np.linalg.norm(decoded, axis=1)
     assert cosines.mean() > 0.9
     assert codec.name == f"pq{SUBVECTORS}x8"
+
+
+@pytest.mark.parametrize("quantized", [True, False], ids=["pq", "float16"])
+def test_maxsim_over_many_spans_at_once_equals_one_span_at_a_time(quantized: bool) -> None:
+    """The batched late interaction scores every span as :func:`maxsim` does alone, empty spans 0."""
+    rows = unit_rows(6000)
+    codec = TokenCodec.learn(rows[:4500], len(rows)) if quantized else TokenCodec(None, DIM)
+    store = TokenStore(codec.encode(rows), codec.codebook())
+    question = unit_rows(12, seed=1)
+    spans = np.asarray([[0, 40], [40, 40], [5000, 5200], [130, 131], [2000, 2300]], dtype=np.int64)
+    one_by_one = [search.maxsim(question, store[a:b]) for a, b in spans]
+    assert search.maxsim_spans(question, store, spans) == pytest.approx(one_by_one, abs=1e-6)
+    assert search.maxsim_spans(question[:0], store, spans).tolist() == [0.0] * len(spans)
 
 
 def test_a_corpus_too_small_to_learn_from_keeps_float16() -> None:
