@@ -22,12 +22,12 @@ is nothing beside the build that preceded it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from bot.core.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _reopen(retriever: Any) -> Any:
     return retriever.reopened()
 
 
-class IndexReloader:
+class IndexReloader(Periodic):
     """Swaps a service's retriever for the index on disk whenever that changes.
 
     Use ``async with IndexReloader(service, settings.index_dir):`` around serving, or call
@@ -64,6 +64,8 @@ class IndexReloader:
         interval: Seconds between polls. Defaults to :data:`POLL_SECONDS`.
         on_swap: Called on the event loop after each swap with the new retriever (tests, logs).
     """
+
+    task_name = "index-reload"
 
     def __init__(
         self,
@@ -81,7 +83,6 @@ class IndexReloader:
         self.on_swap = on_swap
         self.swaps = 0
         self._seen = stamp(index_dir)  # the index the service answers from now
-        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     async def check(self) -> bool:
@@ -107,22 +108,8 @@ class IndexReloader:
                 self.on_swap(new)
             return True
 
-    async def _poll(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:  # never let a surprise end the polling: the bot keeps its index
-                log.exception("Checking %s for a new index failed", self.index_dir)
-            await asyncio.sleep(self.interval)
-
-    async def __aenter__(self) -> IndexReloader:
-        self._task = asyncio.create_task(self._poll(), name="index-reload")
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def step(self) -> None:
+        try:
+            await self.check()
+        except Exception:  # never let a surprise end the polling: the bot keeps its index
+            log.exception("Checking %s for a new index failed", self.index_dir)

@@ -21,6 +21,8 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.core.periodic import Periodic
+
 if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
@@ -103,7 +105,7 @@ def rate_limiter(settings: Settings, db: Database | None) -> Limiter:
     return RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
 
 
-class HealthBeacon:
+class HealthBeacon(Periodic):
     """Keeps ``path`` fresh while ``connected()`` is true; removes it on exit.
 
     Use as ``async with HealthBeacon(settings.health_file, connected):`` around serving.
@@ -115,6 +117,8 @@ class HealthBeacon:
         report: What to write in the file at each touch (the Discord bot's shards, as JSON);
             None leaves it empty.
     """
+
+    task_name = "health-beacon"
 
     def __init__(
         self,
@@ -128,7 +132,6 @@ class HealthBeacon:
         self.connected = connected
         self.interval = interval
         self.report = report
-        self._task: asyncio.Task[None] | None = None
 
     def touch(self) -> None:
         """Mark the bot healthy now (also called on connect, so health turns green at once), with the report."""
@@ -143,23 +146,15 @@ class HealthBeacon:
         except OSError as error:
             log.warning("Cannot touch HEALTH_FILE %s: %s", self.path, error)
 
-    async def _beat(self) -> None:
-        while True:
-            up = self.connected()
-            if await up if inspect.isawaitable(up) else up:
-                self.touch()
-            await asyncio.sleep(self.interval)
-
-    async def __aenter__(self) -> HealthBeacon:
-        self._task = asyncio.create_task(self._beat(), name="health-beacon")
-        return self
+    async def step(self) -> None:
+        up = self.connected()
+        if await up if inspect.isawaitable(up) else up:
+            self.touch()
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await super().__aexit__(kind, error, trace)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
