@@ -31,7 +31,7 @@ COPY requirements.txt requirements-build.txt ./
 # Babel's locale data (trafilatura reaches Babel only through courlan's URL language filter,
 # which runs when a target language is given; the bot never gives one). Extension modules lose
 # their symbol tables (strip); the vendored libraries in *.libs are left alone, as auditwheel
-# patched them. Together about 80 MB: docs/deploy.md, "Image size".
+# patched them. Together about 70 MB: docs/deploy.md, "Image size".
 # DL3008: binutils (strip) is the builder's only and is the Debian release's own.
 # hadolint ignore=DL3008
 RUN --mount=type=cache,target=/root/.cache/pip \

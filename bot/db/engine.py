@@ -7,7 +7,7 @@ Two families of engine are supported with the same code:
   front: transactions that read then write (the rate limiter, migrations) are then
   serialised across every connection and process, instead of failing with "database
   is locked" when a read lock cannot be upgraded. WAL mode lets readers run meanwhile.
-- PostgreSQL through asyncpg, for several processes on several hosts.
+- PostgreSQL through asyncpg or psycopg 3, for several processes on several hosts.
   Serialisation there uses advisory locks where it is needed (see ``locks.py``).
 """
 
@@ -31,9 +31,7 @@ __all__ = ["DEFAULT_FILE", "DRIVERS", "create_engine", "default_url", "display_u
 log = logging.getLogger(__name__)
 
 DEFAULT_FILE = "citebot.db"
-# One driver per database: asyncpg for PostgreSQL (psycopg is only the tests' direct look at
-# the tables, requirements-dev.txt), which keeps the image small.
-DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg", "postgresql+psycopg")
 
 # How long a connection waits for SQLite's write lock before giving up. Writes here
 # take milliseconds; 30 s covers a migration or a slow disk with a wide margin.

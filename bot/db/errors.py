@@ -18,8 +18,8 @@ class DatabaseConfigError(DatabaseError):
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(
-            f"DATABASE_URL {url!r} {reason}: use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
-            " (blank: an SQLite file in DATA_DIR)"
+            f"DATABASE_URL {url!r} {reason}: use sqlite+aiosqlite:///PATH, postgresql+asyncpg://USER:PASSWORD@HOST/DB"
+            " or postgresql+psycopg://USER:PASSWORD@HOST/DB (blank: an SQLite file in DATA_DIR)"
         )
         self.url = url
 

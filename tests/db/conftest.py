@@ -22,7 +22,7 @@ from bot.db import Database
 from tests.conftest import shared_server_processes
 from tests.db.postgres import INSTALL_HINT, PostgresServer, find_bindir, postgres_server
 
-BACKENDS = {"sqlite": None, "pg-asyncpg": "asyncpg"}
+BACKENDS = {"sqlite": None, "pg-asyncpg": "asyncpg", "pg-psycopg": "psycopg"}
 _names = itertools.count(1)
 
 

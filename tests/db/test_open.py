@@ -25,7 +25,6 @@ async def test_blank_url_is_an_sqlite_file_in_data_dir(tmp_path: Path) -> None:
     [
         ("mysql+aiomysql://u:pw@host/db", "names the driver 'mysql+aiomysql'"),
         ("postgresql://u:pw@host/db", "names the driver 'postgresql'"),
-        ("postgresql+psycopg://u:pw@host/db", "names the driver 'postgresql+psycopg'"),
         ("sqlite+aiosqlite://", "names no database file"),
         ("not a url", "is not a database URL"),
     ],
@@ -52,8 +51,8 @@ def _closed_port() -> int:
         return sock.getsockname()[1]  # closed again on return: nothing listens there
 
 
-async def test_a_server_that_is_down_is_one_line() -> None:
-    driver = "asyncpg"
+@pytest.mark.parametrize("driver", ["asyncpg", "psycopg"])
+async def test_a_server_that_is_down_is_one_line(driver: str) -> None:
     """Nothing listening: DatabaseUnavailableError, one line, password hidden."""
     url = f"postgresql+{driver}://citebot:hunter2@127.0.0.1:{_closed_port()}/citebot"
     with pytest.raises(DatabaseUnavailableError) as caught:
