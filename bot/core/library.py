@@ -65,9 +65,10 @@ def _quiet(_: str) -> None:
 
 def _update(settings: Settings, say: Callable[[str], None], *, full: bool = False) -> dict[str, Any]:
     """Bring the index up to date with the seeds folder (the caller holds the build lock)."""
+    from bot.core.runtime import build_threads
     from index.update import ModelChoice, update_locked
 
-    model = ModelChoice(settings.model_path, settings.embed_backend, settings.embed_threads, settings.chunk_tokens)
+    model = ModelChoice(settings.model_path, settings.embed_backend, build_threads(settings), settings.chunk_tokens)
     return update_locked(settings.seeds_dir, settings.index_dir, model, say=say, full=full)
 
 

@@ -45,6 +45,13 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def build_threads(settings: Settings) -> int:
+    """Intra-op threads for embedding a build: every core, as a build is a batch job. ONNX
+    Runtime splits each product by rows, not along the sum, so the vectors are byte for byte
+    those of one thread (tests/index/test_onnx.py), and a build takes half the time on 2 cores."""
+    return max(settings.embed_threads, os.cpu_count() or 1)
+
+
 def open_retriever(settings: Settings, *, progress: bool = False, repair: bool = False) -> Retriever:
     """Open the index the settings name, building or refreshing it first when needed
     (and, with ``repair``, rebuilding over a damaged one)."""

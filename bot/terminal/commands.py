@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.pipeline import Pipeline
 from bot.core.reply import Notice
-from bot.core.runtime import open_retriever
+from bot.core.runtime import build_threads, open_retriever
 from bot.core.service import AnswerService
 from bot.terminal import TERMINAL
 from bot.terminal.render import error_json, format_indexed, format_text, result_json
@@ -108,7 +108,9 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
         from bot.core.runtime import say
 
         rebuild_in_full(settings, say=say)
-    retriever = open_retriever(settings, progress=True, repair=True)
+    # This process only builds: it embeds on every core (the serving processes keep EMBED_THREADS).
+    building = settings.model_copy(update={"embed_threads": build_threads(settings)})
+    retriever = open_retriever(building, progress=True, repair=True)
     if not retriever.rebuilt and not getattr(args, "full", False):
         print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
     print(format_indexed(retriever.info, settings.index_dir))

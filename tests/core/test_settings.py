@@ -45,3 +45,15 @@ def test_an_env_file_that_is_not_utf8_is_one_line_naming_the_byte(
     code, err = one_line_error(capsys, ["ask", "anything"])
     assert code == 2
     assert err == "ConfigError: .env is not UTF-8 text (byte 20 is not valid): save it as UTF-8 (see .env.example)"
+
+
+def test_a_build_embeds_on_every_core_and_never_on_fewer_threads_than_serving(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core import runtime
+
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 4)
+    assert runtime.build_threads(Settings()) == 4
+    assert runtime.build_threads(Settings(embed_threads=8)) == 8
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: None)
+    assert runtime.build_threads(Settings()) == 1

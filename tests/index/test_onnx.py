@@ -58,6 +58,17 @@ def test_export_matches_sentence_transformers_on_every_eval_text(embedder: Embed
         assert (a * b).sum(axis=1).min() >= 0.999, text[:80]
 
 
+@pytest.mark.model
+def test_more_threads_give_the_same_bytes(embedder: Embedder) -> None:
+    """Builds embed on every core (bot.core.runtime.build_threads): the vectors and token vectors
+    must be those of one thread bit for bit, or an index would depend on the machine that built it."""
+    texts = eval_texts()[:120]
+    one, one_tokens = embedder.encode_with_tokens(texts)
+    two, two_tokens = Embedder(threads=2).encode_with_tokens(texts)
+    assert np.array_equal(one, two)
+    assert all(np.array_equal(a, b) for a, b in zip(one_tokens, two_tokens, strict=True))
+
+
 def test_the_default_backend_is_onnx_and_counts_tokens_as_the_reference(
     embedder: Embedder, reference: Embedder
 ) -> None:
