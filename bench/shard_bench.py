@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import statistics
 import subprocess
@@ -52,19 +51,11 @@ class Figures:
     answered: int = 0
 
 
-def connected(process: BotProcess) -> set[int]:
-    try:
-        shards = json.loads(process.health_file.read_text())["shards"]
-    except (OSError, ValueError, KeyError):
-        return set()
-    return {int(k) for k, v in shards.items() if v["connected"]}
-
-
 def start(fake: FakeDiscord, folder: Path, ids: str, env: dict[str, str], fake_retriever: bool) -> BotProcess:
     folder.mkdir(parents=True)
     process = BotProcess(fake, folder, fake_retriever=fake_retriever, SHARD_IDS=ids, **env)
     wanted = {int(i) for i in ids.split(",")}
-    fake.wait_until(lambda: connected(process) >= wanted or process.process.poll() is not None, 300, "shards")
+    process.wait_for_shards(wanted, 300)
     if process.process.poll() is not None:
         raise SystemExit(f"a bot process exited:\n{process.log()}")
     return process

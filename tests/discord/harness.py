@@ -121,6 +121,20 @@ class BotProcess:
             return []
         return [json.loads(line) for line in self.record_file.read_text(encoding="utf-8").splitlines() if line]
 
+    def connected_shards(self) -> set[int]:
+        """The shards this process's health file says are connected (none before it exists)."""
+        try:
+            shards = json.loads(self.health_file.read_text())["shards"]
+        except (OSError, ValueError, KeyError):
+            return set()
+        return {int(k) for k, v in shards.items() if v["connected"]}
+
+    def wait_for_shards(self, wanted: set[int], timeout: float) -> None:
+        """Until every shard in ``wanted`` is connected, or the process has exited (the caller checks which)."""
+        self.fake.wait_until(
+            lambda: self.connected_shards() >= wanted or self.process.poll() is not None, timeout, "shards"
+        )
+
     def database(self) -> Path:
         """The bot's SQLite database, in its DATA_DIR (by default ``data`` in its folder)."""
         data = Path(self.env.get("DATA_DIR") or "data")

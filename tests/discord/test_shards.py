@@ -19,7 +19,6 @@ late duplicate could not be missed.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -92,22 +91,13 @@ class Cluster:
         )
         self.started.append(process)
         wanted = {int(s) for s in shard_ids.split(",")}
-        self.fake.wait_until(lambda: connected(process) >= wanted or process.process.poll() is not None, 120, "shards")
+        process.wait_for_shards(wanted, 120)
         assert process.process.poll() is None, process.log()
         return process
 
     def stop(self) -> None:
         for process in self.started:
             process.stop()
-
-
-def connected(process: BotProcess) -> set[int]:
-    """The shards a process's health file says are connected (none before it exists)."""
-    try:
-        shards = json.loads(process.health_file.read_text())["shards"]
-    except (OSError, ValueError, KeyError):
-        return set()
-    return {int(k) for k, v in shards.items() if v["connected"]}
 
 
 @pytest.fixture
@@ -212,12 +202,12 @@ def test_health_names_a_dropped_shard_until_it_is_back(fake: FakeDiscord, cluste
     healthy, line = health(process)
     assert "shards 2, 3 of 4 connected" in line, line
     fake.drop_shard(3)
-    fake.wait_until(lambda: connected(process) == {2}, 30, "shard 3 reported down")
+    fake.wait_until(lambda: process.connected_shards() == {2}, 30, "shard 3 reported down")
     healthy, line = health(process)
     assert not healthy
     assert "shard 3 of 4" in line and "disconnected" in line, line
     fake.release_shard(3)
-    fake.wait_until(lambda: connected(process) == {2, 3}, 60, "shard 3 back")
+    fake.wait_until(lambda: process.connected_shards() == {2, 3}, 60, "shard 3 back")
     healthy, line = health(process)
     assert "shards 2, 3 of 4 connected" in line, line
 
