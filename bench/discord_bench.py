@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,31 +62,54 @@ class Load:
     probe_delays: list[float]
 
 
-def run_load(fake: FakeDiscord, total: int, concurrency: int, users: itertools.count[int]) -> Load:
-    """Send ``total`` questions keeping ``concurrency`` outstanding, probing the gateway every 0.1 s meanwhile."""
+def closed_loop(
+    fake: FakeDiscord,
+    total: int,
+    concurrency: int,
+    users: itertools.count[int],
+    *,
+    channels: Iterator[int] | None = None,
+    timeout: float = 300.0,
+    between: Callable[[], None] | None = None,
+) -> tuple[list[float], float, float]:
+    """Send ``total`` questions keeping ``concurrency`` outstanding, to ``channels`` in turn
+    (ASK_ID by default), calling ``between()`` on every pass; the reply latencies, start and end."""
     questions = itertools.cycle(QUESTIONS)
+    channels = channels or itertools.repeat(ASK_ID)
     outstanding: dict[int, float] = {}
     latencies: list[float] = []
     sent = 0
-    probes_before = len(fake.probe_latencies)
-    started = last_probe = time.monotonic()
-    deadline = started + 300
+    started = time.monotonic()
+    deadline = started + timeout
     while (sent < total or outstanding) and time.monotonic() < deadline:
         while sent < total and len(outstanding) < concurrency:
-            mid = fake.send_message(next(questions), channel_id=ASK_ID, user_id=next(users))
+            mid = fake.send_message(next(questions), channel_id=next(channels), user_id=next(users))
             outstanding[mid] = fake.dispatched_messages[mid]
             sent += 1
         for mid in list(outstanding):
             replies = fake.replies_to(mid)
             if replies:
                 latencies.append(replies[0].at - outstanding.pop(mid))
+        if between is not None:
+            between()
+        time.sleep(0.002)
+    if outstanding:
+        raise SystemExit(f"{len(outstanding)} question(s) got no reply within {timeout:.0f} s")
+    return latencies, started, time.monotonic()
+
+
+def run_load(fake: FakeDiscord, total: int, concurrency: int, users: itertools.count[int]) -> Load:
+    """Send ``total`` questions keeping ``concurrency`` outstanding, probing the gateway every 0.1 s meanwhile."""
+    probes_before = len(fake.probe_latencies)
+    last_probe = time.monotonic()
+
+    def probe() -> None:
+        nonlocal last_probe
         if time.monotonic() - last_probe >= PROBE_EVERY:
             fake.probe()
             last_probe = time.monotonic()
-        time.sleep(0.002)
-    if outstanding:
-        raise SystemExit(f"{len(outstanding)} question(s) got no reply within 300 s")
-    ended = time.monotonic()
+
+    latencies, started, ended = closed_loop(fake, total, concurrency, users, between=probe)
     beats = [at for at in list(fake.heartbeats) if started <= at <= ended]
     return Load(
         latencies,

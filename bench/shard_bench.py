@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 import psycopg
 
-from bench.discord_bench import QUESTIONS, percentile
+from bench.discord_bench import closed_loop, percentile
 from tests.db.postgres import find_bindir, postgres_server
 from tests.discord.harness import BotProcess, bot_env
 from tests.fake_discord import FakeDiscord
@@ -62,27 +61,10 @@ def start(fake: FakeDiscord, folder: Path, ids: str, env: dict[str, str], fake_r
 
 
 def load(fake: FakeDiscord, total: int, concurrency: int, users: itertools.count[int]) -> tuple[list[float], float]:
-    """Send ``total`` questions keeping ``concurrency`` outstanding; their latencies and the wall time."""
+    """Send ``total`` questions keeping ``concurrency`` outstanding, across the guilds; their latencies and the wall time."""
     channels = itertools.cycle([g.ask_id for g in fake.guilds.values()])
-    questions = itertools.cycle(QUESTIONS)
-    outstanding: dict[int, float] = {}
-    latencies: list[float] = []
-    sent = 0
-    started = time.monotonic()
-    deadline = started + 600
-    while (sent < total or outstanding) and time.monotonic() < deadline:
-        while sent < total and len(outstanding) < concurrency:
-            mid = fake.send_message(next(questions), channel_id=next(channels), user_id=next(users))
-            outstanding[mid] = fake.dispatched_messages[mid]
-            sent += 1
-        for mid in list(outstanding):
-            replies = fake.replies_to(mid)
-            if replies:
-                latencies.append(replies[0].at - outstanding.pop(mid))
-        time.sleep(0.002)
-    if outstanding:
-        raise SystemExit(f"{len(outstanding)} question(s) got no reply within 600 s")
-    return latencies, time.monotonic() - started
+    latencies, started, ended = closed_loop(fake, total, concurrency, users, channels=channels, timeout=600)
+    return latencies, ended - started
 
 
 def run_setup(
