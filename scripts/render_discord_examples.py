@@ -29,6 +29,7 @@ from bot.discord.format import format_answer_discord, format_more_discord  # noq
 from bot.discord.threads import thread_name  # noqa: E402
 from index.links import paragraph_link  # noqa: E402
 from index.types import Answer, Hit  # noqa: E402
+from scripts.marked import replace_between  # noqa: E402
 
 DOC = REPO / "docs" / "discord.md"
 ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
@@ -125,11 +126,7 @@ def render() -> str:
 
 def updated(doc: str) -> str:
     """``doc`` with the examples between the markers rendered afresh."""
-    head, found, rest = doc.partition(BEGIN)
-    _, ended, tail = rest.partition(END)
-    if not (found and ended):
-        raise SystemExit(f"{DOC.relative_to(REPO)}: the markers are missing ({BEGIN} ... {END})")
-    return f"{head}{BEGIN}\n\n{render()}\n{END}{tail}"
+    return replace_between(doc, BEGIN, END, render(), str(DOC.relative_to(REPO)))
 
 
 def main() -> int:

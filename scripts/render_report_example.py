@@ -28,6 +28,7 @@ from bot.core.report import Report, build_report, report_text  # noqa: E402
 from bot.db import Database, Outcome  # noqa: E402
 from bot.discord.text import escape_user_text  # noqa: E402
 from bot.slack.text import escape_mrkdwn  # noqa: E402
+from scripts.marked import replace_between  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "report" / "tuning.jsonl"
 BEGIN = "<!-- report-example:begin: written by scripts/render_report_example.py; edit that, not this -->"
@@ -90,11 +91,7 @@ def render() -> dict[str, str]:
 
 def updated(doc: str, example: str, name: str = "doc") -> str:
     """``doc`` with ``example`` between the markers."""
-    head, found, rest = doc.partition(BEGIN)
-    _, ended, tail = rest.partition(END)
-    if not (found and ended):
-        raise SystemExit(f"{name}: the markers are missing ({BEGIN} ... {END})")
-    return f"{head}{BEGIN}\n\n{example}\n\n{END}{tail}"
+    return replace_between(doc, BEGIN, END, example + "\n", name)
 
 
 def main() -> int:

@@ -27,6 +27,7 @@ from bot.core.reply import more_passages, reply_for_answer  # noqa: E402
 from bot.slack.format import format_answer_slack, format_more_slack  # noqa: E402
 from index.links import paragraph_link  # noqa: E402
 from index.types import Answer, Hit  # noqa: E402
+from scripts.marked import replace_between  # noqa: E402
 
 DOC = ROOT / "docs" / "slack.md"
 START = "<!-- slack-examples:start -->"
@@ -134,11 +135,7 @@ def render() -> str:
 
 def updated(doc: str) -> str:
     """``doc`` with the examples section replaced by a fresh rendering."""
-    head, start, rest = doc.partition(START)
-    _, end, tail = rest.partition(END)
-    if not start or not end:
-        raise SystemExit(f"{DOC.relative_to(ROOT)} has no {START} ... {END} section")
-    return f"{head}{START}\n\n{render()}\n{END}{tail}"
+    return replace_between(doc, START, END, render(), str(DOC.relative_to(ROOT)))
 
 
 def main(argv: list[str] | None = None) -> int:
