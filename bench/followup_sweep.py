@@ -147,6 +147,33 @@ def resolution(retrievers: dict[str, Retriever]) -> None:
     retriever.folding = followup.Folding()
 
 
+def repeats(retrievers: dict[str, Retriever]) -> None:
+    """repeat_weight on the SQuAD follow-ups (tune and held-out halves), our article chains and
+    the shared set (smoke test)."""
+    rows = load_jsonl(TUNING / "followups.jsonl")
+    squad = [r for r in rows if r["corpus"] == "squad"]
+    ours = [r for r in rows if r["corpus"] == "article" and not r.get("standalone")]
+    shared = load_jsonl(EVAL / "followups.jsonl")
+    print("\n| repeat_weight | tune half r@1 / r@3 | held-out half r@1 / r@3 | ours, article | shared |")
+    print("|---|---|---|---|---|")
+    for weight in (0.0, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 1.5):
+        cells = []
+        for retriever in retrievers.values():
+            retriever.folding = replace(followup.Folding(), repeat_weight=weight)
+        for part in (ours, shared):
+            hits = [
+                (got.at_1 * got.n, got.n)
+                for corpus, retriever in retrievers.items()
+                for follow in [[r for r in part if r["corpus"] == corpus]]
+                if follow
+                for got in [recall(ask_followups(retriever, follow, "thread"), follow)]
+            ]
+            cells.append(f"{sum(h for h, _ in hits) / sum(n for _, n in hits):.3f}")
+        print(f"| {weight} | {_halves_recall(retrievers['squad'], squad)} | {' | '.join(cells)} |", flush=True)
+    for retriever in retrievers.values():
+        retriever.folding = followup.Folding()
+
+
 def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
     """rare_share of the names check: handled / marked low on each half of our SQuAD
     confidence set, SQuAD v1 and SQuAD 2.0."""
@@ -174,7 +201,9 @@ def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
-    parser.add_argument("--part", choices=("followups", "confidence", "resolution", "names"), help="one sweep only")
+    parser.add_argument(
+        "--part", choices=("followups", "confidence", "resolution", "repeat", "names"), help="one sweep only"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
         root = args.index_root or Path(tmp)
@@ -187,6 +216,8 @@ def main() -> None:
             confidences(retrievers["squad"])
         if args.part in (None, "resolution"):
             resolution(retrievers)
+        if args.part in (None, "repeat"):
+            repeats(retrievers)
         if args.part in (None, "names"):
             rare_names(retrievers, cached(Retriever.open(CORPORA["squad2"], root / "index-squad2")))
 

@@ -13,6 +13,11 @@ A follow-up's pronouns are also resolved by rules (:mod:`index.reference`: "When
 die?" after "Who was Nikola Tesla?" is "When did Nikola Tesla die?"), and the rewritten
 question's vector is blended with the follow-up's own; its words stay its own.
 
+A follow-up asks for something its thread has not been told yet, so the sentence that
+answered the previous question counts for less when its passage is ranked again (the
+thread's words and vector point straight at that passage, which otherwise keeps the first
+place: "When was he president?" after "Who led Harvard through the Great Depression?").
+
 A question that stands on its own uses nothing of its thread: it is searched exactly as
 if it had no history, so its answer is the same, byte for byte.
 """
@@ -50,6 +55,8 @@ class Folding:
         name_weight: Weight in BM25 of the names and figures of the previous answer's sentence.
         resolve_weight: Weight of the vector of the follow-up rewritten with what its pronouns
             point to (:mod:`index.reference`), beside its own vector (0: not rewritten).
+        repeat_weight: Share of its lead that the previous answer's sentence loses when its
+            passage is ranked for the follow-up (:func:`rank`; 0: none).
     """
 
     turns: int = 4
@@ -58,6 +65,7 @@ class Folding:
     term_weight: float = 0.5
     name_weight: float = 0.25
     resolve_weight: float = 0.5
+    repeat_weight: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,14 @@ class Context:
         chunk_terms: Weighted words for chunk BM25.
         sentence_terms: Weighted words for sentence BM25.
         referents: What the last earlier question's pronouns may point to.
+        answer: The ``(chunk, sentence)`` that answered the last earlier question, or None.
     """
 
     vector: np.ndarray
     chunk_terms: Mapping[str, float]
     sentence_terms: Mapping[str, float]
     referents: reference.Referents | None = None
+    answer: tuple[int, int] | None = None
 
 
 # Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
@@ -182,7 +192,13 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
         chunk_terms.setdefault(term, folding.name_weight)
     for term in corpus.sentence_lexicon.query_terms(names):
         sentence_terms.setdefault(term, folding.name_weight)
-    return Context(query.vector, chunk_terms, sentence_terms, reference.referents(query.text, sentence))
+    return Context(
+        query.vector,
+        chunk_terms,
+        sentence_terms,
+        reference.referents(query.text, sentence),
+        (answer.chunk, answer.sentence),
+    )
 
 
 def thread_context(
@@ -196,32 +212,81 @@ def thread_context(
     of them is on the sources' subject."""
     context: Context | None = None
     for turn in turns:
+        read_with = None if context is None or not needs_history(corpus, turn, folding) else context
         query = (
-            turn
-            if context is None or not needs_history(corpus, turn, folding)
-            else fold(corpus, resolved(turn, context, encode, folding), context, folding)
+            turn if read_with is None else fold(corpus, resolved(turn, read_with, encode, folding), read_with, folding)
         )
-        top = search.rank_chunks(corpus, query, 1, mix)
+        top = rank(corpus, query, 1, mix, read_with, folding)
         # An aside the sources are not about leaves the thread where it was.
         if top and search.on_topic(corpus, query):
             context = carry(corpus, query, top[0], folding)
     return context
 
 
-def in_thread(
+def threaded(
     corpus: Corpus,
     query: search.Query,
     turns: Sequence[search.Query],
     mix: search.Mix = _SHIPPED_MIX,
     folding: Folding = Folding(),
     encode: Encode | None = None,
-) -> search.Query:
-    """The question as it is searched: folded with its thread when it needs it, otherwise
-    the very same query (so a question that stands on its own gets the same answer)."""
+) -> tuple[search.Query, Context | None]:
+    """The question as it is searched, with the context it is read in: folded with its thread
+    when it needs it, otherwise the very same query and no context (so a question that stands
+    on its own gets the same answer)."""
     if not turns or not needs_history(corpus, query, folding):
-        return query
+        return query, None
     context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding, encode)
-    return query if context is None else fold(corpus, resolved(query, context, encode, folding), context, folding)
+    if context is None:
+        return query, None
+    return fold(corpus, resolved(query, context, encode, folding), context, folding), context
+
+
+def rank(
+    corpus: Corpus,
+    query: search.Query,
+    k: int,
+    mix: search.Mix = _SHIPPED_MIX,
+    context: Context | None = None,
+    folding: Folding = Folding(),
+) -> tuple[search.Scored, ...]:
+    """:func:`search.rank_chunks` for a question read in ``context`` (None: as it is), where the
+    passage that answered the previous question loses ``repeat_weight`` of the lead its
+    answering sentence gives it over its other sentences: a follow-up asks for something new.
+    Every other passage keeps its score, so a question with no context is ranked unchanged."""
+    if context is None or context.answer is None or folding.repeat_weight <= 0:
+        return search.rank_chunks(corpus, query, k, mix)
+    # One passage can only move down: the first k + 1 hold every passage of the new first k.
+    top = search.rank_chunks(corpus, query, k + 1, mix)
+    chunk, sentence = context.answer
+    if not any(s.chunk == chunk for s in top):
+        return top[:k]
+    drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
+    moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
+    return tuple(sorted(moved, key=lambda s: -s.score)[:k])
+
+
+def sentence_lead(corpus: Corpus, query: search.Query, mix: search.Mix, chunk: int, sentence: int) -> float:
+    """How far ``chunk``'s sentence view (:func:`search.rank_chunks`: its best sentence, dense and
+    BM25 z-scored over every sentence) falls without ``sentence``; 0 when another is better."""
+    dense = corpus.sentence_vectors @ query.vector
+    lexicon = corpus.sentence_lexicon
+    if query.sentence_weights is None:
+        bm25 = lexicon.scores(lexicon.query_terms(query.text))
+    else:
+        bm25 = lexicon.weighted_scores(query.sentence_weights)
+    own = (mix.sentence_dense * _z(dense) + mix.sentence_bm25 * _z(bm25))[corpus.sentence_owner == chunk]
+    if not 0 <= sentence < len(own) or own[sentence] < own.max():
+        return 0.0
+    rest = np.delete(own, sentence)
+    # A passage with no sentence left scores 0 on the sentence view, as in rank_chunks.
+    return float(own[sentence] - (rest.max() if rest.size else 0.0))
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    """Values as z-scores over themselves (as :func:`search.rank_chunks` normalises each signal)."""
+    spread = values.std() if values.size else 0.0
+    return (values - values.mean()) / spread if spread >= 1e-6 else np.zeros_like(values)
 
 
 def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:

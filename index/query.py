@@ -192,10 +192,10 @@ class Retriever:
                 continue
             text, notes = item
             notes += self._stale()
-            query = followup.in_thread(
+            query, context = followup.threaded(
                 self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding, self._one_query
             )
-            out.append(self._answer(query, k, notes))
+            out.append(self._answer(query, k, notes, context))
         return out
 
     def _queries(self, texts: Sequence[str]) -> dict[str, search.Query]:
@@ -211,8 +211,10 @@ class Retriever:
     def _query(self, text: str, vector: np.ndarray, tokens: np.ndarray) -> search.Query:
         return search.Query(text, vector, tokens, tuple(self.corpus.lexicon.query_terms(text)))
 
-    def _answer(self, query: search.Query, k: int, notes: tuple[str, ...]) -> Answer:
-        top = search.rank_chunks(self.corpus, query, k, self.mix)
+    def _answer(
+        self, query: search.Query, k: int, notes: tuple[str, ...], context: followup.Context | None = None
+    ) -> Answer:
+        top = followup.rank(self.corpus, query, k, self.mix, context, self.folding)
         abstained = not top or not search.on_topic(self.corpus, query)
         hits = tuple(self._hit(scored.chunk, scored.sentence, scored.score) for scored in top)
         level = "low" if abstained else confidence.of_answer(self.corpus, query.text, top[0], self.confidence_rule)

@@ -53,6 +53,7 @@ class Referents:
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _PERSONAL = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}
 _NEUTER = {"it": "", "its": "'s", "they": "", "them": "", "their": "'s", "theirs": "'s"}
+_PLURAL = frozenset(["they", "them", "their", "theirs"])
 _DEMONSTRATIVE = frozenset(["that", "this", "these", "those"])
 # "the company", "the team": a definite description of the previous answer or topic.
 _GENERIC_NOUNS = frozenset(["company", "team", "city", "country", "person", "man", "woman", "group", "organization"])
@@ -90,7 +91,8 @@ def _runs(text: str, skip: set[str]) -> list[str]:
         runs.append(current)
     # A name the question already gave is not what the answer adds ("Harvard" in "John Harvard" is kept).
     runs = [kept for kept in (_trim(run, skip) for run in runs) if kept]
-    cleaned = [run[:-1] if run[-1].casefold() in _CONNECTORS else run for run in runs]
+    # A name neither starts nor ends with "of", "and" ... (left when trimming took the word beside it).
+    cleaned = [_strip_connectors(run) for run in runs]
     # A run of several all-capital words is a dateline or a heading ("RESEARCH TRIANGLE PARK"), not a name.
     return [
         " ".join(run).removesuffix("'s").removesuffix("\u2019s")
@@ -106,6 +108,17 @@ def _trim(run: list[str], skip: set[str]) -> list[str]:
     while kept and kept[0].casefold().removesuffix("'s") in skip:
         kept.pop(0)
     while kept and kept[-1].casefold().removesuffix("'s") in skip:
+        kept.pop()
+    return kept
+
+
+def _strip_connectors(run: list[str]) -> list[str]:
+    """ "and Virgin Media" from "BSkyB and Virgin Media" once "BSkyB" was trimmed: Virgin Media.
+    A capitalised one opens a name ("Von Miller")."""
+    kept = list(run)
+    while kept and kept[0].islower() and kept[0] in _CONNECTORS:
+        kept.pop(0)
+    while kept and kept[-1].casefold() in _CONNECTORS:
         kept.pop()
     return kept
 
@@ -176,6 +189,8 @@ def resolve(question: str, previous: Referents) -> str:
     question unchanged when nothing in it points back or there is nothing to point to."""
     person = previous.entity if previous.asked_who and previous.entity else previous.topic or previous.entity
     thing = previous.entity if previous.asked_which and previous.entity else previous.topic or previous.entity
+    # "they" after "Who studied ...?" are the people the answer named, as "he" would be.
+    people = person if previous.asked_who else thing
     tokens = re.split(r"([A-Za-z'\u2019]+)", question)
     # "What registry did he want it to set up?": "he" and "it" are not the same referent.
     personal = any(t.casefold() in _PERSONAL for t in tokens)
@@ -188,6 +203,8 @@ def resolve(question: str, previous: Referents) -> str:
         noun = tokens[i + 2] if i + 2 < len(tokens) and tokens[i + 1] == " " else ""
         if low in _PERSONAL and person:
             out.append(person + _PERSONAL[low])
+        elif low in _PLURAL and people and not personal:
+            out.append(people + _NEUTER[low])
         elif low in _NEUTER and thing and (thing != person or not personal):
             out.append(thing + _NEUTER[low])
         elif low in _DEMONSTRATIVE and _after_function_word(out) and (thing or previous.question):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import followup, reference
+from index import followup, reference, search
 from index.followup import Context, Folding, answer_names, refers_back
 from index.query import Retriever
 
@@ -171,13 +171,26 @@ def test_confidence_is_low_for_a_question_on_the_subject_the_article_does_not_an
             "Who reported how much money IBM makes from that technology?",
             "Who reported how much money IBM makes from facial technology?",
         ),
+        (
+            "Which company was in a carriage dispute with BSkyB in 2007?",
+            "In 2007, BSkyB and Virgin Media became involved in a dispute over the carriage of Sky channels.",
+            "What was it re-branded from?",
+            "What was Virgin Media re-branded from?",
+        ),
+        (
+            "Who studied the link between logging and rainfall?",
+            "In 2009 Jane Doe and Mark Roe of the Smithsonian measured it.",
+            "What did they find?",
+            "What did Jane Doe and Mark Roe find?",
+        ),
     ],
 )
 def test_pronouns_are_replaced_by_the_previous_answer_or_topic(
     previous: str, sentence: str, question: str, resolved: str
 ) -> None:
-    """'he' after a who-question is the answer's name; after 'Who is X?' it is X; 'it' after a
-    how-question is its subject; 'that stadium' is the answer's name holding 'stadium'."""
+    """'he' (and 'they') after a who-question is the answer's name; after 'Who is X?' it is X; 'it'
+    after a how-question is its subject; 'that stadium' is the answer's name holding 'stadium';
+    a name left starting with 'and' once the question's own name is trimmed loses the 'and'."""
     assert reference.resolve(question, reference.referents(previous, sentence)) == resolved
 
 
@@ -197,3 +210,58 @@ def test_a_resolved_follow_up_keeps_its_own_text_and_words(article: Retriever) -
     threaded = article.ask("What did he say about AI?", history=["Who is IBM's CEO?"])
     assert threaded.question == "What did he say about AI?"
     assert not threaded.abstained
+
+
+def _question(article: Retriever, text: str) -> search.Query:
+    return article._queries([text])[text]
+
+
+def test_rank_without_a_context_is_the_plain_ranking(article: Retriever) -> None:
+    """A question read alone (no context, or a context with no answer) is ranked by rank_chunks as it is."""
+    query = _question(article, "Why did IBM quit facial recognition?")
+    plain = search.rank_chunks(article.corpus, query, 3)
+    assert followup.rank(article.corpus, query, 3) == plain
+    no_answer = Context(query.vector, {}, {})
+    assert followup.rank(article.corpus, query, 3, context=no_answer, folding=Folding(repeat_weight=1.0)) == plain
+
+
+def test_the_previous_answer_loses_a_share_of_its_sentence_lead_and_nothing_else_moves(article: Retriever) -> None:
+    """The passage that answered the previous question drops by repeat_weight times the lead of
+    that sentence over its passage's others; every other passage keeps its score; a large
+    weight moves it below the next passage, 0 leaves the ranking as it was."""
+    corpus = article.corpus
+    query = _question(article, "What did Krishna write to Congress about police reform?")
+    plain = search.rank_chunks(corpus, query, 4)
+    first = plain[0]
+    context = Context(query.vector, {}, {}, answer=(first.chunk, first.sentence))
+    lead = followup.sentence_lead(corpus, query, search.Mix(), first.chunk, first.sentence)
+    assert lead > 0
+    ranked = followup.rank(corpus, query, 4, context=context, folding=Folding(repeat_weight=0.25))
+    scores = {s.chunk: s.score for s in ranked}
+    assert scores[first.chunk] == pytest.approx(first.score - 0.25 * lead)
+    assert all(scores[s.chunk] == s.score for s in plain[1:] if s.chunk in scores)
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    needed = (first.score - plain[1].score) / lead
+    pushed = followup.rank(corpus, query, 3, context=context, folding=Folding(repeat_weight=needed + 0.5))
+    assert pushed[0] == plain[1] and first.chunk in {s.chunk for s in pushed}
+    assert followup.rank(corpus, query, 3, context=context, folding=Folding(repeat_weight=0.0)) == plain[:3]
+
+
+def test_a_sentence_that_is_not_its_passage_best_has_no_lead(article: Retriever) -> None:
+    """Only the sentence that carries its passage's sentence view gives a lead to take away."""
+    corpus = article.corpus
+    query = _question(article, "What did Krishna write to Congress about police reform?")
+    ranked = search.rank_chunks(corpus, query, len(corpus.chunks))
+    first = next(s for s in ranked if len(corpus.chunks[s.chunk].sentences) > 1)
+    others = [i for i in range(len(corpus.chunks[first.chunk].sentences)) if i != first.sentence]
+    assert all(followup.sentence_lead(corpus, query, search.Mix(), first.chunk, i) == 0.0 for i in others)
+    assert followup.sentence_lead(corpus, query, search.Mix(), first.chunk, 99) == 0.0
+
+
+def test_a_thread_remembers_the_passage_that_answered_its_last_question(article: Retriever) -> None:
+    """The context an earlier question leaves names the passage and sentence shown for it."""
+    turn = _question(article, RED_HAT[0])
+    context = followup.thread_context(article.corpus, [turn])
+    assert context is not None
+    top = search.rank_chunks(article.corpus, turn, 1)[0]
+    assert context.answer == (top.chunk, top.sentence)
