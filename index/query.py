@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import confidence, followup, search
+from index import blas, confidence, followup, search
 from index.corpus import Corpus
 from index.embed import Embedder
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
@@ -113,6 +113,7 @@ class Retriever:
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, str(why))
         embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, say=say)
+        blas.limit_threads(embed_threads)  # ranking's products run on the answering worker's threads too
         if why is not None:
             build = Build(sources, embedder, index_dir, digest, chunk_tokens)
             stored = build.under_lock(why, say=say, progress=progress, repair=repair)
@@ -186,12 +187,13 @@ class Retriever:
         # its history (a batch's padding moves the last digits).
         queries |= self._queries([t for t in dict.fromkeys(t for h in threads for t in h) if t not in queries])
         out: list[Answer | CitebotError] = []
+        stale = self._stale()  # once a batch: it looks at every source file
         for item, thread in zip(cleaned, threads, strict=True):
             if isinstance(item, CitebotError):
                 out.append(item)
                 continue
             text, notes = item
-            notes += self._stale()
+            notes += stale
             query = followup.in_thread(
                 self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding, self._one_query
             )
