@@ -9,6 +9,7 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from index.types import IndexInfo
 
 log = logging.getLogger(__name__)
+
+
+QUERY_BATCH = 32  # questions per embedding call
 
 
 def _quiet(_: str) -> None:
@@ -60,6 +64,7 @@ class Retriever:
         self.folding = followup.Folding()
         self.confidence_rule = confidence.Rule()
         self.rebuilt = False
+        self.batch_workers = os.cpu_count() or 1  # embedding batches of one ask_many run at once
         self.watch: SourceWatch | None = None  # whether the sources changed since (set by open)
         self._embedder = embedder
 
@@ -143,7 +148,10 @@ class Retriever:
         return self._embedder.encode(list(texts), batch_size=32)
 
     def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        return self._embedder.encode_with_tokens(list(texts), batch_size=32)
+        # More questions than one embedding batch (a batch on the command line): the batches run
+        # on every core. The answering service's batches are one embedding batch each.
+        workers = self.batch_workers if len(texts) > QUERY_BATCH else 1
+        return self._embedder.encode_with_tokens(list(texts), batch_size=QUERY_BATCH, workers=workers)
 
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000, history: Sequence[str] = ()) -> Answer:
         """Answer one question, with the earlier questions of its conversation (oldest first).
