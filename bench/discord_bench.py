@@ -5,15 +5,19 @@ measures:
 
 * start-up, on an index already built: from process start to READY (commands already
   synced), and to ``on_ready``;
-* 200 questions at concurrency 1 and 20: p50/p99 latency from the gateway event to the
-  reply reaching Discord, and questions per second;
+* 200 questions at concurrency 1 and 20, with answers as inline replies (REPLY_IN_THREADS=false,
+  as the issue's baseline) and in a new thread each (true: a thread created per question): p50/p99
+  latency from the gateway event to the answer reaching Discord, questions per second, and CPU
+  per question of the bot process and, apart, of the fake Discord's thread (test harness on the
+  same cores, not product);
 * the gateway under that load: the longest gap between the client's heartbeats (Discord
   expects one every interval, here 1 s) and p99 of how long it takes to answer a heartbeat
   request (op 1, sent every 0.1 s): a blocked event loop shows here first.
 
 Usage: ``.venv/bin/python bench/discord_bench.py [--questions 200] [--concurrency 1 20] [--fake-retriever]
-[--backend onnx|sentence-transformers] [--threads N]`` (``--fake-retriever`` measures the front end
-alone, without the model; ``--backend`` and ``--threads`` set EMBED_BACKEND and EMBED_THREADS.)
+[--backend onnx|sentence-transformers] [--threads N] [--reply-in-threads false true]`` (``--fake-retriever``
+measures the front end alone, without the model; ``--backend`` and ``--threads`` set EMBED_BACKEND
+and EMBED_THREADS.) Each goal of issue 12 is printed beside its figure.
 """
 
 from __future__ import annotations
