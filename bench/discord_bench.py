@@ -154,8 +154,11 @@ def run_load(
     )
 
 
-def run_bot(fake: FakeDiscord, folder: Path, args: argparse.Namespace, users: itertools.count[int], threads: str):
-    """Start the bot with REPLY_IN_THREADS=``threads``, time its start, load it at each concurrency, stop it."""
+def run_bot(
+    fake: FakeDiscord, folder: Path, args: argparse.Namespace, users: itertools.count[int], threads: str, code: Path
+):
+    """Start the bot of checkout ``code`` with REPLY_IN_THREADS=``threads``, time its start, load it
+    at each concurrency, stop it."""
     bot = BotProcess(
         fake,
         folder,
@@ -164,6 +167,7 @@ def run_bot(fake: FakeDiscord, folder: Path, args: argparse.Namespace, users: it
         EMBED_BACKEND=args.backend,
         EMBED_THREADS=str(args.threads),
         REPLY_IN_THREADS=threads,
+        PYTHONPATH=str(code),
     )
     try:
         to_ready = bot.wait_ready(timeout=300)
@@ -190,7 +194,10 @@ def main() -> int:
         choices=["false", "true"],
         help="REPLY_IN_THREADS of each bot started (default: false, inline replies as the issue's baseline; then true)",
     )
+    parser.add_argument("--before", type=Path, help="another checkout of citebot whose bot runs beside this one's")
     args = parser.parse_args()
+    trees = {"before": args.before.resolve()} if args.before else {}
+    trees["this checkout"] = REPO
 
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
     load_before = os.getloadavg()[0]
@@ -198,7 +205,11 @@ def main() -> int:
         if not args.fake_retriever:  # start-up is measured on a built index, as a restart finds it
             env = bot_env(Path(folder), EMBED_BACKEND=args.backend)
             subprocess.run([sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True)
-        runs = {mode: run_bot(fake, Path(folder), args, users, mode) for mode in args.reply_in_threads}
+        runs = {
+            (label, mode): run_bot(fake, Path(folder), args, users, mode, code)
+            for mode in args.reply_in_threads
+            for label, code in trees.items()
+        }
         refused = len(fake.rejected)
 
     kind = "fake retriever" if args.fake_retriever else f"real index, {args.backend}, EMBED_THREADS={args.threads}"
@@ -206,24 +217,24 @@ def main() -> int:
         f"Discord bot benchmark ({kind}, fake Discord on 127.0.0.1; load average {load_before:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after)"
     )
-    for mode, (to_ready, to_on_ready, _, _) in runs.items():
+    for (label, mode), (to_ready, to_on_ready, _, _) in runs.items():
         print(
-            f"  REPLY_IN_THREADS={mode}: start to READY, commands synced {to_ready:.1f} s (goal <= {READY_GOAL:g} s); "
-            f"to on_ready (health file) {to_on_ready:.1f} s"
+            f"  {label}, REPLY_IN_THREADS={mode}: start to READY, commands synced {to_ready:.1f} s "
+            f"(goal <= {READY_GOAL:g} s); to on_ready (health file) {to_on_ready:.1f} s"
         )
     print()
     print(
-        f"  {'threads':>7} {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8} {'q/s':>7}"
+        f"  {'code':>13} {'threads':>7} {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8} {'q/s':>7}"
         f" {'bot CPU ms/q':>12} {'fake CPU ms/q':>13} {'max beat gap s':>14} {'beat request p99 ms':>19}"
     )
-    for mode, (_, _, rows, _) in runs.items():
+    for (label, mode), (_, _, rows, _) in runs.items():
         for concurrency, load in rows:
             done = len(load.latencies)
             p50, p99 = 1000 * statistics.median(load.latencies), 1000 * percentile(load.latencies, 99)
             gap = max(load.beat_gaps, default=float("nan"))
             probe = 1000 * percentile(load.probe_delays, 99) if load.probe_delays else float("nan")
             print(
-                f"  {mode:>7} {concurrency:>11} {done:>9} {p50:>8.1f} {p99:>8.1f} {done / load.wall:>7.1f}"
+                f"  {label:>13} {mode:>7} {concurrency:>11} {done:>9} {p50:>8.1f} {p99:>8.1f} {done / load.wall:>7.1f}"
                 f" {1000 * load.bot_cpu / done:>12.2f} {1000 * load.fake_cpu / done:>13.2f} {gap:>14.2f} {probe:>19.1f}"
             )
     print(f"  (heartbeat interval {HEARTBEAT_INTERVAL:g} s: a gap much longer than that means a blocked event loop)")

@@ -44,7 +44,7 @@ def read_metadata(folder: Path) -> dict[str, Any] | None:
 
 
 def session_options(threads: int) -> Any:
-    """ONNX Runtime options for answering: ``threads`` intra-op threads, no memory arena.
+    """ONNX Runtime options for answering: ``threads`` intra-op threads that do not spin, no memory arena.
 
     Without the arena, memory goes back after a large batch (an index build) instead of
     staying reserved; it costs nothing measurable in speed (docs/retrieval.md).
@@ -59,6 +59,9 @@ def session_options(threads: int) -> Any:
     # Full optimisation at load is fine: the file on disk stays at the portable basic level.
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: its start-up notes are noise to a user
+    # A thread with no work sleeps instead of spinning: with 2 threads on a shared machine spinning
+    # doubled the CPU of an embedding for the same wall time (docs/retrieval.md). One thread has none.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
