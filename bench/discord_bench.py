@@ -201,16 +201,18 @@ def main() -> int:
 
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
     load_before = os.getloadavg()[0]
-    with FakeDiscord(heartbeat_interval=HEARTBEAT_INTERVAL) as fake, tempfile.TemporaryDirectory() as folder:
-        if not args.fake_retriever:  # start-up is measured on a built index, as a restart finds it
-            env = bot_env(Path(folder), EMBED_BACKEND=args.backend)
-            subprocess.run([sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True)
-        runs = {
-            (label, mode): run_bot(fake, Path(folder), args, users, mode, code)
-            for mode in args.reply_in_threads
-            for label, code in trees.items()
-        }
-        refused = len(fake.rejected)
+    runs = {}
+    refused = 0
+    for label, code in trees.items():  # each checkout against a fake Discord of its own, as in a run of its own
+        with FakeDiscord(heartbeat_interval=HEARTBEAT_INTERVAL) as fake, tempfile.TemporaryDirectory() as folder:
+            if not args.fake_retriever:  # start-up is measured on a built index, as a restart finds it
+                env = bot_env(Path(folder), EMBED_BACKEND=args.backend)
+                subprocess.run(
+                    [sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True
+                )
+            for mode in args.reply_in_threads:
+                runs[label, mode] = run_bot(fake, Path(folder), args, users, mode, code)
+            refused += len(fake.rejected)
 
     kind = "fake retriever" if args.fake_retriever else f"real index, {args.backend}, EMBED_THREADS={args.threads}"
     print(

@@ -188,6 +188,14 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+def _letter_counts(word: str) -> np.ndarray:
+    """How often each letter a-z occurs in ``word``, and (last) every other character."""
+    counts = np.zeros(27, dtype=np.int16)
+    for char in word:
+        counts[ord(char) - 97 if "a" <= char <= "z" else 26] += 1
+    return counts
+
+
 class Lexicon:
     """BM25 over a list of texts, built in memory from the index's records (fast: no file of its own)."""
 
@@ -206,6 +214,7 @@ class Lexicon:
         for term in sorted(self.vocabulary):
             buckets[term[0], len(term)].append(term)
         self._buckets = dict(buckets)
+        self._bucket_counts: dict[tuple[str, int], np.ndarray] = {}
         # Questions repeat their words: each unknown one is corrected once (thread-safe cache).
         self._nearest = lru_cache(maxsize=CORRECTIONS_KEPT)(self._find_nearest)
         self._bm25 = bm25s.BM25()
@@ -221,13 +230,25 @@ class Lexicon:
         """The corpus term nearest ``term`` within its edit limit (shortest length change, then
         alphabetical), or ``term`` itself when none is that near."""
         limit = 1 if len(term) < 7 else 2
-        near = [
-            v
-            for length in range(len(term) - limit, len(term) + limit + 1)
-            for v in self._buckets.get((term[0], length), ())
-            if within_edits(term, v, limit)
-        ]
+        wanted = _letter_counts(term)
+        near = []
+        for length in range(len(term) - limit, len(term) + limit + 1):
+            bucket = self._buckets.get((term[0], length))
+            if bucket is None:
+                continue
+            # An edit changes the letter counts by at most 2 in all (a swap by none): only the
+            # words whose counts are that close can be within the limit.
+            close = np.flatnonzero(np.abs(self._counts_of(term[0], length) - wanted).sum(axis=1) <= 2 * limit)
+            near += [bucket[i] for i in close if within_edits(term, bucket[i], limit)]
         return min(near, key=lambda v: (abs(len(v) - len(term)), v)) if near else term
+
+    def _counts_of(self, first: str, length: int) -> np.ndarray:
+        """Letter counts of a bucket's words, shape ``(n, 27)``, computed when first needed."""
+        counts = self._bucket_counts.get((first, length))
+        if counts is None:
+            counts = np.stack([_letter_counts(v) for v in self._buckets[first, length]])
+            self._bucket_counts[first, length] = counts
+        return counts
 
     def query_terms(self, text: str) -> list[str]:
         return self.correct(terms(text))

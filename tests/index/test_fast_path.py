@@ -132,6 +132,33 @@ def test_spelling_correction_by_bucket_equals_the_scan_of_the_whole_vocabulary()
     assert lexicon.correct(asked) == lexicon.correct(asked)  # the remembered corrections are the same
 
 
+def test_spelling_correction_on_a_real_vocabulary_equals_the_full_scan() -> None:
+    """150 words of the SQuAD articles misspelt at random (a letter dropped, added, changed or two
+    swapped, once or twice) are corrected as the scan of the whole vocabulary corrects them."""
+    paragraphs = [
+        p for f in sorted((ROOT / "eval" / "squad" / "seeds").glob("*.txt")) for p in f.read_text().split("\n\n")
+    ]
+    lexicon = Lexicon(paragraphs)
+    rng = np.random.default_rng(7)
+    words = sorted(w for w in lexicon.vocabulary if len(w) >= 5)
+    asked = []
+    for word in rng.choice(words, 150, replace=False):
+        letters = list(word)
+        for _ in range(int(rng.integers(1, 3))):
+            i = int(rng.integers(1, len(letters) - 1))
+            kind = rng.integers(0, 4)
+            if kind == 0:
+                del letters[i]
+            elif kind == 1:
+                letters.insert(i, "abcdefghijklmnopqrstuvwxyz"[rng.integers(0, 26)])
+            elif kind == 2:
+                letters[i] = "abcdefghijklmnopqrstuvwxyz"[rng.integers(0, 26)]
+            else:
+                letters[i - 1], letters[i] = letters[i], letters[i - 1]
+        asked.append("".join(letters))
+    assert lexicon.correct(asked) == reference_correct(lexicon.vocabulary, asked)
+
+
 def test_pq_decoding_by_one_take_equals_decoding_piece_by_piece() -> None:
     """Rows decoded from the centroids laid end to end are the bytes the per-piece lookup gives."""
     rng = np.random.default_rng(3)
