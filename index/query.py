@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-QUERY_BATCH = 32  # questions per embedding call
-
-
 def _quiet(_: str) -> None:
     pass
 
@@ -148,10 +145,8 @@ class Retriever:
         return self._embedder.encode(list(texts), batch_size=32)
 
     def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        # More questions than one embedding batch (a batch on the command line): the batches run
-        # on every core. The answering service's batches are one embedding batch each.
-        workers = self.batch_workers if len(texts) > QUERY_BATCH else 1
-        return self._embedder.encode_with_tokens(list(texts), batch_size=QUERY_BATCH, workers=workers)
+        # More questions than one batch of 32 (`ask -`): the batches run on every core at once.
+        return self._embedder.encode_with_tokens(list(texts), batch_size=32, workers=self.batch_workers)
 
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000, history: Sequence[str] = ()) -> Answer:
         """Answer one question, with the earlier questions of its conversation (oldest first).
