@@ -34,6 +34,7 @@ test-fast: $(ONNX)
 bench: $(ONNX)
 	$(PY) bench/run.py
 	$(PY) bench/onnx_bench.py
+	$(PY) bench/latency.py
 	$(PY) bench/discord_bench.py
 	$(PY) bench/discord_bench.py --backend sentence-transformers --threads $$(nproc)
 	$(PY) bench/slack_bench.py

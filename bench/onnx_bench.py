@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,11 +34,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
 from bench.first_answer import start_and_answer
-from bench.run import ABLATION, SETS, percentile
+from bench.run import ABLATION, SETS
 
 ST = "sentence-transformers"
 CORES = os.cpu_count() or 1
-STREAM = 200  # questions per latency, batch and quiet service run
+STREAM = 200  # questions per latency, batch and quiet service run (bench/latency.py)
+# Issue 12's goals, printed beside the figures: one question p50 (ms), batch questions/s,
+# process start to first answer (s), peak RSS answering on the article (MB).
+P50_GOAL, BATCH_GOAL, START_GOAL, RSS_GOAL = 4.0, 350.0, 1.0, 250.0
 LOADED_STREAM = 100  # fewer beside the busy loops: the reference crawls there
 
 
@@ -98,55 +100,19 @@ def min_cosine(args: argparse.Namespace) -> float:
 
 
 def speed_worker(args: argparse.Namespace) -> dict[str, Any]:
-    """One-question latency, batch questions/s, and the service's questions/s quiet and loaded."""
+    """One-question latency, batch questions/s, and the service's questions/s quiet and loaded,
+    with the CPU per question of each (bench/latency.py measures them)."""
+    from bench.latency import STREAM as STREAMED
+    from bench.latency import measure, service_run
+
     retriever = open_retriever(args, ROOT / "seeds", "article")
     questions = [q["q"] for q in load_jsonl(ROOT / "eval" / "questions.jsonl")]
-    stream = [questions[i % len(questions)] for i in range(STREAM)]
-    for q in questions[:10]:  # warm-up: first calls allocate
-        retriever.ask(q)
-    latencies = []
-    for q in stream:
-        started = time.perf_counter()
-        retriever.ask(q)
-        latencies.append(time.perf_counter() - started)
-    started = time.perf_counter()
-    retriever.ask_many(stream)
-    batch = len(stream) / (time.perf_counter() - started)
-    quiet = asyncio.run(service_run(retriever, stream, args.workers))
+    out = measure(retriever, questions, workers=args.workers)
+    out["quiet"] = out.pop("service")
+    stream = [questions[i % len(questions)] for i in range(STREAMED)]
     with busy_loops(CORES):
-        loaded = asyncio.run(service_run(retriever, stream[:LOADED_STREAM], args.workers))
-    return {
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * percentile(latencies, 99),
-        "batch_qps": batch,
-        "quiet": quiet,
-        "loaded": loaded,
-    }
-
-
-async def service_run(retriever: Any, stream: list[str], workers: int, concurrency: int = 20) -> dict[str, float]:
-    """Questions/s and latency through the answer service, ``concurrency`` questions outstanding."""
-    from bot.core.service import AnswerService
-
-    service = AnswerService(retriever, max_in_flight=32, max_batch=32, workers=workers)
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-
-    async def one(question: str) -> None:
-        async with gate:
-            started = time.perf_counter()
-            await service.ask(question)
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(q) for q in stream))
-    wall = time.perf_counter() - started
-    await service.aclose()
-    return {
-        "qps": len(stream) / wall,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * percentile(latencies, 99),
-    }
+        out["loaded"] = asyncio.run(service_run(retriever, stream[:LOADED_STREAM], args.workers))
+    return out
 
 
 @contextlib.contextmanager
@@ -265,20 +231,29 @@ def print_agreement(results: dict[str, dict[str, Any]], reference: str) -> None:
 
 
 def print_speed(speeds: dict[str, list[dict[str, Any]]]) -> None:
+    load = os.getloadavg()
     print(f"## Speed (article index; service: concurrency 20, {STREAM} questions quiet, {LOADED_STREAM} beside")
-    print(f"{CORES} busy loops; ranges over runs)\n")
+    print(f"{CORES} busy loops; ranges over runs; load average now {load[0]:.1f}, {load[1]:.1f} over 5 minutes)\n")
     print(
-        "| backend, layout | one question p50 ms | p99 ms | batch q/s | service q/s quiet | its p50 / p99 ms | service q/s beside busy loops |"
+        f"| backend, layout | one question p50 ms (goal <= {P50_GOAL:g}) | p99 ms | CPU ms/question "
+        f"| batch q/s (goal >= {BATCH_GOAL:g}) | batch CPU ms/question | service q/s quiet | its p50 / p99 ms "
+        "| service CPU ms/question | service q/s beside busy loops |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, runs in speeds.items():
         quiet = [r["quiet"] for r in runs]
         print(
             f"| {label} | {spread([r['p50_ms'] for r in runs])} | {spread([r['p99_ms'] for r in runs], '.1f')} "
-            f"| {spread([r['batch_qps'] for r in runs], '.0f')} | {spread([q['qps'] for q in quiet], '.0f')} "
+            f"| {spread([r['one_cpu_ms'] for r in runs])} "
+            f"| {spread([r['batch_qps'] for r in runs], '.0f')} | {spread([r['batch_cpu_ms'] for r in runs])} "
+            f"| {spread([q['qps'] for q in quiet], '.0f')} "
             f"| {spread([q['p50_ms'] for q in quiet], '.0f')} / {spread([q['p99_ms'] for q in quiet], '.0f')} "
-            f"| {spread([r['loaded']['qps'] for r in runs], '.0f')} |"
+            f"| {spread([q['cpu_ms'] for q in quiet])} | {spread([r['loaded']['qps'] for r in runs], '.0f')} |"
         )
+    print(
+        "\nCPU ms/question is the process's CPU (every thread) over the stream: on a shared machine the "
+        "figure to compare; the wall figures are the goals', read on a quiet machine."
+    )
     print()
 
 
@@ -321,8 +296,8 @@ def main() -> None:
         for label, backend, runtime_only in starts:
             got = start_and_memory(work, backend, runs, runtime_only=runtime_only)
             print(
-                f"- {label}: process start to first answer {spread(got['wall'])} s ({spread(got['cpu'])} s of CPU); "
-                f"peak RSS {spread(got['peak'], '.0f')} MB"
+                f"- {label}: process start to first answer {spread(got['wall'])} s ({spread(got['cpu'])} s of CPU; "
+                f"goal <= {START_GOAL:g} s); peak RSS {spread(got['peak'], '.0f')} MB (goal <= {RSS_GOAL:g} MB)"
             )
         print()
         layouts = [(f"{ST} (torch threads {CORES}, 1 worker: before)", ST, CORES, 1, {})]

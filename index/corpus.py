@@ -38,6 +38,9 @@ class Corpus:
         token_vectors: Every chunk's contextual token vectors, stacked, shape ``(n_tokens, d)``.
         token_spans: For each chunk, its ``(start, end)`` rows of ``token_vectors``, shape ``(n_chunks, 2)``.
         sentence_owner: For each sentence, the index of its chunk, shape ``(n_sentences,)``.
+        sentence_starts: Chunk i's sentences are rows ``sentence_starts[i]`` to
+            ``sentence_starts[i + 1]`` of the sentence arrays, shape ``(n_chunks + 1,)``.
+        filled_chunks: The chunks with at least one sentence, ascending.
         lexicon: BM25 over the chunks (with their document title and quotation speakers).
         sentence_lexicon: BM25 over the sentences (with the speakers quoted in them).
         quote_lexicon: BM25 over the quotations and their context.
@@ -54,6 +57,8 @@ class Corpus:
     duplicate_of: np.ndarray
     token_spans: np.ndarray
     sentence_owner: np.ndarray
+    sentence_starts: np.ndarray
+    filled_chunks: np.ndarray
     lexicon: Lexicon
     sentence_lexicon: Lexicon
     quote_lexicon: Lexicon
@@ -70,6 +75,9 @@ class Corpus:
         speakers = speakers_by_span(stored.chunks, stored.quotes)
         duplicate_of = dedup.duplicate_of([c.text for c in chunks])
         manifest = stored.manifest
+        # Derived once here, not on every question: which rows belong to which chunk.
+        sentence_owner = np.asarray([ci for ci, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+        sentence_starts = np.searchsorted(sentence_owner, np.arange(len(chunks) + 1))
         return cls(
             chunks=chunks,
             quotes=quotes,
@@ -79,7 +87,9 @@ class Corpus:
             token_vectors=stored.token_vectors,
             duplicate_of=duplicate_of,
             token_spans=np.asarray([[c.token_start, c.token_end] for c in chunks], dtype=np.int64).reshape(-1, 2),
-            sentence_owner=np.asarray([ci for ci, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64),
+            sentence_owner=sentence_owner,
+            sentence_starts=sentence_starts,
+            filled_chunks=np.flatnonzero(sentence_starts[1:] > sentence_starts[:-1]),
             lexicon=Lexicon(
                 [f"{c.document} {' '.join(speakers.get((ci, None), ()))} {c.text}" for ci, c in enumerate(chunks)]
             ),

@@ -39,7 +39,7 @@ class Backend(Protocol):
     def offsets(self, text: str) -> list[tuple[int, int]]: ...
 
     def embed(
-        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False
+        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False, workers: int = 1
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]: ...
 
 
@@ -110,9 +110,18 @@ class Embedder:
         return self.encode_with_tokens(texts, batch_size=batch_size, progress=progress, tokens=False)[0]
 
     def encode_with_tokens(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False, tokens: bool = True
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: bool = False,
+        tokens: bool = True,
+        workers: int = 1,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Embed ``texts`` and, from the same forward pass, their contextual token vectors.
+
+        ``workers`` batches run at once (ONNX Runtime; the reference backend ignores it): the
+        same batches, so the same vectors, on more cores. Defaults to 1.
 
         Returns:
             ``(vectors, token_vectors)``: vectors as from :meth:`encode`; for each text a
@@ -127,7 +136,8 @@ class Embedder:
                 owner.append(i)
         piece_vectors = np.zeros((len(pieces), self.dimension), dtype=np.float32)
         piece_rows: list[np.ndarray | None] = [None] * len(pieces)
-        for piece, vector, rows in self._backend.embed(pieces, batch_size=batch_size, tokens=tokens, progress=progress):
+        embedded = self._backend.embed(pieces, batch_size=batch_size, tokens=tokens, progress=progress, workers=workers)
+        for piece, vector, rows in embedded:
             piece_vectors[piece] = vector
             piece_rows[piece] = rows
         # A text of several windows is the mean of its windows' vectors, renormalised.

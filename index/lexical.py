@@ -159,6 +159,8 @@ STOPWORDS = frozenset(
 )
 
 _stemmer = Stemmer.Stemmer("english")
+# Unknown question words whose correction each lexicon remembers.
+CORRECTIONS_KEPT = 4096
 
 
 @lru_cache(maxsize=65536)
@@ -186,6 +188,14 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+def _letter_counts(word: str) -> np.ndarray:
+    """How often each letter a-z occurs in ``word``, and (last) every other character."""
+    counts = np.zeros(27, dtype=np.int16)
+    for char in word:
+        counts[ord(char) - 97 if "a" <= char <= "z" else 26] += 1
+    return counts
+
+
 class Lexicon:
     """BM25 over a list of texts, built in memory from the index's records (fast: no file of its own)."""
 
@@ -198,6 +208,15 @@ class Lexicon:
                 postings[term].append(i)
         self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
         self.size = len(texts)
+        # Spelling correction compares an unknown word only with the words sharing its first
+        # letter and a length within the edit limit: each (first letter, length) bucket, once.
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for term in sorted(self.vocabulary):
+            buckets[term[0], len(term)].append(term)
+        self._buckets = dict(buckets)
+        self._bucket_counts: dict[tuple[str, int], np.ndarray] = {}
+        # Questions repeat their words: each unknown one is corrected once (thread-safe cache).
+        self._nearest = lru_cache(maxsize=CORRECTIONS_KEPT)(self._find_nearest)
         self._bm25 = bm25s.BM25()
         if self.size:  # bm25s cannot index nothing (a corpus with no quotation, say)
             # bm25s wants one non-empty document per row; an empty one gets a placeholder nobody queries.
@@ -205,15 +224,31 @@ class Lexicon:
 
     def correct(self, query_terms: Sequence[str]) -> list[str]:
         """Map each unknown query term to a corpus term within a small edit distance."""
-        fixed = []
-        for term in query_terms:
-            if term in self.vocabulary or len(term) < 5:
-                fixed.append(term)
+        return [term if term in self.vocabulary or len(term) < 5 else self._nearest(term) for term in query_terms]
+
+    def _find_nearest(self, term: str) -> str:
+        """The corpus term nearest ``term`` within its edit limit (shortest length change, then
+        alphabetical), or ``term`` itself when none is that near."""
+        limit = 1 if len(term) < 7 else 2
+        wanted = _letter_counts(term)
+        near = []
+        for length in range(len(term) - limit, len(term) + limit + 1):
+            bucket = self._buckets.get((term[0], length))
+            if bucket is None:
                 continue
-            limit = 1 if len(term) < 7 else 2
-            near = [v for v in self.vocabulary if v[0] == term[0] and within_edits(term, v, limit)]
-            fixed.append(min(near, key=lambda v: (abs(len(v) - len(term)), v)) if near else term)
-        return fixed
+            # An edit changes the letter counts by at most 2 in all (a swap by none): only the
+            # words whose counts are that close can be within the limit.
+            close = np.flatnonzero(np.abs(self._counts_of(term[0], length) - wanted).sum(axis=1) <= 2 * limit)
+            near += [bucket[i] for i in close if within_edits(term, bucket[i], limit)]
+        return min(near, key=lambda v: (abs(len(v) - len(term)), v)) if near else term
+
+    def _counts_of(self, first: str, length: int) -> np.ndarray:
+        """Letter counts of a bucket's words, shape ``(n, 27)``, computed when first needed."""
+        counts = self._bucket_counts.get((first, length))
+        if counts is None:
+            counts = np.stack([_letter_counts(v) for v in self._buckets[first, length]])
+            self._bucket_counts[first, length] = counts
+        return counts
 
     def query_terms(self, text: str) -> list[str]:
         return self.correct(terms(text))

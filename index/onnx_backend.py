@@ -12,9 +12,11 @@ sentence-transformers. The folder it reads is made by :mod:`index.export`:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ def read_metadata(folder: Path) -> dict[str, Any] | None:
 
 
 def session_options(threads: int) -> Any:
-    """ONNX Runtime options for answering: ``threads`` intra-op threads, no memory arena.
+    """ONNX Runtime options for answering: ``threads`` intra-op threads that do not spin, no memory arena.
 
     Without the arena, memory goes back after a large batch (an index build) instead of
     staying reserved; it costs nothing measurable in speed (docs/retrieval.md).
@@ -57,6 +59,9 @@ def session_options(threads: int) -> Any:
     # Full optimisation at load is fine: the file on disk stays at the portable basic level.
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: its start-up notes are noise to a user
+    # A thread with no work sleeps instead of spinning: with 2 threads on a shared machine spinning
+    # doubled the CPU of an embedding for the same wall time (docs/retrieval.md). One thread has none.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
@@ -105,9 +110,14 @@ class OnnxBackend:
         return list(self._plain.encode(text, add_special_tokens=False).offsets)
 
     def embed(
-        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False
+        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False, workers: int = 1
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
         """Embed ``pieces`` in batches of similar length, yielding as each batch is done.
+
+        Args:
+            workers: Batches run at once, each in its own thread on the shared session (which
+                releases the GIL). The batches are the same whatever the count, so the vectors
+                are the same bytes. Defaults to 1.
 
         Yields:
             ``(i, vector, token_rows)`` for every piece ``i`` (in no fixed order): the pooled
@@ -116,24 +126,32 @@ class OnnxBackend:
         """
         # Longest first, as sentence-transformers sorts: batches of similar length pad little.
         order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
-        starts: Iterable[int] = range(0, len(order), batch_size)
-        if progress:
-            from tqdm import tqdm
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        with contextlib.ExitStack() as stack:
+            if workers > 1 and len(batches) > 1:
+                pool = stack.enter_context(ThreadPoolExecutor(min(workers, len(batches)), "citebot-embed"))
+                done: Iterator[tuple[np.ndarray, ...]] = pool.map(lambda b: self._run([pieces[i] for i in b]), batches)
+            else:
+                done = (self._run([pieces[i] for i in chosen]) for chosen in batches)
+            results: Iterable[tuple[list[int], tuple[np.ndarray, ...]]] = zip(batches, done, strict=True)
+            if progress:
+                from tqdm import tqdm
 
-            starts = tqdm(starts, desc="Batches", unit="batch")
-        for start in starts:
-            chosen = order[start : start + batch_size]
-            encodings = self._batch.encode_batch([pieces[i] for i in chosen])
-            mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64), "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
-            hidden = self._session.run(None, feeds)[0]
-            pooled = self._pool(hidden, mask)
-            lengths = mask.sum(axis=1)
-            for row, i in enumerate(chosen):
-                rows = hidden[row, 1 : int(lengths[row]) - 1] if tokens else None
-                yield i, pooled[row], rows
+                results = tqdm(results, total=len(batches), desc="Batches", unit="batch")
+            for chosen, (hidden, pooled, lengths) in results:
+                for row, i in enumerate(chosen):
+                    rows = hidden[row, 1 : int(lengths[row]) - 1] if tokens else None
+                    yield i, pooled[row], rows
+
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One batch through the model: its hidden states, pooled vectors and token counts."""
+        encodings = self._batch.encode_batch(texts)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64), "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
+        hidden = self._session.run(None, feeds)[0]
+        return hidden, self._pool(hidden, mask), mask.sum(axis=1)
 
     def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Pool as sentence-transformers' Pooling module does, then Normalize when the model has it."""

@@ -9,12 +9,13 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import confidence, followup, search
+from index import blas, confidence, followup, search
 from index.corpus import Corpus
 from index.embed import Embedder
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
@@ -23,7 +24,7 @@ from index.model import model_name
 from index.sources import SourceWatch, read_sources, snapshot
 from index.staleness import Build, RebuildReason, current_index
 from index.store import load_index, settings_digest
-from index.text import clean_question, plain
+from index.text import clean_question
 from index.types import Answer, Hit, Quote, QuoteAnswer
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class Retriever:
         self.folding = followup.Folding()
         self.confidence_rule = confidence.Rule()
         self.rebuilt = False
+        self.batch_workers = os.cpu_count() or 1  # embedding batches of one ask_many run at once
         self.watch: SourceWatch | None = None  # whether the sources changed since (set by open)
         self._embedder = embedder
 
@@ -113,6 +115,7 @@ class Retriever:
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, str(why))
         embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, say=say)
+        blas.limit_threads(embed_threads)  # ranking's products run on the answering worker's threads too
         if why is not None:
             build = Build(sources, embedder, index_dir, digest, chunk_tokens)
             stored = build.under_lock(why, say=say, progress=progress, repair=repair)
@@ -142,7 +145,8 @@ class Retriever:
         return self._embedder.encode(list(texts), batch_size=32)
 
     def _encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        return self._embedder.encode_with_tokens(list(texts), batch_size=32)
+        # More questions than one batch of 32 (`ask -`): the batches run on every core at once.
+        return self._embedder.encode_with_tokens(list(texts), batch_size=32, workers=self.batch_workers)
 
     def ask(self, question: str, k: int = 3, *, max_chars: int = 1000, history: Sequence[str] = ()) -> Answer:
         """Answer one question, with the earlier questions of its conversation (oldest first).
@@ -186,12 +190,13 @@ class Retriever:
         # its history (a batch's padding moves the last digits).
         queries |= self._queries([t for t in dict.fromkeys(t for h in threads for t in h) if t not in queries])
         out: list[Answer | CitebotError] = []
+        stale = self._stale()  # once a batch: it looks at every source file
         for item, thread in zip(cleaned, threads, strict=True):
             if isinstance(item, CitebotError):
                 out.append(item)
                 continue
             text, notes = item
-            notes += self._stale()
+            notes += stale
             query, context = followup.threaded(
                 self.corpus, queries[text], [queries[t] for t in thread], self.mix, self.folding, self._one_query
             )
@@ -286,12 +291,4 @@ class Retriever:
 
     def quote_topics(self, prefix: str, limit: int = 25) -> list[str]:
         """Short topic suggestions for autocomplete: noun phrases from the quotations."""
-        wanted = plain(prefix).casefold()
-        if not wanted:
-            return []
-        seen: dict[str, None] = {}
-        for q in self.corpus.quotes:
-            for phrase in search.topic_phrases(q.text):
-                if wanted in phrase.casefold():
-                    seen.setdefault(phrase, None)
-        return list(seen)[:limit]
+        return search.matching_topics((q.text for q in self.corpus.quotes), prefix, limit)

@@ -26,9 +26,10 @@ import numpy as np
 
 from index import dedup
 from index.similarity import best_similarity, off_topic
+from index.text import plain
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from index.corpus import Corpus
     from index.tokens import TokenStore
@@ -115,10 +116,9 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
         chunk_bm25 = corpus.lexicon.weighted_scores(query.chunk_weights)
     n_chunks = len(corpus.chunk_vectors)
     # The sentence view: the one sentence that answers, not diluted by its neighbours.
-    sentence_score = mix.sentence_dense * _z(dense_sentence) + mix.sentence_bm25 * _z(sentence_bm25)
-    best_sentence_score = np.full(n_chunks, -np.inf)
-    np.maximum.at(best_sentence_score, corpus.sentence_owner, sentence_score)
-    best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
+    z_dense, z_bm25 = _z(dense_sentence), _z(sentence_bm25)
+    sentence_score = mix.sentence_dense * z_dense + mix.sentence_bm25 * z_bm25
+    best_sentence_score = _best_of_each_chunk(sentence_score, corpus)
     # The passage view: the whole chunk, dense and lexical.
     dense_chunk = corpus.chunk_vectors @ query.vector
     first = best_sentence_score + mix.chunk_dense * _z(dense_chunk) + mix.chunk_bm25 * _z(chunk_bm25)
@@ -132,14 +132,24 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     # A passage repeated word for word (a document added twice) is shown once.
     order = dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
     # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
-    highlight = _z(dense_sentence) + Mix().sentence_bm25 * _z(sentence_bm25)
-    starts = np.searchsorted(corpus.sentence_owner, np.arange(n_chunks + 1))
+    highlight = z_dense + Mix().sentence_bm25 * z_bm25
+    starts = corpus.sentence_starts
     top = []
     for ci in order:
         lo, hi = starts[ci], starts[ci + 1]
         best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
         top.append(Scored(int(ci), best, float(score[ci])))
     return tuple(top)
+
+
+def _best_of_each_chunk(sentence_score: np.ndarray, corpus: Corpus) -> np.ndarray:
+    """Each chunk's best sentence score (float64, as ranking adds it up), 0 for a chunk with no
+    sentence: one reduction over the sentences, which lie in chunk order."""
+    best = np.zeros(len(corpus.chunk_vectors), dtype=np.float64)
+    filled = corpus.filled_chunks
+    if len(filled):
+        best[filled] = np.maximum.reduceat(sentence_score, corpus.sentence_starts[filled])
+    return best
 
 
 def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
@@ -158,9 +168,11 @@ def maxsim_spans(query_tokens: np.ndarray, store: TokenStore, spans: np.ndarray)
     filled = lengths > 0
     if len(query_tokens) == 0 or not filled.any():
         return scores
-    rows = np.concatenate([np.arange(a, b) for a, b in spans[filled]])
+    kept = lengths[filled]
+    starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
+    # Every span's rows, one after the other: each row's offset in its span plus the span's start.
+    rows = np.arange(int(kept.sum())) + np.repeat(spans[filled, 0] - starts, kept)
     similarities = query_tokens @ store[rows].T  # (question tokens, every span's tokens)
-    starts = np.concatenate(([0], np.cumsum(lengths[filled])[:-1]))
     scores[filled] = np.maximum.reduceat(similarities, starts, axis=1).mean(axis=0)
     return scores
 
@@ -216,3 +228,16 @@ def topic_phrases(text: str) -> list[str]:
             continue
         phrases.append(match.group(0).casefold())
     return phrases
+
+
+def matching_topics(texts: Iterable[str], prefix: str, limit: int) -> list[str]:
+    """The first ``limit`` distinct topic phrases of ``texts`` containing ``prefix`` (autocomplete)."""
+    wanted = plain(prefix).casefold()
+    if not wanted:
+        return []
+    seen: dict[str, None] = {}
+    for text in texts:
+        for phrase in topic_phrases(text):
+            if wanted in phrase.casefold():
+                seen.setdefault(phrase, None)
+    return list(seen)[:limit]

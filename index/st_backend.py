@@ -68,9 +68,10 @@ class SentenceTransformersBackend:
         return list(self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"])
 
     def embed(
-        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False
+        self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False, workers: int = 1
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
-        """Embed ``pieces``; yields ``(i, vector, token_rows)`` as :meth:`OnnxBackend.embed` does."""
+        """Embed ``pieces``; yields ``(i, vector, token_rows)`` as :meth:`OnnxBackend.embed` does
+        (``workers`` is ignored: torch spreads one call over its own threads)."""
         with self._lock:
             outputs = self._model.encode(
                 list(pieces),

@@ -28,6 +28,7 @@ MIN_TOKENS = 4096
 TRAIN_TOKENS = 16384
 TRAIN_ROUNDS = 10
 CENTROIDS = 256
+FLOAT32_ROWS = 8192
 
 
 class TokenStore:
@@ -47,20 +48,28 @@ class TokenStore:
             if codebook.ndim != 3 or codebook.shape[0] != codes.shape[1] or codebook.shape[1] != CENTROIDS:
                 raise ValueError(f"codebook of shape {codebook.shape} does not fit codes of shape {codes.shape}")
             self._centroids = codebook.astype(np.float32)
-            self._pieces = np.arange(codes.shape[1])
+            # Decoding is one take from the centroids laid end to end (piece j's centroid c at
+            # row 256 j + c): five times faster than indexing by piece and code, same values.
+            self._flat = self._centroids.reshape(-1, codebook.shape[2])
+            self._offsets = np.arange(codes.shape[1], dtype=np.intp) * CENTROIDS
             self.dimension = codebook.shape[0] * codebook.shape[2]
         else:
             self.dimension = codes.shape[1] if codes.ndim == 2 else 0
+            # A small float16 store is kept as float32 too (at most 12 MB): converting its rows on
+            # every question cost more than the product with them.
+            self._float32 = codes.astype(np.float32) if len(codes) <= FLOAT32_ROWS else None
+            if self._float32 is not None:
+                self._float32.flags.writeable = False  # a slice of it is a view: nobody writes through it
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
         """Rows ``rows`` (a slice or an array of row numbers) as float32 vectors of shape ``(n, d)``."""
-        codes = self.codes[rows]
         if not self.quantized:
-            return codes.astype(np.float32)
-        return self._centroids[self._pieces, codes].reshape(len(codes), self.dimension)
+            return self.codes[rows].astype(np.float32) if self._float32 is None else self._float32[rows]
+        codes = self.codes[rows]
+        return np.take(self._flat, codes + self._offsets, axis=0).reshape(len(codes), self.dimension)
 
     @property
     def codec(self) -> str:

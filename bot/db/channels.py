@@ -7,6 +7,7 @@ A channel with no row follows the bot's settings (``ASK_CHANNELS``,
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,11 @@ from bot.db.schema import ChannelMode, channel_config
 __all__ = ["ChannelConfigs", "ChannelSettings"]
 
 log = logging.getLogger(__name__)
+
+# How long a channel's row, once read, answers for it (another process's /config shows after at
+# most this), and how many channels' rows are kept.
+READ_KEPT_SECONDS = 2.0
+READ_KEPT_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,9 @@ class ChannelConfigs:
     def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime]) -> None:
         self._engine = engine
         self._clock = clock
+        # Every message reads its channel's row: what was read is kept briefly, and this process's
+        # own changes replace it at once (another process's show within READ_KEPT_SECONDS).
+        self._read: dict[tuple[str, str, str], tuple[float, ChannelSettings | None]] = {}
 
     def _key(self, platform: str, guild: str | int | None, channel: str | int) -> Any:
         c = channel_config.c
@@ -57,9 +66,18 @@ class ChannelConfigs:
 
     async def get(self, platform: str, guild: str | int | None, channel: str | int) -> ChannelSettings | None:
         """The channel's configuration, or None when an admin never set one."""
+        key = (platform, _id(guild), _id(channel))
+        now = time.monotonic()
+        kept = self._read.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(channel_config).where(self._key(platform, guild, channel)))).first()
-        return None if row is None else _settings(row._mapping)
+        found = None if row is None else _settings(row._mapping)
+        if len(self._read) >= READ_KEPT_MAX:
+            self._read.clear()
+        self._read[key] = (now + READ_KEPT_SECONDS, found)
+        return found
 
     async def set(
         self, platform: str, guild: str | int | None, channel: str | int, *, mode: ChannelMode, private: bool
@@ -92,12 +110,14 @@ class ChannelConfigs:
                 },
             )
             await conn.execute(stmt)
+        self._read.pop((platform, row["guild"], row["channel"]), None)
         return _settings(row)
 
     async def reset(self, platform: str, guild: str | int | None, channel: str | int) -> bool:
         """Forget the channel's configuration (it follows the settings again). False when there was none."""
         async with self._engine.begin() as conn:
             result = await conn.execute(delete(channel_config).where(self._key(platform, guild, channel)))
+        self._read.pop((platform, _id(guild), _id(channel)), None)
         return result.rowcount == 1
 
     async def for_guild(self, platform: str, guild: str | int | None) -> list[ChannelSettings]:

@@ -7,6 +7,7 @@ version it was answered from, in any process and after a restart.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,15 @@ def _id(value: str | int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _settle(written: asyncio.Future[None], error: Exception | None) -> None:
+    if written.done():  # its loop is closing
+        return
+    if error is None:
+        written.set_result(None)
+    else:
+        written.set_exception(error)
+
+
 class QuestionLog:
     """Records questions and reads them back by answer id.
 
@@ -60,6 +70,8 @@ class QuestionLog:
         self._engine = engine
         self._hash = hasher
         self._clock = clock
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []  # rows for the next write
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(
         self,
@@ -101,9 +113,42 @@ class QuestionLog:
             "citations": [dict(c) for c in citations[:MAX_CITATIONS]],
             "index_version": index_version,
         }
-        async with self._engine.begin() as conn:
-            await conn.execute(questions.insert().values(row))
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, written))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_waiting(), name="question-log-writes")
+        await asyncio.shield(written)  # written before the answer goes out: its buttons find the row
         return answer_id
+
+    async def _write_waiting(self) -> None:
+        """Write the waiting rows, those that arrive meanwhile in the next transaction: questions
+        answered together share one commit, not one each (the log was most of a bot's CPU per
+        message). A transaction that fails is retried row by row, so only a bad row fails."""
+        batch: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._insert([row for row, _ in batch])
+                except Exception:
+                    for row, written in batch:
+                        try:
+                            await self._insert([row])
+                        except Exception as error:
+                            _settle(written, error)
+                        else:
+                            _settle(written, None)
+                else:
+                    for _, written in batch:
+                        _settle(written, None)
+        finally:
+            self._writer = None
+            for _, written in batch:  # cancelled mid-write (the loop is closing): nobody waits forever
+                _settle(written, RuntimeError("the question log was closed"))
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(questions.insert(), rows)
 
     async def set_outcome(self, answer_id: str, outcome: Outcome | str) -> bool:
         """Change a logged question's outcome (e.g. to ``undelivered`` when sending failed).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.db import ChannelMode, Database
+import pytest
+
+from bot.db import ChannelMode, Database, channels
 from tests.db.conftest import FakeClock
 
 
@@ -49,3 +51,23 @@ async def test_a_dm_has_no_guild(db: Database, db2: Database) -> None:
     await db.channels.set("discord", None, 55, mode=ChannelMode.EVERY_MESSAGE, private=True)
     got = await db2.channels.get("discord", None, 55)
     assert got is not None and got.guild == "" and got.private is True
+
+
+async def test_a_change_here_is_read_at_once_and_another_process_s_after_the_read_expires(
+    db: Database, db2: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows read are kept briefly (every message reads one): this process's set and reset replace them
+    at once; another process's change shows once the kept read expires."""
+    assert await db.channels.get("discord", 1, 2) is None  # read, and kept
+    await db.channels.set("discord", 1, 2, mode=ChannelMode.OFF, private=False)
+    got = await db.channels.get("discord", 1, 2)
+    assert got is not None and got.mode is ChannelMode.OFF
+    await db2.channels.set("discord", 1, 2, mode=ChannelMode.MENTION, private=True)
+    kept = await db.channels.get("discord", 1, 2)
+    assert kept is not None and kept.mode is ChannelMode.OFF  # within READ_KEPT_SECONDS
+    monkeypatch.setattr(channels, "READ_KEPT_SECONDS", 0.0)
+    db.channels._read.clear()  # as if READ_KEPT_SECONDS had passed
+    fresh = await db.channels.get("discord", 1, 2)
+    assert fresh is not None and fresh.mode is ChannelMode.MENTION
+    await db.channels.reset("discord", 1, 2)
+    assert await db.channels.get("discord", 1, 2) is None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+import pytest
 
 from bot.db import Database, Outcome
 from tests.db.conftest import FakeClock
@@ -102,3 +105,40 @@ async def test_a_long_question_is_cut_and_citations_capped(db: Database) -> None
     )
     row = await db.questions.get(answer_id)
     assert row is not None and len(row.question) == 4000 and row.citations == many[:10]
+
+
+async def test_questions_answered_together_are_logged_together_and_each_gets_its_row(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty questions logged at once share transactions (not twenty commits), and every one
+    reads back under its own answer id."""
+    inserts: list[int] = []
+    insert = db.questions._insert
+
+    async def counting(rows: list[dict]) -> None:
+        inserts.append(len(rows))
+        await insert(rows)
+
+    monkeypatch.setattr(db.questions, "_insert", counting)
+    ids = await asyncio.gather(*(_ask(db, f"Question {i}?") for i in range(20)))
+    assert len(set(ids)) == 20
+    assert sum(inserts) == 20 and len(inserts) < 20
+    for i, answer_id in enumerate(ids):
+        row = await db.questions.get(answer_id)
+        assert row is not None and row.question == f"Question {i}?"
+
+
+async def test_a_row_the_database_refuses_fails_alone(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a shared transaction fails, its rows are written one by one: only the bad one fails."""
+    insert = db.questions._insert
+
+    async def refusing(rows: list[dict]) -> None:
+        if any(row["question"] == "bad" for row in rows):
+            raise RuntimeError("refused")
+        await insert(rows)
+
+    monkeypatch.setattr(db.questions, "_insert", refusing)
+    results = await asyncio.gather(_ask(db, "good"), _ask(db, "bad"), _ask(db, "fine"), return_exceptions=True)
+    assert isinstance(results[1], RuntimeError)
+    for answer_id in (results[0], results[2]):
+        assert isinstance(answer_id, str) and await db.questions.get(answer_id) is not None

@@ -1,0 +1,226 @@
+"""The query path's speed-ups give the answers the plain computations give (index/search.py,
+index/lexical.py, index/tokens.py, index/onnx_backend.py, index/blas.py).
+
+Each fast path is checked against the straightforward code it replaced, kept here as the
+reference: ranking on every evaluation question of the article (and of the article with a
+second document), spelling correction, PQ decoding; a batch embedded on several threads
+against one thread; a batch of questions against the same questions asked one by one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from index import blas, search
+from index.corpus import Corpus
+from index.lexical import Lexicon
+from index.query import Retriever
+from index.text import within_edits
+from index.tokens import TokenCodec, TokenStore
+from index.types import Answer
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = [json.loads(line)["q"] for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()]
+FOLLOWUPS = [json.loads(line) for line in (ROOT / "eval" / "followups.jsonl").read_text().splitlines()]
+ARTICLE_FOLLOWUPS = [f for f in FOLLOWUPS if f["corpus"] == "article"]
+
+
+def reference_rank_chunks(corpus: Corpus, query: search.Query, k: int, mix: search.Mix) -> tuple[search.Scored, ...]:
+    """:func:`search.rank_chunks` as it was written before it was made faster."""
+    dense_sentence = corpus.sentence_vectors @ query.vector
+    if query.sentence_weights is None:
+        sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
+    else:
+        sentence_bm25 = corpus.sentence_lexicon.weighted_scores(query.sentence_weights)
+    if query.chunk_weights is None:
+        chunk_bm25 = corpus.lexicon.scores(query.terms)
+    else:
+        chunk_bm25 = corpus.lexicon.weighted_scores(query.chunk_weights)
+    n_chunks = len(corpus.chunk_vectors)
+    sentence_score = mix.sentence_dense * search._z(dense_sentence) + mix.sentence_bm25 * search._z(sentence_bm25)
+    best_sentence_score = np.full(n_chunks, -np.inf)
+    np.maximum.at(best_sentence_score, corpus.sentence_owner, sentence_score)
+    best_sentence_score[~np.isfinite(best_sentence_score)] = 0.0
+    dense_chunk = corpus.chunk_vectors @ query.vector
+    first = best_sentence_score + mix.chunk_dense * search._z(dense_chunk) + mix.chunk_bm25 * search._z(chunk_bm25)
+    candidates = np.argsort(-first, kind="stable")[: search.RERANK_CANDIDATES if mix.late_interaction else n_chunks]
+    score = np.full(n_chunks, -np.inf)
+    maxsims = reference_maxsim_spans(query.tokens, corpus.token_vectors, corpus.token_spans[candidates])
+    score[candidates] = first[candidates] + mix.late_interaction * search._z(maxsims)
+    order = search.dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
+    highlight = search._z(dense_sentence) + search.Mix().sentence_bm25 * search._z(sentence_bm25)
+    starts = np.searchsorted(corpus.sentence_owner, np.arange(n_chunks + 1))
+    top = []
+    for ci in order:
+        lo, hi = starts[ci], starts[ci + 1]
+        best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
+        top.append(search.Scored(int(ci), best, float(score[ci])))
+    return tuple(top)
+
+
+def reference_maxsim_spans(query_tokens: np.ndarray, store: TokenStore, spans: np.ndarray) -> np.ndarray:
+    """:func:`search.maxsim_spans` as it was: the spans' rows gathered in a Python loop."""
+    scores = np.zeros(len(spans), dtype=np.float32)
+    lengths = spans[:, 1] - spans[:, 0] if len(spans) else np.zeros(0, dtype=np.int64)
+    filled = lengths > 0
+    if len(query_tokens) == 0 or not filled.any():
+        return scores
+    rows = np.concatenate([np.arange(a, b) for a, b in spans[filled]])
+    similarities = query_tokens @ store[rows].T
+    starts = np.concatenate(([0], np.cumsum(lengths[filled])[:-1]))
+    scores[filled] = np.maximum.reduceat(similarities, starts, axis=1).mean(axis=0)
+    return scores
+
+
+def reference_correct(vocabulary: frozenset[str], query_terms: list[str]) -> list[str]:
+    """:meth:`Lexicon.correct` as it was: every unknown word against the whole vocabulary."""
+    fixed = []
+    for term in query_terms:
+        if term in vocabulary or len(term) < 5:
+            fixed.append(term)
+            continue
+        limit = 1 if len(term) < 7 else 2
+        near = [v for v in vocabulary if v[0] == term[0] and within_edits(term, v, limit)]
+        fixed.append(min(near, key=lambda v: (abs(len(v) - len(term)), v)) if near else term)
+    return fixed
+
+
+def shaped(answer: Answer) -> tuple[object, ...]:
+    """What an answer says: passages, their order and sentences, abstention and confidence (not scores)."""
+    hits = tuple((h.source, h.paragraph, h.sentence_start, h.sentence) for h in answer.hits)
+    return answer.question, answer.abstained, answer.confidence, hits
+
+
+def open_index(root: Path, *files: Path) -> Retriever:
+    seeds = root / "seeds"
+    seeds.mkdir()
+    for path in (*files, ROOT / "seeds" / "titles.toml"):
+        shutil.copy(path, seeds / path.name)
+    return Retriever.open(seeds, root / "index")
+
+
+@pytest.fixture(scope="module")
+def article(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
+    """The real article, indexed once for this module."""
+    return open_index(tmp_path_factory.mktemp("article"), *sorted((ROOT / "seeds").glob("*.txt")))
+
+
+@pytest.fixture(scope="module")
+def two_documents(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
+    """The article and an article on honeybees."""
+    bees = ROOT / "tests" / "fixtures" / "multi" / "honeybees.md"
+    return open_index(tmp_path_factory.mktemp("two"), *sorted((ROOT / "seeds").glob("*.txt")), bees)
+
+
+def test_spelling_correction_by_bucket_equals_the_scan_of_the_whole_vocabulary() -> None:
+    """Misspellings, near misses and unknown words are corrected as the full scan corrects them."""
+    lexicon = Lexicon(
+        [
+            "Arvind Krishna wrote to Congress about facial recognition technology.",
+            "Honeybee colonies collapse; pesticides and parasites weaken the hives.",
+            "Recognising recognition: the recogniser recognises.",
+        ]
+    )
+    asked = ["khrisna", "congres", "recognitoin", "pesticid", "honeybe", "zzzzzz", "colonie", "parasit", "ab", "hive"]
+    assert lexicon.correct(asked) == reference_correct(lexicon.vocabulary, asked)
+    assert lexicon.correct(asked) == lexicon.correct(asked)  # the remembered corrections are the same
+
+
+def test_spelling_correction_on_a_real_vocabulary_equals_the_full_scan() -> None:
+    """150 words of the SQuAD articles misspelt at random (a letter dropped, added, changed or two
+    swapped, once or twice) are corrected as the scan of the whole vocabulary corrects them."""
+    paragraphs = [
+        p for f in sorted((ROOT / "eval" / "squad" / "seeds").glob("*.txt")) for p in f.read_text().split("\n\n")
+    ]
+    lexicon = Lexicon(paragraphs)
+    rng = np.random.default_rng(7)
+    words = sorted(w for w in lexicon.vocabulary if len(w) >= 5)
+    asked = []
+    for word in rng.choice(words, 150, replace=False):
+        letters = list(word)
+        for _ in range(int(rng.integers(1, 3))):
+            i = int(rng.integers(1, len(letters) - 1))
+            kind = rng.integers(0, 4)
+            if kind == 0:
+                del letters[i]
+            elif kind == 1:
+                letters.insert(i, "abcdefghijklmnopqrstuvwxyz"[rng.integers(0, 26)])
+            elif kind == 2:
+                letters[i] = "abcdefghijklmnopqrstuvwxyz"[rng.integers(0, 26)]
+            else:
+                letters[i - 1], letters[i] = letters[i], letters[i - 1]
+        asked.append("".join(letters))
+    assert lexicon.correct(asked) == reference_correct(lexicon.vocabulary, asked)
+
+
+def test_pq_decoding_by_one_take_equals_decoding_piece_by_piece() -> None:
+    """Rows decoded from the centroids laid end to end are the bytes the per-piece lookup gives."""
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(5000, 384)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    codec = TokenCodec.learn(rows[:4096], len(rows))
+    store = TokenStore(codec.encode(rows), codec.codebook())
+    wanted = rng.integers(0, len(rows), 700)
+    centroids = store.codebook.astype(np.float32)
+    by_piece = centroids[np.arange(store.codes.shape[1]), store.codes[wanted]].reshape(len(wanted), -1)
+    assert np.array_equal(store[wanted], by_piece)
+    assert np.array_equal(store[10:20], centroids[np.arange(store.codes.shape[1]), store.codes[10:20]].reshape(10, -1))
+
+
+def test_a_small_float16_store_reads_as_its_float32_values() -> None:
+    """Kept as float32 at load, a small float16 store gives what converting its rows gives, read-only."""
+    rows = np.random.default_rng(4).normal(size=(300, 384)).astype(np.float16)
+    store = TokenStore(rows, np.zeros((0,), dtype=np.float16))
+    assert np.array_equal(store[np.arange(10, 60)], rows[10:60].astype(np.float32))
+    assert not store[0:5].flags.writeable
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("corpus_name", ["article", "two_documents"])
+def test_ranking_equals_the_plain_computation_on_every_question(
+    corpus_name: str, request: pytest.FixtureRequest
+) -> None:
+    """Every evaluation question (and every follow-up, read with its thread) ranks the same chunks, in
+    the same order, with the same sentences and the same scores as the plain code."""
+    retriever: Retriever = request.getfixturevalue(corpus_name)
+    texts = QUESTIONS + [f["q"] for f in ARTICLE_FOLLOWUPS] + [h for f in ARTICLE_FOLLOWUPS for h in f["history"]]
+    queries = retriever._queries(list(dict.fromkeys(texts)))
+    for query in queries.values():
+        for mix in (search.Mix(), search.Mix(late_interaction=0.0)):
+            assert search.rank_chunks(retriever.corpus, query, 6, mix) == reference_rank_chunks(
+                retriever.corpus, query, 6, mix
+            ), query.text
+
+
+def test_a_batch_on_two_threads_gives_the_bytes_of_one_thread(article: Retriever) -> None:
+    """More questions than one embedding batch: embedded on two threads, every answer and score is the
+    same as on one (the batches are the same)."""
+    questions = QUESTIONS * 3  # 99 questions: four batches of 32
+    article.batch_workers = 1
+    one = article.ask_many(questions)
+    article.batch_workers = 2
+    two = article.ask_many(questions)
+    assert one == two
+
+
+def test_a_batch_answers_as_the_questions_asked_one_by_one(article: Retriever) -> None:
+    """ask_many over the article's questions and follow-ups gives each the passages, sentences,
+    abstention and confidence it gets alone."""
+    histories = [()] * len(QUESTIONS) + [tuple(f["history"]) for f in ARTICLE_FOLLOWUPS]
+    questions = QUESTIONS + [f["q"] for f in ARTICLE_FOLLOWUPS]
+    together = article.ask_many(questions, 6, histories=histories)
+    alone = [article.ask(q, 6, history=h) for q, h in zip(questions, histories, strict=True)]
+    assert [shaped(a) for a in together] == [shaped(a) for a in alone]  # type: ignore[arg-type]
+
+
+def test_answering_leaves_numpy_one_blas_thread(article: Retriever) -> None:
+    """A retriever opened with one embedding thread leaves numpy's BLAS one thread (no spinning threads)."""
+    assert article is not None
+    assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
+    blas.limit_threads(1)  # again: nothing to do
