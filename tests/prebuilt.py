@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -48,11 +49,24 @@ class Prebuilt:
         for path in sorted(files, key=lambda p: p.name):
             key.update(f"{path.name}\0{len(path.read_bytes())}\0".encode())
             key.update(path.read_bytes())
-        home = self.root / key.hexdigest()[:16]
+        return self.made(f"index-{key.hexdigest()[:16]}", lambda home: self._build(home, files)) / "index"
+
+    def made(self, key: str, make: Callable[[Path], None]) -> Path:
+        """A folder that ``make(folder)`` fills, once a run for each ``key``: read it, never change it.
+
+        Args:
+            key: Names what ``make`` builds; everything the result depends on must be in it.
+            make: Fills the (new, empty) folder it is given, e.g. builds an index in it with the
+                ``embedder`` fixture; a test that calls this needs that fixture anyway.
+        """
+        home = self.root / key
         with FileLock(f"{home}.lock"):
-            if not (home / "done").exists():
-                self._build(home, files)
-        return home / "index"
+            if not (home / ".done").exists():
+                shutil.rmtree(home, ignore_errors=True)  # what a failed test left half done
+                home.mkdir()
+                make(home)
+                (home / ".done").touch()
+        return home
 
     def copy(self, folder: Path, *files: Path) -> tuple[Path, Path]:
         """``folder/seeds`` holding ``files`` and ``folder/index`` their built index, both the caller's own.
@@ -72,10 +86,8 @@ class Prebuilt:
     def _build(home: Path, files: tuple[Path, ...]) -> None:
         from index.query import Retriever
 
-        shutil.rmtree(home, ignore_errors=True)  # a build a failed test left half done
         seeds = home / "seeds"
-        seeds.mkdir(parents=True)
+        seeds.mkdir()
         for path in files:
             shutil.copy(path, seeds / path.name)
         Retriever.open(seeds, home / "index")
-        (home / "done").touch()
