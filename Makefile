@@ -24,10 +24,16 @@ $(ONNX): $(STAMP) index/export/__init__.py
 run: $(ONNX)
 	$(PY) -m bot run
 
+# Parallel workers (pytest-xdist); loadgroup keeps the tests of a module-scoped fixture (a bot
+# process, a built index) on one worker. The process tests mostly wait on their processes, so
+# more workers than cores pays (docs/testing.md). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 4
+
 test: $(ONNX)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Everything but the tests marked `model` (they load the embedding model) or `process` (they start one).
+# In one process: each worker would collect every test again, which costs more than it saves here.
 test-fast: $(ONNX)
 	$(PY) -m pytest -m "not model and not process"
 

@@ -1,4 +1,4 @@
-"""Markers that keep the fast lane honest, and a way to run the tests in reverse order.
+"""Markers that keep the fast lane honest, what tests share, and a way to run them in reverse order.
 
 - ``model``: the test loads the embedding model, here or in a bot process it starts.
   Tests that use the ``embedder`` fixture get it from that fixture.
@@ -10,6 +10,20 @@ audit event is refused), and a test not marked ``model`` cannot construct an
 :class:`index.embed.Embedder`; either fails with a line saying which marker to add.
 A bot process that loads the model is beyond that check: its tests are marked by hand.
 
+Sharing, so that the suite runs in parallel (``make test`` runs pytest-xdist workers)
+without doing the same slow work twice:
+
+- ``prebuilt`` (session): indexes built once a run for every worker, copied into each
+  test that asks (tests/prebuilt.py). Use it whenever a test needs an index but does
+  not test building one; tests that use it are marked ``model``.
+- ``embedder`` (tests/index/conftest.py) and ``pg_server`` (tests/db/conftest.py, one
+  PostgreSQL server, a new database for each test): once per worker.
+- A module-scoped fixture (a bot process, an index built in the module) is set up once
+  per worker that runs one of its tests; so every test that uses one is put in its
+  module's ``xdist_group`` and all of them run on one worker, setting it up once.
+  Anything else goes to whichever worker is free, so a test must not depend on another
+  having run: temporary folders, free ports, nothing written into the repository.
+
 ``--reverse`` runs the collected tests last to first, to show that no test depends on
 what an earlier one left behind.
 """
@@ -17,6 +31,7 @@ what an earlier one left behind.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +39,7 @@ from typing import Any
 import pytest
 
 from index import embed
+from tests.prebuilt import Prebuilt
 
 _running: list[pytest.Item] = []  # the test whose setup, call or teardown runs now
 
@@ -32,12 +48,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--reverse", action="store_true", help="run the collected tests in reverse order")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "embedder" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "embedder" in fixtures or "prebuilt" in fixtures:
             item.add_marker(pytest.mark.model)
+        if _uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if config.getoption("--reverse"):
         items.reverse()
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(defs[-1].scope == "module" for defs in info.name2fixturedefs.values())
+
+
+@pytest.fixture(scope="session")
+def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
+    """Indexes built once a run, shared by every worker: see tests/prebuilt.py."""
+    base = tmp_path_factory.getbasetemp()
+    # Each pytest-xdist worker has its own basetemp inside the run's folder: share that one.
+    return Prebuilt((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "prebuilt")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,7 +8,6 @@ must show no import of torch, transformers or sentence-transformers at any momen
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from tests.discord.harness import BotProcess
 from tests.fake_discord import ASK_ID, FakeDiscord
 from tests.fake_slack import BOT_TOKEN, FakeSlack, event_body, mention_event, signed_post
+from tests.prebuilt import Prebuilt
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
@@ -31,23 +31,11 @@ SECRET = "no-torch-signing-secret"
 pytestmark = [pytest.mark.process, pytest.mark.model]
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def home(tmp_path: Path, prebuilt: Prebuilt) -> Path:
     """A folder with the article as the only source and its index already built (on ONNX Runtime)."""
-    folder = tmp_path_factory.mktemp("no-torch")
-    (folder / "seeds").mkdir()
-    shutil.copy(ARTICLE, folder / "seeds" / ARTICLE.name)
-    built = subprocess.run(
-        [sys.executable, "-m", "bot", "index"],
-        cwd=folder,
-        env=_env(folder),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert built.returncode == 0, built.stderr
-    return folder
+    prebuilt.copy(tmp_path / "home", ARTICLE)
+    return tmp_path / "home"
 
 
 def _env(folder: Path, **extra: str) -> dict[str, str]:

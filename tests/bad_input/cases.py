@@ -166,9 +166,15 @@ def _foreign(root: Path) -> tuple[Path, Path, Path]:
 
 
 class Built:
-    """The article's index, built on first use and copied for each case that damages it."""
+    """The article's index, built on first use (or given by :meth:`use`) and copied for each case that damages it."""
 
     path: Path | None = None
+    owned = False  # whether path is our copy, to delete in cleanup
+
+    @classmethod
+    def use(cls, index: Path) -> None:
+        """Copy ``index`` (the article's, built elsewhere: the tests' shared one) instead of building one."""
+        cls.path, cls.owned = index, False
 
     @classmethod
     def copy_to(cls, root: Path) -> tuple[Path, Path]:
@@ -182,6 +188,7 @@ class Built:
             cls.path = Path(os.environ.get("TMPDIR", "/tmp")) / f"citebot-bad-input-{os.getpid()}"
             shutil.rmtree(cls.path, ignore_errors=True)
             shutil.copytree(root / "index", cls.path)
+            cls.owned = True
         else:
             shutil.copytree(cls.path, root / "index")
         return seeds, root / "index"
@@ -189,9 +196,9 @@ class Built:
     @classmethod
     def cleanup(cls) -> None:
         """Remove the shared copy (call once every case has run)."""
-        if cls.path is not None:
+        if cls.path is not None and cls.owned:
             shutil.rmtree(cls.path, ignore_errors=True)
-            cls.path = None
+        cls.path, cls.owned = None, False
 
 
 def _manifest_case(change: Callable[[dict], None]) -> Callable[[Path], Outcome]:

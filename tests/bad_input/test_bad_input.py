@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_input.cases import CASES, Built, Case
+from tests.bad_input.cases import ARTICLE, CASES, Built, Case
+from tests.prebuilt import Prebuilt
 
 # Every case runs the real bot, which loads the model.
 pytestmark = [pytest.mark.process, pytest.mark.model]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def shared_index() -> Iterator[None]:
-    """The article index the cases share is removed after the last case."""
+@pytest.fixture(autouse=True)
+def shared_index(prebuilt: Prebuilt) -> Iterator[None]:
+    """The cases that damage a built index copy the run's shared one (not a module's: the cases run in parallel)."""
+    Built.use(prebuilt.index(ARTICLE))
     yield
     Built.cleanup()
 

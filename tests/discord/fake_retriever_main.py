@@ -4,15 +4,20 @@ For the benchmark's front-end-only numbers, and for working on the bot before th
 ``FAKE_RETRIEVER_DELAY`` (seconds per ``ask_many`` call) simulates embedding time.
 ``FAKE_RETRIEVER_GATE`` (a file path) holds every ``ask_many`` call until that file exists; each
 call first creates ``<gate>.entered``, so a test knows answers are in flight and decides when they end.
+``FAKE_IDENTIFY_PAUSE`` (seconds) replaces the 5 s discord.py waits before identifying each shard
+after the first (Discord's identify rate limit, which the fake does not have); unset, it stays 5 s.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
 import time
 from pathlib import Path
+
+import discord
 
 import bot.cli
 from bot.discord import client
@@ -38,7 +43,19 @@ class FileGate(threading.Event):
         return True
 
 
+def pause_between_identifies(seconds: float) -> None:
+    """Wait ``seconds`` (not discord.py's 5) before each IDENTIFY but the first."""
+
+    async def before_identify_hook(self: discord.Client, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(seconds)
+
+    discord.Client.before_identify_hook = before_identify_hook  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
+    if "FAKE_IDENTIFY_PAUSE" in os.environ:
+        pause_between_identifies(float(os.environ["FAKE_IDENTIFY_PAUSE"]))
     delay = float(os.environ.get("FAKE_RETRIEVER_DELAY", "0"))
     gate_path = os.environ.get("FAKE_RETRIEVER_GATE")
     gate = FileGate(Path(gate_path)) if gate_path else None

@@ -25,6 +25,7 @@ from bot.core.conversation import MAX_HISTORY, READ_BACK
 from bot.db import Database
 from tests.discord.harness import ARTICLE, BotProcess
 from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, PUBLIC_THREAD, FakeDiscord, Sent, Traffic
+from tests.prebuilt import Prebuilt
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.model, pytest.mark.process]
 
@@ -45,8 +46,10 @@ def fake() -> Iterator[FakeDiscord]:
 
 
 @pytest.fixture(scope="module")
-def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(fake, tmp_path_factory.mktemp("conversations"), record=True)
+def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Iterator[BotProcess]:
+    folder = tmp_path_factory.mktemp("conversations")
+    prebuilt.copy(folder, ARTICLE)  # the run's article index: the bot starts without building
+    process = BotProcess(fake, folder, record=True)
     try:
         process.wait_ready()
         yield process

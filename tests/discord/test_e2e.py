@@ -21,7 +21,7 @@ import pytest
 
 from bot.core.health import check
 from bot.core.settings import Settings
-from tests.discord.harness import BotProcess
+from tests.discord.harness import ARTICLE, BotProcess
 from tests.fake_discord import (
     ASK_ID,
     BOT_ID,
@@ -33,6 +33,7 @@ from tests.fake_discord import (
     FakeDiscord,
     Traffic,
 )
+from tests.prebuilt import Prebuilt
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.model, pytest.mark.process]
 
@@ -54,8 +55,10 @@ def fake() -> Iterator[FakeDiscord]:
 
 
 @pytest.fixture(scope="module")
-def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(fake, tmp_path_factory.mktemp("discord"), REPLY_IN_THREADS="false")
+def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Iterator[BotProcess]:
+    folder = tmp_path_factory.mktemp("discord")
+    prebuilt.copy(folder, ARTICLE)  # the run's article index: the bot starts without building
+    process = BotProcess(fake, folder, REPLY_IN_THREADS="false")
     try:
         process.wait_ready()
         yield process

@@ -87,6 +87,7 @@ class Cluster:
             DATABASE_URL=self.database,
             ASK_CHANNELS=",".join(str(g.ask_id) for g in self.fake.guilds.values()),
             REPLY_IN_THREADS="false",
+            FAKE_IDENTIFY_PAUSE="0",  # the fake has no identify rate limit to respect
             **env,
         )
         self.started.append(process)

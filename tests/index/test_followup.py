@@ -3,7 +3,6 @@ what reading it so does, on the real article and model."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from index import followup, reference, search
 from index.followup import Context, Folding, answer_names, refers_back
 from index.query import Retriever
+from tests.prebuilt import SEEDS, Prebuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 # A thread the follow-up alone cannot be answered from: "it" is Red Hat.
@@ -65,11 +65,9 @@ def test_answer_names_are_the_names_and_figures_the_question_did_not_give() -> N
 
 
 @pytest.fixture(scope="module")
-def article(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
-    """The project's seeds (the article and its title), indexed once for this module."""
-    root = tmp_path_factory.mktemp("followup")
-    shutil.copytree(ROOT / "seeds", root / "seeds")
-    return Retriever.open(root / "seeds", root / "index")
+def article(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Retriever:
+    """The project's seeds (the article and its title), indexed once a run."""
+    return Retriever.open(*prebuilt.copy(tmp_path_factory.mktemp("followup"), *SEEDS))
 
 
 def test_fold_keeps_the_question_words_at_full_weight_and_the_vector_unit(article: Retriever) -> None:

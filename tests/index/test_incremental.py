@@ -25,6 +25,7 @@ from index.incremental import document_hash
 from index.sources import read_sources
 from index.staleness import Build
 from index.store import StoredIndex, load_index, settings_digest
+from tests.prebuilt import Prebuilt
 
 SQUAD = Path(__file__).resolve().parents[2] / "eval" / "squad" / "seeds"
 NAMES = ("Amazon_rainforest.txt", "Black_Death.txt", "Packet_switching.txt", "Super_Bowl_50.txt")
@@ -118,9 +119,18 @@ def remove(seeds: Path) -> str:
     return "seeds/Packet_switching.txt"
 
 
-def run_case(tmp_path: Path, embedder: Embedder, what: Change) -> tuple[Path, Path, StoredIndex, Spy, str]:
+def run_case(
+    tmp_path: Path, embedder: Embedder, prebuilt: Prebuilt, what: Change
+) -> tuple[Path, Path, StoredIndex, Spy, str]:
     seeds = write_seeds(tmp_path / "seeds", NAMES[:3])
-    base = build(seeds, tmp_path / "base", embedder)
+
+    def build_base(home: Path) -> None:
+        build(write_seeds(home / "seeds", NAMES[:3]), home / "base", embedder)
+
+    # The base index is the same for every change: built once a run (for each token codec threshold).
+    shared = prebuilt.made(f"incremental-base-{PARAGRAPHS}-{CHUNK_TOKENS}-{tokens.MIN_TOKENS}", build_base)
+    shutil.copytree(shared / "base", tmp_path / "base")
+    base = load_index(tmp_path / "base")
     changed = what(seeds)
     shutil.copytree(tmp_path / "base", tmp_path / "incremental")
     spy = Spy(embedder)
@@ -136,9 +146,11 @@ def embedded_sources(spy: Spy, stored: StoredIndex) -> set[str]:
 
 
 @pytest.mark.parametrize("what", [add, change, remove], ids=["add", "change", "remove"])
-def test_small_corpus_equals_full_rebuild_byte_for_byte(tmp_path: Path, embedder: Embedder, what: Change) -> None:
+def test_small_corpus_equals_full_rebuild_byte_for_byte(
+    tmp_path: Path, embedder: Embedder, prebuilt: Prebuilt, what: Change
+) -> None:
     """A corpus under MIN_TOKENS keeps float16 token vectors: everything equals the full rebuild."""
-    incremental, full, base, spy, changed = run_case(tmp_path, embedder, what)
+    incremental, full, base, spy, changed = run_case(tmp_path, embedder, prebuilt, what)
     assert load_index(full).manifest["tokens"]["codec"] == "float16"
     assert_same_as_full(incremental, full, tokens_too=True)
     now = load_index(incremental)
@@ -149,14 +161,14 @@ def test_small_corpus_equals_full_rebuild_byte_for_byte(tmp_path: Path, embedder
 
 @pytest.mark.parametrize("what", [add, change, remove], ids=["add", "change", "remove"])
 def test_learnt_codebook_is_kept(
-    tmp_path: Path, embedder: Embedder, what: Change, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: Embedder, prebuilt: Prebuilt, what: Change, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With a learnt codebook (MIN_TOKENS lowered so these few paragraphs learn one) the dense
     vectors, records and calibration still equal the full rebuild's; the token codebook is the
     base's, the reused documents' codes are the base's, and the changed one's are that codebook's
     encoding of its token vectors."""
     monkeypatch.setattr(tokens, "MIN_TOKENS", 300)
-    incremental, full, base, spy, changed = run_case(tmp_path, embedder, what)
+    incremental, full, base, spy, changed = run_case(tmp_path, embedder, prebuilt, what)
     now = load_index(incremental)
     assert now.manifest["tokens"]["codec"] == "pq32x8"
     assert_same_as_full(incremental, full, tokens_too=False)

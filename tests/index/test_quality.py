@@ -3,24 +3,22 @@ shapes real chat questions take. Figures with more detail come from `make bench`
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl, rank_of_answer
 from index.query import Retriever
+from tests.prebuilt import SEEDS, Prebuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 FACIAL_RECOGNITION_PARAGRAPHS = {1, 5, 6, 8, 12, 13}
 
 
 @pytest.fixture(scope="module")
-def article(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
-    """The project's seeds (the article and its title), indexed once for this module."""
-    root = tmp_path_factory.mktemp("quality")
-    shutil.copytree(ROOT / "seeds", root / "seeds")
-    return Retriever.open(root / "seeds", root / "index")
+def article(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Retriever:
+    """The project's seeds (the article and its title), indexed once a run."""
+    return Retriever.open(*prebuilt.copy(tmp_path_factory.mktemp("quality"), *SEEDS))
 
 
 def test_article_eval_set_meets_the_quality_targets(article: Retriever) -> None:

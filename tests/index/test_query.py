@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from index.errors import EmptyQuestionError
 from index.query import Retriever
 from index.types import Answer
+from tests.prebuilt import Prebuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "seeds" / "000_a7265f2ac828b9b1.txt"
@@ -23,24 +23,16 @@ BEES_TITLE = "Why Honeybee Colonies Are Collapsing"
 WHY_IBM = "Why did IBM quit facial recognition?"
 
 
-def build(root: Path, *files: Path) -> Retriever:
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for path in (*files, TITLES):
-        shutil.copy(path, seeds / path.name)
-    return Retriever.open(seeds, root / "index")
+@pytest.fixture(scope="module")
+def article(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Retriever:
+    """The real article with its titles.toml, indexed once a run."""
+    return Retriever.open(*prebuilt.copy(tmp_path_factory.mktemp("article"), ARTICLE, TITLES))
 
 
 @pytest.fixture(scope="module")
-def article(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
-    """The real article with its titles.toml, indexed once for this module."""
-    return build(tmp_path_factory.mktemp("article"), ARTICLE)
-
-
-@pytest.fixture(scope="module")
-def multi(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
-    """The article and an article on honeybees, indexed together."""
-    return build(tmp_path_factory.mktemp("multi"), ARTICLE, BEES)
+def multi(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Retriever:
+    """The article and an article on honeybees, indexed together, once a run."""
+    return Retriever.open(*prebuilt.copy(tmp_path_factory.mktemp("multi"), ARTICLE, BEES, TITLES))
 
 
 def assert_sentence_inside(answer: Answer) -> None:

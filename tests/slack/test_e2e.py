@@ -37,6 +37,7 @@ from tests.fake_slack import (
     mention_event,
     signed_post,
 )
+from tests.prebuilt import Prebuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "seeds" / "000_a7265f2ac828b9b1.txt"
@@ -135,9 +136,11 @@ def slack_bot(home: Path, **env: str) -> Iterator[Running]:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def running(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Iterator[Running]:
     """One bot process for the module (the model loads once); tests tell their traffic apart by channel and user."""
-    with slack_bot(tmp_path_factory.mktemp("slack-e2e")) as bot:
+    home = tmp_path_factory.mktemp("slack-e2e")
+    index = prebuilt.copy(home / "built", ARTICLE)[1]  # the run's article index: the bot starts without building
+    with slack_bot(home, INDEX_DIR=str(index)) as bot:
         yield bot
 
 
