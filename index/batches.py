@@ -14,7 +14,9 @@ call pays for padding a short text to a long one. The sweep is in docs/retrieval
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,22 @@ CHUNK_SLICE = 256
 # about 14 sentences. Larger calls spill the activations out of cache (16,384 took 1.6x the
 # CPU of 512 a chunk's token; the sweep is in docs/retrieval.md).
 BATCH_TOKENS = 512
+# Model calls run at once, each on one core: on a shared machine one runtime thread a call
+# spends less CPU than two threads splitting each call (docs/retrieval.md).
+WORKERS = os.cpu_count() or 1
+
+
+def _calls(embedder: Embedder, texts: Sequence[str], groups: list[list[int]], **options: object) -> Iterator[tuple]:
+    """``embedder.encode_with_tokens`` of each group's texts, in order, :data:`WORKERS` calls at once."""
+
+    def call(group: list[int]) -> tuple:
+        return embedder.encode_with_tokens([texts[i] for i in group], batch_size=len(group), **options)
+
+    if WORKERS <= 1 or len(groups) <= 1:
+        yield from map(call, groups)
+        return
+    with ThreadPoolExecutor(WORKERS) as pool:
+        yield from pool.map(call, groups)
 
 
 @dataclass(frozen=True)
@@ -84,8 +102,9 @@ def embed_texts(
         for a in range(0, len(texts), SENTENCE_SLICE):
             part = list(range(a, min(a + SENTENCE_SLICE, len(texts))))
             lengths = {i: embedder.count_tokens(texts[i]) + 2 for i in part}
-            for group in token_batches(lengths, part, budget):
-                out[group] = embedder.encode([texts[i] for i in group], batch_size=len(group))
+            groups = token_batches(lengths, part, budget)
+            for group, (vectors, _) in zip(groups, _calls(embedder, texts, groups, tokens=False), strict=True):
+                out[group] = vectors
             bar.update(len(part))
     return out
 
@@ -170,10 +189,10 @@ class _Pass:
     def run(self, ids: list[int], bar: tqdm) -> list[np.ndarray]:
         """Embed ``texts[ids]``; their unit token vectors, in the order of ``ids``."""
         out: dict[int, np.ndarray] = {}
-        for group in token_batches(self.lengths, ids):
-            pooled, tokens = self.embedder.encode_with_tokens(
-                [self.texts[i] for i in group], batch_size=len(group), unit_tokens=False
-            )
+        groups = token_batches(self.lengths, ids)
+        for group, (pooled, tokens) in zip(
+            groups, _calls(self.embedder, self.texts, groups, unit_tokens=False), strict=True
+        ):
             self.vectors[group] = pooled
             for i, rows in zip(group, tokens, strict=True):
                 self.counts[i] = len(rows)
