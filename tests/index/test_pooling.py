@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import build
+from index import batches, build
 from index.batches import token_batches
 from index.build import chunk_input
 from index.embed import WINDOW_OVERLAP, Embedder
@@ -121,3 +121,20 @@ def test_an_index_stores_the_pooled_sentences_and_the_same_chunks_as_two_passes(
         assert got.tobytes() == want.astype(np.float16).astype(np.float32).tobytes()
         row += len(spans)
     assert row == len(pooled.sentence_vectors)
+
+
+@pytest.mark.model
+def test_model_calls_at_once_or_one_at_a_time_write_the_same_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WORKERS only decides how many calls run together: every file's bytes are the same."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    paragraphs = [f"Boat {i} left the harbour at dawn. Its keeper counted {i} gulls." for i in range(40)]
+    (seeds / "a.txt").write_text("Harbours\n\n" + "\n\n".join(paragraphs) + "\n")
+    monkeypatch.setattr(batches, "WORKERS", 2)
+    Retriever.open(seeds, tmp_path / "two")
+    monkeypatch.setattr(batches, "WORKERS", 1)
+    Retriever.open(seeds, tmp_path / "one")
+    for name in ("chunks.vectors.npy", "sentences.vectors.npy", "quotes.vectors.npy", "tokens.codes.npy"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
