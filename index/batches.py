@@ -36,11 +36,11 @@ log = logging.getLogger(__name__)
 SENTENCE_SLICE = 1024
 CHUNK_SLICE = 256
 # Padded tokens a model call (texts times the longest's tokens): 2 chunks of 256 tokens, or
-# about 14 sentences. Larger calls spill the activations out of cache (16,384 took 1.6x the
-# CPU of 512 a chunk's token; the sweep is in docs/retrieval.md).
+# about 14 sentences. Larger calls spill the activations out of cache (16,384 cost 1.6x the
+# CPU a token of 512 on chunks, 2.6x on sentences; the sweep is in docs/retrieval.md).
 BATCH_TOKENS = 512
-# Model calls run at once, each on one core: on a shared machine one runtime thread a call
-# spends less CPU than two threads splitting each call (docs/retrieval.md).
+# Model calls run at once, one a core: on a shared machine that spends less CPU than two
+# runtime threads splitting each call (docs/retrieval.md). The bytes are the same either way.
 WORKERS = os.cpu_count() or 1
 
 
