@@ -47,8 +47,8 @@ def sentence_input(document: str, previous: str, text: str) -> str:
 
 
 # How sentence vectors are made: "model" (each sentence embedded on its own, a second pass),
-# "pooled" from their chunk's pass (the mean of the sentence's own token vectors: half the
-# build's CPU), or "pooled+title" (the title's tokens joining each mean). Pooling loses 2 to 3
+# "pooled" from their chunk's pass (the mean of the sentence's own token vectors: saves half
+# the build's model CPU), or "pooled+title" (the title's tokens joining each mean). Pooling loses 2 to 3
 # points of bold-sentence and unanswerable figures on SQuAD (docs/retrieval.md), so not yet.
 # An index records no method: changing this needs FORMAT_VERSION raised (index/store.py).
 SENTENCE_VECTORS = "model"
@@ -134,10 +134,11 @@ def embed_records(
         spanned.append(dataclasses.replace(chunk, token_start=offset, token_end=offset + count))
         offset += count
     sentence_texts = [sentence_input(c.document, c.text[:a], c.text[a:b]) for c in chunks for a, b in c.sentences]
-    sentence_vectors = embedded.sentence_vectors  # zero rows where not pooled
-    alone = embedded.unpooled if SENTENCE_VECTORS != "model" else list(range(len(sentence_texts)))
     if SENTENCE_VECTORS == "model":
+        alone = list(range(len(sentence_texts)))
         sentence_vectors = np.zeros((len(sentence_texts), embedder.dimension), dtype=np.float32)
+    else:  # pooled in the chunks' pass; a sentence that could not be is embedded alone
+        alone, sentence_vectors = embedded.unpooled, embedded.sentence_vectors
     others = embed_texts(embedder, [*(sentence_texts[i] for i in alone), *(q.text for q in quotes)], progress=progress)
     sentence_vectors[alone] = others[: len(alone)]
     vectors = {
