@@ -49,6 +49,8 @@ bench: $(ONNX)
 	$(PY) bench/slack_replicas_bench.py
 	$(PY) bench/shard_bench.py
 	$(PY) bench/token_store.py
+	$(PY) bench/build_size.py --batches
+	$(PY) bench/sentence_vectors.py
 	$(PY) bench/build_size.py
 	$(PY) bench/bad_input.py
 	nice $(PY) bench/incremental.py

@@ -5,7 +5,12 @@ title changed ("Black Death (copy 7)"), so every copy is a distinct document to 
 Each build is a fresh `python -m bot index` process; its CPU time and peak RSS come from
 ``wait4`` on that process alone.
 
-    .venv/bin/python bench/build_size.py [--sizes 1 5 20] [--keep DIR]
+    .venv/bin/python bench/build_size.py [--sizes 1 5 20] [--keep DIR] [--batches]
+
+``--batches`` sweeps the padded tokens a model call (index/batches.py BATCH_TOKENS) on the
+SQuAD chunks and sentences, the model alone in this process: CPU seconds, tokens a CPU second,
+and the GFLOP a CPU second the runtime reaches (the model's multiply-adds counted on the
+padded batches), the figure the floor of a build's cost is worked out from.
 """
 
 from __future__ import annotations
@@ -95,12 +100,67 @@ def text_passes(sizes: tuple[float, ...] = (0.5, 1, 2)) -> None:
             print(f"| {size:g} MB, {shape} | " + " | ".join(f"{t:.2f}" for t in timings) + " |", flush=True)
 
 
+# all-MiniLM-L6-v2: 6 layers, hidden 384, feed-forward 1536 (its config.json).
+LAYERS, HIDDEN, FEED_FORWARD = 6, 384, 1536
+
+
+def model_flops(length: int) -> float:
+    """Floating-point operations of one forward pass over ``length`` tokens (padding included):
+    the four attention projections and the feed-forward (2 L (4 h^2 + 2 h f)), and the attention
+    scores and their mix (4 L^2 h), a layer."""
+    per_layer = 2 * length * (4 * HIDDEN**2 + 2 * HIDDEN * FEED_FORWARD) + 4 * length**2 * HIDDEN
+    return LAYERS * per_layer
+
+
+def batch_sweep(budgets: tuple[int, ...] = (256, 512, 1024, 2048, 4096, 16384), threads: int = 1) -> None:
+    """CPU seconds of the model alone by BATCH_TOKENS, on the SQuAD chunks and sentences."""
+    sys.path.insert(0, str(ROOT))
+    from index.batches import token_batches
+    from index.build import chunk_input, collect_records
+    from index.embed import Embedder
+    from index.sources import read_sources
+
+    embedder = Embedder(threads=threads)
+    chunks, _ = collect_records(read_sources(SQUAD_SEEDS).documents, embedder, 254)
+    sets = {
+        "chunks": [chunk_input(c.document, c.text) for c in chunks],
+        "sentences": [c.text[a:b] for c in chunks for a, b in c.sentences],
+    }
+    print(f"\n## Model calls by padded tokens a call ({threads} intra-op thread(s), SQuAD seeds)\n")
+    print(f"load average {os.getloadavg()[0]:.1f} at start\n")
+    print(
+        "| texts | BATCH_TOKENS | texts a call | padded / real tokens | CPU s | real tokens a CPU s | GFLOP a CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for kind, texts in sets.items():
+        lengths = [min(embedder.count_tokens(t) + 2, embedder.max_tokens + 2) for t in texts]
+        embedder.encode(texts[:8])  # warm-up: the first call allocates
+        for budget in budgets:
+            groups = token_batches(lengths, range(len(texts)), budget)
+            padded = sum(len(g) * lengths[g[0]] for g in groups)
+            flops = sum(len(g) * model_flops(lengths[g[0]]) for g in groups)
+            started = time.process_time()
+            for g in groups:
+                embedder.encode([texts[i] for i in g], batch_size=len(g))
+            cpu = time.process_time() - started
+            print(
+                f"| {kind} | {budget} | {len(texts) / len(groups):.1f} | {padded / sum(lengths):.2f} | {cpu:.1f} "
+                f"| {sum(lengths) / cpu:.0f} | {flops / cpu / 1e9:.1f} |",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 5, 20], help="corpus sizes in MB")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary one)")
     parser.add_argument("--passes-only", action="store_true", help="only the text passes (no model, seconds)")
+    parser.add_argument("--batches", action="store_true", help="only the sweep of BATCH_TOKENS (the model alone)")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads of the --batches sweep")
     args = parser.parse_args()
+    if args.batches:
+        batch_sweep(threads=args.threads)
+        return
     text_passes()
     if args.passes_only:
         return

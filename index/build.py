@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index import incremental
-from index.batches import embed_chunks, embed_texts
+from index.batches import Sentences, embed_chunks, embed_texts
 from index.calibration import calibrate
 from index.chunk import chunk_document
 from index.quotes import extract_quotes
@@ -44,6 +44,26 @@ def chunk_input(document: str, text: str) -> str:
 def sentence_input(document: str, previous: str, text: str) -> str:
     """What is embedded for a sentence: the sentence alone (variants measured in docs/retrieval.md)."""
     return text
+
+
+# How sentence vectors are made: "model" (each sentence embedded on its own, a second pass),
+# "pooled" from their chunk's pass (the mean of the sentence's own token vectors: saves half
+# the build's model CPU), or "pooled+title" (the title's tokens joining each mean). Pooling loses 2 to 3
+# points of bold-sentence and unanswerable figures on SQuAD (docs/retrieval.md), so not yet.
+# An index records no method: changing this needs FORMAT_VERSION raised (index/store.py).
+SENTENCE_VECTORS = "model"
+
+
+def _sentences(chunks: Sequence[StoredChunk], how: str) -> Sentences | None:
+    """Where each chunk's sentences sit in the text embedded for it (:func:`chunk_input`)."""
+    if how == "model":
+        return None
+    spans, context = [], []
+    for c in chunks:
+        shift = len(chunk_input(c.document, ""))
+        spans.append([(a + shift, b + shift) for a, b in c.sentences])
+        context.append((0, len(c.document)) if how == "pooled+title" else None)
+    return Sentences(spans, context)
 
 
 def collect_records(
@@ -99,20 +119,32 @@ def embed_records(
     """
     chunk_texts = [chunk_input(c.document, c.text) for c in chunks]
     # Embedded a slice at a time, the token vectors compressed as they come (index/batches.py),
-    # so a large corpus never holds all its token vectors at once.
-    embedded = embed_chunks(embedder, chunk_texts, [c.tokens for c in chunks], progress=progress, codec=codec)
+    # so a large corpus never holds all its token vectors at once; sentences pooled on the way.
+    embedded = embed_chunks(
+        embedder,
+        chunk_texts,
+        [c.tokens for c in chunks],
+        progress=progress,
+        codec=codec,
+        sentences=_sentences(chunks, SENTENCE_VECTORS),
+    )
     spanned: list[StoredChunk] = []
     offset = 0
     for chunk, count in zip(chunks, embedded.token_counts, strict=True):
         spanned.append(dataclasses.replace(chunk, token_start=offset, token_end=offset + count))
         offset += count
     sentence_texts = [sentence_input(c.document, c.text[:a], c.text[a:b]) for c in chunks for a, b in c.sentences]
-    others = embed_texts(embedder, [*sentence_texts, *(q.text for q in quotes)], progress=progress)
-    n_sentences = len(sentence_texts)
+    if SENTENCE_VECTORS == "model":
+        alone = list(range(len(sentence_texts)))
+        sentence_vectors = np.zeros((len(sentence_texts), embedder.dimension), dtype=np.float32)
+    else:  # pooled in the chunks' pass; a sentence that could not be is embedded alone
+        alone, sentence_vectors = embedded.unpooled, embedded.sentence_vectors
+    others = embed_texts(embedder, [*(sentence_texts[i] for i in alone), *(q.text for q in quotes)], progress=progress)
+    sentence_vectors[alone] = others[: len(alone)]
     vectors = {
         "chunks.vectors.npy": embedded.vectors,
-        "sentences.vectors.npy": others[:n_sentences],
-        "quotes.vectors.npy": others[n_sentences:],
+        "sentences.vectors.npy": sentence_vectors,
+        "quotes.vectors.npy": others[len(alone) :],
         "tokens.codes.npy": embedded.token_codes,
         "tokens.codebook.npy": embedded.codebook,
     }

@@ -30,6 +30,11 @@ WINDOW_OVERLAP = 32
 BACKENDS = ("onnx", "sentence-transformers")
 
 
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (float32 ``(n, d)``) each scaled to unit length, as token vectors are stored."""
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12)
+
+
 class Backend(Protocol):
     """What a backend gives :class:`Embedder` (see :class:`index.onnx_backend.OnnxBackend`)."""
 
@@ -95,6 +100,10 @@ class Embedder:
         """Model tokens in ``text``, without special tokens."""
         return len(self._backend.offsets(text))
 
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character ``(start, end)`` of each of ``text``'s model tokens, without special tokens, never truncated."""
+        return self._backend.offsets(text)
+
     def _windows(self, text: str) -> list[str]:
         offsets = self._backend.offsets(text)
         if not offsets:
@@ -117,16 +126,20 @@ class Embedder:
         progress: bool = False,
         tokens: bool = True,
         workers: int = 1,
+        unit_tokens: bool = True,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Embed ``texts`` and, from the same forward pass, their contextual token vectors.
 
-        ``workers`` batches run at once (ONNX Runtime; the reference backend ignores it): the
-        same batches, so the same vectors, on more cores. Defaults to 1.
+        Args:
+            workers: Batches run at once (ONNX Runtime; the reference backend ignores it): the
+                same batches, so the same vectors, on more cores. Defaults to 1.
+            unit_tokens: Scale each token vector to unit length (False: the model's hidden
+                states as they are, what mean pooling averages). Defaults to True.
 
         Returns:
             ``(vectors, token_vectors)``: vectors as from :meth:`encode`; for each text a
-            float32 array of shape ``(n_tokens, dimension)`` of unit rows, without the special
-            tokens (empty when ``tokens`` is False).
+            float32 array of shape ``(n_tokens, dimension)``, without the special tokens (empty
+            when ``tokens`` is False). A text of several windows has each window's rows in turn.
         """
         pieces: list[str] = []
         owner: list[int] = []
@@ -150,5 +163,5 @@ class Embedder:
         grouped: list[list[np.ndarray]] = [[] for _ in texts]
         for i, rows in zip(owner, piece_rows, strict=True):
             if rows is not None and len(rows):
-                grouped[i].append(rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(min=1e-12))
+                grouped[i].append(unit_rows(rows) if unit_tokens else rows)
         return vectors, [np.concatenate(g).astype(np.float32) if g else empty for g in grouped]

@@ -44,6 +44,9 @@ class Spy:
     def count_tokens(self, text: str) -> int:
         return self._embedder.count_tokens(text)
 
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        return self._embedder.offsets(text)
+
     def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
         self.texts.extend(texts)
         return self._embedder.encode(texts, **kwargs)

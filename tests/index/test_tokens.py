@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -93,6 +94,9 @@ class RecordingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in re.finditer(r"\S+", text)]
 
     def _note(self, texts: Sequence[str]) -> None:
         RecordingEmbedder.largest_call = max(RecordingEmbedder.largest_call, len(texts))
