@@ -269,24 +269,13 @@ def rank(
 def sentence_lead(corpus: Corpus, query: search.Query, mix: search.Mix, chunk: int, sentence: int) -> float:
     """How far ``chunk``'s sentence view (:func:`search.rank_chunks`: its best sentence, dense and
     BM25 z-scored over every sentence) falls without ``sentence``; 0 when another is better."""
-    dense = corpus.sentence_vectors @ query.vector
-    lexicon = corpus.sentence_lexicon
-    if query.sentence_weights is None:
-        bm25 = lexicon.scores(lexicon.query_terms(query.text))
-    else:
-        bm25 = lexicon.weighted_scores(query.sentence_weights)
-    own = (mix.sentence_dense * _z(dense) + mix.sentence_bm25 * _z(bm25))[corpus.sentence_owner == chunk]
+    lo, hi = corpus.sentence_starts[chunk], corpus.sentence_starts[chunk + 1]
+    own = mix.sentence_view(*search.sentence_signals(corpus, query))[lo:hi]
     if not 0 <= sentence < len(own) or own[sentence] < own.max():
         return 0.0
     rest = np.delete(own, sentence)
     # A passage with no sentence left scores 0 on the sentence view, as in rank_chunks.
     return float(own[sentence] - (rest.max() if rest.size else 0.0))
-
-
-def _z(values: np.ndarray) -> np.ndarray:
-    """Values as z-scores over themselves (as :func:`search.rank_chunks` normalises each signal)."""
-    spread = values.std() if values.size else 0.0
-    return (values - values.mean()) / spread if spread >= 1e-6 else np.zeros_like(values)
 
 
 def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:

@@ -47,6 +47,10 @@ class Mix:
     chunk_bm25: float = 1.0
     late_interaction: float = 1.0
 
+    def sentence_view(self, z_dense: np.ndarray, z_bm25: np.ndarray) -> np.ndarray:
+        """Every sentence's score on the sentence view, from :func:`sentence_signals`."""
+        return self.sentence_dense * z_dense + self.sentence_bm25 * z_bm25
+
 
 # Chunks rescored by late interaction; the rest keep their place below them.
 RERANK_CANDIDATES = 48
@@ -105,20 +109,14 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     Returns:
         The best ``k`` chunks, best first, each with its best sentence.
     """
-    dense_sentence = corpus.sentence_vectors @ query.vector
-    if query.sentence_weights is None:
-        sentence_bm25 = corpus.sentence_lexicon.scores(corpus.sentence_lexicon.query_terms(query.text))
-    else:
-        sentence_bm25 = corpus.sentence_lexicon.weighted_scores(query.sentence_weights)
     if query.chunk_weights is None:
         chunk_bm25 = corpus.lexicon.scores(query.terms)
     else:
         chunk_bm25 = corpus.lexicon.weighted_scores(query.chunk_weights)
     n_chunks = len(corpus.chunk_vectors)
     # The sentence view: the one sentence that answers, not diluted by its neighbours.
-    z_dense, z_bm25 = _z(dense_sentence), _z(sentence_bm25)
-    sentence_score = mix.sentence_dense * z_dense + mix.sentence_bm25 * z_bm25
-    best_sentence_score = _best_of_each_chunk(sentence_score, corpus)
+    z_dense, z_bm25 = sentence_signals(corpus, query)
+    best_sentence_score = _best_of_each_chunk(mix.sentence_view(z_dense, z_bm25), corpus)
     # The passage view: the whole chunk, dense and lexical.
     dense_chunk = corpus.chunk_vectors @ query.vector
     first = best_sentence_score + mix.chunk_dense * _z(dense_chunk) + mix.chunk_bm25 * _z(chunk_bm25)
@@ -132,7 +130,7 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     # A passage repeated word for word (a document added twice) is shown once.
     order = dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
     # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
-    highlight = z_dense + Mix().sentence_bm25 * z_bm25
+    highlight = Mix().sentence_view(z_dense, z_bm25)
     starts = corpus.sentence_starts
     top = []
     for ci in order:
@@ -140,6 +138,17 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
         best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
         top.append(Scored(int(ci), best, float(score[ci])))
     return tuple(top)
+
+
+def sentence_signals(corpus: Corpus, query: Query) -> tuple[np.ndarray, np.ndarray]:
+    """Every sentence's dense and BM25 similarity to the question, each z-scored over the sentences."""
+    dense = corpus.sentence_vectors @ query.vector
+    lexicon = corpus.sentence_lexicon
+    if query.sentence_weights is None:
+        bm25 = lexicon.scores(lexicon.query_terms(query.text))
+    else:
+        bm25 = lexicon.weighted_scores(query.sentence_weights)
+    return _z(dense), _z(bm25)
 
 
 def _best_of_each_chunk(sentence_score: np.ndarray, corpus: Corpus) -> np.ndarray:
