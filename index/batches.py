@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from index.embed import WINDOW_OVERLAP, unit_rows
+from index.parallel import ordered_map
 from index.pooling import pool_sentences
 from index.tokens import TokenCodec, sample_chunks
 
@@ -50,11 +50,7 @@ def _calls(embedder: Embedder, texts: Sequence[str], groups: list[list[int]], **
     def call(group: list[int]) -> tuple:
         return embedder.encode_with_tokens([texts[i] for i in group], batch_size=len(group), **options)
 
-    if WORKERS <= 1 or len(groups) <= 1:
-        yield from map(call, groups)
-        return
-    with ThreadPoolExecutor(WORKERS) as pool:
-        yield from pool.map(call, groups)
+    return ordered_map(call, groups, WORKERS)
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,16 @@ sentence-transformers. The folder it reads is made by :mod:`index.export`:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.parallel import ordered_map
 
 log = logging.getLogger(__name__)
 
@@ -127,21 +126,16 @@ class OnnxBackend:
         # Longest first, as sentence-transformers sorts: batches of similar length pad little.
         order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
         batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-        with contextlib.ExitStack() as stack:
-            if workers > 1 and len(batches) > 1:
-                pool = stack.enter_context(ThreadPoolExecutor(min(workers, len(batches)), "citebot-embed"))
-                done: Iterator[tuple[np.ndarray, ...]] = pool.map(lambda b: self._run([pieces[i] for i in b]), batches)
-            else:
-                done = (self._run([pieces[i] for i in chosen]) for chosen in batches)
-            results: Iterable[tuple[list[int], tuple[np.ndarray, ...]]] = zip(batches, done, strict=True)
-            if progress:
-                from tqdm import tqdm
+        done = ordered_map(lambda chosen: self._run([pieces[i] for i in chosen]), batches, workers)
+        results: Iterable[tuple[list[int], tuple[np.ndarray, ...]]] = zip(batches, done, strict=True)
+        if progress:
+            from tqdm import tqdm
 
-                results = tqdm(results, total=len(batches), desc="Batches", unit="batch")
-            for chosen, (hidden, pooled, lengths) in results:
-                for row, i in enumerate(chosen):
-                    rows = hidden[row, 1 : int(lengths[row]) - 1] if tokens else None
-                    yield i, pooled[row], rows
+            results = tqdm(results, total=len(batches), desc="Batches", unit="batch")
+        for chosen, (hidden, pooled, lengths) in results:
+            for row, i in enumerate(chosen):
+                rows = hidden[row, 1 : int(lengths[row]) - 1] if tokens else None
+                yield i, pooled[row], rows
 
     def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One batch through the model: its hidden states, pooled vectors and token counts."""
