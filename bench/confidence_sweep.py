@@ -3,8 +3,8 @@ question's predicate must be said in the bold sentence or the passage, by stem a
 or by a word whose MiniLM vector is at least a cosine close; and the role-order check.
 Each row is added to the shipped rule and scored on the SQuAD tune and held-out halves (our
 confidence rows, SQuAD v1 and SQuAD 2.0 together, as the rare_share sweep), on SQuAD 2.0's
-halves alone, and on the article's two sets (smoke tests). Also the CPU each check adds
-per answer.
+halves alone, and on the article's two sets (smoke tests); then a predicate the sources
+(nearly) never use, whatever the passage. Also the CPU each check adds per answer.
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -14,6 +14,7 @@ Every question is asked once; each rule re-judges the same first passages.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -29,12 +30,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bench.conversation import EVAL, _ok, half, opener
 from bench.evaluate import load_jsonl
-from index import confidence
+from index import confidence, predicate
+from index.lexical import _stem
 from index.predicate import WordSimilarity
 from index.query import Retriever
 from index.types import Answer
 
 COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+SHARES = (0.005, 0.01, 0.02, 0.05)
 
 
 @dataclass
@@ -101,8 +104,32 @@ def cell(parts: Sequence[tuple[int, int, int, int]]) -> str:
     return f"{h / max(u, 1):.3f} / {low / max(n, 1):.3f}"
 
 
-def row(asked: dict[str, list[Asked]], rule: confidence.Rule, similarity: WordSimilarity | None) -> str:
-    counts = {label: shares(items, levels(items, rule, similarity)) for label, items in asked.items()}
+def rare_predicate(item: Asked, share: float) -> bool:
+    """Whether the question's predicate (its stem and its lemma's) is used by at most ``share``
+    of the passages of the sources: "founded" against an article that never founds anything."""
+    verb = predicate.predicate(item.row["q"])
+    if verb is None:
+        return False
+    lexicon = item.retriever.corpus.lexicon
+    stems = {_stem(verb), *(_stem(lemma) for lemma in predicate._lemmas(verb).get("VERB", ()))}
+    stems |= set(lexicon.correct(sorted(stems)))
+    return all(lexicon.idf(s) >= math.log(1 + 1 / share) for s in stems)
+
+
+def row(
+    asked: dict[str, list[Asked]],
+    rule: confidence.Rule,
+    similarity: WordSimilarity | None,
+    rare_share: float = 0.0,
+) -> str:
+    """One sweep row: the halves, SQuAD 2.0's halves and whole, the article's two sets; with
+    ``rare_share``, an answer whose predicate is that rare in the sources is low too."""
+    counts = {}
+    for label, items in asked.items():
+        got = levels(items, rule, similarity)
+        if rare_share:
+            got = ["low" if rare_predicate(a, rare_share) else g for a, g in zip(items, got, strict=True)]
+        counts[label] = shares(items, got)
     halves = [cell([counts[f"{kind} {which}"] for kind in ("ours", "v1", "v2")]) for which in ("tune", "held")]
     v2 = [cell([counts[f"v2 {which}"]]) for which in ("tune", "held")]
     both = cell([counts["v2 tune"], counts["v2 held"]])
@@ -132,6 +159,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
             similarity = WordSimilarity(encode, cosine) if cosine else None
             label = f"predicate in the {where}, " + (f"or a word of cosine >= {cosine}" if cosine else "stem or lemma")
             print(f"| {label} | {row(asked, rule, similarity)} |", flush=True)
+    for share in SHARES:
+        print(f"| predicate used by at most {share} of the passages | {row(asked, confidence.Rule(), None, share)} |")
     print(f"| roles swapped | {row(asked, confidence.Rule(roles=True), None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
