@@ -217,10 +217,10 @@ def roles_swapped(question: str, sentence: str) -> bool:
         return False  # the passive voice turns the roles round by itself
     before = any(s in side_stems for s in stems[:place])
     after = any(s in side_stems for s in stems[place + 1 :])
-    subject_side = lowered_is_did(tokens)
+    subject_side = _asks_subject(tokens)
     return (after and not before) if subject_side else (before and not after)
 
 
-def lowered_is_did(tokens: Sequence[str]) -> bool:
+def _asks_subject(tokens: Sequence[str]) -> bool:
     """Whether the question is of the "Who did S V?" shape (its side words are the subject)."""
     return len(tokens) > 1 and tokens[1].lower() in ("did", "does", "do")
