@@ -1,0 +1,190 @@
+"""The fourth pass's confidence sweep (docs/retrieval.md, "Fourth pass: confidence"): the
+question's predicate must be said in the bold sentence or the passage, by stem and lemma,
+or by a word whose MiniLM vector is at least a cosine close; and the role-order check.
+Each row is added to the shipped rule and scored on the SQuAD tune and held-out halves (our
+confidence rows, SQuAD v1 and SQuAD 2.0 together, as the rare_share sweep), on SQuAD 2.0's
+halves alone, and on the article's two sets (smoke tests); then a predicate the sources
+(nearly) never use, whatever the passage. Also the CPU each check adds per answer.
+
+    .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
+
+Every question is asked once; each rule re-judges the same first passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from bench.conversation import EVAL, _ok, half, opener
+from bench.evaluate import load_jsonl
+from index import confidence, predicate
+from index.lexical import _stem
+from index.predicate import WordSimilarity
+from index.query import Retriever
+from index.types import Answer
+
+COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+SHARES = (0.005, 0.01, 0.02, 0.05)
+
+
+@dataclass
+class Asked:
+    """One question, asked once with the shipped rule, with the index that answered it."""
+
+    row: dict
+    answer: Answer
+    retriever: Retriever
+
+
+def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
+    """Every confidence set by label: (corpus, rows), the SQuAD ones cut in halves."""
+    tuning = load_jsonl(EVAL / "tuning" / "confidence.jsonl")
+    v1 = [r for r in load_jsonl(EVAL / "squad" / "questions.jsonl") if not r.get("abstain")]
+    v2 = load_jsonl(EVAL / "squad2" / "questions.jsonl")
+    ours = [r for r in tuning if r["corpus"] == "squad"]
+    shared = [r for p in (EVAL / "questions.jsonl", EVAL / "unanswered.jsonl") for r in load_jsonl(p)]
+    sets = {
+        "article": ("article", [r for r in shared if not r.get("abstain")]),
+        "article, ours": ("article", [r for r in tuning if r["corpus"] == "article"]),
+    }
+    for which in ("tune", "held"):
+        sets[f"ours {which}"] = ("squad", half(ours, which))
+        sets[f"v1 {which}"] = ("squad", half(v1, which))
+        sets[f"v2 {which}"] = ("squad2", half(v2, which))
+    return sets
+
+
+def ask_all(opened: Callable[[str], Retriever]) -> dict[str, list[Asked]]:
+    """Every set's questions asked once with the shipped rule."""
+    out = {}
+    for label, (corpus, rows) in confidence_sets().items():
+        retriever = opened(corpus)
+        answers = _ok(retriever.ask_many([r["q"] for r in rows]))
+        out[label] = [Asked(r, a, retriever) for r, a in zip(rows, answers, strict=True)]
+    return out
+
+
+def levels(asked: Sequence[Asked], rule: confidence.Rule, similarity: WordSimilarity | None) -> list[str]:
+    """Each answer's confidence under ``rule`` (an abstention is always low)."""
+    out = []
+    for item in asked:
+        if item.answer.abstained or not item.answer.hits:
+            out.append("low")
+            continue
+        chunk, sentence = item.answer.hits[0].ref
+        out.append(confidence.of_passage(item.retriever.corpus, item.row["q"], chunk, sentence, rule, similarity))
+    return out
+
+
+def shares(asked: Sequence[Asked], got: Sequence[str]) -> tuple[int, int, int, int]:
+    """(unanswerable handled, unanswerable, answerable marked low, answerable)."""
+    handled = sum(g == "low" for a, g in zip(asked, got, strict=True) if a.row.get("unanswerable"))
+    low = sum(
+        g == "low" and not a.answer.abstained for a, g in zip(asked, got, strict=True) if not a.row.get("unanswerable")
+    )
+    unanswerable = sum(bool(a.row.get("unanswerable")) for a in asked)
+    return handled, unanswerable, low, len(asked) - unanswerable
+
+
+def cell(parts: Sequence[tuple[int, int, int, int]]) -> str:
+    h, u, low, n = (sum(p[i] for p in parts) for i in range(4))
+    return f"{h / max(u, 1):.3f} / {low / max(n, 1):.3f}"
+
+
+def rare_predicate(item: Asked, share: float) -> bool:
+    """Whether the question's predicate (its stem and its lemma's) is used by at most ``share``
+    of the passages of the sources: "founded" against an article that never founds anything."""
+    verb = predicate.predicate(item.row["q"])
+    if verb is None:
+        return False
+    lexicon = item.retriever.corpus.lexicon
+    stems = {_stem(verb), *(_stem(lemma) for lemma in predicate._lemmas(verb).get("VERB", ()))}
+    stems |= set(lexicon.correct(sorted(stems)))
+    return all(lexicon.idf(s) >= math.log(1 + 1 / share) for s in stems)
+
+
+def row(
+    asked: dict[str, list[Asked]],
+    rule: confidence.Rule,
+    similarity: WordSimilarity | None,
+    rare_share: float = 0.0,
+) -> str:
+    """One sweep row: the halves, SQuAD 2.0's halves and whole, the article's two sets; with
+    ``rare_share``, an answer whose predicate is that rare in the sources is low too."""
+    counts = {}
+    for label, items in asked.items():
+        got = levels(items, rule, similarity)
+        if rare_share:
+            got = ["low" if rare_predicate(a, rare_share) else g for a, g in zip(items, got, strict=True)]
+        counts[label] = shares(items, got)
+    halves = [cell([counts[f"{kind} {which}"] for kind in ("ours", "v1", "v2")]) for which in ("tune", "held")]
+    v2 = [cell([counts[f"v2 {which}"]]) for which in ("tune", "held")]
+    both = cell([counts["v2 tune"], counts["v2 held"]])
+    return " | ".join([*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]])])
+
+
+def cpu_per_answer(asked: dict[str, list[Asked]], rule: confidence.Rule, similarity: WordSimilarity | None) -> float:
+    """Milliseconds of CPU to judge one answer under ``rule``, word vectors not yet cached."""
+    every = [a for items in asked.values() for a in items]
+    start = time.process_time()
+    levels(every, rule, similarity)
+    return (time.process_time() - start) * 1000 / len(every)
+
+
+def sweep(opened: Callable[[str], Retriever]) -> None:
+    asked = ask_all(opened)
+    encode = opened("squad").encode
+    print(
+        "| added to the shipped rule | tune | held-out | SQuAD 2.0 tune | SQuAD 2.0 held-out | SQuAD 2.0 all "
+        "| article (shared) | article, ours |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| none (shipped) | {row(asked, confidence.Rule(), None)} |", flush=True)
+    for where in ("sentence", "passage"):
+        for cosine in COSINES:
+            rule = confidence.Rule(predicate=where, predicate_cosine=cosine)
+            similarity = WordSimilarity(encode, cosine) if cosine else None
+            label = f"predicate in the {where}, " + (f"or a word of cosine >= {cosine}" if cosine else "stem or lemma")
+            print(f"| {label} | {row(asked, rule, similarity)} |", flush=True)
+    for share in SHARES:
+        print(f"| predicate used by at most {share} of the passages | {row(asked, confidence.Rule(), None, share)} |")
+    print(f"| roles swapped | {row(asked, confidence.Rule(roles=True), None)} |", flush=True)
+    print("\n(cells: unanswerable handled / answerable marked low)\n")
+    print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
+    for label, rule, cosine in (
+        ("shipped", confidence.Rule(), 0.0),
+        ("predicate, stem or lemma", confidence.Rule(predicate="passage"), 0.0),
+        ("predicate, cosine 0.5", confidence.Rule(predicate="passage", predicate_cosine=0.5), 0.5),
+        ("roles", confidence.Rule(roles=True), 0.0),
+    ):
+        similarity = WordSimilarity(encode, cosine) if cosine else None
+        first = cpu_per_answer(asked, rule, similarity)
+        print(f"| {label} | {first:.2f} | {cpu_per_answer(asked, rule, similarity):.2f} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--index-root", type=Path, help="keep the indexes here (default: a temporary folder)")
+    args = parser.parse_args()
+    if args.index_root:
+        sweep(opener(args.index_root))
+        return
+    with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
+        sweep(opener(Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
