@@ -263,3 +263,23 @@ def test_a_thread_remembers_the_passage_that_answered_its_last_question(article:
     assert context is not None
     top = search.rank_chunks(article.corpus, turn, 1)[0]
     assert context.answer == (top.chunk, top.sentence)
+
+
+def test_an_earlier_answer_names_what_its_question_asked(article: Retriever) -> None:
+    """A who-question whose first passage names no one takes the first of the next that does;
+    a first passage that names someone, or a question that asks no who or which, keeps it."""
+    corpus = article.corpus
+    question = "Who announced the dropping of facial recognition?"
+    top = followup.rank(corpus, article._queries([question])[question], 3, article.mix)
+    assert followup.answer_of(corpus, question, top) == top[0]
+    nameless = next(
+        search.Scored(c, s, 0.0)
+        for c, chunk in enumerate(corpus.chunks)
+        for s in range(len(chunk.sentences))
+        if not reference.referents(question, chunk.sentence(s)).entity
+    )
+    named = [s for s in top if reference.referents(question, corpus.chunks[s.chunk].sentence(s.sentence)).entity]
+    assert named
+    assert followup.answer_of(corpus, question, (nameless, *top)) == named[0]
+    assert followup.answer_of(corpus, "How big is IBM?", (nameless, *top)) == nameless
+    assert followup.answer_of(corpus, question, (nameless,)) == nameless
