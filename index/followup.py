@@ -55,6 +55,8 @@ class Folding:
             person, "that country" is the previous answer only when a country was asked for.
         referent_weight: Weight in BM25 of the words a follow-up's pronouns were resolved to
             (0: only the vector of the rewritten question uses them).
+        clear_z: A question that refers back but whose best match stands this many background
+            spreads above the background is read alone (inf: never; measured, not kept).
         answer_depth: When an earlier question asked who or which and its first passage's
             answering sentence names nothing it did not ask, its answer is the first of this
             many passages whose sentence does (1: always the first passage).
@@ -70,6 +72,7 @@ class Folding:
     strict: bool = True
     answer_depth: int = 3
     referent_weight: float = 0.0
+    clear_z: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,12 @@ _NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Folding()) -> bool:
     """Whether a question must be read with its thread: it refers back, or it is too vague
     to search alone (its best match barely stands out from the off-topic background)."""
-    if refers_back(query.text):
+    points_back = refers_back(query.text)
+    if points_back and folding.clear_z == float("inf"):
         return True
     similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
-    return corpus.calibration.z(similarity) < folding.vague_z
+    z = corpus.calibration.z(similarity)
+    return z < (folding.clear_z if points_back else folding.vague_z)
 
 
 def answer_names(sentence: str, question: str) -> str:
