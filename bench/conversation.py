@@ -50,7 +50,7 @@ CONFIDENCE_ABLATION = (
 )
 # The third pass's method: the previous answer's sentence discounted, the resolution's rules
 # before the fourth pass ("he" could be a pair, any "that" noun the previous answer).
-PREVIOUS_FOLDING = followup.Folding(strict=False, answer_depth=1)
+PREVIOUS_FOLDING = followup.Folding(strict=False, answer_depth=1, focus=1.0)
 # The SQuAD data cut in two by document (alphabetical order, every other one): constants are
 # chosen on the tune half, the held-out half checks them (docs/retrieval.md). SQuAD 2.0 is one
 # document (Normans): its first half of each kind of question, in article order, is tuned on.

@@ -57,6 +57,8 @@ class Folding:
             (0: only the vector of the rewritten question uses them).
         clear_z: A question that refers back but whose best match stands this many background
             spreads above the background is read alone (inf: never; measured, not kept).
+        focus: When a follow-up's pronoun was resolved to one of the previous answer's names,
+            the weight of its other names is multiplied by this (1: unchanged; 0: dropped).
         answer_depth: When an earlier question asked who or which and its first passage's
             answering sentence names nothing it did not ask, its answer is the first of this
             many passages whose sentence does (1: always the first passage).
@@ -73,6 +75,7 @@ class Folding:
     answer_depth: int = 3
     referent_weight: float = 0.0
     clear_z: float = float("inf")
+    focus: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Context:
         sentence_terms: Weighted words for sentence BM25.
         referents: What the last earlier question's pronouns may point to.
         answer: The ``(chunk, sentence)`` that answered the last earlier question, or None.
+        added: The words (of either lexicon) that only the answer's names brought.
     """
 
     vector: np.ndarray
@@ -92,6 +96,7 @@ class Context:
     sentence_terms: Mapping[str, float]
     referents: reference.Referents | None = None
     answer: tuple[int, int] | None = None
+    added: frozenset[str] = frozenset()
 
 
 # Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
@@ -132,8 +137,18 @@ def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding
     mixed = query.vector + folding.vector_weight * context.vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
     own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
-    chunk_weights = _merge(Counter(query.terms), context.chunk_terms, folding.term_weight)
-    sentence_weights = _merge(own_sentence, context.sentence_terms, folding.term_weight)
+    chunk_terms, sentence_terms = context.chunk_terms, context.sentence_terms
+    if query.resolved and folding.focus < 1.0:
+        # "he" is Graham Twigg: the other people the previous answer named are not asked about.
+        kept = set(corpus.lexicon.query_terms(query.resolved)) | set(
+            corpus.sentence_lexicon.query_terms(query.resolved)
+        )
+        # Only when the pronoun stands for one of those names (not for the previous question's subject).
+        drop = context.added - kept if context.added & kept else frozenset()
+        chunk_terms = {t: w * (folding.focus if t in drop else 1.0) for t, w in chunk_terms.items()}
+        sentence_terms = {t: w * (folding.focus if t in drop else 1.0) for t, w in sentence_terms.items()}
+    chunk_weights = _merge(Counter(query.terms), chunk_terms, folding.term_weight)
+    sentence_weights = _merge(own_sentence, sentence_terms, folding.term_weight)
     if query.resolved and folding.referent_weight > 0:
         # What the pronouns stand for ("he" -> Graham Twigg) weighs more than the thread's other words.
         for weights, lexicon in ((chunk_weights, corpus.lexicon), (sentence_weights, corpus.sentence_lexicon)):
@@ -142,7 +157,7 @@ def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding
     return replace(
         query,
         vector=mixed.astype(query.vector.dtype),
-        terms=tuple(dict.fromkeys([*query.terms, *context.chunk_terms, *chunk_weights])),
+        terms=tuple(dict.fromkeys([*query.terms, *chunk_weights])),
         chunk_weights=chunk_weights,
         sentence_weights=sentence_weights,
     )
@@ -177,6 +192,8 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
     names = answer_names(sentence, query.text)
     chunk_terms = dict(query.chunk_weights or Counter(query.terms))
     sentence_terms = dict(query.sentence_weights or Counter(corpus.sentence_lexicon.query_terms(query.text)))
+    added = set(corpus.lexicon.query_terms(names)) - set(chunk_terms)
+    added |= set(corpus.sentence_lexicon.query_terms(names)) - set(sentence_terms)
     for term in corpus.lexicon.query_terms(names):
         chunk_terms.setdefault(term, folding.name_weight)
     for term in corpus.sentence_lexicon.query_terms(names):
@@ -187,6 +204,7 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
         sentence_terms,
         reference.referents(query.text, sentence),
         (answer.chunk, answer.sentence),
+        frozenset(added),
     )
 
 

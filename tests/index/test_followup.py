@@ -4,6 +4,7 @@ what reading it so does, on the real article and model."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +284,27 @@ def test_an_earlier_answer_names_what_its_question_asked(article: Retriever) -> 
     assert followup.answer_of(corpus, question, (nameless, *top)) == named[0]
     assert followup.answer_of(corpus, "How big is IBM?", (nameless, *top)) == nameless
     assert followup.answer_of(corpus, question, (nameless,)) == nameless
+
+
+def test_a_pronoun_resolved_to_one_name_weighs_the_answers_other_names_less(article: Retriever) -> None:
+    """'he' is Graham Twigg: the other people the previous answer named weigh ``focus`` times as
+    much; a follow-up resolved to the previous question's own subject keeps them all."""
+    corpus = article.corpus
+    vector = article.encode(["What did he think the cause was?"])[0]
+    none = np.zeros((0, vector.shape[0]), dtype=np.float32)
+    query = article._query("What did he think the cause was?", vector, none)
+    [twigg] = corpus.lexicon.query_terms("Twigg")
+    [duncan] = corpus.lexicon.query_terms("Duncan")
+    [plague] = corpus.lexicon.query_terms("plague")
+    words = {twigg: 0.25, duncan: 0.25, plague: 1.0}
+    context = Context(vector, words, words, added=frozenset([twigg, duncan]))
+    resolved = replace(query, resolved="What did Graham Twigg think the cause was?")
+    plain = followup.fold(corpus, resolved, context, Folding(focus=1.0))
+    focused = followup.fold(corpus, resolved, context, Folding(focus=0.25))
+    assert plain.chunk_weights is not None and focused.chunk_weights is not None
+    assert focused.chunk_weights[duncan] == pytest.approx(0.25 * plain.chunk_weights[duncan])
+    assert focused.chunk_weights[twigg] == plain.chunk_weights[twigg]
+    assert focused.chunk_weights[plague] == plain.chunk_weights[plague]
+    # Resolved to the previous question's subject: no name of the answer is the referent.
+    subject = replace(query, resolved="What did the plague think the cause was?")
+    assert followup.fold(corpus, subject, context, Folding(focus=0.25)).chunk_weights == plain.chunk_weights
