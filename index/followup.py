@@ -18,7 +18,6 @@ had no history, so its answer is the same, byte for byte.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +27,7 @@ import numpy as np
 from index import reference, search
 from index.anaphora import refers_back
 from index.corpus import Corpus
-from index.lexical import STOPWORDS
+from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
 
 log = logging.getLogger(__name__)
@@ -104,7 +103,6 @@ Encode = Callable[[str], search.Query]
 
 
 _SHIPPED_MIX = search.Mix()
-_NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
 
 
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Folding()) -> bool:
@@ -116,16 +114,6 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Foldin
     similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
     z = corpus.calibration.z(similarity)
     return z < (folding.clear_z if points_back else folding.vague_z)
-
-
-def answer_names(sentence: str, question: str) -> str:
-    """Capitalised words and figures of an answer's sentence that its question did not use:
-    who or what the answer named ("James Bryant Conant"), for a follow-up's "he"."""
-    asked = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question)}
-    found = [
-        t for t in _NAME_OR_FIGURE.findall(sentence) if t.casefold() not in asked and t.casefold() not in STOPWORDS
-    ]
-    return " ".join(found)
 
 
 def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding = Folding()) -> search.Query:

@@ -60,6 +60,7 @@ _GENERIC_NOUNS = frozenset(["company", "team", "city", "country", "person", "man
 _CONNECTORS = frozenset(["of", "de", "von", "van", "the", "and", "du", "da", "la", "le"])
 _WH_WORDS = frozenset(["who", "whom", "whose", "what", "which", "where", "when", "why", "how"])
 _AUXILIARIES = anaphora.AUXILIARIES
+_NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
 
 
 def _runs(text: str, skip: set[str]) -> list[str]:
@@ -149,6 +150,16 @@ def question_topic(question: str) -> str:
     if phrase and (not name or name in phrase):
         return phrase
     return name
+
+
+def answer_names(sentence: str, question: str) -> str:
+    """Capitalised words and figures of an answer's sentence that its question did not use:
+    who or what the answer named ("James Bryant Conant"), for a follow-up's "he"."""
+    asked = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question)}
+    found = [
+        t for t in _NAME_OR_FIGURE.findall(sentence) if t.casefold() not in asked and t.casefold() not in STOPWORDS
+    ]
+    return " ".join(found)
 
 
 def referents(question: str, sentence: str) -> Referents:
