@@ -57,7 +57,7 @@ class Folding:
         clear_z: A question that refers back but whose best match stands this many background
             spreads above the background is read alone (inf: never; measured, not kept).
         focus: When a follow-up's pronoun was resolved to one of the previous answer's names,
-            the weight of its other names is multiplied by this (1: unchanged; 0: dropped).
+            the weight of the thread's other words is multiplied by this (1: unchanged).
         answer_depth: When an earlier question asked who or which and its first passage's
             answering sentence names nothing it did not ask, its answer is the first of this
             many passages whose sentence does (1: always the first passage).
@@ -74,7 +74,7 @@ class Folding:
     answer_depth: int = 3
     referent_weight: float = 0.0
     clear_z: float = float("inf")
-    focus: float = 0.25
+    focus: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -127,14 +127,12 @@ def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding
     own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
     chunk_terms, sentence_terms = context.chunk_terms, context.sentence_terms
     if query.resolved and folding.focus < 1.0:
-        # "he" is Graham Twigg: the other people the previous answer named are not asked about.
-        kept = set(corpus.lexicon.query_terms(query.resolved)) | set(
-            corpus.sentence_lexicon.query_terms(query.resolved)
-        )
-        # Only when the pronoun stands for one of those names (not for the previous question's subject).
-        drop = context.added - kept if context.added & kept else frozenset()
-        chunk_terms = {t: w * (folding.focus if t in drop else 1.0) for t, w in chunk_terms.items()}
-        sentence_terms = {t: w * (folding.focus if t in drop else 1.0) for t, w in sentence_terms.items()}
+        # "he" is Graham Twigg, a name the previous answer gave: the follow-up is about him, so the
+        # rest of the thread (the previous question's words, the answer's other names) counts less.
+        kept = {*corpus.lexicon.query_terms(query.resolved), *corpus.sentence_lexicon.query_terms(query.resolved)}
+        if context.added & kept:
+            chunk_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in chunk_terms.items()}
+            sentence_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in sentence_terms.items()}
     chunk_weights = _merge(Counter(query.terms), chunk_terms, folding.term_weight)
     sentence_weights = _merge(own_sentence, sentence_terms, folding.term_weight)
     if query.resolved and folding.referent_weight > 0:
