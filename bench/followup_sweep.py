@@ -194,6 +194,7 @@ def fourth(retrievers: dict[str, Retriever]) -> None:
         ("+ strict references", replace(third, strict=True)),
         ("+ typed previous answer (3 passages)", replace(third, answer_depth=3)),
         ("+ both", replace(shipped, focus=1.0)),
+        ("third pass + focus 0.75", replace(third, focus=0.75)),
         *[(f"+ both, focus {f}", replace(shipped, focus=f)) for f in (0.25, 0.5, 0.75)],
         *[(f"shipped, answer_depth {d}", replace(shipped, answer_depth=d)) for d in (2, 5)],
         *[(f"shipped, referent_weight {w}", replace(shipped, referent_weight=w)) for w in (0.25, 0.5, 0.75, 1.0)],
