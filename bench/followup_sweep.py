@@ -2,7 +2,7 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|fourth]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
@@ -174,6 +174,52 @@ def repeats(retrievers: dict[str, Retriever]) -> None:
         retriever.folding = followup.Folding()
 
 
+def fourth(retrievers: dict[str, Retriever]) -> None:
+    """The fourth pass's rules and weights, each beside the third pass's method, on the tune and
+    old held-out halves, the fresh held-out batch (batch 5, never tuned on), the shared set and
+    our article chains."""
+    rows = load_jsonl(TUNING / "followups.jsonl")
+    squad = [r for r in rows if r["corpus"] == "squad"]
+    parts = (
+        half(squad, "tune"),
+        half(squad, "held"),
+        load_jsonl(TUNING / "followups_fresh.jsonl"),
+        load_jsonl(EVAL / "followups.jsonl"),
+        [r for r in rows if r["corpus"] == "article"],
+    )
+    third = followup.Folding(strict=False, answer_depth=1, focus=1.0)
+    shipped = followup.Folding()
+    settings = [
+        ("third pass (previous)", third),
+        ("+ strict references", replace(third, strict=True)),
+        ("+ typed previous answer (3 passages)", replace(third, answer_depth=3)),
+        ("+ both", replace(shipped, focus=1.0)),
+        ("third pass + focus 0.75", replace(third, focus=0.75)),
+        *[(f"+ both, focus {f}", replace(shipped, focus=f)) for f in (0.25, 0.5, 0.75)],
+        *[(f"shipped, answer_depth {d}", replace(shipped, answer_depth=d)) for d in (2, 5)],
+        *[(f"shipped, referent_weight {w}", replace(shipped, referent_weight=w)) for w in (0.25, 0.5, 0.75, 1.0)],
+        *[(f"third pass, referent_weight {w}", replace(third, referent_weight=w)) for w in (0.25, 0.5, 0.75, 1.0)],
+        *[(f"shipped, clear_z {z}", replace(shipped, clear_z=z)) for z in (4.0, 5.0, 6.0, 8.0, 10.0)],
+        *[(f"shipped, resolve_weight {w}", replace(shipped, resolve_weight=w)) for w in (0.25, 0.75, 1.0, 1.5)],
+    ]
+    print("\n| setting | tune half | old held-out half | fresh batch | shared | ours, article |")
+    print("|---|---|---|---|---|---|")
+    for label, folding in settings:
+        cells = []
+        for part in parts:
+            follow = [r for r in part if not r.get("standalone")]
+            hits1 = hits3 = 0.0
+            for corpus, retriever in retrievers.items():
+                mine = [r for r in follow if r["corpus"] == corpus]
+                if mine:
+                    retriever.folding = folding
+                    got = recall(ask_followups(retriever, mine, "thread"), mine)
+                    hits1, hits3 = hits1 + got.at_1 * got.n, hits3 + got.at_3 * got.n
+                    retriever.folding = followup.Folding()
+            cells.append(f"{hits1 / len(follow):.3f} / {hits3 / len(follow):.3f}")
+        print(f"| {label} | {' | '.join(cells)} |", flush=True)
+
+
 def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
     """rare_share of the names check: handled / marked low on each half of our SQuAD
     confidence set, SQuAD v1 and SQuAD 2.0."""
@@ -202,7 +248,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument(
-        "--part", choices=("followups", "confidence", "resolution", "repeat", "names"), help="one sweep only"
+        "--part",
+        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth"),
+        help="one sweep only",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
@@ -210,6 +258,9 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
+        if args.part in (None, "fourth"):
+            # The fresh batch also asks the SQuAD 2.0 document (Normans).
+            fourth({**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))})
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

@@ -3,29 +3,21 @@ they are folded into its search (pure functions over a Corpus; docs/retrieval.md
 measurements behind every constant).
 
 A thread is read oldest first. Each earlier question on the sources' subject leaves a
-*context*: its own search (vector and weighted words, itself folded with the context
-before it when it was a follow-up), plus the names and figures of the sentence that
-answered it, because "When was he president?" refers to the person the previous answer
-named, not to the words of the previous question. An earlier question the sources are
-not about ("thanks!", "How do I boil an egg?") leaves the context as it was.
+*context*: its own search (folded with the context before it when it was a follow-up) plus
+the names and figures of the sentence that answered it ("When was he president?" refers to
+the person the previous answer named). An aside the sources are not about leaves the context
+as it was. A follow-up's pronouns are also resolved by rules (:mod:`index.reference`), and the
+rewritten question's vector is blended with its own; its words stay its own. The sentence that
+answered the previous question counts for less when its passage is ranked again: a follow-up
+asks for something its thread has not been told yet.
 
-A follow-up's pronouns are also resolved by rules (:mod:`index.reference`: "When did he
-die?" after "Who was Nikola Tesla?" is "When did Nikola Tesla die?"), and the rewritten
-question's vector is blended with the follow-up's own; its words stay its own.
-
-A follow-up asks for something its thread has not been told yet, so the sentence that
-answered the previous question counts for less when its passage is ranked again (the
-thread's words and vector point straight at that passage, which otherwise keeps the first
-place: "When was he president?" after "Who led Harvard through the Great Depression?").
-
-A question that stands on its own uses nothing of its thread: it is searched exactly as
-if it had no history, so its answer is the same, byte for byte.
+A question that stands on its own uses nothing of its thread: it is searched exactly as if it
+had no history, so its answer is the same, byte for byte.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,8 +25,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index import reference, search
+from index.anaphora import refers_back
 from index.corpus import Corpus
-from index.lexical import STOPWORDS
+from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
 
 log = logging.getLogger(__name__)
@@ -57,6 +50,17 @@ class Folding:
             point to (:mod:`index.reference`), beside its own vector (0: not rewritten).
         repeat_weight: Share of its lead that the previous answer's sentence loses when its
             passage is ranked for the follow-up (:func:`rank`; 0: none).
+        strict: The resolution's fourth-pass rules (:func:`reference.resolve`): "he" is one
+            person, "that country" is the previous answer only when a country was asked for.
+        referent_weight: Weight in BM25 of the words a follow-up's pronouns were resolved to
+            (0: only the vector of the rewritten question uses them).
+        clear_z: A question that refers back but whose best match stands this many background
+            spreads above the background is read alone (inf: never; measured, not kept).
+        focus: When a follow-up's pronoun was resolved to one of the previous answer's names,
+            the weight of the thread's other words is multiplied by this (1: unchanged).
+        answer_depth: When an earlier question asked who or which and its first passage's
+            answering sentence names nothing it did not ask, its answer is the first of this
+            many passages whose sentence does (1: always the first passage).
     """
 
     turns: int = 4
@@ -66,6 +70,11 @@ class Folding:
     name_weight: float = 0.25
     resolve_weight: float = 0.5
     repeat_weight: float = 0.25
+    strict: bool = True
+    answer_depth: int = 3
+    referent_weight: float = 0.0
+    clear_z: float = float("inf")
+    focus: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class Context:
         sentence_terms: Weighted words for sentence BM25.
         referents: What the last earlier question's pronouns may point to.
         answer: The ``(chunk, sentence)`` that answered the last earlier question, or None.
+        added: The words (of either lexicon) that only the answer's names brought.
     """
 
     vector: np.ndarray
@@ -85,60 +95,25 @@ class Context:
     sentence_terms: Mapping[str, float]
     referents: reference.Referents | None = None
     answer: tuple[int, int] | None = None
+    added: frozenset[str] = frozenset()
 
 
 # Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
 Encode = Callable[[str], search.Query]
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
-_PRONOUNS = frozenset(["he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"])
-_DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
-_ANAPHORS = _PRONOUNS | _DEMONSTRATIVES
-# "And in 2010?", "What about Paris?": a fragment that only makes sense after another question.
-_ELLIPSIS_LEADS = frozenset(["and", "or", "also", "what about", "how about"])
-# "there" is a place already named, except in "is there", "are there" ...
-_EXISTENTIAL = frozenset(["is", "are", "was", "were", "be", "been"])
 _SHIPPED_MIX = search.Mix()
-_NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
-
-
-def refers_back(question: str) -> bool:
-    """Whether the question's words point outside it: a pronoun or demonstrative ("When did
-    he die?", "Does that include ..."), "there" as a place, "which one", or a fragment that
-    continues another question ("And in 2010?", "What about Paris?")."""
-    words = [w.casefold().replace("\u2019", "'") for w in _WORD.findall(question)]
-    if not words:
-        return False
-    if words[0] in _ELLIPSIS_LEADS or " ".join(words[:2]) in _ELLIPSIS_LEADS:
-        return True
-    for i, word in enumerate(words):
-        if word in _ANAPHORS:
-            return True
-        if word == "there" and (i == 0 or words[i - 1] not in _EXISTENTIAL):
-            return True
-        if word == "one" and i and words[i - 1] in ("which", "that", "this", "the"):
-            return True
-    return False
 
 
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Folding()) -> bool:
     """Whether a question must be read with its thread: it refers back, or it is too vague
     to search alone (its best match barely stands out from the off-topic background)."""
-    if refers_back(query.text):
+    points_back = refers_back(query.text)
+    if points_back and folding.clear_z == float("inf"):
         return True
     similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
-    return corpus.calibration.z(similarity) < folding.vague_z
-
-
-def answer_names(sentence: str, question: str) -> str:
-    """Capitalised words and figures of an answer's sentence that its question did not use:
-    who or what the answer named ("James Bryant Conant"), for a follow-up's "he"."""
-    asked = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question)}
-    found = [
-        t for t in _NAME_OR_FIGURE.findall(sentence) if t.casefold() not in asked and t.casefold() not in STOPWORDS
-    ]
-    return " ".join(found)
+    z = corpus.calibration.z(similarity)
+    return z < (folding.clear_z if points_back else folding.vague_z)
 
 
 def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding = Folding()) -> search.Query:
@@ -150,12 +125,27 @@ def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding
     mixed = query.vector + folding.vector_weight * context.vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
     own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
+    chunk_terms, sentence_terms = context.chunk_terms, context.sentence_terms
+    if query.resolved and folding.focus < 1.0:
+        # "he" is Graham Twigg, a name the previous answer gave: the follow-up is about him, so the
+        # rest of the thread (the previous question's words, the answer's other names) counts less.
+        kept = {*corpus.lexicon.query_terms(query.resolved), *corpus.sentence_lexicon.query_terms(query.resolved)}
+        if context.added & kept:
+            chunk_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in chunk_terms.items()}
+            sentence_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in sentence_terms.items()}
+    chunk_weights = _merge(Counter(query.terms), chunk_terms, folding.term_weight)
+    sentence_weights = _merge(own_sentence, sentence_terms, folding.term_weight)
+    if query.resolved and folding.referent_weight > 0:
+        # What the pronouns stand for ("he" -> Graham Twigg) weighs more than the thread's other words.
+        for weights, lexicon in ((chunk_weights, corpus.lexicon), (sentence_weights, corpus.sentence_lexicon)):
+            for term in set(lexicon.query_terms(query.resolved)) - set(lexicon.query_terms(query.text)):
+                weights[term] = max(weights.get(term, 0.0), folding.referent_weight)
     return replace(
         query,
         vector=mixed.astype(query.vector.dtype),
-        terms=tuple(dict.fromkeys([*query.terms, *context.chunk_terms])),
-        chunk_weights=_merge(Counter(query.terms), context.chunk_terms, folding.term_weight),
-        sentence_weights=_merge(own_sentence, context.sentence_terms, folding.term_weight),
+        terms=tuple(dict.fromkeys([*query.terms, *chunk_weights])),
+        chunk_weights=chunk_weights,
+        sentence_weights=sentence_weights,
     )
 
 
@@ -168,7 +158,7 @@ def resolved(query: search.Query, context: Context, encode: Encode | None, foldi
         return query
     if context.referents is None:
         return query
-    text = reference.resolve(query.text, context.referents)
+    text = reference.resolve(query.text, context.referents, strict=folding.strict)
     if text == query.text:
         return query
     mixed = query.vector + folding.resolve_weight * encode(text).vector
@@ -188,6 +178,8 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
     names = answer_names(sentence, query.text)
     chunk_terms = dict(query.chunk_weights or Counter(query.terms))
     sentence_terms = dict(query.sentence_weights or Counter(corpus.sentence_lexicon.query_terms(query.text)))
+    added = set(corpus.lexicon.query_terms(names)) - set(chunk_terms)
+    added |= set(corpus.sentence_lexicon.query_terms(names)) - set(sentence_terms)
     for term in corpus.lexicon.query_terms(names):
         chunk_terms.setdefault(term, folding.name_weight)
     for term in corpus.sentence_lexicon.query_terms(names):
@@ -198,6 +190,7 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
         sentence_terms,
         reference.referents(query.text, sentence),
         (answer.chunk, answer.sentence),
+        frozenset(added),
     )
 
 
@@ -216,11 +209,26 @@ def thread_context(
         query = (
             turn if read_with is None else fold(corpus, resolved(turn, read_with, encode, folding), read_with, folding)
         )
-        top = rank(corpus, query, 1, mix, read_with, folding)
+        top = rank(corpus, query, max(folding.answer_depth, 1), mix, read_with, folding)
         # An aside the sources are not about leaves the thread where it was.
         if top and search.on_topic(corpus, query):
-            context = carry(corpus, query, top[0], folding)
+            context = carry(corpus, query, answer_of(corpus, turn.text, top), folding)
     return context
+
+
+def answer_of(corpus: Corpus, question: str, top: Sequence[search.Scored]) -> search.Scored:
+    """The passage that answered an earlier question: its first, unless that question asked who
+    or which and the first passage's sentence names nothing the question did not give ("Who won
+    Super Bowl 50?" first finding "Super Bowl 50 featured numerous records ..."), then the first
+    of ``top`` whose sentence does; the first when none does."""
+
+    def named(scored: search.Scored) -> bool:
+        return bool(reference.referents(question, corpus.chunks[scored.chunk].sentence(scored.sentence)).entity)
+
+    asks = reference.referents(question, "")
+    if len(top) < 2 or not (asks.asked_who or asks.asked_which) or named(top[0]):
+        return top[0]
+    return next((scored for scored in top[1:] if named(scored)), top[0])
 
 
 def threaded(

@@ -1,20 +1,15 @@
 """Rule-based reference resolution for follow-ups: "When did he die?" after "Who was Nikola
-Tesla?" becomes "When did Nikola Tesla die?" before it is embedded (pure functions over text;
-docs/retrieval.md has the measurements).
+Tesla?" becomes "When did Nikola Tesla die?" before it is embedded (pure functions over text,
+no parser and no model; docs/retrieval.md has the measurements).
 
-No parser and no model: the words that point back (personal pronouns, "it", "that", "the
-company") are replaced by one of two candidates the previous turn leaves:
-
-* the **answer's entity**: the longest run of capitalised words (or a figure-free name) in
-  the sentence that answered the previous question, that the question did not already give
-  ("Von Miller" for "Who was named MVP?"), when that question asked for one (who, which,
-  what + noun, where);
-* the **question's topic**: the previous question's own subject, its longest run of
-  capitalised words, else its last noun phrase after "the" ("the Amazon basin").
-
-A personal pronoun ("he", "her") takes the answer's entity when the previous question asked
-"who", else the topic if it is a name; "it", "they" and a demonstrative take the topic, or the
-answer's entity when the previous question asked which thing it was.
+The words that point back (personal pronouns, "it", "that", "the company") take one of two
+candidates the previous turn leaves: the **answer's entity**, the longest run of capitalised
+words in the sentence that answered the previous question that the question did not give
+("Von Miller" for "Who was named MVP?"), when that question asked for one (who, which, what +
+noun, where); or the **question's topic**, its own subject ("the Amazon basin"). "he" / "she"
+take a name that can be one person; "it", "they" and a demonstrative take the topic, or the
+answer when the previous question asked which thing it was and the noun fits ("that team"
+after "Which team ...?", not "that country" after "Which city ...?").
 """
 
 from __future__ import annotations
@@ -23,6 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from index import anaphora
 from index.lexical import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -40,6 +36,8 @@ class Referents:
             what "it" and "that" then point to.
         question: The previous question itself.
         names: Every name of the answer's sentence the question did not give.
+        kind: The noun a which / what question asked for ("city" in "Which Egyptian city did
+            ...?"), or "": what its answer is.
     """
 
     entity: str = ""
@@ -48,6 +46,7 @@ class Referents:
     asked_which: bool = False
     question: str = ""
     names: tuple[str, ...] = ()
+    kind: str = ""
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -60,9 +59,8 @@ _GENERIC_NOUNS = frozenset(["company", "team", "city", "country", "person", "man
 # Words after which a capitalised word is not part of a name ("In 2010 ..." starts a sentence).
 _CONNECTORS = frozenset(["of", "de", "von", "van", "the", "and", "du", "da", "la", "le"])
 _WH_WORDS = frozenset(["who", "whom", "whose", "what", "which", "where", "when", "why", "how"])
-_AUXILIARIES = frozenset(
-    ["is", "are", "was", "were", "be", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would"]
-)
+_AUXILIARIES = anaphora.AUXILIARIES
+_NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
 
 
 def _runs(text: str, skip: set[str]) -> list[str]:
@@ -80,7 +78,9 @@ def _runs(text: str, skip: set[str]) -> list[str]:
             runs.append(current)
             current = []
         capital = token[0].isupper() and folded not in STOPWORDS
-        sentence_start = i == 0 and not (len(found) > 1 and found[1].group(0)[0].isupper())
+        # An acronym opening a sentence is still a name ("CNBC notes that ...").
+        acronym = len(token) > 1 and token.isupper()
+        sentence_start = i == 0 and not acronym and not (len(found) > 1 and found[1].group(0)[0].isupper())
         inside = bool(current) and i + 1 < len(found) and found[i + 1].group(0)[0].isupper()
         if (capital and not sentence_start) or (current and (token[0].isdigit() or (folded in _CONNECTORS and inside))):
             current.append(token)
@@ -105,9 +105,9 @@ def _trim(run: list[str], skip: set[str]) -> list[str]:
     """The run without the words the question gave at either end ("IBM CEO Arvind Krishna"
     answering "Who is IBM's CEO?" is "Arvind Krishna")."""
     kept = list(run)
-    while kept and kept[0].casefold().removesuffix("'s") in skip:
+    while kept and anaphora.bare(kept[0]) in skip:
         kept.pop(0)
-    while kept and kept[-1].casefold().removesuffix("'s") in skip:
+    while kept and anaphora.bare(kept[-1]) in skip:
         kept.pop()
     return kept
 
@@ -152,6 +152,16 @@ def question_topic(question: str) -> str:
     return name
 
 
+def answer_names(sentence: str, question: str) -> str:
+    """Capitalised words and figures of an answer's sentence that its question did not use:
+    who or what the answer named ("James Bryant Conant"), for a follow-up's "he"."""
+    asked = {w.casefold() for w in re.findall(r"[A-Za-z0-9]+", question)}
+    found = [
+        t for t in _NAME_OR_FIGURE.findall(sentence) if t.casefold() not in asked and t.casefold() not in STOPWORDS
+    ]
+    return " ".join(found)
+
+
 def referents(question: str, sentence: str) -> Referents:
     """What a question and the sentence that answered it leave for the next question."""
     asked = {w.casefold().removesuffix("'s") for w in _TOKEN.findall(question)}
@@ -165,7 +175,8 @@ def referents(question: str, sentence: str) -> Referents:
         lead == "what" and len(first) > 1 and first[1] not in _AUXILIARIES and first[1] not in _WH_WORDS
     )
     names = tuple(_runs(sentence, asked))
-    return Referents(_longest(list(names)), topic, asked_who, asked_which, question, names)
+    kind = anaphora.asked_kind(first) if lead in ("which", "what") else ""
+    return Referents(_longest(list(names)), topic, asked_who, asked_which, question, names, kind)
 
 
 def _after_function_word(before: list[str]) -> bool:
@@ -184,57 +195,73 @@ def _named_before(noun: str, question: str) -> str:
     return ""
 
 
-def resolve(question: str, previous: Referents) -> str:
+def resolve(question: str, previous: Referents, *, strict: bool = True) -> str:
     """The question with its words that point back replaced by what they point to; the
-    question unchanged when nothing in it points back or there is nothing to point to."""
-    person = previous.entity if previous.asked_who and previous.entity else previous.topic or previous.entity
+    question unchanged when nothing in it points back or there is nothing to point to.
+
+    ``strict`` (the shipped rules; False: the third pass's): "he" / "she" stand for one person
+    (:func:`one_person`), and a demonstrative or definite noun ("that country", "the company")
+    stands for the previous answer only when it names the kind that question asked for.
+    """
+    person = _person(question, previous, strict)
     thing = previous.entity if previous.asked_which and previous.entity else previous.topic or previous.entity
     # "they" after "Who studied ...?" are the people the answer named, as "he" would be.
-    people = person if previous.asked_who else thing
+    people = (previous.entity or previous.topic) if previous.asked_who else thing
     tokens = re.split(r"([A-Za-z'\u2019]+)", question)
     # "What registry did he want it to set up?": "he" and "it" are not the same referent.
     personal = any(t.casefold() in _PERSONAL for t in tokens)
     out: list[str] = []
-    changed = False
     i = 0
     while i < len(tokens):
         token = tokens[i]
         low = token.casefold()
         noun = tokens[i + 2] if i + 2 < len(tokens) and tokens[i + 1] == " " else ""
+        # The previous answer is what a noun stands for only when it is that kind of thing.
+        fits = not strict or anaphora.same_kind(noun, previous.kind)
+        replaced, used = token, 1
         if low in _PERSONAL and person:
-            out.append(person + _PERSONAL[low])
+            replaced = person + _PERSONAL[low]
         elif low in _PLURAL and people and not personal:
-            out.append(people + _NEUTER[low])
+            replaced = people + _NEUTER[low]
         elif low in _NEUTER and thing and (thing != person or not personal):
-            out.append(thing + _NEUTER[low])
+            replaced = thing + _NEUTER[low]
         elif low in _DEMONSTRATIVE and _after_function_word(out) and (thing or previous.question):
-            # "that technology" after "... facial technology ...?" is that technology; "that
-            # stadium" after "Where was it played?" is the answer's stadium.
-            named = _named_before(noun, previous.question) if noun else ""
-            # "that stadium" answered by "... at Levi's Stadium in ...": the name holding the noun.
-            holding = [n for n in previous.names if noun and noun.casefold() in n.casefold().split()]
-            named = named or (holding[0] if holding else "")
-            if named:
-                out.append(named)
-                i += 3
-                changed = True
-                continue
-            if not thing or not (noun.casefold() in STOPWORDS or previous.asked_which):
-                # A bare "that" before a verb ("Does that include ...?") points at the previous
-                # answer's content, which the thread's words already carry.
-                out.append(token)
-                i += 1
-                continue
-            out.append(thing)
-        elif low == "the" and noun.casefold() in _GENERIC_NOUNS and thing:
-            out.append(thing)
-            i += 3
-            changed = True
-            continue
-        else:
-            out.append(token)
-            i += 1
-            continue
-        changed = True
-        i += 1
-    return "".join(out) if changed else question
+            replaced, used = _demonstrative(token, noun, previous, thing if fits else "", strict)
+        elif low == "the" and noun.casefold() in _GENERIC_NOUNS and thing and fits:
+            replaced, used = thing, 3
+        out.append(replaced)
+        i += used
+    resolved = "".join(out)
+    return resolved if resolved != "".join(tokens) else question
+
+
+def _person(question: str, previous: Referents, strict: bool) -> str:
+    """Who "he" / "she" is: after a who-question, the answer's name (strict: the longest that
+    can be one person), else the previous question's subject."""
+    if not strict:
+        return previous.entity if previous.asked_who and previous.entity else previous.topic or previous.entity
+    if previous.asked_who:
+        named = _longest([n for n in previous.names if anaphora.one_person(n, question)])
+        if named:
+            return named
+    subject = previous.topic or ("" if previous.asked_who else previous.entity)
+    return subject if subject and anaphora.one_person(subject, question) else ""
+
+
+def _demonstrative(token: str, noun: str, previous: Referents, thing: str, strict: bool) -> tuple[str, int]:
+    """What "that ..." stands for, and how many tokens it replaces: "that technology" after
+    "... facial technology ...?" is facial technology; "that stadium" answered by "... at Levi's
+    Stadium in ..." is the name holding the noun; "that team" after "Which team ...?" is the
+    answer (``thing``; "" when the noun is not what was asked). A bare "that" before a verb
+    ("Does that include ...?") points at the previous answer's content, which the thread's words
+    already carry: left as it is."""
+    if strict and thing and previous.kind and noun and anaphora.same_kind(noun, previous.kind):
+        return thing, 3
+    named = _named_before(noun, previous.question) if noun else ""
+    holding = [n for n in previous.names if noun and noun.casefold() in n.casefold().split()]
+    named = named or (holding[0] if holding else "")
+    if named:
+        return named, 3
+    if not thing or not (noun.casefold() in STOPWORDS or previous.asked_which):
+        return token, 1
+    return thing, 1

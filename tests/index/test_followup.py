@@ -4,6 +4,7 @@ what reading it so does, on the real article and model."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -263,3 +264,48 @@ def test_a_thread_remembers_the_passage_that_answered_its_last_question(article:
     assert context is not None
     top = search.rank_chunks(article.corpus, turn, 1)[0]
     assert context.answer == (top.chunk, top.sentence)
+
+
+def test_an_earlier_answer_names_what_its_question_asked(article: Retriever) -> None:
+    """A who-question whose first passage names no one takes the first of the next that does;
+    a first passage that names someone, or a question that asks no who or which, keeps it."""
+    corpus = article.corpus
+    question = "Who announced the dropping of facial recognition?"
+    top = followup.rank(corpus, article._queries([question])[question], 3, article.mix)
+    assert followup.answer_of(corpus, question, top) == top[0]
+    nameless = next(
+        search.Scored(c, s, 0.0)
+        for c, chunk in enumerate(corpus.chunks)
+        for s in range(len(chunk.sentences))
+        if not reference.referents(question, chunk.sentence(s)).entity
+    )
+    named = [s for s in top if reference.referents(question, corpus.chunks[s.chunk].sentence(s.sentence)).entity]
+    assert named
+    assert followup.answer_of(corpus, question, (nameless, *top)) == named[0]
+    assert followup.answer_of(corpus, "How big is IBM?", (nameless, *top)) == nameless
+    assert followup.answer_of(corpus, question, (nameless,)) == nameless
+
+
+def test_a_pronoun_resolved_to_one_name_weighs_the_rest_of_the_thread_less(article: Retriever) -> None:
+    """'he' is Graham Twigg: the rest of the thread (the other people the previous answer named,
+    the previous question's words) weighs ``focus`` times as much; a follow-up resolved to the
+    previous question's own subject keeps every weight."""
+    corpus = article.corpus
+    vector = article.encode(["What did he think the cause was?"])[0]
+    none = np.zeros((0, vector.shape[0]), dtype=np.float32)
+    query = article._query("What did he think the cause was?", vector, none)
+    [twigg] = corpus.lexicon.query_terms("Twigg")
+    [duncan] = corpus.lexicon.query_terms("Duncan")
+    [plague] = corpus.lexicon.query_terms("plague")
+    words = {twigg: 0.25, duncan: 0.25, plague: 1.0}
+    context = Context(vector, words, words, added=frozenset([twigg, duncan]))
+    resolved = replace(query, resolved="What did Graham Twigg think the cause was?")
+    plain = followup.fold(corpus, resolved, context, Folding(focus=1.0))
+    focused = followup.fold(corpus, resolved, context, Folding(focus=0.25))
+    assert plain.chunk_weights is not None and focused.chunk_weights is not None
+    assert focused.chunk_weights[duncan] == pytest.approx(0.25 * plain.chunk_weights[duncan])
+    assert focused.chunk_weights[twigg] == plain.chunk_weights[twigg]
+    assert focused.chunk_weights[plague] == pytest.approx(0.25 * plain.chunk_weights[plague])
+    # Resolved to the previous question's subject: no name of the answer is the referent.
+    subject = replace(query, resolved="What did the plague think the cause was?")
+    assert followup.fold(corpus, subject, context, Folding(focus=0.25)).chunk_weights == plain.chunk_weights
