@@ -48,12 +48,14 @@ class Backend(Protocol):
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]: ...
 
 
-def _load_backend(model_path: Path | None, backend: str, threads: int, say: Callable[[str], None] | None) -> Backend:
+def _load_backend(
+    model_path: Path | None, backend: str, threads: int, lone_threads: int, say: Callable[[str], None] | None
+) -> Backend:
     if backend == "onnx":
         from index.onnx_backend import OnnxBackend
         from index.onnx_cache import onnx_folder
 
-        return OnnxBackend(onnx_folder(model_path, say=say), threads=threads)
+        return OnnxBackend(onnx_folder(model_path, say=say), threads=threads, lone_threads=lone_threads)
     if backend == "sentence-transformers":
         from index.st_backend import SentenceTransformersBackend
 
@@ -74,6 +76,9 @@ class Embedder:
             None uses the bundled all-MiniLM-L6-v2.
         backend: ``onnx`` (default) or ``sentence-transformers``.
         threads: Intra-op threads of one encode call (EMBED_THREADS). Defaults to 1.
+        lone_threads: Intra-op threads of an encode call made while no other runs (ONNX
+            Runtime; EMBED_LONE_THREADS): the same vectors, sooner, on an idle machine. 0 (the
+            default) or no more than ``threads``: every call uses ``threads``.
         say: Receives one-line progress messages (a first-use export); None is silent.
 
     Raises:
@@ -87,12 +92,13 @@ class Embedder:
         *,
         backend: str = "onnx",
         threads: int = 1,
+        lone_threads: int = 0,
         say: Callable[[str], None] | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self.name = model_name(model_path)
         self.backend = backend
-        self._backend = _load_backend(model_path, backend, threads, say)
+        self._backend = _load_backend(model_path, backend, threads, lone_threads, say)
         self.dimension = int(self._backend.dimension)
         self.max_tokens = int(self._backend.max_seq_length) - 2  # room for [CLS] and [SEP]
 

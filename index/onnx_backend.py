@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.onnx_serving import serving_model
 from index.parallel import ordered_map
 
 log = logging.getLogger(__name__)
@@ -70,22 +72,34 @@ class OnnxBackend:
     Args:
         folder: A folder written by :func:`index.export.export_model`.
         threads: Intra-op threads of the session (EMBED_THREADS). Defaults to 1.
+        lone_threads: Intra-op threads of a second session, used by a call made while no other
+            is running (a question asked alone); 0, or no more than ``threads``, for none.
+            Both sessions map the same weights (:mod:`index.onnx_serving`) and give the same
+            bytes. Defaults to 0.
 
     Raises:
         ModelLoadError: the folder is not a complete export, or the runtime cannot load it.
     """
 
-    def __init__(self, folder: Path, *, threads: int = 1) -> None:
+    def __init__(self, folder: Path, *, threads: int = 1, lone_threads: int = 0) -> None:
         meta = read_metadata(folder)
         if meta is None:
             raise ModelLoadError(str(folder), "not a complete ONNX export: run `python -m index.export` again")
+        self._lone: Any = None
+        self._running = 0  # calls in the model now: a call alone takes the lone session
+        self._count = threading.Lock()
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            self._session = ort.InferenceSession(
-                str(folder / "model.onnx"), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
-            )
+            model = serving_model(folder)
+            providers = ["CPUExecutionProvider"]
+            self._session = ort.InferenceSession(str(model), sess_options=session_options(threads), providers=providers)
+            # Loaded whole (no serving copy), a second session would hold a second 86 MB: none then.
+            if lone_threads > threads and model != folder / "model.onnx":
+                self._lone = ort.InferenceSession(
+                    str(model), sess_options=session_options(lone_threads), providers=providers
+                )
             # Two tokenizers: the plain one counts and windows whole texts; the batch one reads
             # what the model reads (truncated to its limit, padded to the longest in the batch).
             self._plain = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -144,7 +158,14 @@ class OnnxBackend:
         feeds = {"input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64), "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
-        hidden = self._session.run(None, feeds)[0]
+        with self._count:
+            self._running += 1
+            session = self._lone if self._running == 1 and self._lone is not None else self._session
+        try:
+            hidden = session.run(None, feeds)[0]
+        finally:
+            with self._count:
+                self._running -= 1
         return hidden, self._pool(hidden, mask), mask.sum(axis=1)
 
     def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

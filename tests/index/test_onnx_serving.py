@@ -1,0 +1,113 @@
+"""Serving's layout of the export: weights mapped from a file of their own, and a second session
+for a question asked alone. Both must give the bytes the plain export gives."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embed import Embedder
+from index.onnx_backend import OnnxBackend
+from index.onnx_cache import onnx_folder
+from index.onnx_serving import DATA, PREFIX, serving_model
+
+pytestmark = pytest.mark.model
+
+TEXTS = [
+    "Why did IBM quit facial recognition?",
+    "What did Arvind Krishna send to Congress?",
+    "IBM will no longer offer general purpose facial recognition or analysis software.",
+    "How do I bake sourdough bread?",
+]
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled export in a folder of this test's own (its serving copy is made there)."""
+    folder = tmp_path_factory.mktemp("export") / "model"
+    shutil.copytree(onnx_folder(None), folder, ignore=shutil.ignore_patterns(PREFIX + "*"))
+    return folder
+
+
+def test_the_serving_copy_is_made_once_and_follows_the_export(export: Path) -> None:
+    """Made on first use beside the export; the same path after; a new export gets a new copy."""
+    first = serving_model(export)
+    assert first.parent.parent == export and (first.parent / DATA).stat().st_size > 80_000_000
+    assert serving_model(export) == first
+    (export / "model.onnx").touch()  # as a new export would
+    second = serving_model(export)
+    assert second != first and not first.parent.exists()  # the earlier copy is gone
+    assert [p.name for p in export.glob(PREFIX + "*")] == [second.parent.name]
+
+
+def test_a_read_only_export_without_a_copy_is_loaded_whole(
+    tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no copy can be written, the export's own model.onnx serves, and no second session
+    (it would hold a second copy of the weights)."""
+    folder = tmp_path / "read-only"
+    shutil.copytree(export, folder, ignore=shutil.ignore_patterns(PREFIX + "*"))
+
+    def refused(source: Path, target: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr("index.onnx_serving._write", refused)
+    assert serving_model(folder) == folder / "model.onnx"
+    backend = OnnxBackend(folder, threads=1, lone_threads=2)
+    assert backend._lone is None and backend._run(TEXTS[:1])[1].shape == (1, 384)
+
+
+def test_the_mapped_model_and_the_lone_session_give_the_same_bytes(
+    export: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export loaded whole on one thread (as before) against the mapped copy, one text at a
+    time (the lone session, two threads) and in batches (the workers' session)."""
+    lone = Embedder(threads=1, lone_threads=2)
+    assert lone._backend._lone is not None  # type: ignore[attr-defined]
+    monkeypatch.setattr("index.onnx_backend.serving_model", lambda folder: folder / "model.onnx")
+    whole = OnnxBackend(export, threads=1)
+    for text in TEXTS:
+        assert np.array_equal(whole._run([text])[0], lone._backend._run([text])[0])  # type: ignore[attr-defined]
+    ours = [lone.encode_with_tokens([t]) for t in TEXTS]
+    theirs = [embedder.encode_with_tokens([t]) for t in TEXTS]
+    for (a, a_tokens), (b, b_tokens) in zip(ours, theirs, strict=True):
+        assert np.array_equal(a, b)
+        assert all(np.array_equal(x, y) for x, y in zip(a_tokens, b_tokens, strict=True))
+    assert np.array_equal(lone.encode(TEXTS, batch_size=2), embedder.encode(TEXTS, batch_size=2))
+
+
+class _Recording:
+    """A session stand-in that records its name and, when told to, holds the call until released."""
+
+    def __init__(self, name: str, session: object, calls: list[str], hold: threading.Event | None = None) -> None:
+        self.name, self.session, self.calls, self.hold = name, session, calls, hold
+        self.entered = threading.Event()
+
+    def run(self, *args: object) -> object:
+        self.calls.append(self.name)
+        self.entered.set()
+        if self.hold is not None:
+            assert self.hold.wait(30)
+        return self.session.run(*args)  # type: ignore[attr-defined]
+
+
+def test_only_a_call_made_alone_takes_the_lone_session(export: Path) -> None:
+    """A call while another is in the model runs on the workers' session; alone, on the lone one."""
+    backend = OnnxBackend(export, threads=1, lone_threads=2)
+    calls: list[str] = []
+    release = threading.Event()
+    lone = _Recording("lone", backend._lone, calls, hold=release)
+    backend._lone, backend._session = lone, _Recording("shared", backend._session, calls)
+    first = threading.Thread(target=backend._run, args=(TEXTS[:1],))
+    first.start()
+    assert lone.entered.wait(30)
+    lone.hold = None
+    backend._run(TEXTS[1:2])  # the first is still in the model
+    release.set()
+    first.join(30)
+    backend._run(TEXTS[2:3])  # alone again
+    assert calls == ["lone", "shared", "lone"]
