@@ -11,11 +11,13 @@ package, so nothing is ever downloaded; ``MODEL_PATH`` names another local model
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -66,6 +68,21 @@ def _load_backend(
     raise ModelLoadError(model_name(model_path), f"unknown EMBED_BACKEND {backend!r}: use one of {', '.join(BACKENDS)}")
 
 
+A = TypeVar("A")
+
+
+def asking(method: Callable[..., A]) -> Callable[..., A]:
+    """Wraps a method ``(self, questions, ...)`` of an object whose ``_embedder`` answers them, so
+    the questions count as in flight while it runs (:meth:`Embedder.asking`)."""
+
+    @functools.wraps(method)
+    def counted(self: Any, questions: Sequence[str], *args: Any, **kwargs: Any) -> A:
+        with self._embedder.asking(len(questions)):
+            return method(self, questions, *args, **kwargs)
+
+    return counted
+
+
 class Embedder:
     """A loaded model: token counting and L2-normalised float32 embeddings.
 
@@ -101,6 +118,13 @@ class Embedder:
         self._backend = _load_backend(model_path, backend, threads, lone_threads, say)
         self.dimension = int(self._backend.dimension)
         self.max_tokens = int(self._backend.max_seq_length) - 2  # room for [CLS] and [SEP]
+
+    def asking(self, questions: int) -> contextlib.AbstractContextManager[object]:
+        """A block during which ``questions`` are being answered: with more than one in flight, or
+        another embedding running, an embedding keeps to ``threads`` (the lone threads are for a
+        question asked alone)."""
+        asking = getattr(self._backend, "asking", None)
+        return contextlib.nullcontext() if asking is None else asking(questions)
 
     def count_tokens(self, text: str) -> int:
         """Model tokens in ``text``, without special tokens."""

@@ -12,6 +12,7 @@ sentence-transformers. The folder it reads is made by :mod:`index.export`:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -86,7 +87,8 @@ class OnnxBackend:
         if meta is None:
             raise ModelLoadError(str(folder), "not a complete ONNX export: run `python -m index.export` again")
         self._lone: Any = None
-        self._running = 0  # calls in the model now: a call alone takes the lone session
+        self._running = 0  # calls in the model now
+        self._asked = 0  # questions being answered now (embedding or ranking), as told by asking()
         self._count = threading.Lock()
         try:
             import onnxruntime as ort
@@ -117,6 +119,18 @@ class OnnxBackend:
         self._batch.enable_truncation(self.max_seq_length, strategy="longest_first", direction="right")
         self._batch.enable_padding(pad_id=int(meta["pad_id"]), pad_token=meta["pad_token"], direction="right")
         self._inputs = [i.name for i in self._session.get_inputs()]
+
+    @contextlib.contextmanager
+    def asking(self, questions: int) -> Iterator[None]:
+        """Count ``questions`` as being answered for the length of the block: an embedding takes
+        the lone session only when nothing else is in the model and at most one question is in flight."""
+        with self._count:
+            self._asked += questions
+        try:
+            yield
+        finally:
+            with self._count:
+                self._asked -= questions
 
     def offsets(self, text: str) -> list[tuple[int, int]]:
         """Character offsets of ``text``'s tokens, without special tokens and never truncated."""
@@ -160,7 +174,8 @@ class OnnxBackend:
             feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
         with self._count:
             self._running += 1
-            session = self._lone if self._running == 1 and self._lone is not None else self._session
+            alone = self._running == 1 and self._asked <= 1
+            session = self._lone if alone and self._lone is not None else self._session
         try:
             hidden = session.run(None, feeds)[0]
         finally:

@@ -17,7 +17,7 @@ import numpy as np
 
 from index import blas, confidence, followup, search
 from index.corpus import Corpus
-from index.embed import Embedder
+from index.embed import Embedder, asking
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
 from index.location import check_location
 from index.model import model_name
@@ -163,6 +163,7 @@ class Retriever:
             raise result
         return result
 
+    @asking  # a question asked alone embeds on more threads (Retriever.open's lone_threads)
     def ask_many(
         self,
         questions: Sequence[str],

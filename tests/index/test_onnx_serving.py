@@ -111,3 +111,18 @@ def test_only_a_call_made_alone_takes_the_lone_session(export: Path) -> None:
     first.join(30)
     backend._run(TEXTS[2:3])  # alone again
     assert calls == ["lone", "shared", "lone"]
+
+
+def test_with_more_than_one_question_in_flight_every_call_keeps_to_the_workers_threads(export: Path) -> None:
+    """Questions being ranked elsewhere (Retriever.ask_many counts them) keep the embedding on one thread."""
+    backend = OnnxBackend(export, threads=1, lone_threads=2)
+    calls: list[str] = []
+    backend._lone = _Recording("lone", backend._lone, calls)
+    backend._session = _Recording("shared", backend._session, calls)
+    with backend.asking(1):
+        backend._run(TEXTS[:1])
+        with backend.asking(1):  # a second question, in another worker
+            backend._run(TEXTS[1:2])
+    with backend.asking(32):  # a batch (`ask -`): its calls run side by side anyway
+        backend._run(TEXTS[:2])
+    assert calls == ["lone", "shared", "shared"]
