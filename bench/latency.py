@@ -8,9 +8,9 @@ question), the answer service at concurrency 20 (questions/s, p50/p99), and the 
 alone (CPU per question, one at a time). CPU is ``time.process_time`` of the process: every
 thread's, so BLAS threads spinning count as what they cost.
 
-With ``--lone-ab`` this checkout also runs with ``lone_threads=0`` (EMBED_LONE_THREADS=0: every
-embedding on the workers' one thread), so the lone-question session is measured against its
-absence in the same run. Each worker also reports its peak RSS.
+With ``--lone-ab`` this checkout also runs with ``lone_threads`` = the cores (EMBED_LONE_THREADS:
+a question asked alone embeds on every core), so that session is measured against its absence
+in the same run. Each worker also reports its peak RSS.
 
     .venv/bin/python bench/latency.py [--before DIR] [--lone-ab] [--runs 2] [--sets article squad]
 """
@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout of citebot, measured in the same run")
     parser.add_argument("--runs", type=int, default=2, help="interleaved runs of each (default 2)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
-    parser.add_argument("--lone-ab", action="store_true", help="this checkout with EMBED_LONE_THREADS=0 too")
+    parser.add_argument("--lone-ab", action="store_true", help="this checkout with EMBED_LONE_THREADS=cores too")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lone", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
@@ -152,9 +152,10 @@ def main() -> None:
         print(json.dumps(_worker(args)))
         return
     trees: list[tuple[str, Path, int | None]] = [("before", args.before.resolve(), None)] if args.before else []
-    if args.lone_ab:
-        trees.append(("this checkout, EMBED_LONE_THREADS=0", ROOT, 0))
     trees.append(("this checkout", ROOT, None))
+    if args.lone_ab:
+        cores = os.cpu_count() or 1
+        trees.append((f"this checkout, EMBED_LONE_THREADS={cores}", ROOT, cores))
     load = os.getloadavg()
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="citebot-latency-") as tmp:
