@@ -5,7 +5,8 @@ pooling named in the export, L2 normalisation when the model has a Normalize mod
 no torch: importing numpy, onnxruntime and tokenizers takes about 0.2 s against 7 s for
 sentence-transformers. The folder it reads is made by :mod:`index.export`:
 
-    model.onnx          the transformer, BERT-fused, saved at basic optimisation (portable)
+    model.onnx          the transformer, BERT-fused, saved at basic optimisation (portable); its
+                        weights move to model.data on first use (index/onnx_serving.py)
     tokenizer.json      the model's own tokenizer
     citebot-onnx.json   what pooling and normalisation follow, the sequence limit, provenance
 """
@@ -94,11 +95,11 @@ class OnnxBackend:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            model = serving_model(folder)
+            model, mapped = serving_model(folder)
             providers = ["CPUExecutionProvider"]
             self._session = ort.InferenceSession(str(model), sess_options=session_options(threads), providers=providers)
-            # Loaded whole (no serving copy), a second session would hold a second 86 MB: none then.
-            if lone_threads > threads and model != folder / "model.onnx":
+            # Loaded whole (a read-only folder), a second session would hold a second 86 MB: none then.
+            if lone_threads > threads and mapped:
                 self._lone = ort.InferenceSession(
                     str(model), sess_options=session_options(lone_threads), providers=providers
                 )

@@ -1,66 +1,61 @@
-"""The export as serving loads it: the same graph with its weights in a file of their own, mapped.
+"""The export as serving loads it: its weights in a file of their own, memory-mapped.
 
-``model.onnx`` holds its weights inside the protobuf, so every ONNX Runtime session made from
-it keeps a private copy of all 86 MB. Written once by ONNX Runtime itself with its weights in
-``model.data`` (each large tensor at a page-aligned offset), the same graph is memory-mapped
-instead: the 45 MB word-embedding table stays in the page cache and only the rows of the
-tokens actually read become resident, and the packed copies of the layer weights are each
-session's own. Two sessions (:mod:`index.onnx_backend`: one per answering worker's thread
-count, one for a question asked alone) then hold about what one held before, with the same
-bytes out (tests/index/test_onnx_serving.py; docs/retrieval.md "Latency, fifth pass").
+An export's ``model.onnx`` as written holds its weights inside the protobuf, and ONNX Runtime
+then keeps a private copy of all 86 MB. Rewritten once by ONNX Runtime itself, the same graph
+sits in ``model.onnx`` (about 20 KB) and its weights in ``model.data``, each large tensor at a
+page-aligned offset, which ONNX Runtime maps instead of copying: the word-embedding table stays
+in the page cache, and the layer weights it packs for its kernels are dropped from the file's
+side. A process answering on the article peaks about 35 MB lower, with the same bytes out
+(tests/index/test_onnx_serving.py; docs/retrieval.md "Latency, fifth pass").
 
-The copy lives beside the export, in a folder named after the export's size and time, so a
-new export (``python -m index.export --force``) gets a new copy; where the export's folder is
-read-only and holds no copy, serving loads ``model.onnx`` as before.
+The rewrite happens in place on first use (``make``'s export, the image's build, a
+``MODEL_PATH`` export), each file renamed into place whole, so a process already running keeps
+the file it mapped. A new export (``python -m index.export --force``) writes the whole form
+again and is rewritten at its next use; where the folder is read-only, the whole form serves.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-PREFIX = ".serving-"
 DATA = "model.data"
+# A graph without its weights is tens of KB; with them, megabytes even for a tiny test model.
+GRAPH_ONLY = 1 << 20
 
 
-def _name(model: Path) -> str:
-    facts = model.stat()
-    return f"{PREFIX}{facts.st_size}-{facts.st_mtime_ns}"
-
-
-def serving_model(folder: Path) -> Path:
-    """The export's ``model.onnx`` with its weights mapped from a file of their own, made on first use.
+def serving_model(folder: Path) -> tuple[Path, bool]:
+    """The export's ``model.onnx``, its weights moved to ``model.data`` first when they are inside it.
 
     Args:
         folder: A folder written by :func:`index.export.export_model`.
 
     Returns:
-        The path of the serving copy's graph, or ``folder / "model.onnx"`` when no copy can be
-        made (a read-only folder): the same model, only not mapped.
+        ``(path, mapped)``: the model to load, and whether its weights are mapped from
+        ``model.data`` (False where the folder is read-only and holds the whole form).
     """
-    source = folder / "model.onnx"
+    model = folder / "model.onnx"
     try:
-        target = folder / _name(source)
-        if (target / "model.onnx").is_file() and (target / DATA).is_file():
-            return target / "model.onnx"
-        _write(source, target)
+        if model.stat().st_size < GRAPH_ONLY and (folder / DATA).is_file():
+            return model, True
+        _rewrite(model)
     except OSError as error:
-        log.debug("No serving copy of %s (%s): loading it whole", source, error)
-        return source
-    return target / "model.onnx"
+        log.debug("Loading %s whole (%s)", model, error)
+        return model, False
+    return model, True
 
 
-def _write(source: Path, target: Path) -> None:
+def _rewrite(model: Path) -> None:
     """ONNX Runtime writes the graph as loaded (basic optimisation, what the export already is)
-    with every tensor of 1 KB or more in ``model.data``; a folder is renamed into place whole."""
+    with every tensor of 1 KB or more in ``model.data``; the weights go into place first, so the
+    graph that names them never appears without them."""
     import onnxruntime as ort
 
-    work = Path(tempfile.mkdtemp(prefix=PREFIX + "tmp-", dir=source.parent))
+    work = Path(tempfile.mkdtemp(prefix=".citebot-serving-", dir=model.parent))
     try:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
@@ -68,15 +63,9 @@ def _write(source: Path, target: Path) -> None:
         options.log_severity_level = 3
         options.add_session_config_entry("session.optimized_model_external_initializers_file_name", DATA)
         options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
-        ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
-        try:
-            work.rename(target)
-        except OSError:  # another process made it meanwhile: theirs is the same
-            if not (target / DATA).is_file():
-                raise
+        ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+        (work / DATA).replace(model.parent / DATA)
+        (work / "model.onnx").replace(model)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for stale in source.parent.glob(PREFIX + "*"):  # copies of earlier exports (only ours start so)
-        if stale != target and not stale.name.startswith(PREFIX + "tmp-"):
-            shutil.rmtree(stale, ignore_errors=True)
-    log.debug("Wrote the serving copy of %s (pid %d)", source, os.getpid())
+    log.debug("Moved the weights of %s to %s", model, DATA)

@@ -13,7 +13,8 @@ import pytest
 from index.embed import Embedder
 from index.onnx_backend import OnnxBackend
 from index.onnx_cache import onnx_folder
-from index.onnx_serving import DATA, PREFIX, serving_model
+from index.onnx_serving import DATA, serving_model
+from tests.index.test_onnx import eval_texts
 
 pytestmark = pytest.mark.model
 
@@ -26,52 +27,69 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the bundled export in a folder of this test's own (its serving copy is made there)."""
-    folder = tmp_path_factory.mktemp("export") / "model"
-    shutil.copytree(onnx_folder(None), folder, ignore=shutil.ignore_patterns(PREFIX + "*"))
+def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled export with its weights inside model.onnx, as index.export writes it."""
+    import onnx  # the export's own tool (requirements-build.txt)
+
+    folder = tmp_path_factory.mktemp("whole") / "model"
+    shutil.copytree(onnx_folder(None), folder, ignore=shutil.ignore_patterns("model.onnx", DATA))
+    onnx.save(onnx.load(onnx_folder(None) / "model.onnx"), folder / "model.onnx")  # every weight inside
+    assert (folder / "model.onnx").stat().st_size > 80_000_000
     return folder
 
 
-def test_the_serving_copy_is_made_once_and_follows_the_export(export: Path) -> None:
-    """Made on first use beside the export; the same path after; a new export gets a new copy."""
-    first = serving_model(export)
-    assert first.parent.parent == export and (first.parent / DATA).stat().st_size > 80_000_000
-    assert serving_model(export) == first
-    (export / "model.onnx").touch()  # as a new export would
-    second = serving_model(export)
-    assert second != first and not first.parent.exists()  # the earlier copy is gone
-    assert [p.name for p in export.glob(PREFIX + "*")] == [second.parent.name]
+@pytest.fixture(scope="module")
+def export(whole: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of it in a folder of this test module's own, rewritten for serving on first use."""
+    folder = tmp_path_factory.mktemp("export") / "model"
+    shutil.copytree(whole, folder)
+    return folder
 
 
-def test_a_read_only_export_without_a_copy_is_loaded_whole(
-    tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where no copy can be written, the export's own model.onnx serves, and no second session
-    (it would hold a second copy of the weights)."""
+def test_the_weights_move_out_once_and_again_after_a_new_export(export: Path, whole: Path) -> None:
+    """The first use moves the weights to model.data; later uses find it so; a new export (the
+    whole form written again) is rewritten at its next use."""
+    assert serving_model(export) == (export / "model.onnx", True)
+    graph, data = (export / "model.onnx").stat(), (export / DATA).stat()
+    assert graph.st_size < 1_000_000 and data.st_size > 80_000_000
+    assert serving_model(export) == (export / "model.onnx", True)
+    assert (export / "model.onnx").stat().st_mtime_ns == graph.st_mtime_ns  # not rewritten
+    shutil.copy(whole / "model.onnx", export / "model.onnx")  # as `python -m index.export --force` would
+    assert serving_model(export) == (export / "model.onnx", True)
+    assert (export / "model.onnx").stat().st_size < 1_000_000
+    assert [p.name for p in export.iterdir() if p.name.startswith(".")] == []  # no work folder left
+
+
+def test_a_read_only_export_is_loaded_whole(tmp_path: Path, whole: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the weights cannot be moved, model.onnx serves as it is, and no second session (it
+    would hold a second copy of the weights)."""
     folder = tmp_path / "read-only"
-    shutil.copytree(export, folder, ignore=shutil.ignore_patterns(PREFIX + "*"))
+    shutil.copytree(whole, folder)
 
-    def refused(source: Path, target: Path) -> None:
-        raise PermissionError(13, "Permission denied", str(target))
+    def refused(model: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(model.parent))
 
-    monkeypatch.setattr("index.onnx_serving._write", refused)
-    assert serving_model(folder) == folder / "model.onnx"
+    monkeypatch.setattr("index.onnx_serving._rewrite", refused)
+    assert serving_model(folder) == (folder / "model.onnx", False)
     backend = OnnxBackend(folder, threads=1, lone_threads=2)
     assert backend._lone is None and backend._run(TEXTS[:1])[1].shape == (1, 384)
 
 
 def test_the_mapped_model_and_the_lone_session_give_the_same_bytes(
-    export: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    export: Path, whole: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The export loaded whole on one thread (as before) against the mapped copy, one text at a
-    time (the lone session, two threads) and in batches (the workers' session)."""
+    """The export loaded whole on one thread (what built every index before) against the mapped
+    one: every eval text in batches, and one text at a time on the lone session (two threads)."""
     lone = Embedder(threads=1, lone_threads=2)
     assert lone._backend._lone is not None  # type: ignore[attr-defined]
-    monkeypatch.setattr("index.onnx_backend.serving_model", lambda folder: folder / "model.onnx")
-    whole = OnnxBackend(export, threads=1)
+    mapped = OnnxBackend(export, threads=1)
+    monkeypatch.setattr("index.onnx_backend.serving_model", lambda folder: (folder / "model.onnx", False))
+    plain = OnnxBackend(whole, threads=1)
+    texts = eval_texts()
+    for start in range(0, len(texts), 32):
+        assert np.array_equal(plain._run(texts[start : start + 32])[0], mapped._run(texts[start : start + 32])[0])
     for text in TEXTS:
-        assert np.array_equal(whole._run([text])[0], lone._backend._run([text])[0])  # type: ignore[attr-defined]
+        assert np.array_equal(plain._run([text])[0], lone._backend._run([text])[0])  # type: ignore[attr-defined]
     ours = [lone.encode_with_tokens([t]) for t in TEXTS]
     theirs = [embedder.encode_with_tokens([t]) for t in TEXTS]
     for (a, a_tokens), (b, b_tokens) in zip(ours, theirs, strict=True):
