@@ -8,7 +8,11 @@ question), the answer service at concurrency 20 (questions/s, p50/p99), and the 
 alone (CPU per question, one at a time). CPU is ``time.process_time`` of the process: every
 thread's, so BLAS threads spinning count as what they cost.
 
-    .venv/bin/python bench/latency.py [--before DIR] [--runs 2] [--sets article squad]
+With ``--lone-ab`` this checkout also runs with ``lone_threads`` = the cores (EMBED_LONE_THREADS:
+a question asked alone embeds on every core), so that session is measured against its absence
+in the same run. Each worker also reports its peak RSS.
+
+    .venv/bin/python bench/latency.py [--before DIR] [--lone-ab] [--runs 2] [--sets article squad]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -109,13 +114,16 @@ def _worker(args: argparse.Namespace) -> dict[str, Any]:
     from index.query import Retriever
 
     seeds, questions = SETS[args.set]
-    retriever = Retriever.open(ROOT / seeds, args.work / f"index-{args.set}")
+    lone = {} if args.lone is None else {"lone_threads": args.lone}  # a checkout before it has no such option
+    retriever = Retriever.open(ROOT / seeds, args.work / f"index-{args.set}", **lone)
     rows = [json.loads(line)["q"] for line in (ROOT / questions).read_text(encoding="utf-8").splitlines()]
-    return measure(retriever, rows, workers=os.cpu_count() or 1)
+    out = measure(retriever, rows, workers=os.cpu_count() or 1)
+    return out | {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _run(code: Path, name: str, work: Path) -> dict[str, Any]:
+def _run(code: Path, name: str, work: Path, lone: int | None = None) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--worker", "--code", str(code), "--set", name, "--work", str(work)]
+    argv += [] if lone is None else ["--lone", str(lone)]
     done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"worker {code} {name} failed:\n{done.stderr[-3000:]}")
@@ -133,7 +141,9 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout of citebot, measured in the same run")
     parser.add_argument("--runs", type=int, default=2, help="interleaved runs of each (default 2)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--lone-ab", action="store_true", help="this checkout with EMBED_LONE_THREADS=cores too")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lone", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--set", default="article", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -141,31 +151,35 @@ def main() -> None:
     if args.worker:
         print(json.dumps(_worker(args)))
         return
-    trees = [("before", args.before.resolve())] if args.before else []
-    trees.append(("this checkout", ROOT))
+    trees: list[tuple[str, Path, int | None]] = [("before", args.before.resolve(), None)] if args.before else []
+    trees.append(("this checkout", ROOT, None))
+    if args.lone_ab:
+        cores = os.cpu_count() or 1
+        trees.append((f"this checkout, EMBED_LONE_THREADS={cores}", ROOT, cores))
     load = os.getloadavg()
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="citebot-latency-") as tmp:
         for _ in range(args.runs):
             for name in args.sets:
-                for label, code in trees:
-                    results.setdefault((name, label), []).append(_run(code, name, Path(tmp)))
+                for label, code, lone in trees:
+                    results.setdefault((name, label), []).append(_run(code, name, Path(tmp), lone))
     print(
         f"## Query path speed ({STREAM} questions; load average {load[0]:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after; ranges over {args.runs} interleaved runs)\n"
     )
     print(
         "| index | code | CPU ms/question: ask | of which embedding | ask_many | service c=20 "
-        "| ask p50 / p99 ms | ask_many q/s | service q/s | its p50 / p99 ms |"
+        "| ask p50 / p99 ms | ask_many q/s | service q/s | its p50 / p99 ms | peak RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (name, label), runs in results.items():
         service = [r["service"] for r in runs]
         print(
             f"| {name} | {label} | {_cell(runs, 'one_cpu_ms')} | {_cell(runs, 'embed_cpu_ms')} "
             f"| {_cell(runs, 'batch_cpu_ms')} | {_cell(service, 'cpu_ms')} "
             f"| {_cell(runs, 'p50_ms')} / {_cell(runs, 'p99_ms', '.1f')} | {_cell(runs, 'batch_qps', '.0f')} "
-            f"| {_cell(service, 'qps', '.0f')} | {_cell(service, 'p50_ms', '.0f')} / {_cell(service, 'p99_ms', '.0f')} |"
+            f"| {_cell(service, 'qps', '.0f')} | {_cell(service, 'p50_ms', '.0f')} / {_cell(service, 'p99_ms', '.0f')} "
+            f"| {_cell(runs, 'peak_mb', '.0f')} |"
         )
     print(
         f"\nGoals (issue 12, article, quiet machine): one question p50 <= {GOALS['p50_ms']:g} ms, "

@@ -17,7 +17,7 @@ import numpy as np
 
 from index import blas, confidence, followup, search
 from index.corpus import Corpus
-from index.embed import Embedder
+from index.embed import Embedder, asking
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
 from index.location import check_location
 from index.model import model_name
@@ -79,6 +79,7 @@ class Retriever:
         model_path: Path | None = None,
         embed_backend: str = "onnx",
         embed_threads: int = 1,
+        lone_threads: int = 0,
         chunk_tokens: int = 254,
         build: bool = True,
         repair: bool = False,
@@ -93,6 +94,8 @@ class Retriever:
             model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
             embed_backend: ``onnx`` (default) or ``sentence-transformers`` (see :class:`Embedder`).
             embed_threads: Intra-op threads of one embedding call. Defaults to 1.
+            lone_threads: Threads of an embedding made while it is the only question in flight
+                (a second session, about 65 MB more); 0 (the default): ``embed_threads`` always.
             chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
             build: When False, a missing or stale index raises instead of being built.
             repair: Rebuild over a damaged index instead of raising (``python -m bot index``).
@@ -114,7 +117,9 @@ class Retriever:
             if why.reason is RebuildReason.MISSING:
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, str(why))
-        embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, say=say)
+        embedder = Embedder(
+            model_path, backend=embed_backend, threads=embed_threads, lone_threads=lone_threads, say=say
+        )
         blas.limit_threads(embed_threads)  # ranking's products run on the answering worker's threads too
         if why is not None:
             build = Build(sources, embedder, index_dir, digest, chunk_tokens)
@@ -159,6 +164,7 @@ class Retriever:
             raise result
         return result
 
+    @asking  # a question asked alone embeds on more threads (Retriever.open's lone_threads)
     def ask_many(
         self,
         questions: Sequence[str],

@@ -63,6 +63,7 @@ def open_retriever(settings: Settings, *, progress: bool = False, repair: bool =
         model_path=settings.model_path,
         embed_backend=settings.embed_backend,
         embed_threads=settings.embed_threads,
+        lone_threads=settings.embed_lone_threads,
         chunk_tokens=settings.chunk_tokens,
         say=say,
         progress=progress,

@@ -159,6 +159,21 @@ def test_spelling_correction_on_a_real_vocabulary_equals_the_full_scan() -> None
     assert lexicon.correct(asked) == reference_correct(lexicon.vocabulary, asked)
 
 
+def test_z_scores_are_the_bytes_of_numpys_mean_and_std() -> None:
+    """search._z skips numpy's Python layers of mean and std, not their arithmetic."""
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 18, 48, 184, 1537, 9000):
+        for dtype in (np.float32, np.float64):
+            values = (rng.standard_normal(n) * rng.uniform(0.01, 50) + rng.uniform(-20, 20)).astype(dtype)
+            for view in (values, values[::3]):
+                spread = view.std()
+                plain = np.zeros_like(view) if spread < 1e-6 else (view - view.mean()) / spread
+                fast = search._z(view)
+                assert fast.dtype == plain.dtype and np.array_equal(fast, plain), (n, dtype)
+    assert np.array_equal(search._z(np.full(5, 3.0, np.float32)), np.zeros(5, np.float32))
+    assert np.array_equal(search._z(np.arange(4)), (np.arange(4) - 1.5) / np.arange(4).std())
+
+
 def test_pq_decoding_by_one_take_equals_decoding_piece_by_piece() -> None:
     """Rows decoded from the centroids laid end to end are the bytes the per-piece lookup gives."""
     rng = np.random.default_rng(3)
