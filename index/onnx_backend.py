@@ -5,8 +5,8 @@ pooling named in the export, L2 normalisation when the model has a Normalize mod
 no torch: importing numpy, onnxruntime and tokenizers takes about 0.2 s against 7 s for
 sentence-transformers. The folder it reads is made by :mod:`index.export`:
 
-    model.onnx          the transformer, BERT-fused, saved at basic optimisation (portable); its
-                        weights move to model.data on first use (index/onnx_serving.py)
+    model.onnx          the transformer, BERT-fused, saved at basic optimisation (portable)
+    model.data          its weights, memory-mapped when loaded (index/onnx_serving.py)
     tokenizer.json      the model's own tokenizer
     citebot-onnx.json   what pooling and normalisation follow, the sequence limit, provenance
 """

@@ -28,6 +28,7 @@ import numpy as np
 from index.errors import ModelExportError
 from index.model import content_hash
 from index.onnx_backend import EXPORT_FORMAT, METADATA, POOLINGS, OnnxBackend
+from index.onnx_serving import split_weights
 from index.st_backend import load_sentence_transformer
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ def export_model(source: Path, out: Path, *, source_version: str | None = None) 
         warnings.simplefilter("ignore")
         inputs = _export_graph(model, Path(tmp) / "raw.onnx")
         how = _optimise(Path(tmp) / "raw.onnx", out / "model.onnx", model[0].auto_model.config)
+    split_weights(out / "model.onnx")  # serving maps the weights (index/onnx_serving.py)
     _copy_tokenizer(model, source, out)
     tokenizer = model.tokenizer
     meta |= {

@@ -13,7 +13,7 @@ import pytest
 from index.embed import Embedder
 from index.onnx_backend import OnnxBackend
 from index.onnx_cache import onnx_folder
-from index.onnx_serving import DATA, serving_model
+from index.onnx_serving import DATA, serving_model, split_weights
 from tests.index.test_onnx import eval_texts
 
 pytestmark = pytest.mark.model
@@ -40,50 +40,39 @@ def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def export(whole: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of it in a folder of this test module's own, rewritten for serving on first use."""
+    """A copy of it in a folder of this test module's own, its weights split off as the export does."""
     folder = tmp_path_factory.mktemp("export") / "model"
     shutil.copytree(whole, folder)
+    split_weights(folder / "model.onnx")
     return folder
 
 
-def test_the_weights_move_out_once_and_again_after_a_new_export(export: Path, whole: Path) -> None:
-    """The first use moves the weights to model.data; later uses find it so; a new export (the
-    whole form written again) is rewritten at its next use."""
-    assert serving_model(export) == (export / "model.onnx", True)
-    graph, data = (export / "model.onnx").stat(), (export / DATA).stat()
-    assert graph.st_size < 1_000_000 and data.st_size > 80_000_000
-    assert serving_model(export) == (export / "model.onnx", True)
-    assert (export / "model.onnx").stat().st_mtime_ns == graph.st_mtime_ns  # not rewritten
-    shutil.copy(whole / "model.onnx", export / "model.onnx")  # as `python -m index.export --force` would
-    assert serving_model(export) == (export / "model.onnx", True)
-    assert (export / "model.onnx").stat().st_size < 1_000_000
-    assert [p.name for p in export.iterdir() if p.name.startswith(".")] == []  # no work folder left
+def test_the_export_writes_the_weights_to_a_file_of_their_own() -> None:
+    """What `make` exported: a small graph and its weights beside it, mapped when loaded."""
+    folder = onnx_folder(None)
+    assert (folder / "model.onnx").stat().st_size < 1_000_000 and (folder / DATA).stat().st_size > 80_000_000
+    assert serving_model(folder) == (folder / "model.onnx", True)
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []  # no work folder left
 
 
-def test_a_read_only_export_is_loaded_whole(tmp_path: Path, whole: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where the weights cannot be moved, model.onnx serves as it is, and no second session (it
-    would hold a second copy of the weights)."""
-    folder = tmp_path / "read-only"
-    shutil.copytree(whole, folder)
-
-    def refused(model: Path) -> None:
-        raise PermissionError(13, "Permission denied", str(model.parent))
-
-    monkeypatch.setattr("index.onnx_serving._rewrite", refused)
-    assert serving_model(folder) == (folder / "model.onnx", False)
-    backend = OnnxBackend(folder, threads=1, lone_threads=2)
+def test_an_export_written_whole_is_loaded_whole_and_left_as_it_is(whole: Path) -> None:
+    """An export of an older citebot (every weight inside model.onnx) still serves, without a second
+    session (it would hold a second copy of the weights), and loading writes nothing."""
+    before = {p.name: p.stat().st_mtime_ns for p in whole.iterdir()}
+    assert serving_model(whole) == (whole / "model.onnx", False)
+    backend = OnnxBackend(whole, threads=1, lone_threads=2)
     assert backend._lone is None and backend._run(TEXTS[:1])[1].shape == (1, 384)
+    assert {p.name: p.stat().st_mtime_ns for p in whole.iterdir()} == before
 
 
 def test_the_mapped_model_and_the_lone_session_give_the_same_bytes(
-    export: Path, whole: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    export: Path, whole: Path, embedder: Embedder
 ) -> None:
     """The export loaded whole on one thread (what built every index before) against the mapped
     one: every eval text in batches, and one text at a time on the lone session (two threads)."""
     lone = Embedder(threads=1, lone_threads=2)
     assert lone._backend._lone is not None  # type: ignore[attr-defined]
     mapped = OnnxBackend(export, threads=1)
-    monkeypatch.setattr("index.onnx_backend.serving_model", lambda folder: (folder / "model.onnx", False))
     plain = OnnxBackend(whole, threads=1)
     texts = eval_texts()
     for start in range(0, len(texts), 32):
