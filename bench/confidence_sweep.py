@@ -13,11 +13,9 @@ Every question is asked once; each rule re-judges the same first passages.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.conversation import EVAL, _ok, half, opener
+from bench.conversation import EVAL, _ok, half, run_with_indexes
 from bench.evaluate import load_jsonl
 from index import confidence, predicate
 from index.lexical import _stem
@@ -176,14 +174,7 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--index-root", type=Path, help="keep the indexes here (default: a temporary folder)")
-    args = parser.parse_args()
-    if args.index_root:
-        sweep(opener(args.index_root))
-        return
-    with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
-        sweep(opener(Path(tmp)))
+    run_with_indexes(sweep, __doc__)
 
 
 if __name__ == "__main__":

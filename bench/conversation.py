@@ -281,15 +281,21 @@ def opener(root: Path, already: dict[str, Retriever] | None = None) -> Callable[
     return get
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def run_with_indexes(run: Callable[[Callable[[str], Retriever]], None], description: str | None) -> None:
+    """The command line of the benches that ask the evaluation corpora: ``--index-root DIR`` keeps
+    their indexes for the next run, otherwise they are built in a temporary folder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--index-root", type=Path, help="keep the indexes here (default: a temporary folder)")
     args = parser.parse_args()
     if args.index_root:
-        report(opener(args.index_root))
+        run(opener(args.index_root))
         return
     with tempfile.TemporaryDirectory(prefix="citebot-bench-") as tmp:
-        report(opener(Path(tmp)))
+        run(opener(Path(tmp)))
+
+
+def main() -> None:
+    run_with_indexes(report, __doc__)
 
 
 if __name__ == "__main__":
