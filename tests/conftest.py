@@ -20,7 +20,8 @@ without doing the same slow work twice:
   PostgreSQL server, a new database for each test): once per worker.
 - A module-scoped fixture (a bot process, an index built in the module) is set up once
   per worker that runs one of its tests; so every test that uses one is put in its
-  module's ``xdist_group`` and all of them run on one worker, setting it up once.
+  module's ``xdist_group`` and all of them run on one worker, setting it up once
+  (tests/xdist_schedule.py: pytest-xdist's own grouping no longer works with pytest 9.2).
   Anything else goes to whichever worker is free, so a test must not depend on another
   having run: temporary folders, free ports, nothing written into the repository.
 
@@ -113,6 +114,10 @@ def _refuse_unmarked_processes(event: str, args: tuple[Any, ...]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        from tests import xdist_schedule
+
+        config.pluginmanager.register(xdist_schedule, "citebot-xdist-schedule")
     sys.addaudithook(_refuse_unmarked_processes)  # audit hooks cannot be removed; outside a test it does nothing
     load = embed.Embedder.__init__
 
