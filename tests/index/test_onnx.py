@@ -12,10 +12,12 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from index import onnx_cache
 from index.embed import Embedder
@@ -36,6 +38,17 @@ def eval_texts() -> list[str]:
     for source in sorted((ROOT / "seeds").glob("*.txt")):
         texts += [p.strip() for p in source.read_text(encoding="utf-8").split("\n") if p.strip()]
     return texts
+
+
+@pytest.fixture(scope="module", autouse=True)
+def blas_threads_kept() -> Iterator[None]:
+    """sentence-transformers loads scipy's own OpenBLAS, at a thread a core: put every BLAS pool back to
+    the count the worker had, as the tests that run after these in the same process expect
+    (index/blas.py sets the count once a process, so a pool loaded later would keep its own)."""
+    before = {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+    yield
+    if len(before) == 1:
+        threadpool_limits(limits=before.pop(), user_api="blas")
 
 
 @pytest.fixture(scope="module")
