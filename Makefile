@@ -28,14 +28,18 @@ run: $(ONNX)
 # process, a built index) on one worker. The process tests mostly wait on their processes, so
 # more workers than cores pays (docs/testing.md). `make test TEST_WORKERS=0` runs in one process.
 TEST_WORKERS ?= 4
+# Python may cache compiled modules even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# without the cache every worker rewrites every test module's asserts and every bot process compiles
+# bot/ and index/ again (docs/testing.md).
+TEST_ENV := PYTHONDONTWRITEBYTECODE=
 
 test: $(ONNX)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Everything but the tests marked `model` (they load the embedding model) or `process` (they start one).
 # In one process: each worker would collect every test again, which costs more than it saves here.
 test-fast: $(ONNX)
-	$(PY) -m pytest -m "not model and not process"
+	$(TEST_ENV) $(PY) -m pytest -m "not model and not process"
 
 bench: $(ONNX)
 	$(PY) bench/run.py
@@ -66,3 +70,4 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache .ruff_cache
+	find bot index tests bench -name __pycache__ -type d -prune -exec rm -rf {} +
