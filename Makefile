@@ -25,9 +25,10 @@ run: $(ONNX)
 	$(PY) -m bot run
 
 # Parallel workers (pytest-xdist); loadgroup keeps the tests of a module-scoped fixture (a bot
-# process, a built index) on one worker. The process tests mostly wait on their processes, so
-# more workers than cores pays (docs/testing.md). `make test TEST_WORKERS=0` runs in one process.
-TEST_WORKERS ?= 4
+# process, a built index) on one worker (tests/xdist_schedule.py). On 2 cores 3 workers measured
+# fastest: 2 leave a core idle while tests wait on their processes, 4 spend more CPU than they save
+# (docs/testing.md). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 3
 # Python may cache compiled modules even where the environment says not to (PYTHONDONTWRITEBYTECODE):
 # without the cache every worker rewrites every test module's asserts and every bot process compiles
 # bot/ and index/ again (docs/testing.md).
