@@ -25,17 +25,22 @@ run: $(ONNX)
 	$(PY) -m bot run
 
 # Parallel workers (pytest-xdist); loadgroup keeps the tests of a module-scoped fixture (a bot
-# process, a built index) on one worker. The process tests mostly wait on their processes, so
-# more workers than cores pays (docs/testing.md). `make test TEST_WORKERS=0` runs in one process.
-TEST_WORKERS ?= 4
+# process, a built index) on one worker (tests/xdist_schedule.py). On 2 cores 3 workers measured
+# fastest: 2 leave a core idle while tests wait on their processes, 4 spend more CPU than they save
+# (docs/testing.md). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 3
+# Python may cache compiled modules even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# without the cache every worker rewrites every test module's asserts and every bot process compiles
+# bot/ and index/ again (docs/testing.md).
+TEST_ENV := PYTHONDONTWRITEBYTECODE=
 
 test: $(ONNX)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Everything but the tests marked `model` (they load the embedding model) or `process` (they start one).
 # In one process: each worker would collect every test again, which costs more than it saves here.
 test-fast: $(ONNX)
-	$(PY) -m pytest -m "not model and not process"
+	$(TEST_ENV) $(PY) -m pytest -m "not model and not process"
 
 bench: $(ONNX)
 	$(PY) bench/run.py
@@ -66,3 +71,4 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache .ruff_cache
+	find bot index tests bench -name __pycache__ -type d -prune -exec rm -rf {} +

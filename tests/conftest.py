@@ -19,8 +19,9 @@ without doing the same slow work twice:
 - ``embedder`` (tests/index/conftest.py) and ``pg_server`` (tests/db/conftest.py, one
   PostgreSQL server, a new database for each test): once per worker.
 - A module-scoped fixture (a bot process, an index built in the module) is set up once
-  per worker that runs one of its tests; so every test that uses one is put in its
-  module's ``xdist_group`` and all of them run on one worker, setting it up once.
+  per worker that runs one of its tests; so every test of a module that has one is put in
+  its module's ``xdist_group`` and all of them run on one worker, setting it up once
+  (tests/xdist_schedule.py: pytest-xdist's own grouping no longer works with pytest 9.2).
   Anything else goes to whichever worker is free, so a test must not depend on another
   having run: temporary folders, free ports, nothing written into the repository.
 
@@ -50,14 +51,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A whole module is one group when any of its tests uses a module-scoped fixture: a test may
+    # also ask for one by name (request.getfixturevalue), which its fixture list does not show.
+    shared = {_module(item) for item in items if _uses_module_fixture(item)}
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "embedder" in fixtures or "prebuilt" in fixtures:
             item.add_marker(pytest.mark.model)
-        if _uses_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        if _module(item) in shared:
+            item.add_marker(pytest.mark.xdist_group(_module(item)))
     if config.getoption("--reverse"):
         items.reverse()
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
 
 
 def _uses_module_fixture(item: pytest.Item) -> bool:
@@ -113,6 +121,10 @@ def _refuse_unmarked_processes(event: str, args: tuple[Any, ...]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        from tests import xdist_schedule
+
+        config.pluginmanager.register(xdist_schedule, "citebot-xdist-schedule")
     sys.addaudithook(_refuse_unmarked_processes)  # audit hooks cannot be removed; outside a test it does nothing
     load = embed.Embedder.__init__
 

@@ -10,7 +10,6 @@ against one thread; a batch of questions against the same questions asked one by
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from index.query import Retriever
 from index.text import within_edits
 from index.tokens import TokenCodec, TokenStore
 from index.types import Answer
+from tests.prebuilt import Prebuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = [json.loads(line)["q"] for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()]
@@ -97,25 +97,22 @@ def shaped(answer: Answer) -> tuple[object, ...]:
     return answer.question, answer.abstained, answer.confidence, hits
 
 
-def open_index(root: Path, *files: Path) -> Retriever:
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for path in (*files, ROOT / "seeds" / "titles.toml"):
-        shutil.copy(path, seeds / path.name)
-    return Retriever.open(seeds, root / "index")
+def open_index(root: Path, prebuilt: Prebuilt, *files: Path) -> Retriever:
+    """``files`` and the article's titles, indexed (a copy of the run's index of the same files)."""
+    return Retriever.open(*prebuilt.copy(root, *files, ROOT / "seeds" / "titles.toml"))
 
 
 @pytest.fixture(scope="module")
-def article(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
+def article(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Retriever:
     """The real article, indexed once for this module."""
-    return open_index(tmp_path_factory.mktemp("article"), *sorted((ROOT / "seeds").glob("*.txt")))
+    return open_index(tmp_path_factory.mktemp("article"), prebuilt, *sorted((ROOT / "seeds").glob("*.txt")))
 
 
 @pytest.fixture(scope="module")
-def two_documents(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Retriever:
+def two_documents(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Retriever:
     """The article and an article on honeybees."""
     bees = ROOT / "tests" / "fixtures" / "multi" / "honeybees.md"
-    return open_index(tmp_path_factory.mktemp("two"), *sorted((ROOT / "seeds").glob("*.txt")), bees)
+    return open_index(tmp_path_factory.mktemp("two"), prebuilt, *sorted((ROOT / "seeds").glob("*.txt")), bees)
 
 
 def test_spelling_correction_by_bucket_equals_the_scan_of_the_whole_vocabulary() -> None:
