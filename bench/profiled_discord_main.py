@@ -4,6 +4,8 @@ Bench only. SIGUSR1 starts :mod:`cProfile` on the main thread (the event loop's)
 thread's CPU clock (``time.thread_time``), so the answering threads' model calls stay out; a
 second SIGUSR1 stops it and writes the statistics to ``PROFILE_FILE``. ``FAKE_RETRIEVER=1``
 answers with the fake retriever (no model), as ``tests.discord.fake_retriever_main`` does.
+``BENCH_NO_TYPING=1`` makes the typing indicator's request a no-op (what-if only: the bot always
+sends one), to price that request.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import signal
 import sys
 import time
 from types import FrameType
+
+import discord
 
 import bot.cli
 from bot.discord import client
@@ -33,10 +37,16 @@ def toggle(signum: int, frame: FrameType | None) -> None:
         profiler = None
 
 
+async def no_request(*args: object, **kwargs: object) -> None:
+    return None
+
+
 if __name__ == "__main__":
     if os.environ.get("FAKE_RETRIEVER") == "1":
         from tests.fakes import FakeRetriever
 
         client.open_retriever = lambda settings, **_: FakeRetriever()  # type: ignore[assignment]
+    if os.environ.get("BENCH_NO_TYPING") == "1":  # the request only: the cog still starts its task
+        discord.http.HTTPClient.send_typing = no_request  # type: ignore[assignment]
     signal.signal(signal.SIGUSR1, toggle)
     sys.exit(bot.cli.main(["discord"]))
