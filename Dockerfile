@@ -75,7 +75,7 @@ RUN /opt/build/bin/python -m index.export --out /opt/venv/share/citebot/onnx/all
 
 # The index, built by the runtime venv (so on ONNX Runtime, without torch). Byte code is kept
 # only for the library modules the bot loads: building the index and WARM_UP import them.
-ARG WARM_UP="import bot.discord.client, bot.slack.serve, bot.slack.app, aiohttp.web, slack_bolt.async_app, slack_bolt.response, slack_bolt.adapter.aiohttp, slack_bolt.adapter.socket_mode.async_handler, slack_sdk.errors, slack_sdk.web.async_client"
+ARG WARM_UP="import uvloop, bot.discord.client, bot.slack.serve, bot.slack.app, aiohttp.web, slack_bolt.async_app, slack_bolt.response, slack_bolt.adapter.aiohttp, slack_bolt.adapter.socket_mode.async_handler, slack_sdk.errors, slack_sdk.web.async_client"
 COPY bot/ bot/
 COPY seeds/ seeds/
 RUN set -eu; \

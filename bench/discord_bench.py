@@ -8,21 +8,23 @@ measures:
 * 200 questions at concurrency 1 and 20, with answers as inline replies (REPLY_IN_THREADS=false,
   as the issue's baseline) and in a new thread each (true: a thread created per question): p50/p99
   latency from the gateway event to the answer reaching Discord, questions per second, and CPU
-  per question of the bot process and, apart, of the fake Discord's thread (test harness on the
-  same cores, not product);
+  per question of the bot process (and of its main thread, the event loop's) and, apart, of the
+  fake Discord's thread (test harness on the same cores, not product);
 * the gateway under that load: the longest gap between the client's heartbeats (Discord
   expects one every interval, here 1 s) and p99 of how long it takes to answer a heartbeat
   request (op 1, sent every 0.1 s): a blocked event loop shows here first.
 
 Usage: ``.venv/bin/python bench/discord_bench.py [--questions 200] [--concurrency 1 20] [--fake-retriever]
-[--backend onnx|sentence-transformers] [--threads N] [--reply-in-threads false true]`` (``--fake-retriever``
-measures the front end alone, without the model; ``--backend`` and ``--threads`` set EMBED_BACKEND
-and EMBED_THREADS.) Each goal of issue 12 is printed beside its figure.
+[--backend onnx|sentence-transformers] [--threads N] [--reply-in-threads false true] [--loop asyncio uvloop]
+[--fake-loop asyncio|uvloop] [--runs N]`` (``--fake-retriever`` measures the front end alone, without the
+model; ``--backend``, ``--threads`` and ``--loop`` set EMBED_BACKEND, EMBED_THREADS and EVENT_LOOP, one bot
+per loop, interleaved over ``--runs`` rounds.) Each goal of issue 12 is printed beside its figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import os
 import statistics
@@ -65,7 +67,7 @@ def percentile(values: list[float], q: float) -> float:
 @dataclass
 class Load:
     """One run's figures: reply latencies (s), wall time (s), heartbeat gaps (s), heartbeat-request
-    delays (s), and CPU seconds of the bot process and of the fake Discord's thread."""
+    delays (s), and CPU seconds of the bot process, of its event loop's thread and of the fake Discord's thread."""
 
     latencies: list[float]
     wall: float
@@ -73,6 +75,7 @@ class Load:
     probe_delays: list[float]
     bot_cpu: float = float("nan")
     fake_cpu: float = float("nan")
+    loop_cpu: float = float("nan")
 
 
 def cpu_seconds(pid: int, thread: int | None = None) -> float:
@@ -129,10 +132,12 @@ def run_load(
     fake: FakeDiscord, total: int, concurrency: int, users: itertools.count[int], bot_pid: int | None = None
 ) -> Load:
     """Send ``total`` questions keeping ``concurrency`` outstanding, probing the gateway every 0.1 s
-    meanwhile; with ``bot_pid``, the CPU the bot process and the fake Discord's thread spent."""
+    meanwhile; with ``bot_pid``, the CPU the bot process, its main thread (the event loop's) and the
+    fake Discord's thread spent."""
     probes_before = len(fake.probe_latencies)
     fake_thread = fake._thread.native_id
-    bot_before = cpu_seconds(bot_pid) if bot_pid else float("nan")
+    nan = float("nan")
+    bot_before, loop_before = (cpu_seconds(bot_pid), cpu_seconds(bot_pid, bot_pid)) if bot_pid else (nan, nan)
     fake_before = cpu_seconds(os.getpid(), fake_thread)
     last_probe = time.monotonic()
 
@@ -149,38 +154,33 @@ def run_load(
         ended - started,
         [b - a for a, b in itertools.pairwise(beats)],
         list(fake.probe_latencies[probes_before:]),
-        (cpu_seconds(bot_pid) if bot_pid else float("nan")) - bot_before,
+        (cpu_seconds(bot_pid) if bot_pid else nan) - bot_before,
         cpu_seconds(os.getpid(), fake_thread) - fake_before,
+        (cpu_seconds(bot_pid, bot_pid) if bot_pid else nan) - loop_before,
     )
 
 
-def run_bot(
-    fake: FakeDiscord, folder: Path, args: argparse.Namespace, users: itertools.count[int], threads: str, code: Path
-):
-    """Start the bot of checkout ``code`` with REPLY_IN_THREADS=``threads``, time its start, load it
-    at each concurrency, stop it."""
-    bot = BotProcess(
-        fake,
-        folder,
-        fake_retriever=args.fake_retriever,
-        RATE_LIMIT_COUNT="1000",
-        EMBED_BACKEND=args.backend,
-        EMBED_THREADS=str(args.threads),
-        REPLY_IN_THREADS=threads,
-        PYTHONPATH=str(code),
-    )
+def run_bot(fake: FakeDiscord, folder: Path, args: argparse.Namespace, users, threads: str, code: Path, loop: str):
+    """Start the bot of checkout ``code`` with REPLY_IN_THREADS=``threads`` on event loop ``loop``,
+    time its start, load it at each concurrency, stop it."""
+    settings = {"RATE_LIMIT_COUNT": "1000", "EMBED_BACKEND": args.backend, "EMBED_THREADS": str(args.threads)}
+    settings |= {"REPLY_IN_THREADS": threads, "EVENT_LOOP": loop, "PYTHONPATH": str(code)}
+    bot = BotProcess(fake, folder, fake_retriever=args.fake_retriever, main=args.main, **settings)
+    hook = args.between_runs or (lambda pid: None)
     try:
         to_ready = bot.wait_ready(timeout=300)
         to_on_ready = time.monotonic() - bot.started_at
         run_load(fake, 5, 5, users)  # warm-up
         pid = bot.process.pid
+        hook(pid)
         rows = [(c, run_load(fake, args.questions, c, users, pid)) for c in args.concurrency]
+        hook(pid)
     finally:
         status = bot.stop()
     return to_ready, to_on_ready, rows, status
 
 
-def main() -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=200, help="questions per run (default 200)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20], help="runs to make (default 1 20)")
@@ -194,14 +194,39 @@ def main() -> int:
         choices=["false", "true"],
         help="REPLY_IN_THREADS of each bot started (default: false, inline replies as the issue's baseline; then true)",
     )
+    parser.add_argument(
+        "--loop",
+        nargs="+",
+        default=["asyncio", "uvloop"],
+        choices=["asyncio", "uvloop"],
+        help="EVENT_LOOP of each bot started, one bot each, in the same run (default: asyncio, then uvloop)",
+    )
+    parser.add_argument(
+        "--fake-loop",
+        default="asyncio",
+        choices=["asyncio", "uvloop"],
+        help="the fake Discord's loop (default asyncio)",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="rounds over every bot, interleaved (default 1)")
     parser.add_argument("--before", type=Path, help="another checkout of citebot whose bot runs beside this one's")
-    args = parser.parse_args()
+    # Set by bench/discord_profile.py: the module the bot runs (None: python -m bot discord, or the fake
+    # retriever's), and what is called with the bot's pid before and after its loads.
+    parser.set_defaults(main=None, between_runs=None)
+    return parser
+
+
+def measure(args: argparse.Namespace) -> tuple[dict, int, float]:
+    """Start each bot (checkout x loop x REPLY_IN_THREADS, ``args.runs`` times, interleaved) and load it;
+    the figures by (checkout, loop, mode, round), the requests the fakes refused, the load average before."""
     trees = {"before": args.before.resolve()} if args.before else {}
     trees["this checkout"] = REPO
+    if args.fake_loop == "uvloop":  # the fake makes its loop with asyncio.new_event_loop(), which asks the policy
+        import uvloop
 
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
     load_before = os.getloadavg()[0]
-    runs = {}
+    runs: dict[tuple[str, str, str, int], tuple] = {}
     refused = 0
     for label, code in trees.items():  # each checkout against a fake Discord of its own, as in a run of its own
         with FakeDiscord(heartbeat_interval=HEARTBEAT_INTERVAL) as fake, tempfile.TemporaryDirectory() as folder:
@@ -210,34 +235,39 @@ def main() -> int:
                 subprocess.run(
                     [sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True
                 )
-            for mode in args.reply_in_threads:
-                runs[label, mode] = run_bot(fake, Path(folder), args, users, mode, code)
+            for round_, mode, loop in itertools.product(range(args.runs), args.reply_in_threads, args.loop):
+                runs[label, loop, mode, round_] = run_bot(fake, Path(folder), args, users, mode, code, loop)
             refused += len(fake.rejected)
+    return runs, refused, load_before
 
+
+def report(args: argparse.Namespace, runs: dict, refused: int, load_before: float) -> int:
     kind = "fake retriever" if args.fake_retriever else f"real index, {args.backend}, EMBED_THREADS={args.threads}"
     print(
-        f"Discord bot benchmark ({kind}, fake Discord on 127.0.0.1; load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after)"
+        f"Discord bot benchmark ({kind}, fake Discord on 127.0.0.1 on {args.fake_loop}; "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)"
     )
-    for (label, mode), (to_ready, to_on_ready, _, _) in runs.items():
+    for (label, loop, mode, round_), (to_ready, to_on_ready, _, _) in runs.items():
         print(
-            f"  {label}, REPLY_IN_THREADS={mode}: start to READY, commands synced {to_ready:.1f} s "
-            f"(goal <= {READY_GOAL:g} s); to on_ready (health file) {to_on_ready:.1f} s"
+            f"  {label}, {loop}, REPLY_IN_THREADS={mode}, round {round_ + 1}: start to READY, commands synced "
+            f"{to_ready:.1f} s (goal <= {READY_GOAL:g} s); to on_ready (health file) {to_on_ready:.1f} s"
         )
     print()
     print(
-        f"  {'code':>13} {'threads':>7} {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8} {'q/s':>7}"
-        f" {'bot CPU ms/q':>12} {'fake CPU ms/q':>13} {'max beat gap s':>14} {'beat request p99 ms':>19}"
+        f"  {'code':>13} {'loop':>7} {'threads':>7} {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'q/s':>7} {'bot CPU ms/q':>12} {'of it, loop':>11} {'fake CPU ms/q':>13} {'max beat gap s':>14}"
+        f" {'beat request p99 ms':>19}"
     )
-    for (label, mode), (_, _, rows, _) in runs.items():
+    for (label, loop, mode, _), (_, _, rows, _) in runs.items():
         for concurrency, load in rows:
             done = len(load.latencies)
             p50, p99 = 1000 * statistics.median(load.latencies), 1000 * percentile(load.latencies, 99)
             gap = max(load.beat_gaps, default=float("nan"))
             probe = 1000 * percentile(load.probe_delays, 99) if load.probe_delays else float("nan")
             print(
-                f"  {label:>13} {mode:>7} {concurrency:>11} {done:>9} {p50:>8.1f} {p99:>8.1f} {done / load.wall:>7.1f}"
-                f" {1000 * load.bot_cpu / done:>12.2f} {1000 * load.fake_cpu / done:>13.2f} {gap:>14.2f} {probe:>19.1f}"
+                f"  {label:>13} {loop:>7} {mode:>7} {concurrency:>11} {done:>9} {p50:>8.1f} {p99:>8.1f}"
+                f" {done / load.wall:>7.1f} {1000 * load.bot_cpu / done:>12.2f} {1000 * load.loop_cpu / done:>11.2f}"
+                f" {1000 * load.fake_cpu / done:>13.2f} {gap:>14.2f} {probe:>19.1f}"
             )
     print(f"  (heartbeat interval {HEARTBEAT_INTERVAL:g} s: a gap much longer than that means a blocked event loop)")
     print(
@@ -248,6 +278,11 @@ def main() -> int:
     statuses = [status for _, _, _, status in runs.values()]
     print(f"  requests refused by the fake: {refused}; exit status on SIGTERM: {', '.join(map(str, statuses))}")
     return 0 if refused == 0 and not any(statuses) else 1
+
+
+def main() -> int:
+    args = build_parser().parse_args()
+    return report(args, *measure(args))
 
 
 if __name__ == "__main__":

@@ -24,3 +24,9 @@ def test_warm_up_covers_both_front_ends() -> None:
     modules = warm_up_modules()
     assert any(name.startswith("bot.discord") for name in modules)
     assert any(name.startswith("bot.slack") for name in modules)
+
+
+def test_warm_up_imports_the_bots_event_loop() -> None:
+    """The bots run on uvloop (EVENT_LOOP's default): the image keeps its byte code, and a build whose
+    runtime venv lacks it fails at that import."""
+    assert "uvloop" in warm_up_modules()

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     rate_limit_seconds: float = Field(default=30.0, gt=0)
     max_in_flight: int = Field(default=32, ge=1)
     health_file: Path = Path("/tmp/citebot.health")  # touched while connected; read by `python -m bot health`
+    # The bots' event loop: uvloop (less CPU a message, docs/discord.md) or asyncio's own.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
     # The project's database (bot.db): question log, votes, channel config, shared limits
     data_dir: Path = Path("data")

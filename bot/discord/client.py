@@ -31,6 +31,7 @@ from bot.core.actions import Actions
 from bot.core.admin import Admin
 from bot.core.channels import ChannelRules
 from bot.core.errors import ConfigError, ServiceUnreachableError
+from bot.core.loop import run_on
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
 from bot.core.reload import IndexReloader
@@ -251,7 +252,7 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
     retriever = open_retriever(settings)
     log.info("Index ready in %.1fs", time.perf_counter() - started)
     try:
-        asyncio.run(run(retriever, settings, token))
+        run_on(run(retriever, settings, token), settings.event_loop)
     except discord.LoginFailure:
         raise ConfigError(
             "Discord rejected DISCORD_TOKEN: copy the token again from the Bot page (see docs/discord.md)"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import ConfigError
+from bot.core.loop import run_on
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
 from bot.core.reload import IndexReloader
@@ -268,4 +269,4 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
             async with IndexReloader(pipeline.service, settings.index_dir):
                 return await serve(settings, tokens, pipeline, db=db)
 
-    return asyncio.run(run())
+    return run_on(run(), settings.event_loop)

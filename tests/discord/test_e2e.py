@@ -116,6 +116,7 @@ def test_ready_with_commands_synced_and_content_intent(fake: FakeDiscord, bot: B
             assert option["description"] and option["description"] != "…", (command["name"], option["name"])
     healthy, why = health(bot)
     assert healthy, why
+    assert "Event loop: uvloop" in bot.log()  # EVENT_LOOP's default; these tests run on it
 
 
 def test_mention_gets_exactly_one_reply_with_citation(fake: FakeDiscord, traffic: Traffic) -> None:

@@ -155,9 +155,10 @@ def marker(running: Running, channel: str, user: str) -> None:
 
 
 def test_index_is_loaded_before_serving(running: Running) -> None:
-    """The bot checks its token with auth.test and is already answering when its port opens."""
+    """The bot checks its token with auth.test and is already answering, on uvloop, when its port opens."""
     assert running.slack.of("auth.test")
     assert running.process.poll() is None
+    assert "Event loop: uvloop" in running.log.read_text()  # EVENT_LOOP's default; these tests run on it
 
 
 def test_mention_gets_one_threaded_answer_with_a_citation(running: Running) -> None:
