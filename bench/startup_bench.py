@@ -7,7 +7,7 @@ The runs alternate between the checkouts (A, B, A, B, ...), so that both see the
 the load average is printed beside the figures.
 
 * ``ask``: ``python -m bot ask --json -`` on the article's index, process start to the first
-  answer (bench/first_answer.py).
+  answer (as bench/first_answer.py times it).
 * ``discord``: ``python -m bot discord`` against the fake Discord (tests/fake_discord.py),
   process start to READY with commands synced and the health file written.
 * ``slack``: ``python -m bot slack`` in HTTP mode against the fake Slack (tests/fake_slack.py),
@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.first_answer import start_and_answer
+from bench.first_answer import FIRST_QUESTION
 from tests.discord.harness import BotProcess
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import BOT_TOKEN, FakeSlack
@@ -64,8 +64,25 @@ def base_env(code: Path, home: Path) -> dict[str, str]:
 
 
 def ask(code: Path, home: Path) -> Sample:
-    started = start_and_answer(base_env(code, home), [], command=("-m", "bot"))
-    return started.wall, started.cpu
+    # In the checkout's folder: ``python -m`` looks in the working folder before PYTHONPATH.
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=base_env(code, home),
+        cwd=code,
+        text=True,
+    )
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(FIRST_QUESTION + "\n")
+    proc.stdin.flush()
+    proc.stdout.readline()
+    sample = time.perf_counter() - started, cpu_seconds(proc.pid)
+    proc.stdin.close()
+    proc.wait()
+    return sample
 
 
 def discord(code: Path, home: Path) -> Sample:
