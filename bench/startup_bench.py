@@ -9,15 +9,17 @@ the load average is printed beside the figures.
 * ``ask``: ``python -m bot ask --json -`` on the article's index, process start to the first
   answer (as bench/first_answer.py times it).
 * ``discord``: ``python -m bot discord`` against the fake Discord (tests/fake_discord.py),
-  process start to READY with commands synced and the health file written.
+  process start to READY with commands synced and the health file written; a new database
+  each start (a first start: the migrations run).
 * ``slack``: ``python -m bot slack`` in HTTP mode against the fake Slack (tests/fake_slack.py),
-  process start to its port accepting connections (the index is loaded before it listens).
+  process start to its port accepting connections (the index is loaded before it listens); the
+  database of the previous start (a restart: the schema is already current).
 
 CPU is user + system time of the process by then (/proc), read as soon as it is ready.
 
-Usage: ``.venv/bin/python bench/startup_bench.py --before DIR [--runs 5] [--only ask discord slack]``
+Usage: ``.venv/bin/python bench/startup_bench.py [--before DIR] [--runs 5] [--only ask discord slack]``
 (``DIR``: another checkout of citebot, e.g. ``git worktree add /tmp/main main``; both run on this
-environment's Python and its ONNX export).
+environment's Python and its ONNX export. Without it, this checkout alone.)
 """
 
 from __future__ import annotations
@@ -148,11 +150,12 @@ def summary(samples: list[Sample]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", type=Path, required=True, help="another checkout of citebot to compare with")
+    parser.add_argument("--before", type=Path, help="another checkout of citebot to compare with")
     parser.add_argument("--runs", type=int, default=5, help="starts of each kind per checkout (default 5)")
     parser.add_argument("--only", nargs="+", choices=sorted(STARTS), default=sorted(STARTS), help="which starts")
     args = parser.parse_args()
-    trees = {"before": args.before.resolve(), "this checkout": REPO}
+    trees = {"before": args.before.resolve()} if args.before else {}
+    trees["this checkout"] = REPO
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
         (home / "seeds").mkdir()
