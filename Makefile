@@ -46,6 +46,7 @@ bench: $(ONNX)
 	$(PY) bench/run.py
 	$(PY) bench/onnx_bench.py
 	$(PY) bench/latency.py
+	$(PY) bench/startup_bench.py --runs 3
 	$(PY) bench/discord_bench.py
 	$(PY) bench/discord_bench.py --backend sentence-transformers --threads $$(nproc)
 	$(PY) bench/slack_bench.py

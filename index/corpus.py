@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import dedup
-from index.build import StoredChunk, StoredQuote
 from index.lexical import Lexicon
+from index.records import StoredChunk, StoredQuote
 from index.similarity import Calibration
 from index.spans import speakers_by_span
 from index.types import IndexInfo

@@ -1,23 +1,19 @@
-"""Lexical matching: BM25 (bm25s) over stemmed words, with query words spell-corrected
-against the corpus vocabulary ("Khrisna" finds "Krishna")."""
+"""Lexical matching: BM25 (index/bm25.py, bm25s's scores) over stemmed words, with query words
+spell-corrected against the corpus vocabulary ("Khrisna" finds "Krishna")."""
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-import bm25s
 import numpy as np
 import Stemmer
 
+from index.bm25 import BM25
 from index.text import normalize, within_edits
-
-# bm25s sets its own logger to DEBUG when imported; its index-building chatter is not ours to show.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 # A small closed-class list: these words carry no topic.
@@ -217,10 +213,9 @@ class Lexicon:
         self._bucket_counts: dict[tuple[str, int], np.ndarray] = {}
         # Questions repeat their words: each unknown one is corrected once (thread-safe cache).
         self._nearest = lru_cache(maxsize=CORRECTIONS_KEPT)(self._find_nearest)
-        self._bm25 = bm25s.BM25()
-        if self.size:  # bm25s cannot index nothing (a corpus with no quotation, say)
-            # bm25s wants one non-empty document per row; an empty one gets a placeholder nobody queries.
-            self._bm25.index([doc or ["\u0000"] for doc in self._docs], show_progress=False)
+        # An empty text counts as one placeholder token nobody queries, as it did with bm25s (which
+        # wanted one token a text): the mean length, and so every score, stays what it was.
+        self._bm25 = BM25([doc or ["\u0000"] for doc in self._docs])
 
     def correct(self, query_terms: Sequence[str]) -> list[str]:
         """Map each unknown query term to a corpus term within a small edit distance."""
@@ -258,7 +253,7 @@ class Lexicon:
         known = [t for t in query_terms if t in self.vocabulary]
         if not known or not self.size:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        return self._bm25.scores(known)
 
     def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
         """BM25 score of every text for weighted query terms: each term's scores times its
@@ -266,7 +261,7 @@ class Lexicon:
         out = np.zeros(self.size, dtype=np.float32)
         for term, weight in weights.items():
             if weight and term in self.vocabulary:
-                out += np.float32(weight) * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+                out += np.float32(weight) * self._bm25.scores([term])
         return out
 
     def idf(self, term: str) -> float:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.build import build_index
 from index.errors import CitebotError, IndexCorruptError, IndexMissingError, IndexWriteError
 from index.store import build_lock, load_index, read_manifest
 
@@ -103,6 +102,10 @@ class Build:
         Raises:
             IndexWriteError: the index folder cannot be written.
         """
+        # Imported here: building pulls in the chunker, the batching and the quotation finder, which
+        # a process answering from a current index never needs (a start's CPU, docs/testing.md).
+        from index.build import build_index
+
         previous = None
         if not full:
             try:

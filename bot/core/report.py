@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from bot.core import wording
 from bot.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from bot.db import AskedQuestion, Database, DownVote
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ MAX_MOST_ASKED = 10
 _SINCE = re.compile(r"^\s*(\d{1,5})\s*([mhdw])\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
-Embed = Callable[[list[str]], np.ndarray]
+Embed = Callable[[list[str]], "np.ndarray"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,9 @@ def clusters(vectors: np.ndarray, threshold: float = SIMILARITY) -> list[list[in
     Returns:
         Groups of row numbers, each in ascending order, groups in order of their first row.
     """
+    import numpy as np  # here: a bot process that never reports need not import it at start
+
+    vectors = np.asarray(vectors)
     n = len(vectors)
     if n == 0:
         return []
@@ -167,7 +170,7 @@ async def build_report(db: Database, since: datetime, embed: Embed) -> Report:
     gaps: list[Gap] = []
     if unanswered:
         vectors = await asyncio.to_thread(embed, [q.question for q in unanswered])
-        gaps = group_by_meaning(unanswered, np.asarray(vectors))
+        gaps = group_by_meaning(unanswered, vectors)
     return Report(
         since=since,
         gaps=tuple(gaps),

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from bot.db import Database, DatabaseTooNewError
 from bot.db.engine import create_engine, resolve_url
-from bot.db.migrate import alembic_config, current_revision, head_revision, upgrade
+from bot.db.migrate import alembic_config, current_revision, head_revision, newest_on_disk, upgrade
 from bot.db.schema import metadata
 from tests.helpers import REPO
 
@@ -87,6 +87,35 @@ def test_two_processes_starting_together_both_open_the_database(db_url: str) -> 
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
     hashes = {out.strip() for out, _ in results}
     assert len(hashes) == 1 and len(hashes.pop()) == 64
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
+    """The start-up's shortcut (no Alembic for a current database) knows the head Alembic knows."""
+    assert newest_on_disk() == head_revision()
+
+
+_REOPEN = """
+import asyncio, sys
+from bot.db import Database
+async def main():
+    db = await Database.open(sys.argv[1])
+    await db.close()
+    print("alembic" in sys.modules)
+asyncio.run(main())
+"""
+
+
+@pytest.mark.process
+def test_opening_a_current_database_does_not_import_alembic(db_url: str) -> None:
+    """A new database is migrated with Alembic; opened again in a new process, it is current and Alembic stays unloaded."""
+    opened = [
+        subprocess.run(
+            [sys.executable, "-c", _REOPEN, db_url], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+        )
+        for _ in range(2)
+    ]
+    assert [p.returncode for p in opened] == [0, 0], [p.stderr for p in opened]
+    assert [p.stdout.strip() for p in opened] == ["True", "False"]
 
 
 async def test_downgrade_to_nothing_and_back(db_url: str) -> None:
