@@ -142,8 +142,8 @@ def worker(kind: str, work: Path, backend: str, *, threads: int = 1, workers: in
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-# Serving as the image runs it: no scipy, so bm25s builds its matrices with numpy (the same
-# scores: the answers are byte for byte the same); in the dev venv scipy comes with torch's kin.
+# Serving as the image runs it: no scipy (the serving path never imports it; in the dev venv it
+# comes with torch's kin), so nothing the image lacks can be loaded by accident.
 RUNTIME_ONLY = (
     "import runpy, sys; sys.modules['scipy'] = None; sys.argv[0] = 'bot'; runpy.run_module('bot', run_name='__main__')"
 )
