@@ -22,8 +22,16 @@ class StartUp:
     peak_mb: float  # VmHWM once every question is answered
 
 
-def start_and_answer(env: dict[str, str], questions: Sequence[str], command: Sequence[str] = ("-m", "bot")) -> StartUp:
-    """Run ``python COMMAND ask --json -`` with ``env``, ask FIRST_QUESTION, then ``questions``."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_and_answer(
+    env: dict[str, str], questions: Sequence[str], command: Sequence[str] = ("-m", "bot"), cwd: Path = ROOT
+) -> StartUp:
+    """Run ``python COMMAND ask --json -`` with ``env`` in ``cwd``, ask FIRST_QUESTION, then ``questions``."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, *command, "ask", "--json", "-"],
@@ -31,7 +39,7 @@ def start_and_answer(env: dict[str, str], questions: Sequence[str], command: Seq
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         text=True,
     )
     assert proc.stdin and proc.stdout
@@ -39,8 +47,7 @@ def start_and_answer(env: dict[str, str], questions: Sequence[str], command: Seq
     proc.stdin.flush()
     proc.stdout.readline()
     wall = time.perf_counter() - started
-    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    cpu = cpu_seconds(proc.pid)
     proc.stdin.write("".join(q + "\n" for q in questions))
     proc.stdin.flush()
     for _ in questions:

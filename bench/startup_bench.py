@@ -39,18 +39,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.first_answer import FIRST_QUESTION
+from bench.first_answer import cpu_seconds, start_and_answer
 from tests.discord.harness import BotProcess
 from tests.fake_discord import FakeDiscord
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 
 ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
 Sample = tuple[float, float]  # wall, CPU seconds
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def base_env(code: Path, home: Path) -> dict[str, str]:
@@ -67,24 +62,8 @@ def base_env(code: Path, home: Path) -> dict[str, str]:
 
 def ask(code: Path, home: Path) -> Sample:
     # In the checkout's folder: ``python -m`` looks in the working folder before PYTHONPATH.
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "ask", "--json", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=base_env(code, home),
-        cwd=code,
-        text=True,
-    )
-    assert proc.stdin and proc.stdout
-    proc.stdin.write(FIRST_QUESTION + "\n")
-    proc.stdin.flush()
-    proc.stdout.readline()
-    sample = time.perf_counter() - started, cpu_seconds(proc.pid)
-    proc.stdin.close()
-    proc.wait()
-    return sample
+    started = start_and_answer(base_env(code, home), [], cwd=code)
+    return started.wall, started.cpu
 
 
 def discord(code: Path, home: Path) -> Sample:
