@@ -61,6 +61,21 @@ class Folding:
         answer_depth: When an earlier question asked who or which and its first passage's
             answering sentence names nothing it did not ask, its answer is the first of this
             many passages whose sentence does (1: always the first passage).
+        need_z: The thread weighs by how much the follow-up needs it: a follow-up whose own
+            best match stands ``vague_z`` background spreads above the background or less gets
+            the thread's full weight, one at ``need_z`` or more ``need_floor`` of it, linearly
+            between (inf: always the full weight).
+        need_floor: The share of the thread's weight left to a follow-up clear enough alone.
+        release_low: Share of the lift the thread gives the previous answer's passage (its
+            score read with the thread minus its score for the follow-up alone) that it loses
+            when the follow-up is vague alone (best match ``vague_z`` background spreads above
+            the background or less); 0: none (:func:`rank`).
+        release_high: The same share for a follow-up clear alone (``release_z`` spreads or
+            more), linearly between.
+        release_z: Where a follow-up counts as clear alone for ``release_high``.
+        which_person: "he" after a which-question whose subject is no person ("Which zoologist
+            challenged the theory?") is the answer's name that can be one person
+            (:func:`reference.resolve`; False: left unresolved).
     """
 
     turns: int = 4
@@ -75,6 +90,13 @@ class Folding:
     referent_weight: float = 0.0
     clear_z: float = float("inf")
     focus: float = 0.75
+    need_z: float = float("inf")
+    need_floor: float = 1.0
+    which_person: bool = True
+    need_parts: str = "both"
+    release_low: float = 0.0
+    release_high: float = 0.0
+    release_z: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,10 @@ class Context:
         referents: What the last earlier question's pronouns may point to.
         answer: The ``(chunk, sentence)`` that answered the last earlier question, or None.
         added: The words (of either lexicon) that only the answer's names brought.
+        alone: The follow-up read in this context, searched without it (its own words, its
+            vector blended with its resolved rewrite), or None: set by :func:`threaded`.
+        clarity: How clear the follow-up is alone: its best match in background spreads
+            above the off-topic background (``calibration.z``).
     """
 
     vector: np.ndarray
@@ -96,6 +122,8 @@ class Context:
     referents: reference.Referents | None = None
     answer: tuple[int, int] | None = None
     added: frozenset[str] = frozenset()
+    alone: search.Query | None = None
+    clarity: float = 0.0
 
 
 # Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
@@ -116,12 +144,33 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Foldin
     return z < (folding.clear_z if points_back else folding.vague_z)
 
 
-def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding = Folding()) -> search.Query:
-    """A follow-up's search: its own vector and words at full weight, the context's lower.
+def need(corpus: Corpus, query: search.Query, folding: Folding = Folding()) -> float:
+    """How much of the thread's weight a follow-up gets (:attr:`Folding.need_z`): 1 when its own
+    best match barely stands out from the background, down to ``need_floor`` when it is clear
+    enough to search nearly alone."""
+    if folding.need_z == float("inf") or folding.need_floor >= 1.0:
+        return 1.0
+    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
+    z = corpus.calibration.z(similarity)
+    span = max(folding.need_z - folding.vague_z, 1e-9)
+    return float(min(1.0, max(folding.need_floor, 1.0 - (1.0 - folding.need_floor) * (z - folding.vague_z) / span)))
+
+
+def fold(
+    corpus: Corpus, query: search.Query, context: Context, folding: Folding = Folding(), scale: float = 1.0
+) -> search.Query:
+    """A follow-up's search: its own vector and words at full weight, the context's lower
+    (times ``scale``, how much the follow-up needs its thread: :func:`need`).
 
     The question's own token vectors are kept as they are, so late interaction still
     aligns the words actually asked.
     """
+    if scale != 1.0:
+        folding = replace(
+            folding,
+            vector_weight=folding.vector_weight * (scale if folding.need_parts != "words" else 1.0),
+            term_weight=folding.term_weight * (scale if folding.need_parts != "vector" else 1.0),
+        )
     mixed = query.vector + folding.vector_weight * context.vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
     own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
@@ -158,7 +207,7 @@ def resolved(query: search.Query, context: Context, encode: Encode | None, foldi
         return query
     if context.referents is None:
         return query
-    text = reference.resolve(query.text, context.referents, strict=folding.strict)
+    text = reference.resolve(query.text, context.referents, strict=folding.strict, which_person=folding.which_person)
     if text == query.text:
         return query
     mixed = query.vector + folding.resolve_weight * encode(text).vector
@@ -206,9 +255,9 @@ def thread_context(
     context: Context | None = None
     for turn in turns:
         read_with = None if context is None or not needs_history(corpus, turn, folding) else context
-        query = (
-            turn if read_with is None else fold(corpus, resolved(turn, read_with, encode, folding), read_with, folding)
-        )
+        query = turn
+        if read_with is not None:
+            query, read_with = _read_in(corpus, turn, read_with, folding, encode)
         top = rank(corpus, query, max(folding.answer_depth, 1), mix, read_with, folding)
         # An aside the sources are not about leaves the thread where it was.
         if top and search.on_topic(corpus, query):
@@ -247,7 +296,26 @@ def threaded(
     context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding, encode)
     if context is None:
         return query, None
-    return fold(corpus, resolved(query, context, encode, folding), context, folding), context
+    return _read_in(corpus, query, context, folding, encode)
+
+
+def _read_in(
+    corpus: Corpus, query: search.Query, context: Context, folding: Folding, encode: Encode | None
+) -> tuple[search.Query, Context]:
+    """A follow-up folded with its context, and the context with what :func:`rank` needs to
+    weigh the thread by how much the follow-up needs it (the follow-up searched alone, its clarity)."""
+    rewritten = resolved(query, context, encode, folding)
+    folded = fold(corpus, rewritten, context, folding, need(corpus, query, folding))
+    if folding.release_low <= 0 and folding.release_high <= 0:
+        return folded, context
+    alone = fold(corpus, rewritten, context, replace(folding, vector_weight=0.0, term_weight=0.0))
+    return folded, replace(context, alone=alone, clarity=clarity(corpus, query))
+
+
+def clarity(corpus: Corpus, query: search.Query) -> float:
+    """How far a question's best match stands above the off-topic background, in background spreads."""
+    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
+    return float(corpus.calibration.z(similarity))
 
 
 def rank(
@@ -270,6 +338,7 @@ def rank(
     if not any(s.chunk == chunk for s in top):
         return top[:k]
     drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
+    drop += _release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
     moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
     return tuple(sorted(moved, key=lambda s: -s.score)[:k])
 
@@ -291,3 +360,19 @@ def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tup
     dropped, the newest ``turns`` kept."""
     kept = [clean_question(text, max_chars)[0] for text in history if plain(strip_controls(text))]
     return tuple(kept[-turns:]) if turns > 0 else ()
+
+
+def _release(corpus: Corpus, context: Context, folding: Folding, mix: search.Mix, chunk: int, score: float) -> float:
+    """How much more the previous answer's passage (``chunk``, at ``score`` so far) loses: a share
+    of the lift the thread gives it over the follow-up searched alone, ``release_low`` for a
+    follow-up vague alone up to ``release_high`` for one clear alone. 0 when the follow-up alone
+    does not even rescore that passage, or the thread does not lift it."""
+    if context.alone is None:
+        return 0.0
+    span = max(folding.release_z - folding.vague_z, 1e-9)
+    clear = min(1.0, max(0.0, (context.clarity - folding.vague_z) / span))
+    share = folding.release_low + (folding.release_high - folding.release_low) * clear
+    own = float(search.chunk_scores(corpus, context.alone, mix)[chunk])
+    if share <= 0 or not np.isfinite(own) or not np.isfinite(score):
+        return 0.0
+    return share * max(0.0, score - own)
