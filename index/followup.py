@@ -93,9 +93,8 @@ class Folding:
     need_z: float = float("inf")
     need_floor: float = 1.0
     which_person: bool = True
-    need_parts: str = "both"
-    release_low: float = 0.0
-    release_high: float = 0.0
+    release_low: float = 0.1
+    release_high: float = 0.75
     release_z: float = 5.0
 
 
@@ -166,11 +165,7 @@ def fold(
     aligns the words actually asked.
     """
     if scale != 1.0:
-        folding = replace(
-            folding,
-            vector_weight=folding.vector_weight * (scale if folding.need_parts != "words" else 1.0),
-            term_weight=folding.term_weight * (scale if folding.need_parts != "vector" else 1.0),
-        )
+        folding = replace(folding, vector_weight=scale * folding.vector_weight, term_weight=scale * folding.term_weight)
     mixed = query.vector + folding.vector_weight * context.vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
     own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
