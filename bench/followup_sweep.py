@@ -244,9 +244,9 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
         *[
             (
                 f"thread weights by clarity, full at z 3, {floor} at z >= {z}",
-                replace(shipped, need_z=z, need_floor=floor),
+                replace(fourth_pass, need_z=z, need_floor=floor),
             )
-            for z in (5.0, 6.0, 8.0, 10.0)
+            for z in (5.0, 6.0, 8.0)
             for floor in (0.0, 0.25, 0.5)
         ],
         *[
