@@ -5,6 +5,8 @@ Each row is added to the shipped rule and scored on the SQuAD tune and held-out 
 confidence rows, SQuAD v1 and SQuAD 2.0 together, as the rare_share sweep), on SQuAD 2.0's
 halves alone, and on the article's two sets (smoke tests); then a predicate the sources
 (nearly) never use, whatever the passage. Also the CPU each check adds per answer.
+The last column is the fifth pass's fresh held-out set (eval/tuning/confidence_fresh.jsonl,
+whole); a second table gives the shipped rule and the roles check set by set.
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -62,6 +64,7 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
         sets[f"ours {which}"] = ("squad", half(ours, which))
         sets[f"v1 {which}"] = ("squad", half(v1, which))
         sets[f"v2 {which}"] = ("squad2", half(v2, which))
+    sets["fresh"] = ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl"))
     return sets
 
 
@@ -114,24 +117,52 @@ def rare_predicate(item: Asked, share: float) -> bool:
     return all(lexicon.idf(s) >= math.log(1 + 1 / share) for s in stems)
 
 
-def row(
+def set_counts(
     asked: dict[str, list[Asked]],
     rule: confidence.Rule,
     similarity: WordSimilarity | None,
     rare_share: float = 0.0,
-) -> str:
-    """One sweep row: the halves, SQuAD 2.0's halves and whole, the article's two sets; with
-    ``rare_share``, an answer whose predicate is that rare in the sources is low too."""
+) -> dict[str, tuple[int, int, int, int]]:
+    """Each set's shares under ``rule``; with ``rare_share``, an answer whose predicate is that
+    rare in the sources is low too."""
     counts = {}
     for label, items in asked.items():
         got = levels(items, rule, similarity)
         if rare_share:
             got = ["low" if rare_predicate(a, rare_share) else g for a, g in zip(items, got, strict=True)]
         counts[label] = shares(items, got)
+    return counts
+
+
+def row(
+    asked: dict[str, list[Asked]],
+    rule: confidence.Rule,
+    similarity: WordSimilarity | None,
+    rare_share: float = 0.0,
+) -> str:
+    """One sweep row: the halves, SQuAD 2.0's halves and whole, the article's two sets, the
+    fresh held-out set."""
+    counts = set_counts(asked, rule, similarity, rare_share)
     halves = [cell([counts[f"{kind} {which}"] for kind in ("ours", "v1", "v2")]) for which in ("tune", "held")]
     v2 = [cell([counts[f"v2 {which}"]]) for which in ("tune", "held")]
     both = cell([counts["v2 tune"], counts["v2 held"]])
-    return " | ".join([*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]])])
+    return " | ".join(
+        [*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]]), cell([counts["fresh"]])]
+    )
+
+
+def per_set(asked: dict[str, list[Asked]], rules: Sequence[tuple[str, confidence.Rule]]) -> None:
+    """Handled (of how many) / marked low (of how many), set by set, for each of ``rules``."""
+    print("| set | " + " | ".join(label for label, _ in rules) + " |")
+    print("|---|" + "---|" * len(rules))
+    counts = [set_counts(asked, rule, None) for _, rule in rules]
+    for label in asked:
+        cells = []
+        for c in counts:
+            h, u, low, n = c[label]
+            handled = f"{h / u:.3f} ({h}/{u})" if u else "-"
+            cells.append(f"{handled} / {low / max(n, 1):.3f} ({low}/{n})")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
 def cpu_per_answer(asked: dict[str, list[Asked]], rule: confidence.Rule, similarity: WordSimilarity | None) -> float:
@@ -147,9 +178,9 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     encode = opened("squad").encode
     print(
         "| added to the shipped rule | tune | held-out | SQuAD 2.0 tune | SQuAD 2.0 held-out | SQuAD 2.0 all "
-        "| article (shared) | article, ours |"
+        "| article (shared) | article, ours | fresh (held out) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     print(f"| none (shipped) | {row(asked, confidence.Rule(), None)} |", flush=True)
     for where in ("sentence", "passage"):
         for cosine in COSINES:
@@ -161,6 +192,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         print(f"| predicate used by at most {share} of the passages | {row(asked, confidence.Rule(), None, share)} |")
     print(f"| roles swapped | {row(asked, confidence.Rule(roles=True), None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
+    per_set(asked, (("shipped", confidence.Rule()), ("+ roles swapped", confidence.Rule(roles=True))))
+    print()
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
     for label, rule, cosine in (
         ("shipped", confidence.Rule(), 0.0),

@@ -230,6 +230,7 @@ def confidence_table(opened: Callable[[str], Retriever]) -> None:
         ("squad 2.0, all", "squad2", squad2),
         ("squad, ours, tune half", "squad", half(ours, "tune")),
         ("squad, ours, held-out half", "squad", half(ours, "held")),
+        ("squad, ours, fresh (held out)", "squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl")),
     )
     print("\n| set | rule | unanswerable handled | answerable marked low | recall@1 |")
     print("|---|---|---|---|---|")

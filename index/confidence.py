@@ -57,7 +57,8 @@ class Rule:
     predicate: Literal["", "sentence", "passage"] = ""
     predicate_cosine: float = 0.0
     # The sentence puts the question's subject on the other side of its predicate
-    # (:func:`predicate.roles_swapped`). Off: too few questions of that shape to measure it.
+    # (:func:`predicate.roles_swapped`). Off: a fresh held-out set did not bear it out (it
+    # changed no answer there; docs/retrieval.md, "Fifth pass: confidence").
     roles: bool = False
 
 
