@@ -206,3 +206,14 @@ def opposites() -> dict[str, frozenset[str]]:
         out.setdefault(a, set()).add(b)
         out.setdefault(b, set()).add(a)
     return {word: frozenset(opp) for word, opp in out.items()}
+
+
+@lru_cache(maxsize=1)
+def stem_opposites() -> dict[str, frozenset[str]]:
+    """:func:`opposites` by stem (how the antonym check compares words)."""
+    from index.lexical import _stem
+
+    out: dict[str, set[str]] = {}
+    for word, opposite in opposites().items():
+        out.setdefault(_stem(word), set()).update(_stem(o) for o in opposite)
+    return {stem: frozenset(opp - {stem}) for stem, opp in out.items()}
