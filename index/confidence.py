@@ -302,12 +302,17 @@ def antonym_swapped(question: str, sentence: str, text: str) -> bool:
     from index.antonyms import stem_opposites
 
     opposite = stem_opposites()
-    asked = {_stem(w) for w in _open_words(question)} & opposite.keys()
-    if not asked:
-        return False
     said = {_stem(w) for w in _open_words(sentence)}
-    held = {_stem(w) for w in _open_words(text)} | said
-    return any(stem not in held and opposite[stem] & said for stem in asked)
+    text_words = _open_words(text) + _open_words(sentence)
+    held = {_stem(w) for w in text_words}
+
+    def missing(word: str) -> bool:
+        # held as itself, by stem, or as the start of a longer word ("east" in "eastern")
+        return _stem(word) not in held and not (len(word) >= 4 and any(w.startswith(word) for w in text_words))
+
+    return any(
+        missing(word) and opposite[_stem(word)] & said for word in _open_words(question) if _stem(word) in opposite
+    )
 
 
 def _predicate_judge(
