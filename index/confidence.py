@@ -69,8 +69,9 @@ class Rule:
     negation_added: bool = False
     # A word of the question has its opposite in the bold sentence ("lowest" for "highest",
     # index/antonyms.py) and is itself missing from the sentence ("sentence") or from the whole
-    # passage ("passage") (:func:`antonym_swapped`); "" is off. Off (same).
-    antonym: Literal["", "sentence", "passage"] = ""
+    # passage ("passage"); or ("anywhere") its opposite is anywhere in the passage and the word
+    # is not (:func:`antonym_swapped`); "" is off. Off (same).
+    antonym: Literal["", "sentence", "passage", "anywhere"] = ""
 
 
 _FIGURE_QUESTION = re.compile(
@@ -236,8 +237,10 @@ def judge(
         return "low"
     if rule.negation_added and negation_added(question, sentence):
         return "low"
-    if rule.antonym and antonym_swapped(question, sentence, sentence if rule.antonym == "sentence" else passage):
-        return "low"
+    if rule.antonym:
+        where = sentence if rule.antonym == "sentence" else passage
+        if antonym_swapped(question, passage if rule.antonym == "anywhere" else sentence, where):
+            return "low"
     if rule.predicate or rule.roles:
         return _predicate_judge(question, sentence, passage, rule, similarity)
     return "high"
@@ -287,10 +290,15 @@ def negation_added(question: str, sentence: str) -> bool:
 
 
 def _open_words(text: str) -> list[str]:
-    """The lower-case words of a text, its capitalised words after the first left out: an
-    opposite inside a name ("North Sea", "Upper Egypt", "New York") is no opposite."""
+    """The lower-case words of a text, its capitalised words left out (the first too when the
+    second is capitalised): an opposite inside a name ("North Sea", "South Africa") is none."""
     tokens = _TOKEN.findall(text)
-    return [t.casefold().replace("\u2019", "'") for i, t in enumerate(tokens) if i == 0 or not t[0].isupper()]
+    out = []
+    for i, token in enumerate(tokens):
+        named = token[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper()))
+        if not named:
+            out.append(token.casefold().replace("\u2019", "'"))
+    return out
 
 
 def antonym_swapped(question: str, sentence: str, text: str) -> bool:
