@@ -10,6 +10,11 @@ catch it. Three checks, each a different way such an answer gives itself away:
 * **the question's names and figures**: a rare name or number the question gives ("in
   2010", "Ondemar Dias") must be in the passage, or the passage is about something next to it;
 * **coverage**: the bold sentence holds most of the question's weight of rare words.
+
+Two measured checks, off in the shipped rule (docs/retrieval.md, "Sixth pass: confidence"),
+read the SQuAD 2.0 kinds that keep the sentence's words: a **negation** the question adds
+("Which team did *not* win?") and an **antonym** ("lowest" asked, "highest" said;
+index/antonyms.py).
 """
 
 from __future__ import annotations
