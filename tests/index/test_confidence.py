@@ -8,16 +8,14 @@ from index.antonyms import opposites, stem_opposites
 from index.confidence import (
     Rule,
     answer_type,
-    antonym_swapped,
     coverage,
     has_answer_type,
     judge,
     names_held,
-    negation_added,
-    negation_dropped,
     question_names,
 )
 from index.lexical import terms
+from index.polarity import antonym_swapped, negation_added, negation_dropped
 
 
 @pytest.mark.parametrize(
