@@ -6,7 +6,9 @@ confidence rows, SQuAD v1 and SQuAD 2.0 together, as the rare_share sweep), on S
 halves alone, and on the article's two sets (smoke tests); then a predicate the sources
 (nearly) never use, whatever the passage. Also the CPU each check adds per answer.
 The last column is the fifth pass's fresh held-out set (eval/tuning/confidence_fresh.jsonl,
-whole); a second table gives the shipped rule and the roles check set by set.
+whole); a second table gives the shipped rule and the roles check set by set. The sixth pass
+(docs/retrieval.md, "Sixth pass: confidence") adds the negation and antonym rows, a table of
+them set by set, and the fresh set's unanswerable questions handled by kind.
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -38,6 +40,18 @@ from index.types import Answer
 
 COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 SHARES = (0.005, 0.01, 0.02, 0.05)
+# The sixth pass's checks (index/confidence.py, index/antonyms.py), each added to the shipped rule.
+SIXTH_PASS = (
+    ("shipped", confidence.Rule()),
+    ("+ negation dropped, in the sentence", confidence.Rule(negation="sentence")),
+    ("+ negation dropped, in the passage", confidence.Rule(negation="passage")),
+    ("+ negation added by the sentence", confidence.Rule(negation_added=True)),
+    ("+ antonym in the sentence, word missing from the sentence", confidence.Rule(antonym="sentence")),
+    ("+ antonym in the sentence, word missing from the passage", confidence.Rule(antonym="passage")),
+    ("+ antonym anywhere in the passage, word missing from it", confidence.Rule(antonym="anywhere")),
+    ("+ negation and antonym, in the sentence", confidence.Rule(negation="sentence", antonym="sentence")),
+)
+SIXTH_PASS_SHORT = (SIXTH_PASS[0], SIXTH_PASS[1], SIXTH_PASS[4], SIXTH_PASS[-1])
 
 
 @dataclass
@@ -165,6 +179,22 @@ def per_set(asked: dict[str, list[Asked]], rules: Sequence[tuple[str, confidence
         print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
+def by_kind(asked: Sequence[Asked], rules: Sequence[tuple[str, confidence.Rule]]) -> None:
+    """The fresh set's unanswerable questions handled, by their SQuAD 2.0 kind, for each rule;
+    and its answerable questions marked low."""
+    kinds = list(dict.fromkeys(a.row["kind"] for a in asked if a.row.get("unanswerable")))
+    print("| rule | " + " | ".join(kinds) + " | all | answerable marked low |")
+    print("|---|" + "---|" * (len(kinds) + 2))
+    for label, rule in rules:
+        got = levels(asked, rule, None)
+        cells = []
+        for kind in kinds:
+            mine = [g for a, g in zip(asked, got, strict=True) if a.row.get("unanswerable") and a.row["kind"] == kind]
+            cells.append(f"{mine.count('low')}/{len(mine)}")
+        h, u, low, n = shares(asked, got)
+        print(f"| {label} | " + " | ".join(cells) + f" | {h}/{u} | {low}/{n} |", flush=True)
+
+
 def cpu_per_answer(asked: dict[str, list[Asked]], rule: confidence.Rule, similarity: WordSimilarity | None) -> float:
     """Milliseconds of CPU to judge one answer under ``rule``, word vectors not yet cached."""
     every = [a for items in asked.values() for a in items]
@@ -191,8 +221,14 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     for share in SHARES:
         print(f"| predicate used by at most {share} of the passages | {row(asked, confidence.Rule(), None, share)} |")
     print(f"| roles swapped | {row(asked, confidence.Rule(roles=True), None)} |", flush=True)
+    for label, rule in SIXTH_PASS[1:]:
+        print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
     per_set(asked, (("shipped", confidence.Rule()), ("+ roles swapped", confidence.Rule(roles=True))))
+    print()
+    per_set(asked, SIXTH_PASS_SHORT)
+    print()
+    by_kind(asked["fresh"], SIXTH_PASS)
     print()
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
     for label, rule, cosine in (
@@ -200,6 +236,7 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         ("predicate, stem or lemma", confidence.Rule(predicate="passage"), 0.0),
         ("predicate, cosine 0.5", confidence.Rule(predicate="passage", predicate_cosine=0.5), 0.5),
         ("roles", confidence.Rule(roles=True), 0.0),
+        ("negation and antonym, in the sentence", confidence.Rule(negation="sentence", antonym="sentence"), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)

@@ -55,6 +55,9 @@ CONFIDENCE_ABLATION = (
         confidence.Rule(predicate="passage", predicate_cosine=0.4),
     ),
     ("+ roles swapped", confidence.Rule(roles=True)),
+    # The sixth pass's, measured and not shipped (docs/retrieval.md, "Sixth pass: confidence").
+    ("+ negation dropped, in the sentence", confidence.Rule(negation="sentence")),
+    ("+ antonym in the sentence", confidence.Rule(antonym="sentence")),
 )
 # The fourth pass's method: the previous answer's passage keeps the lift its thread gives it,
 # "he" after a which-question is never the answer's name (docs/retrieval.md, fifth pass).
