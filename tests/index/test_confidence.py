@@ -212,7 +212,7 @@ def test_opposites_are_symmetric_and_by_stem() -> None:
     assert all(stem not in opposite for stem, opposite in by_stem.items())
 
 
-def test_the_negation_and_antonym_switches_are_off_by_default_and_each_marks_low() -> None:
+def test_negation_is_checked_by_default_the_antonym_only_when_switched_on() -> None:
     def idf(term: str) -> float:
         return 1.0
 
@@ -220,9 +220,10 @@ def test_the_negation_and_antonym_switches_are_off_by_default_and_each_marks_low
         return judge(question, sentence, sentence, terms(question), terms(sentence), idf, rule or Rule())
 
     negated = ("Which team did not win the game?", "Denver won the game 24-10.")
-    assert ask(*negated) == "high"
-    assert ask(*negated, Rule(negation="sentence")) == "low"
+    assert ask(*negated) == "low"
+    assert ask(*negated, Rule(negation="")) == "high"
     assert ask(*negated, Rule(negation="passage")) == "low"
+    assert ask("Which team did not win the game?", "Carolina failed to win the game.") == "high"
     swapped = ("What is the lowest point of the basin?", "The highest point of the basin is 200 m.")
     assert ask(*swapped) == "high"
     for where in ("sentence", "passage", "anywhere"):
