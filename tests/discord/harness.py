@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.discord import guild_wait
 from tests.fake_discord import ASK_ID, FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +57,10 @@ class BotProcess:
         **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
     """
 
+    # Seconds discord.py waits for late GUILD_CREATEs before a shard is ready (tests/discord/guild_wait.py);
+    # None leaves its 2 s. The tests set it (tests/discord/conftest.py); the benchmarks measure the real wait.
+    guild_ready_timeout: float | None = None
+
     def __init__(
         self,
         fake: FakeDiscord,
@@ -70,7 +75,8 @@ class BotProcess:
         self.fake = fake
         self.folder = folder
         self.record_file = folder / "asked.jsonl"
-        self.env = bot_env(folder, **{**fake.env(), "RECORD_FILE": str(self.record_file), **env})
+        quick = {} if self.guild_ready_timeout is None else {guild_wait.ENV: str(self.guild_ready_timeout)}
+        self.env = bot_env(folder, **{**fake.env(), "RECORD_FILE": str(self.record_file), **quick, **env})
         self.health_file = Path(self.env["HEALTH_FILE"])
         self.log_path = folder / "bot.log"
         if main is not None:
@@ -81,6 +87,8 @@ class BotProcess:
             args = [sys.executable, "-m", "tests.discord.recording_main"]
         else:
             args = [sys.executable, "-m", "bot", "discord"]
+            if quick:
+                args[2:2] = ["tests.discord.guild_wait"]
         if watch_imports is not None:
             args[2:2] = ["tests.import_watch", str(watch_imports)]
         self.started_at = time.monotonic()
