@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests import databases
 from tests.discord import guild_wait
 from tests.fake_discord import ASK_ID, FakeDiscord
 
@@ -60,6 +61,9 @@ class BotProcess:
     # Seconds discord.py waits for late GUILD_CREATEs before a shard is ready (tests/discord/guild_wait.py);
     # None leaves its 2 s. The tests set it (tests/discord/conftest.py); the benchmarks measure the real wait.
     guild_ready_timeout: float | None = None
+    # A migrated SQLite database to copy into a new bot's DATA_DIR (tests/databases.py), so that a start
+    # opens a current database as a restart does; None: the bot migrates a new one. Set by the tests.
+    sqlite_template: Path | None = None
 
     def __init__(
         self,
@@ -91,6 +95,8 @@ class BotProcess:
                 args[2:2] = ["tests.discord.guild_wait"]
         if watch_imports is not None:
             args[2:2] = ["tests.import_watch", str(watch_imports)]
+        if self.sqlite_template is not None and not self.env.get("DATABASE_URL") and not self.database().exists():
+            databases.sqlite_copy(self.sqlite_template, self.database().parent)
         self.started_at = time.monotonic()
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(args, cwd=folder, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
