@@ -18,11 +18,15 @@ import pytest
 
 from tests.discord.harness import BotProcess
 
-BotProcess.guild_ready_timeout = 0.2
+GUILD_READY_TIMEOUT = 0.2
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _bots_start_on_a_migrated_database(sqlite_template: Path) -> Iterator[None]:
+@pytest.fixture(scope="module", autouse=True)  # before the module's own fixtures, which may start a bot
+def _bots_start_quickly(sqlite_template: Path) -> Iterator[None]:
+    BotProcess.guild_ready_timeout = GUILD_READY_TIMEOUT
     BotProcess.sqlite_template = sqlite_template
-    yield
-    BotProcess.sqlite_template = None
+    try:
+        yield
+    finally:  # the bots of other folders' tests (tests/test_no_torch.py) start as they always have
+        BotProcess.guild_ready_timeout = None
+        BotProcess.sqlite_template = None
