@@ -18,6 +18,10 @@ from tests.fake_discord import ASK_ID, FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
 ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
+# From a shard's READY to its last GUILD_CREATE reaching discord.py took at most 11 ms over 32
+# sessions of the Discord tests at a load average of 3 to 6 (docs/testing.md, "Figures, session 6"):
+# 0.2 s leaves a wide margin, and a GUILD_CREATE later than that is still taken.
+QUICK_GUILD_READY = 0.2
 
 
 def copy_seeds(folder: Path) -> Path:
@@ -59,7 +63,8 @@ class BotProcess:
     """
 
     # Seconds discord.py waits for late GUILD_CREATEs before a shard is ready (tests/discord/guild_wait.py);
-    # None leaves its 2 s. The tests set it (tests/discord/conftest.py); the benchmarks measure the real wait.
+    # None leaves its 2 s. The tests set QUICK_GUILD_READY (tests/discord/conftest.py); the benchmarks
+    # measure the real wait.
     guild_ready_timeout: float | None = None
     # A migrated SQLite database to copy into a new bot's DATA_DIR (tests/databases.py), so that a start
     # opens a current database as a restart does; None: the bot migrates a new one. Set by the tests.
