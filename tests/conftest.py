@@ -18,6 +18,9 @@ without doing the same slow work twice:
   not test building one; tests that use it are marked ``model``.
 - ``embedder`` (tests/index/conftest.py) and ``pg_server`` (tests/db/conftest.py, one
   PostgreSQL server, a new database for each test): once per worker.
+- ``sqlite_template`` and ``pg_migrated``: a database migrated once per worker, which the
+  tests that want a migrated database copy (``sqlite_migrated``, ``migrated_url``, ``db``:
+  tests/databases.py) instead of migrating a new one each.
 - A module-scoped fixture (a bot process, an index built in the module) is set up once
   per worker that runs one of its tests; so every test of a module that has one is put in
   its module's ``xdist_group`` and all of them run on one worker, setting it up once
@@ -35,11 +38,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from index import embed
+from tests import databases
 from tests.prebuilt import Prebuilt
 
 _running: list[pytest.Item] = []  # the test whose setup, call or teardown runs now
@@ -81,6 +86,18 @@ def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
     base = tmp_path_factory.getbasetemp()
     # Each pytest-xdist worker has its own basetemp inside the run's folder: share that one.
     return Prebuilt((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "prebuilt")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once a worker (tests/databases.py): copy it, never open it."""
+    return databases.sqlite_template(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture
+def sqlite_migrated(tmp_path: Path, sqlite_template: Path) -> Path:
+    """``tmp_path/citebot.db``, already at the newest schema: what ``Database.open(None, data_dir=tmp_path)`` opens."""
+    return databases.sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.discord.harness import BotProcess
+from tests.discord.harness import QUICK_GUILD_READY, BotProcess
 from tests.fake_discord import ASK_ID, FakeDiscord
 from tests.fake_slack import BOT_TOKEN, FakeSlack, event_body, mention_event, signed_post
 from tests.prebuilt import Prebuilt
@@ -95,9 +95,10 @@ def test_chat_imports_no_torch(home: Path, tmp_path: Path) -> None:
     assert_no_torch(report)
 
 
-def test_discord_imports_no_torch(home: Path, tmp_path: Path) -> None:
+def test_discord_imports_no_torch(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Discord bot connects to the fake Discord, answers with a citation (in a thread, with its buttons),
     stops on SIGTERM: no torch."""
+    monkeypatch.setattr(BotProcess, "guild_ready_timeout", QUICK_GUILD_READY)  # tests/discord/guild_wait.py
     report = tmp_path / "report"
     with FakeDiscord(heartbeat_interval=5.0) as fake:
         bot = BotProcess(fake, tmp_path, watch_imports=report, INDEX_DIR=str(home / "index"))

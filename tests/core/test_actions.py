@@ -23,8 +23,8 @@ OTHER = Asker("discord", "43", "7", "9")
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'citebot.db'}")
+async def db(sqlite_migrated: Path) -> AsyncIterator[Database]:
+    database = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
     yield database
     await database.close()
 

@@ -27,7 +27,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+async def db(tmp_path: Path, sqlite_migrated: Path) -> AsyncIterator[Database]:
     async with await Database.open(None, data_dir=tmp_path, clock=lambda: NOW) as database:
         yield database
 

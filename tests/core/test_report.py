@@ -112,7 +112,7 @@ def test_a_bad_since_is_one_line(text: str) -> None:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+async def db(tmp_path: Path, sqlite_migrated: Path) -> AsyncIterator[Database]:
     now = [T0]
     async with await Database.open(None, data_dir=tmp_path, clock=lambda: now[0]) as database:
         yield database

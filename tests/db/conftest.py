@@ -1,7 +1,8 @@
 """Fixtures: every database test runs on SQLite and on a real PostgreSQL through both drivers.
 
 The PostgreSQL server is started once per test session (``postgres.py``); each test gets
-a new database on it, dropped afterwards. Where no server programs exist the PostgreSQL
+a new database on it, dropped afterwards: ``db_url`` an empty one, ``migrated_url`` (and so
+``db``) a copy of one migrated once a session (tests/databases.py). Where no server programs exist the PostgreSQL
 cases are skipped with the reason; under CI (``CI`` set) they fail instead, so CI can
 never pass without having run them.
 """
@@ -15,10 +16,10 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from bot.db import Database
+from tests import databases
 from tests.conftest import shared_server_processes
 from tests.db.postgres import INSTALL_HINT, PostgresServer, find_bindir, postgres_server
 
@@ -45,9 +46,10 @@ def pg_server() -> Iterator[PostgresServer]:
                 stack.close()
 
 
-def _admin(server: PostgresServer, sql: str) -> None:
-    with psycopg.connect(server.dsn(), autocommit=True) as conn:
-        conn.execute(sql)
+@pytest.fixture(scope="session")
+def pg_migrated(pg_server: PostgresServer) -> str:
+    """A database migrated once a session on ``pg_server``, copied for each test that wants a migrated one."""
+    return databases.pg_template(pg_server)
 
 
 # The PostgreSQL cases start a server process (once a session): they are `process` tests.
@@ -56,18 +58,32 @@ _PARAMS = [
 ]
 
 
+def _new_database(request: pytest.FixtureRequest, tmp_path: Path, *, migrated: bool) -> Iterator[str]:
+    """A URL of a new database on the backend ``request.param``: empty, or a copy of a migrated one."""
+    driver = BACKENDS[request.param]
+    if driver is None:
+        if migrated:
+            databases.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+        yield f"sqlite+aiosqlite:///{tmp_path / databases.SQLITE_NAME}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    template = f' TEMPLATE "{request.getfixturevalue("pg_migrated")}"' if migrated else ""
+    name = f"t{next(_names)}"
+    databases.admin(server, f'CREATE DATABASE "{name}"{template}')
+    yield server.url(driver, name)
+    databases.admin(server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=_PARAMS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of a new, empty database on each backend in turn."""
-    driver = BACKENDS[request.param]
-    if driver is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'citebot.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"t{next(_names)}"
-    _admin(server, f'CREATE DATABASE "{name}"')
-    yield server.url(driver, name)
-    _admin(server, f'DROP DATABASE "{name}" WITH (FORCE)')
+    yield from _new_database(request, tmp_path, migrated=False)
+
+
+@pytest.fixture(params=_PARAMS)
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a new database already at the newest schema (a copy: tests/databases.py), on each backend in turn."""
+    yield from _new_database(request, tmp_path, migrated=True)
 
 
 class FakeClock:
@@ -89,9 +105,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def db(db_url: str, clock: FakeClock) -> AsyncIterator[Database]:
+async def db(migrated_url: str, clock: FakeClock) -> AsyncIterator[Database]:
     """An open, migrated database on each backend, on the fake clock."""
-    database = await Database.open(db_url, clock=clock)
+    database = await Database.open(migrated_url, clock=clock)
     try:
         yield database
     finally:
@@ -99,9 +115,9 @@ async def db(db_url: str, clock: FakeClock) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def db2(db: Database, db_url: str, clock: FakeClock) -> AsyncIterator[Database]:
+async def db2(db: Database, migrated_url: str, clock: FakeClock) -> AsyncIterator[Database]:
     """A second handle on the same database, with its own engine: another process's worth of connections."""
-    database = await Database.open(db_url, clock=clock)
+    database = await Database.open(migrated_url, clock=clock)
     try:
         yield database
     finally:

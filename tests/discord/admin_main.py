@@ -14,9 +14,11 @@ from pathlib import Path
 import bot.cli
 from bot.core import admin
 from bot.discord import client
+from tests.discord import guild_wait
 from tests.fakes import FakeLibrary, FakeRetriever
 
 if __name__ == "__main__":
+    guild_wait.apply()
     library = FakeLibrary(Path(os.environ["ADMIN_CALLS_FILE"]))
     client.open_retriever = lambda settings, **_: FakeRetriever()  # type: ignore[assignment]
     admin._library = lambda: library  # type: ignore[assignment]

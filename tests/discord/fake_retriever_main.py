@@ -21,6 +21,7 @@ import discord
 
 import bot.cli
 from bot.discord import client
+from tests.discord import guild_wait
 from tests.fakes import FakeRetriever
 
 GATE_POLL = 0.02  # seconds between looks at the gate file
@@ -54,6 +55,7 @@ def pause_between_identifies(seconds: float) -> None:
 
 
 if __name__ == "__main__":
+    guild_wait.apply()
     if "FAKE_IDENTIFY_PAUSE" in os.environ:
         pause_between_identifies(float(os.environ["FAKE_IDENTIFY_PAUSE"]))
     delay = float(os.environ.get("FAKE_RETRIEVER_DELAY", "0"))

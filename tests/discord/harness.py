@@ -12,10 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests import databases
+from tests.discord import guild_wait
 from tests.fake_discord import ASK_ID, FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
 ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
+# From a shard's READY to its last GUILD_CREATE reaching discord.py took at most 11 ms over 32
+# sessions of the Discord tests at a load average of 3 to 6 (docs/testing.md, "Figures, session 6"):
+# 0.2 s leaves a wide margin, and a GUILD_CREATE later than that is still taken.
+QUICK_GUILD_READY = 0.2
 
 
 def copy_seeds(folder: Path) -> Path:
@@ -56,6 +62,14 @@ class BotProcess:
         **env: Extra environment, e.g. ``DISCORD_TOKEN="wrong"``.
     """
 
+    # Seconds discord.py waits for late GUILD_CREATEs before a shard is ready (tests/discord/guild_wait.py);
+    # None leaves its 2 s. The tests set QUICK_GUILD_READY (tests/discord/conftest.py); the benchmarks
+    # measure the real wait.
+    guild_ready_timeout: float | None = None
+    # A migrated SQLite database to copy into a new bot's DATA_DIR (tests/databases.py), so that a start
+    # opens a current database as a restart does; None: the bot migrates a new one. Set by the tests.
+    sqlite_template: Path | None = None
+
     def __init__(
         self,
         fake: FakeDiscord,
@@ -70,7 +84,8 @@ class BotProcess:
         self.fake = fake
         self.folder = folder
         self.record_file = folder / "asked.jsonl"
-        self.env = bot_env(folder, **{**fake.env(), "RECORD_FILE": str(self.record_file), **env})
+        quick = {} if self.guild_ready_timeout is None else {guild_wait.ENV: str(self.guild_ready_timeout)}
+        self.env = bot_env(folder, **{**fake.env(), "RECORD_FILE": str(self.record_file), **quick, **env})
         self.health_file = Path(self.env["HEALTH_FILE"])
         self.log_path = folder / "bot.log"
         if main is not None:
@@ -81,8 +96,12 @@ class BotProcess:
             args = [sys.executable, "-m", "tests.discord.recording_main"]
         else:
             args = [sys.executable, "-m", "bot", "discord"]
+            if quick:
+                args[2:2] = ["tests.discord.guild_wait"]
         if watch_imports is not None:
             args[2:2] = ["tests.import_watch", str(watch_imports)]
+        if self.sqlite_template is not None and not self.env.get("DATABASE_URL") and not self.database().exists():
+            databases.sqlite_copy(self.sqlite_template, self.database().parent)
         self.started_at = time.monotonic()
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(args, cwd=folder, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -17,6 +17,7 @@ from typing import Any
 
 import bot.cli
 from bot.discord import client
+from tests.discord import guild_wait
 
 
 class Recording:
@@ -48,6 +49,7 @@ class Recording:
 
 
 if __name__ == "__main__":
+    guild_wait.apply()
     opened = client.open_retriever
     record = Path(os.environ["RECORD_FILE"])
     client.open_retriever = lambda settings, **kw: Recording(opened(settings, **kw), record)  # type: ignore[assignment]

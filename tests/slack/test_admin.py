@@ -38,8 +38,8 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'citebot.db'}")
+async def db(sqlite_migrated: Path) -> AsyncIterator[Database]:
+    database = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
     yield database
     await database.close()
 

@@ -45,8 +45,8 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "citebot.db"
+def db_path(sqlite_migrated: Path) -> Path:
+    return sqlite_migrated
 
 
 @pytest.fixture

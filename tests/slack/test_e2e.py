@@ -26,6 +26,7 @@ import pytest
 
 from bot.core.wording import ABSTENTION
 from bot.slack.buttons import MORE
+from tests import databases
 from tests.fake_slack import (
     BOT_TOKEN,
     BOT_USER,
@@ -95,16 +96,20 @@ def _wait_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> N
 
 
 @contextlib.contextmanager
-def slack_bot(home: Path, **env: str) -> Iterator[Running]:
+def slack_bot(home: Path, *, database: Path | None = None, **env: str) -> Iterator[Running]:
     """``python -m bot slack`` over the IBM article, against a fake Slack of its own; stopped on exit.
 
     Args:
         home: A temporary folder for the seeds, index, health file and log.
+        database: A migrated SQLite database to start on (a copy, in ``home/data``), as at a restart;
+            None: the bot makes and migrates a new one.
         env: Settings to add or override, e.g. another process's ``INDEX_DIR`` to reuse its index.
     """
     seeds = home / "seeds"
     seeds.mkdir()
     shutil.copy(ARTICLE, seeds / ARTICLE.name)
+    if database is not None:
+        databases.sqlite_copy(database, home / "data")  # DATA_DIR's default, under the bot's working folder
     port = _free_port()
     log = home / "bot.log"
     health_file = home / "health"
@@ -137,7 +142,8 @@ def slack_bot(home: Path, **env: str) -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, prebuilt: Prebuilt) -> Iterator[Running]:
-    """One bot process for the module (the model loads once); tests tell their traffic apart by channel and user."""
+    """One bot process for the module (the model loads once); tests tell their traffic apart by channel and user.
+    It starts on the new database it makes and migrates; the bots of single tests start on a migrated copy."""
     home = tmp_path_factory.mktemp("slack-e2e")
     index = prebuilt.copy(home / "built", ARTICLE)[1]  # the run's article index: the bot starts without building
     with slack_bot(home, INDEX_DIR=str(index)) as bot:
@@ -284,10 +290,12 @@ def test_health_command_sees_the_running_bot(running: Running) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_sigterm_stops_cleanly_and_removes_the_health_file(running: Running, tmp_path: Path) -> None:
+def test_sigterm_stops_cleanly_and_removes_the_health_file(
+    running: Running, tmp_path: Path, sqlite_template: Path
+) -> None:
     """A bot of its own (on the module's index) answers, then exits 0 on SIGTERM, its health file gone, its log clean."""
     index = {"INDEX_DIR": running.env["INDEX_DIR"]}  # built by the module's bot: no second build
-    with slack_bot(tmp_path, **index) as bot:
+    with slack_bot(tmp_path, database=sqlite_template, **index) as bot:
         bot.post(event_body(mention_event("Why did IBM quit zebra?", channel="CS1", user="US1"), event_id="EvS1"))
         bot.slack.wait_for("chat.postMessage", channel="CS1")
         assert bot.health_file.exists()
