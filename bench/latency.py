@@ -8,10 +8,10 @@ question), the answer service at concurrency 20 (questions/s, p50/p99), and the 
 alone (CPU per question, one at a time). CPU is ``time.process_time`` of the process: every
 thread's, so BLAS threads spinning count as what they cost.
 
-This checkout's answering workers (one per core) share one ONNX Runtime session of a thread
-each. ``--layout-ab`` also runs it with a session of one thread shared the same way (the layout
-before: a question asked alone embedded on one core); ``--before-lone`` also runs ``--before``
-with ``lone_threads`` = the cores (EMBED_LONE_THREADS, the second session that layout had for a
+This checkout answers as the bots do: one session of a thread per core, and the service one
+batch at a time. ``--layout-ab`` also runs it in the layout before (a one-thread session, a
+service worker per core, as ``--before`` runs); ``--before-lone`` also runs ``--before`` with
+``lone_threads`` = the cores (EMBED_LONE_THREADS, the second session that layout had for a
 question asked alone). Each worker also reports its peak RSS.
 
     .venv/bin/python bench/latency.py [--before DIR [--before-lone]] [--layout-ab] [--runs 2] [--sets article squad]
@@ -121,7 +121,7 @@ def _worker(args: argparse.Namespace) -> dict[str, Any]:
     retriever = Retriever.open(ROOT / seeds, args.work / f"index-{args.set}", **lone, **session)
     retriever.batch_workers = os.cpu_count() or 1  # the session's size aside, batches run as shipped
     rows = [json.loads(line)["q"] for line in (ROOT / questions).read_text(encoding="utf-8").splitlines()]
-    out = measure(retriever, rows, workers=os.cpu_count() or 1)
+    out = measure(retriever, rows, workers=args.service_workers)
     return out | {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lone", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--session-workers", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--service-workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--set", default="article", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -158,12 +159,13 @@ def main() -> None:
         print(json.dumps(_worker(args)))
         return
     cores = os.cpu_count() or 1
-    trees: list[tuple[str, Path, list[str]]] = [("before", args.before.resolve(), [])] if args.before else []
+    per_core = ["--service-workers", str(cores)]  # the layout before: a service worker per core
+    trees: list[tuple[str, Path, list[str]]] = [("before", args.before.resolve(), per_core)] if args.before else []
     if args.before and args.before_lone:
-        trees.append((f"before, EMBED_LONE_THREADS={cores}", args.before.resolve(), ["--lone", str(cores)]))
-    trees.append((f"this checkout (one session of {cores} threads)", ROOT, []))
+        trees.append((f"before, EMBED_LONE_THREADS={cores}", args.before.resolve(), ["--lone", str(cores), *per_core]))
+    trees.append((f"this checkout (one session of {cores} threads, one service worker)", ROOT, []))
     if args.layout_ab:
-        trees.append(("this checkout, a one-thread session", ROOT, ["--session-workers", "1"]))
+        trees.append(("this checkout, the layout before", ROOT, ["--session-workers", "1", *per_core]))
     load = os.getloadavg()
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="citebot-latency-") as tmp:

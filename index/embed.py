@@ -76,10 +76,10 @@ class Embedder:
             None uses the bundled all-MiniLM-L6-v2.
         backend: ``onnx`` (default) or ``sentence-transformers``.
         threads: Intra-op threads each thread that encodes brings (EMBED_THREADS). Defaults to 1.
-        workers: Threads that encode at once (the answering workers). On ONNX Runtime they share
-            one session of ``threads`` × ``workers`` intra-op threads, so a call made alone runs
-            on all of them: the same vectors whatever the count. The reference backend runs
-            ``threads`` alone. Defaults to 1.
+        workers: Threads that may encode at once (the cores, when answering). On ONNX Runtime
+            they share one session of ``threads`` × ``workers`` intra-op threads, so a call made
+            alone runs on all of them: the same vectors whatever the count. The reference backend
+            runs ``threads`` alone. Defaults to 1.
         say: Receives one-line progress messages (a first-use export); None is silent.
 
     Raises:

@@ -79,7 +79,7 @@ class OnnxBackend:
     Args:
         folder: A folder written by :func:`index.export.export_model`.
         threads: Intra-op threads each calling thread brings (EMBED_THREADS). Defaults to 1.
-        workers: Threads that call the model at once (the answering workers). Defaults to 1.
+        workers: Threads that may call the model at once (the cores, when answering). Defaults to 1.
 
     Raises:
         ModelLoadError: the folder is not a complete export, or the runtime cannot load it.

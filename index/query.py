@@ -94,8 +94,8 @@ class Retriever:
             model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
             embed_backend: ``onnx`` (default) or ``sentence-transformers`` (see :class:`Embedder`).
             embed_threads: Intra-op threads each answering worker brings (and ranking's BLAS threads). Defaults to 1.
-            workers: Threads that answer at once (a service's workers, an ``ask_many``'s batches), sharing
-                one ONNX Runtime session of ``embed_threads`` × ``workers`` threads. None (the default): the cores.
+            workers: The cores to answer on: one ONNX Runtime session of ``embed_threads`` × ``workers``
+                threads, and an ``ask_many``'s batches run that many at once. None (the default): every core.
             chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
             build: When False, a missing or stale index raises instead of being built.
             repair: Rebuild over a damaged index instead of raising (``python -m bot index``).

@@ -24,9 +24,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=254, ge=32, le=254)
     # onnx: ONNX Runtime, no torch (the default); sentence-transformers: the reference, needs torch.
     embed_backend: Literal["onnx", "sentence-transformers"] = "onnx"
-    # Intra-op threads per answering worker (one worker per core). The workers share one ONNX
-    # Runtime session of their threads together, so a question asked alone embeds on all of them
-    # (docs/retrieval.md "Latency, sixth pass").
+    # Intra-op threads per core of the one ONNX Runtime session: every embedding, a question's or a
+    # batch's, runs on all of them, and the bots answer one batch at a time (docs/retrieval.md,
+    # "Latency, sixth pass").
     embed_threads: int = Field(default=1, ge=1, le=64)
     allow_private_urls: bool = False  # `bot add URL` may fetch from private, loopback, link-local addresses
 

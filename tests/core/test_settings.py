@@ -63,8 +63,8 @@ def test_a_build_embeds_on_every_core_and_never_on_fewer_threads_than_serving(
 def test_serving_shares_one_session_of_a_thread_per_worker_and_a_build_one_of_a_thread_per_core(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The bots open the index with a worker per core (EMBED_THREADS each, in one shared session);
-    `index` embeds one batch at a time on every core, so its session is not the cores squared."""
+    """The bots open the index with a session of EMBED_THREADS threads a core; `index` embeds one
+    batch at a time on every core (EMBED_THREADS raised to the cores), so not on the cores squared."""
     from bot.core import runtime
     from bot.terminal import commands
     from index.query import Retriever

@@ -1,5 +1,5 @@
-"""Serving's layout of the export: weights mapped from a file of their own, and one session whose
-threads every answering worker shares. Both must give the bytes the plain export gives."""
+"""Serving's layout of the export: weights mapped from a file of their own, and one session of a
+thread per core that every caller shares. Both must give the bytes the plain export gives."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def test_the_mapped_model_and_the_shared_session_give_the_same_bytes(
     export: Path, whole: Path, embedder: Embedder
 ) -> None:
     """The export loaded whole on one thread (what built every index before) against the mapped
-    one: every eval text in batches, and one text at a time on the answering workers' shared
-    session (two workers of a thread each: two threads)."""
+    one: every eval text in batches, and one text at a time on a session of two threads (two
+    cores of a thread each)."""
     shared = Embedder(threads=1, workers=2)
     assert shared._backend._session.get_session_options().intra_op_num_threads == 2  # type: ignore[attr-defined]
     mapped = OnnxBackend(export, threads=1)
