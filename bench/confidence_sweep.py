@@ -5,6 +5,10 @@ Each row is added to the shipped rule and scored on the SQuAD tune and held-out 
 confidence rows, SQuAD v1 and SQuAD 2.0 together, as the rare_share sweep), on SQuAD 2.0's
 halves alone, and on the article's two sets (smoke tests); then a predicate the sources
 (nearly) never use, whatever the passage. Also the CPU each check adds per answer.
+The last column is the fifth pass's fresh held-out set (eval/tuning/confidence_fresh.jsonl,
+whole); a second table gives the shipped rule and the roles check set by set. The sixth pass
+(docs/retrieval.md, "Sixth pass: confidence") adds the negation and antonym rows, a table of
+them set by set, and the fresh set's unanswerable questions handled by kind.
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -18,7 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +40,27 @@ from index.types import Answer
 
 COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 SHARES = (0.005, 0.01, 0.02, 0.05)
+
+
+def before_sixth(**switches: object) -> confidence.Rule:
+    """The rule as shipped before the sixth pass (no negation check), with ``switches`` changed:
+    every row of the earlier passes' tables is measured against it, so they reproduce."""
+    return replace(confidence.Rule(negation=""), **switches)  # type: ignore[arg-type]
+
+
+# The sixth pass's checks (index/confidence.py, index/antonyms.py), each added to the rule shipped
+# before it; the negation check in the sentence is shipped since (confidence.Rule()).
+SIXTH_PASS = (
+    ("shipped before", before_sixth()),
+    ("+ negation dropped, in the sentence (shipped)", before_sixth(negation="sentence")),
+    ("+ negation dropped, in the passage", before_sixth(negation="passage")),
+    ("+ negation added by the sentence", before_sixth(negation_added=True)),
+    ("+ antonym in the sentence, word missing from the sentence", before_sixth(antonym="sentence")),
+    ("+ antonym in the sentence, word missing from the passage", before_sixth(antonym="passage")),
+    ("+ antonym anywhere in the passage, word missing from it", before_sixth(antonym="anywhere")),
+    ("+ negation and antonym, in the sentence", before_sixth(negation="sentence", antonym="sentence")),
+)
+SIXTH_PASS_SHORT = (SIXTH_PASS[0], SIXTH_PASS[1], SIXTH_PASS[4], SIXTH_PASS[-1])
 
 
 @dataclass
@@ -62,6 +87,7 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
         sets[f"ours {which}"] = ("squad", half(ours, which))
         sets[f"v1 {which}"] = ("squad", half(v1, which))
         sets[f"v2 {which}"] = ("squad2", half(v2, which))
+    sets["fresh"] = ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl"))
     return sets
 
 
@@ -114,24 +140,68 @@ def rare_predicate(item: Asked, share: float) -> bool:
     return all(lexicon.idf(s) >= math.log(1 + 1 / share) for s in stems)
 
 
-def row(
+def set_counts(
     asked: dict[str, list[Asked]],
     rule: confidence.Rule,
     similarity: WordSimilarity | None,
     rare_share: float = 0.0,
-) -> str:
-    """One sweep row: the halves, SQuAD 2.0's halves and whole, the article's two sets; with
-    ``rare_share``, an answer whose predicate is that rare in the sources is low too."""
+) -> dict[str, tuple[int, int, int, int]]:
+    """Each set's shares under ``rule``; with ``rare_share``, an answer whose predicate is that
+    rare in the sources is low too."""
     counts = {}
     for label, items in asked.items():
         got = levels(items, rule, similarity)
         if rare_share:
             got = ["low" if rare_predicate(a, rare_share) else g for a, g in zip(items, got, strict=True)]
         counts[label] = shares(items, got)
+    return counts
+
+
+def row(
+    asked: dict[str, list[Asked]],
+    rule: confidence.Rule,
+    similarity: WordSimilarity | None,
+    rare_share: float = 0.0,
+) -> str:
+    """One sweep row: the halves, SQuAD 2.0's halves and whole, the article's two sets, the
+    fresh held-out set."""
+    counts = set_counts(asked, rule, similarity, rare_share)
     halves = [cell([counts[f"{kind} {which}"] for kind in ("ours", "v1", "v2")]) for which in ("tune", "held")]
     v2 = [cell([counts[f"v2 {which}"]]) for which in ("tune", "held")]
     both = cell([counts["v2 tune"], counts["v2 held"]])
-    return " | ".join([*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]])])
+    return " | ".join(
+        [*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]]), cell([counts["fresh"]])]
+    )
+
+
+def per_set(asked: dict[str, list[Asked]], rules: Sequence[tuple[str, confidence.Rule]]) -> None:
+    """Handled (of how many) / marked low (of how many), set by set, for each of ``rules``."""
+    print("| set | " + " | ".join(label for label, _ in rules) + " |")
+    print("|---|" + "---|" * len(rules))
+    counts = [set_counts(asked, rule, None) for _, rule in rules]
+    for label in asked:
+        cells = []
+        for c in counts:
+            h, u, low, n = c[label]
+            handled = f"{h / u:.3f} ({h}/{u})" if u else "-"
+            cells.append(f"{handled} / {low / max(n, 1):.3f} ({low}/{n})")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def by_kind(asked: Sequence[Asked], rules: Sequence[tuple[str, confidence.Rule]]) -> None:
+    """The fresh set's unanswerable questions handled, by their SQuAD 2.0 kind, for each rule;
+    and its answerable questions marked low."""
+    kinds = list(dict.fromkeys(a.row["kind"] for a in asked if a.row.get("unanswerable")))
+    print("| rule | " + " | ".join(kinds) + " | all | answerable marked low |")
+    print("|---|" + "---|" * (len(kinds) + 2))
+    for label, rule in rules:
+        got = levels(asked, rule, None)
+        cells = []
+        for kind in kinds:
+            mine = [g for a, g in zip(asked, got, strict=True) if a.row.get("unanswerable") and a.row["kind"] == kind]
+            cells.append(f"{mine.count('low')}/{len(mine)}")
+        h, u, low, n = shares(asked, got)
+        print(f"| {label} | " + " | ".join(cells) + f" | {h}/{u} | {low}/{n} |", flush=True)
 
 
 def cpu_per_answer(asked: dict[str, list[Asked]], rule: confidence.Rule, similarity: WordSimilarity | None) -> float:
@@ -147,26 +217,35 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     encode = opened("squad").encode
     print(
         "| added to the shipped rule | tune | held-out | SQuAD 2.0 tune | SQuAD 2.0 held-out | SQuAD 2.0 all "
-        "| article (shared) | article, ours |"
+        "| article (shared) | article, ours | fresh (held out) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    print(f"| none (shipped) | {row(asked, confidence.Rule(), None)} |", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| none (shipped) | {row(asked, before_sixth(), None)} |", flush=True)
     for where in ("sentence", "passage"):
         for cosine in COSINES:
-            rule = confidence.Rule(predicate=where, predicate_cosine=cosine)
+            rule = before_sixth(predicate=where, predicate_cosine=cosine)
             similarity = WordSimilarity(encode, cosine) if cosine else None
             label = f"predicate in the {where}, " + (f"or a word of cosine >= {cosine}" if cosine else "stem or lemma")
             print(f"| {label} | {row(asked, rule, similarity)} |", flush=True)
     for share in SHARES:
-        print(f"| predicate used by at most {share} of the passages | {row(asked, confidence.Rule(), None, share)} |")
-    print(f"| roles swapped | {row(asked, confidence.Rule(roles=True), None)} |", flush=True)
+        print(f"| predicate used by at most {share} of the passages | {row(asked, before_sixth(), None, share)} |")
+    print(f"| roles swapped | {row(asked, before_sixth(roles=True), None)} |", flush=True)
+    for label, rule in SIXTH_PASS[1:]:
+        print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
+    per_set(asked, (("shipped", before_sixth()), ("+ roles swapped", before_sixth(roles=True))))
+    print()
+    per_set(asked, SIXTH_PASS_SHORT)
+    print()
+    by_kind(asked["fresh"], SIXTH_PASS)
+    print()
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
     for label, rule, cosine in (
-        ("shipped", confidence.Rule(), 0.0),
-        ("predicate, stem or lemma", confidence.Rule(predicate="passage"), 0.0),
-        ("predicate, cosine 0.5", confidence.Rule(predicate="passage", predicate_cosine=0.5), 0.5),
-        ("roles", confidence.Rule(roles=True), 0.0),
+        ("shipped", before_sixth(), 0.0),
+        ("predicate, stem or lemma", before_sixth(predicate="passage"), 0.0),
+        ("predicate, cosine 0.5", before_sixth(predicate="passage", predicate_cosine=0.5), 0.5),
+        ("roles", before_sixth(roles=True), 0.0),
+        ("negation and antonym, in the sentence", before_sixth(negation="sentence", antonym="sentence"), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)

@@ -40,12 +40,13 @@ CORPORA = {
 # before every question of the article's set: its answers must not change.
 OFF_TOPIC_HISTORY = ("What's a good name for a kitten?", "How far is Mars from the Sun?")
 # Today's rule, for the "without" rows: only the off-topic abstention is ever low.
-ABSTENTION_ONLY = confidence.Rule(answer_type=False, names=False, coverage_needed=0.0)
-PREVIOUS_RULE = confidence.Rule(names=False)
+ABSTENTION_ONLY = confidence.Rule(answer_type=False, names=False, coverage_needed=0.0, negation="")
+PREVIOUS_RULE = confidence.Rule(names=False, negation="")
 CONFIDENCE_ABLATION = (
     ("abstention only", ABSTENTION_ONLY),
     ("+ figure and date type (previous)", PREVIOUS_RULE),
-    ("+ the question's rare names and figures (shipped)", confidence.Rule()),
+    ("+ the question's rare names and figures", confidence.Rule(negation="")),
+    ("+ negation dropped, in the sentence (shipped)", confidence.Rule()),
     ("+ name type", confidence.Rule(name_type=True)),
     ("+ coverage 0.5", confidence.Rule(name_type=True, coverage_needed=0.5)),
     # The fourth pass's candidates, measured and not shipped (docs/retrieval.md).
@@ -55,10 +56,12 @@ CONFIDENCE_ABLATION = (
         confidence.Rule(predicate="passage", predicate_cosine=0.4),
     ),
     ("+ roles swapped", confidence.Rule(roles=True)),
+    # The sixth pass's antonym check, measured and not shipped (docs/retrieval.md, "Sixth pass: confidence").
+    ("+ antonym in the sentence", confidence.Rule(antonym="sentence")),
 )
-# The third pass's method: the previous answer's sentence discounted, the resolution's rules
-# before the fourth pass ("he" could be a pair, any "that" noun the previous answer).
-PREVIOUS_FOLDING = followup.Folding(strict=False, answer_depth=1, focus=1.0)
+# The fourth pass's method: the previous answer's passage keeps the lift its thread gives it,
+# "he" after a which-question is never the answer's name (docs/retrieval.md, fifth pass).
+PREVIOUS_FOLDING = followup.Folding(release_low=0.0, release_high=0.0, which_person=False)
 # The SQuAD data cut in two by document (alphabetical order, every other one): constants are
 # chosen on the tune half, the held-out half checks them (docs/retrieval.md). SQuAD 2.0 is one
 # document (Normans): its first half of each kind of question, in article order, is tuned on.
@@ -114,7 +117,7 @@ def _ok(results: Sequence[Answer | Exception]) -> list[Answer]:
 
 def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[Answer]:
     """Answer follow-up rows: ``alone`` (no history), ``joined`` (history and question as
-    one text: the naive reference), ``previous`` (the thread read by the third pass's method)
+    one text: the naive reference), ``previous`` (the thread read by the fourth pass's method)
     or ``thread`` (the shipped method)."""
     if how == "previous":
         retriever.folding = PREVIOUS_FOLDING
@@ -132,8 +135,8 @@ def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[
 def followup_table(opened: Callable[[str], Retriever], sets: Sequence[tuple[str, Path]]) -> None:
     """recall@1 / @3 of follow-ups alone, joined and read with their thread, per set and corpus."""
     print(
-        "| set | corpus | follow-ups | asked alone | naive join | with thread, third pass (previous) "
-        "| with thread, fourth pass (shipped) | standalone kept |"
+        "| set | corpus | follow-ups | asked alone | naive join | with thread, fourth pass (previous) "
+        "| with thread, fifth pass (shipped) | standalone kept |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for label, path in sets:
@@ -230,6 +233,7 @@ def confidence_table(opened: Callable[[str], Retriever]) -> None:
         ("squad 2.0, all", "squad2", squad2),
         ("squad, ours, tune half", "squad", half(ours, "tune")),
         ("squad, ours, held-out half", "squad", half(ours, "held")),
+        ("squad, ours, fresh (held out)", "squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl")),
     )
     print("\n| set | rule | unanswerable handled | answerable marked low | recall@1 |")
     print("|---|---|---|---|---|")
@@ -262,7 +266,14 @@ def report(opened: Callable[[str], Retriever]) -> None:
         (
             ("eval/followups.jsonl (shared)", EVAL / "followups.jsonl"),
             ("eval/tuning/followups.jsonl (ours)", EVAL / "tuning" / "followups.jsonl"),
-            ("eval/tuning/followups_fresh.jsonl (ours, held out, batch 5)", EVAL / "tuning" / "followups_fresh.jsonl"),
+            (
+                "eval/tuning/followups_fresh.jsonl (ours, batch 5, tuned on since the fifth pass)",
+                EVAL / "tuning" / "followups_fresh.jsonl",
+            ),
+            (
+                "eval/tuning/followups_fresh6.jsonl (ours, held out, batch 6)",
+                EVAL / "tuning" / "followups_fresh6.jsonl",
+            ),
         ),
     )
     standalone_check(opened("article"))

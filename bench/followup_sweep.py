@@ -2,7 +2,7 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|fourth]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|fifth]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
@@ -187,8 +187,9 @@ def fourth(retrievers: dict[str, Retriever]) -> None:
         load_jsonl(EVAL / "followups.jsonl"),
         [r for r in rows if r["corpus"] == "article"],
     )
-    third = followup.Folding(strict=False, answer_depth=1, focus=1.0)
-    shipped = followup.Folding()
+    # The fourth pass's method as it shipped (the fifth pass's release and "he" rule off).
+    shipped = followup.Folding(release_low=0.0, release_high=0.0, which_person=False)
+    third = replace(shipped, strict=False, answer_depth=1, focus=1.0)
     settings = [
         ("third pass (previous)", third),
         ("+ strict references", replace(third, strict=True)),
@@ -220,6 +221,73 @@ def fourth(retrievers: dict[str, Retriever]) -> None:
         print(f"| {label} | {' | '.join(cells)} |", flush=True)
 
 
+def fifth(retrievers: dict[str, Retriever]) -> None:
+    """The fifth pass: the thread weighed by how much a follow-up needs it, beside the fourth
+    pass's method, on the tune half, the old held-out half, batch 5 (tuned on from this pass),
+    our article chains, the shared set and batch 6 (held out, never tuned on), with the
+    standalone questions kept over every set."""
+    rows = load_jsonl(TUNING / "followups.jsonl")
+    squad = [r for r in rows if r["corpus"] == "squad"]
+    parts = (
+        half(squad, "tune"),
+        half(squad, "held"),
+        load_jsonl(TUNING / "followups_fresh.jsonl"),
+        [r for r in rows if r["corpus"] == "article"],
+        load_jsonl(EVAL / "followups.jsonl"),
+        load_jsonl(TUNING / "followups_fresh6.jsonl"),
+    )
+    shipped = followup.Folding()
+    fourth_pass = replace(shipped, release_low=0.0, release_high=0.0, which_person=False)
+    settings = [
+        ("fourth pass (previous)", fourth_pass),
+        ("+ 'he' after a which-question for a person", replace(fourth_pass, which_person=True)),
+        *[
+            (
+                f"thread weights by clarity, full at z 3, {floor} at z >= {z}",
+                replace(fourth_pass, need_z=z, need_floor=floor),
+            )
+            for z in (5.0, 6.0, 8.0)
+            for floor in (0.0, 0.25, 0.5)
+        ],
+        *[
+            (
+                f"release {low} to {high}, clear at z {z}",
+                replace(shipped, release_low=low, release_high=high, release_z=z),
+            )
+            for low in (0.0, 0.05, 0.1, 0.15, 0.2)
+            for high in (0.5, 0.75, 1.0)
+            for z in (4.0, 5.0, 6.0)
+        ],
+        ("shipped, without 'he' after a which-question", replace(shipped, which_person=False)),
+        ("shipped + thread weights by clarity (6, 0.25)", replace(shipped, need_z=6.0, need_floor=0.25)),
+    ]
+    print(
+        "\n| setting | tune half | old held-out half | batch 5 | ours, article | shared | batch 6 | standalone kept |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for label, folding in settings:
+        cells, kept, alone = [], 0, 0
+        for part in parts:
+            follow = [r for r in part if not r.get("standalone")]
+            hits1 = hits3 = 0.0
+            for corpus, retriever in retrievers.items():
+                retriever.folding = folding
+                mine = [r for r in follow if r["corpus"] == corpus]
+                if mine:
+                    got = recall(ask_followups(retriever, mine, "thread"), mine)
+                    hits1, hits3 = hits1 + got.at_1 * got.n, hits3 + got.at_3 * got.n
+                standalone = [r for r in part if r["corpus"] == corpus and r.get("standalone")]
+                pairs = zip(
+                    ask_followups(retriever, standalone, "thread"),
+                    ask_followups(retriever, standalone, "alone"),
+                    strict=True,
+                )
+                kept, alone = kept + sum(a == b for a, b in pairs), alone + len(standalone)
+                retriever.folding = followup.Folding()
+            cells.append(f"{hits1 / len(follow):.3f} / {hits3 / len(follow):.3f}")
+        print(f"| {label} | {' | '.join(cells)} | {kept}/{alone} |", flush=True)
+
+
 def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
     """rare_share of the names check: handled / marked low on each half of our SQuAD
     confidence set, SQuAD v1 and SQuAD 2.0."""
@@ -249,7 +317,7 @@ def main() -> None:
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument(
         "--part",
-        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth"),
+        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth", "fifth"),
         help="one sweep only",
     )
     args = parser.parse_args()
@@ -258,9 +326,13 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
+        if args.part in (None, "fourth", "fifth"):
+            # The fresh batches also ask the SQuAD 2.0 document (Normans).
+            retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
         if args.part in (None, "fourth"):
-            # The fresh batch also asks the SQuAD 2.0 document (Normans).
-            fourth({**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))})
+            fourth(retrievers)
+        if args.part in (None, "fifth"):
+            fifth(retrievers)
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

@@ -16,6 +16,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
 _PRONOUNS = frozenset(["he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"])
 _DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
 _ANAPHORS = _PRONOUNS | _DEMONSTRATIVES
+_ARTICLES = frozenset(["the", "a", "an"])
 # "And in 2010?", "What about Paris?": a fragment that only makes sense after another question.
 _ELLIPSIS_LEADS = frozenset(["and", "or", "also", "what about", "how about"])
 # "there" is a place already named, except in "is there", "are there" ...
@@ -88,6 +89,9 @@ def one_person(name: str, question: str) -> bool:
     a pronoun does not stand for a name of its own clause)."""
     words = name.split()
     if not words or any(w.casefold() in ("and", "or", "&") for w in words):
+        return False
+    # A person has a name: "the bubonic plague theory" is not "he".
+    if not any(w[:1].isupper() or w[:1].isdigit() for w in words if w.casefold() not in _ARTICLES):
         return False
     if len(words) == 1 and (name.isupper() or name.casefold() in _CALENDAR):
         return False

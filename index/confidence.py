@@ -10,6 +10,11 @@ catch it. Three checks, each a different way such an answer gives itself away:
 * **the question's names and figures**: a rare name or number the question gives ("in
   2010", "Ondemar Dias") must be in the passage, or the passage is about something next to it;
 * **coverage**: the bold sentence holds most of the question's weight of rare words.
+
+Two measured checks, off in the shipped rule (docs/retrieval.md, "Sixth pass: confidence"),
+read the SQuAD 2.0 kinds that keep the sentence's words: a **negation** the question adds
+("Which team did *not* win?") and an **antonym** ("lowest" asked, "highest" said):
+index/polarity.py.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from index.lexical import STOPWORDS, terms
+from index.polarity import antonym_swapped, negation_added, negation_dropped
 
 if TYPE_CHECKING:
     from index.corpus import Corpus
@@ -57,8 +63,22 @@ class Rule:
     predicate: Literal["", "sentence", "passage"] = ""
     predicate_cosine: float = 0.0
     # The sentence puts the question's subject on the other side of its predicate
-    # (:func:`predicate.roles_swapped`). Off: too few questions of that shape to measure it.
+    # (:func:`predicate.roles_swapped`). Off: a fresh held-out set did not bear it out (it
+    # changed no answer there; docs/retrieval.md, "Fifth pass: confidence").
     roles: bool = False
+    # The question is negated ("Which team did *not* ...?") and the bold sentence ("sentence")
+    # or the passage ("passage") says nothing negative (:func:`polarity.negation_dropped`); "" is off.
+    # On, in the sentence: it handled every negated question of a held-out set written before
+    # it (5 of 5) and marks one answerable question low in all the sets (docs/retrieval.md,
+    # "Sixth pass: confidence", the decision).
+    negation: Literal["", "sentence", "passage"] = "sentence"
+    # The bold sentence is negated and the question is not (:func:`polarity.negation_added`). Off (same).
+    negation_added: bool = False
+    # A word of the question has its opposite in the bold sentence ("lowest" for "highest",
+    # index/antonyms.py) and is itself missing from the sentence ("sentence") or from the whole
+    # passage ("passage"); or ("anywhere") its opposite is anywhere in the passage and the word
+    # is not (:func:`polarity.antonym_swapped`); "" is off. Off (same).
+    antonym: Literal["", "sentence", "passage", "anywhere"] = ""
 
 
 _FIGURE_QUESTION = re.compile(
@@ -220,6 +240,14 @@ def judge(
         return "low"
     if coverage(question_terms, sentence_terms, idf) < rule.coverage_needed:
         return "low"
+    if rule.negation and negation_dropped(question, sentence if rule.negation == "sentence" else passage):
+        return "low"
+    if rule.negation_added and negation_added(question, sentence):
+        return "low"
+    if rule.antonym:
+        where = sentence if rule.antonym == "sentence" else passage
+        if antonym_swapped(question, passage if rule.antonym == "anywhere" else sentence, where):
+            return "low"
     if rule.predicate or rule.roles:
         return _predicate_judge(question, sentence, passage, rule, similarity)
     return "high"

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -29,83 +29,18 @@ from index.anaphora import refers_back
 from index.corpus import Corpus
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
+from index.thread import Context, Encode, Folding
+
+__all__ = ["Context", "Encode", "Folding", "answer_names", "refers_back"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Folding:
-    """How a follow-up is read with its thread. The defaults are the shipped method; the
-    benchmark's sweeps change them (docs/retrieval.md).
-
-    Attributes:
-        turns: Earlier questions read, the newest ones.
-        vague_z: A question whose best semantic match stands less than this many background
-            spreads above the off-topic background is too vague to search alone ("What was
-            the final score?"), even with no pronoun.
-        vector_weight: Weight of the context's vector beside the question's own.
-        term_weight: Weight of the context's words in BM25 beside the question's own (1).
-        name_weight: Weight in BM25 of the names and figures of the previous answer's sentence.
-        resolve_weight: Weight of the vector of the follow-up rewritten with what its pronouns
-            point to (:mod:`index.reference`), beside its own vector (0: not rewritten).
-        repeat_weight: Share of its lead that the previous answer's sentence loses when its
-            passage is ranked for the follow-up (:func:`rank`; 0: none).
-        strict: The resolution's fourth-pass rules (:func:`reference.resolve`): "he" is one
-            person, "that country" is the previous answer only when a country was asked for.
-        referent_weight: Weight in BM25 of the words a follow-up's pronouns were resolved to
-            (0: only the vector of the rewritten question uses them).
-        clear_z: A question that refers back but whose best match stands this many background
-            spreads above the background is read alone (inf: never; measured, not kept).
-        focus: When a follow-up's pronoun was resolved to one of the previous answer's names,
-            the weight of the thread's other words is multiplied by this (1: unchanged).
-        answer_depth: When an earlier question asked who or which and its first passage's
-            answering sentence names nothing it did not ask, its answer is the first of this
-            many passages whose sentence does (1: always the first passage).
-    """
-
-    turns: int = 4
-    vague_z: float = 3.0
-    vector_weight: float = 0.5
-    term_weight: float = 0.5
-    name_weight: float = 0.25
-    resolve_weight: float = 0.5
-    repeat_weight: float = 0.25
-    strict: bool = True
-    answer_depth: int = 3
-    referent_weight: float = 0.0
-    clear_z: float = float("inf")
-    focus: float = 0.75
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the earlier questions of a thread leave for the next one.
-
-    Attributes:
-        vector: Unit vector of the last earlier question's (folded) search, shape ``(d,)``.
-        chunk_terms: Weighted words for chunk BM25.
-        sentence_terms: Weighted words for sentence BM25.
-        referents: What the last earlier question's pronouns may point to.
-        answer: The ``(chunk, sentence)`` that answered the last earlier question, or None.
-        added: The words (of either lexicon) that only the answer's names brought.
-    """
-
-    vector: np.ndarray
-    chunk_terms: Mapping[str, float]
-    sentence_terms: Mapping[str, float]
-    referents: reference.Referents | None = None
-    answer: tuple[int, int] | None = None
-    added: frozenset[str] = frozenset()
-
-
-# Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
-Encode = Callable[[str], search.Query]
-
-
 _SHIPPED_MIX = search.Mix()
+_SHIPPED = Folding()
 
 
-def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Folding()) -> bool:
+def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> bool:
     """Whether a question must be read with its thread: it refers back, or it is too vague
     to search alone (its best match barely stands out from the off-topic background)."""
     points_back = refers_back(query.text)
@@ -116,12 +51,29 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = Foldin
     return z < (folding.clear_z if points_back else folding.vague_z)
 
 
-def fold(corpus: Corpus, query: search.Query, context: Context, folding: Folding = Folding()) -> search.Query:
-    """A follow-up's search: its own vector and words at full weight, the context's lower.
+def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> float:
+    """How much of the thread's weight a follow-up gets (:attr:`Folding.need_z`): 1 when its own
+    best match barely stands out from the background, down to ``need_floor`` when it is clear
+    enough to search nearly alone."""
+    if folding.need_z == float("inf") or folding.need_floor >= 1.0:
+        return 1.0
+    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
+    z = corpus.calibration.z(similarity)
+    span = max(folding.need_z - folding.vague_z, 1e-9)
+    return float(min(1.0, max(folding.need_floor, 1.0 - (1.0 - folding.need_floor) * (z - folding.vague_z) / span)))
+
+
+def fold(
+    corpus: Corpus, query: search.Query, context: Context, folding: Folding = _SHIPPED, scale: float = 1.0
+) -> search.Query:
+    """A follow-up's search: its own vector and words at full weight, the context's lower
+    (times ``scale``, how much the follow-up needs its thread: :func:`need`).
 
     The question's own token vectors are kept as they are, so late interaction still
     aligns the words actually asked.
     """
+    if scale != 1.0:
+        folding = replace(folding, vector_weight=scale * folding.vector_weight, term_weight=scale * folding.term_weight)
     mixed = query.vector + folding.vector_weight * context.vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
     own_sentence = Counter(corpus.sentence_lexicon.query_terms(query.text))
@@ -158,7 +110,7 @@ def resolved(query: search.Query, context: Context, encode: Encode | None, foldi
         return query
     if context.referents is None:
         return query
-    text = reference.resolve(query.text, context.referents, strict=folding.strict)
+    text = reference.resolve(query.text, context.referents, strict=folding.strict, which_person=folding.which_person)
     if text == query.text:
         return query
     mixed = query.vector + folding.resolve_weight * encode(text).vector
@@ -172,7 +124,7 @@ def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> di
     return weights
 
 
-def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: Folding = Folding()) -> Context:
+def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: Folding = _SHIPPED) -> Context:
     """The context a question leaves: its search, plus the names in the sentence that answered it."""
     sentence = corpus.chunks[answer.chunk].sentence(answer.sentence)
     names = answer_names(sentence, query.text)
@@ -198,7 +150,7 @@ def thread_context(
     corpus: Corpus,
     turns: Sequence[search.Query],
     mix: search.Mix = _SHIPPED_MIX,
-    folding: Folding = Folding(),
+    folding: Folding = _SHIPPED,
     encode: Encode | None = None,
 ) -> Context | None:
     """What a thread's earlier questions (oldest first) leave for the next; None when none
@@ -206,9 +158,9 @@ def thread_context(
     context: Context | None = None
     for turn in turns:
         read_with = None if context is None or not needs_history(corpus, turn, folding) else context
-        query = (
-            turn if read_with is None else fold(corpus, resolved(turn, read_with, encode, folding), read_with, folding)
-        )
+        query = turn
+        if read_with is not None:
+            query, read_with = _read_in(corpus, turn, read_with, folding, encode)
         top = rank(corpus, query, max(folding.answer_depth, 1), mix, read_with, folding)
         # An aside the sources are not about leaves the thread where it was.
         if top and search.on_topic(corpus, query):
@@ -236,7 +188,7 @@ def threaded(
     query: search.Query,
     turns: Sequence[search.Query],
     mix: search.Mix = _SHIPPED_MIX,
-    folding: Folding = Folding(),
+    folding: Folding = _SHIPPED,
     encode: Encode | None = None,
 ) -> tuple[search.Query, Context | None]:
     """The question as it is searched, with the context it is read in: folded with its thread
@@ -247,7 +199,26 @@ def threaded(
     context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding, encode)
     if context is None:
         return query, None
-    return fold(corpus, resolved(query, context, encode, folding), context, folding), context
+    return _read_in(corpus, query, context, folding, encode)
+
+
+def _read_in(
+    corpus: Corpus, query: search.Query, context: Context, folding: Folding, encode: Encode | None
+) -> tuple[search.Query, Context]:
+    """A follow-up folded with its context, and the context with what :func:`rank` needs to
+    weigh the thread by how much the follow-up needs it (the follow-up searched alone, its clarity)."""
+    rewritten = resolved(query, context, encode, folding)
+    folded = fold(corpus, rewritten, context, folding, need(corpus, query, folding))
+    if folding.release_low <= 0 and folding.release_high <= 0:
+        return folded, context
+    alone = fold(corpus, rewritten, context, replace(folding, vector_weight=0.0, term_weight=0.0))
+    return folded, replace(context, alone=alone, clarity=clarity(corpus, query))
+
+
+def clarity(corpus: Corpus, query: search.Query) -> float:
+    """How far a question's best match stands above the off-topic background, in background spreads."""
+    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
+    return float(corpus.calibration.z(similarity))
 
 
 def rank(
@@ -256,7 +227,7 @@ def rank(
     k: int,
     mix: search.Mix = _SHIPPED_MIX,
     context: Context | None = None,
-    folding: Folding = Folding(),
+    folding: Folding = _SHIPPED,
 ) -> tuple[search.Scored, ...]:
     """:func:`search.rank_chunks` for a question read in ``context`` (None: as it is), where the
     passage that answered the previous question loses ``repeat_weight`` of the lead its
@@ -270,6 +241,7 @@ def rank(
     if not any(s.chunk == chunk for s in top):
         return top[:k]
     drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
+    drop += _release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
     moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
     return tuple(sorted(moved, key=lambda s: -s.score)[:k])
 
@@ -291,3 +263,19 @@ def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tup
     dropped, the newest ``turns`` kept."""
     kept = [clean_question(text, max_chars)[0] for text in history if plain(strip_controls(text))]
     return tuple(kept[-turns:]) if turns > 0 else ()
+
+
+def _release(corpus: Corpus, context: Context, folding: Folding, mix: search.Mix, chunk: int, score: float) -> float:
+    """How much more the previous answer's passage (``chunk``, at ``score`` so far) loses: a share
+    of the lift the thread gives it over the follow-up searched alone, ``release_low`` for a
+    follow-up vague alone up to ``release_high`` for one clear alone. 0 when the follow-up alone
+    does not even rescore that passage, or the thread does not lift it."""
+    if context.alone is None:
+        return 0.0
+    span = max(folding.release_z - folding.vague_z, 1e-9)
+    clear = min(1.0, max(0.0, (context.clarity - folding.vague_z) / span))
+    share = folding.release_low + (folding.release_high - folding.release_low) * clear
+    own = float(search.chunk_scores(corpus, context.alone, mix)[chunk])
+    if share <= 0 or not np.isfinite(own) or not np.isfinite(score):
+        return 0.0
+    return share * max(0.0, score - own)

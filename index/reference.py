@@ -195,7 +195,7 @@ def _named_before(noun: str, question: str) -> str:
     return ""
 
 
-def resolve(question: str, previous: Referents, *, strict: bool = True) -> str:
+def resolve(question: str, previous: Referents, *, strict: bool = True, which_person: bool = True) -> str:
     """The question with its words that point back replaced by what they point to; the
     question unchanged when nothing in it points back or there is nothing to point to.
 
@@ -203,7 +203,7 @@ def resolve(question: str, previous: Referents, *, strict: bool = True) -> str:
     (:func:`one_person`), and a demonstrative or definite noun ("that country", "the company")
     stands for the previous answer only when it names the kind that question asked for.
     """
-    person = _person(question, previous, strict)
+    person = _person(question, previous, strict, which_person)
     thing = previous.entity if previous.asked_which and previous.entity else previous.topic or previous.entity
     # "they" after "Who studied ...?" are the people the answer named, as "he" would be.
     people = (previous.entity or previous.topic) if previous.asked_who else thing
@@ -235,17 +235,19 @@ def resolve(question: str, previous: Referents, *, strict: bool = True) -> str:
     return resolved if resolved != "".join(tokens) else question
 
 
-def _person(question: str, previous: Referents, strict: bool) -> str:
+def _person(question: str, previous: Referents, strict: bool, which_person: bool = True) -> str:
     """Who "he" / "she" is: after a who-question, the answer's name (strict: the longest that
     can be one person), else the previous question's subject."""
     if not strict:
         return previous.entity if previous.asked_who and previous.entity else previous.topic or previous.entity
-    if previous.asked_who:
-        named = _longest([n for n in previous.names if anaphora.one_person(n, question)])
-        if named:
-            return named
+    named = _longest([n for n in previous.names if anaphora.one_person(n, question)])
+    if previous.asked_who and named:
+        return named
     subject = previous.topic or ("" if previous.asked_who else previous.entity)
-    return subject if subject and anaphora.one_person(subject, question) else ""
+    if subject and anaphora.one_person(subject, question):
+        return subject
+    # "Which zoologist challenged the theory?" asked for a person its subject cannot be.
+    return named if previous.asked_which and which_person else ""
 
 
 def _demonstrative(token: str, noun: str, previous: Referents, thing: str, strict: bool) -> tuple[str, int]:

@@ -115,6 +115,27 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     Returns:
         The best ``k`` chunks, best first, each with its best sentence.
     """
+    score, z_dense, z_bm25 = _scored(corpus, query, mix)
+    # A passage repeated word for word (a document added twice) is shown once.
+    order = dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
+    # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
+    highlight = Mix().sentence_view(z_dense, z_bm25)
+    starts = corpus.sentence_starts
+    top = []
+    for ci in order:
+        lo, hi = starts[ci], starts[ci + 1]
+        best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
+        top.append(Scored(int(ci), best, float(score[ci])))
+    return tuple(top)
+
+
+def chunk_scores(corpus: Corpus, query: Query, mix: Mix = Mix()) -> np.ndarray:
+    """Every chunk's score as :func:`rank_chunks` ranks them (-inf for a chunk outside the
+    candidates late interaction rescored), shape ``(n_chunks,)``."""
+    return _scored(corpus, query, mix)[0]
+
+
+def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if query.chunk_weights is None:
         chunk_bm25 = corpus.lexicon.scores(query.terms)
     else:
@@ -133,17 +154,7 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     score[candidates] = first[candidates] + mix.late_interaction * _z(
         maxsim_spans(query.tokens, corpus.token_vectors, corpus.token_spans[candidates])
     )
-    # A passage repeated word for word (a document added twice) is shown once.
-    order = dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
-    # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
-    highlight = Mix().sentence_view(z_dense, z_bm25)
-    starts = corpus.sentence_starts
-    top = []
-    for ci in order:
-        lo, hi = starts[ci], starts[ci + 1]
-        best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
-        top.append(Scored(int(ci), best, float(score[ci])))
-    return tuple(top)
+    return score, z_dense, z_bm25
 
 
 def sentence_signals(corpus: Corpus, query: Query) -> tuple[np.ndarray, np.ndarray]:

@@ -71,3 +71,28 @@ def test_an_acronym_opening_a_sentence_is_a_name() -> None:
         "Which news outlet reported on IBM's revenue?", "CNBC notes that facial recognition does not pay."
     )
     assert previous.entity == "CNBC"
+
+
+def test_a_phrase_without_a_name_is_no_one() -> None:
+    """'he' cannot be a noun phrase with no capitalised word ("the bubonic plague theory")."""
+    assert not anaphora.one_person("the bubonic plague theory", "What did he suggest?")
+    assert anaphora.one_person("the Earl of Kent", "What did he commission?")
+
+
+def test_he_after_a_which_question_for_a_person_is_the_answer_name() -> None:
+    """ "Which zoologist ...?" asked for a person its subject cannot be: "he" is the answer's name
+    that can be one person; left alone with the fourth pass's rule; a subject that can be one
+    person is still "he"."""
+    previous = reference.referents(
+        "Which zoologist challenged the bubonic plague theory in 1984?",
+        "In 1984 zoologist Graham Twigg produced the first major work to challenge the bubonic plague "
+        "theory directly, and his doubts have been taken up by Susan Scott and Christopher Duncan (2001).",
+    )
+    assert previous.asked_which and not previous.asked_who
+    question = "Which disease did he suggest caused the Black Death?"
+    assert reference.resolve(question, previous) == "Which disease did Graham Twigg suggest caused the Black Death?"
+    assert reference.resolve(question, previous, which_person=False) == question
+    named = reference.referents(
+        "Which company did Arvind Krishna lead in 2020?", "Arvind Krishna became the CEO of IBM in April 2020."
+    )
+    assert reference.resolve("What did he say?", named) == "What did Arvind Krishna say?"

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from index.confidence import Rule, answer_type, coverage, has_answer_type, judge, names_held, question_names
+from index.antonyms import opposites, stem_opposites
+from index.confidence import (
+    Rule,
+    answer_type,
+    coverage,
+    has_answer_type,
+    judge,
+    names_held,
+    question_names,
+)
 from index.lexical import terms
+from index.polarity import antonym_swapped, negation_added, negation_dropped
 
 
 @pytest.mark.parametrize(
@@ -135,3 +145,89 @@ def test_judge_is_low_when_any_check_fails_and_each_check_can_be_switched_off() 
     low = judge("Who founded it?", "Then IBM grew.", "Then IBM grew.", ["found", "ibm"], ["ibm"], idf, every)
     assert low == "low"
     assert judge("Who founded it?", "Then IBM grew.", "Then IBM grew.", ["found", "ibm"], ["ibm"], idf) == "high"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "dropped"),
+    [
+        # A "not" the sentence does not carry: the unanswerable kind.
+        ("Which team did not win the game?", "Denver won the game 24-10.", True),
+        ("Which team didn't win the game?", "Denver won the game 24-10.", True),
+        ("What was never built?", "The stadium was built in 1903.", True),
+        # The sentence negates too, plainly or by a word of lack or refusal.
+        ("Which team did not win the game?", "Carolina did not win the game.", False),
+        ("Which team did not win the game?", "Carolina failed to win the game.", False),
+        ("Who was not allowed to vote?", "Women were unable to vote until 1920.", False),
+        ("What could not be sustained?", "It was impossible to sustain a large population.", False),
+        # No negation asked: nothing to drop.
+        ("Which team won the game?", "Denver won the game 24-10.", False),
+    ],
+)
+def test_negation_dropped(question: str, text: str, dropped: bool) -> None:
+    assert negation_dropped(question, text) is dropped
+
+
+def test_negation_added_is_a_plain_negation_the_question_lacks() -> None:
+    assert negation_added("Who won the game?", "Carolina did not win the game.")
+    assert negation_added("Who won the game?", "Carolina never won the game.")
+    assert not negation_added("Who failed to win the game?", "Carolina did not win the game.")
+    assert not negation_added("Who won the game?", "Denver won the game.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "swapped"),
+    [
+        ("What is the lowest point of the basin?", "The highest point of the basin is 200 m.", True),
+        ("When did the population decrease?", "The population increased in 1990.", True),
+        ("Who was the last European to travel the river?", "The first European to travel it was Orellana.", True),
+        ("Which team lost the game?", "Denver won the game.", True),
+        # The question's own word is in the sentence too (as itself, by stem, or as the
+        # start of a longer word): the sentence may answer it.
+        ("What is the lowest point?", "The highest point is 200 m and the lowest 10 m.", False),
+        ("When did the populations decrease?", "It decreased after it increased in 1990.", False),
+        ("Where did water to the east flow?", "Water on the eastern side flowed east, to the west too.", False),
+        # Inside a capitalised name, an opposite is no opposite.
+        ("What lies in the north of the country?", "South Africa lies there.", False),
+        ("What borders the North Sea?", "The south coast borders it.", False),
+        # No listed word.
+        ("Who founded the company?", "Watson founded it.", False),
+    ],
+)
+def test_antonym_swapped(question: str, sentence: str, swapped: bool) -> None:
+    assert antonym_swapped(question, sentence, sentence) is swapped
+
+
+def test_antonym_swapped_can_look_for_the_word_in_the_whole_passage() -> None:
+    question, sentence = "What is the lowest point?", "The highest point is 200 m."
+    assert antonym_swapped(question, sentence, sentence)
+    assert not antonym_swapped(question, sentence, f"{sentence} The lowest point is 10 m.")
+
+
+def test_opposites_are_symmetric_and_by_stem() -> None:
+    every = opposites()
+    assert all(word in every[opposite] for word, opposites_of in every.items() for opposite in opposites_of)
+    assert "lowest" in every["highest"] and "highest" in every["lowest"]
+    by_stem = stem_opposites()
+    assert by_stem["increas"] == frozenset({"decreas"})
+    assert all(stem not in opposite for stem, opposite in by_stem.items())
+
+
+def test_negation_is_checked_by_default_the_antonym_only_when_switched_on() -> None:
+    def idf(term: str) -> float:
+        return 1.0
+
+    def ask(question: str, sentence: str, rule: Rule | None = None) -> str:
+        return judge(question, sentence, sentence, terms(question), terms(sentence), idf, rule or Rule())
+
+    negated = ("Which team did not win the game?", "Denver won the game 24-10.")
+    assert ask(*negated) == "low"
+    assert ask(*negated, Rule(negation="")) == "high"
+    assert ask(*negated, Rule(negation="passage")) == "low"
+    assert ask("Which team did not win the game?", "Carolina failed to win the game.") == "high"
+    swapped = ("What is the lowest point of the basin?", "The highest point of the basin is 200 m.")
+    assert ask(*swapped) == "high"
+    for where in ("sentence", "passage", "anywhere"):
+        assert ask(*swapped, Rule(antonym=where)) == "low"
+    added = ("Which team won the game?", "Carolina did not win the game.")
+    assert ask(*added) == "high"
+    assert ask(*added, Rule(negation_added=True)) == "low"

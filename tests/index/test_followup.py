@@ -309,3 +309,79 @@ def test_a_pronoun_resolved_to_one_name_weighs_the_rest_of_the_thread_less(artic
     # Resolved to the previous question's subject: no name of the answer is the referent.
     subject = replace(query, resolved="What did the plague think the cause was?")
     assert followup.fold(corpus, subject, context, Folding(focus=0.25)).chunk_weights == plain.chunk_weights
+
+
+def test_chunk_scores_are_the_scores_rank_chunks_ranks_by(article: Retriever) -> None:
+    """search.chunk_scores gives every ranked passage its rank_chunks score (-inf outside the rescored)."""
+    query = _question(article, "What did Krishna write to Congress about police reform?")
+    scores = search.chunk_scores(article.corpus, query)
+    assert scores.shape == (len(article.corpus.chunks),)
+    for scored in search.rank_chunks(article.corpus, query, 5):
+        assert scores[scored.chunk] == scored.score
+
+
+def test_the_previous_answer_releases_a_share_of_its_thread_lift_by_clarity(article: Retriever) -> None:
+    """The previous answer's passage loses release_low of its lift over the follow-up searched alone
+    when the follow-up is vague alone, release_high when it is clear, linearly between; a passage
+    the follow-up alone scores higher, or a context without the follow-up alone, loses nothing more."""
+    corpus = article.corpus
+    query = _question(article, "What did Krishna write to Congress about police reform?")
+    other = _question(article, "Which company did IBM acquire last year?")
+    plain = search.rank_chunks(corpus, query, 4)
+    first = plain[0]
+    own = float(search.chunk_scores(corpus, other)[first.chunk])
+    lead = followup.sentence_lead(corpus, query, search.Mix(), first.chunk, first.sentence)
+    after_repeat = first.score - 0.25 * lead
+    assert after_repeat > own  # the thread lifts this passage above what the other search gives it
+    folding = Folding(repeat_weight=0.25, vague_z=3.0, release_z=5.0, release_low=0.1, release_high=0.75)
+
+    def score_at(clarity: float, alone: search.Query | None = other) -> float:
+        context = Context(query.vector, {}, {}, answer=(first.chunk, first.sentence), alone=alone, clarity=clarity)
+        # Every passage but one: the previous answer's stays in the list however far it falls.
+        ranked = followup.rank(corpus, query, len(corpus.chunks) - 1, context=context, folding=folding)
+        assert all(s.score == p.score for p in plain[1:] for s in ranked if s.chunk == p.chunk)
+        return next(s.score for s in ranked if s.chunk == first.chunk)
+
+    lift = after_repeat - own
+    assert score_at(1.0) == pytest.approx(after_repeat - 0.1 * lift)
+    assert score_at(3.0) == pytest.approx(after_repeat - 0.1 * lift)
+    assert score_at(4.0) == pytest.approx(after_repeat - 0.425 * lift)
+    assert score_at(9.0) == pytest.approx(after_repeat - 0.75 * lift)
+    assert score_at(9.0, alone=None) == pytest.approx(after_repeat)
+    assert score_at(9.0, alone=query) == pytest.approx(after_repeat - 0.75 * max(0.0, after_repeat - first.score))
+
+
+def test_a_follow_up_read_with_its_thread_carries_its_search_alone_and_clarity(article: Retriever) -> None:
+    """threaded leaves in the context the follow-up searched without the thread (the thread's
+    words at weight 0, its vector its own) and how clear it is alone; with the release off, nothing."""
+    corpus = article.corpus
+    question = _question(article, WHERE_BASED)
+    turns = [_question(article, RED_HAT[0])]
+    folded, context = followup.threaded(corpus, question, turns, article.mix, Folding(), article._one_query)
+    assert context is not None and context.alone is not None
+    assert context.clarity == followup.clarity(corpus, question)
+    assert context.alone.chunk_weights is not None and folded.chunk_weights is not None
+    thread_only = set(folded.chunk_weights) - set(question.terms)
+    assert thread_only and all(context.alone.chunk_weights[t] == 0.0 for t in thread_only)
+    off = Folding(release_low=0.0, release_high=0.0)
+    again, plain_context = followup.threaded(corpus, question, turns, article.mix, off, article._one_query)
+    assert plain_context is not None and plain_context.alone is None
+    assert again.chunk_weights == folded.chunk_weights
+
+
+def test_the_thread_weighs_by_how_much_the_follow_up_needs_it(article: Retriever) -> None:
+    """need is 1 for a follow-up vague alone, need_floor for one clear alone, linear between, and
+    fold scales the thread's vector and words by it (measured, not shipped: need_z is inf)."""
+    corpus = article.corpus
+    query = _question(article, "Where is Red Hat based?")
+    z = followup.clarity(corpus, query)
+    assert followup.need(corpus, query) == 1.0
+    assert followup.need(corpus, query, Folding(vague_z=z + 1, need_z=z + 2, need_floor=0.0)) == 1.0
+    assert followup.need(corpus, query, Folding(vague_z=z - 1, need_z=z + 1, need_floor=0.0)) == pytest.approx(0.5)
+    assert followup.need(corpus, query, Folding(vague_z=z - 2, need_z=z - 1, need_floor=0.25)) == 0.25
+    other = _question(article, RED_HAT[0])
+    context = Context(other.vector, {"ibm": 1.0}, {"ibm": 1.0})
+    half_weight = followup.fold(corpus, query, context, Folding(), scale=0.5)
+    halved = followup.fold(corpus, query, context, Folding(vector_weight=0.25, term_weight=0.25))
+    assert half_weight.chunk_weights == halved.chunk_weights
+    assert np.array_equal(half_weight.vector, halved.vector)
