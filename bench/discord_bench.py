@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import statistics
@@ -160,11 +161,31 @@ def run_load(
     )
 
 
-def run_bot(fake: FakeDiscord, folder: Path, args: argparse.Namespace, users, threads: str, code: Path, loop: str):
-    """Start the bot of checkout ``code`` with REPLY_IN_THREADS=``threads`` on event loop ``loop``,
-    time its start, load it at each concurrency, stop it."""
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB; NaN where /proc is missing."""
+    try:
+        status = open(f"/proc/{pid}/status", encoding="ascii").read()  # noqa: SIM115, PTH123
+    except OSError:
+        return float("nan")
+    return next(
+        (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), float("nan")
+    )
+
+
+def run_bot(
+    fake: FakeDiscord,
+    folder: Path,
+    args: argparse.Namespace,
+    users,
+    threads: str,
+    code: Path,
+    loop: str,
+    extra: dict[str, str] | None = None,
+):
+    """Start the bot of checkout ``code`` with REPLY_IN_THREADS=``threads`` on event loop ``loop`` (and
+    the settings ``extra``), time its start, load it at each concurrency, read its peak RSS, stop it."""
     settings = {"RATE_LIMIT_COUNT": "1000", "EMBED_BACKEND": args.backend, "EMBED_THREADS": str(args.threads)}
-    settings |= {"REPLY_IN_THREADS": threads, "EVENT_LOOP": loop, "PYTHONPATH": str(code)}
+    settings |= {"REPLY_IN_THREADS": threads, "EVENT_LOOP": loop, "PYTHONPATH": str(code), **(extra or {})}
     bot = BotProcess(fake, folder, fake_retriever=args.fake_retriever, main=args.main, **settings)
     hook = args.between_runs or (lambda pid: None)
     try:
@@ -175,9 +196,10 @@ def run_bot(fake: FakeDiscord, folder: Path, args: argparse.Namespace, users, th
         hook(pid)
         rows = [(c, run_load(fake, args.questions, c, users, pid)) for c in args.concurrency]
         hook(pid)
+        peak = peak_rss_mb(pid)
     finally:
         status = bot.stop()
-    return to_ready, to_on_ready, rows, status
+    return to_ready, to_on_ready, rows, status, peak
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--runs", type=int, default=1, help="rounds over every bot, interleaved (default 1)")
     parser.add_argument("--before", type=Path, help="another checkout of citebot whose bot runs beside this one's")
+    parser.add_argument(
+        "--before-lone", action="store_true", help="--before with EMBED_LONE_THREADS=cores too (its lone session)"
+    )
     # Set by bench/discord_profile.py: the module the bot runs (None: python -m bot discord, or the fake
     # retriever's), and what is called with the bot's pid before and after its loads.
     parser.set_defaults(main=None, between_runs=None)
@@ -218,8 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
 def measure(args: argparse.Namespace) -> tuple[dict, int, float]:
     """Start each bot (checkout x loop x REPLY_IN_THREADS, ``args.runs`` times, interleaved) and load it;
     the figures by (checkout, loop, mode, round), the requests the fakes refused, the load average before."""
-    trees = {"before": args.before.resolve()} if args.before else {}
-    trees["this checkout"] = REPO
+    trees: dict[str, tuple[Path, dict[str, str]]] = {"before": (args.before.resolve(), {})} if args.before else {}
+    if args.before and args.before_lone:
+        lone = str(os.cpu_count() or 1)
+        trees[f"before, lone {lone}"] = (args.before.resolve(), {"EMBED_LONE_THREADS": lone})
+    trees["this checkout"] = (REPO, {})
     if args.fake_loop == "uvloop":  # the fake makes its loop with asyncio.new_event_loop(), which asks the policy
         import uvloop
 
@@ -227,17 +255,23 @@ def measure(args: argparse.Namespace) -> tuple[dict, int, float]:
     users = itertools.count(800000000000000000)  # one user per question: the rate limit stays out of the way
     load_before = os.getloadavg()[0]
     runs: dict[tuple[str, str, str, int], tuple] = {}
-    refused = 0
-    for label, code in trees.items():  # each checkout against a fake Discord of its own, as in a run of its own
-        with FakeDiscord(heartbeat_interval=HEARTBEAT_INTERVAL) as fake, tempfile.TemporaryDirectory() as folder:
+    with contextlib.ExitStack() as stack:
+        places: dict[str, tuple[FakeDiscord, Path]] = {}
+        for label in trees:  # each checkout against a fake Discord of its own, as in a run of its own
+            fake = stack.enter_context(FakeDiscord(heartbeat_interval=HEARTBEAT_INTERVAL))
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             if not args.fake_retriever:  # start-up is measured on a built index, as a restart finds it
-                env = bot_env(Path(folder), EMBED_BACKEND=args.backend)
+                env = bot_env(folder, EMBED_BACKEND=args.backend)
                 subprocess.run(
                     [sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True
                 )
-            for round_, mode, loop in itertools.product(range(args.runs), args.reply_in_threads, args.loop):
-                runs[label, loop, mode, round_] = run_bot(fake, Path(folder), args, users, mode, code, loop)
-            refused += len(fake.rejected)
+            places[label] = fake, folder
+        # Checkouts interleaved round by round, so that each sees the same load.
+        for round_, mode, loop in itertools.product(range(args.runs), args.reply_in_threads, args.loop):
+            for label, (code, extra) in trees.items():
+                fake, folder = places[label]
+                runs[label, loop, mode, round_] = run_bot(fake, folder, args, users, mode, code, loop, extra)
+        refused = sum(len(fake.rejected) for fake, _ in places.values())
     return runs, refused, load_before
 
 
@@ -247,25 +281,26 @@ def report(args: argparse.Namespace, runs: dict, refused: int, load_before: floa
         f"Discord bot benchmark ({kind}, fake Discord on 127.0.0.1 on {args.fake_loop}; "
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)"
     )
-    for (label, loop, mode, round_), (to_ready, to_on_ready, _, _) in runs.items():
+    for (label, loop, mode, round_), (to_ready, to_on_ready, _, _, peak) in runs.items():
         print(
             f"  {label}, {loop}, REPLY_IN_THREADS={mode}, round {round_ + 1}: start to READY, commands synced "
-            f"{to_ready:.1f} s (goal <= {READY_GOAL:g} s); to on_ready (health file) {to_on_ready:.1f} s"
+            f"{to_ready:.1f} s (goal <= {READY_GOAL:g} s); to on_ready (health file) {to_on_ready:.1f} s; "
+            f"peak RSS {peak:.0f} MB"
         )
     print()
     print(
-        f"  {'code':>13} {'loop':>7} {'threads':>7} {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        f"  {'code':>15} {'loop':>7} {'threads':>7} {'concurrency':>11} {'questions':>9} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'q/s':>7} {'bot CPU ms/q':>12} {'of it, loop':>11} {'fake CPU ms/q':>13} {'max beat gap s':>14}"
         f" {'beat request p99 ms':>19}"
     )
-    for (label, loop, mode, _), (_, _, rows, _) in runs.items():
+    for (label, loop, mode, _), (_, _, rows, _, _) in runs.items():
         for concurrency, load in rows:
             done = len(load.latencies)
             p50, p99 = 1000 * statistics.median(load.latencies), 1000 * percentile(load.latencies, 99)
             gap = max(load.beat_gaps, default=float("nan"))
             probe = 1000 * percentile(load.probe_delays, 99) if load.probe_delays else float("nan")
             print(
-                f"  {label:>13} {loop:>7} {mode:>7} {concurrency:>11} {done:>9} {p50:>8.1f} {p99:>8.1f}"
+                f"  {label:>15} {loop:>7} {mode:>7} {concurrency:>11} {done:>9} {p50:>8.1f} {p99:>8.1f}"
                 f" {done / load.wall:>7.1f} {1000 * load.bot_cpu / done:>12.2f} {1000 * load.loop_cpu / done:>11.2f}"
                 f" {1000 * load.fake_cpu / done:>13.2f} {gap:>14.2f} {probe:>19.1f}"
             )
@@ -275,7 +310,7 @@ def report(args: argparse.Namespace, runs: dict, refused: int, load_before: floa
         f"with p99 <= {P99_GOAL:g} ms"
     )
     print()
-    statuses = [status for _, _, _, status in runs.values()]
+    statuses = [status for _, _, _, status, _ in runs.values()]
     print(f"  requests refused by the fake: {refused}; exit status on SIGTERM: {', '.join(map(str, statuses))}")
     return 0 if refused == 0 and not any(statuses) else 1
 

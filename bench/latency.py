@@ -8,11 +8,13 @@ question), the answer service at concurrency 20 (questions/s, p50/p99), and the 
 alone (CPU per question, one at a time). CPU is ``time.process_time`` of the process: every
 thread's, so BLAS threads spinning count as what they cost.
 
-With ``--lone-ab`` this checkout also runs with ``lone_threads`` = the cores (EMBED_LONE_THREADS:
-a question asked alone embeds on every core), so that session is measured against its absence
-in the same run. Each worker also reports its peak RSS.
+This checkout answers as the bots do: one session of a thread per core, and the service one
+batch at a time. ``--layout-ab`` also runs it in the layout before (a one-thread session, a
+service worker per core, as ``--before`` runs); ``--before-lone`` also runs ``--before`` with
+``lone_threads`` = the cores (EMBED_LONE_THREADS, the second session that layout had for a
+question asked alone). Each worker also reports its peak RSS.
 
-    .venv/bin/python bench/latency.py [--before DIR] [--lone-ab] [--runs 2] [--sets article squad]
+    .venv/bin/python bench/latency.py [--before DIR [--before-lone]] [--layout-ab] [--runs 2] [--sets article squad]
 """
 
 from __future__ import annotations
@@ -114,16 +116,17 @@ def _worker(args: argparse.Namespace) -> dict[str, Any]:
     from index.query import Retriever
 
     seeds, questions = SETS[args.set]
-    lone = {} if args.lone is None else {"lone_threads": args.lone}  # a checkout before it has no such option
-    retriever = Retriever.open(ROOT / seeds, args.work / f"index-{args.set}", **lone)
+    lone = {} if args.lone is None else {"lone_threads": args.lone}  # only checkouts before have it
+    session = {} if args.session_workers is None else {"workers": args.session_workers}
+    retriever = Retriever.open(ROOT / seeds, args.work / f"index-{args.set}", **lone, **session)
+    retriever.batch_workers = os.cpu_count() or 1  # the session's size aside, batches run as shipped
     rows = [json.loads(line)["q"] for line in (ROOT / questions).read_text(encoding="utf-8").splitlines()]
-    out = measure(retriever, rows, workers=os.cpu_count() or 1)
+    out = measure(retriever, rows, workers=args.service_workers)
     return out | {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _run(code: Path, name: str, work: Path, lone: int | None = None) -> dict[str, Any]:
-    argv = [sys.executable, __file__, "--worker", "--code", str(code), "--set", name, "--work", str(work)]
-    argv += [] if lone is None else ["--lone", str(lone)]
+def _run(code: Path, name: str, work: Path, option: list[str]) -> dict[str, Any]:
+    argv = [sys.executable, __file__, "--worker", "--code", str(code), "--set", name, "--work", str(work), *option]
     done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"worker {code} {name} failed:\n{done.stderr[-3000:]}")
@@ -141,9 +144,13 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout of citebot, measured in the same run")
     parser.add_argument("--runs", type=int, default=2, help="interleaved runs of each (default 2)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
-    parser.add_argument("--lone-ab", action="store_true", help="this checkout with EMBED_LONE_THREADS=cores too")
+    parser.add_argument("--layout-ab", action="store_true", help="this checkout with a one-thread session too")
+    parser.add_argument("--before-lone", action="store_true", help="--before with EMBED_LONE_THREADS=cores too")
+    parser.add_argument("--raw", type=Path, help="also write every run's figures to this JSON file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lone", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--session-workers", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--service-workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--set", default="article", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -151,21 +158,27 @@ def main() -> None:
     if args.worker:
         print(json.dumps(_worker(args)))
         return
-    trees: list[tuple[str, Path, int | None]] = [("before", args.before.resolve(), None)] if args.before else []
-    trees.append(("this checkout", ROOT, None))
-    if args.lone_ab:
-        cores = os.cpu_count() or 1
-        trees.append((f"this checkout, EMBED_LONE_THREADS={cores}", ROOT, cores))
+    cores = os.cpu_count() or 1
+    per_core = ["--service-workers", str(cores)]  # the layout before: a service worker per core
+    trees: list[tuple[str, Path, list[str]]] = [("before", args.before.resolve(), per_core)] if args.before else []
+    if args.before and args.before_lone:
+        trees.append((f"before, EMBED_LONE_THREADS={cores}", args.before.resolve(), ["--lone", str(cores), *per_core]))
+    trees.append((f"this checkout (one session of {cores} threads, one service worker)", ROOT, []))
+    if args.layout_ab:
+        trees.append(("this checkout, the layout before", ROOT, ["--session-workers", "1", *per_core]))
     load = os.getloadavg()
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="citebot-latency-") as tmp:
-        for _ in range(args.runs):
+        for run in range(args.runs):
             for name in args.sets:
-                for label, code, lone in trees:
-                    results.setdefault((name, label), []).append(_run(code, name, Path(tmp), lone))
+                turn = run % len(trees)  # each run starts with the next code: none is always first after a pause
+                for label, code, option in trees[turn:] + trees[:turn]:
+                    results.setdefault((name, label), []).append(_run(code, name, Path(tmp), option))
+    if args.raw:
+        args.raw.write_text(json.dumps([[*key, runs] for key, runs in results.items()], indent=1), encoding="utf-8")
     print(
         f"## Query path speed ({STREAM} questions; load average {load[0]:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after; ranges over {args.runs} interleaved runs)\n"
+        f"{os.getloadavg()[0]:.1f} after; ranges over {args.runs} interleaved runs, the order turned each run)\n"
     )
     print(
         "| index | code | CPU ms/question: ask | of which embedding | ask_many | service c=20 "

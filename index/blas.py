@@ -3,8 +3,8 @@
 Ranking multiplies the question's vectors with the corpus's (:mod:`index.search`). OpenBLAS
 splits a product that large over every core and its threads then spin, waiting for the next
 one: a question cost twice its CPU on the article index, and four times when the other core
-was busy (docs/retrieval.md, ONNX section). The answering pool already runs one worker per
-core, each embedding on ``EMBED_THREADS`` threads, so the products follow the same count.
+was busy (docs/retrieval.md, ONNX section). Answering gives them ``EMBED_THREADS``
+threads (1), the model's session that many a core.
 The dense similarities are the same bytes on any count; late interaction's product is not
 (OpenBLAS picks another kernel for one thread): its similarities move by up to 5e-7, which
 moved no answer on any evaluation set (docs/retrieval.md).

@@ -11,13 +11,11 @@ package, so nothing is ever downloaded; ``MODEL_PATH`` names another local model
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 import numpy as np
 
@@ -51,13 +49,13 @@ class Backend(Protocol):
 
 
 def _load_backend(
-    model_path: Path | None, backend: str, threads: int, lone_threads: int, say: Callable[[str], None] | None
+    model_path: Path | None, backend: str, threads: int, workers: int, say: Callable[[str], None] | None
 ) -> Backend:
     if backend == "onnx":
         from index.onnx_backend import OnnxBackend
         from index.onnx_cache import onnx_folder
 
-        return OnnxBackend(onnx_folder(model_path, say=say), threads=threads, lone_threads=lone_threads)
+        return OnnxBackend(onnx_folder(model_path, say=say), threads=threads, workers=workers)
     if backend == "sentence-transformers":
         from index.st_backend import SentenceTransformersBackend
 
@@ -66,21 +64,6 @@ def _load_backend(
             raise ModelLoadError(str(path), "no such folder")
         return SentenceTransformersBackend(path, threads=threads)
     raise ModelLoadError(model_name(model_path), f"unknown EMBED_BACKEND {backend!r}: use one of {', '.join(BACKENDS)}")
-
-
-A = TypeVar("A")
-
-
-def asking(method: Callable[..., A]) -> Callable[..., A]:
-    """Wraps a method ``(self, questions, ...)`` of an object whose ``_embedder`` answers them, so
-    the questions count as in flight while it runs (:meth:`Embedder.asking`)."""
-
-    @functools.wraps(method)
-    def counted(self: Any, questions: Sequence[str], *args: Any, **kwargs: Any) -> A:
-        with self._embedder.asking(len(questions)):
-            return method(self, questions, *args, **kwargs)
-
-    return counted
 
 
 class Embedder:
@@ -92,10 +75,11 @@ class Embedder:
         model_path: A local sentence-transformers model (or a folder exported from one);
             None uses the bundled all-MiniLM-L6-v2.
         backend: ``onnx`` (default) or ``sentence-transformers``.
-        threads: Intra-op threads of one encode call (EMBED_THREADS). Defaults to 1.
-        lone_threads: Intra-op threads of an encode call made while no other runs (ONNX
-            Runtime; EMBED_LONE_THREADS): the same vectors, sooner, on an idle machine. 0 (the
-            default) or no more than ``threads``: every call uses ``threads``.
+        threads: Intra-op threads each thread that encodes brings (EMBED_THREADS). Defaults to 1.
+        workers: Threads that may encode at once (the cores, when answering). On ONNX Runtime
+            they share one session of ``threads`` × ``workers`` intra-op threads, so a call made
+            alone runs on all of them: the same vectors whatever the count. The reference backend
+            runs ``threads`` alone. Defaults to 1.
         say: Receives one-line progress messages (a first-use export); None is silent.
 
     Raises:
@@ -109,22 +93,15 @@ class Embedder:
         *,
         backend: str = "onnx",
         threads: int = 1,
-        lone_threads: int = 0,
+        workers: int = 1,
         say: Callable[[str], None] | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self.name = model_name(model_path)
         self.backend = backend
-        self._backend = _load_backend(model_path, backend, threads, lone_threads, say)
+        self._backend = _load_backend(model_path, backend, threads, workers, say)
         self.dimension = int(self._backend.dimension)
         self.max_tokens = int(self._backend.max_seq_length) - 2  # room for [CLS] and [SEP]
-
-    def asking(self, questions: int) -> contextlib.AbstractContextManager[object]:
-        """A block during which ``questions`` are being answered: with more than one in flight, or
-        another embedding running, an embedding keeps to ``threads`` (the lone threads are for a
-        question asked alone)."""
-        asking = getattr(self._backend, "asking", None)
-        return contextlib.nullcontext() if asking is None else asking(questions)
 
     def count_tokens(self, text: str) -> int:
         """Model tokens in ``text``, without special tokens."""

@@ -171,11 +171,13 @@ _CAPITAL_THEN_L = re.compile(r"\b([A-Z])l\b")
 
 def words(text: str) -> list[str]:
     """Normalised words of ``text``, possessives dropped (``IBM's`` -> ``ibm``)."""
-    out = []
+    out: list[str] = []
     text = _CAPITAL_THEN_L.sub(lambda m: f"{m.group(0)} {m.group(1)}I", text)
     for word in _WORD.findall(normalize(text)):
-        stem = word.removesuffix("'s")
-        out.extend(part for part in stem.replace("'", " ").split() if part)
+        if "'" in word:  # a match holds no white space: only an apostrophe splits it
+            out.extend(word.removesuffix("'s").replace("'", " ").split())
+        else:
+            out.append(word)
     return out
 
 

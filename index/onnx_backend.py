@@ -13,10 +13,8 @@ sentence-transformers. The folder it reads is made by :mod:`index.export`:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,38 +69,34 @@ def session_options(threads: int) -> Any:
 class OnnxBackend:
     """One loaded export. Thread-safe: ONNX Runtime sessions and tokenizers may be shared.
 
+    Every caller runs on one session (``InferenceSession.run`` may be called from several threads
+    at once), whose intra-op pool holds ``threads`` × ``workers`` threads. A calling thread runs
+    work items itself, so calls made together each keep their own thread and share the pool's; a
+    call made alone runs on the whole pool (a question asked alone embeds on every core, with
+    no second session and its memory: docs/retrieval.md, "Latency, sixth pass"). ONNX Runtime
+    splits a product by rows, never along its sum, so every thread count gives the same bytes.
+
     Args:
         folder: A folder written by :func:`index.export.export_model`.
-        threads: Intra-op threads of the session (EMBED_THREADS). Defaults to 1.
-        lone_threads: Intra-op threads of a second session, used by a call made while no other
-            is running (a question asked alone); 0, or no more than ``threads``, for none.
-            Both sessions map the same weights (:mod:`index.onnx_serving`) and give the same
-            bytes. Defaults to 0.
+        threads: Intra-op threads each calling thread brings (EMBED_THREADS). Defaults to 1.
+        workers: Threads that may call the model at once (the cores, when answering). Defaults to 1.
 
     Raises:
         ModelLoadError: the folder is not a complete export, or the runtime cannot load it.
     """
 
-    def __init__(self, folder: Path, *, threads: int = 1, lone_threads: int = 0) -> None:
+    def __init__(self, folder: Path, *, threads: int = 1, workers: int = 1) -> None:
         meta = read_metadata(folder)
         if meta is None:
             raise ModelLoadError(str(folder), "not a complete ONNX export: run `python -m index.export` again")
-        self._lone: Any = None
-        self._running = 0  # calls in the model now
-        self._asked = 0  # questions being answered now (embedding or ranking), as told by asking()
-        self._count = threading.Lock()
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            model, mapped = serving_model(folder)
-            providers = ["CPUExecutionProvider"]
-            self._session = ort.InferenceSession(str(model), sess_options=session_options(threads), providers=providers)
-            # Loaded whole (a read-only folder), a second session would hold a second 86 MB: none then.
-            if lone_threads > threads and mapped:
-                self._lone = ort.InferenceSession(
-                    str(model), sess_options=session_options(lone_threads), providers=providers
-                )
+            model, _ = serving_model(folder)
+            self._session = ort.InferenceSession(
+                str(model), sess_options=session_options(threads * workers), providers=["CPUExecutionProvider"]
+            )
             # Two tokenizers: the plain one counts and windows whole texts; the batch one reads
             # what the model reads (truncated to its limit, padded to the longest in the batch).
             self._plain = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -120,18 +114,6 @@ class OnnxBackend:
         self._batch.enable_truncation(self.max_seq_length, strategy="longest_first", direction="right")
         self._batch.enable_padding(pad_id=int(meta["pad_id"]), pad_token=meta["pad_token"], direction="right")
         self._inputs = [i.name for i in self._session.get_inputs()]
-
-    @contextlib.contextmanager
-    def asking(self, questions: int) -> Iterator[None]:
-        """Count ``questions`` as being answered for the length of the block: an embedding takes
-        the lone session only when nothing else is in the model and at most one question is in flight."""
-        with self._count:
-            self._asked += questions
-        try:
-            yield
-        finally:
-            with self._count:
-                self._asked -= questions
 
     def offsets(self, text: str) -> list[tuple[int, int]]:
         """Character offsets of ``text``'s tokens, without special tokens and never truncated."""
@@ -173,15 +155,7 @@ class OnnxBackend:
         feeds = {"input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64), "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
-        with self._count:
-            self._running += 1
-            alone = self._running == 1 and self._asked <= 1
-            session = self._lone if alone and self._lone is not None else self._session
-        try:
-            hidden = session.run(None, feeds)[0]
-        finally:
-            with self._count:
-                self._running -= 1
+        hidden = self._session.run(None, feeds)[0]
         return hidden, self._pool(hidden, mask), mask.sum(axis=1)
 
     def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

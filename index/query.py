@@ -17,7 +17,7 @@ import numpy as np
 
 from index import blas, confidence, followup, search
 from index.corpus import Corpus
-from index.embed import Embedder, asking
+from index.embed import Embedder
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
 from index.location import check_location
 from index.model import model_name
@@ -79,7 +79,7 @@ class Retriever:
         model_path: Path | None = None,
         embed_backend: str = "onnx",
         embed_threads: int = 1,
-        lone_threads: int = 0,
+        workers: int | None = None,
         chunk_tokens: int = 254,
         build: bool = True,
         repair: bool = False,
@@ -93,9 +93,9 @@ class Retriever:
             index_dir: Folder of the index.
             model_path: A local sentence-transformers model; None uses the bundled all-MiniLM-L6-v2.
             embed_backend: ``onnx`` (default) or ``sentence-transformers`` (see :class:`Embedder`).
-            embed_threads: Intra-op threads of one embedding call. Defaults to 1.
-            lone_threads: Threads of an embedding made while it is the only question in flight
-                (a second session, about 65 MB more); 0 (the default): ``embed_threads`` always.
+            embed_threads: Intra-op threads each answering worker brings (and ranking's BLAS threads). Defaults to 1.
+            workers: The cores to answer on: one ONNX Runtime session of ``embed_threads`` × ``workers``
+                threads, and an ``ask_many``'s batches run that many at once. None (the default): every core.
             chunk_tokens: Largest chunk, in model tokens. Defaults to 254, all the bundled model reads.
             build: When False, a missing or stale index raises instead of being built.
             repair: Rebuild over a damaged index instead of raising (``python -m bot index``).
@@ -117,15 +117,15 @@ class Retriever:
             if why.reason is RebuildReason.MISSING:
                 raise IndexMissingError(index_dir)
             raise IndexStaleError(index_dir, str(why))
-        embedder = Embedder(
-            model_path, backend=embed_backend, threads=embed_threads, lone_threads=lone_threads, say=say
-        )
+        workers = workers or os.cpu_count() or 1
+        embedder = Embedder(model_path, backend=embed_backend, threads=embed_threads, workers=workers, say=say)
         blas.limit_threads(embed_threads)  # ranking's products run on the answering worker's threads too
         if why is not None:
             build = Build(sources, embedder, index_dir, digest, chunk_tokens)
             stored = build.under_lock(why, say=say, progress=progress, repair=repair)
         assert stored is not None  # current, or built just now
         opened = cls(Corpus.load(stored), embedder, index_dir)
+        opened.batch_workers = workers
         opened.rebuilt = why is not None
         opened.watch = SourceWatch(seeds_dir, sources.stats, index_dir)
         return opened
@@ -140,6 +140,7 @@ class Retriever:
             )
         fresh = type(self)(Corpus.load(stored), self._embedder, self.index_dir)
         fresh.mix, fresh.folding, fresh.confidence_rule = self.mix, self.folding, self.confidence_rule
+        fresh.batch_workers = self.batch_workers
         if self.watch is not None:
             fresh.watch = SourceWatch(self.watch.seeds_dir, snapshot(self.watch.seeds_dir), self.index_dir)
         return fresh
@@ -164,7 +165,6 @@ class Retriever:
             raise result
         return result
 
-    @asking  # a question asked alone embeds on more threads (Retriever.open's lone_threads)
     def ask_many(
         self,
         questions: Sequence[str],

@@ -52,9 +52,12 @@ def build_threads(settings: Settings) -> int:
     return max(settings.embed_threads, os.cpu_count() or 1)
 
 
-def open_retriever(settings: Settings, *, progress: bool = False, repair: bool = False) -> Retriever:
+def open_retriever(
+    settings: Settings, *, progress: bool = False, repair: bool = False, workers: int | None = None
+) -> Retriever:
     """Open the index the settings name, building or refreshing it first when needed
-    (and, with ``repair``, rebuilding over a damaged one)."""
+    (and, with ``repair``, rebuilding over a damaged one). ``workers`` threads share its model,
+    ``EMBED_THREADS`` each (:meth:`Retriever.open`); None: one per core, as the bots answer."""
     from index.query import Retriever
 
     return Retriever.open(
@@ -63,7 +66,7 @@ def open_retriever(settings: Settings, *, progress: bool = False, repair: bool =
         model_path=settings.model_path,
         embed_backend=settings.embed_backend,
         embed_threads=settings.embed_threads,
-        lone_threads=settings.embed_lone_threads,
+        workers=workers,
         chunk_tokens=settings.chunk_tokens,
         say=say,
         progress=progress,

@@ -3,9 +3,9 @@
 :class:`AnswerService` wraps a blocking retriever (anything that satisfies
 :class:`Retrieving`, as :class:`index.query.Retriever` does). Every call runs in a
 worker thread; questions that arrive together are answered with one ``ask_many``
-call (one batched embedding), up to ``workers`` batches run at once (one per core: the
-embedding releases the GIL), and at most ``max_in_flight`` questions are queued or
-running at once. A question over the cap waits for a slot; it is never dropped::
+call (one batched embedding), up to ``workers`` batches run at once (the bots run one:
+its embedding already runs on every core, and the questions arriving meanwhile form the
+next batch), and at most ``max_in_flight`` questions are queued or running at once. A question over the cap waits for a slot; it is never dropped::
 
     service = AnswerService.from_settings(retriever, settings)
     answer = await service.ask("Why did IBM quit facial recognition?")
@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -130,8 +129,10 @@ class AnswerService:
     @classmethod
     def from_settings(cls, retriever: Retrieving, settings: Settings, **options: Any) -> AnswerService:
         """The chat bots' service: ``TOP_K`` passages and the "More sources" after them,
-        ``MAX_QUESTION_CHARS`` and ``MAX_IN_FLIGHT`` from the settings, and one answering worker
-        per core (each embedding with ``EMBED_THREADS`` threads)."""
+        ``MAX_QUESTION_CHARS`` and ``MAX_IN_FLIGHT`` from the settings, and one answering worker:
+        the retriever's one model session embeds each batch on every core (EMBED_THREADS a core),
+        and one batch at a time lets the questions arriving meanwhile form larger batches, less
+        CPU a question (docs/retrieval.md, "Latency, sixth pass")."""
         from bot.core.reply import MORE_PASSAGES
 
         return cls(
@@ -140,7 +141,7 @@ class AnswerService:
             max_chars=settings.max_question_chars,
             max_in_flight=settings.max_in_flight,
             max_batch=min(settings.max_in_flight, 64),
-            **{"workers": os.cpu_count() or 1, **options},
+            **options,  # workers: 1, the default
         )
 
     @property

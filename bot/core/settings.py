@@ -24,10 +24,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=254, ge=32, le=254)
     # onnx: ONNX Runtime, no torch (the default); sentence-transformers: the reference, needs torch.
     embed_backend: Literal["onnx", "sentence-transformers"] = "onnx"
-    embed_threads: int = Field(default=1, ge=1, le=64)  # intra-op threads per answering worker
-    # Threads of an embedding made while it is the only question in flight (a second ONNX Runtime
-    # session, about 65 MB more); 0: EMBED_THREADS always (docs/retrieval.md "Latency, fifth pass").
-    embed_lone_threads: int = Field(default=0, ge=0, le=64)
+    # Intra-op threads per core of the one ONNX Runtime session: every embedding, a question's or a
+    # batch's, runs on all of them, and the bots answer one batch at a time (docs/retrieval.md,
+    # "Latency, sixth pass").
+    embed_threads: int = Field(default=1, ge=1, le=64)
     allow_private_urls: bool = False  # `bot add URL` may fetch from private, loopback, link-local addresses
 
     # Answers

@@ -108,9 +108,9 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
         from bot.core.runtime import say
 
         rebuild_in_full(settings, say=say)
-    # This process only builds: it embeds on every core (the serving processes keep EMBED_THREADS).
+    # This process only builds: one embedding at a time, on every core.
     building = settings.model_copy(update={"embed_threads": build_threads(settings)})
-    retriever = open_retriever(building, progress=True, repair=True)
+    retriever = open_retriever(building, progress=True, repair=True, workers=1)
     if not retriever.rebuilt and not getattr(args, "full", False):
         print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
     print(format_indexed(retriever.info, settings.index_dir))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,27 @@ def test_a_build_embeds_on_every_core_and_never_on_fewer_threads_than_serving(
     assert runtime.build_threads(Settings(embed_threads=8)) == 8
     monkeypatch.setattr(runtime.os, "cpu_count", lambda: None)
     assert runtime.build_threads(Settings()) == 1
+
+
+def test_serving_shares_one_session_of_a_thread_per_worker_and_a_build_one_of_a_thread_per_core(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bots open the index with a session of EMBED_THREADS threads a core; `index` embeds one
+    batch at a time on every core (EMBED_THREADS raised to the cores), so not on the cores squared."""
+    from bot.core import runtime
+    from bot.terminal import commands
+    from index.query import Retriever
+
+    opened: list[tuple[int, int | None]] = []
+
+    def record(*_: object, embed_threads: int, workers: int | None, **__: object) -> object:
+        opened.append((embed_threads, workers))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(Retriever, "open", record)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 4)
+    with pytest.raises(SystemExit):
+        runtime.open_retriever(Settings())
+    with pytest.raises(SystemExit):
+        commands.cmd_index(Settings(), argparse.Namespace(full=False))
+    assert opened == [(1, None), (4, 1)]

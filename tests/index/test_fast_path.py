@@ -1,22 +1,24 @@
 """The query path's speed-ups give the answers the plain computations give (index/search.py,
-index/lexical.py, index/tokens.py, index/onnx_backend.py, index/blas.py).
+index/lexical.py, index/text.py, index/tokens.py, index/onnx_backend.py, index/blas.py).
 
 Each fast path is checked against the straightforward code it replaced, kept here as the
 reference: ranking on every evaluation question of the article (and of the article with a
-second document), spelling correction, PQ decoding; a batch embedded on several threads
+second document), spelling correction, text normalisation and words, PQ decoding; a batch embedded on several threads
 against one thread; a batch of questions against the same questions asked one by one.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from index import blas, search
+from index import blas, lexical, search, text
 from index.corpus import Corpus
 from index.lexical import Lexicon
 from index.query import Retriever
@@ -169,6 +171,35 @@ def test_z_scores_are_the_bytes_of_numpys_mean_and_std() -> None:
                 assert fast.dtype == plain.dtype and np.array_equal(fast, plain), (n, dtype)
     assert np.array_equal(search._z(np.full(5, 3.0, np.float32)), np.zeros(5, np.float32))
     assert np.array_equal(search._z(np.arange(4)), (np.arange(4) - 1.5) / np.arange(4).std())
+
+
+def reference_plain(raw: str) -> str:
+    """:func:`text.plain` as it was written before it was made faster (one translate of every character)."""
+    return text._SPACE.sub(" ", unicodedata.normalize("NFKC", raw).translate(text._PLAIN)).strip()
+
+
+def reference_words(raw: str) -> list[str]:
+    """:func:`lexical.words` as it was written before it was made faster."""
+    out = []
+    raw = lexical._CAPITAL_THEN_L.sub(lambda m: f"{m.group(0)} {m.group(1)}I", raw)
+    for word in lexical._WORD.findall(text.normalize(raw)):
+        stem = word.removesuffix("'s")
+        out.extend(part for part in stem.replace("'", " ").split() if part)
+    return out
+
+
+def test_plain_text_and_words_are_those_of_the_plain_code() -> None:
+    """Every character, alone and all together; random mixes of the characters made plain,
+    apostrophes and possessives; the evaluation questions and the article's lines."""
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    rng = random.Random(12)
+    tricky = "".join(map(chr, text._PLAIN)) + "'s’ AlI-_ x1.\u00a0\t\n\u2028\ufb01"
+    mixes = ["".join(rng.choice(tricky) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    lines = (ROOT / "seeds").joinpath(next(p.name for p in (ROOT / "seeds").glob("*.txt"))).read_text().splitlines()
+    for raw in [*every, "".join(every), *mixes, *QUESTIONS, *lines, "IBM's rock'n'roll 's ' AI's Al"]:
+        assert text.plain(raw) == reference_plain(raw), repr(raw)
+    for raw in [*mixes, *QUESTIONS, *lines, "IBM's rock'n'roll 's ' AI's Al o'neil's"]:
+        assert lexical.words(raw) == reference_words(raw), repr(raw)
 
 
 def test_pq_decoding_by_one_take_equals_decoding_piece_by_piece() -> None:
