@@ -46,9 +46,7 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPP
     points_back = refers_back(query.text)
     if points_back and folding.clear_z == float("inf"):
         return True
-    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
-    z = corpus.calibration.z(similarity)
-    return z < (folding.clear_z if points_back else folding.vague_z)
+    return clarity(corpus, query) < (folding.clear_z if points_back else folding.vague_z)
 
 
 def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> float:
@@ -57,8 +55,7 @@ def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> fl
     enough to search nearly alone."""
     if folding.need_z == float("inf") or folding.need_floor >= 1.0:
         return 1.0
-    similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
-    z = corpus.calibration.z(similarity)
+    z = clarity(corpus, query)
     span = max(folding.need_z - folding.vague_z, 1e-9)
     return float(min(1.0, max(folding.need_floor, 1.0 - (1.0 - folding.need_floor) * (z - folding.vague_z) / span)))
 
