@@ -11,10 +11,10 @@ catch it. Three checks, each a different way such an answer gives itself away:
   2010", "Ondemar Dias") must be in the passage, or the passage is about something next to it;
 * **coverage**: the bold sentence holds most of the question's weight of rare words.
 
-Two measured checks, off in the shipped rule (docs/retrieval.md, "Sixth pass: confidence"),
-read the SQuAD 2.0 kinds that keep the sentence's words: a **negation** the question adds
-("Which team did *not* win?") and an **antonym** ("lowest" asked, "highest" said):
-index/polarity.py.
+Two more read the SQuAD 2.0 kinds that keep the sentence's words (index/polarity.py;
+docs/retrieval.md, "Sixth pass: confidence"): a **negation** the question adds ("Which team
+did *not* win?" against a sentence that negates nothing), shipped, and an **antonym**
+("lowest" asked, "highest" said), measured and off.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Whether a question turns its sentence round: a negation it adds, or a word it replaces by
-its opposite (measured, off in the shipped rule: docs/retrieval.md, "Sixth pass: confidence").
+"""Whether a question turns its sentence round: a negation it adds (checked by the shipped rule),
+or a word it replaces by its opposite (measured, off: docs/retrieval.md, "Sixth pass: confidence").
 
 SQuAD 2.0's writers made many unanswerable questions so: "Which team did *not* win?" against
 "Denver won", "What is the *lowest* point?" against "the highest point is ...". The question
