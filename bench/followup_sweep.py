@@ -206,18 +206,7 @@ def fourth(retrievers: dict[str, Retriever]) -> None:
     print("\n| setting | tune half | old held-out half | fresh batch | shared | ours, article |")
     print("|---|---|---|---|---|---|")
     for label, folding in settings:
-        cells = []
-        for part in parts:
-            follow = [r for r in part if not r.get("standalone")]
-            hits1 = hits3 = 0.0
-            for corpus, retriever in retrievers.items():
-                mine = [r for r in follow if r["corpus"] == corpus]
-                if mine:
-                    retriever.folding = folding
-                    got = recall(ask_followups(retriever, mine, "thread"), mine)
-                    hits1, hits3 = hits1 + got.at_1 * got.n, hits3 + got.at_3 * got.n
-                    retriever.folding = followup.Folding()
-            cells.append(f"{hits1 / len(follow):.3f} / {hits3 / len(follow):.3f}")
+        cells = [thread_recall(retrievers, part, folding) for part in parts]
         print(f"| {label} | {' | '.join(cells)} |", flush=True)
 
 
@@ -266,26 +255,38 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     for label, folding in settings:
-        cells, kept, alone = [], 0, 0
-        for part in parts:
-            follow = [r for r in part if not r.get("standalone")]
-            hits1 = hits3 = 0.0
-            for corpus, retriever in retrievers.items():
-                retriever.folding = folding
-                mine = [r for r in follow if r["corpus"] == corpus]
-                if mine:
-                    got = recall(ask_followups(retriever, mine, "thread"), mine)
-                    hits1, hits3 = hits1 + got.at_1 * got.n, hits3 + got.at_3 * got.n
-                standalone = [r for r in part if r["corpus"] == corpus and r.get("standalone")]
-                pairs = zip(
-                    ask_followups(retriever, standalone, "thread"),
-                    ask_followups(retriever, standalone, "alone"),
-                    strict=True,
-                )
-                kept, alone = kept + sum(a == b for a, b in pairs), alone + len(standalone)
-                retriever.folding = followup.Folding()
-            cells.append(f"{hits1 / len(follow):.3f} / {hits3 / len(follow):.3f}")
-        print(f"| {label} | {' | '.join(cells)} | {kept}/{alone} |", flush=True)
+        cells = [thread_recall(retrievers, part, folding) for part in parts]
+        kept = [standalone_kept(retrievers, part, folding) for part in parts]
+        print(f"| {label} | {' | '.join(cells)} | {sum(k for k, _ in kept)}/{sum(n for _, n in kept)} |", flush=True)
+
+
+def thread_recall(retrievers: dict[str, Retriever], part: list[dict], folding: followup.Folding) -> str:
+    """Recall@1 / @3 of a set's follow-ups (its standalone questions left out), each asked with its
+    thread on its own corpus's retriever read with ``folding``."""
+    follow = [r for r in part if not r.get("standalone")]
+    hits1 = hits3 = 0.0
+    for corpus, retriever in retrievers.items():
+        mine = [r for r in follow if r["corpus"] == corpus]
+        if mine:
+            retriever.folding = folding
+            got = recall(ask_followups(retriever, mine, "thread"), mine)
+            hits1, hits3 = hits1 + got.at_1 * got.n, hits3 + got.at_3 * got.n
+            retriever.folding = followup.Folding()
+    return f"{hits1 / len(follow):.3f} / {hits3 / len(follow):.3f}"
+
+
+def standalone_kept(retrievers: dict[str, Retriever], part: list[dict], folding: followup.Folding) -> tuple[int, int]:
+    """Of a set's standalone questions, how many get the same answer with their thread as alone, and how many there are."""
+    kept = alone = 0
+    for corpus, retriever in retrievers.items():
+        standalone = [r for r in part if r["corpus"] == corpus and r.get("standalone")]
+        retriever.folding = folding
+        pairs = zip(
+            ask_followups(retriever, standalone, "thread"), ask_followups(retriever, standalone, "alone"), strict=True
+        )
+        kept, alone = kept + sum(a == b for a, b in pairs), alone + len(standalone)
+        retriever.folding = followup.Folding()
+    return kept, alone
 
 
 def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
