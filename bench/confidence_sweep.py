@@ -8,7 +8,11 @@ halves alone, and on the article's two sets (smoke tests); then a predicate the 
 The last column is the fifth pass's fresh held-out set (eval/tuning/confidence_fresh.jsonl,
 whole); a second table gives the shipped rule and the roles check set by set. The sixth pass
 (docs/retrieval.md, "Sixth pass: confidence") adds the negation and antonym rows, a table of
-them set by set, and the fresh set's unanswerable questions handled by kind.
+them set by set, and the fresh set's unanswerable questions handled by kind. The seventh pass
+(docs/retrieval.md, "Seventh pass: confidence") adds its three checks (a sum of money, the
+counted thing, a who-question's verb) to the first table, each added to the rule shipped before
+it, a table of them set by set, and the last column: the chat-style held-out set
+(eval/tuning/confidence_chat.jsonl) over the article, the SQuAD v1 articles and Normans.
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -42,10 +46,16 @@ COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 SHARES = (0.005, 0.01, 0.02, 0.05)
 
 
+def before_seventh(**switches: object) -> confidence.Rule:
+    """The rule as shipped before the seventh pass (no sum-of-money, counted-thing or who-verb
+    check), with ``switches`` changed."""
+    return replace(confidence.Rule(money=False, counted=False, unsaid_who=False), **switches)  # type: ignore[arg-type]
+
+
 def before_sixth(**switches: object) -> confidence.Rule:
-    """The rule as shipped before the sixth pass (no negation check), with ``switches`` changed:
-    every row of the earlier passes' tables is measured against it, so they reproduce."""
-    return replace(confidence.Rule(negation=""), **switches)  # type: ignore[arg-type]
+    """The rule as shipped before the sixth pass (no negation check either), with ``switches``
+    changed: every row of the earlier passes' tables is measured against it, so they reproduce."""
+    return before_seventh(**{"negation": "", **switches})
 
 
 # The sixth pass's checks (index/confidence.py, index/antonyms.py), each added to the rule shipped
@@ -61,6 +71,15 @@ SIXTH_PASS = (
     ("+ negation and antonym, in the sentence", before_sixth(negation="sentence", antonym="sentence")),
 )
 SIXTH_PASS_SHORT = (SIXTH_PASS[0], SIXTH_PASS[1], SIXTH_PASS[4], SIXTH_PASS[-1])
+# The seventh pass's checks (docs/retrieval.md, "Seventh pass: confidence"), each added to the rule
+# shipped before it, then all three (the shipped rule).
+SEVENTH_PASS = (
+    ("shipped before", before_seventh()),
+    ("+ a how-much question about money needs a sum of money", before_seventh(money=True)),
+    ("+ a how-many question's counted thing in the sentence", before_seventh(counted=True)),
+    ("+ a who-question naming no one new, its verb not in the passage", before_seventh(unsaid_who=True)),
+    ("all three (shipped)", confidence.Rule()),
+)
 
 
 @dataclass
@@ -88,6 +107,9 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
         sets[f"v1 {which}"] = ("squad", half(v1, which))
         sets[f"v2 {which}"] = ("squad2", half(v2, which))
     sets["fresh"] = ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl"))
+    chat = load_jsonl(EVAL / "tuning" / "confidence_chat.jsonl")
+    for corpus in ("article", "squad", "squad2"):
+        sets[f"chat {corpus}"] = (corpus, [r for r in chat if r["corpus"] == corpus])
     return sets
 
 
@@ -169,8 +191,9 @@ def row(
     halves = [cell([counts[f"{kind} {which}"] for kind in ("ours", "v1", "v2")]) for which in ("tune", "held")]
     v2 = [cell([counts[f"v2 {which}"]]) for which in ("tune", "held")]
     both = cell([counts["v2 tune"], counts["v2 held"]])
+    chat = cell([counts[f"chat {corpus}"] for corpus in ("article", "squad", "squad2")])
     return " | ".join(
-        [*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]]), cell([counts["fresh"]])]
+        [*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]]), cell([counts["fresh"]]), chat]
     )
 
 
@@ -217,9 +240,9 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     encode = opened("squad").encode
     print(
         "| added to the shipped rule | tune | held-out | SQuAD 2.0 tune | SQuAD 2.0 held-out | SQuAD 2.0 all "
-        "| article (shared) | article, ours | fresh (held out) |"
+        "| article (shared) | article, ours | fresh (held out) | chat (held out) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(f"| none (shipped) | {row(asked, before_sixth(), None)} |", flush=True)
     for where in ("sentence", "passage"):
         for cosine in COSINES:
@@ -232,12 +255,16 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     print(f"| roles swapped | {row(asked, before_sixth(roles=True), None)} |", flush=True)
     for label, rule in SIXTH_PASS[1:]:
         print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
+    for label, rule in SEVENTH_PASS[1:]:
+        print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
     per_set(asked, (("shipped", before_sixth()), ("+ roles swapped", before_sixth(roles=True))))
     print()
     per_set(asked, SIXTH_PASS_SHORT)
     print()
     by_kind(asked["fresh"], SIXTH_PASS)
+    print()
+    per_set(asked, SEVENTH_PASS)
     print()
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
     for label, rule, cosine in (
@@ -246,6 +273,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         ("predicate, cosine 0.5", before_sixth(predicate="passage", predicate_cosine=0.5), 0.5),
         ("roles", before_sixth(roles=True), 0.0),
         ("negation and antonym, in the sentence", before_sixth(negation="sentence", antonym="sentence"), 0.0),
+        ("shipped before the seventh pass", before_seventh(), 0.0),
+        ("shipped (the seventh pass's three checks)", confidence.Rule(), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)

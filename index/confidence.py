@@ -9,7 +9,13 @@ catch it. Three checks, each a different way such an answer gives itself away:
   the bold sentence;
 * **the question's names and figures**: a rare name or number the question gives ("in
   2010", "Ondemar Dias") must be in the passage, or the passage is about something next to it;
-* **coverage**: the bold sentence holds most of the question's weight of rare words.
+* **coverage**: the bold sentence holds most of the question's weight of rare words (off).
+
+Three read what a chat question asks for more closely (docs/retrieval.md, "Seventh pass:
+confidence"): a how-much question about money needs a **sum of money**, not any figure; a
+how-many question's **counted thing** must be in the bold sentence ("How many employees ...?"
+is not answered by "3,393,000 users"); and a **who-question** whose bold sentence names no one
+new is low when the passage never says its verb ("Who founded IBM?").
 
 Two more read the SQuAD 2.0 kinds that keep the sentence's words (index/polarity.py;
 docs/retrieval.md, "Sixth pass: confidence"): a **negation** the question adds ("Which team
@@ -21,12 +27,12 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from index.lexical import STOPWORDS, terms
+from index.asked import answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
 
 if TYPE_CHECKING:
@@ -36,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Confidence = Literal["high", "low"]
-AnswerType = Literal["figure", "date", "name"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,18 @@ class Rule:
     ablation rows switch some off."""
 
     answer_type: bool = True
+    # Whether a how-much question about money ("How much did IBM *pay* for Red Hat?") needs a sum
+    # of money in the bold sentence, not any figure ("employs thousands of people"). Off, it is
+    # a figure question like the others (docs/retrieval.md, "Seventh pass: confidence").
+    money: bool = True
+    # Whether a how-many question's counted thing ("How many *employees* ...?") must be in the
+    # bold sentence beside its figure (:func:`asked.counted_held`; same section).
+    counted: bool = True
+    # Whether a who-question whose bold sentence names no one new is low when the passage never
+    # says its verb ("Who *founded* IBM?" against "IBM called for ...": :func:`asked.who_unsaid`; same
+    # section). A role answers some who-questions ("vendors and users"), but not with the
+    # question's own verb missing from the whole passage.
+    unsaid_who: bool = True
     # Whether a who / where question needs a name in the bold sentence: off, because chat
     # questions are often answered by a role or a place that is not a name ("vendors and
     # users", "federal court"), which marked answerable questions low on the article.
@@ -81,95 +98,6 @@ class Rule:
     antonym: Literal["", "sentence", "passage", "anywhere"] = ""
 
 
-_FIGURE_QUESTION = re.compile(
-    r"\bhow (many|much|old|long|far|large|big|tall|high|fast|often)\b"
-    r"|\bwhat (percentage|percent|share|proportion|fraction|number|amount)\b"
-)
-_DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade)\b|\bin what year\b")
-_NAME_QUESTION = re.compile(r"\b(who|whom|whose|where)\b")
-
-
-def _word_set(text: str) -> frozenset[str]:
-    """A word list kept as text, several words a line (a list literal takes a line a word)."""
-    return frozenset(text.split())
-
-
-_NUMBER_WORDS = _word_set(
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-    "hundred hundreds thousand thousands million millions billion billions dozen dozens half "
-    "third quarter twice"
-)
-_DATE_WORDS = _word_set(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday century centuries decade "
-    "yesterday today spring summer autumn fall winter"
-)
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_DIGIT = re.compile(r"\d")
-_LOWER_WORD = re.compile(r"[a-z]+")
-_TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*")
-
-
-def answer_type(question: str) -> AnswerType | None:
-    """What kind of thing the question asks for, when the words say so plainly."""
-    text = " ".join(_LOWER_WORD.findall(question.casefold()))
-    if _FIGURE_QUESTION.search(text):
-        return "figure"
-    if _DATE_QUESTION.search(text):
-        return "date"
-    if _NAME_QUESTION.search(text):
-        return "name"
-    return None
-
-
-def has_answer_type(kind: AnswerType | None, sentence: str, question: str) -> bool:
-    """Whether the sentence holds something of the kind asked: a figure (digits or number
-    words), a date (a year, a month, a weekday, a century), or a name the question did not
-    already give (a capitalised word after the sentence's first)."""
-    if kind is None:
-        return True
-    lowered = set(_LOWER_WORD.findall(sentence.casefold()))
-    if kind == "figure":
-        return bool(_DIGIT.search(sentence)) or bool(lowered & _NUMBER_WORDS)
-    if kind == "date":
-        return bool(_YEAR.search(sentence)) or bool(lowered & _DATE_WORDS)
-    asked = {w.casefold() for w in _TOKEN.findall(question)}
-    tokens = _TOKEN.findall(sentence)[1:]
-    return any(t[0].isupper() and t.casefold() not in asked and t.casefold() not in STOPWORDS for t in tokens)
-
-
-def question_names(question: str) -> list[str]:
-    """The figures and capitalised words (after the first) of a question."""
-    out = []
-    for i, token in enumerate(_TOKEN.findall(question)):
-        if token[0].isdigit() or (i > 0 and token[0].isupper() and token.casefold() not in STOPWORDS):
-            out.append(token)
-    return out
-
-
-_DIGIT_WORDS = dict(
-    zip(
-        map(str, range(1, 13)),
-        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
-        strict=True,
-    )
-)
-
-
-def _held(term: str, passage: frozenset[str]) -> bool:
-    """A question's word is in the passage as itself, as a longer or shorter form sharing
-    its first letters ("1980" in "1980s", "21" in "21st", "saharan" / "sahara"), or a small
-    figure spelt out ("3" as "three")."""
-    if term in passage or _DIGIT_WORDS.get(term) in passage:
-        return True
-    if term.isdigit():
-        return any(p.startswith(term) and not p[len(term) :].isdigit() for p in passage)
-    return len(term) >= 4 and any(
-        len(p) >= 4 and (p.startswith(term) or term.startswith(p)) and abs(len(p) - len(term)) <= 2 for p in passage
-    )
-
-
 def names_held(
     question: str,
     passage_terms: Collection[str],
@@ -181,7 +109,7 @@ def names_held(
 
     Words are compared as the lexical index compares them (stems, possessives, "Al" for
     "AI"), after the same spelling correction a question's words get ("Primier League" is
-    the "Premier League"), allowing the near forms of :func:`_held`. A name the sources use
+    the "Premier League"), allowing the near forms of :func:`asked.held`. A name the sources use
     in many passages (IDF below ``rare_idf``: "NFL" across an article on a Super Bowl) is the
     subject's context, which a passage need not repeat; a rare or unknown one ("in 1999",
     "Ondemar Dias") is what the question is about.
@@ -189,7 +117,7 @@ def names_held(
     passage = frozenset(passage_terms)
     for name in question_names(question):
         for term in correct(terms(name)):
-            if idf(term) >= rare_idf and not _held(term, passage):
+            if idf(term) >= rare_idf and not held(term, passage):
                 return False
     return True
 
@@ -233,10 +161,17 @@ def judge(
     kind = answer_type(question)
     if kind == "name" and not rule.name_type:
         kind = None
+    if kind == "money" and not rule.money:
+        kind = "figure"
     if rule.answer_type and not has_answer_type(kind, sentence, question):
         return "low"
+    if rule.counted and not counted_held(question, sentence_terms, correct or list):
+        return "low"
+    passage_terms = terms(passage)
     rare_idf = math.log(1 + 1 / max(rule.rare_share, 1e-9))
-    if rule.names and not names_held(question, terms(passage), correct or list, idf, rare_idf):
+    if rule.names and not names_held(question, passage_terms, correct or list, idf, rare_idf):
+        return "low"
+    if rule.unsaid_who and who_unsaid(question, sentence, passage_terms):
         return "low"
     if coverage(question_terms, sentence_terms, idf) < rule.coverage_needed:
         return "low"

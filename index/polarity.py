@@ -13,21 +13,14 @@ import re
 from functools import lru_cache
 
 from index.antonyms import stem_opposites
+from index.asked import LOWER_WORD, TOKEN, word_set
 from index.lexical import _stem
-
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_LOWER_WORD = re.compile(r"[a-z]+")
-_TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*")
 
 # Words that negate a clause. A question's negation is one of these; a text answers a negated
 # question only if it negates something too, plainly or by a verb or adjective of lack or
 # refusal ("failed to", "unable", "refused", "lacked"), matched by stem.
-_NEGATIONS = _word_set("not no never none nobody nothing neither nor cannot without nowhere")
-_NEGATIVE_WORDS = _word_set(
+_NEGATIONS = word_set("not no never none nobody nothing neither nor cannot without nowhere")
+_NEGATIVE_WORDS = word_set(
     "fail unable refuse lack absent absence deny reject decline exclude prevent ban prohibit avoid "
     "ignore except instead unlike impossible"
 )
@@ -45,7 +38,7 @@ def negative(text: str) -> bool:
     if _negations(text):
         return True
     stems = _negative_stems()
-    return any(_stem(w) in stems for w in _LOWER_WORD.findall(text.casefold()))
+    return any(_stem(w) in stems for w in LOWER_WORD.findall(text.casefold()))
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +62,7 @@ def negation_added(question: str, sentence: str) -> bool:
 def _open_words(text: str) -> list[str]:
     """The lower-case words of a text, its capitalised words left out (the first too when the
     second is capitalised): an opposite inside a name ("North Sea", "South Africa") is none."""
-    tokens = _TOKEN.findall(text)
+    tokens = TOKEN.findall(text)
     out = []
     for i, token in enumerate(tokens):
         named = token[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper()))

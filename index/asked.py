@@ -1,0 +1,196 @@
+"""What a question asks for, and whether a sentence holds that kind of thing (pure functions
+over text, used by index/confidence.py; docs/retrieval.md has the measurements).
+
+"How many ...?" asks for a figure, "How much did IBM pay ...?" for a sum of money, "When ...?" for
+a date, "Who ...?" for a name; a how-many question also names what it counts ("How many
+*employees* ...?"), and a who-question the deed it asks about ("Who *founded* IBM?").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from typing import Literal
+
+from index.lexical import STOPWORDS, _stem, terms
+
+AnswerType = Literal["figure", "money", "date", "name"]
+
+_FIGURE_QUESTION = re.compile(
+    r"\bhow (many|much|old|long|far|large|big|tall|high|fast|often)\b"
+    r"|\bwhat (percentage|percent|share|proportion|fraction|number|amount)\b"
+)
+_DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade)\b|\bin what year\b")
+_NAME_QUESTION = re.compile(r"\b(who|whom|whose|where)\b")
+_WHO_QUESTION = re.compile(r"\s*who\b", re.IGNORECASE)
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A word list kept as text, several words a line (a list literal takes a line a word)."""
+    return frozenset(text.split())
+
+
+_NUMBER_WORDS = word_set(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred hundreds thousand thousands million millions billion billions dozen dozens half "
+    "third quarter twice"
+)
+_DATE_WORDS = word_set(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday century centuries decade "
+    "yesterday today spring summer autumn fall winter"
+)
+# What a how-much question asks about when it asks for a sum of money (by word, lower case).
+_MONEY_QUESTION_WORDS = word_set(
+    "pay paid pays paying cost costs costing price prices priced spend spends spent spending revenue "
+    "revenues earn earned earns earning earnings income profit profits budget budgets worth charge "
+    "charged charges sell sold sells bid bids fund funds funding funded donate donated donation "
+    "donations endowment salary salaries tuition fee fees fine fined raise raised invest invested "
+    "investment investments money loan loans debt debts valued value sales buy bought buys afford "
+    "wage wages rent tax taxes cash capital"
+)
+# A sum of money: a currency sign, or a currency's name ("free" answers "how much does it cost").
+_MONEY = re.compile(
+    r"[$£€¥₹]|\b(dollars?|euros?|pounds?|yen|francs?|rupees?|pesos?|shillings?|guineas?|cents?|usd|gbp|eur|free)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
+_DIGIT = re.compile(r"\d")
+LOWER_WORD = re.compile(r"[a-z]+")
+TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*")
+# An acronym or a word with a capital inside ("CNBC", "BSkyB"): a name even as a sentence's first word.
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]*[A-Z][A-Za-z]*")
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """What kind of thing the question asks for, when the words say so plainly."""
+    lowered = LOWER_WORD.findall(question.casefold())
+    text = " ".join(lowered)
+    if _FIGURE_QUESTION.search(text):
+        return "money" if "how much" in text and _MONEY_QUESTION_WORDS.intersection(lowered) else "figure"
+    if _DATE_QUESTION.search(text):
+        return "date"
+    if _NAME_QUESTION.search(text):
+        return "name"
+    return None
+
+
+def has_answer_type(kind: AnswerType | None, sentence: str, question: str) -> bool:
+    """Whether the sentence holds something of the kind asked: a figure (digits or number
+    words), a sum of money (a currency's sign or name), a date (a year, a month, a weekday, a
+    century), or a name the question did not already give (a capitalised word after the
+    sentence's first, or an acronym anywhere: "CNBC notes ...")."""
+    if kind is None:
+        return True
+    lowered = set(LOWER_WORD.findall(sentence.casefold()))
+    if kind == "money":
+        return bool(_MONEY.search(sentence))
+    if kind == "figure":
+        return bool(_DIGIT.search(sentence)) or bool(lowered & _NUMBER_WORDS)
+    if kind == "date":
+        return bool(_YEAR.search(sentence)) or bool(lowered & _DATE_WORDS)
+    asked = {w.casefold() for w in TOKEN.findall(question)}
+    tokens = TOKEN.findall(sentence)
+    return any(
+        (i > 0 or _ACRONYM.fullmatch(t))
+        and t[0].isupper()
+        and t.casefold() not in asked
+        and t.casefold() not in STOPWORDS
+        for i, t in enumerate(tokens)
+    )
+
+
+def question_names(question: str) -> list[str]:
+    """The figures and capitalised words (after the first) of a question."""
+    out = []
+    for i, token in enumerate(TOKEN.findall(question)):
+        if token[0].isdigit() or (i > 0 and token[0].isupper() and token.casefold() not in STOPWORDS):
+            out.append(token)
+    return out
+
+
+_DIGIT_WORDS = dict(
+    zip(
+        map(str, range(1, 13)),
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+        strict=True,
+    )
+)
+
+
+def held(term: str, passage: frozenset[str]) -> bool:
+    """A question's word is in the passage as itself, as a longer or shorter form sharing
+    its first letters ("1980" in "1980s", "21" in "21st", "saharan" / "sahara"), or a small
+    figure spelt out ("3" as "three")."""
+    if term in passage or _DIGIT_WORDS.get(term) in passage:
+        return True
+    if term.isdigit():
+        return any(p.startswith(term) and not p[len(term) :].isdigit() for p in passage)
+    return len(term) >= 4 and any(
+        len(p) >= 4 and (p.startswith(term) or term.startswith(p)) and abs(len(p) - len(term)) <= 2 for p in passage
+    )
+
+
+# Words that end the phrase a how-many question counts ("How many *plant species* have ...").
+_AUXILIARIES = word_set("did does do are were is was have has had can could will would should might may")
+# Verbs that say too little for a passage to repeat them ("Who *made* ...", "Who *is* ...").
+_LIGHT_VERBS = word_set(
+    "is was are were be been has have had do does did make makes made go goes went get gets got take "
+    "takes took become becomes became come comes came give gives gave begin begins began start starts "
+    "started use uses used call calls called name names named know knows knew"
+)
+# Words between "who" and its verb that are not the verb ("Who *else* demanded ...", "Who *first* ...").
+_WHO_ADVERBS = word_set("else first also later then once ever still just only next last")
+
+
+def counted(question: str) -> list[str]:
+    """What a how-many question counts: the content words after "how many", up to its first
+    auxiliary and at most four ("How many *plant species* have ...", "How many *tons* of
+    *carbon* are ..."); [] for another question. Without a parser the phrase may run into the
+    verb ("How many *people protested* ..."), so the check below needs only one of them."""
+    lowered = LOWER_WORD.findall(question.casefold())
+    at = next((i + 2 for i in range(len(lowered) - 1) if lowered[i : i + 2] == ["how", "many"]), None)
+    if at is None:
+        return []
+    phrase = []
+    for word in lowered[at : at + 4]:
+        if word in _AUXILIARIES:
+            break
+        phrase.append(word)
+    return [w for w in phrase if w not in STOPWORDS and w != "ago"]
+
+
+def counted_held(
+    question: str, sentence_terms: Collection[str], correct: Callable[[list[str]], list[str]] = list
+) -> bool:
+    """Whether the bold sentence holds what a how-many question counts ("How many employees
+    does Sky have?" is not answered by "3,393,000 Sky+ users"): one of :func:`counted`'s words,
+    compared as :func:`names_held` compares names; True for any other question."""
+    words = counted(question)
+    if not words:
+        return True
+    sentence = frozenset(sentence_terms)
+    return any(held(term, sentence) for term in correct(terms(" ".join(words))))
+
+
+def who_verb(question: str) -> str | None:
+    """The verb of a "Who V ...?" question ("Who *founded* IBM?"), past an adverb in -ly ("Who
+    *allegedly* coined ...", "Who *else* demanded ..."); None for another shape, or a stopword or light verb after "who"
+    ("Who *is* ...", "Who *made* ...")."""
+    if not _WHO_QUESTION.match(question):
+        return None
+    for word in LOWER_WORD.findall(question.casefold())[1:]:
+        if word.endswith("ly") or word in _WHO_ADVERBS:
+            continue
+        return None if len(word) < 3 or word in STOPWORDS or word in _LIGHT_VERBS else word
+    return None
+
+
+def who_unsaid(question: str, sentence: str, passage_terms: Collection[str]) -> bool:
+    """Whether a who-question's bold sentence names no one the question did not, and the passage
+    never says the question's verb (its stem, or a near form: "founder" for "founded")."""
+    verb = who_verb(question)
+    if verb is None or has_answer_type("name", sentence, question):
+        return False
+    return not held(_stem(verb), frozenset(passage_terms))
