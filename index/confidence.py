@@ -11,11 +11,12 @@ catch it. Three checks, each a different way such an answer gives itself away:
   2010", "Ondemar Dias") must be in the passage, or the passage is about something next to it;
 * **coverage**: the bold sentence holds most of the question's weight of rare words (off).
 
-Three read what a chat question asks for more closely (docs/retrieval.md, "Seventh pass:
-confidence"): a how-much question about money needs a **sum of money**, not any figure; a
-how-many question's **counted thing** must be in the bold sentence ("How many employees ...?"
-is not answered by "3,393,000 users"); and a **who-question** whose bold sentence names no one
-new is low when the passage never says its verb ("Who founded IBM?").
+Two read what a chat question asks for more closely (index/asked.py; docs/retrieval.md,
+"Seventh pass: confidence"): a how-much question about money needs a **sum of money**, not any
+figure; a how-many question's **counted thing** must be in the bold sentence ("How many
+employees ...?" is not answered by "3,393,000 users"). A third, measured and off: a
+**who-question** whose bold sentence names no one new is low when the passage never says its
+verb ("Who founded IBM?").
 
 Two more read the SQuAD 2.0 kinds that keep the sentence's words (index/polarity.py;
 docs/retrieval.md, "Sixth pass: confidence"): a **negation** the question adds ("Which team
@@ -58,10 +59,10 @@ class Rule:
     # bold sentence beside its figure (:func:`asked.counted_held`; same section).
     counted: bool = True
     # Whether a who-question whose bold sentence names no one new is low when the passage never
-    # says its verb ("Who *founded* IBM?" against "IBM called for ...": :func:`asked.who_unsaid`; same
-    # section). A role answers some who-questions ("vendors and users"), but not with the
-    # question's own verb missing from the whole passage.
-    unsaid_who: bool = True
+    # says its verb ("Who *founded* IBM?" against "IBM called for ...": :func:`asked.who_unsaid`).
+    # Off: it gained nothing on the held-out half or the chat-style held-out set, and marked one
+    # answerable question of the latter low (docs/retrieval.md, "Seventh pass: confidence").
+    unsaid_who: bool = False
     # Whether a who / where question needs a name in the bold sentence: off, because chat
     # questions are often answered by a role or a place that is not a name ("vendors and
     # users", "federal court"), which marked answerable questions low on the article.
