@@ -12,7 +12,9 @@ them set by set, and the fresh set's unanswerable questions handled by kind. The
 (docs/retrieval.md, "Seventh pass: confidence") adds its three checks (a sum of money and the
 counted thing, shipped; a who-question's verb, off) to the first table, each added to the rule
 shipped before it, a table of them set by set, and the last column: the chat-style held-out set
-(eval/tuning/confidence_chat.jsonl) over the article, the SQuAD v1 articles and Normans.
+(eval/tuning/confidence_chat.jsonl) over the article, the SQuAD v1 articles and Normans. The
+eighth pass adds its closer reading of a question (a row and a table set by set) and the column
+before the last: the chat-style tuning set (eval/tuning/confidence_chat_tune.jsonl).
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -46,10 +48,16 @@ COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 SHARES = (0.005, 0.01, 0.02, 0.05)
 
 
+def before_eighth(**switches: object) -> confidence.Rule:
+    """The rule as shipped before the eighth pass (the seventh pass's reading of a question), with
+    ``switches`` changed."""
+    return replace(confidence.Rule(closer_reading=False), **switches)  # type: ignore[arg-type]
+
+
 def before_seventh(**switches: object) -> confidence.Rule:
     """The rule as shipped before the seventh pass (no sum-of-money, counted-thing or who-verb
-    check), with ``switches`` changed."""
-    return replace(confidence.Rule(money=False, counted=False), **switches)  # type: ignore[arg-type]
+    check either), with ``switches`` changed."""
+    return before_eighth(**{"money": False, "counted": False, **switches})
 
 
 def before_sixth(**switches: object) -> confidence.Rule:
@@ -77,9 +85,14 @@ SEVENTH_PASS = (
     ("shipped before", before_seventh()),
     ("+ a how-much question about money needs a sum of money", before_seventh(money=True)),
     ("+ a how-many question's counted thing in the sentence", before_seventh(counted=True)),
-    ("+ both (shipped)", confidence.Rule()),
+    ("+ both (shipped by the seventh pass)", before_eighth()),
     ("+ a who-question naming no one new, its verb not in the passage", before_seventh(unsaid_who=True)),
-    ("+ all three", confidence.Rule(unsaid_who=True)),
+    ("+ all three", before_eighth(unsaid_who=True)),
+)
+# The eighth pass (docs/retrieval.md, "Eighth pass: confidence"): the closer reading of a question.
+EIGHTH_PASS = (
+    ("shipped before", before_eighth()),
+    ("+ the closer reading (shipped)", confidence.Rule()),
 )
 
 
@@ -109,8 +122,10 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
         sets[f"v2 {which}"] = ("squad2", half(v2, which))
     sets["fresh"] = ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl"))
     chat = load_jsonl(EVAL / "tuning" / "confidence_chat.jsonl")
+    chat_tune = load_jsonl(EVAL / "tuning" / "confidence_chat_tune.jsonl")
     for corpus in ("article", "squad", "squad2"):
         sets[f"chat {corpus}"] = (corpus, [r for r in chat if r["corpus"] == corpus])
+        sets[f"chat tune {corpus}"] = (corpus, [r for r in chat_tune if r["corpus"] == corpus])
     return sets
 
 
@@ -192,9 +207,11 @@ def row(
     halves = [cell([counts[f"{kind} {which}"] for kind in ("ours", "v1", "v2")]) for which in ("tune", "held")]
     v2 = [cell([counts[f"v2 {which}"]]) for which in ("tune", "held")]
     both = cell([counts["v2 tune"], counts["v2 held"]])
-    chat = cell([counts[f"chat {corpus}"] for corpus in ("article", "squad", "squad2")])
+    chat = [
+        cell([counts[f"chat {which}{corpus}"] for corpus in ("article", "squad", "squad2")]) for which in ("tune ", "")
+    ]
     return " | ".join(
-        [*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]]), cell([counts["fresh"]]), chat]
+        [*halves, *v2, both, cell([counts["article"]]), cell([counts["article, ours"]]), cell([counts["fresh"]]), *chat]
     )
 
 
@@ -241,9 +258,9 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     encode = opened("squad").encode
     print(
         "| added to the shipped rule | tune | held-out | SQuAD 2.0 tune | SQuAD 2.0 held-out | SQuAD 2.0 all "
-        "| article (shared) | article, ours | fresh (held out) | chat (held out) |"
+        "| article (shared) | article, ours | fresh (held out) | chat, tuning | chat (held out) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| none (shipped) | {row(asked, before_sixth(), None)} |", flush=True)
     for where in ("sentence", "passage"):
         for cosine in COSINES:
@@ -258,6 +275,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     for label, rule in SEVENTH_PASS[1:]:
         print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
+    for label, rule in EIGHTH_PASS[1:]:
+        print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
     per_set(asked, (("shipped", before_sixth()), ("+ roles swapped", before_sixth(roles=True))))
     print()
@@ -267,6 +286,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     print()
     per_set(asked, SEVENTH_PASS)
     print()
+    per_set(asked, EIGHTH_PASS)
+    print()
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
     for label, rule, cosine in (
         ("shipped", before_sixth(), 0.0),
@@ -275,8 +296,9 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         ("roles", before_sixth(roles=True), 0.0),
         ("negation and antonym, in the sentence", before_sixth(negation="sentence", antonym="sentence"), 0.0),
         ("shipped before the seventh pass", before_seventh(), 0.0),
-        ("shipped (the seventh pass's sum of money and counted thing)", confidence.Rule(), 0.0),
-        ("+ a who-question's verb", confidence.Rule(unsaid_who=True), 0.0),
+        ("the seventh pass's sum of money and counted thing", before_eighth(), 0.0),
+        ("+ a who-question's verb", before_eighth(unsaid_who=True), 0.0),
+        ("shipped (+ the eighth pass's closer reading)", confidence.Rule(), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)

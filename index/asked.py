@@ -14,13 +14,17 @@ from typing import Literal
 
 from index.lexical import STOPWORDS, _stem, terms
 
-AnswerType = Literal["figure", "money", "date", "name"]
+AnswerType = Literal["figure", "money", "duration", "date", "name"]
 
 _FIGURE_QUESTION = re.compile(
     r"\bhow (many|much|old|long|far|large|big|tall|high|fast|often)\b"
     r"|\bwhat (percentage|percent|share|proportion|fraction|number|amount)\b"
 )
-_DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade)\b|\bin what year\b")
+# "How long did it last?" asks for a span; "How long since ...?" / "How long ago ...?" for a date.
+_DURATION_QUESTION = re.compile(r"\bhow long\b(?! (since|ago)\b)")
+_DATE_QUESTION = re.compile(r"\b(what|which) (year|date|day|month|century|decade)\b|\bin what year\b")
+# The question's own wh-word: "What happens to the fleas *when* the rats die?" asks no date.
+_WH_WORD = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b")
 _NAME_QUESTION = re.compile(r"\b(who|whom|whose|where)\b")
 _WHO_QUESTION = re.compile(r"\s*who\b", re.IGNORECASE)
 
@@ -36,6 +40,8 @@ _NUMBER_WORDS = word_set(
     "hundred hundreds thousand thousands million millions billion billions dozen dozens half "
     "third quarter twice"
 )
+# A count told without a figure ("only a *few* came from there"): the closer reading's.
+_VAGUE_COUNTS = word_set("few several numerous")
 _DATE_WORDS = word_set(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday century centuries decade "
@@ -55,6 +61,14 @@ _MONEY = re.compile(
     r"[$£€¥₹]|\b(dollars?|euros?|pounds?|yen|francs?|rupees?|pesos?|shillings?|guineas?|cents?|usd|gbp|eur|free)\b",
     re.IGNORECASE,
 )
+# A span of time or a length: its unit, or a word that says how long without a figure ("a brief
+# period", "week-long", "five-year").
+_DURATION_WORDS = word_set(
+    "second seconds minute minutes hour hours day days week weeks fortnight month months year years "
+    "decade decades century centuries millennium millennia lifetime period brief temporarily "
+    "permanently mile miles km kilometre kilometres kilometer kilometers metre metres meter meters "
+    "foot feet ft yard yards inch inches cm mm"
+)
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _DIGIT = re.compile(r"\d")
 LOWER_WORD = re.compile(r"[a-z]+")
@@ -63,20 +77,30 @@ TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*")
 _ACRONYM = re.compile(r"[A-Z][A-Za-z]*[A-Z][A-Za-z]*")
 
 
-def answer_type(question: str) -> AnswerType | None:
-    """What kind of thing the question asks for, when the words say so plainly."""
+def answer_type(question: str, closer: bool = True) -> AnswerType | None:
+    """What kind of thing the question asks for, when the words say so plainly.
+
+    ``closer`` is the eighth pass's reading (docs/retrieval.md, "Eighth pass: confidence"): "how
+    long" asks for a span of time or a length, "how much of" for a part (not a sum of money), and
+    "when" asks for a date only as the question's own wh-word ("What happens to the fleas *when*
+    the rats die?" does not). False reads as the seventh pass did."""
     lowered = LOWER_WORD.findall(question.casefold())
     text = " ".join(lowered)
+    if closer and _DURATION_QUESTION.search(text):
+        return "duration"
     if _FIGURE_QUESTION.search(text):
-        return "money" if "how much" in text and _MONEY_QUESTION_WORDS.intersection(lowered) else "figure"
-    if _DATE_QUESTION.search(text):
+        share = closer and "how much of" in text
+        money = "how much" in text and not share and _MONEY_QUESTION_WORDS.intersection(lowered)
+        return "money" if money else "figure"
+    wh = _WH_WORD.search(text)
+    if _DATE_QUESTION.search(text) or (wh and wh.group(1) == "when") or (not closer and "when" in lowered):
         return "date"
     if _NAME_QUESTION.search(text):
         return "name"
     return None
 
 
-def has_answer_type(kind: AnswerType | None, sentence: str, question: str) -> bool:
+def has_answer_type(kind: AnswerType | None, sentence: str, question: str, closer: bool = True) -> bool:
     """Whether the sentence holds something of the kind asked: a figure (digits or number
     words), a sum of money (a currency's sign or name), a date (a year, a month, a weekday, a
     century), or a name the question did not already give (a capitalised word after the
@@ -87,7 +111,9 @@ def has_answer_type(kind: AnswerType | None, sentence: str, question: str) -> bo
     if kind == "money":
         return bool(_MONEY.search(sentence))
     if kind == "figure":
-        return bool(_DIGIT.search(sentence)) or bool(lowered & _NUMBER_WORDS)
+        return bool(_DIGIT.search(sentence) or lowered & _NUMBER_WORDS or (closer and lowered & _VAGUE_COUNTS))
+    if kind == "duration":
+        return bool(lowered & _DURATION_WORDS)
     if kind == "date":
         return bool(_YEAR.search(sentence)) or bool(lowered & _DATE_WORDS)
     asked = {w.casefold() for w in TOKEN.findall(question)}
@@ -119,6 +145,20 @@ _DIGIT_WORDS = dict(
 )
 
 
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'\u2019\-]*(?:\s+(?:of\s+|and\s+|for\s+)?[A-Z][\w'\u2019\-]*)+")
+
+
+def acronyms(text: str) -> frozenset[str]:
+    """The acronyms the text spells out, lower-cased: the initials of each run of capitalised
+    words ("the *U*nited *S*tates" -> "us", "*N*ational *P*hysical *L*aboratory" -> "npl"), "of",
+    "and" and "for" inside a run skipped, and of each stretch of two or more of its words."""
+    out = set()
+    for run in _CAPITALISED_RUN.findall(text):
+        initials = "".join(w[0] for w in run.split() if w[0].isupper()).casefold()
+        out.update(initials[i:j] for i in range(len(initials)) for j in range(i + 2, len(initials) + 1))
+    return frozenset(out)
+
+
 def held(term: str, passage: frozenset[str]) -> bool:
     """A question's word is in the passage as itself, as a longer or shorter form sharing
     its first letters ("1980" in "1980s", "21" in "21st", "saharan" / "sahara"), or a small
@@ -134,6 +174,9 @@ def held(term: str, passage: frozenset[str]) -> bool:
 
 # Words that end the phrase a how-many question counts ("How many *plant species* have ...").
 _AUXILIARIES = word_set("did does do are were is was have has had can could will would should might may")
+# ... or at a preposition or a past form after its first word ("How many *doctors* died of ...",
+# "How many *people* in France ..."); "of" stays inside ("How many *tons* of *carbon* ...").
+_PREPOSITIONS = word_set("in at on for from to by with during after before since within across into")
 # Verbs that say too little for a passage to repeat them ("Who *made* ...", "Who *is* ...").
 _LIGHT_VERBS = word_set(
     "is was are were be been has have had do does did make makes made go goes went get gets got take "
@@ -144,7 +187,7 @@ _LIGHT_VERBS = word_set(
 _WHO_ADVERBS = word_set("else first also later then once ever still just only next last")
 
 
-def counted(question: str) -> list[str]:
+def counted(question: str, closer: bool = True) -> list[str]:
     """What a how-many question counts: the content words after "how many", up to its first
     auxiliary and at most four ("How many *plant species* have ...", "How many *tons* of
     *carbon* are ..."); [] for another question. Without a parser the phrase may run into the
@@ -155,19 +198,22 @@ def counted(question: str) -> list[str]:
         return []
     phrase = []
     for word in lowered[at : at + 4]:
-        if word in _AUXILIARIES:
+        if word in _AUXILIARIES or (closer and phrase and (word in _PREPOSITIONS or word.endswith("ed"))):
             break
         phrase.append(word)
     return [w for w in phrase if w not in STOPWORDS and w != "ago"]
 
 
 def counted_held(
-    question: str, sentence_terms: Collection[str], correct: Callable[[list[str]], list[str]] = list
+    question: str,
+    sentence_terms: Collection[str],
+    correct: Callable[[list[str]], list[str]] = list,
+    closer: bool = True,
 ) -> bool:
     """Whether the bold sentence holds what a how-many question counts ("How many employees
     does Sky have?" is not answered by "3,393,000 Sky+ users"): one of :func:`counted`'s words,
     compared as :func:`names_held` compares names; True for any other question."""
-    words = counted(question)
+    words = counted(question, closer)
     if not words:
         return True
     sentence = frozenset(sentence_terms)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from index.asked import answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.asked import acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
 
@@ -63,6 +63,12 @@ class Rule:
     # Off: it gained nothing on the held-out half or the chat-style held-out set, and marked one
     # answerable question of the latter low (docs/retrieval.md, "Seventh pass: confidence").
     unsaid_who: bool = False
+    # The eighth pass's closer reading of what a chat question asks for (:func:`asked.answer_type`:
+    # "how long" a span or a length, "how much of" a part, "when" only as the question's own word;
+    # a how-many phrase ends at its verb or a preposition; "a few" is a count; an acronym is held by
+    # the words it stands for). False reads as the seventh pass did (docs/retrieval.md, "Eighth
+    # pass: confidence").
+    closer_reading: bool = True
     # Whether a who / where question needs a name in the bold sentence: off, because chat
     # questions are often answered by a role or a place that is not a name ("vendors and
     # users", "federal court"), which marked answerable questions low on the article.
@@ -105,6 +111,7 @@ def names_held(
     correct: Callable[[list[str]], list[str]],
     idf: Callable[[str], float],
     rare_idf: float,
+    spelt_out: Collection[str] = (),
 ) -> bool:
     """Whether the passage holds every *rare* name and figure of the question.
 
@@ -113,10 +120,13 @@ def names_held(
     the "Premier League"), allowing the near forms of :func:`asked.held`. A name the sources use
     in many passages (IDF below ``rare_idf``: "NFL" across an article on a Super Bowl) is the
     subject's context, which a passage need not repeat; a rare or unknown one ("in 1999",
-    "Ondemar Dias") is what the question is about.
+    "Ondemar Dias") is what the question is about. An acronym is also held by the words it
+    stands for (``spelt_out``, :func:`asked.acronyms` of the passage: "US" by "United States").
     """
     passage = frozenset(passage_terms)
     for name in question_names(question):
+        if name.casefold() in spelt_out:
+            continue
         for term in correct(terms(name)):
             if idf(term) >= rare_idf and not held(term, passage):
                 return False
@@ -159,18 +169,21 @@ def judge(
         similarity: With ``rule.predicate_cosine``, whether a text's words hold one close to
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
     """
-    kind = answer_type(question)
+    closer = rule.closer_reading
+    kind = answer_type(question, closer)
     if kind == "name" and not rule.name_type:
         kind = None
     if kind == "money" and not rule.money:
         kind = "figure"
-    if rule.answer_type and not has_answer_type(kind, sentence, question):
+    if rule.answer_type and not has_answer_type(kind, sentence, question, closer):
         return "low"
-    if rule.counted and not counted_held(question, sentence_terms, correct or list):
+    if rule.counted and not counted_held(question, sentence_terms, correct or list, closer):
         return "low"
     passage_terms = terms(passage)
     rare_idf = math.log(1 + 1 / max(rule.rare_share, 1e-9))
-    if rule.names and not names_held(question, passage_terms, correct or list, idf, rare_idf):
+    if rule.names and not names_held(
+        question, passage_terms, correct or list, idf, rare_idf, acronyms(passage) if closer else ()
+    ):
         return "low"
     if rule.unsaid_who and who_unsaid(question, sentence, passage_terms):
         return "low"
