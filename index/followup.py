@@ -25,8 +25,9 @@ from dataclasses import replace
 import numpy as np
 
 from index import reference, search
-from index.anaphora import refers_back
+from index.anaphora import ellipsis, refers_back
 from index.corpus import Corpus
+from index.lexical import terms
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
 from index.thread import Context, Encode, Folding
@@ -82,6 +83,12 @@ def fold(
         if context.added & kept:
             chunk_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in chunk_terms.items()}
             sentence_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in sentence_terms.items()}
+    if folding.contrast != 1.0 and context.referents is not None:
+        # "And in Prussia?" after "... kill in Sweden?": Sweden is what the follow-up does not ask about.
+        dropped = " ".join(ellipsis(query.text, context.referents.question)[1])
+        if dropped:
+            chunk_terms = _scaled(chunk_terms, corpus.lexicon.query_terms(dropped), folding.contrast)
+            sentence_terms = _scaled(sentence_terms, corpus.sentence_lexicon.query_terms(dropped), folding.contrast)
     chunk_weights = _merge(Counter(query.terms), chunk_terms, folding.term_weight)
     sentence_weights = _merge(own_sentence, sentence_terms, folding.term_weight)
     if query.resolved and folding.referent_weight > 0:
@@ -109,10 +116,22 @@ def resolved(query: search.Query, context: Context, encode: Encode | None, foldi
         return query
     text = reference.resolve(query.text, context.referents, strict=folding.strict, which_person=folding.which_person)
     if text == query.text:
-        return query
+        rewritten = ellipsis(query.text, context.referents.question)[0] if folding.ellipsis_weight > 0 else ""
+        if not rewritten:
+            return query
+        # "And in Prussia?" read as the previous question asked of Prussia: only its vector.
+        mixed = query.vector + folding.ellipsis_weight * encode(rewritten).vector
+        mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+        return replace(query, vector=mixed.astype(query.vector.dtype))
     mixed = query.vector + folding.resolve_weight * encode(text).vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
     return replace(query, vector=mixed.astype(query.vector.dtype), resolved=text)
+
+
+def _scaled(weights: Mapping[str, float], terms: Sequence[str], factor: float) -> dict[str, float]:
+    """``weights`` with those of ``terms`` multiplied by ``factor``."""
+    scaled = set(terms)
+    return {t: w * factor if t in scaled else w for t, w in weights.items()}
 
 
 def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> dict[str, float]:
@@ -209,7 +228,8 @@ def _read_in(
     if folding.release_low <= 0 and folding.release_high <= 0:
         return folded, context
     alone = fold(corpus, rewritten, context, replace(folding, vector_weight=0.0, term_weight=0.0))
-    return folded, replace(context, alone=alone, clarity=clarity(corpus, query))
+    clear = clarity(corpus, rewritten if folding.release_rewritten else query)
+    return folded, replace(context, alone=alone, clarity=clear)
 
 
 def clarity(corpus: Corpus, query: search.Query) -> float:
@@ -237,10 +257,19 @@ def rank(
     chunk, sentence = context.answer
     if not any(s.chunk == chunk for s in top):
         return top[:k]
+    if folding.covered and covered(corpus, query.text, chunk, sentence):
+        return top[:k]
     drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
     drop += _release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
     moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
     return tuple(sorted(moved, key=lambda s: -s.score)[:k])
+
+
+def covered(corpus: Corpus, question: str, chunk: int, sentence: int) -> bool:
+    """Whether the sentence ``(chunk, sentence)`` holds every content word of ``question`` (as
+    the sentence lexicon stems them; False for a question with none)."""
+    own = set(corpus.sentence_lexicon.query_terms(question))
+    return bool(own) and own <= set(terms(corpus.chunks[chunk].sentence(sentence)))
 
 
 def sentence_lead(corpus: Corpus, query: search.Query, mix: search.Mix, chunk: int, sentence: int) -> float:
