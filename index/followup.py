@@ -6,8 +6,10 @@ A thread is read oldest first. Each earlier question on the sources' subject lea
 *context*: its own search (folded with the context before it when it was a follow-up) plus
 the names and figures of the sentence that answered it ("When was he president?" refers to
 the person the previous answer named). An aside the sources are not about leaves the context
-as it was. A follow-up's pronouns are also resolved by rules (:mod:`index.reference`), and the
-rewritten question's vector is blended with its own; its words stay its own. The sentence that
+as it was. A follow-up's pronouns are also resolved by rules (:mod:`index.reference`), and a
+contrasting fragment ("And in Prussia?") is read as the previous question with the fragment in
+place (:func:`index.anaphora.ellipsis`); the rewritten question's vector is blended with its own;
+its words stay its own. The sentence that
 answered the previous question counts for less when its passage is ranked again: a follow-up
 asks for something its thread has not been told yet.
 
