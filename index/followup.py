@@ -6,10 +6,9 @@ A thread is read oldest first. Each earlier question on the sources' subject lea
 *context*: its own search (folded with the context before it when it was a follow-up) plus
 the names and figures of the sentence that answered it ("When was he president?" refers to
 the person the previous answer named). An aside the sources are not about leaves the context
-as it was. A follow-up's pronouns are also resolved by rules (:mod:`index.reference`), and a
-contrasting fragment ("And in Prussia?") is read as the previous question with the fragment in
-place (:func:`index.anaphora.ellipsis`); the rewritten question's vector is blended with its own;
-its words stay its own. The sentence that
+as it was. A follow-up's pronouns are resolved by rules (:mod:`index.reference`), a fragment ("And
+in Prussia?") read as the previous question with it in place (:func:`index.anaphora.ellipsis`), and
+the rewritten question's vector is blended with its own; its words stay its own. The sentence that
 answered the previous question counts for less when its passage is ranked again: a follow-up
 asks for something its thread has not been told yet.
 
@@ -88,9 +87,9 @@ def fold(
     if folding.contrast != 1.0 and context.referents is not None:
         # "And in Prussia?" after "... kill in Sweden?": Sweden is what the follow-up does not ask about.
         dropped = " ".join(ellipsis(query.text, context.referents.question)[1])
-        if dropped:
-            chunk_terms = _scaled(chunk_terms, corpus.lexicon.query_terms(dropped), folding.contrast)
-            sentence_terms = _scaled(sentence_terms, corpus.sentence_lexicon.query_terms(dropped), folding.contrast)
+        gone = {*corpus.lexicon.query_terms(dropped), *corpus.sentence_lexicon.query_terms(dropped)}
+        chunk_terms = {t: w * (folding.contrast if t in gone else 1.0) for t, w in chunk_terms.items()}
+        sentence_terms = {t: w * (folding.contrast if t in gone else 1.0) for t, w in sentence_terms.items()}
     chunk_weights = _merge(Counter(query.terms), chunk_terms, folding.term_weight)
     sentence_weights = _merge(own_sentence, sentence_terms, folding.term_weight)
     if query.resolved and folding.referent_weight > 0:
@@ -117,23 +116,15 @@ def resolved(query: search.Query, context: Context, encode: Encode | None, foldi
     if context.referents is None:
         return query
     text = reference.resolve(query.text, context.referents, strict=folding.strict, which_person=folding.which_person)
+    pronoun = text != query.text
+    if not pronoun and folding.ellipsis_weight > 0:
+        # "And in Prussia?" read as the previous question asked of Prussia (only its vector, too).
+        text = ellipsis(query.text, context.referents.question)[0] or text
     if text == query.text:
-        rewritten = ellipsis(query.text, context.referents.question)[0] if folding.ellipsis_weight > 0 else ""
-        if not rewritten:
-            return query
-        # "And in Prussia?" read as the previous question asked of Prussia: only its vector.
-        mixed = query.vector + folding.ellipsis_weight * encode(rewritten).vector
-        mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
-        return replace(query, vector=mixed.astype(query.vector.dtype))
-    mixed = query.vector + folding.resolve_weight * encode(text).vector
+        return query
+    mixed = query.vector + (folding.resolve_weight if pronoun else folding.ellipsis_weight) * encode(text).vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
-    return replace(query, vector=mixed.astype(query.vector.dtype), resolved=text)
-
-
-def _scaled(weights: Mapping[str, float], terms: Sequence[str], factor: float) -> dict[str, float]:
-    """``weights`` with those of ``terms`` multiplied by ``factor``."""
-    scaled = set(terms)
-    return {t: w * factor if t in scaled else w for t, w in weights.items()}
+    return replace(query, vector=mixed.astype(query.vector.dtype), resolved=text if pronoun else query.resolved)
 
 
 def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> dict[str, float]:
