@@ -108,17 +108,17 @@ def fold(
 
 def resolved(query: search.Query, context: Context, encode: Encode | None, folding: Folding) -> search.Query:
     """The follow-up's vector blended with that of the follow-up rewritten with what its
-    pronouns point to (:func:`reference.resolve`); its words and token vectors stay its own
+    pronouns point to (:func:`reference.resolve`), or of the previous question with a fragment in
+    place (:func:`anaphora.ellipsis`, its own weight); its words and token vectors stay its own
     (the rewritten words pulled answers towards the passage that introduces the person, not
     the one that answers; docs/retrieval.md). The query itself when nothing points back."""
-    if encode is None or folding.resolve_weight <= 0:
+    if encode is None or context.referents is None:
         return query
-    if context.referents is None:
-        return query
-    text = reference.resolve(query.text, context.referents, strict=folding.strict, which_person=folding.which_person)
+    text = query.text
+    if folding.resolve_weight > 0:
+        text = reference.resolve(text, context.referents, strict=folding.strict, which_person=folding.which_person)
     pronoun = text != query.text
     if not pronoun and folding.ellipsis_weight > 0:
-        # "And in Prussia?" read as the previous question asked of Prussia (only its vector, too).
         text = ellipsis(query.text, context.referents.question)[0] or text
     if text == query.text:
         return query
