@@ -68,9 +68,9 @@ CONFIDENCE_ABLATION = (
     # The seventh pass's who-question check, measured and not shipped (same, "Seventh pass: confidence").
     ("+ a who-question's verb in the passage", confidence.Rule(unsaid_who=True)),
 )
-# The fourth pass's method: the previous answer's passage keeps the lift its thread gives it,
-# "he" after a which-question is never the answer's name (docs/retrieval.md, fifth pass).
-PREVIOUS_FOLDING = followup.Folding(release_low=0.0, release_high=0.0, which_person=False)
+# The fifth pass's method: a contrasting fragment ("And in Prussia?") is not read as the previous
+# question with the fragment in place (docs/retrieval.md, sixth pass).
+PREVIOUS_FOLDING = followup.Folding(ellipsis_weight=0.0)
 # The SQuAD data cut in two by document (alphabetical order, every other one): constants are
 # chosen on the tune half, the held-out half checks them (docs/retrieval.md). SQuAD 2.0 is one
 # document (Normans): its first half of each kind of question, in article order, is tuned on.
@@ -126,7 +126,7 @@ def _ok(results: Sequence[Answer | Exception]) -> list[Answer]:
 
 def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[Answer]:
     """Answer follow-up rows: ``alone`` (no history), ``joined`` (history and question as
-    one text: the naive reference), ``previous`` (the thread read by the fourth pass's method)
+    one text: the naive reference), ``previous`` (the thread read by the fifth pass's method)
     or ``thread`` (the shipped method)."""
     if how == "previous":
         retriever.folding = PREVIOUS_FOLDING
@@ -144,8 +144,8 @@ def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[
 def followup_table(opened: Callable[[str], Retriever], sets: Sequence[tuple[str, Path]]) -> None:
     """recall@1 / @3 of follow-ups alone, joined and read with their thread, per set and corpus."""
     print(
-        "| set | corpus | follow-ups | asked alone | naive join | with thread, fourth pass (previous) "
-        "| with thread, fifth pass (shipped) | standalone kept |"
+        "| set | corpus | follow-ups | asked alone | naive join | with thread, fifth pass (previous) "
+        "| with thread, sixth pass (shipped) | standalone kept |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for label, path in sets:
@@ -293,6 +293,14 @@ def report(opened: Callable[[str], Retriever]) -> None:
             (
                 "eval/tuning/followups_fresh6.jsonl (ours, held out, batch 6)",
                 EVAL / "tuning" / "followups_fresh6.jsonl",
+            ),
+            (
+                "eval/tuning/followups_fresh7.jsonl (ours, batch 7, tuned on in the sixth pass)",
+                EVAL / "tuning" / "followups_fresh7.jsonl",
+            ),
+            (
+                "eval/tuning/followups_fresh8.jsonl (ours, held out, batch 8)",
+                EVAL / "tuning" / "followups_fresh8.jsonl",
             ),
         ),
     )

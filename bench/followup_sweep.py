@@ -2,7 +2,7 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|fifth]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|sixth]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
@@ -187,8 +187,8 @@ def fourth(retrievers: dict[str, Retriever]) -> None:
         load_jsonl(EVAL / "followups.jsonl"),
         [r for r in rows if r["corpus"] == "article"],
     )
-    # The fourth pass's method as it shipped (the fifth pass's release and "he" rule off).
-    shipped = followup.Folding(release_low=0.0, release_high=0.0, which_person=False)
+    # The fourth pass's method as it shipped (the fifth pass's release and "he" rule, the sixth's fragments off).
+    shipped = followup.Folding(release_low=0.0, release_high=0.0, which_person=False, ellipsis_weight=0.0)
     third = replace(shipped, strict=False, answer_depth=1, focus=1.0)
     settings = [
         ("third pass (previous)", third),
@@ -225,7 +225,7 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
         load_jsonl(EVAL / "followups.jsonl"),
         load_jsonl(TUNING / "followups_fresh6.jsonl"),
     )
-    shipped = followup.Folding()
+    shipped = followup.Folding(ellipsis_weight=0.0)  # the fifth pass's method (the sixth's fragments off)
     fourth_pass = replace(shipped, release_low=0.0, release_high=0.0, which_person=False)
     settings = [
         ("fourth pass (previous)", fourth_pass),
@@ -254,6 +254,62 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
         "\n| setting | tune half | old held-out half | batch 5 | ours, article | shared | batch 6 | standalone kept |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    for label, folding in settings:
+        cells = [thread_recall(retrievers, part, folding) for part in parts]
+        kept = [standalone_kept(retrievers, part, folding) for part in parts]
+        print(f"| {label} | {' | '.join(cells)} | {sum(k for k, _ in kept)}/{sum(n for _, n in kept)} |", flush=True)
+
+
+def sixth(retrievers: dict[str, Retriever]) -> None:
+    """The sixth pass: a contrasting fragment read as the previous question with the fragment in
+    place, and the rules measured beside it, on the looked-at sets (the tune half, the old held-out
+    half, batch 5, our article chains, batch 7) with the shared set and batch 6 as checks. Batch 8,
+    held out, is not printed here: `make bench` reports it once, shipped beside the previous method."""
+    rows = load_jsonl(TUNING / "followups.jsonl")
+    squad = [r for r in rows if r["corpus"] == "squad"]
+    parts = (
+        half(squad, "tune"),
+        half(squad, "held"),
+        load_jsonl(TUNING / "followups_fresh.jsonl"),
+        [r for r in rows if r["corpus"] == "article"],
+        load_jsonl(TUNING / "followups_fresh7.jsonl"),
+        load_jsonl(EVAL / "followups.jsonl"),
+        load_jsonl(TUNING / "followups_fresh6.jsonl"),
+    )
+    shipped = followup.Folding()
+    fifth_pass = replace(shipped, ellipsis_weight=0.0)
+    settings = [
+        ("fifth pass (previous)", fifth_pass),
+        *[
+            (f"fragment rewritten, vector {w}", replace(fifth_pass, ellipsis_weight=w))
+            for w in (0.25, 0.5, 0.75, 1.0, 1.5)
+        ],
+        *[(f"contrasted words at {c}", replace(fifth_pass, contrast=c)) for c in (0.0, -0.25)],
+        ("contrasted words at 0, vector 0.5", replace(shipped, contrast=0.0)),
+        ("covering sentence spared", replace(fifth_pass, covered=True)),
+        *[
+            (f"covering sentence spared, repeat_weight {w}", replace(fifth_pass, covered=True, repeat_weight=w))
+            for w in (0.35, 0.5, 0.75)
+        ],
+        *[
+            (f"covering sentence spared, release_low {w}", replace(fifth_pass, covered=True, release_low=w))
+            for w in (0.15, 0.2, 0.3)
+        ],
+        ("covering sentence spared, vector 0.5", replace(shipped, covered=True)),
+        *[
+            (
+                f"vector 0.5, release by the rewrite's clarity, 0.1 to {high} at z {z}",
+                replace(shipped, release_rewritten=True, release_high=high, release_z=z),
+            )
+            for high in (0.5, 0.75)
+            for z in (4.0, 5.0, 6.0)
+        ],
+    ]
+    print(
+        "\n| setting | tune half | old held-out half | batch 5 | ours, article | batch 7 | shared | batch 6 "
+        "| standalone kept |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for label, folding in settings:
         cells = [thread_recall(retrievers, part, folding) for part in parts]
         kept = [standalone_kept(retrievers, part, folding) for part in parts]
@@ -318,7 +374,7 @@ def main() -> None:
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument(
         "--part",
-        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth", "fifth"),
+        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth", "fifth", "sixth"),
         help="one sweep only",
     )
     args = parser.parse_args()
@@ -327,13 +383,15 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
-        if args.part in (None, "fourth", "fifth"):
+        if args.part in (None, "fourth", "fifth", "sixth"):
             # The fresh batches also ask the SQuAD 2.0 document (Normans).
             retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
         if args.part in (None, "fourth"):
             fourth(retrievers)
         if args.part in (None, "fifth"):
             fifth(retrievers)
+        if args.part in (None, "sixth"):
+            sixth(retrievers)
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

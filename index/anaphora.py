@@ -102,3 +102,135 @@ def one_person(name: str, question: str) -> bool:
 def same_kind(noun: str, kind: str) -> bool:
     """ "that country" is not what "Which Egyptian city ...?" asked for; "those teams" is a team."""
     return not kind or not noun or noun.casefold().removesuffix("s") == kind.removesuffix("s")
+
+
+# A fragment that puts one thing in the place of another ("And in Prussia?" after "... kill in
+# Sweden?"): its lead, and the prepositions whose phrase it can replace.
+_CONTRAST_LEADS = (("what", "about"), ("how", "about"), ("and",), ("or",))
+_PREPOSITIONS = frozenset(
+    ["in", "on", "at", "for", "from", "of", "by", "during", "to", "with", "since", "after", "before", "under"]
+)
+_PHRASE_ENDS = AUXILIARIES | frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
+_SPAN = re.compile(r"[^\W_][\w'\u2019\-\.\u2013]*[^\W_]|[^\W_]|[,;:?!]")
+_PUNCTUATION = frozenset(",;:?!")
+_MOST_REPLACED = 4  # words of a phrase the fragment can stand in for
+
+
+def ellipsis(question: str, previous: str) -> tuple[str, tuple[str, ...]]:
+    """What a contrasting fragment replaces in the previous question: that question rewritten with
+    the fragment in its place, and the words it drops. ``("", ())`` when ``question`` is no such
+    fragment or nothing of ``previous`` lines up with it.
+
+    The fragment lines up with the previous question's phrase of the same preposition ("And in
+    Prussia?" after "How many ... kill in Sweden?" drops Sweden), or with the words before the
+    same noun ("And the host interface?" after "... change the terminal interface to?" drops
+    terminal); a figure stands for that question's figures ("And in 2010?" after "... during the
+    2005 drought?" drops 2005), a name for its one name ("And Universal?" after "Which trailers
+    did Lionsgate pay for?" drops Lionsgate), a possessive for its possessive ("And Carolina's?"
+    after "What was Denver's ...?").
+    """
+    fragment = _after_lead(_SPAN.findall(question))
+    if fragment is None:
+        return "", ()
+    fragment = [w for w in fragment if w not in _PUNCTUATION]
+    if not fragment or any(w.casefold() in _PHRASE_ENDS for w in fragment):
+        return "", ()
+    before = _SPAN.findall(previous)
+    if _after_lead(before) is not None:
+        return "", ()  # a fragment after a fragment: what the first one replaced is not in its words
+    own = {bare(w) for w in fragment}
+    span = _preposition_phrase(fragment, before) or _same_noun(fragment, [t.casefold() for t in before])
+    replacement = fragment
+    if span is None:
+        span, replacement = _same_name(fragment, before)
+    if span is None:
+        return "", ()
+    start, end = span
+    dropped = tuple(w for w in before[start:end] if bare(w) not in own and w.casefold() not in _STOP_IN_SPAN)
+    if not dropped:
+        return "", ()
+    return _join([*before[:start], *replacement, *before[end:]]), dropped
+
+
+_STOP_IN_SPAN = _ARTICLES | _PREPOSITIONS | frozenset(["and", "or"])
+
+
+def _after_lead(tokens: list[str]) -> list[str] | None:
+    """The words after a fragment's lead ("and", "what about"), or None when there is no lead."""
+    low = tuple(t.casefold() for t in tokens)
+    lead = next((len(w) for w in _CONTRAST_LEADS if low[: len(w)] == w), 0)
+    return tokens[lead:] if lead else None
+
+
+def _preposition_phrase(fragment: list[str], before: list[str]) -> tuple[int, int] | None:
+    """The span of ``before``'s last phrase opened by the preposition the fragment opens with."""
+    first = fragment[0].casefold()
+    starts = [i for i, word in enumerate(before[:-1]) if word.casefold() == first]
+    if first not in _PREPOSITIONS or not starts:
+        return None
+    # "And in Spain?" stands for "in Italy", not "in the first half ...": a name for a name.
+    if len(fragment) > 1 and fragment[1][:1].isupper():
+        starts = [i for i in starts if before[i + 1][:1].isupper()] or starts
+    start = starts[-1]
+    end = start + 1
+    while end < len(before) and end - start <= _MOST_REPLACED:
+        word = before[end].casefold()
+        if word in _PUNCTUATION or word in _PHRASE_ENDS or (word in _PREPOSITIONS and end > start + 1):
+            break
+        end += 1
+    return (start, end) if end > start + 1 else None
+
+
+def _same_noun(fragment: list[str], before: list[str]) -> tuple[int, int] | None:
+    """The span of the words before the fragment's last noun where ``before`` has that noun too
+    ("the terminal interface" for "And the host interface?"), with its article when the fragment
+    has one."""
+    head = fragment[-1].casefold()
+    if len(fragment) < 2 or head not in before[1:]:
+        return None
+    end = before.index(head, 1)
+    start = end
+    while start > 1 and end - start < _MOST_REPLACED - 1:
+        word = before[start - 1]
+        if word in _PUNCTUATION or word in _PHRASE_ENDS or word in _PREPOSITIONS or word in _ARTICLES:
+            break
+        start -= 1
+    if start == end:
+        return None
+    if fragment[0].casefold() in _ARTICLES and before[start - 1] in _ARTICLES:
+        start -= 1
+    return start, end + 1
+
+
+def _same_name(fragment: list[str], before: list[str]) -> tuple[tuple[int, int] | None, list[str]]:
+    """The span a fragment's figure, name or possessive stands for in ``before``, and what replaces
+    it; ``(None, [])`` when ``before`` has no such span, or several (which one is meant is unknown)."""
+    figures = [w for w in fragment if w[:1].isdigit()]
+    names = [w for w in fragment if w[:1].isupper() or w[:1].isdigit()]
+    if len(names) < len([w for w in fragment if w.casefold() not in _STOP_IN_SPAN]):
+        return None, []  # "the UK operations" is more than a name
+    if figures:
+        runs = [(i, i + 1) for i, w in enumerate(before) if w[:1].isdigit()]
+        return (runs[0], figures) if len(runs) == 1 else (None, [])
+    if not names:
+        return None, []
+    possessive = names[-1].endswith(("'s", "\u2019s"))
+    runs, i = [], 1
+    while i < len(before):
+        if before[i][:1].isupper() or (before[i][:1].isdigit() and runs and runs[-1][1] == i):
+            j = i + 1
+            while j < len(before) and (before[j][:1].isupper() or before[j][:1].isdigit()):
+                j += 1
+            if not possessive or before[j - 1].endswith(("'s", "\u2019s")):
+                runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return (runs[0], names) if len(runs) == 1 else (None, [])
+
+
+def _join(words: list[str]) -> str:
+    out = ""
+    for word in words:
+        out += word if (not out or word in _PUNCTUATION) else " " + word
+    return out[:1].upper() + out[1:]

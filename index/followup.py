@@ -6,8 +6,9 @@ A thread is read oldest first. Each earlier question on the sources' subject lea
 *context*: its own search (folded with the context before it when it was a follow-up) plus
 the names and figures of the sentence that answered it ("When was he president?" refers to
 the person the previous answer named). An aside the sources are not about leaves the context
-as it was. A follow-up's pronouns are also resolved by rules (:mod:`index.reference`), and the
-rewritten question's vector is blended with its own; its words stay its own. The sentence that
+as it was. A follow-up's pronouns are resolved by rules (:mod:`index.reference`), a fragment ("And
+in Prussia?") read as the previous question with it in place (:func:`index.anaphora.ellipsis`), and
+the rewritten question's vector is blended with its own; its words stay its own. The sentence that
 answered the previous question counts for less when its passage is ranked again: a follow-up
 asks for something its thread has not been told yet.
 
@@ -25,8 +26,9 @@ from dataclasses import replace
 import numpy as np
 
 from index import reference, search
-from index.anaphora import refers_back
+from index.anaphora import ellipsis, refers_back
 from index.corpus import Corpus
+from index.lexical import terms
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
 from index.thread import Context, Encode, Folding
@@ -82,6 +84,12 @@ def fold(
         if context.added & kept:
             chunk_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in chunk_terms.items()}
             sentence_terms = {t: w * (1.0 if t in kept else folding.focus) for t, w in sentence_terms.items()}
+    if folding.contrast != 1.0 and context.referents is not None:
+        # "And in Prussia?" after "... kill in Sweden?": Sweden is what the follow-up does not ask about.
+        dropped = " ".join(ellipsis(query.text, context.referents.question)[1])
+        gone = {*corpus.lexicon.query_terms(dropped), *corpus.sentence_lexicon.query_terms(dropped)}
+        chunk_terms = {t: w * (folding.contrast if t in gone else 1.0) for t, w in chunk_terms.items()}
+        sentence_terms = {t: w * (folding.contrast if t in gone else 1.0) for t, w in sentence_terms.items()}
     chunk_weights = _merge(Counter(query.terms), chunk_terms, folding.term_weight)
     sentence_weights = _merge(own_sentence, sentence_terms, folding.term_weight)
     if query.resolved and folding.referent_weight > 0:
@@ -100,19 +108,23 @@ def fold(
 
 def resolved(query: search.Query, context: Context, encode: Encode | None, folding: Folding) -> search.Query:
     """The follow-up's vector blended with that of the follow-up rewritten with what its
-    pronouns point to (:func:`reference.resolve`); its words and token vectors stay its own
+    pronouns point to (:func:`reference.resolve`), or of the previous question with a fragment in
+    place (:func:`anaphora.ellipsis`, its own weight); its words and token vectors stay its own
     (the rewritten words pulled answers towards the passage that introduces the person, not
     the one that answers; docs/retrieval.md). The query itself when nothing points back."""
-    if encode is None or folding.resolve_weight <= 0:
+    if encode is None or context.referents is None:
         return query
-    if context.referents is None:
-        return query
-    text = reference.resolve(query.text, context.referents, strict=folding.strict, which_person=folding.which_person)
+    text = query.text
+    if folding.resolve_weight > 0:
+        text = reference.resolve(text, context.referents, strict=folding.strict, which_person=folding.which_person)
+    pronoun = text != query.text
+    if not pronoun and folding.ellipsis_weight > 0:
+        text = ellipsis(query.text, context.referents.question)[0] or text
     if text == query.text:
         return query
-    mixed = query.vector + folding.resolve_weight * encode(text).vector
+    mixed = query.vector + (folding.resolve_weight if pronoun else folding.ellipsis_weight) * encode(text).vector
     mixed = mixed / max(float(np.linalg.norm(mixed)), 1e-12)
-    return replace(query, vector=mixed.astype(query.vector.dtype), resolved=text)
+    return replace(query, vector=mixed.astype(query.vector.dtype), resolved=text if pronoun else query.resolved)
 
 
 def _merge(own: Counter[str], context: Mapping[str, float], weight: float) -> dict[str, float]:
@@ -209,7 +221,8 @@ def _read_in(
     if folding.release_low <= 0 and folding.release_high <= 0:
         return folded, context
     alone = fold(corpus, rewritten, context, replace(folding, vector_weight=0.0, term_weight=0.0))
-    return folded, replace(context, alone=alone, clarity=clarity(corpus, query))
+    clear = clarity(corpus, rewritten if folding.release_rewritten else query)
+    return folded, replace(context, alone=alone, clarity=clear)
 
 
 def clarity(corpus: Corpus, query: search.Query) -> float:
@@ -237,10 +250,19 @@ def rank(
     chunk, sentence = context.answer
     if not any(s.chunk == chunk for s in top):
         return top[:k]
+    if folding.covered and covered(corpus, query.text, chunk, sentence):
+        return top[:k]
     drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
     drop += _release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
     moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
     return tuple(sorted(moved, key=lambda s: -s.score)[:k])
+
+
+def covered(corpus: Corpus, question: str, chunk: int, sentence: int) -> bool:
+    """Whether the sentence ``(chunk, sentence)`` holds every content word of ``question`` (as
+    the sentence lexicon stems them; False for a question with none)."""
+    own = set(corpus.sentence_lexicon.query_terms(question))
+    return bool(own) and own <= set(terms(corpus.chunks[chunk].sentence(sentence)))
 
 
 def sentence_lead(corpus: Corpus, query: search.Query, mix: search.Mix, chunk: int, sentence: int) -> float:

@@ -55,6 +55,18 @@ class Folding:
         which_person: "he" after a which-question whose subject is no person ("Which zoologist
             challenged the theory?") is the answer's name that can be one person
             (:func:`reference.resolve`; False: left unresolved).
+        covered: A follow-up whose every own content word the previous answer's sentence holds
+            ("And the host interface?" after "... changed the host interface to X.25 and the
+            terminal interface to X.29") may be answered by that very sentence: its passage
+            then loses nothing (:func:`rank`; False: it loses as any other).
+        contrast: The weight of the thread's words that a contrasting fragment replaces
+            ("Sweden" for "And in Prussia?" after "How many ... kill in Sweden?",
+            :func:`anaphora.ellipsis`) is multiplied by this (1: unchanged; 0: dropped).
+        ellipsis_weight: Weight of the vector of the previous question rewritten with the
+            fragment in place ("How many ... kill in Prussia?") beside the follow-up's own, as
+            ``resolve_weight`` for pronouns (0: not rewritten).
+        release_rewritten: The clarity that sets ``release`` is that of the follow-up's vector
+            blended with its rewrite (pronouns resolved, fragment put in place), not of its own.
     """
 
     turns: int = 4
@@ -75,6 +87,10 @@ class Folding:
     release_low: float = 0.1
     release_high: float = 0.75
     release_z: float = 5.0
+    covered: bool = False
+    contrast: float = 1.0
+    ellipsis_weight: float = 0.5
+    release_rewritten: bool = False
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,81 @@ def test_he_after_a_which_question_for_a_person_is_the_answer_name() -> None:
         "Which company did Arvind Krishna lead in 2020?", "Arvind Krishna became the CEO of IBM in April 2020."
     )
     assert reference.resolve("What did he say?", named) == "What did Arvind Krishna say?"
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "rewritten", "dropped"),
+    [
+        (
+            "And in Prussia?",
+            "How many people did the plague epidemic of 1709–13 kill in Sweden?",
+            "How many people did the plague epidemic of 1709–13 kill in Prussia?",
+            ("Sweden",),
+        ),
+        (
+            "And in connection-oriented mode?",
+            "In connectionless mode, what does each packet include?",
+            "In connection-oriented mode, what does each packet include?",
+            ("connectionless",),
+        ),
+        (
+            "And in Spain?",
+            "How many victims did plague claim in Italy in the first half of the 17th century?",
+            "How many victims did plague claim in Spain in the first half of the 17th century?",
+            ("Italy",),
+        ),
+        (
+            "And the host interface?",
+            "What did Telenet change the terminal interface to?",
+            "What did Telenet change the host interface to?",
+            ("terminal",),
+        ),
+        (
+            "And in 2010?",
+            "How much carbon dioxide was released during the 2005 drought?",
+            "How much carbon dioxide was released during the 2010 drought?",
+            ("2005",),
+        ),
+        (
+            "And Universal?",
+            "Which trailers did Lionsgate pay for?",
+            "Which trailers did Universal pay for?",
+            ("Lionsgate",),
+        ),
+        (
+            "What about Carolina's?",
+            "What was Denver's third down record in Super Bowl 50?",
+            "What was Carolina's third down record in Super Bowl 50?",
+            ("Denver's",),
+        ),
+        (
+            "And the Grand coutumier?",
+            "When was the Très ancien coutumier authored?",
+            "When was the Grand coutumier authored?",
+            ("Très", "ancien"),
+        ),
+    ],
+)
+def test_a_contrasting_fragment_takes_the_place_of_what_it_contrasts(
+    question: str, previous: str, rewritten: str, dropped: tuple[str, ...]
+) -> None:
+    """The fragment stands for the phrase of its preposition, the words before its noun, or the
+    one figure, name or possessive of the previous question."""
+    assert anaphora.ellipsis(question, previous) == (rewritten, dropped)
+
+
+@pytest.mark.parametrize(
+    ("question", "previous"),
+    [
+        ("And who is it calling on?", "What does the headline say IBM is quitting?"),  # a question, not a fragment
+        ("And the electric eels?", "What are piranha known to do?"),  # nothing lines up
+        ("What about Paris?", "How much of Egypt's population did the Black Death kill?"),  # two names: which one?
+        ("And Frame Relay?", "At which layer of the OSI Model does X.25 provide connection-oriented operations?"),
+        ("And Marshall Scholars?", "And Rhodes Scholars?"),  # a fragment after a fragment
+        ("And the UK operations?", "What did BSkyB's holding company change its name to?"),  # more than a name
+        ("When did he die?", "Who was Nikola Tesla?"),
+        ("And finally?", "By what month had the plague struck France, Spain, Portugal and England?"),
+    ],
+)
+def test_a_fragment_that_lines_up_with_nothing_is_not_rewritten(question: str, previous: str) -> None:
+    assert anaphora.ellipsis(question, previous) == ("", ())

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import followup, reference, search
+from index import anaphora, followup, reference, search
 from index.followup import Context, Folding, answer_names, refers_back
 from index.query import Retriever
 from tests.prebuilt import SEEDS, Prebuilt
@@ -385,3 +385,44 @@ def test_the_thread_weighs_by_how_much_the_follow_up_needs_it(article: Retriever
     halved = followup.fold(corpus, query, context, Folding(vector_weight=0.25, term_weight=0.25))
     assert half_weight.chunk_weights == halved.chunk_weights
     assert np.array_equal(half_weight.vector, halved.vector)
+
+
+def test_a_contrasting_fragment_blends_the_previous_question_rewritten_into_its_vector(article: Retriever) -> None:
+    """'And in the use-of-force policies?' after '... modify in the qualified immunity doctrine?'
+    moves its vector towards the rewritten previous question (ellipsis_weight), keeps its words and
+    text, and is not a resolved pronoun; ellipsis_weight 0 leaves the query as it was."""
+    previous = "What does Krishna want Congress to modify in the qualified immunity doctrine?"
+    query = _question(article, "And in the use-of-force policies?")
+    context = Context(query.vector, {}, {}, reference.referents(previous, ""))
+    rewritten = anaphora.ellipsis(query.text, previous)[0]
+    assert rewritten
+    encode = article._one_query
+    blended = followup.resolved(query, context, encode, Folding(ellipsis_weight=0.5))
+    expected = query.vector + 0.5 * encode(rewritten).vector
+    assert np.allclose(blended.vector, expected / np.linalg.norm(expected))
+    assert blended.text == query.text and blended.terms == query.terms and blended.resolved is None
+    assert followup.resolved(query, context, encode, Folding(ellipsis_weight=0.0)) is query
+
+
+def test_measured_options_off_by_default_drop_contrasted_words_and_spare_a_covering_sentence(
+    article: Retriever,
+) -> None:
+    """Two options measured and not shipped (docs/retrieval.md, sixth pass): ``contrast`` scales the
+    thread's words a fragment replaces; ``covered`` finds a sentence holding all of a question's words."""
+    assert Folding().contrast == 1.0 and not Folding().covered
+    previous = "What does Krishna want Congress to modify in the qualified immunity doctrine?"
+    query = _question(article, "And in the use-of-force policies?")
+    thread = dict.fromkeys(article.corpus.lexicon.query_terms(previous), 1.0)
+    context = Context(query.vector, thread, dict(thread), reference.referents(previous, ""))
+    kept = followup.fold(article.corpus, query, context, Folding(contrast=1.0))
+    dropped = followup.fold(article.corpus, query, context, Folding(contrast=0.0))
+    gone = set(article.corpus.lexicon.query_terms("qualified immunity doctrine"))
+    assert all(kept.chunk_weights[t] > 0 for t in gone)
+    assert all(dropped.chunk_weights[t] == 0 for t in gone)
+    assert {t: w for t, w in kept.chunk_weights.items() if t not in gone} == {
+        t: w for t, w in dropped.chunk_weights.items() if t not in gone
+    }
+    chunk = next(i for i, c in enumerate(article.corpus.chunks) if "federal registry" in c.text)
+    assert followup.covered(article.corpus, "federal registry?", chunk, 0)
+    assert not followup.covered(article.corpus, "federal registry of dogs?", chunk, 0)
+    assert not followup.covered(article.corpus, "Why?", chunk, 0)
