@@ -1,9 +1,10 @@
 """What a question asks for, and whether a sentence holds that kind of thing (pure functions
 over text, used by index/confidence.py; docs/retrieval.md has the measurements).
 
-"How many ...?" asks for a figure, "How much did IBM pay ...?" for a sum of money, "When ...?" for
-a date, "Who ...?" for a name; a how-many question also names what it counts ("How many
-*employees* ...?"), and a who-question the deed it asks about ("Who *founded* IBM?").
+"How many ...?" asks for a figure, "How much did IBM pay ...?" for a sum of money, "How long ...?"
+for a span, "When ...?" for a date, "Who ...?" for a name; a how-many question also names what it
+counts ("How many *employees* ...?"), and a who-question the deed it asks about ("Who *founded*
+IBM?"). A question's acronym may stand for words the passage spells out ("US", "the United States").
 """
 
 from __future__ import annotations
@@ -102,9 +103,10 @@ def answer_type(question: str, closer: bool = True) -> AnswerType | None:
 
 def has_answer_type(kind: AnswerType | None, sentence: str, question: str, closer: bool = True) -> bool:
     """Whether the sentence holds something of the kind asked: a figure (digits or number
-    words), a sum of money (a currency's sign or name), a date (a year, a month, a weekday, a
-    century), or a name the question did not already give (a capitalised word after the
-    sentence's first, or an acronym anywhere: "CNBC notes ...")."""
+    words; with ``closer``, "a few" and "several" too), a sum of money (a currency's sign or
+    name), a span (a unit of time or length, or a word such as "brief"), a date (a year, a month,
+    a weekday, a century), or a name the question did not already give (a capitalised word after
+    the sentence's first, or an acronym anywhere: "CNBC notes ...")."""
     if kind is None:
         return True
     lowered = set(LOWER_WORD.findall(sentence.casefold()))
@@ -190,8 +192,9 @@ _WHO_ADVERBS = word_set("else first also later then once ever still just only ne
 def counted(question: str, closer: bool = True) -> list[str]:
     """What a how-many question counts: the content words after "how many", up to its first
     auxiliary and at most four ("How many *plant species* have ...", "How many *tons* of
-    *carbon* are ..."); [] for another question. Without a parser the phrase may run into the
-    verb ("How many *people protested* ..."), so the check below needs only one of them."""
+    *carbon* are ..."); [] for another question. With ``closer`` it also ends at a preposition or
+    a past form ("How many *doctors* died of ..."). Without a parser the phrase may still run into
+    the verb ("How many *people live* ..."), so :func:`counted_held` needs only one of its words."""
     lowered = LOWER_WORD.findall(question.casefold())
     at = next((i + 2 for i in range(len(lowered) - 1) if lowered[i : i + 2] == ["how", "many"]), None)
     if at is None:
@@ -212,7 +215,7 @@ def counted_held(
 ) -> bool:
     """Whether the bold sentence holds what a how-many question counts ("How many employees
     does Sky have?" is not answered by "3,393,000 Sky+ users"): one of :func:`counted`'s words,
-    compared as :func:`names_held` compares names; True for any other question."""
+    compared as :func:`confidence.names_held` compares names; True for any other question."""
     words = counted(question, closer)
     if not words:
         return True
@@ -221,9 +224,9 @@ def counted_held(
 
 
 def who_verb(question: str) -> str | None:
-    """The verb of a "Who V ...?" question ("Who *founded* IBM?"), past an adverb in -ly ("Who
-    *allegedly* coined ...", "Who *else* demanded ..."); None for another shape, or a stopword or light verb after "who"
-    ("Who *is* ...", "Who *made* ...")."""
+    """The verb of a "Who V ...?" question ("Who *founded* IBM?"), past an adverb ("Who
+    *allegedly* coined ...", "Who *else* demanded ..."); None for another shape, or a stopword or
+    a light verb after "who" ("Who *is* ...", "Who *made* ...")."""
     if not _WHO_QUESTION.match(question):
         return None
     for word in LOWER_WORD.findall(question.casefold())[1:]:
