@@ -215,16 +215,7 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
     pass's method, on the tune half, the old held-out half, batch 5 (tuned on from this pass),
     our article chains, the shared set and batch 6 (held out, never tuned on), with the
     standalone questions kept over every set."""
-    rows = load_jsonl(TUNING / "followups.jsonl")
-    squad = [r for r in rows if r["corpus"] == "squad"]
-    parts = (
-        half(squad, "tune"),
-        half(squad, "held"),
-        load_jsonl(TUNING / "followups_fresh.jsonl"),
-        [r for r in rows if r["corpus"] == "article"],
-        load_jsonl(EVAL / "followups.jsonl"),
-        load_jsonl(TUNING / "followups_fresh6.jsonl"),
-    )
+    parts = (*looked_at(), load_jsonl(EVAL / "followups.jsonl"), load_jsonl(TUNING / "followups_fresh6.jsonl"))
     shipped = followup.Folding(ellipsis_weight=0.0)  # the fifth pass's method (the sixth's fragments off)
     fourth_pass = replace(shipped, release_low=0.0, release_high=0.0, which_person=False)
     settings = [
@@ -254,10 +245,7 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
         "\n| setting | tune half | old held-out half | batch 5 | ours, article | shared | batch 6 | standalone kept |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for label, folding in settings:
-        cells = [thread_recall(retrievers, part, folding) for part in parts]
-        kept = [standalone_kept(retrievers, part, folding) for part in parts]
-        print(f"| {label} | {' | '.join(cells)} | {sum(k for k, _ in kept)}/{sum(n for _, n in kept)} |", flush=True)
+    settings_table(retrievers, parts, settings)
 
 
 def sixth(retrievers: dict[str, Retriever]) -> None:
@@ -265,13 +253,8 @@ def sixth(retrievers: dict[str, Retriever]) -> None:
     place, and the rules measured beside it, on the looked-at sets (the tune half, the old held-out
     half, batch 5, our article chains, batch 7) with the shared set and batch 6 as checks. Batch 8,
     held out, is not printed here: `make bench` reports it once, shipped beside the previous method."""
-    rows = load_jsonl(TUNING / "followups.jsonl")
-    squad = [r for r in rows if r["corpus"] == "squad"]
     parts = (
-        half(squad, "tune"),
-        half(squad, "held"),
-        load_jsonl(TUNING / "followups_fresh.jsonl"),
-        [r for r in rows if r["corpus"] == "article"],
+        *looked_at(),
         load_jsonl(TUNING / "followups_fresh7.jsonl"),
         load_jsonl(EVAL / "followups.jsonl"),
         load_jsonl(TUNING / "followups_fresh6.jsonl"),
@@ -310,6 +293,26 @@ def sixth(retrievers: dict[str, Retriever]) -> None:
         "| standalone kept |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    settings_table(retrievers, parts, settings)
+
+
+def looked_at() -> tuple[list[dict], ...]:
+    """The follow-up sets every pass from the fifth looked at: the tune half, the old held-out half,
+    batch 5 and our article chains."""
+    rows = load_jsonl(TUNING / "followups.jsonl")
+    squad = [r for r in rows if r["corpus"] == "squad"]
+    return (
+        half(squad, "tune"),
+        half(squad, "held"),
+        load_jsonl(TUNING / "followups_fresh.jsonl"),
+        [r for r in rows if r["corpus"] == "article"],
+    )
+
+
+def settings_table(
+    retrievers: dict[str, Retriever], parts: Sequence[list[dict]], settings: Sequence[tuple[str, followup.Folding]]
+) -> None:
+    """One row a setting: recall@1 / @3 on each set, then the standalone questions kept over all."""
     for label, folding in settings:
         cells = [thread_recall(retrievers, part, folding) for part in parts]
         kept = [standalone_kept(retrievers, part, folding) for part in parts]
