@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.conversation import EVAL, _ok, half, run_with_indexes
-from bench.evaluate import load_jsonl
+from bench.conversation import _ok, run_with_indexes
+from bench.conversation import confidence_sets as conversation_sets
 from index import confidence, predicate
 from index.lexical import _stem
 from index.predicate import WordSimilarity
@@ -105,28 +105,29 @@ class Asked:
     retriever: Retriever
 
 
+# The sweep's short label of each of `make bench`'s confidence sets (bench/conversation.py), in
+# the order its tables print them.
+SHORT_LABELS = {
+    "article": "article (smoke test)",
+    "article, ours": "article, ours (smoke test)",
+    **{
+        f"{kind} {which}": f"{long}, {half_label} half"
+        for which, half_label in (("tune", "tune"), ("held", "held-out"))
+        for kind, long in (("ours", "squad, ours"), ("v1", "squad v1"), ("v2", "squad 2.0"))
+    },
+    "fresh": "squad, ours, fresh (held out)",
+    **{
+        f"chat {tune}{corpus}": f"chat {which}, {label}"
+        for corpus, label in (("article", "article"), ("squad", "squad v1 articles"), ("squad2", "squad 2.0 article"))
+        for tune, which in (("", "(held out)"), ("tune ", "(tuning)"))
+    },
+}
+
+
 def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
-    """Every confidence set by label: (corpus, rows), the SQuAD ones cut in halves."""
-    tuning = load_jsonl(EVAL / "tuning" / "confidence.jsonl")
-    v1 = [r for r in load_jsonl(EVAL / "squad" / "questions.jsonl") if not r.get("abstain")]
-    v2 = load_jsonl(EVAL / "squad2" / "questions.jsonl")
-    ours = [r for r in tuning if r["corpus"] == "squad"]
-    shared = [r for p in (EVAL / "questions.jsonl", EVAL / "unanswered.jsonl") for r in load_jsonl(p)]
-    sets = {
-        "article": ("article", [r for r in shared if not r.get("abstain")]),
-        "article, ours": ("article", [r for r in tuning if r["corpus"] == "article"]),
-    }
-    for which in ("tune", "held"):
-        sets[f"ours {which}"] = ("squad", half(ours, which))
-        sets[f"v1 {which}"] = ("squad", half(v1, which))
-        sets[f"v2 {which}"] = ("squad2", half(v2, which))
-    sets["fresh"] = ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl"))
-    chat = load_jsonl(EVAL / "tuning" / "confidence_chat.jsonl")
-    chat_tune = load_jsonl(EVAL / "tuning" / "confidence_chat_tune.jsonl")
-    for corpus in ("article", "squad", "squad2"):
-        sets[f"chat {corpus}"] = (corpus, [r for r in chat if r["corpus"] == corpus])
-        sets[f"chat tune {corpus}"] = (corpus, [r for r in chat_tune if r["corpus"] == corpus])
-    return sets
+    """Every confidence set by its short label: (corpus, rows), the SQuAD ones cut in halves."""
+    sets = conversation_sets()
+    return {short: sets[label] for short, label in SHORT_LABELS.items()}
 
 
 def ask_all(opened: Callable[[str], Retriever]) -> dict[str, list[Asked]]:

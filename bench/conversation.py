@@ -225,8 +225,9 @@ def judged(
     return out
 
 
-def confidence_table(opened: Callable[[str], Retriever]) -> None:
-    """Handled share of unanswerable questions beside the false-low share of answerable ones."""
+def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
+    """Every confidence set by its label in the table: (corpus, rows), the article's questions
+    that are out of scope left out (abstaining is their right answer, not a confidence)."""
     tuning = load_jsonl(EVAL / "tuning" / "confidence.jsonl")
     squad = [r for r in load_jsonl(EVAL / "squad" / "questions.jsonl") if not r.get("abstain")]
     squad2 = load_jsonl(EVAL / "squad2" / "questions.jsonl")
@@ -234,31 +235,29 @@ def confidence_table(opened: Callable[[str], Retriever]) -> None:
     article = [r for p in (EVAL / "questions.jsonl", EVAL / "unanswered.jsonl") for r in load_jsonl(p)]
     chat = load_jsonl(EVAL / "tuning" / "confidence_chat.jsonl")
     chat_tune = load_jsonl(EVAL / "tuning" / "confidence_chat_tune.jsonl")
-    sets = (
-        ("article (smoke test)", "article", article),
-        ("article, ours (smoke test)", "article", [r for r in tuning if r["corpus"] == "article"]),
-        ("squad v1, tune half", "squad", half(squad, "tune")),
-        ("squad v1, held-out half", "squad", half(squad, "held")),
-        ("squad 2.0, tune half", "squad2", half(squad2, "tune")),
-        ("squad 2.0, held-out half", "squad2", half(squad2, "held")),
-        ("squad 2.0, all", "squad2", squad2),
-        ("squad, ours, tune half", "squad", half(ours, "tune")),
-        ("squad, ours, held-out half", "squad", half(ours, "held")),
-        ("squad, ours, fresh (held out)", "squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl")),
-        *(
-            (f"chat {which}, {label}", corpus, [r for r in rows if r["corpus"] == corpus])
-            for which, rows in (("(tuning)", chat_tune), ("(held out)", chat))
-            for label, corpus in (
-                ("squad v1 articles", "squad"),
-                ("squad 2.0 article", "squad2"),
-                ("article", "article"),
-            )
-        ),
-    )
+    sets = {
+        "article (smoke test)": ("article", [r for r in article if not r.get("abstain")]),
+        "article, ours (smoke test)": ("article", [r for r in tuning if r["corpus"] == "article"]),
+        "squad v1, tune half": ("squad", half(squad, "tune")),
+        "squad v1, held-out half": ("squad", half(squad, "held")),
+        "squad 2.0, tune half": ("squad2", half(squad2, "tune")),
+        "squad 2.0, held-out half": ("squad2", half(squad2, "held")),
+        "squad 2.0, all": ("squad2", squad2),
+        "squad, ours, tune half": ("squad", half(ours, "tune")),
+        "squad, ours, held-out half": ("squad", half(ours, "held")),
+        "squad, ours, fresh (held out)": ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl")),
+    }
+    for which, rows in (("(tuning)", chat_tune), ("(held out)", chat)):
+        for label, corpus in (("squad v1 articles", "squad"), ("squad 2.0 article", "squad2"), ("article", "article")):
+            sets[f"chat {which}, {label}"] = (corpus, [r for r in rows if r["corpus"] == corpus])
+    return sets
+
+
+def confidence_table(opened: Callable[[str], Retriever]) -> None:
+    """Handled share of unanswerable questions beside the false-low share of answerable ones."""
     print("\n| set | rule | unanswerable handled | answerable marked low | recall@1 |")
     print("|---|---|---|---|---|")
-    for label, corpus, every in sets:
-        rows = [r for r in every if not r.get("abstain")]
+    for label, (corpus, rows) in confidence_sets().items():
         retriever = opened(corpus)
         questions = [r["q"] for r in rows]
         answers = _ok(retriever.ask_many(questions))  # a rule never changes the passages, only their level
