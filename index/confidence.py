@@ -111,7 +111,7 @@ def names_held(
     correct: Callable[[list[str]], list[str]],
     idf: Callable[[str], float],
     rare_idf: float,
-    spelt_out: Collection[str] = (),
+    passage_text: str = "",
 ) -> bool:
     """Whether the passage holds every *rare* name and figure of the question.
 
@@ -120,16 +120,20 @@ def names_held(
     the "Premier League"), allowing the near forms of :func:`asked.held`. A name the sources use
     in many passages (IDF below ``rare_idf``: "NFL" across an article on a Super Bowl) is the
     subject's context, which a passage need not repeat; a rare or unknown one ("in 1999",
-    "Ondemar Dias") is what the question is about. An acronym is also held by the words it
-    stands for (``spelt_out``, :func:`asked.acronyms` of the passage: "US" by "United States").
+    "Ondemar Dias") is what the question is about. A name missing so is still held when it is an
+    acronym of words ``passage_text`` spells out (:func:`asked.acronyms`: "US" by "United
+    States"), read only then: most questions have no such name.
     """
     passage = frozenset(passage_terms)
+    spelt_out: frozenset[str] | None = None
     for name in question_names(question):
-        if name.casefold() in spelt_out:
-            continue
         for term in correct(terms(name)):
             if idf(term) >= rare_idf and not held(term, passage):
-                return False
+                if spelt_out is None:
+                    spelt_out = acronyms(passage_text)
+                if name.casefold() not in spelt_out:
+                    return False
+                break
     return True
 
 
@@ -179,10 +183,10 @@ def judge(
         return "low"
     if rule.counted and not counted_held(question, sentence_terms, correct or list, closer):
         return "low"
-    passage_terms = terms(passage)
+    passage_terms = frozenset(terms(passage))
     rare_idf = math.log(1 + 1 / max(rule.rare_share, 1e-9))
     if rule.names and not names_held(
-        question, passage_terms, correct or list, idf, rare_idf, acronyms(passage) if closer else ()
+        question, passage_terms, correct or list, idf, rare_idf, passage if closer else ""
     ):
         return "low"
     if rule.unsaid_who and who_unsaid(question, sentence, passage_terms):
