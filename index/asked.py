@@ -174,8 +174,9 @@ def held(term: str, passage: frozenset[str]) -> bool:
     )
 
 
-# Words that end the phrase a how-many question counts ("How many *plant species* have ...").
-_AUXILIARIES = word_set("did does do are were is was have has had can could will would should might may")
+# A question's auxiliaries: they end the phrase a how-many question counts ("How many *plant
+# species* have ..."), and open the "Who did S V?" shape (index/predicate.py).
+AUXILIARIES = word_set("did does do are were is was have has had can could will would should might may")
 # ... or at a preposition or a past form after its first word ("How many *doctors* died of ...",
 # "How many *people* in France ..."); "of" stays inside ("How many *tons* of *carbon* ...").
 _PREPOSITIONS = word_set("in at on for from to by with during after before since within across into")
@@ -201,7 +202,7 @@ def counted(question: str, closer: bool = True) -> list[str]:
         return []
     phrase = []
     for word in lowered[at : at + 4]:
-        if word in _AUXILIARIES or (closer and phrase and (word in _PREPOSITIONS or word.endswith("ed"))):
+        if word in AUXILIARIES or (closer and phrase and (word in _PREPOSITIONS or word.endswith("ed"))):
             break
         phrase.append(word)
     return [w for w in phrase if w not in STOPWORDS and w != "ago"]

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from index.asked import AUXILIARIES
 from index.lexical import STOPWORDS, _stem, words
 
 log = logging.getLogger(__name__)
@@ -49,27 +50,6 @@ LIGHT_VERBS = frozenset(
         "call",
         "name",
         "know",
-    ]
-)
-_AUXILIARIES = frozenset(
-    [
-        "is",
-        "was",
-        "are",
-        "were",
-        "did",
-        "does",
-        "do",
-        "has",
-        "had",
-        "have",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "may",
-        "might",
     ]
 )
 _BE = frozenset(["is", "was", "are", "were", "be", "been", "being"])
@@ -124,7 +104,7 @@ def predicate(question: str) -> str | None:
     lowered = [t.lower() for t in tokens]
     if len(lowered) < 2 or lowered[0] not in ("who", "when", "where"):
         return None
-    if lowered[0] == "who" and lowered[1] not in _AUXILIARIES:
+    if lowered[0] == "who" and lowered[1] not in AUXILIARIES:
         return _after_who(lowered[1:])
     if lowered[1] in ("did", "does", "do"):
         at = _after_subject(tokens, 3)
