@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 AUXILIARIES = frozenset(
     ["is", "are", "was", "were", "be", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would"]
 )
-_NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
+# A word of a name or a figure, inner apostrophes, hyphens and dots kept ("O'Neill", "U.S.", "1.5").
+NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
 _PRONOUNS = frozenset(["he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"])
 _DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
@@ -95,7 +96,7 @@ def one_person(name: str, question: str) -> bool:
         return False
     if len(words) == 1 and (name.isupper() or name.casefold() in _CALENDAR):
         return False
-    asked = {bare(w) for w in _NAME_WORD.findall(question)}
+    asked = {bare(w) for w in NAME_WORD.findall(question)}
     return not all(bare(w) in asked for w in words)
 
 

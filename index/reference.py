@@ -49,7 +49,7 @@ class Referents:
     kind: str = ""
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
+_TOKEN = anaphora.NAME_WORD
 _PERSONAL = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}
 _NEUTER = {"it": "", "its": "'s", "they": "", "them": "", "their": "'s", "theirs": "'s"}
 _PLURAL = frozenset(["they", "them", "their", "theirs"])
