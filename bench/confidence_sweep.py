@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.conversation import _ok, run_with_indexes
+from bench.conversation import _ok, rejudged, run_with_indexes
 from bench.conversation import confidence_sets as conversation_sets
 from index import confidence, predicate
 from index.lexical import _stem
@@ -142,14 +142,7 @@ def ask_all(opened: Callable[[str], Retriever]) -> dict[str, list[Asked]]:
 
 def levels(asked: Sequence[Asked], rule: confidence.Rule, similarity: WordSimilarity | None) -> list[str]:
     """Each answer's confidence under ``rule`` (an abstention is always low)."""
-    out = []
-    for item in asked:
-        if item.answer.abstained or not item.answer.hits:
-            out.append("low")
-            continue
-        chunk, sentence = item.answer.hits[0].ref
-        out.append(confidence.of_passage(item.retriever.corpus, item.row["q"], chunk, sentence, rule, similarity))
-    return out
+    return [rejudged(item.retriever, item.row["q"], item.answer, rule, similarity) for item in asked]
 
 
 def shares(asked: Sequence[Asked], got: Sequence[str]) -> tuple[int, int, int, int]:

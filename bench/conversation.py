@@ -212,17 +212,25 @@ def standalone_check(retriever: Retriever) -> None:
 def judged(
     retriever: Retriever, questions: Sequence[str], answers: Sequence[Answer], rule: confidence.Rule
 ) -> list[str]:
-    """Each answer's confidence under ``rule``, its first passage judged again (an abstention
-    is always low); a rule that matches words by their MiniLM vectors gets the index's model."""
+    """Each answer's confidence under ``rule`` (:func:`rejudged`); a rule that matches words by
+    their MiniLM vectors gets the index's model."""
     similarity = WordSimilarity(retriever.encode, rule.predicate_cosine) if rule.predicate_cosine else None
-    out = []
-    for question, answer in zip(questions, answers, strict=True):
-        if answer.abstained or not answer.hits:
-            out.append("low")
-            continue
-        chunk, sentence = answer.hits[0].ref
-        out.append(confidence.of_passage(retriever.corpus, question, chunk, sentence, rule, similarity))
-    return out
+    return [rejudged(retriever, q, a, rule, similarity) for q, a in zip(questions, answers, strict=True)]
+
+
+def rejudged(
+    retriever: Retriever,
+    question: str,
+    answer: Answer,
+    rule: confidence.Rule,
+    similarity: WordSimilarity | None = None,
+) -> str:
+    """An answer's confidence under ``rule``, its first passage judged again: a rule never changes
+    the passages, only their level. An abstention is always low."""
+    if answer.abstained or not answer.hits:
+        return "low"
+    chunk, sentence = answer.hits[0].ref
+    return confidence.of_passage(retriever.corpus, question, chunk, sentence, rule, similarity)
 
 
 def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
