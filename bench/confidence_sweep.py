@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.conversation import _ok, rejudged, run_with_indexes
+from bench.conversation import _ok, counts, rejudged, run_with_indexes
 from bench.conversation import confidence_sets as conversation_sets
 from index import confidence, predicate
 from index.lexical import _stem
@@ -146,13 +146,8 @@ def levels(asked: Sequence[Asked], rule: confidence.Rule, similarity: WordSimila
 
 
 def shares(asked: Sequence[Asked], got: Sequence[str]) -> tuple[int, int, int, int]:
-    """(unanswerable handled, unanswerable, answerable marked low, answerable)."""
-    handled = sum(g == "low" for a, g in zip(asked, got, strict=True) if a.row.get("unanswerable"))
-    low = sum(
-        g == "low" and not a.answer.abstained for a, g in zip(asked, got, strict=True) if not a.row.get("unanswerable")
-    )
-    unanswerable = sum(bool(a.row.get("unanswerable")) for a in asked)
-    return handled, unanswerable, low, len(asked) - unanswerable
+    """(unanswerable handled, unanswerable, answerable marked low, answerable): :func:`counts`."""
+    return counts([a.row for a in asked], [a.answer for a in asked], got)
 
 
 def cell(parts: Sequence[tuple[int, int, int, int]]) -> str:

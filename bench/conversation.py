@@ -233,6 +233,17 @@ def rejudged(
     return confidence.of_passage(retriever.corpus, question, chunk, sentence, rule, similarity)
 
 
+def counts(rows: Sequence[dict], answers: Sequence[Answer], levels: Sequence[str]) -> tuple[int, int, int, int]:
+    """(unanswerable handled, unanswerable, answerable marked low, answerable): handled is
+    abstained or low; marked low is answered but low, abstentions apart (the quality table counts
+    those as false abstentions)."""
+    marks = list(zip(rows, answers, levels, strict=True))
+    handled = sum(g == "low" for r, _, g in marks if r.get("unanswerable"))
+    low = sum(g == "low" and not a.abstained for r, a, g in marks if not r.get("unanswerable"))
+    unanswerable = sum(bool(r.get("unanswerable")) for r in rows)
+    return handled, unanswerable, low, len(rows) - unanswerable
+
+
 def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
     """Every confidence set by its label in the table: (corpus, rows), the article's questions
     that are out of scope left out (abstaining is their right answer, not a confidence)."""
@@ -272,15 +283,11 @@ def confidence_table(opened: Callable[[str], Retriever]) -> None:
         ans_rows = [r for r in rows if not r.get("unanswerable")]
         ans = [a for a, r in zip(answers, rows, strict=True) if not r.get("unanswerable")]
         for rule_label, rule in CONFIDENCE_ABLATION:
-            levels = judged(retriever, questions, answers, rule)
-            unans = [g for g, r in zip(levels, rows, strict=True) if r.get("unanswerable")]
-            handled = f"{sum(g == 'low' for g in unans) / len(unans):.2f} ({len(unans)})" if unans else "-"
-            low = sum(
-                g == "low" and not a.abstained
-                for g, a, r in zip(levels, answers, rows, strict=True)
-                if not r.get("unanswerable")
-            ) / max(len(ans), 1)
-            print(f"| {label} | {rule_label} | {handled} | {low:.3f} ({len(ans)}) | {recall(ans, ans_rows).at_1:.3f} |")
+            h, u, low, n = counts(rows, answers, judged(retriever, questions, answers, rule))
+            handled = f"{h / u:.2f} ({u})" if u else "-"
+            print(
+                f"| {label} | {rule_label} | {handled} | {low / max(n, 1):.3f} ({n}) | {recall(ans, ans_rows).at_1:.3f} |"
+            )
     print("\n(handled: abstained or marked low; an abstention is always low. Marked low: answered")
     print("but low, abstentions apart, which the quality table counts as false abstentions)")
 
