@@ -14,7 +14,8 @@ counted thing, shipped; a who-question's verb, off) to the first table, each add
 shipped before it, a table of them set by set, and the last column: the chat-style held-out set
 (eval/tuning/confidence_chat.jsonl) over the article, the SQuAD v1 articles and Normans. The
 eighth pass adds its closer reading of a question (a row and a table set by set) and the column
-before the last: the chat-style tuning set (eval/tuning/confidence_chat_tune.jsonl).
+before the last: the chat-style tuning set (eval/tuning/confidence_chat_tune.jsonl). The ninth
+pass adds a what-question about a measure (a row and a table set by set).
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -48,10 +49,16 @@ COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 SHARES = (0.005, 0.01, 0.02, 0.05)
 
 
+def before_ninth(**switches: object) -> confidence.Rule:
+    """The rule as shipped before the ninth pass (no measure read in a what-question), with
+    ``switches`` changed."""
+    return replace(confidence.Rule(measures=False), **switches)  # type: ignore[arg-type]
+
+
 def before_eighth(**switches: object) -> confidence.Rule:
     """The rule as shipped before the eighth pass (the seventh pass's reading of a question), with
     ``switches`` changed."""
-    return replace(confidence.Rule(closer_reading=False), **switches)  # type: ignore[arg-type]
+    return before_ninth(**{"closer_reading": False, **switches})
 
 
 def before_seventh(**switches: object) -> confidence.Rule:
@@ -92,7 +99,12 @@ SEVENTH_PASS = (
 # The eighth pass (docs/retrieval.md, "Eighth pass: confidence"): the closer reading of a question.
 EIGHTH_PASS = (
     ("shipped before", before_eighth()),
-    ("+ the closer reading (shipped)", confidence.Rule()),
+    ("+ the closer reading (shipped)", before_ninth()),
+)
+# The ninth pass (docs/retrieval.md, "Ninth pass: confidence"): a what-question about a measure.
+NINTH_PASS = (
+    ("shipped before", before_ninth()),
+    ("+ a what-question about a measure (shipped)", confidence.Rule()),
 )
 
 
@@ -266,6 +278,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     for label, rule in EIGHTH_PASS[1:]:
         print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
+    for label, rule in NINTH_PASS[1:]:
+        print(f"| {label.removeprefix('+ ')} | {row(asked, rule, None)} |", flush=True)
     print("\n(cells: unanswerable handled / answerable marked low)\n")
     per_set(asked, (("shipped", before_sixth()), ("+ roles swapped", before_sixth(roles=True))))
     print()
@@ -277,6 +291,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
     print()
     per_set(asked, EIGHTH_PASS)
     print()
+    per_set(asked, NINTH_PASS)
+    print()
     print("| rule | CPU per answer, ms (first time, word vectors computed) | again (cached) |\n|---|---|---|")
     for label, rule, cosine in (
         ("shipped", before_sixth(), 0.0),
@@ -287,7 +303,8 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         ("shipped before the seventh pass", before_seventh(), 0.0),
         ("the seventh pass's sum of money and counted thing", before_eighth(), 0.0),
         ("+ a who-question's verb", before_eighth(unsaid_who=True), 0.0),
-        ("shipped (+ the eighth pass's closer reading)", confidence.Rule(), 0.0),
+        ("+ the eighth pass's closer reading", before_ninth(), 0.0),
+        ("shipped (+ the ninth pass's measures)", confidence.Rule(), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)

@@ -70,6 +70,20 @@ _DURATION_WORDS = word_set(
     "permanently mile miles km kilometre kilometres kilometer kilometers metre metres meter meters "
     "foot feet ft yard yards inch inches cm mm"
 )
+# What a what-question asks for when its subject is a measure ("What is IBM's *stock price*?", "What
+# was the *population* of ...?"): a sum of money or a figure, though no "how" says so. "age" and
+# "value" are left out: "the Bronze Age", "the values of the university".
+_MONEY_MEASURES = word_set(
+    "salary salaries price prices cost costs revenue revenues budget budgets tuition fee fees income "
+    "profit profits endowment wage wages worth sales earnings"
+)
+_FIGURE_MEASURES = word_set(
+    "population height length area size temperature speed weight depth width capacity attendance "
+    "elevation altitude distance"
+)
+_COPULAS = word_set("is was are were s")  # "s": "What's"
+_DETERMINERS = word_set("the a an its their his her")
+_WORD = re.compile(r"[A-Za-z]+")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _DIGIT = re.compile(r"\d")
 LOWER_WORD = re.compile(r"[a-z]+")
@@ -78,13 +92,15 @@ TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*")
 _ACRONYM = re.compile(r"[A-Z][A-Za-z]*[A-Z][A-Za-z]*")
 
 
-def answer_type(question: str, closer: bool = True) -> AnswerType | None:
+def answer_type(question: str, closer: bool = True, measures: bool = True) -> AnswerType | None:
     """What kind of thing the question asks for, when the words say so plainly.
 
     ``closer`` is the eighth pass's reading (docs/retrieval.md, "Eighth pass: confidence"): "how
     long" asks for a span of time or a length, "how much of" for a part (not a sum of money), and
     "when" asks for a date only as the question's own wh-word ("What happens to the fleas *when*
-    the rats die?" does not). False reads as the seventh pass did."""
+    the rats die?" does not). False reads as the seventh pass did. ``measures`` is the ninth pass's:
+    a what-question about a measure ("What is IBM's stock price?") asks for a sum of money or a
+    figure (docs/retrieval.md, "Ninth pass: confidence")."""
     lowered = LOWER_WORD.findall(question.casefold())
     text = " ".join(lowered)
     if closer and _DURATION_QUESTION.search(text):
@@ -96,8 +112,31 @@ def answer_type(question: str, closer: bool = True) -> AnswerType | None:
     wh = _WH_WORD.search(text)
     if _DATE_QUESTION.search(text) or (wh and wh.group(1) == "when") or (not closer and "when" in lowered):
         return "date"
+    if measures and (measure := _measure_asked(question)):
+        return measure
     if _NAME_QUESTION.search(text):
         return "name"
+    return None
+
+
+def _measure_asked(question: str) -> AnswerType | None:
+    """A sum of money or a figure when "what is / was" is followed by a short noun phrase whose
+    noun is a measure: a determiner first, then words that are not function words (the possessive
+    "s" apart), so "What is the reason *the price* rose?" asks no price. A capitalised measure is a
+    name's word ("the Sales Office")."""
+    words = _WORD.findall(question)
+    lowered = [w.casefold() for w in words]
+    start = 1 if lowered[:1] == ["and"] else 0
+    if lowered[start : start + 1] != ["what"] or not set(lowered[start + 1 : start + 2]) & _COPULAS:
+        return None
+    for at in range(start + 2, min(len(words), start + 7)):
+        word, low = words[at], lowered[at]
+        if low in _MONEY_MEASURES or low in _FIGURE_MEASURES:
+            if word[0].isupper():
+                return None
+            return "money" if low in _MONEY_MEASURES else "figure"
+        if not (low == "s" or (at == start + 2 and low in _DETERMINERS) or low not in STOPWORDS):
+            return None
     return None
 
 

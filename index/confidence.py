@@ -16,7 +16,8 @@ Two read what a chat question asks for more closely (index/asked.py; docs/retrie
 figure; a how-many question's **counted thing** must be in the bold sentence ("How many
 employees ...?" is not answered by "3,393,000 users"). A third, measured and off: a
 **who-question** whose bold sentence names no one new is low when the passage never says its
-verb ("Who founded IBM?").
+verb ("Who founded IBM?"). A what-question about a measure ("What is IBM's *stock price*?") asks
+for a sum of money or a figure as a how-much question does ("Ninth pass: confidence").
 
 Two more read the SQuAD 2.0 kinds that keep the sentence's words (index/polarity.py;
 docs/retrieval.md, "Sixth pass: confidence"): a **negation** the question adds ("Which team
@@ -69,6 +70,10 @@ class Rule:
     # the words it stands for). False reads as the seventh pass did (docs/retrieval.md, "Eighth
     # pass: confidence").
     closer_reading: bool = True
+    # The ninth pass's: a what-question whose subject is a measure ("What is IBM's *stock price*?",
+    # "What was the *population* of ...?") asks for a sum of money or a figure (:func:`asked.answer_type`;
+    # docs/retrieval.md, "Ninth pass: confidence"). False reads as the eighth pass did.
+    measures: bool = True
     # Whether a who / where question needs a name in the bold sentence: off, because chat
     # questions are often answered by a role or a place that is not a name ("vendors and
     # users", "federal court"), which marked answerable questions low on the article.
@@ -174,7 +179,7 @@ def judge(
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
     """
     closer = rule.closer_reading
-    kind = answer_type(question, closer)
+    kind = answer_type(question, closer, rule.measures)
     if kind == "name" and not rule.name_type:
         kind = None
     if kind == "money" and not rule.money:

@@ -115,6 +115,31 @@ def test_the_closer_reading_of_a_question() -> None:
     assert counted("How many doctors died of the plague?", closer=False) == ["doctors", "died"]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is Arvind Krishna's salary?", "money"),
+        ("What is IBM\u2019s stock price?", "money"),
+        ("What is IBM worth?", "money"),
+        ("What's the population of Boston?", "figure"),
+        ("And what was its population?", "figure"),
+        # The first measure of the phrase is the one asked about.
+        ("What was the size of the school's endowment?", "figure"),
+        # Past a function word the phrase has ended: the question asks for a reason.
+        ("What is the reason the price rose?", None),
+        # A capitalised measure is a name's word; "age" is not read at all.
+        ("What is the Sales Office?", None),
+        ("What is the Bronze Age?", None),
+        # Only "what is / was ...": "what" asking something else keeps no type.
+        ("What raised the price?", None),
+    ],
+)
+def test_a_what_question_about_a_measure_asks_for_money_or_a_figure(question: str, kind: str | None) -> None:
+    """The ninth pass's reading (docs/retrieval.md, "Ninth pass: confidence"); off, none of them has a type."""
+    assert answer_type(question) == kind
+    assert answer_type(question, measures=False) is None
+
+
 def test_a_span_is_a_unit_of_time_or_length_or_a_word_for_one() -> None:
     """'a five-year period', 'a week-long event', '6,400 km' and 'it was brief' say how long;
     'in 1542' does not."""
@@ -264,8 +289,8 @@ def test_judge_is_low_when_any_check_fails_and_each_check_can_be_switched_off() 
 
 
 def test_judge_runs_the_seventh_pass_checks_and_each_can_be_switched() -> None:
-    """A sum of money and the counted thing (on by default), a who-question's verb (off), each
-    low on its own."""
+    """A sum of money and the counted thing (on by default), a who-question's verb (off), and the
+    ninth pass's measure (on), each low on its own."""
 
     def ask(question: str, sentence: str, rule: Rule | None = None) -> str:
         words = terms(sentence)
@@ -280,6 +305,9 @@ def test_judge_runs_the_seventh_pass_checks_and_each_can_be_switched() -> None:
     who, called = "Who founded IBM?", "IBM called for justice."
     assert ask(who, called, Rule(unsaid_who=True)) == "low"
     assert ask(who, called) == "high"
+    salary, said = "What is Arvind Krishna's salary?", "IBM CEO Arvind Krishna took that step further."
+    assert ask(salary, said) == "low"
+    assert ask(salary, said, Rule(measures=False)) == "high"
 
 
 @pytest.mark.parametrize(
