@@ -132,6 +132,17 @@ async def test_a_mention_by_another_app_or_by_an_edit_is_not_answered(bot: Bot) 
     assert sorted(bot.retriever.asked) == ["And then?", "Why did IBM quit facial recognition?"]
 
 
+async def test_an_answer_slack_rate_limits_is_posted_after_the_wait_not_lost(bot: Bot) -> None:
+    """Slack answers a busy channel's chat.postMessage with 429 and Retry-After: the answer is posted again
+    once the wait is over, once."""
+    bot.slack.throttle["chat.postMessage"] = 1
+    await bot.post(event_body(mention_event("Why did IBM quit?", ts="20.0")))
+    posts = await bot.wait_for("chat.postMessage", 2)
+    assert [(p.reply["ok"], p.payload["thread_ts"]) for p in posts] == [(False, "20.0"), (True, "20.0")]
+    await bot.idle()
+    assert len(bot.slack.of("chat.postMessage")) == 2
+
+
 async def test_channel_broadcast_in_a_mention_never_reaches_a_message(bot: Bot) -> None:
     """`<!channel>`, `<!here>` and user mentions in a question reach neither the retriever nor the reply as markup."""
     await bot.post(event_body(mention_event("<!channel> <!here> <@U0002> why did IBM quit?")))
