@@ -25,8 +25,7 @@ from bot.core.channels import ChannelRule, default_rule
 from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
-from bot.discord.format import format_answer_discord, format_notice_discord
-from bot.discord.text import escape_user_text
+from bot.discord.format import format_answer_discord, format_mention_hint_discord, format_notice_discord
 from bot.discord.threads import earlier_questions, every_message_asks, start_thread, without_mentions_of
 
 if TYPE_CHECKING:
@@ -121,7 +120,7 @@ class Ask(commands.Cog):
         reference = message.to_reference(fail_if_not_exists=False)
         if not question:
             if mentioned:
-                await self._reply(message, escape_user_text(wording.mention_hint(me.mention)), reference)
+                await self._reply(message, format_mention_hint_discord(me.mention), reference)
             return
         channel = message.channel
         history: tuple[str, ...] = ()
