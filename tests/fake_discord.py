@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -1175,6 +1176,11 @@ class FakeDiscord:
         message = self._message(channel_id, {"content": content}, author=author)
         message["member"] = member_payload()
         message["mentions"] = [{**BOT_USER, "member": member_payload()}] if mention_bot else []
+        for mentioned in dict.fromkeys(int(i) for i in re.findall(r"<@!?([0-9]{15,20})>", content)):
+            if mentioned != BOT_ID:  # the people the content mentions, as Discord resolves them
+                message["mentions"].append(
+                    {**user_payload(mentioned, f"user{mentioned % 1000}"), "member": member_payload()}
+                )
         message["mention_everyone"] = "@everyone" in content
         message["mention_roles"] = [str(MOD_ROLE_ID)] if f"<@&{MOD_ROLE_ID}>" in content else []
         message_id = int(message["id"])

@@ -30,11 +30,13 @@ from tests.fake_discord import (
     CREATE_PUBLIC_THREADS,
     EPHEMERAL,
     GENERAL_ID,
+    MOD_ROLE_ID,
     PUBLIC_THREAD,
     SEND_MESSAGES_IN_THREADS,
     FakeDiscord,
     Sent,
     Traffic,
+    snowflake,
 )
 from tests.prebuilt import Prebuilt
 
@@ -128,6 +130,19 @@ def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(
     assert fake.channels[asked[0]]["name"] == ANSWERED
     long_name = fake.channels[asked[1]]["name"]
     assert len(long_name) <= 100 and long_name.endswith("…") and long_question.startswith(long_name[:-1].rstrip())
+    assert traffic.rejected() == []
+
+
+def test_a_thread_is_named_after_the_question_as_people_read_it(
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
+) -> None:
+    """A thread's name shows no markup, so a question's mentions name it as Discord shows them (@person, @role,
+    #channel, :emoji:) and its markdown is left out, not shown as ``<@7200…>`` or ``**``."""
+    person = new_user()
+    question = f"<@{person}> **Why** did IBM quit <#{GENERAL_ID}>, asks <@&{MOD_ROLE_ID}> <:ibm:{snowflake()}>?"
+    mid = ask_by_mention(fake, question)
+    fake.wait_for_message_in(mid)
+    assert fake.channels[mid]["name"] == f"@user{person % 1000} Why did IBM quit #general, asks @mods :ibm:?"
     assert traffic.rejected() == []
 
 
