@@ -15,7 +15,9 @@ get wrong:
 * components: 5 rows of 5 buttons, a custom_id of at most 100 characters, unique on its message;
   dialogs: a title of 45 characters, 1 to 5 fields;
 * threads: a name of 1 to 100 characters, one thread per message (160004), only in text channels
-  (50024); message history pages of 1 to 100.
+  (50024); message history pages of 1 to 100;
+* permissions a test takes away from the bot in a channel (:meth:`FakeDiscord.deny`): starting a
+  thread there, or posting in its threads, is refused with 403 Missing Permissions (50013).
 
 Threads behave as Discord's do: a thread started on a message has that message's id,
 type 11, the bot as ``owner_id`` and the channel as ``parent_id``; THREAD_CREATE is
@@ -40,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -63,6 +66,9 @@ ALL_PERMISSIONS = 2251799813685247
 MANAGE_GUILD = 1 << 5
 # A plain member: add reactions, view channel, send messages, embed links, attach files, read history, use commands.
 MEMBER_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
+CREATE_PUBLIC_THREADS = "create_public_threads"  # what FakeDiscord.deny can take away in a channel
+SEND_MESSAGES_IN_THREADS = "send_messages_in_threads"
+MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
 DM_CHANNEL = 1
 PUBLIC_THREAD = 11
 THREAD_STARTER_MESSAGE = 21
@@ -563,6 +569,7 @@ class FakeDiscord:
         self.history: dict[int, list[int]] = {}
         self.files: dict[str, bytes] = {}  # attachments pushed with commands, by id
         self.history_reads: list[HistoryRead] = []
+        self.denied: dict[int, set[str]] = {}  # channel id -> the bot's permissions taken away there (deny)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -836,6 +843,9 @@ class FakeDiscord:
             return self._reject(request, 400, error, body)
         if channel_id not in self.channels:
             return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003}, body)
+        parent = self.channels[channel_id].get("parent_id")
+        if parent and SEND_MESSAGES_IN_THREADS in self.denied.get(int(parent), set()):
+            return self._reject(request, 403, MISSING_PERMISSIONS, body)
         message = self._message(channel_id, body)
         reference = (body.get("message_reference") or {}).get("message_id")
         self._keep(message)
@@ -880,6 +890,8 @@ class FakeDiscord:
             return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
         if channel["type"] not in (0, 5):
             return self._reject(request, 400, {"message": "Cannot execute action on this channel type", "code": 50024})
+        if CREATE_PUBLIC_THREADS in self.denied.get(channel_id, set()):
+            return self._reject(request, 403, MISSING_PERMISSIONS)
         message = self.messages.get(message_id)
         if message is None or int(message["channel_id"]) != channel_id:
             return self._reject(request, 404, {"message": "Unknown Message", "code": 10008})
@@ -1164,6 +1176,11 @@ class FakeDiscord:
         message = self._message(channel_id, {"content": content}, author=author)
         message["member"] = member_payload()
         message["mentions"] = [{**BOT_USER, "member": member_payload()}] if mention_bot else []
+        for mentioned in dict.fromkeys(int(i) for i in re.findall(r"<@!?([0-9]{15,20})>", content)):
+            if mentioned != BOT_ID:  # the people the content mentions, as Discord resolves them
+                message["mentions"].append(
+                    {**user_payload(mentioned, f"user{mentioned % 1000}"), "member": member_payload()}
+                )
         message["mention_everyone"] = "@everyone" in content
         message["mention_roles"] = [str(MOD_ROLE_ID)] if f"<@&{MOD_ROLE_ID}>" in content else []
         message_id = int(message["id"])
@@ -1357,6 +1374,12 @@ class FakeDiscord:
             self.channels[channel_id] = channel
         self._run(self._dispatch("CHANNEL_CREATE", channel))
         return channel_id
+
+    def deny(self, channel_id: int, *permissions: str) -> None:
+        """Take ``permissions`` (:data:`CREATE_PUBLIC_THREADS`, :data:`SEND_MESSAGES_IN_THREADS`) away from the
+        bot in a channel, as a server's channel overwrites would."""
+        with self._lock:
+            self.denied.setdefault(channel_id, set()).update(permissions)
 
     def dm_channel_of(self, user_id: int) -> int | None:
         """The direct-message channel the bot opened with a user, if any (usable inside :meth:`wait_until`)."""

@@ -14,6 +14,8 @@ or ``SLACK_API_BASE`` at it. It knows:
   every page (a reader must not count it twice);
 * any other method answers ``{"ok": true}``; a method put in :attr:`FakeSlack.refuse` answers
   ``{"ok": false, "error": ...}`` instead (an expired trigger, a missing scope).
+* a method given a count in :attr:`FakeSlack.throttle` answers that many calls with Slack's rate limit
+  (HTTP 429, ``Retry-After: 0``, ``{"ok": false, "error": "ratelimited"}``) before answering again.
 
 Requests from Slack to the app: :func:`signed_post` sends one the way Slack does (with
 ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``); :func:`event_body`,
@@ -82,6 +84,7 @@ class FakeSlack:
         self._started = int(time.time())
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, as Slack keeps them
         self.refuse: dict[str, str] = {}  # method -> the error Slack answers it with (``{"ok": false}``)
+        self.throttle: dict[str, int] = {}  # method -> how many more calls get 429 ratelimited
         self.admins: set[str] = set()  # users.info says is_admin for these users
         self.owners: set[str] = set()  # ... and is_owner for these
         self.groups: dict[str, list[str]] = {}  # user group id -> its members (usergroups.users.list)
@@ -239,6 +242,14 @@ class FakeSlack:
         payload = await self._payload(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or payload.get("token")
+        with self._changed:
+            limited = self.throttle.get(method, 0) > 0
+            if limited:
+                self.throttle[method] -= 1
+        if limited:
+            answer = {"ok": False, "error": "ratelimited"}
+            self._record(Call(method, payload, token, reply=answer))
+            return web.json_response(answer, status=429, headers={"Retry-After": "0"})
         answer = self._answer(method, payload, token)
         self._record(Call(method, payload, token, reply=answer))  # recorded once answered: a waiter sees the ts
         return web.json_response(answer)

@@ -89,7 +89,8 @@ class Actions:
         return Notice(NoticeKind.DONE, wording.REASON_SAVED)
 
     async def share(self, answer_id: str, mention: str) -> Reply | Notice:
-        """The answer again, to post in the channel, with who asked it."""
+        """The answer again, to post in the channel, with who asked it; once an answer (whoever clicks, in any
+        process): a second click is told the answer is in the channel already."""
         row = await self._logged(answer_id)
         if isinstance(row, Notice):
             return row
@@ -99,6 +100,16 @@ class Actions:
         hits = await self._hits(row, shown=True)
         if isinstance(hits, Notice):
             return hits
+        if not await self._first_share(answer_id):  # a double click, or Slack's Share clicked again
+            return Notice(NoticeKind.DONE, wording.ALREADY_SHARED)
         answer = Answer(row.question, False, hits, confidence=confidence, index_version=row.index_version)
         reply = reply_for_answer(answer, len(hits))
         return dataclasses.replace(reply, answer_id=answer_id, shared_by=mention)
+
+    async def _first_share(self, answer_id: str) -> bool:
+        """Claim the sharing of an answer in the database; when it fails, share (twice beats never)."""
+        try:
+            return await self.db.events.first_time("share", answer_id)
+        except Exception as error:
+            log.warning("Could not claim the sharing of an answer: %s", type(error).__name__)
+            return True

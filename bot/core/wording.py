@@ -56,6 +56,7 @@ VOTE_DOWN_TITLE = "Thanks: marked as not helpful"
 WRONG_HINT = "One line, e.g. it quoted the wrong paragraph."
 MORE_SOURCES = "More sources"
 SHARE = "Share in channel"
+ALREADY_SHARED = "That answer is in the channel already."
 # Slack: the accessible names of the 👍 / 👎 buttons, and the frame of the "what was wrong" modal.
 HELPFUL = "Helpful"
 NOT_HELPFUL = "Not helpful"

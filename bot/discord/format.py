@@ -32,6 +32,7 @@ __all__ = [
     "format_age",
     "format_answer_discord",
     "format_help_discord",
+    "format_mention_hint_discord",
     "format_more_discord",
     "format_notice_discord",
     "format_quotes_discord",
@@ -194,6 +195,12 @@ def format_sources_discord(
 def format_help_discord(mention: str = "@citebot") -> str:
     """The ``/help`` text."""
     return wording.help_text(mention)
+
+
+def format_mention_hint_discord(mention: str) -> str:
+    """The answer to a mention with no question: the bot's own words, not escaped as a user's would be, so
+    its mention shows as its name and ``/ask`` as code (``allowed_mentions`` is none: it pings nobody)."""
+    return wording.mention_hint(mention)
 
 
 def format_notice_discord(notice: Notice) -> str:

@@ -39,16 +39,47 @@ def without_mentions_of(text: str, me_id: int) -> str:
     return " ".join(re.sub(rf"<@!?{me_id}>", " ", text).split())
 
 
-def thread_name(question: str) -> str:
-    """The name of the thread an answer starts: the question, within Discord's 100 characters."""
-    return truncate(" ".join(question.split()), MAX_THREAD_NAME) or "?"
+# A mention of a person (<@id>, <@!id>), a role (<@&id>) or a channel (<#id>), or a server's emoji (<:name:id>).
+_MARKUP = re.compile(r"<(@[!&]?|#)([0-9]{15,20})>|<a?:(\w{1,32}):[0-9]{15,20}>")
+
+
+def names_in(message: discord.Message) -> dict[str, str]:
+    """How Discord shows each mention in ``message``: ``<@id>`` as ``@name``, ``<@&id>`` as ``@role``, ``<#id>`` as ``#channel``."""
+    names = {}
+    for user in message.mentions:
+        names[f"<@{user.id}>"] = names[f"<@!{user.id}>"] = f"@{user.display_name}"
+    names.update({f"<@&{role.id}>": f"@{role.name}" for role in message.role_mentions})
+    names.update({f"<#{channel.id}>": f"#{channel.name}" for channel in message.channel_mentions})
+    return names
+
+
+def readable(text: str, names: dict[str, str]) -> str:
+    """``text`` as Discord shows it, for a name that shows no markup: each mention as its name (from
+    :func:`names_in`; ``@someone`` or ``#channel`` when unknown), a server's emoji as ``:name:``, no markdown."""
+    out, start = [], 0
+    for match in _MARKUP.finditer(text):
+        out.append(discord.utils.remove_markdown(text[start : match.start()], ignore_links=True))
+        unknown = "#channel" if match[1] == "#" else "@someone"
+        out.append(f":{match[3]}:" if match[3] else names.get(match[0], unknown))
+        start = match.end()
+    out.append(discord.utils.remove_markdown(text[start:], ignore_links=True))
+    return "".join(out)
+
+
+def thread_name(question: str, names: dict[str, str] | None = None) -> str:
+    """The name of the thread an answer starts: the question as people read it (:func:`readable`), within
+    Discord's 100 characters."""
+    for text in (readable(question, names or {}), question):
+        if name := truncate(" ".join(text.split()), MAX_THREAD_NAME):
+            return name
+    return "?"
 
 
 async def start_thread(message: discord.Message, question: str) -> discord.Thread | None:
     """A new public thread on ``message``, named after the question; None when Discord refuses
     (the Create Public Threads permission is missing, or the message already has a thread)."""
     try:
-        return await message.create_thread(name=thread_name(question))
+        return await message.create_thread(name=thread_name(question, names_in(message)))
     except discord.HTTPException as error:
         log.warning("Could not start a thread in channel %s: %s %s", message.channel.id, error.status, error.code)
         return None

@@ -25,7 +25,7 @@ from bot.slack.admin import SlackAdmins, listen_to_admin
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
 from bot.slack.once import OnceOnly, answer_each_request_once
-from bot.slack.threads import Me, in_a_thread, is_direct, is_follow_up, mentions, read_thread
+from bot.slack.threads import Me, in_a_thread, is_direct, is_follow_up, is_new_mention, mentions, read_thread
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -215,9 +215,11 @@ def build_app(
 def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-        """A mention of the bot: the answer in a thread under the question (with the thread's questions),
-        unless the channel is off."""
+        """A person's new mention of the bot: the answer in a thread under the question (with the thread's
+        questions), unless the channel is off. Other apps' mentions and edited messages are not answered."""
         if is_direct(event):  # in a direct message, on_message answers every message
+            return
+        if not is_new_mention(event, Me(context.bot_user_id, context.bot_id)):
             return
         rule = await answers.rule(context.team_id, event.get("channel"), channels)
         if not rule.off:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EVENTS_PATH", "SlackTokens", "check_settings", "main", "serve", "serve_http"]
+__all__ = ["EVENTS_PATH", "SlackTokens", "check_settings", "main", "serve", "serve_http", "web_client"]
 
 EVENTS_PATH = "/slack/events"
 
@@ -54,6 +54,19 @@ class SlackTokens:
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
+
+
+def web_client(token: str, base_url: str | None = None) -> AsyncWebClient:
+    """The Web API client: a call Slack rate-limits (HTTP 429, ``Retry-After``; a busy channel's
+    ``chat.postMessage``) is made again once the wait is over, instead of losing the answer."""
+    from slack_sdk.http_retry.builtin_async_handlers import (
+        AsyncConnectionErrorRetryHandler,
+        AsyncRateLimitErrorRetryHandler,
+    )
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    return AsyncWebClient(token=token, retry_handlers=retry, **({"base_url": base_url} if base_url else {}))
 
 
 def check_settings(settings: Settings) -> SlackTokens:
@@ -220,13 +233,9 @@ async def serve(
         db: The project's database: the buttons under answers, and each request acted on once
             across replicas. None has no buttons and remembers requests in memory.
     """
-    from slack_sdk.web.async_client import AsyncWebClient
-
     from bot.core.runtime import stop_event_on_signals
 
-    client = AsyncWebClient(
-        token=tokens.bot_token, **({"base_url": settings.slack_api_base} if settings.slack_api_base else {})
-    )
+    client = web_client(tokens.bot_token, settings.slack_api_base)
     me = await _who_am_i(client)
     app = build_app(settings, pipeline, client=client, db=db)
     stop = stop or stop_event_on_signals()

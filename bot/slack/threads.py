@@ -26,7 +26,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_PAGES", "PAGE", "Me", "Thread", "in_a_thread", "is_direct", "is_follow_up", "mentions", "read_thread"]
+__all__ = [
+    "MAX_PAGES",
+    "PAGE",
+    "Me",
+    "Thread",
+    "in_a_thread",
+    "is_direct",
+    "is_follow_up",
+    "is_new_mention",
+    "mentions",
+    "read_thread",
+]
 
 PAGE = 100  # messages per conversations.replies call: Slack advises at most 200
 MAX_PAGES = 10  # a thread longer than 1,000 messages is still answered, with no history
@@ -83,6 +94,22 @@ def is_follow_up(event: dict[str, Any], me: Me) -> bool:
         and not me.wrote(event)
         # A mention is app_mention's to answer, except in a direct message, where Slack sends none.
         and (is_direct(event) or not mentions(event, me.user_id))
+    )
+
+
+def is_new_mention(event: dict[str, Any], me: Me) -> bool:
+    """True for an ``app_mention`` a person has just written.
+
+    Slack sends one for another app's message that mentions the bot too (two bots would
+    answer each other for ever), and again, with a new ``event_id`` and ``edited``, each
+    time a person edits a message that mentioned it (the question was answered already).
+    """
+    return (
+        event.get("subtype") in _SPOKEN
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and not me.wrote(event)
+        and not event.get("edited")
     )
 
 

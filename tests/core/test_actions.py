@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -159,3 +160,13 @@ async def test_share_posts_the_same_answer_with_who_asked(pipeline: Pipeline, ac
     assert isinstance(shared, Reply)
     assert (shared.passage, shared.sources, shared.shared_by) == (reply.passage, reply.sources, "<@42>")
     assert shared.answer_id == reply.answer_id
+
+
+async def test_an_answer_is_shared_once_however_many_clicks_race(pipeline: Pipeline, actions: Actions) -> None:
+    """Two clicks on Share at once (a double click, before the button is gone) post the answer once: the other
+    is told it is in the channel already."""
+    reply = await answered(pipeline)
+    first, second = await asyncio.gather(*(actions.share(reply.answer_id, "<@42>") for _ in range(2)))  # type: ignore[arg-type]
+    results = sorted([first, second], key=lambda r: isinstance(r, Notice))
+    assert isinstance(results[0], Reply)
+    assert results[1] == Notice(NoticeKind.DONE, wording.ALREADY_SHARED)

@@ -24,7 +24,20 @@ from bot.core import wording
 from bot.core.conversation import MAX_HISTORY, READ_BACK
 from bot.db import Database
 from tests.discord.harness import ARTICLE, BotProcess
-from tests.fake_discord import ASK_ID, BOT_ID, EPHEMERAL, GENERAL_ID, PUBLIC_THREAD, FakeDiscord, Sent, Traffic
+from tests.fake_discord import (
+    ASK_ID,
+    BOT_ID,
+    CREATE_PUBLIC_THREADS,
+    EPHEMERAL,
+    GENERAL_ID,
+    MOD_ROLE_ID,
+    PUBLIC_THREAD,
+    SEND_MESSAGES_IN_THREADS,
+    FakeDiscord,
+    Sent,
+    Traffic,
+    snowflake,
+)
 from tests.prebuilt import Prebuilt
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.model, pytest.mark.process]
@@ -118,6 +131,35 @@ def test_a_question_in_a_channel_is_answered_in_a_thread_named_after_it(
     long_name = fake.channels[asked[1]]["name"]
     assert len(long_name) <= 100 and long_name.endswith("…") and long_question.startswith(long_name[:-1].rstrip())
     assert traffic.rejected() == []
+
+
+def test_a_thread_is_named_after_the_question_as_people_read_it(
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
+) -> None:
+    """A thread's name shows no markup, so a question's mentions name it as Discord shows them (@person, @role,
+    #channel, :emoji:) and its markdown is left out, not shown as ``<@7200…>`` or ``**``."""
+    person = new_user()
+    question = f"<@{person}> **Why** did IBM quit <#{GENERAL_ID}>, asks <@&{MOD_ROLE_ID}> <:ibm:{snowflake()}>?"
+    mid = ask_by_mention(fake, question)
+    fake.wait_for_message_in(mid)
+    assert fake.channels[mid]["name"] == f"@user{person % 1000} Why did IBM quit #general, asks @mods :ibm:?"
+    assert traffic.rejected() == []
+
+
+def test_where_the_bot_cannot_answer_in_a_thread_it_answers_in_the_channel(
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
+) -> None:
+    """Where Discord refuses the thread (no Create Public Threads), or starts it but refuses the answer in it (no
+    Send Messages in Threads), the question is still answered, with its buttons, as a reply in the channel."""
+    no_threads, mute_in_threads = fake.add_channel("no-threads"), fake.add_channel("mute-in-threads")
+    fake.deny(no_threads, CREATE_PUBLIC_THREADS)
+    fake.deny(mute_in_threads, SEND_MESSAGES_IN_THREADS)
+    for channel in (no_threads, mute_in_threads):
+        reply = fake.wait_for_reply(ask_by_mention(fake, ANSWERED, channel_id=channel))
+        assert reply.channel_id == channel
+        assert CITATION.search(reply.content), reply.content
+        assert any(c.startswith("vote:") for c in reply.custom_ids)
+    assert [(r.status, r.body["code"]) for r in traffic.rejected()] == [(403, 50013)] * 2
 
 
 def test_a_follow_up_in_the_bots_thread_is_answered_there_with_the_threads_questions(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import wording
 from bot.core.health import check
 from bot.core.settings import Settings
 from tests.discord.harness import ARTICLE, BotProcess
@@ -165,11 +166,13 @@ def test_other_channels_bots_and_itself_are_ignored(fake: FakeDiscord, bot: BotP
 
 
 def test_bare_mention_gets_a_one_line_hint(fake: FakeDiscord, bot: BotProcess) -> None:
-    """A mention without a question is answered with a one-line hint naming /ask."""
+    """A mention without a question is answered with a one-line hint naming /ask, in which the bot's own mention
+    shows as its name and `/ask` as code (the bot's words are not escaped as a user's would be)."""
     mid = fake.send_message("", mention_bot=True, user_id=new_user())
     reply = fake.wait_for_reply(mid)
     assert "\n" not in reply.content
-    assert "/ask" in reply.content
+    assert reply.content == wording.mention_hint(f"<@{BOT_ID}>"), reply.content
+    assert "`/ask`" in reply.content
 
 
 def test_out_of_scope_question_abstains_plainly(fake: FakeDiscord, bot: BotProcess) -> None:

@@ -12,8 +12,10 @@ import pytest
 
 from tests.fake_discord import (
     BOT_ID,
+    CREATE_PUBLIC_THREADS,
     GENERAL_ID,
     PUBLIC_THREAD,
+    SEND_MESSAGES_IN_THREADS,
     THREAD_STARTER_MESSAGE,
     TOKEN,
     FakeDiscord,
@@ -69,6 +71,26 @@ def test_threads_are_refused_as_discord_refuses_them(fake: FakeDiscord) -> None:
     inner = fake.add_history(mid, [("And?", 7)])[0]
     status, error = call(fake, "POST", f"/channels/{mid}/messages/{inner}/threads", {"name": "And?"})
     assert (status, error["code"]) == (400, 50024)
+
+
+def test_permissions_taken_away_in_a_channel_are_refused_there_alone(fake: FakeDiscord) -> None:
+    """Without Create Public Threads a thread on a message in the channel is refused; without Send Messages in
+    Threads a post in one of its threads is, but not one in the channel itself; other channels are untouched."""
+    denied = fake.add_channel("no-threads")
+    fake.deny(denied, CREATE_PUBLIC_THREADS)
+    mid = fake.add_history(denied, [("Why?", 7)])[0]
+    status, error = call(fake, "POST", f"/channels/{denied}/messages/{mid}/threads", {"name": "Why?"})
+    assert (status, error["code"]) == (403, 50013)
+    mute = fake.add_channel("mute-in-threads")
+    fake.deny(mute, SEND_MESSAGES_IN_THREADS)
+    mid = fake.add_history(mute, [("Why?", 7)])[0]
+    assert call(fake, "POST", f"/channels/{mute}/messages/{mid}/threads", {"name": "Why?"})[0] == 200
+    status, error = call(fake, "POST", f"/channels/{mid}/messages", {"content": "Because."})
+    assert (status, error["code"]) == (403, 50013)
+    assert call(fake, "POST", f"/channels/{mute}/messages", {"content": "Because."})[0] == 200
+    other = fake.add_history(GENERAL_ID, [("Why?", 7)])[0]
+    assert call(fake, "POST", f"/channels/{GENERAL_ID}/messages/{other}/threads", {"name": "Why?"})[0] == 200
+    assert call(fake, "POST", f"/channels/{other}/messages", {"content": "Because."})[0] == 200
 
 
 def test_history_pages_newest_first_before_a_message_within_1_to_100(fake: FakeDiscord) -> None:

@@ -24,6 +24,18 @@ def test_a_thread_is_named_after_the_question_within_100_characters() -> None:
     assert len(name) <= 100 and name.endswith("…") and long.startswith(name[:-1])
 
 
+def test_a_thread_name_shows_mentions_by_name_and_no_markdown() -> None:
+    """Mentions read as Discord shows them (an unknown one as @someone), a server's emoji as :name:, markdown is
+    left out but a name's own underscores are kept; a question of markdown alone is named as typed."""
+    names = {"<@123456789012345678>": "@ann_b", "<@&223456789012345678>": "@mods", "<#323456789012345678>": "#general"}
+    question = (
+        "<@123456789012345678> **why** _did_ <@&223456789012345678> quit <#323456789012345678> <:i_b:42345678901234567>"
+    )
+    assert thread_name(question, names) == "@ann_b why did @mods quit #general :i_b:"
+    assert thread_name("<@!923456789012345678> and <#923456789012345678>?") == "@someone and #channel?"
+    assert thread_name("**") == "**"
+
+
 @dataclass
 class Channel:
     id: int

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.admin import Admin
 from bot.core.pipeline import Pipeline
@@ -20,7 +19,7 @@ from bot.core.service import AnswerService
 from bot.core.settings import Settings
 from bot.db import Database
 from bot.slack.app import build_app
-from bot.slack.serve import EVENTS_PATH, serve_http
+from bot.slack.serve import EVENTS_PATH, serve_http, web_client
 from tests.fake_slack import BOT_TOKEN, FakeSlack, signed_post
 from tests.fakes import FakeRetriever
 
@@ -89,7 +88,7 @@ async def start(
         recorder=Recorder(db.questions, SHOWN) if db is not None else None,
         shown=SHOWN,
     )
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    client = web_client(BOT_TOKEN, slack.api_base)  # the bot's own, with its retries
     app = build_app(config, pipeline, client=client, db=db, admin=admin)
     port = free_port()
     stop = await serve_http(app, port, signing_secret=SECRET)

@@ -114,6 +114,35 @@ async def test_retried_event_is_answered_once(bot: Bot) -> None:
     assert sorted(bot.retriever.asked) == ["And then?", "Why did IBM quit?"]
 
 
+async def test_a_mention_by_another_app_or_by_an_edit_is_not_answered(bot: Bot) -> None:
+    """Slack sends app_mention for another app's message that mentions the bot (two bots would answer each
+    other for ever), and again, with a new event_id and ``edited``, when a person edits a message that
+    mentioned it: neither is answered; the person's mention is, once."""
+    by_app = mention_event("Why did IBM quit?", user="U0APP", ts="10.0") | {"bot_id": "B0APP", "subtype": "bot_message"}
+    await bot.post(event_body(by_app, event_id="EvByApp"))
+    asked = mention_event("Why did IBM quit facial recognition?", ts="11.0")
+    await bot.post(event_body(asked, event_id="EvAsked"))
+    await bot.wait_for("chat.postMessage")
+    edited = asked | {"text": f"{asked['text']}!", "edited": {"user": "U0001", "ts": "12.0"}}
+    await bot.post(event_body(edited, event_id="EvEdited"))
+    await bot.post(event_body(mention_event("And then?", ts="13.0"), event_id="EvMarker"))  # handled after both
+    await bot.wait_for("chat.postMessage", 2)
+    await bot.idle()
+    assert sorted(p.payload["thread_ts"] for p in bot.slack.of("chat.postMessage")) == ["11.0", "13.0"]
+    assert sorted(bot.retriever.asked) == ["And then?", "Why did IBM quit facial recognition?"]
+
+
+async def test_an_answer_slack_rate_limits_is_posted_after_the_wait_not_lost(bot: Bot) -> None:
+    """Slack answers a busy channel's chat.postMessage with 429 and Retry-After: the answer is posted again
+    once the wait is over, once."""
+    bot.slack.throttle["chat.postMessage"] = 1
+    await bot.post(event_body(mention_event("Why did IBM quit?", ts="20.0")))
+    posts = await bot.wait_for("chat.postMessage", 2)
+    assert [(p.reply["ok"], p.payload["thread_ts"]) for p in posts] == [(False, "20.0"), (True, "20.0")]
+    await bot.idle()
+    assert len(bot.slack.of("chat.postMessage")) == 2
+
+
 async def test_channel_broadcast_in_a_mention_never_reaches_a_message(bot: Bot) -> None:
     """`<!channel>`, `<!here>` and user mentions in a question reach neither the retriever nor the reply as markup."""
     await bot.post(event_body(mention_event("<!channel> <!here> <@U0002> why did IBM quit?")))

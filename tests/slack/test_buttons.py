@@ -246,6 +246,21 @@ async def test_share_posts_the_answer_for_everyone_with_asked_by_and_no_mention(
     assert list(buttons_of(shared)) == [VOTE_UP, VOTE_DOWN]  # everyone may vote; nothing more to share
 
 
+async def test_a_second_click_on_share_posts_nothing_more(bot: Bot) -> None:
+    """Slack leaves Share under the private answer: clicked again, it tells the clicker, privately, that the answer
+    is in the channel already, instead of posting it twice."""
+    answer = await ask_privately(bot, "a6")
+    await click(bot, answer, SHARE, key="share6")
+    await bot.wait_for("respond", key="share6")
+    await click(bot, answer, SHARE, key="share6again")
+    [again] = await bot.wait_for("respond", key="share6again")
+    assert (again.payload["response_type"], again.payload["text"]) == ("ephemeral", wording.ALREADY_SHARED)
+    assert [c.payload["response_type"] for c in bot.slack.of("respond") if c.key.startswith("share6")] == [
+        "in_channel",
+        "ephemeral",
+    ]
+
+
 async def test_a_name_made_of_markup_is_shown_as_typed(bot: Bot) -> None:
     """A display name like `<!channel>` or `*boss*` is plain text in "Asked by": no broadcast, no bold."""
     answer = await ask_privately(bot, "a5")

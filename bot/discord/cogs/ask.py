@@ -25,8 +25,7 @@ from bot.core.channels import ChannelRule, default_rule
 from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
-from bot.discord.format import format_answer_discord, format_notice_discord
-from bot.discord.text import escape_user_text
+from bot.discord.format import format_answer_discord, format_mention_hint_discord, format_notice_discord
 from bot.discord.threads import earlier_questions, every_message_asks, start_thread, without_mentions_of
 
 if TYPE_CHECKING:
@@ -121,7 +120,7 @@ class Ask(commands.Cog):
         reference = message.to_reference(fail_if_not_exists=False)
         if not question:
             if mentioned:
-                await self._reply(message, escape_user_text(wording.mention_hint(me.mention)), reference)
+                await self._reply(message, format_mention_hint_discord(me.mention), reference)
             return
         channel = message.channel
         history: tuple[str, ...] = ()
@@ -140,7 +139,8 @@ class Ask(commands.Cog):
         self, message: discord.Message, question: str, *, in_new_thread: bool, private: bool = False
     ) -> Callable[[Reply | Notice], Awaitable[None]]:
         """Sends a result: a notice as a reply; an answer, with its buttons, in a new thread started
-        on the question when ``in_new_thread`` (in the channel when Discord refuses one), else as a reply;
+        on the question when ``in_new_thread`` (in the channel when Discord refuses the thread or the answer
+        in it), else as a reply;
         with ``private`` (the channel's ``/config``), in a direct message to the asker instead."""
         reference = message.to_reference(fail_if_not_exists=False)
         if private:
@@ -157,9 +157,12 @@ class Ask(commands.Cog):
             extra: dict[str, Any] = {"view": view} if view is not None else {}
             thread = await start_thread(message, question) if in_new_thread else None
             if thread is not None:
-                await thread.send(content, **extra)
-            else:
-                await message.channel.send(content, reference=reference, **extra)
+                try:
+                    await thread.send(content, **extra)
+                    return
+                except discord.HTTPException as error:  # e.g. Send Messages in Threads is missing
+                    log.warning("Could not answer in thread %s: %s %s", thread.id, error.status, error.code)
+            await message.channel.send(content, reference=reference, **extra)
 
         return deliver
 
