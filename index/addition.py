@@ -7,8 +7,9 @@ index update that follows fails.
 
 Names: a file keeps its own name (a URL gets one from its path, index/fetch.py). A name that
 is taken by a file with the same bytes is left as it is; by a file ``bot add`` wrote from the
-same URL, that file is refreshed; by any other file, the new one is written as ``name-2.ext``
-(then ``-3``...) and the caller is told. An existing file is never overwritten silently.
+same URL and nobody edited since, that file is refreshed; by any other file (an edited one
+too), the new one is written as ``name-2.ext`` (then ``-3``...) and the caller is told. An
+existing file is never overwritten silently.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from index.documents import SOURCE_SUFFIXES, Metadata
 from index.errors import AddSourceError
 from index.formats import Entry, Unreadable, read_document
-from index.ledger import Ledger, write_atomically
+from index.ledger import Ledger, sha256, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,10 @@ class Placement:
                 continue
             target = self.seeds_dir / name
             ours = self.ledger.entry(name)
-            same_url = ours is not None and incoming.url is not None and ours.url == incoming.url
-            if not target.exists() or same_url or _same_bytes(target, incoming.raw):
+            # A page `add` wrote from this URL is refreshed, unless a person edited it since.
+            refresh = ours is not None and incoming.url is not None and ours.url == incoming.url
+            refresh = refresh and (not target.exists() or _digest(target) == ours.sha256)
+            if not target.exists() or refresh or _same_bytes(target, incoming.raw):
                 if n > 1:
                     self.say(f"{self.seeds_dir.name}/{wanted.name} exists and differs: adding as {name}")
                 self._claimed.add(name)
@@ -162,6 +165,13 @@ class Placement:
             except OSError as error:  # keep undoing the rest; the log names what is left
                 log.error("could not undo %s: %s", path, os.strerror(error.errno or 0))
         self._undo.clear()
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _same_bytes(path: Path, raw: bytes) -> bool:

@@ -1,0 +1,47 @@
+"""Placing added sources in the seeds folder (index/addition.py): which name each gets, what is
+written, and that a file a person wrote or edited is never overwritten. No model: nothing is indexed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.addition import Incoming, Placement
+from index.ledger import Ledger
+
+URL = "https://gazette.example.org/travel/night-trains"
+FIRST = b"<html><body><p>The night train leaves at nine.</p></body></html>"
+SECOND = b"<html><body><p>The night train leaves at ten.</p></body></html>"
+
+
+def fetched(raw: bytes) -> Incoming:
+    return Incoming(URL, "night-trains.html", raw, URL, datetime(2026, 11, 30, tzinfo=UTC))
+
+
+def place(seeds: Path, incoming: Incoming) -> tuple[str, list[str]]:
+    said: list[str] = []
+    ledger = Ledger(seeds)
+    name = Placement(seeds, ledger, said.append).place(incoming)
+    ledger.save()
+    return name, said
+
+
+def test_a_page_added_again_from_its_url_is_refreshed(tmp_path: Path) -> None:
+    place(tmp_path, fetched(FIRST))
+    name, said = place(tmp_path, fetched(SECOND))
+    assert name == "night-trains.html" and (tmp_path / name).read_bytes() == SECOND
+    assert said == [f"refreshed {tmp_path.name}/night-trains.html ({len(SECOND)} bytes)"]
+
+
+def test_a_page_edited_since_it_was_added_is_not_overwritten_by_a_refresh(tmp_path: Path) -> None:
+    place(tmp_path, fetched(FIRST))
+    edited = FIRST.replace(b"nine", b"nine (my note: it was late)")
+    (tmp_path / "night-trains.html").write_bytes(edited)
+    name, said = place(tmp_path, fetched(SECOND))
+    assert (tmp_path / "night-trains.html").read_bytes() == edited
+    assert name == "night-trains-2.html" and (tmp_path / name).read_bytes() == SECOND
+    assert any("adding as night-trains-2.html" in line for line in said)
+    # The new copy is the one a later refresh of the same URL updates; the edited one stays as it is.
+    name, _ = place(tmp_path, fetched(FIRST))
+    assert name == "night-trains-2.html" and (tmp_path / name).read_bytes() == FIRST
+    assert (tmp_path / "night-trains.html").read_bytes() == edited
