@@ -95,7 +95,11 @@ def _local(item: str, seeds_dir: Path) -> Incoming:
         ) from None
     resolved, seeds = path.resolve(), seeds_dir.resolve()
     if resolved.is_relative_to(seeds):
-        return Incoming(item, resolved.relative_to(seeds).as_posix(), raw, inside=True)
+        rel = resolved.relative_to(seeds)
+        if any(part.startswith(".") for part in rel.parts):  # the index leaves hidden files and folders out
+            reason = "it is hidden in the seeds folder (a name starting with '.'), and hidden files are not indexed"
+            raise AddSourceError(item, reason, "rename it, or its folder, without the leading '.'")
+        return Incoming(item, rel.as_posix(), raw, inside=True)
     return Incoming(item, path.name.lstrip(".") or f"source{suffix}", raw)
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.addition import Incoming, Placement
+import pytest
+
+from index.addition import Incoming, Placement, resolve
+from index.errors import AddSourceError
 from index.ledger import Ledger
 
 URL = "https://gazette.example.org/travel/night-trains"
@@ -45,3 +48,15 @@ def test_a_page_edited_since_it_was_added_is_not_overwritten_by_a_refresh(tmp_pa
     name, _ = place(tmp_path, fetched(FIRST))
     assert name == "night-trains-2.html" and (tmp_path / name).read_bytes() == FIRST
     assert (tmp_path / "night-trains.html").read_bytes() == edited
+
+
+def test_a_hidden_file_inside_the_seeds_folder_is_refused_not_silently_skipped(tmp_path: Path) -> None:
+    """The index leaves out hidden files and folders: adding one would do nothing, and say nothing."""
+    page = b"# Notes\n\nThe night train leaves at nine.\n"
+    for rel in (".drafts/notes.md", ".notes.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(page)
+        with pytest.raises(AddSourceError, match=r"hidden.*rename"):
+            resolve(str(tmp_path / rel), tmp_path, allow_private=False)
+    (tmp_path / "notes.md").write_bytes(page)
+    assert resolve(str(tmp_path / "notes.md"), tmp_path, allow_private=False).inside
