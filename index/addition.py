@@ -118,12 +118,12 @@ class Placement:
     say: Callable[[str], None]
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _undo: list[tuple[Path, bytes | None]] = field(default_factory=list)
-    _claimed: set[str] = field(default_factory=set)
+    _claimed: dict[str, bytes] = field(default_factory=dict)  # name -> the bytes placed under it
 
     def place(self, incoming: Incoming) -> str:
         """Write ``incoming`` (unless the same bytes are there already); the name it has in the seeds folder."""
         if incoming.inside:
-            self._claimed.add(incoming.name)
+            self._claimed[incoming.name] = incoming.raw
             return incoming.name
         name = self._free_name(incoming)
         target = self.seeds_dir / name
@@ -145,6 +145,8 @@ class Placement:
         for n in range(1, 1000):
             name = wanted.name if n == 1 else f"{wanted.stem}-{n}{wanted.suffix}"
             if name in self._claimed:
+                if self._claimed[name] == incoming.raw:  # the same file given twice: placed once
+                    return name
                 continue
             target = self.seeds_dir / name
             ours = self.ledger.entry(name)
@@ -154,7 +156,7 @@ class Placement:
             if not target.exists() or refresh or _same_bytes(target, incoming.raw):
                 if n > 1:
                     self.say(f"{self.seeds_dir.name}/{wanted.name} exists and differs: adding as {name}")
-                self._claimed.add(name)
+                self._claimed[name] = incoming.raw
                 return name
         raise AddSourceError(incoming.item, f"every name like {wanted.name} is taken", "rename the file first")
 

@@ -60,3 +60,16 @@ def test_a_hidden_file_inside_the_seeds_folder_is_refused_not_silently_skipped(t
             resolve(str(tmp_path / rel), tmp_path, allow_private=False)
     (tmp_path / "notes.md").write_bytes(page)
     assert resolve(str(tmp_path / "notes.md"), tmp_path, allow_private=False).inside
+
+
+def test_the_same_file_given_twice_is_written_once(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    copy = Incoming("a/report.md", "report.md", b"# Report\n\nThe line opened in 1911.\n")
+    other = Incoming("b/report.md", "report.md", b"# Report\n\nThe line closed in 1967.\n")
+    said: list[str] = []
+    placement = Placement(seeds, Ledger(seeds), said.append)
+    names = [placement.place(one) for one in (copy, copy, other)]
+    assert names == ["report.md", "report.md", "report-2.md"]
+    assert sorted(p.name for p in seeds.iterdir()) == ["report-2.md", "report.md"]
+    assert not any("report.md exists and differs" in line for line in said[:2])
