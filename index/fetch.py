@@ -206,10 +206,11 @@ def _pick_address(url: httpx.URL, policy: AddressPolicy, resolve: Resolver) -> A
         reason = policy(address)
         if reason is None:
             return address
-        refusals.append(f"{address} is {reason}")
+        refusals.append((address, reason))
     if not refusals:
         raise FetchError(str(url), f"the host {host} has no address", "check the address")
-    shown = refusals[0] if host == str(addresses[0]) else f"{host} resolves to {refusals[0]}"
+    first, why = refusals[0]
+    shown = f"{first} is {why}" if host == str(first) else f"{host} resolves to {first}, {why}"
     raise FetchError(str(url), f"refused: {shown}", PRIVATE_HINT)
 
 

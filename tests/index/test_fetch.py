@@ -195,12 +195,12 @@ def test_an_internationalised_host_is_resolved_and_named_in_its_ascii_form(fleet
 
 
 def test_a_host_resolving_only_to_refused_addresses_names_the_host(fleet: Fleet) -> None:
-    """`<host> resolves to <address> is <why>`: the refusal says which name led where."""
+    """`<host> resolves to <address>, <why>`: the refusal says which name led where, in a sentence."""
 
     def resolve(host: str, port: int) -> list[Address]:
         return [ipaddress.ip_address("10.1.2.3")]
 
-    with pytest.raises(FetchError, match=r"refused: intranet\.test resolves to 10\.1\.2\.3 is a private address"):
+    with pytest.raises(FetchError, match=r"refused: intranet\.test resolves to 10\.1\.2\.3, a private address;"):
         fetch("http://intranet.test/", resolve=resolve)
 
 
