@@ -248,7 +248,7 @@ def _check_response(url: httpx.URL, response: httpx.Response, max_bytes: int) ->
     if media not in CONTENT_TYPES:
         allowed = ", ".join(sorted(set(CONTENT_TYPES)))
         raise FetchError(
-            str(url), f"its content type is {media or 'not given'}, not one of {allowed}", "add a page or a PDF"
+            str(url), f"its content type is {media or 'not given'}, not one of {allowed}", _TYPE_FIX
         )
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -257,6 +257,8 @@ def _check_response(url: httpx.URL, response: httpx.Response, max_bytes: int) ->
 
 
 _SIZE_FIX = "save a smaller part of it and add the file"
+# Servers often send a PDF as application/octet-stream: the file itself can still be added.
+_TYPE_FIX = "if it is a page or a PDF all the same, download it and add the file"
 
 
 def _read(url: httpx.URL, response: httpx.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:
