@@ -7,8 +7,9 @@ index update that follows fails.
 
 Names: a file keeps its own name (a URL gets one from its path, index/fetch.py). A name that
 is taken by a file with the same bytes is left as it is; by a file ``bot add`` wrote from the
-same URL, that file is refreshed; by any other file, the new one is written as ``name-2.ext``
-(then ``-3``...) and the caller is told. An existing file is never overwritten silently.
+same URL and nobody edited since, that file is refreshed; by any other file (an edited one
+too), the new one is written as ``name-2.ext`` (then ``-3``...) and the caller is told. An
+existing file is never overwritten silently.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from index.documents import SOURCE_SUFFIXES, Metadata
 from index.errors import AddSourceError
 from index.formats import Entry, Unreadable, read_document
-from index.ledger import Ledger, write_atomically
+from index.ledger import Ledger, sha256, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,11 @@ def _local(item: str, seeds_dir: Path) -> Incoming:
         ) from None
     resolved, seeds = path.resolve(), seeds_dir.resolve()
     if resolved.is_relative_to(seeds):
-        return Incoming(item, resolved.relative_to(seeds).as_posix(), raw, inside=True)
+        rel = resolved.relative_to(seeds)
+        if any(part.startswith(".") for part in rel.parts):  # the index leaves hidden files and folders out
+            reason = "it is hidden in the seeds folder (a name starting with '.'), and hidden files are not indexed"
+            raise AddSourceError(item, reason, "rename it, or its folder, without the leading '.'")
+        return Incoming(item, rel.as_posix(), raw, inside=True)
     return Incoming(item, path.name.lstrip(".") or f"source{suffix}", raw)
 
 
@@ -113,12 +118,12 @@ class Placement:
     say: Callable[[str], None]
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _undo: list[tuple[Path, bytes | None]] = field(default_factory=list)
-    _claimed: set[str] = field(default_factory=set)
+    _claimed: dict[str, bytes] = field(default_factory=dict)  # name -> the bytes placed under it
 
     def place(self, incoming: Incoming) -> str:
         """Write ``incoming`` (unless the same bytes are there already); the name it has in the seeds folder."""
         if incoming.inside:
-            self._claimed.add(incoming.name)
+            self._claimed[incoming.name] = incoming.raw
             return incoming.name
         name = self._free_name(incoming)
         target = self.seeds_dir / name
@@ -140,14 +145,18 @@ class Placement:
         for n in range(1, 1000):
             name = wanted.name if n == 1 else f"{wanted.stem}-{n}{wanted.suffix}"
             if name in self._claimed:
+                if self._claimed[name] == incoming.raw:  # the same file given twice: placed once
+                    return name
                 continue
             target = self.seeds_dir / name
             ours = self.ledger.entry(name)
-            same_url = ours is not None and incoming.url is not None and ours.url == incoming.url
-            if not target.exists() or same_url or _same_bytes(target, incoming.raw):
+            # A page `add` wrote from this URL is refreshed, unless a person edited it since.
+            refresh = ours is not None and incoming.url is not None and ours.url == incoming.url
+            refresh = refresh and (not target.exists() or _digest(target) == ours.sha256)
+            if not target.exists() or refresh or _same_bytes(target, incoming.raw):
                 if n > 1:
                     self.say(f"{self.seeds_dir.name}/{wanted.name} exists and differs: adding as {name}")
-                self._claimed.add(name)
+                self._claimed[name] = incoming.raw
                 return name
         raise AddSourceError(incoming.item, f"every name like {wanted.name} is taken", "rename the file first")
 
@@ -162,6 +171,13 @@ class Placement:
             except OSError as error:  # keep undoing the rest; the log names what is left
                 log.error("could not undo %s: %s", path, os.strerror(error.errno or 0))
         self._undo.clear()
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _same_bytes(path: Path, raw: bytes) -> bool:

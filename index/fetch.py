@@ -206,10 +206,11 @@ def _pick_address(url: httpx.URL, policy: AddressPolicy, resolve: Resolver) -> A
         reason = policy(address)
         if reason is None:
             return address
-        refusals.append(f"{address} is {reason}")
+        refusals.append((address, reason))
     if not refusals:
         raise FetchError(str(url), f"the host {host} has no address", "check the address")
-    shown = refusals[0] if host == str(addresses[0]) else f"{host} resolves to {refusals[0]}"
+    first, why = refusals[0]
+    shown = f"{first} is {why}" if host == str(first) else f"{host} resolves to {first}, {why}"
     raise FetchError(str(url), f"refused: {shown}", PRIVATE_HINT)
 
 
@@ -247,7 +248,7 @@ def _check_response(url: httpx.URL, response: httpx.Response, max_bytes: int) ->
     if media not in CONTENT_TYPES:
         allowed = ", ".join(sorted(set(CONTENT_TYPES)))
         raise FetchError(
-            str(url), f"its content type is {media or 'not given'}, not one of {allowed}", "add a page or a PDF"
+            str(url), f"its content type is {media or 'not given'}, not one of {allowed}", _TYPE_FIX
         )
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -256,6 +257,8 @@ def _check_response(url: httpx.URL, response: httpx.Response, max_bytes: int) ->
 
 
 _SIZE_FIX = "save a smaller part of it and add the file"
+# Servers often send a PDF as application/octet-stream: the file itself can still be added.
+_TYPE_FIX = "if it is a page or a PDF all the same, download it and add the file"
 
 
 def _read(url: httpx.URL, response: httpx.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:

@@ -112,7 +112,7 @@ def read_sources(seeds_dir: Path) -> Sources:
     unreadable_folders: list[str] = []
     stats: list[Stat] = []
     for rel in _candidates(seeds_dir, unreadable_folders):
-        # Cite as "seeds/<file>" whatever SEEDS_DIR is, so citations read the same everywhere.
+        # Cite as "<folder name>/<file>" ("seeds/<file>" by default), never SEEDS_DIR's full path.
         cited = f"{seeds_dir.name}/{rel}"
         stats.append(_stat(seeds_dir / rel, rel))
         try:

@@ -195,12 +195,12 @@ def test_an_internationalised_host_is_resolved_and_named_in_its_ascii_form(fleet
 
 
 def test_a_host_resolving_only_to_refused_addresses_names_the_host(fleet: Fleet) -> None:
-    """`<host> resolves to <address> is <why>`: the refusal says which name led where."""
+    """`<host> resolves to <address>, <why>`: the refusal says which name led where, in a sentence."""
 
     def resolve(host: str, port: int) -> list[Address]:
         return [ipaddress.ip_address("10.1.2.3")]
 
-    with pytest.raises(FetchError, match=r"refused: intranet\.test resolves to 10\.1\.2\.3 is a private address"):
+    with pytest.raises(FetchError, match=r"refused: intranet\.test resolves to 10\.1\.2\.3, a private address;"):
         fetch("http://intranet.test/", resolve=resolve)
 
 
@@ -219,9 +219,11 @@ def test_declared_oversize_is_refused_before_reading(fleet: Fleet) -> None:
 
 
 def test_wrong_content_type_is_refused(fleet: Fleet) -> None:
-    """An image is not a source: the refusal names its type and the allowed ones."""
-    with pytest.raises(FetchError, match=r"its content type is image/png, not one of application/pdf, .*text/html"):
+    """An image is not a source: the refusal names its type and the allowed ones, and, since servers
+    often send a PDF as application/octet-stream, how to add one that is a page or a PDF all the same."""
+    with pytest.raises(FetchError, match=r"its content type is image/png, not one of application/pdf, .*text/html") as e:
         fetch(fleet.url("/image"), policy=only_first_loopback)
+    assert e.value.fix == "if it is a page or a PDF all the same, download it and add the file"
 
 
 def test_pdf_is_fetched_with_a_pdf_file_name(fleet: Fleet) -> None:

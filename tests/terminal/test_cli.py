@@ -1,4 +1,4 @@
-"""The command-line contract (/work/shared/CONTRACT.md), driven as subprocesses of `python -m bot`.
+"""The command-line contract (docs/CONTRACT.md), driven as subprocesses of `python -m bot`.
 
 One index is built for the module (by the first `ask`, as the contract wants); the
 commands that only read it are then started together, so their model loads overlap.
