@@ -110,8 +110,11 @@ class Build:
         if not full:
             try:
                 previous = load_index(self.index_dir)
-            except CitebotError as error:  # missing, damaged or of another format: built in full
-                log.info("building in full: %s", error)
+            except IndexMissingError:
+                log.info("building in full: no index in %s yet", self.index_dir)
+            except CitebotError as error:  # damaged or of another format: built in full
+                # Its message ends in "run `python -m bot index`", which is what is running: the cause alone.
+                log.info("building in full: the index in %s cannot be reused (%s)", self.index_dir, _cause(error))
         try:
             built = build_index(
                 self.sources,
@@ -127,3 +130,8 @@ class Build:
         if say is not None and previous is not None:
             shown = f" ({built.why_full})" if built.why_full else ""
             say(f"embedded {built.embedded} document(s), reused {built.reused}{shown}")
+
+
+def _cause(error: CitebotError) -> str:
+    """What is wrong, without the fix an error's message names."""
+    return getattr(error, "reason", None) or str(error).split(": run `", 1)[0]

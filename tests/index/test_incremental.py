@@ -234,8 +234,11 @@ def test_a_failed_build_leaves_the_index_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "seeds"]  # no temporary folder left
 
 
-def test_a_damaged_previous_index_is_built_in_full(tmp_path: Path, embedder: Embedder) -> None:
-    """Reuse starts from an index read back whole (its hashes checked): from a damaged one, nothing is reused."""
+def test_a_damaged_previous_index_is_built_in_full(
+    tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reuse starts from an index read back whole (its hashes checked): from a damaged one, nothing is
+    reused. The log says why, not to run the build that is running."""
     seeds = write_seeds(tmp_path / "seeds", NAMES[:2])
     index = tmp_path / "index"
     build(seeds, index, embedder)
@@ -246,6 +249,21 @@ def test_a_damaged_previous_index_is_built_in_full(tmp_path: Path, embedder: Emb
     sources = read_sources(seeds)
     spy, said = Spy(embedder), []
     digest = settings_digest(sources.digest, "all-MiniLM-L6-v2", CHUNK_TOKENS)
-    Build(sources, spy, index, digest, CHUNK_TOKENS).run(progress=False, say=said.append)  # type: ignore[arg-type]
+    with caplog.at_level("INFO", logger="index.staleness"):
+        Build(sources, spy, index, digest, CHUNK_TOKENS).run(progress=False, say=said.append)  # type: ignore[arg-type]
     assert embedded_sources(spy, load_index(index)) == {f"seeds/{name}" for name in NAMES[:3]}
     assert said == []  # nothing to reuse: no "reused" line
+    logged = [r.getMessage() for r in caplog.records if r.name == "index.staleness"]
+    assert len(logged) == 1 and "cannot be reused (" in logged[0] and "python -m bot index" not in logged[0]
+
+
+def test_a_first_build_logs_that_there_is_no_index_yet(
+    tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = write_seeds(tmp_path / "seeds", NAMES[:1])
+    sources = read_sources(seeds)
+    digest = settings_digest(sources.digest, "all-MiniLM-L6-v2", CHUNK_TOKENS)
+    with caplog.at_level("INFO", logger="index.staleness"):
+        Build(sources, embedder, tmp_path / "index", digest, CHUNK_TOKENS).run(progress=False)
+    logged = [r.getMessage() for r in caplog.records if r.name == "index.staleness"]
+    assert logged == [f"building in full: no index in {tmp_path / 'index'} yet"]
