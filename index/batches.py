@@ -94,7 +94,8 @@ def embed_texts(
 ) -> np.ndarray:
     """Unit vectors of ``texts``, shape ``(len(texts), d)``, embedded a slice at a time."""
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    with tqdm(total=len(texts), disable=not progress, unit="text", desc="sentences") as bar:
+    # No bar when nothing is embedded (every document reused): it would read "0text".
+    with tqdm(total=len(texts), disable=not (progress and texts), unit="text", desc="sentences") as bar:
         for a in range(0, len(texts), SENTENCE_SLICE):
             part = list(range(a, min(a + SENTENCE_SLICE, len(texts))))
             lengths = {i: embedder.count_tokens(texts[i]) + 2 for i in part}
@@ -139,7 +140,7 @@ def embed_chunks(
     n = len(texts)
     pass_ = _Pass(embedder, texts, token_estimates, sentences)
     sample = sample_chunks(list(token_estimates)) if codec is None else []
-    with tqdm(total=n, disable=not progress, unit="chunk", desc="chunks") as bar:
+    with tqdm(total=n, disable=not (progress and n), unit="chunk", desc="chunks") as bar:
         rows = pass_.run(sample, bar)
         if codec is None:
             learnt_on = np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
