@@ -175,18 +175,25 @@ class Pipeline:
     async def _quote(
         self, asker: Asker, topic: str, accepted: Callable[[], Awaitable[object]] | None
     ) -> QuoteReply | Notice:
-        notice = await self._admit(asker, topic, accepted)
+        notice = await self._admit(asker, topic, accepted, empty=wording.EMPTY_TOPIC)
         if notice is not None:
             return notice
         try:
             return reply_for_quotes(await self.service.quotes(topic))
         except Exception as error:
-            return _notice_for(error)
+            return _notice_for(error, empty=wording.EMPTY_TOPIC)
 
-    async def _admit(self, asker: Asker, text: str, accepted: Callable[[], Awaitable[object]] | None) -> Notice | None:
-        """A notice when the question is not to be answered (blank, over the limit), else None."""
+    async def _admit(
+        self,
+        asker: Asker,
+        text: str,
+        accepted: Callable[[], Awaitable[object]] | None,
+        empty: str = wording.EMPTY_QUESTION,
+    ) -> Notice | None:
+        """A notice when the question (or quotation topic: ``empty`` says which) is not to be
+        answered (blank, over the limit), else None."""
         if not text.strip():
-            return Notice(NoticeKind.EMPTY, wording.EMPTY_QUESTION)
+            return Notice(NoticeKind.EMPTY, empty)
         notice = await self._limit(asker)
         if notice is None and accepted is not None:
             try:
@@ -211,9 +218,9 @@ class Pipeline:
         return Notice(NoticeKind.RATE_LIMITED, wording.rate_limited(wait), retry_after=wait, repeated=repeated)
 
 
-def _notice_for(error: BaseException) -> Notice:
+def _notice_for(error: BaseException, empty: str = wording.EMPTY_QUESTION) -> Notice:
     if isinstance(error, EmptyQuestionError):
-        return Notice(NoticeKind.EMPTY, wording.EMPTY_QUESTION)
+        return Notice(NoticeKind.EMPTY, empty)
     if isinstance(error, CitebotError):
         log.info("Question refused: %s", type(error).__name__)
         return Notice(NoticeKind.CANNOT_ANSWER, wording.cannot_answer(str(error)))

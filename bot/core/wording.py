@@ -24,6 +24,7 @@ def no_quotation(topic: str) -> str:
 
 # ---------------------------------------------------------------- notices to the asker alone
 EMPTY_QUESTION = "The question is empty: ask something about the articles."
+EMPTY_TOPIC = "The topic is empty: name what the quotation should be about."
 APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again in a moment."
 
 
