@@ -74,7 +74,7 @@ def resolve(item: str, seeds_dir: Path, *, allow_private: bool) -> Incoming:
     try:
         read_document(f"{seeds_dir.name}/{incoming.name}", incoming.raw, Entry(meta=meta))
     except Unreadable as reason:
-        raise AddSourceError(item, f"it cannot be indexed ({reason})", f"give a {_FORMATS} file with text") from None
+        raise AddSourceError(item, f"it cannot be indexed: {reason}", f"give a {_FORMATS} file with text") from None
     return incoming
 
 

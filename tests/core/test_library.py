@@ -27,6 +27,8 @@ pytestmark = pytest.mark.model
 FIRST = "The harbour of Vell was dredged in 1911, and the first steamer docked there that spring.\n"
 SECOND = "Apple orchards cover the hills above Vell; the cider press opened in 1923.\n"
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
@@ -99,9 +101,16 @@ def test_one_bad_item_changes_nothing(settings: Settings, site: str, tmp_path: P
     with pytest.raises(AddSourceError, match=r"\.docx is not a source format; give a .txt, .md"):
         (tmp_path / "report.docx").write_bytes(b"PK")
         add_sources(settings, [str(tmp_path / "report.docx")])
-    with pytest.raises(AddSourceError, match=r"it cannot be indexed \(empty\)"):
+    with pytest.raises(AddSourceError, match=r"it cannot be indexed: empty;"):
         (tmp_path / "blank.md").write_text("  \n", encoding="utf-8")
         add_sources(settings, [str(tmp_path / "blank.md")])
+    # The reader's own reason keeps its brackets; the refusal adds none around it.
+    scan = FIXTURES / "scanned.pdf"
+    with pytest.raises(
+        AddSourceError, match=r"it cannot be indexed: no text layer \(a scanned PDF\? run OCR"
+    ) as refused:
+        add_sources(settings, [str(scan)])
+    assert "((" not in str(refused.value) and "))" not in str(refused.value)
     assert folder_bytes(settings.seeds_dir) == before
     assert not settings.index_dir.exists()  # nothing was built either
 
