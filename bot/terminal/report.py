@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -41,6 +42,25 @@ def csv_rows(report: Report) -> Iterator[tuple[str, int, str, str, str]]:
         yield "downvote", 1, vote.question, vote.reason or "", vote.voted_at.isoformat()
     for asked in report.most_asked:
         yield "most_asked", asked.count, asked.question, "", asked.last_asked.isoformat()
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a CSV path that cannot be written before the report is built (which may load the
+    model), without touching a file already there.
+
+    Raises:
+        ConfigError: the folder is missing or read-only, or the path is a folder or read-only.
+    """
+    folder = path.parent
+    if path.is_dir():
+        reason = "it is a folder"
+    elif not folder.is_dir():
+        reason = f"no folder {folder}"
+    elif not os.access(folder if not path.exists() else path, os.W_OK):
+        reason = "permission denied"
+    else:
+        return
+    raise ConfigError(wording.cannot_write(path, reason))
 
 
 def write_csv(report: Report, path: Path) -> int:
@@ -87,6 +107,8 @@ async def _read(settings: Settings, since: datetime) -> Report:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Print the report since ``--since`` ago; with ``--csv``, write its rows there too."""
     since = datetime.now(UTC) - parse_since(args.since)
+    if args.csv is not None:
+        check_writable(args.csv)
     report = asyncio.run(_read(settings, since))
     if args.csv is not None:
         count = write_csv(report, args.csv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -173,3 +174,24 @@ def test_cli_report_on_an_empty_log_prints_and_writes_csv(
     assert (tmp_path / "r.csv").read_text(encoding="utf-8").startswith("section,count,question,detail,when")
     assert main(["report", "--csv", str(tmp_path / "missing" / "r.csv")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_cli_report_refuses_an_unwritable_csv_before_reading_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CSV path is checked first: a database that cannot open either is not what the line is about,
+    and a file already there is left as it was."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "not-a-folder"))
+    (tmp_path / "not-a-folder").write_text("a file where the data folder should be\n", encoding="utf-8")
+    for target, reason in ((tmp_path / "missing" / "r.csv", "no folder"), (tmp_path, "it is a folder")):
+        assert main(["report", "--csv", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"cannot write {target} ({reason}" in err
+    kept = tmp_path / "kept.csv"
+    kept.write_text("old rows\n", encoding="utf-8")
+    kept.chmod(0o444)
+    if not os.access(kept, os.W_OK):  # root may write it all the same
+        assert main(["report", "--csv", str(kept)]) == 2
+        assert "permission denied" in capsys.readouterr().err
+    assert kept.read_text(encoding="utf-8") == "old rows\n"
