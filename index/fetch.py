@@ -247,9 +247,7 @@ def _check_response(url: httpx.URL, response: httpx.Response, max_bytes: int) ->
     media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media not in CONTENT_TYPES:
         allowed = ", ".join(sorted(set(CONTENT_TYPES)))
-        raise FetchError(
-            str(url), f"its content type is {media or 'not given'}, not one of {allowed}", _TYPE_FIX
-        )
+        raise FetchError(str(url), f"its content type is {media or 'not given'}, not one of {allowed}", _TYPE_FIX)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(str(url), f"it is {int(declared):,} bytes, over the limit of {max_bytes:,}", _SIZE_FIX)
