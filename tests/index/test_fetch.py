@@ -221,7 +221,9 @@ def test_declared_oversize_is_refused_before_reading(fleet: Fleet) -> None:
 def test_wrong_content_type_is_refused(fleet: Fleet) -> None:
     """An image is not a source: the refusal names its type and the allowed ones, and, since servers
     often send a PDF as application/octet-stream, how to add one that is a page or a PDF all the same."""
-    with pytest.raises(FetchError, match=r"its content type is image/png, not one of application/pdf, .*text/html") as e:
+    with pytest.raises(
+        FetchError, match=r"its content type is image/png, not one of application/pdf, .*text/html"
+    ) as e:
         fetch(fleet.url("/image"), policy=only_first_loopback)
     assert e.value.fix == "if it is a page or a PDF all the same, download it and add the file"
 

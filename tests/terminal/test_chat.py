@@ -79,7 +79,11 @@ def test_errors_are_one_line_and_the_chat_goes_on(
     """An empty topic or a failing question prints its notice on one line, then the next question is answered."""
     code, out = chat(f"{line}\nWhy did IBM quit?\n", settings, monkeypatch, capsys)
     assert code == 0
-    (error_line,) = [x for x in out.splitlines() if x.startswith(("The question is empty", "The topic is empty", "I can't answer right now"))]
+    (error_line,) = [
+        x
+        for x in out.splitlines()
+        if x.startswith(("The question is empty", "The topic is empty", "I can't answer right now"))
+    ]
     assert "Traceback" not in out
     assert out.index(error_line) < out.index("**Krishna said IBM opposes")
 
