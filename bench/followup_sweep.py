@@ -296,6 +296,43 @@ def sixth(retrievers: dict[str, Retriever]) -> None:
     settings_table(retrievers, parts, settings)
 
 
+def seventh(retrievers: dict[str, Retriever]) -> None:
+    """The seventh pass: the previous answer's passage loses a flat ``unsaid_drop`` when it does not
+    say what the follow-up newly asks (its words missing, its tokens aligned better elsewhere), on the
+    looked-at sets (the sixth pass's and batch 9) with the shared set and batch 6 as checks. Batches 8
+    and 10, held out, are not printed here: `make bench` reports them, shipped beside the previous method."""
+    parts = (
+        *looked_at(),
+        load_jsonl(TUNING / "followups_fresh7.jsonl"),
+        load_jsonl(TUNING / "followups_fresh9.jsonl"),
+        load_jsonl(EVAL / "followups.jsonl"),
+        load_jsonl(TUNING / "followups_fresh6.jsonl"),
+    )
+    shipped = followup.Folding()
+    sixth_pass = replace(shipped, unsaid_drop=0.0)
+
+    def unsaid(by: str, drop: float, share: float = 0.5) -> tuple[str, followup.Folding]:
+        mark = " (shipped)" if (by, drop, share) == ("both", shipped.unsaid_drop, shipped.unsaid_share) else ""
+        folding = replace(shipped, unsaid_by=by, unsaid_drop=drop, unsaid_share=share)
+        return f"unsaid by {by}, {share:.0%} of the new words missing, drop {drop}{mark}", folding
+
+    settings = [
+        ("sixth pass (previous)", sixth_pass),
+        *[unsaid("words", d) for d in (1.0, 1.5, 2.0, 2.5, 3.0)],
+        *[unsaid("words", 2.0, share) for share in (0.67, 1.0)],
+        *[unsaid("tokens", d) for d in (1.0, 2.0, 3.0)],
+        *[unsaid("both", d) for d in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)],
+        *[unsaid("both", 2.0, share) for share in (0.34, 0.67, 1.0)],
+        *[unsaid("either", d) for d in (1.0, 2.0, 3.0)],
+    ]
+    print(
+        "\n| setting | tune half | old held-out half | batch 5 | ours, article | batch 7 | batch 9 | shared | batch 6 "
+        "| standalone kept |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    settings_table(retrievers, parts, settings)
+
+
 def looked_at() -> tuple[list[dict], ...]:
     """The follow-up sets every pass from the fifth looked at: the tune half, the old held-out half,
     batch 5 and our article chains."""
@@ -377,7 +414,7 @@ def main() -> None:
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument(
         "--part",
-        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth", "fifth", "sixth"),
+        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth", "fifth", "sixth", "seventh"),
         help="one sweep only",
     )
     args = parser.parse_args()
@@ -386,7 +423,7 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
-        if args.part in (None, "fourth", "fifth", "sixth"):
+        if args.part in (None, "fourth", "fifth", "sixth", "seventh"):
             # The fresh batches also ask the SQuAD 2.0 document (Normans).
             retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
         if args.part in (None, "fourth"):
@@ -395,6 +432,8 @@ def main() -> None:
             fifth(retrievers)
         if args.part in (None, "sixth"):
             sixth(retrievers)
+        if args.part in (None, "seventh"):
+            seventh(retrievers)
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

@@ -28,12 +28,21 @@ import numpy as np
 from index import reference, search
 from index.anaphora import ellipsis, refers_back
 from index.corpus import Corpus
-from index.lexical import terms
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
-from index.thread import Context, Encode, Folding
+from index.thread import Context, Encode, Folding, covered, missing, release, sentence_lead, unsaid
 
-__all__ = ["Context", "Encode", "Folding", "answer_names", "refers_back"]
+__all__ = [
+    "Context",
+    "Encode",
+    "Folding",
+    "answer_names",
+    "covered",
+    "missing",
+    "refers_back",
+    "sentence_lead",
+    "unsaid",
+]
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +250,9 @@ def rank(
 ) -> tuple[search.Scored, ...]:
     """:func:`search.rank_chunks` for a question read in ``context`` (None: as it is), where the
     passage that answered the previous question loses ``repeat_weight`` of the lead its
-    answering sentence gives it over its other sentences: a follow-up asks for something new.
+    answering sentence gives it over its other sentences, part of the lift the thread gives it
+    (:func:`thread.release`) and, when it lacks the follow-up's own new words, a flat
+    ``unsaid_drop`` (:func:`thread.unsaid`): a follow-up asks for something new.
     Every other passage keeps its score, so a question with no context is ranked unchanged."""
     if context is None or context.answer is None or folding.repeat_weight <= 0:
         return search.rank_chunks(corpus, query, k, mix)
@@ -253,28 +264,10 @@ def rank(
     if folding.covered and covered(corpus, query.text, chunk, sentence):
         return top[:k]
     drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
-    drop += _release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
+    drop += release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
+    drop += unsaid(corpus, query, context, folding, chunk, [s.chunk for s in top if s.chunk != chunk])
     moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
     return tuple(sorted(moved, key=lambda s: -s.score)[:k])
-
-
-def covered(corpus: Corpus, question: str, chunk: int, sentence: int) -> bool:
-    """Whether the sentence ``(chunk, sentence)`` holds every content word of ``question`` (as
-    the sentence lexicon stems them; False for a question with none)."""
-    own = set(corpus.sentence_lexicon.query_terms(question))
-    return bool(own) and own <= set(terms(corpus.chunks[chunk].sentence(sentence)))
-
-
-def sentence_lead(corpus: Corpus, query: search.Query, mix: search.Mix, chunk: int, sentence: int) -> float:
-    """How far ``chunk``'s sentence view (:func:`search.rank_chunks`: its best sentence, dense and
-    BM25 z-scored over every sentence) falls without ``sentence``; 0 when another is better."""
-    lo, hi = corpus.sentence_starts[chunk], corpus.sentence_starts[chunk + 1]
-    own = mix.sentence_view(*search.sentence_signals(corpus, query))[lo:hi]
-    if not 0 <= sentence < len(own) or own[sentence] < own.max():
-        return 0.0
-    rest = np.delete(own, sentence)
-    # A passage with no sentence left scores 0 on the sentence view, as in rank_chunks.
-    return float(own[sentence] - (rest.max() if rest.size else 0.0))
 
 
 def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:
@@ -282,19 +275,3 @@ def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tup
     dropped, the newest ``turns`` kept."""
     kept = [clean_question(text, max_chars)[0] for text in history if plain(strip_controls(text))]
     return tuple(kept[-turns:]) if turns > 0 else ()
-
-
-def _release(corpus: Corpus, context: Context, folding: Folding, mix: search.Mix, chunk: int, score: float) -> float:
-    """How much more the previous answer's passage (``chunk``, at ``score`` so far) loses: a share
-    of the lift the thread gives it over the follow-up searched alone, ``release_low`` for a
-    follow-up vague alone up to ``release_high`` for one clear alone. 0 when the follow-up alone
-    does not even rescore that passage, or the thread does not lift it."""
-    if context.alone is None:
-        return 0.0
-    span = max(folding.release_z - folding.vague_z, 1e-9)
-    clear = min(1.0, max(0.0, (context.clarity - folding.vague_z) / span))
-    share = folding.release_low + (folding.release_high - folding.release_low) * clear
-    own = float(search.chunk_scores(corpus, context.alone, mix)[chunk])
-    if share <= 0 or not np.isfinite(own) or not np.isfinite(score):
-        return 0.0
-    return share * max(0.0, score - own)

@@ -1,15 +1,19 @@
 """What reading a follow-up with its thread is made of: how it is read (:class:`Folding`, the
-shipped constants, each measured in docs/retrieval.md) and what the earlier questions leave for
-it (:class:`Context`). The reading itself is :mod:`index.followup`."""
+shipped constants, each measured in docs/retrieval.md), what the earlier questions leave for
+it (:class:`Context`), and how much the passage that answered the previous question loses when
+it is ranked again (:func:`sentence_lead`, :func:`release`, :func:`unsaid`). The reading itself is
+:mod:`index.followup`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index import reference, search
+from index.corpus import Corpus
+from index.lexical import terms
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,15 @@ class Folding:
             ``resolve_weight`` for pronouns (0: not rewritten).
         release_rewritten: The clarity that sets ``release`` is that of the follow-up's vector
             blended with its rewrite (pronouns resolved, fragment put in place), not of its own.
+        unsaid_drop: What the previous answer's passage loses, in the ranking's summed z-scores,
+            when it does not say what the follow-up newly asks (:func:`unsaid`; 0: nothing):
+            "What do the sceptics say about the weather in the north?" after "Who first seriously
+            challenged the plague theory?" is not answered by the passage that answered that.
+        unsaid_share: The share of the follow-up's new words (its content words its thread does
+            not hold) that must be missing from that passage.
+        unsaid_by: What says the passage does not say it: ``"words"`` (the new words missing),
+            ``"tokens"`` (the follow-up's own token vectors align better with another of the
+            leading passages, late interaction's MaxSim), ``"both"`` or ``"either"``.
     """
 
     turns: int = 4
@@ -91,6 +104,9 @@ class Folding:
     contrast: float = 1.0
     ellipsis_weight: float = 0.5
     release_rewritten: bool = False
+    unsaid_drop: float = 2.0
+    unsaid_share: float = 0.5
+    unsaid_by: str = "both"
 
 
 @dataclass(frozen=True)
@@ -122,3 +138,66 @@ class Context:
 
 # Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
 Encode = Callable[[str], search.Query]
+
+
+def covered(corpus: Corpus, question: str, chunk: int, sentence: int) -> bool:
+    """Whether the sentence ``(chunk, sentence)`` holds every content word of ``question`` (as
+    the sentence lexicon stems them; False for a question with none)."""
+    own = set(corpus.sentence_lexicon.query_terms(question))
+    return bool(own) and own <= set(terms(corpus.chunks[chunk].sentence(sentence)))
+
+
+def sentence_lead(corpus: Corpus, query: search.Query, mix: search.Mix, chunk: int, sentence: int) -> float:
+    """How far ``chunk``'s sentence view (:func:`search.rank_chunks`: its best sentence, dense and
+    BM25 z-scored over every sentence) falls without ``sentence``; 0 when another is better."""
+    lo, hi = corpus.sentence_starts[chunk], corpus.sentence_starts[chunk + 1]
+    own = mix.sentence_view(*search.sentence_signals(corpus, query))[lo:hi]
+    if not 0 <= sentence < len(own) or own[sentence] < own.max():
+        return 0.0
+    rest = np.delete(own, sentence)
+    # A passage with no sentence left scores 0 on the sentence view, as in rank_chunks.
+    return float(own[sentence] - (rest.max() if rest.size else 0.0))
+
+
+def release(corpus: Corpus, context: Context, folding: Folding, mix: search.Mix, chunk: int, score: float) -> float:
+    """How much more the previous answer's passage (``chunk``, at ``score`` so far) loses: a share
+    of the lift the thread gives it over the follow-up searched alone, ``release_low`` for a
+    follow-up vague alone up to ``release_high`` for one clear alone. 0 when the follow-up alone
+    does not even rescore that passage, or the thread does not lift it."""
+    if context.alone is None:
+        return 0.0
+    span = max(folding.release_z - folding.vague_z, 1e-9)
+    clear = min(1.0, max(0.0, (context.clarity - folding.vague_z) / span))
+    share = folding.release_low + (folding.release_high - folding.release_low) * clear
+    own = float(search.chunk_scores(corpus, context.alone, mix)[chunk])
+    if share <= 0 or not np.isfinite(own) or not np.isfinite(score):
+        return 0.0
+    return share * max(0.0, score - own)
+
+
+def unsaid(
+    corpus: Corpus, query: search.Query, context: Context, folding: Folding, chunk: int, others: Sequence[int]
+) -> float:
+    """``unsaid_drop`` when the previous answer's passage (``chunk``) does not say what the
+    follow-up newly asks: at least ``unsaid_share`` of its new words are missing from it, and (as
+    ``unsaid_by`` says) its own token vectors align better with one of the ``others`` leading
+    passages; else 0. A follow-up with no word of its own its thread lacks ("Why?", "And in
+    Prussia?") never loses it, nor does a passage whose words are said otherwise ("Why is that
+    hard to settle?" answered by "This debate has proved difficult to resolve because ...") when
+    the follow-up's tokens still align best with it."""
+    if folding.unsaid_drop <= 0 or not others:
+        return 0.0
+    words = missing(corpus, query.text, context, chunk) >= folding.unsaid_share
+    aligned = search.maxsim_spans(query.tokens, corpus.token_vectors, corpus.token_spans[[chunk, *others]])
+    tokens = bool(aligned[0] < aligned[1:].max())
+    said = {"words": words, "tokens": tokens, "both": words and tokens, "either": words or tokens}
+    return folding.unsaid_drop if said[folding.unsaid_by] else 0.0
+
+
+def missing(corpus: Corpus, question: str, context: Context, chunk: int) -> float:
+    """The share of ``question``'s new words (its content words, as the chunk lexicon reads them,
+    that the thread's words do not hold) missing from ``chunk``'s text; 0 when it has none."""
+    new = set(corpus.lexicon.query_terms(question)) - set(context.chunk_terms)
+    if not new:
+        return 0.0
+    return 1.0 - len(new & set(terms(corpus.chunks[chunk].text))) / len(new)

@@ -426,3 +426,71 @@ def test_measured_options_off_by_default_drop_contrasted_words_and_spare_a_cover
     assert followup.covered(article.corpus, "federal registry?", chunk, 0)
     assert not followup.covered(article.corpus, "federal registry of dogs?", chunk, 0)
     assert not followup.covered(article.corpus, "Why?", chunk, 0)
+
+
+def _campus_thread(article: Retriever) -> tuple[Context, int]:
+    """The context "Where does IBM run one of its biggest campuses?" leaves, answered by the Red Hat passage."""
+    corpus = article.corpus
+    previous = "Where does IBM run one of its biggest campuses?"
+    chunk = next(i for i, c in enumerate(corpus.chunks) if "Red Hat" in c.text)
+    words = dict.fromkeys(corpus.lexicon.query_terms(previous), 1.0)
+    return Context(_question(article, previous).vector, words, dict(words), answer=(chunk, 0)), chunk
+
+
+def test_the_words_a_follow_up_newly_asks_are_missing_from_a_passage_that_does_not_say_them(
+    article: Retriever,
+) -> None:
+    """The share of the follow-up's content words its thread lacks that the passage does not hold:
+    1 for the executive asked after the campus, 0 for words the passage says, 0 for 'Why?'."""
+    corpus = article.corpus
+    context, red_hat = _campus_thread(article)
+    assert followup.missing(corpus, "Who is its top executive in that state?", context, red_hat) == 1.0
+    assert followup.missing(corpus, "What did it acquire last year?", context, red_hat) == 0.0
+    assert followup.missing(corpus, "Why?", context, red_hat) == 0.0
+    # "campus" is the thread's own word; of "many", "people" and "employ" the passage lacks only "many".
+    share = followup.missing(corpus, "How many people does the campus employ?", context, red_hat)
+    assert share == pytest.approx(1 / 3) and share < Folding().unsaid_share
+
+
+def test_the_previous_answer_loses_unsaid_drop_when_it_does_not_say_what_is_newly_asked(
+    article: Retriever,
+) -> None:
+    """'Who is its top executive in that state?' after the campus question: the Red Hat passage
+    holds none of its new words and its tokens align better with Tim Humphrey's, so it loses
+    ``unsaid_drop`` and nothing else moves; a follow-up whose words it says loses nothing."""
+    corpus = article.corpus
+    context, red_hat = _campus_thread(article)
+    query = _question(article, "Who is its top executive in that state?")
+    others = [s.chunk for s in search.rank_chunks(corpus, query, 4) if s.chunk != red_hat]
+    assert followup.unsaid(corpus, query, context, Folding(unsaid_drop=2.0), red_hat, others) == 2.0
+    assert followup.unsaid(corpus, query, context, Folding(unsaid_drop=0.0), red_hat, others) == 0.0
+    assert followup.unsaid(corpus, query, context, Folding(), red_hat, []) == 0.0
+    said = _question(article, "What did it acquire last year?")
+    assert followup.unsaid(corpus, said, context, Folding(unsaid_by="words"), red_hat, others) == 0.0
+    every = len(corpus.chunks) - 1
+    kept = {
+        s.chunk: s.score for s in followup.rank(corpus, query, every, context=context, folding=Folding(unsaid_drop=0.0))
+    }
+    moved = {
+        s.chunk: s.score for s in followup.rank(corpus, query, every, context=context, folding=Folding(unsaid_drop=2.0))
+    }
+    assert moved[red_hat] == pytest.approx(kept[red_hat] - 2.0)
+    assert all(moved[c] == kept[c] for c in kept if c != red_hat and c in moved)
+
+
+def test_unsaid_by_tokens_needs_another_passage_to_align_better(article: Retriever) -> None:
+    """``unsaid_by``: "words" fires on the missing words alone; "both" (shipped) also needs the
+    follow-up's own tokens to align better with another leading passage than with this one."""
+    corpus = article.corpus
+    context, red_hat = _campus_thread(article)
+    query = _question(article, "Who is its top executive in that state?")
+    aligned = search.maxsim_spans(
+        query.tokens, corpus.token_vectors, corpus.token_spans[list(range(len(corpus.chunks)))]
+    )
+    worse = [c for c in range(len(corpus.chunks)) if c != red_hat and aligned[c] < aligned[red_hat]]
+    assert worse
+    assert Folding().unsaid_by == "both"
+    assert (
+        followup.unsaid(corpus, query, context, Folding(unsaid_by="words"), red_hat, worse[:2]) == Folding().unsaid_drop
+    )
+    assert followup.unsaid(corpus, query, context, Folding(unsaid_by="both"), red_hat, worse[:2]) == 0.0
