@@ -51,22 +51,24 @@ _SHIPPED_MIX = search.Mix()
 _SHIPPED = Folding()
 
 
-def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> bool:
+def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> bool:
     """Whether a question must be read with its thread: it refers back, or it is too vague
-    to search alone (its best match barely stands out from the off-topic background)."""
+    to search alone (its best match barely stands out from the off-topic background). ``z``: its
+    :func:`clarity` when the caller has it already."""
     points_back = refers_back(query.text)
     if points_back and folding.clear_z == float("inf"):
         return True
-    return clarity(corpus, query) < (folding.clear_z if points_back else folding.vague_z)
+    z = clarity(corpus, query) if z is None else z
+    return z < (folding.clear_z if points_back else folding.vague_z)
 
 
-def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> float:
+def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> float:
     """How much of the thread's weight a follow-up gets (:attr:`Folding.need_z`): 1 when its own
     best match barely stands out from the background, down to ``need_floor`` when it is clear
-    enough to search nearly alone."""
+    enough to search nearly alone. ``z`` as for :func:`needs_history`."""
     if folding.need_z == float("inf") or folding.need_floor >= 1.0:
         return 1.0
-    z = clarity(corpus, query)
+    z = clarity(corpus, query) if z is None else z
     span = max(folding.need_z - folding.vague_z, 1e-9)
     return float(min(1.0, max(folding.need_floor, 1.0 - (1.0 - folding.need_floor) * (z - folding.vague_z) / span)))
 
@@ -175,10 +177,11 @@ def thread_context(
     of them is on the sources' subject."""
     context: Context | None = None
     for turn in turns:
-        read_with = None if context is None or not needs_history(corpus, turn, folding) else context
-        query = turn
-        if read_with is not None:
-            query, read_with = _read_in(corpus, turn, read_with, folding, encode)
+        query, read_with = turn, None
+        if context is not None:
+            z = clarity(corpus, turn)
+            if needs_history(corpus, turn, folding, z):
+                query, read_with = _read_in(corpus, turn, context, folding, encode, z)
         top = rank(corpus, query, max(folding.answer_depth, 1), mix, read_with, folding)
         # An aside the sources are not about leaves the thread where it was.
         if top and search.on_topic(corpus, query):
@@ -212,25 +215,31 @@ def threaded(
     """The question as it is searched, with the context it is read in: folded with its thread
     when it needs it, otherwise the very same query and no context (so a question that stands
     on its own gets the same answer)."""
-    if not turns or not needs_history(corpus, query, folding):
+    if not turns:
+        return query, None
+    # One product with every chunk and sentence vector, read by the gate, the thread's weight and
+    # the lift's release alike: computed once (it grows with the corpus).
+    z = clarity(corpus, query)
+    if not needs_history(corpus, query, folding, z):
         return query, None
     context = thread_context(corpus, turns[-folding.turns :] if folding.turns > 0 else (), mix, folding, encode)
     if context is None:
         return query, None
-    return _read_in(corpus, query, context, folding, encode)
+    return _read_in(corpus, query, context, folding, encode, z)
 
 
 def _read_in(
-    corpus: Corpus, query: search.Query, context: Context, folding: Folding, encode: Encode | None
+    corpus: Corpus, query: search.Query, context: Context, folding: Folding, encode: Encode | None, z: float
 ) -> tuple[search.Query, Context]:
     """A follow-up folded with its context, and the context with what :func:`rank` needs to
-    weigh the thread by how much the follow-up needs it (the follow-up searched alone, its clarity)."""
+    weigh the thread by how much the follow-up needs it (the follow-up searched alone, its clarity
+    ``z``)."""
     rewritten = resolved(query, context, encode, folding)
-    folded = fold(corpus, rewritten, context, folding, need(corpus, query, folding))
+    folded = fold(corpus, rewritten, context, folding, need(corpus, query, folding, z))
     if folding.release_low <= 0 and folding.release_high <= 0:
         return folded, context
     alone = fold(corpus, rewritten, context, replace(folding, vector_weight=0.0, term_weight=0.0))
-    clear = clarity(corpus, rewritten if folding.release_rewritten else query)
+    clear = clarity(corpus, rewritten) if folding.release_rewritten else z
     return folded, replace(context, alone=alone, clarity=clear)
 
 
