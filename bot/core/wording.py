@@ -50,6 +50,8 @@ NO_MORE = "There are no more passages for that answer."
 VOTED_UP = "Thanks: marked as helpful."
 VOTED_DOWN = "Thanks: marked as not helpful. You can say what was wrong."
 REASON_SAVED = "Thanks: your note was saved with the answer."
+# The 👎 dialog sent after a 👍 on the same answer (another device): the newer 👍 stands.
+REASON_NOT_KEPT = "You have marked that answer as helpful since: your 👍 stands, and the note was not kept."
 WRONG_LABEL = "What was wrong? (optional)"
 # The title of the 👎 dialog (Discord allows 45 characters), which opens once the vote is counted.
 VOTE_DOWN_TITLE = "Thanks: marked as not helpful"
