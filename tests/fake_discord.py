@@ -1168,14 +1168,25 @@ class FakeDiscord:
         user_id: int = 700000000000000007,
         mention_bot: bool = False,
         author_is_bot: bool = False,
+        reply_to: int | None = None,
+        ping: bool = True,
     ) -> int:
-        """Push a MESSAGE_CREATE from a user; with ``mention_bot`` the content starts with the bot's mention."""
+        """Push a MESSAGE_CREATE from a user; with ``mention_bot`` the content starts with the bot's mention.
+
+        With ``reply_to``, the message is a reply to that message (type 19, with the message it refers to, as
+        Discord sends it); ``ping`` (Discord's default for a reply) mentions that message's author, as Discord
+        does: in the message's ``mentions``, not in its content.
+        """
         author = user_payload(user_id, f"user{user_id % 1000}", bot=author_is_bot)
         if mention_bot:
             content = f"<@{BOT_ID}> {content}"
-        message = self._message(channel_id, {"content": content}, author=author)
+        reference = {"message_reference": {"message_id": reply_to, "channel_id": channel_id}} if reply_to else {}
+        message = self._message(channel_id, {"content": content, **reference}, author=author)
         message["member"] = member_payload()
         message["mentions"] = [{**BOT_USER, "member": member_payload()}] if mention_bot else []
+        replied = self.messages.get(reply_to or 0, {}).get("author")
+        if ping and replied and all(m["id"] != replied["id"] for m in message["mentions"]):
+            message["mentions"].append({**replied, "member": member_payload()})
         for mentioned in dict.fromkeys(int(i) for i in re.findall(r"<@!?([0-9]{15,20})>", content)):
             if mentioned != BOT_ID:  # the people the content mentions, as Discord resolves them
                 message["mentions"].append(
@@ -1187,7 +1198,8 @@ class FakeDiscord:
         self._keep(message)
         with self._lock:
             self.dispatched_messages[message_id] = time.monotonic()
-        self._run(self._dispatch("MESSAGE_CREATE", message))
+            sent = self._as_read(message)  # a reply comes with the message it refers to
+        self._run(self._dispatch("MESSAGE_CREATE", sent))
         return message_id
 
     def send_messages(self, contents: list[tuple[str, int]], *, channel_id: int = ASK_ID) -> list[int]:

@@ -34,6 +34,12 @@ def every_message_asks(channel: Any, me_id: int, ask_channels: frozenset[int]) -
     return isinstance(getattr(channel, "parent_id", None), int) and getattr(channel, "owner_id", None) == me_id
 
 
+def addressed(message: discord.Message, me_id: int) -> bool:
+    """Whether ``message`` mentions the bot: in its words, or as a reply to one of the bot's messages that pings
+    it (Discord's default for a reply), which Discord puts in the message's mentions and not in its words."""
+    return me_id in message.raw_mentions or any(user.id == me_id for user in getattr(message, "mentions", ()))
+
+
 def without_mentions_of(text: str, me_id: int) -> str:
     """``text`` without the bot's own mentions, its whitespace collapsed."""
     return " ".join(re.sub(rf"<@!?{me_id}>", " ", text).split())
@@ -90,7 +96,7 @@ def said(message: discord.Message, me_id: int, *, every_asks: bool) -> Said | No
     (outside the bot's own threads only mentions are), by_bot for a bot's message (an answer)."""
     if message.author.bot:
         return Said(message.content, by_bot=True)
-    if not (every_asks or me_id in message.raw_mentions):
+    if not (every_asks or addressed(message, me_id)):
         return None
     return Said(without_mentions_of(message.content, me_id), by_bot=False)
 

@@ -26,7 +26,14 @@ from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
 from bot.discord.format import format_answer_discord, format_mention_hint_discord, format_notice_discord
-from bot.discord.threads import earlier_questions, every_message_asks, start_thread, without_mentions_of
+from bot.discord.replies import earlier_in_replies
+from bot.discord.threads import (
+    addressed,
+    earlier_questions,
+    every_message_asks,
+    start_thread,
+    without_mentions_of,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import CiteBot
@@ -43,7 +50,8 @@ def question_in(
 ) -> tuple[str, bool] | None:
     """The question a message asks the bot, and whether it mentions the bot; None when it is not for the bot.
 
-    A message is for the bot when it mentions the bot, is a direct message, or is in a
+    A message is for the bot when it mentions the bot (in its words, or as a reply to the bot that
+    pings it), is a direct message, or is in a
     channel where every message asks (one of ``ask_channels``, a thread under one, or a
     thread the bot started). Bots, including this one, and Discord's own notices (a
     thread's creation, a pin...) are ignored. The bot's own mentions are removed from the question.
@@ -52,7 +60,7 @@ def question_in(
         return None
     if message.type not in _SAID:  # e.g. "X started a thread" in an ASK_CHANNELS channel holds the thread's name
         return None
-    mentioned = me.id in message.raw_mentions
+    mentioned = addressed(message, me.id)
     channel = message.channel
     asks = every_message_asks(channel, me.id, ask_channels)
     if not (mentioned or asks or isinstance(channel, discord.DMChannel)):
@@ -127,6 +135,8 @@ class Ask(commands.Cog):
         if isinstance(channel, discord.Thread):
             asks = every_message_asks(channel, me.id, ask_channels)
             history = await earlier_questions(channel, message, me.id, every_asks=asks)
+        elif message.reference is not None:  # a reply to an answer: the questions up its chain of replies
+            history = await earlier_in_replies(message, me.id)
         private = rule is not None and rule.private
         in_new_thread = settings.reply_in_threads and isinstance(channel, discord.TextChannel) and not private
         deliver = self._deliverer(message, question, in_new_thread=in_new_thread, private=private)
