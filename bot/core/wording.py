@@ -59,6 +59,8 @@ WRONG_HINT = "One line, e.g. it quoted the wrong paragraph."
 MORE_SOURCES = "More sources"
 SHARE = "Share in channel"
 ALREADY_SHARED = "That answer is in the channel already."
+# Discord: what a thread the bot started is named after, when the answer was refused in it and went to the channel.
+ANSWERED_IN_CHANNEL = "answered in the channel"
 # Slack: the accessible names of the 👍 / 👎 buttons, and the frame of the "what was wrong" modal.
 HELPFUL = "Helpful"
 NOT_HELPFUL = "Not helpful"

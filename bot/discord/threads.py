@@ -18,6 +18,7 @@ from typing import Any
 
 import discord
 
+from bot.core import wording
 from bot.core.conversation import READ_BACK, Said, history_from
 from bot.discord.text import truncate
 
@@ -89,6 +90,19 @@ async def start_thread(message: discord.Message, question: str) -> discord.Threa
     except discord.HTTPException as error:
         log.warning("Could not start a thread in channel %s: %s %s", message.channel.id, error.status, error.code)
         return None
+
+
+async def leave_unanswered(thread: discord.Thread) -> None:
+    """Close the thread the bot has just started for an answer Discord then refused in it (the answer went to the
+    channel): archived, and named after the question with where its answer is, so that nobody waits or asks on in
+    an empty thread. Deleting it would take Manage Threads, which the bot does not ask for (it would let the bot
+    delete anyone's thread); the thread's creator may rename and archive it without."""
+    suffix = f" ({wording.ANSWERED_IN_CHANNEL})"
+    name = truncate(thread.name, MAX_THREAD_NAME - len(suffix)) + suffix
+    try:
+        await thread.edit(name=name, archived=True)
+    except discord.HTTPException as error:
+        log.warning("Could not close the empty thread %s: %s %s", thread.id, error.status, error.code)
 
 
 def said(message: discord.Message, me_id: int, *, every_asks: bool) -> Said | None:

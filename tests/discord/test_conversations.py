@@ -150,15 +150,22 @@ def test_where_the_bot_cannot_answer_in_a_thread_it_answers_in_the_channel(
     fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """Where Discord refuses the thread (no Create Public Threads), or starts it but refuses the answer in it (no
-    Send Messages in Threads), the question is still answered, with its buttons, as a reply in the channel."""
+    Send Messages in Threads), the question is still answered, with its buttons, as a reply in the channel; the
+    thread left empty is archived, its name saying where the answer is (the bot may not delete it)."""
     no_threads, mute_in_threads = fake.add_channel("no-threads"), fake.add_channel("mute-in-threads")
     fake.deny(no_threads, CREATE_PUBLIC_THREADS)
     fake.deny(mute_in_threads, SEND_MESSAGES_IN_THREADS)
-    for channel in (no_threads, mute_in_threads):
-        reply = fake.wait_for_reply(ask_by_mention(fake, ANSWERED, channel_id=channel))
+    asked = [ask_by_mention(fake, ANSWERED, channel_id=channel) for channel in (no_threads, mute_in_threads)]
+    for mid, channel in zip(asked, (no_threads, mute_in_threads), strict=True):
+        reply = fake.wait_for_reply(mid)
         assert reply.channel_id == channel
         assert CITATION.search(reply.content), reply.content
         assert any(c.startswith("vote:") for c in reply.custom_ids)
+    assert asked[0] not in fake.channels
+    empty = fake.wait_until(lambda: next((c for t, c in fake.edits if t == asked[1]), None), what="the thread closed")
+    assert empty == {"name": f"{ANSWERED} (answered in the channel)", "archived": True}
+    thread = fake.channels[asked[1]]
+    assert thread["thread_metadata"]["archived"] and fake.messages_in(asked[1]) == []
     assert [(r.status, r.body["code"]) for r in traffic.rejected()] == [(403, 50013)] * 2
 
 

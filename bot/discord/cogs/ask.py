@@ -31,6 +31,7 @@ from bot.discord.threads import (
     addressed,
     earlier_questions,
     every_message_asks,
+    leave_unanswered,
     start_thread,
     without_mentions_of,
 )
@@ -173,6 +174,8 @@ class Ask(commands.Cog):
                 except discord.HTTPException as error:  # e.g. Send Messages in Threads is missing
                     log.warning("Could not answer in thread %s: %s %s", thread.id, error.status, error.code)
             await message.channel.send(content, reference=reference, **extra)
+            if thread is not None:  # the thread was refused the answer: it stays empty, closed, saying why
+                await leave_unanswered(thread)
 
         return deliver
 
