@@ -367,3 +367,39 @@ def test_buttons_work_after_a_restart_and_an_answer_from_a_rebuilt_index_says_so
         finally:
             assert third.stop() == 0
         assert fake.rejected == []
+
+
+def test_the_thumbs_down_dialog_sent_after_a_restart_keeps_its_note(bot: BotProcess, tmp_path: Path) -> None:
+    """👎 opens the dialog in one bot process; the dialog is sent once a new process (same DATA_DIR and index) has
+    taken over: the new one keeps the note with the 👎 and thanks the person privately (nothing of a dialog is
+    kept in memory: its id names the answer)."""
+    index = tmp_path / "index"
+    shutil.copytree(bot.env["INDEX_DIR"], index)  # the module's index: no build before the first answer
+    with FakeDiscord(heartbeat_interval=1.0) as fake:
+
+        def start() -> BotProcess:
+            process = BotProcess(fake, tmp_path, INDEX_DIR=str(index), SEEDS_DIR=bot.env["SEEDS_DIR"])
+            process.wait_ready()
+            return process
+
+        voter = new_user()
+        first = start()
+        try:
+            _, answer = answer_in_thread(fake, ANSWERED)
+            answer_id = answer_id_of(answer)
+            down = fake.click(answer.message_id or 0, f"vote:{answer_id}:down", user_id=voter)
+            fake.wait_until(lambda: fake.interactions[down].modal, what="the dialog")
+        finally:
+            assert first.stop() == 0
+        second = start()
+        try:
+            note = fake.submit_modal(down, {"reason": "It quoted the wrong paragraph"})
+            saved = fake.wait_for_answer(note)
+            assert saved.flags & EPHEMERAL and saved.content == wording.REASON_SAVED
+            assert in_database(second, lambda db: db.votes.get(answer_id, f"discord:{voter}")) is False
+            since = datetime.now(UTC) - timedelta(hours=1)
+            notes = in_database(second, lambda db: db.reports.downvoted(since))
+            assert [(n.answer_id, n.reason) for n in notes] == [(answer_id, "It quoted the wrong paragraph")]
+        finally:
+            assert second.stop() == 0
+        assert fake.rejected == []
