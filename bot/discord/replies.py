@@ -18,7 +18,7 @@ import logging
 import discord
 
 from bot.core.conversation import MAX_HISTORY, Said, history_from
-from bot.discord.threads import without_mentions_of
+from bot.discord.threads import question_of
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ async def earlier_in_replies(message: discord.Message, me_id: int) -> tuple[str,
         question = await replied_to(answer)
         if question is None or question.author.bot:
             break
-        questions.append(Said(without_mentions_of(question.content, me_id), by_bot=False))
+        questions.append(Said(question_of(question, me_id), by_bot=False))
         current = question
     return history_from(reversed(questions))
 

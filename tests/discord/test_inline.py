@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.discord.harness import ARTICLE, BotProcess
-from tests.fake_discord import GENERAL_ID, FakeDiscord, Traffic
+from tests.fake_discord import GENERAL_ID, MOD_ROLE_ID, FakeDiscord, Traffic
 from tests.prebuilt import Prebuilt
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.model, pytest.mark.process]
@@ -86,4 +86,18 @@ def test_a_reply_to_an_answer_that_pings_the_bot_is_a_follow_up(
     marker(fake)
     assert fake.replies_to(quiet) == []
     assert fake.channels.get(follow_up) is None  # no thread: answers are inline here
+    assert traffic.rejected() == []
+
+
+def test_a_question_reaches_the_retriever_with_other_mentions_by_name(
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
+) -> None:
+    """The bot's own mention is removed; a person, a role and a channel mentioned in the question reach the retriever
+    (and the question log) as people read them, the same way as from Slack (bot/core/mentions.py), not as
+    ``<@7300…>`` markup."""
+    person = new_user()
+    question = f"Did <@{person}> ask <@&{MOD_ROLE_ID}> in <#{GENERAL_ID}> why IBM quit facial recognition?"
+    fake.wait_for_reply(ask_by_mention(fake, question))
+    words = f"Did @user{person % 1000} ask @mods in #general why IBM quit facial recognition?"
+    assert asked_with(bot, words) == []
     assert traffic.rejected() == []

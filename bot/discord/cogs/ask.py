@@ -32,8 +32,8 @@ from bot.discord.threads import (
     earlier_questions,
     every_message_asks,
     leave_unanswered,
+    question_of,
     start_thread,
-    without_mentions_of,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +55,8 @@ def question_in(
     pings it), is a direct message, or is in a
     channel where every message asks (one of ``ask_channels``, a thread under one, or a
     thread the bot started). Bots, including this one, and Discord's own notices (a
-    thread's creation, a pin...) are ignored. The bot's own mentions are removed from the question.
+    thread's creation, a pin...) are ignored. The question's words are
+    :func:`~bot.discord.threads.question_of`'s: the bot's own mentions removed, other mentions by name.
     """
     if message.author.bot or message.author.id == me.id or message.webhook_id is not None:
         return None
@@ -66,7 +67,7 @@ def question_in(
     asks = every_message_asks(channel, me.id, ask_channels)
     if not (mentioned or asks or isinstance(channel, discord.DMChannel)):
         return None
-    return without_mentions_of(message.content, me.id), mentioned
+    return question_of(message, me.id), mentioned
 
 
 # An answer sent within this many seconds is its own acknowledgement: "typing…" is shown only to
@@ -140,14 +141,14 @@ class Ask(commands.Cog):
             history = await earlier_in_replies(message, me.id)
         private = rule is not None and rule.private
         in_new_thread = settings.reply_in_threads and isinstance(channel, discord.TextChannel) and not private
-        deliver = self._deliverer(message, question, in_new_thread=in_new_thread, private=private)
+        deliver = self._deliverer(message, me.id, in_new_thread=in_new_thread, private=private)
         async with typing_in(channel):
             await self.bot.pipeline.handle(
                 asker_of(message), question, history, via="follow-up" if history else "message", deliver=deliver
             )
 
     def _deliverer(
-        self, message: discord.Message, question: str, *, in_new_thread: bool, private: bool = False
+        self, message: discord.Message, me_id: int, *, in_new_thread: bool, private: bool = False
     ) -> Callable[[Reply | Notice], Awaitable[None]]:
         """Sends a result: a notice as a reply; an answer, with its buttons, in a new thread started
         on the question when ``in_new_thread`` (in the channel when Discord refuses the thread or the answer
@@ -166,7 +167,7 @@ class Ask(commands.Cog):
                 return
             content, view = format_answer_discord(result), answer_view(result)
             extra: dict[str, Any] = {"view": view} if view is not None else {}
-            thread = await start_thread(message, question) if in_new_thread else None
+            thread = await start_thread(message, me_id) if in_new_thread else None
             if thread is not None:
                 try:
                     await thread.send(content, **extra)
