@@ -15,7 +15,8 @@ get wrong:
 * components: 5 rows of 5 buttons, a custom_id of at most 100 characters, unique on its message;
   dialogs: a title of 45 characters, 1 to 5 fields;
 * threads: a name of 1 to 100 characters, one thread per message (160004), only in text channels
-  (50024); message history pages of 1 to 100;
+  (50024); message history pages of 1 to 100; only the thread's creator may rename or archive it
+  (the bot has no Manage Threads), nothing else about it;
 * permissions a test takes away from the bot in a channel (:meth:`FakeDiscord.deny`): starting a
   thread there, or posting in its threads, is refused with 403 Missing Permissions (50013).
 
@@ -570,6 +571,7 @@ class FakeDiscord:
         self.files: dict[str, bytes] = {}  # attachments pushed with commands, by id
         self.history_reads: list[HistoryRead] = []
         self.denied: dict[int, set[str]] = {}  # channel id -> the bot's permissions taken away there (deny)
+        self.edits: list[tuple[int, dict[str, Any]]] = []  # (thread id, the changes) the bot made to its threads
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -824,6 +826,8 @@ class FakeDiscord:
             if channel is None:
                 return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
             return self._json(channel)
+        if request.method == "PATCH" and len(parts) == 2:
+            return await self._edit_thread(request, channel_id, body)
         if request.method == "GET" and len(parts) == 3 and parts[2] == "messages":
             return self._read_history(request, channel_id)
         if request.method == "GET" and len(parts) == 4 and parts[2] == "messages":
@@ -917,6 +921,25 @@ class FakeDiscord:
         starter.update(type=THREAD_STARTER_MESSAGE, author=message["author"])
         self._keep(starter)
         await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return self._json(thread)
+
+    async def _edit_thread(self, request: web.Request, thread_id: int, body: dict[str, Any]) -> web.Response:
+        """PATCH /channels/{thread}: its name and whether it is archived, which its creator may change (the bot has
+        no Manage Threads: another's thread, or anything else, is refused); THREAD_UPDATE is dispatched."""
+        thread = self.channels.get(thread_id)
+        if thread is None:
+            return self._reject(request, 404, {"message": "Unknown Channel", "code": 10003})
+        if thread["type"] != PUBLIC_THREAD or int(thread["owner_id"]) != BOT_ID or set(body) - {"name", "archived"}:
+            return self._reject(request, 403, MISSING_PERMISSIONS, body)
+        if "name" in body and not 1 <= len(body["name"] or "") <= 100:
+            return self._reject(
+                request, 400, _invalid_form("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            )
+        with self._lock:
+            thread["name"] = body.get("name", thread["name"])
+            thread["thread_metadata"]["archived"] = bool(body.get("archived", thread["thread_metadata"]["archived"]))
+            self.edits.append((thread_id, dict(body)))
+        await self._dispatch("THREAD_UPDATE", thread)
         return self._json(thread)
 
     def _callback(
@@ -1168,14 +1191,25 @@ class FakeDiscord:
         user_id: int = 700000000000000007,
         mention_bot: bool = False,
         author_is_bot: bool = False,
+        reply_to: int | None = None,
+        ping: bool = True,
     ) -> int:
-        """Push a MESSAGE_CREATE from a user; with ``mention_bot`` the content starts with the bot's mention."""
+        """Push a MESSAGE_CREATE from a user; with ``mention_bot`` the content starts with the bot's mention.
+
+        With ``reply_to``, the message is a reply to that message (type 19, with the message it refers to, as
+        Discord sends it); ``ping`` (Discord's default for a reply) mentions that message's author, as Discord
+        does: in the message's ``mentions``, not in its content.
+        """
         author = user_payload(user_id, f"user{user_id % 1000}", bot=author_is_bot)
         if mention_bot:
             content = f"<@{BOT_ID}> {content}"
-        message = self._message(channel_id, {"content": content}, author=author)
+        reference = {"message_reference": {"message_id": reply_to, "channel_id": channel_id}} if reply_to else {}
+        message = self._message(channel_id, {"content": content, **reference}, author=author)
         message["member"] = member_payload()
         message["mentions"] = [{**BOT_USER, "member": member_payload()}] if mention_bot else []
+        replied = self.messages.get(reply_to or 0, {}).get("author")
+        if ping and replied and all(m["id"] != replied["id"] for m in message["mentions"]):
+            message["mentions"].append({**replied, "member": member_payload()})
         for mentioned in dict.fromkeys(int(i) for i in re.findall(r"<@!?([0-9]{15,20})>", content)):
             if mentioned != BOT_ID:  # the people the content mentions, as Discord resolves them
                 message["mentions"].append(
@@ -1187,7 +1221,8 @@ class FakeDiscord:
         self._keep(message)
         with self._lock:
             self.dispatched_messages[message_id] = time.monotonic()
-        self._run(self._dispatch("MESSAGE_CREATE", message))
+            sent = self._as_read(message)  # a reply comes with the message it refers to
+        self._run(self._dispatch("MESSAGE_CREATE", sent))
         return message_id
 
     def send_messages(self, contents: list[tuple[str, int]], *, channel_id: int = ASK_ID) -> list[int]:

@@ -83,10 +83,12 @@ class Actions:
         return Notice(NoticeKind.DONE, wording.VOTED_UP if up else wording.VOTED_DOWN)
 
     async def explain(self, answer_id: str, voter: Asker, reason: str) -> Notice:
-        """Keep the one line a person wrote about what was wrong, with their vote down."""
-        if not await self.db.votes.cast(answer_id, _person(voter), up=False, reason=reason):
+        """Keep the one line a person wrote about what was wrong, with their 👎 if it still stands (a 👍 since,
+        from another device, is the newer vote and stands: :meth:`bot.db.votes.Votes.explain`)."""
+        kept = await self.db.votes.explain(answer_id, _person(voter), reason)
+        if kept is None:
             return Notice(NoticeKind.GONE, wording.ANSWER_GONE)
-        return Notice(NoticeKind.DONE, wording.REASON_SAVED)
+        return Notice(NoticeKind.DONE, wording.REASON_SAVED if kept else wording.REASON_NOT_KEPT)
 
     async def share(self, answer_id: str, mention: str) -> Reply | Notice:
         """The answer again, to post in the channel, with who asked it; once an answer (whoever clicks, in any

@@ -51,6 +51,8 @@ NO_MORE = "There are no more passages for that answer."
 VOTED_UP = "Thanks: marked as helpful."
 VOTED_DOWN = "Thanks: marked as not helpful. You can say what was wrong."
 REASON_SAVED = "Thanks: your note was saved with the answer."
+# The 👎 dialog sent after a 👍 on the same answer (another device): the newer 👍 stands.
+REASON_NOT_KEPT = "You have marked that answer as helpful since: your 👍 stands, and the note was not kept."
 WRONG_LABEL = "What was wrong? (optional)"
 # The title of the 👎 dialog (Discord allows 45 characters), which opens once the vote is counted.
 VOTE_DOWN_TITLE = "Thanks: marked as not helpful"
@@ -58,6 +60,8 @@ WRONG_HINT = "One line, e.g. it quoted the wrong paragraph."
 MORE_SOURCES = "More sources"
 SHARE = "Share in channel"
 ALREADY_SHARED = "That answer is in the channel already."
+# Discord: what a thread the bot started is named after, when the answer was refused in it and went to the channel.
+ANSWERED_IN_CHANNEL = "answered in the channel"
 # Slack: the accessible names of the 👍 / 👎 buttons, and the frame of the "what was wrong" modal.
 HELPFUL = "Helpful"
 NOT_HELPFUL = "Not helpful"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -90,6 +90,42 @@ class Votes:
             # The question was pruned between the check and the insert (the foreign key said so).
             return False
         return True
+
+    async def explain(self, answer_id: str, voter: str | int, reason: str | None) -> bool | None:
+        """Keep what was wrong with ``voter``'s 👎, sent from the dialog the 👎 opened.
+
+        The 👎 was counted when it was clicked; the dialog may be sent much later, after a 👍 on
+        another device. So the note goes with a 👎 that still stands (a blank one leaves its note
+        as it was), a 👎 is recorded with it when the voter has no vote on the answer, and a 👍 is
+        never turned back into a 👎: it is the newer vote. One statement, so a 👍 clicked at the same
+        moment cannot be overwritten between a read and a write.
+
+        Returns:
+            True when the note is kept with a 👎; False when the voter's vote is 👍 (it stands, the
+            note is not kept); None, and nothing stored, when no logged question has that answer id.
+        """
+        row = {
+            "answer_id": answer_id,
+            "voter_hash": self._hash(voter),
+            "up": False,
+            "reason": clean_reason(reason),
+            "voted_at": self._clock(),
+        }
+        try:
+            async with self._engine.begin() as conn:
+                known = await conn.scalar(select(func.count()).where(questions.c.answer_id == answer_id))
+                if not known:
+                    return None
+                stmt = upsert_insert(conn, votes).values(row)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[votes.c.answer_id, votes.c.voter_hash],
+                    set_={"reason": func.coalesce(stmt.excluded.reason, votes.c.reason)},
+                    where=votes.c.up == false(),
+                )
+                kept = (await conn.execute(stmt.returning(votes.c.answer_id))).first()
+        except IntegrityError:
+            return None  # pruned between the check and the insert
+        return kept is not None
 
     async def get(self, answer_id: str, voter: str | int) -> bool | None:
         """``voter``'s vote on the answer: True (up), False (down) or None (no vote)."""

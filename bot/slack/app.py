@@ -25,7 +25,17 @@ from bot.slack.admin import SlackAdmins, listen_to_admin
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
 from bot.slack.once import OnceOnly, answer_each_request_once
-from bot.slack.threads import Me, in_a_thread, is_direct, is_follow_up, is_new_mention, mentions, read_thread
+from bot.slack.threads import (
+    SPOKEN,
+    Me,
+    has_words,
+    in_a_thread,
+    is_direct,
+    is_follow_up,
+    is_new_mention,
+    mentions,
+    read_thread,
+)
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -46,13 +56,15 @@ def is_channel_question(event: dict[str, Any], channels: frozenset[str], bot_use
     bot, or any in a direct message with the bot.
 
     Mentions are answered by the ``app_mention`` listener (but Slack sends none in a direct
-    message); edits, joins, bot posts and thread replies are not questions (a thread reply may
-    be a follow-up: :func:`bot.slack.threads.is_follow_up`).
+    message); a message with a file attached is a question like any other (its words; the file
+    is not read), one with no words is not; edits, joins, bot posts and thread replies are not
+    questions (a thread reply may be a follow-up: :func:`bot.slack.threads.is_follow_up`).
     """
     direct = is_direct(event)
     return (
         (event.get("channel") in channels or direct)
-        and event.get("subtype") is None
+        and event.get("subtype") in SPOKEN
+        and has_words(event)
         and not event.get("bot_id")
         and not in_a_thread(event)
         and bool(event.get("user"))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.core.mentions import Kind, Mention, question_words
+
 __all__ = ["ELLIPSIS", "MAX_TEXT_CHARS", "clean_slack_text", "cut_raw", "escape_mrkdwn", "fit_mrkdwn", "strip_bidi"]
 
 MAX_TEXT_CHARS = 3000  # a section's or a context element's text
@@ -49,27 +51,35 @@ def escape_mrkdwn(text: str) -> str:
     return _BROADCAST_WORD.sub("@\u2060", text)
 
 
-def _entity_to_text(match: re.Match[str]) -> str:
-    inner = match.group(1)
-    target, _, label = inner.partition("|")
-    if target.startswith("@"):  # a user: <@U123> or <@U123|name>
-        return "@" + (label or target[1:])
-    if target.startswith("#"):  # a channel
-        return "#" + (label or target[1:])
-    if target.startswith("!"):  # <!here>, <!channel>, <!subteam^S1|@team>, <!date^...|fallback>
-        if label:
-            return label
-        return "@" + target[1:].split("^", 1)[0]
-    return label or target  # a link
+_BROADCASTS = ("here", "channel", "everyone")
+
+
+def _reader(drop_user: str | None) -> Callable[[re.Match[str]], Mention | str]:
+    def read(match: re.Match[str]) -> Mention | str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith("@"):  # a user: <@U123> or <@U123|name>
+            return Mention(Kind.ME if drop_user and target[1:] == drop_user else Kind.PERSON, label or None)
+        if target.startswith("#"):  # a channel: <#C123|name>
+            return Mention(Kind.CHANNEL, label or None)
+        if target.startswith("!subteam^"):  # a user group: <!subteam^S123|@team>
+            return Mention(Kind.ROLE, label.removeprefix("@") or None)
+        if target[1:] in _BROADCASTS:  # <!here>, <!channel>, <!everyone>
+            return Mention(Kind.BROADCAST, target[1:])
+        if target.startswith("!"):  # <!date^...|fallback>
+            return label or "@" + target[1:].split("^", 1)[0]
+        return label or target  # a link: its label, else its address
+
+    return read
 
 
 def clean_slack_text(text: str, *, drop_user: str | None = None) -> str:
     """Plain text from a Slack message: markup unwrapped, HTML entities undone.
 
-    ``<@U123|ann>`` becomes ``@ann``, ``<!channel>`` becomes ``@channel``,
-    ``<https://x|label>`` becomes ``label``; ``&lt;`` ``&gt;`` ``&amp;`` become
-    ``<`` ``>`` ``&``. The result is what the asker typed, fit for the retriever,
-    and is escaped again by :func:`escape_mrkdwn` wherever it is shown.
+    Mentions read as every front end gives them (:func:`bot.core.mentions.question_words`):
+    ``<@U123|ann>`` becomes ``@ann`` (``<@U123>``, which names nobody, ``@someone``),
+    ``<#C1|general>`` ``#general``, ``<!channel>`` ``@channel``; ``<https://x|label>`` becomes
+    ``label``; ``&lt;`` ``&gt;`` ``&amp;`` become ``<`` ``>`` ``&``. The result is what the asker
+    typed, fit for the retriever, and is escaped again by :func:`escape_mrkdwn` wherever it is shown.
 
     Args:
         text: The ``text`` of a Slack event or slash command.
@@ -78,11 +88,8 @@ def clean_slack_text(text: str, *, drop_user: str | None = None) -> str:
     Returns:
         The cleaned text, stripped.
     """
-    if drop_user:
-        text = re.sub(rf"<@{re.escape(drop_user)}(?:\|[^<>]*)?>", " ", text)
-    text = _ENTITY.sub(_entity_to_text, text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(text.split())
+    text = question_words(text, _ENTITY, _reader(drop_user))
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def cut_raw(raw: str, budget: int, render: Callable[[str], str]) -> str:

@@ -29,8 +29,10 @@ log = logging.getLogger(__name__)
 __all__ = [
     "MAX_PAGES",
     "PAGE",
+    "SPOKEN",
     "Me",
     "Thread",
+    "has_words",
     "in_a_thread",
     "is_direct",
     "is_follow_up",
@@ -42,8 +44,11 @@ __all__ = [
 PAGE = 100  # messages per conversations.replies call: Slack advises at most 200
 MAX_PAGES = 10  # a thread longer than 1,000 messages is still answered, with no history
 
-# Message subtypes that are a person speaking (a reply also sent to the channel is one).
-_SPOKEN = frozenset({None, "thread_broadcast"})
+# Message subtypes that are a person speaking: a plain message, a reply also sent to the channel, and a
+# message with files attached (its words are the question; the files are not read). Edits, deletions,
+# joins, bots' messages and the rest are not. bolt's ``app.message`` takes the same subtypes but
+# ``bot_message``; ``app.event("message")``, which citebot listens with, delivers every subtype.
+SPOKEN = frozenset({None, "thread_broadcast", "file_share"})
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,17 @@ def in_a_thread(event: dict[str, Any]) -> bool:
     return bool(thread) and thread != event.get("ts")
 
 
+def has_words(event: dict[str, Any]) -> bool:
+    """Whether the message says anything: one with only a file attached asks nothing."""
+    return bool((event.get("text") or "").strip())
+
+
 def is_follow_up(event: dict[str, Any], me: Me) -> bool:
     """True for a person's reply in a thread that does not mention the bot: a follow-up, if the bot answered there."""
     return (
         in_a_thread(event)
-        and event.get("subtype") in _SPOKEN
+        and event.get("subtype") in SPOKEN
+        and has_words(event)
         and not event.get("bot_id")
         and bool(event.get("user"))
         and not me.wrote(event)
@@ -105,7 +116,7 @@ def is_new_mention(event: dict[str, Any], me: Me) -> bool:
     time a person edits a message that mentioned it (the question was answered already).
     """
     return (
-        event.get("subtype") in _SPOKEN
+        event.get("subtype") in SPOKEN
         and not event.get("bot_id")
         and bool(event.get("user"))
         and not me.wrote(event)
@@ -116,7 +127,7 @@ def is_new_mention(event: dict[str, Any], me: Me) -> bool:
 def _said(message: dict[str, Any], me: Me) -> Said | None:
     if message.get("bot_id") or me.wrote(message):
         return Said(message.get("text") or "", by_bot=True)
-    if message.get("subtype") not in _SPOKEN:
+    if message.get("subtype") not in SPOKEN:
         return None  # joins, edits, deletions: not a question
     return Said(clean_slack_text(message.get("text") or "", drop_user=me.user_id), by_bot=False)
 

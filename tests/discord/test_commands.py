@@ -111,6 +111,9 @@ class _Message:
         self.channel = channel
         self.webhook_id = None
         self.type = kind
+        self.mentions: list[object] = []  # as Discord resolved them: none here
+        self.role_mentions: list[object] = []
+        self.channel_mentions: list[object] = []
 
     @property
     def raw_mentions(self) -> list[int]:

@@ -150,15 +150,22 @@ def test_where_the_bot_cannot_answer_in_a_thread_it_answers_in_the_channel(
     fake: FakeDiscord, bot: BotProcess, traffic: Traffic
 ) -> None:
     """Where Discord refuses the thread (no Create Public Threads), or starts it but refuses the answer in it (no
-    Send Messages in Threads), the question is still answered, with its buttons, as a reply in the channel."""
+    Send Messages in Threads), the question is still answered, with its buttons, as a reply in the channel; the
+    thread left empty is archived, its name saying where the answer is (the bot may not delete it)."""
     no_threads, mute_in_threads = fake.add_channel("no-threads"), fake.add_channel("mute-in-threads")
     fake.deny(no_threads, CREATE_PUBLIC_THREADS)
     fake.deny(mute_in_threads, SEND_MESSAGES_IN_THREADS)
-    for channel in (no_threads, mute_in_threads):
-        reply = fake.wait_for_reply(ask_by_mention(fake, ANSWERED, channel_id=channel))
+    asked = [ask_by_mention(fake, ANSWERED, channel_id=channel) for channel in (no_threads, mute_in_threads)]
+    for mid, channel in zip(asked, (no_threads, mute_in_threads), strict=True):
+        reply = fake.wait_for_reply(mid)
         assert reply.channel_id == channel
         assert CITATION.search(reply.content), reply.content
         assert any(c.startswith("vote:") for c in reply.custom_ids)
+    assert asked[0] not in fake.channels
+    empty = fake.wait_until(lambda: next((c for t, c in fake.edits if t == asked[1]), None), what="the thread closed")
+    assert empty == {"name": f"{ANSWERED} (answered in the channel)", "archived": True}
+    thread = fake.channels[asked[1]]
+    assert thread["thread_metadata"]["archived"] and fake.messages_in(asked[1]) == []
     assert [(r.status, r.body["code"]) for r in traffic.rejected()] == [(403, 50013)] * 2
 
 
@@ -359,4 +366,40 @@ def test_buttons_work_after_a_restart_and_an_answer_from_a_rebuilt_index_says_so
             assert stale.flags & EPHEMERAL and stale.content == wording.OUTDATED
         finally:
             assert third.stop() == 0
+        assert fake.rejected == []
+
+
+def test_the_thumbs_down_dialog_sent_after_a_restart_keeps_its_note(bot: BotProcess, tmp_path: Path) -> None:
+    """👎 opens the dialog in one bot process; the dialog is sent once a new process (same DATA_DIR and index) has
+    taken over: the new one keeps the note with the 👎 and thanks the person privately (nothing of a dialog is
+    kept in memory: its id names the answer)."""
+    index = tmp_path / "index"
+    shutil.copytree(bot.env["INDEX_DIR"], index)  # the module's index: no build before the first answer
+    with FakeDiscord(heartbeat_interval=1.0) as fake:
+
+        def start() -> BotProcess:
+            process = BotProcess(fake, tmp_path, INDEX_DIR=str(index), SEEDS_DIR=bot.env["SEEDS_DIR"])
+            process.wait_ready()
+            return process
+
+        voter = new_user()
+        first = start()
+        try:
+            _, answer = answer_in_thread(fake, ANSWERED)
+            answer_id = answer_id_of(answer)
+            down = fake.click(answer.message_id or 0, f"vote:{answer_id}:down", user_id=voter)
+            fake.wait_until(lambda: fake.interactions[down].modal, what="the dialog")
+        finally:
+            assert first.stop() == 0
+        second = start()
+        try:
+            note = fake.submit_modal(down, {"reason": "It quoted the wrong paragraph"})
+            saved = fake.wait_for_answer(note)
+            assert saved.flags & EPHEMERAL and saved.content == wording.REASON_SAVED
+            assert in_database(second, lambda db: db.votes.get(answer_id, f"discord:{voter}")) is False
+            since = datetime.now(UTC) - timedelta(hours=1)
+            notes = in_database(second, lambda db: db.reports.downvoted(since))
+            assert [(n.answer_id, n.reason) for n in notes] == [(answer_id, "It quoted the wrong paragraph")]
+        finally:
+            assert second.stop() == 0
         assert fake.rejected == []

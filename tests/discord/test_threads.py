@@ -10,6 +10,7 @@ import discord
 import pytest
 
 from bot.core.conversation import MAX_HISTORY, READ_BACK
+from bot.core.mentions import Kind, Mention
 from bot.discord.threads import earlier_questions, every_message_asks, thread_name
 
 ME = 100000000000000099
@@ -27,11 +28,16 @@ def test_a_thread_is_named_after_the_question_within_100_characters() -> None:
 def test_a_thread_name_shows_mentions_by_name_and_no_markdown() -> None:
     """Mentions read as Discord shows them (an unknown one as @someone), a server's emoji as :name:, markdown is
     left out but a name's own underscores are kept; a question of markdown alone is named as typed."""
-    names = {"<@123456789012345678>": "@ann_b", "<@&223456789012345678>": "@mods", "<#323456789012345678>": "#general"}
+    names = {
+        "<@123456789012345678>": Mention(Kind.PERSON, "ann_b"),
+        "<@&223456789012345678>": Mention(Kind.ROLE, "mods"),
+        "<#323456789012345678>": Mention(Kind.CHANNEL, "general"),
+    }
     question = (
         "<@123456789012345678> **why** _did_ <@&223456789012345678> quit <#323456789012345678> <:i_b:42345678901234567>"
     )
     assert thread_name(question, names) == "@ann_b why did @mods quit #general :i_b:"
+    assert thread_name(f"<@{ME}> **why** <@123456789012345678>?", names, ME) == "why @ann_b?"
     assert thread_name("<@!923456789012345678> and <#923456789012345678>?") == "@someone and #channel?"
     assert thread_name("**") == "**"
 
@@ -75,6 +81,9 @@ class Message:
     author: Author = field(default_factory=Author)
     type: discord.MessageType = discord.MessageType.default
     reference: Reference | None = None
+    mentions: list[Any] = field(default_factory=list)  # as Discord resolved them: none here
+    role_mentions: list[Any] = field(default_factory=list)
+    channel_mentions: list[Any] = field(default_factory=list)
 
     @property
     def raw_mentions(self) -> list[int]:

@@ -225,6 +225,23 @@ async def test_a_blank_modal_keeps_the_vote_without_a_reason(
     assert not bot.slack.of("chat.postEphemeral", text=wording.REASON_SAVED)
 
 
+async def test_the_modal_sent_after_a_newer_thumbs_up_leaves_the_thumbs_up(bot: Bot, db: Database) -> None:
+    """👎 opens the modal; 👍 clicked since (another device) is the newer vote: the modal sent then with a note
+    does not turn it back into a 👎, and the person is told the note was not kept."""
+    answer = await ask_in_a_thread(bot, "15.0")
+    [answer_id] = set(buttons_of(answer).values())
+    await click(bot, answer, VOTE_DOWN)
+    [opened] = await bot.wait_for("views.open")
+    await bot.wait_for("chat.postEphemeral", text=wording.VOTED_DOWN)
+    await click(bot, answer, VOTE_UP)
+    await bot.wait_for("chat.postEphemeral", text=wording.VOTED_UP)
+    await bot.post(submit_body(opened, "it cites the wrong paragraph"), content_type=FORM)
+    [told] = await bot.wait_for("chat.postEphemeral", text=wording.REASON_NOT_KEPT)
+    assert told.payload["thread_ts"] == "15.0"
+    assert await db.votes.get(answer_id, "slack:T0001:U0001") is True
+    assert await db.reports.downvoted(datetime.now(UTC) - timedelta(hours=1)) == []
+
+
 # --- Share in channel -----------------------------------------------------------------------------
 
 

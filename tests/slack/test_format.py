@@ -196,6 +196,7 @@ def test_no_quotes_shows_the_lead_with_the_topic_escaped() -> None:
         ("ask <@U2|ann> and <!subteam^S1|@team>", "ask @ann and @team"),
         ("see <https://example.com|the site> or <https://x.org>", "see the site or https://x.org"),
         ("in <#C1|general>  please", "in #general please"),
+        ("did <@U2> or <!subteam^S1> say <!here>?", "did @someone or @someone say @here?"),  # names not given
     ],
 )
 def test_clean_slack_text_unwraps_markup(raw: str, clean: str) -> None:

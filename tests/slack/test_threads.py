@@ -68,7 +68,10 @@ async def marker(bot: Bot, *, channel: str = "C0001") -> None:
         ({"subtype": "thread_broadcast"}, True),
         ({"thread_ts": None}, False),  # a top-level message
         ({"thread_ts": "5.0"}, False),  # the thread's own first message
+        ({"subtype": "file_share"}, True),  # a reply with a file attached: its words
+        ({"subtype": "file_share", "text": ""}, False),  # a file alone asks nothing
         ({"subtype": "message_changed"}, False),
+        ({"subtype": "channel_join"}, False),
         ({"bot_id": "B0THER"}, False),
         ({"user": BOT_USER}, False),
         ({"text": f"<@{BOT_USER}> and when?"}, False),  # a mention: app_mention answers it
@@ -94,6 +97,19 @@ async def test_a_reply_in_a_thread_the_bot_answered_is_a_follow_up_with_its_hist
     assert bot.retriever.histories == [(), ("Why did IBM quit facial recognition?",)]
     [read] = bot.slack.of("conversations.replies")
     assert (read.payload["channel"], read.payload["ts"]) == ("C0001", thread)
+
+
+async def test_a_follow_up_with_a_file_attached_is_answered_and_stays_in_the_history(bot: Bot) -> None:
+    """A reply with a file attached (subtype ``file_share``) in the bot's thread is a follow-up like any other, and
+    a question of the thread's history after it."""
+    thread = await asked_in_a_thread(bot, "Why did IBM quit facial recognition?")
+    shared = {"subtype": "file_share", "files": [{"id": "F0001", "name": "letter.pdf"}], "upload": False}
+    await say(bot, "When did it write to Congress?", thread_ts=thread, **shared)
+    await bot.wait_for("chat.postMessage", 2, thread_ts=thread)
+    await say(bot, "To whom?", thread_ts=thread)
+    await bot.wait_for("chat.postMessage", 3, thread_ts=thread)
+    assert bot.retriever.asked[1:] == ["When did it write to Congress?", "To whom?"]
+    assert bot.retriever.histories[-1] == ("Why did IBM quit facial recognition?", "When did it write to Congress?")
 
 
 async def test_every_earlier_question_of_the_thread_comes_along(bot: Bot) -> None:

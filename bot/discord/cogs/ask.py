@@ -26,7 +26,15 @@ from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
 from bot.discord.format import format_answer_discord, format_mention_hint_discord, format_notice_discord
-from bot.discord.threads import earlier_questions, every_message_asks, start_thread, without_mentions_of
+from bot.discord.replies import earlier_in_replies
+from bot.discord.threads import (
+    addressed,
+    earlier_questions,
+    every_message_asks,
+    leave_unanswered,
+    question_of,
+    start_thread,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import CiteBot
@@ -43,21 +51,23 @@ def question_in(
 ) -> tuple[str, bool] | None:
     """The question a message asks the bot, and whether it mentions the bot; None when it is not for the bot.
 
-    A message is for the bot when it mentions the bot, is a direct message, or is in a
+    A message is for the bot when it mentions the bot (in its words, or as a reply to the bot that
+    pings it), is a direct message, or is in a
     channel where every message asks (one of ``ask_channels``, a thread under one, or a
     thread the bot started). Bots, including this one, and Discord's own notices (a
-    thread's creation, a pin...) are ignored. The bot's own mentions are removed from the question.
+    thread's creation, a pin...) are ignored. The question's words are
+    :func:`~bot.discord.threads.question_of`'s: the bot's own mentions removed, other mentions by name.
     """
     if message.author.bot or message.author.id == me.id or message.webhook_id is not None:
         return None
     if message.type not in _SAID:  # e.g. "X started a thread" in an ASK_CHANNELS channel holds the thread's name
         return None
-    mentioned = me.id in message.raw_mentions
+    mentioned = addressed(message, me.id)
     channel = message.channel
     asks = every_message_asks(channel, me.id, ask_channels)
     if not (mentioned or asks or isinstance(channel, discord.DMChannel)):
         return None
-    return without_mentions_of(message.content, me.id), mentioned
+    return question_of(message, me.id), mentioned
 
 
 # An answer sent within this many seconds is its own acknowledgement: "typing…" is shown only to
@@ -127,16 +137,18 @@ class Ask(commands.Cog):
         if isinstance(channel, discord.Thread):
             asks = every_message_asks(channel, me.id, ask_channels)
             history = await earlier_questions(channel, message, me.id, every_asks=asks)
+        elif message.reference is not None:  # a reply to an answer: the questions up its chain of replies
+            history = await earlier_in_replies(message, me.id)
         private = rule is not None and rule.private
         in_new_thread = settings.reply_in_threads and isinstance(channel, discord.TextChannel) and not private
-        deliver = self._deliverer(message, question, in_new_thread=in_new_thread, private=private)
+        deliver = self._deliverer(message, me.id, in_new_thread=in_new_thread, private=private)
         async with typing_in(channel):
             await self.bot.pipeline.handle(
                 asker_of(message), question, history, via="follow-up" if history else "message", deliver=deliver
             )
 
     def _deliverer(
-        self, message: discord.Message, question: str, *, in_new_thread: bool, private: bool = False
+        self, message: discord.Message, me_id: int, *, in_new_thread: bool, private: bool = False
     ) -> Callable[[Reply | Notice], Awaitable[None]]:
         """Sends a result: a notice as a reply; an answer, with its buttons, in a new thread started
         on the question when ``in_new_thread`` (in the channel when Discord refuses the thread or the answer
@@ -155,7 +167,7 @@ class Ask(commands.Cog):
                 return
             content, view = format_answer_discord(result), answer_view(result)
             extra: dict[str, Any] = {"view": view} if view is not None else {}
-            thread = await start_thread(message, question) if in_new_thread else None
+            thread = await start_thread(message, me_id) if in_new_thread else None
             if thread is not None:
                 try:
                     await thread.send(content, **extra)
@@ -163,6 +175,8 @@ class Ask(commands.Cog):
                 except discord.HTTPException as error:  # e.g. Send Messages in Threads is missing
                     log.warning("Could not answer in thread %s: %s %s", thread.id, error.status, error.code)
             await message.channel.send(content, reference=reference, **extra)
+            if thread is not None:  # the thread was refused the answer: it stays empty, closed, saying why
+                await leave_unanswered(thread)
 
         return deliver
 
