@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.db.hashing import IdHasher
 from bot.db.locks import RATE_LIMIT_CLASS, advisory_xact_lock, lock_key
 from bot.db.schema import rate_hits
+from bot.db.waits import bounded
 
 __all__ = ["SharedRateLimiter", "prune_rate_hits"]
 
@@ -65,6 +66,7 @@ class SharedRateLimiter:
         self._hash = hasher
         self._clock = clock
 
+    @bounded
     async def hit(self, key: Hashable) -> float:
         """Count one hit for ``key`` if the limit allows it.
 
@@ -89,6 +91,7 @@ class SharedRateLimiter:
         """True (and counted) when ``key`` may hit now; a shorthand for ``await hit(key) == 0``."""
         return await self.hit(key) == 0.0
 
+    @bounded
     async def retry_after(self, key: Hashable) -> float:
         """Seconds until ``key`` may hit again (0.0 when it may now); counts nothing."""
         async with self._engine.connect() as conn:

@@ -115,3 +115,26 @@ async def test_a_database_that_is_down_costs_no_answer_and_is_used_again_once_ba
     assert delivered == [first, during, after]
     assert await count(db, questions) == 2
     assert await count(db, rate_hits) == 2  # the shared limit counts again
+
+
+async def test_a_database_that_hangs_costs_no_answer(
+    db: Database, server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each call on the answer's way waits a bounded time (0.2 s here) for a database that does not
+    answer, then the front ends' fallbacks take over: the question is claimed in this process, counted
+    here, answered without buttons; once the server answers again everything is shared again."""
+    from bot.discord.shards import Claims
+    from bot.slack.once import OnceOnly
+
+    monkeypatch.setattr("bot.db.waits.WAIT_SECONDS", 0.2, raising=False)
+    pipeline, delivered = chat_pipeline(db)
+    assert isinstance(await ask(pipeline), Reply)
+    with server.frozen():
+        async with asyncio.timeout(30):  # a liveness guard, as in ask()
+            assert await OnceOnly(db.events).first_time("Ev1")
+            assert await Claims(db.events).first_time("message:1")
+        during = await ask(pipeline)
+        assert isinstance(during, Reply) and not during.abstained and during.answer_id is None
+    after = await ask(pipeline)
+    assert isinstance(after, Reply) and after.answer_id is not None
+    assert delivered[1:] == [during, after]
