@@ -11,8 +11,10 @@ window and inserts the new hit; two hits on one key never interleave:
   then lets the second transaction see the first one's hit once it may go on).
 - SQLite: ``BEGIN IMMEDIATE`` (``engine.py``) holds the database's write lock.
 
-Time is wall-clock seconds (the clock is shared by processes, unlike a monotonic one),
-so the hosts of a multi-host installation need their clocks in sync (NTP).
+Time is wall-clock seconds (the clock is shared by processes, unlike a monotonic one), on the
+database server's clock: :class:`bot.db.Database` passes each host's clock corrected by how far
+it is from the server's (measured at opening and at each prune), so hosts whose clocks disagree
+still share one window.
 """
 
 from __future__ import annotations
