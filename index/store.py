@@ -12,14 +12,18 @@ An index is a folder anyone can inspect::
     chunks.jsonl           the chunks, one JSON object a line, row i = vector i
     quotes.jsonl           the quotations, likewise
 
-It is written into a temporary folder beside the target and renamed into place,
-so a crash mid-build leaves the previous index whole.
+It is written into a temporary folder beside the target and swapped into place in one step
+(two renames where the system cannot), so a crash mid-build leaves the previous index whole
+and a crash mid-swap leaves one of the two.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -100,6 +104,12 @@ def write_index(
         for path in tmp.iterdir():
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
+        if index_dir.exists():
+            # The previous index is about to become this build's temporary folder: marked as this
+            # process's, a kill before it is deleted leaves it for the next build to remove.
+            location.mark(index_dir)
+            if _exchange(tmp, index_dir):
+                return  # tmp now holds the previous index, deleted below
         old = None
         if index_dir.exists():
             old = index_dir.with_name(f".{index_dir.name.lstrip('.')}.old-{os.getpid()}")
@@ -115,6 +125,35 @@ def write_index(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV})
+
+
+@functools.cache
+def _renameat2() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # not Linux, or a C library before glibc 2.28
+        return None
+
+
+def _exchange(new: Path, current: Path) -> bool:
+    """Swap two folders in one step (Linux's ``renameat2(RENAME_EXCHANGE)``), so ``current``
+    always holds a whole index: a build killed between two renames would leave none, and a
+    process looking in between would find none. False where the system or the file system
+    cannot (then the caller renames in two steps, as before)."""
+    call = _renameat2()
+    if call is None:
+        return False
+    if call(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(current), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), str(current))
 
 
 def _write_files(

@@ -17,13 +17,16 @@ project's database) can stand in for this in-memory one: :class:`Limiter`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Protocol
 
-__all__ = ["Limiter", "RateLimiter"]
+__all__ = ["Limiter", "RateLimiter", "SharedOrLocal"]
+
+log = logging.getLogger(__name__)
 
 
 class Limiter(Protocol):
@@ -95,3 +98,31 @@ class RateLimiter:
     def __len__(self) -> int:
         """Number of users with questions still inside their window (stale users are pruned lazily)."""
         return len(self._events)
+
+
+class SharedOrLocal:
+    """The limit shared by every process (kept in the database), or this process's own while the
+    database fails: a database that is down or hung never costs an answer, only the sharing of the
+    limit until it is back.
+
+    Args:
+        shared: The database's limiter (:class:`bot.db.SharedRateLimiter`).
+        local: Counts in this process while ``shared`` fails; the same count and window.
+    """
+
+    def __init__(self, shared: Limiter, local: RateLimiter) -> None:
+        self.shared = shared
+        self.local = local
+
+    async def hit(self, key: Hashable) -> float:
+        """The shared limiter's answer; this process's own when the database fails."""
+        try:
+            return await self.shared.hit(key)
+        except Exception as error:
+            log.warning("Could not count a question in the shared rate limit, counting it here: %s", _name(error))
+            return await self.local.hit(key)
+
+
+def _name(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error  # SQLAlchemy's wrapper names the driver's error
+    return type(cause).__name__

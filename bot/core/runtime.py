@@ -107,13 +107,15 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 def rate_limiter(settings: Settings, db: Database | None) -> Limiter:
     """The per-user rate limit: kept in PostgreSQL when several processes share it there, so
-    nobody doubles their rate by reaching two of them; in memory otherwise (SQLite is one
-    process's database, and a counter in memory costs microseconds, not milliseconds)."""
-    if db is not None and db.engine.dialect.name == "postgresql":
-        return db.rate_limiter(settings.rate_limit_count, settings.rate_limit_seconds)
-    from bot.core.ratelimit import RateLimiter
+    nobody doubles their rate by reaching two of them (counted in this process while the database
+    fails: it never costs an answer); in memory otherwise (SQLite is one process's database, and a
+    counter in memory costs microseconds, not milliseconds)."""
+    from bot.core.ratelimit import RateLimiter, SharedOrLocal
 
-    return RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
+    local = RateLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
+    if db is not None and db.engine.dialect.name == "postgresql":
+        return SharedOrLocal(db.rate_limiter(settings.rate_limit_count, settings.rate_limit_seconds), local)
+    return local
 
 
 class HealthBeacon(Periodic):

@@ -14,7 +14,13 @@ if TYPE_CHECKING:
     from bot.db.channels import ChannelConfigs, ChannelSettings
     from bot.db.database import EVENT_TTL, Database, Pruned
     from bot.db.engine import default_url, resolve_url
-    from bot.db.errors import DatabaseConfigError, DatabaseError, DatabaseTooNewError, DatabaseUnavailableError
+    from bot.db.errors import (
+        DatabaseConfigError,
+        DatabaseError,
+        DatabaseTimeoutError,
+        DatabaseTooNewError,
+        DatabaseUnavailableError,
+    )
     from bot.db.events import EventDedup
     from bot.db.questions import LoggedQuestion, QuestionLog
     from bot.db.ratelimit import SharedRateLimiter
@@ -32,6 +38,7 @@ _HOMES = {
     "Database": "bot.db.database",
     "DatabaseConfigError": "bot.db.errors",
     "DatabaseError": "bot.db.errors",
+    "DatabaseTimeoutError": "bot.db.errors",
     "DatabaseTooNewError": "bot.db.errors",
     "DatabaseUnavailableError": "bot.db.errors",
     "DownVote": "bot.db.reports",
@@ -58,6 +65,7 @@ __all__ = [
     "Database",
     "DatabaseConfigError",
     "DatabaseError",
+    "DatabaseTimeoutError",
     "DatabaseTooNewError",
     "DatabaseUnavailableError",
     "DownVote",

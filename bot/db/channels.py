@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.dialect import upsert_insert
 from bot.db.schema import ChannelMode, channel_config
+from bot.db.waits import bounded
 
 __all__ = ["ChannelConfigs", "ChannelSettings"]
 
@@ -64,6 +65,7 @@ class ChannelConfigs:
         c = channel_config.c
         return (c.platform == platform) & (c.guild == _id(guild)) & (c.channel == _id(channel))
 
+    @bounded
     async def get(self, platform: str, guild: str | int | None, channel: str | int) -> ChannelSettings | None:
         """The channel's configuration, or None when an admin never set one."""
         key = (platform, _id(guild), _id(channel))

@@ -64,10 +64,20 @@ class Database:
     Safe to share between tasks; open one per process.
     """
 
-    def __init__(self, engine: AsyncEngine, secret: str, *, retention_days: int, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        secret: str,
+        *,
+        retention_days: int,
+        clock: Callable[[], datetime],
+        server_time: bool = False,
+    ) -> None:
         self.engine = engine
         self.retention = timedelta(days=retention_days)
         self._clock = clock
+        self._server_time = server_time and engine.dialect.name == "postgresql"
+        self._skew = timedelta(0)  # the server's clock minus this host's (_measure_skew)
         self._hasher = IdHasher(secret)
         self.questions = QuestionLog(engine, self._hasher, clock)
         self.votes = Votes(engine, self._hasher, clock)
@@ -83,6 +93,7 @@ class Database:
         data_dir: Path | str = "data",
         retention_days: int = 90,
         clock: Callable[[], datetime] = utc_now,
+        server_time: bool | None = None,
     ) -> Database:
         """Connect, migrate to the newest schema (under a lock), and read the installation secret.
 
@@ -91,6 +102,9 @@ class Database:
             data_dir: ``DATA_DIR``: where the default SQLite file goes (created when missing).
             retention_days: ``RETENTION_DAYS``: :meth:`prune` deletes questions older than this.
             clock: Returns the current time, aware; tests pass a fake one.
+            server_time: Keep the shared rate limit's windows on the PostgreSQL server's clock
+                (this host's clock corrected by how far it is off); None: when ``clock`` is this
+                host's own (the default), not when a test passes a clock of its own.
 
         Raises:
             DatabaseConfigError: The URL is not one this package can use.
@@ -117,11 +131,36 @@ class Database:
             await engine.dispose()
             raise
         log.info("database %s open (schema was %s)", shown, before or "new")
-        return cls(engine, secret, retention_days=retention_days, clock=clock)
+        if server_time is None:
+            server_time = clock is utc_now
+        database = cls(engine, secret, retention_days=retention_days, clock=clock, server_time=server_time)
+        try:
+            await database._measure_skew()
+        except BaseException:
+            await engine.dispose()
+            raise
+        return database
+
+    async def _measure_skew(self) -> None:
+        """Read how far the PostgreSQL server's clock is from this host's. The rate limit's windows
+        are kept on the server's clock: hosts whose clocks disagree (no NTP, a container's drift)
+        would otherwise see each other's hits as spent, or not yet counted. SQLite is one host's."""
+        if not self._server_time:
+            return
+        async with self.engine.connect() as conn:
+            server = float(await conn.scalar(text("SELECT extract(epoch FROM clock_timestamp())")))
+        self._skew = timedelta(seconds=server - self._clock().timestamp())
+        if abs(self._skew) > timedelta(seconds=1):
+            log.info("this host's clock is %.1f s off the database server's", -self._skew.total_seconds())
+
+    def _server_now(self) -> datetime:
+        """The time on the database server's clock, as this host's clock and the skew put it."""
+        return self._clock() + self._skew
 
     def rate_limiter(self, count: int, seconds: float) -> SharedRateLimiter:
-        """A rate limiter whose counters every process of the installation shares (``ratelimit.py``)."""
-        return SharedRateLimiter(self.engine, self._hasher, count, seconds, self._clock)
+        """A rate limiter whose counters every process of the installation shares (``ratelimit.py``),
+        its windows on the database server's clock."""
+        return SharedRateLimiter(self.engine, self._hasher, count, seconds, self._server_now)
 
     def hash_id(self, user_id: str | int) -> str:
         """The keyed hash stored for ``user_id`` (to find a person's rows without storing the id)."""
@@ -130,13 +169,15 @@ class Database:
     async def prune(self) -> Pruned:
         """Delete questions (and their votes) older than the retention, old event ids, and spent rate hits.
 
-        Run it at start-up and then daily; any process may, at any time.
+        Run it at start-up and then daily; any process may, at any time. It also reads the
+        server's clock again (a host's clock may have been set since).
         """
+        await self._measure_skew()
         now = self._clock()
         return Pruned(
             questions=await self.questions.prune(now - self.retention),
             events=await self.events.prune(now - EVENT_TTL),
-            rate_hits=await prune_rate_hits(self.engine, now),
+            rate_hits=await prune_rate_hits(self.engine, self._server_now()),
         )
 
     async def close(self) -> None:

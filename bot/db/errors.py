@@ -6,7 +6,13 @@ The front ends turn these into one line on stderr and an exit code, as they do f
 
 from __future__ import annotations
 
-__all__ = ["DatabaseConfigError", "DatabaseError", "DatabaseTooNewError", "DatabaseUnavailableError"]
+__all__ = [
+    "DatabaseConfigError",
+    "DatabaseError",
+    "DatabaseTimeoutError",
+    "DatabaseTooNewError",
+    "DatabaseUnavailableError",
+]
 
 
 class DatabaseError(Exception):
@@ -49,3 +55,10 @@ class DatabaseTooNewError(DatabaseError):
             " run the newer citebot, or restore a backup taken before the upgrade"
         )
         self.url = url
+
+
+class DatabaseTimeoutError(DatabaseError, TimeoutError):
+    """The database did not answer a call on an answer's way in time (``waits.py``)."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"the database did not answer {what} within {seconds:g} s")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.dialect import upsert_insert
 from bot.db.schema import seen_events
+from bot.db.waits import bounded
 
 __all__ = ["EventDedup"]
 
@@ -36,6 +37,7 @@ class EventDedup:
         self._engine = engine
         self._clock = clock
 
+    @bounded
     async def first_time(self, platform: str, event_id: str) -> bool:
         """True exactly once per (platform, event id), across every process of the installation.
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.hashing import IdHasher, new_answer_id, question_key
 from bot.db.schema import Outcome, questions, votes
+from bot.db.waits import bounded, within
 
 __all__ = ["LoggedQuestion", "QuestionLog"]
 
@@ -117,7 +118,9 @@ class QuestionLog:
         self._waiting.append((row, written))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting(), name="question-log-writes")
-        await asyncio.shield(written)  # written before the answer goes out: its buttons find the row
+        # Written before the answer goes out, so its buttons find the row; a database that hangs is
+        # waited for a bounded time (waits.py), then the answer goes without buttons.
+        await within(self._engine, asyncio.shield(written), "QuestionLog.record")
         return answer_id
 
     async def _write_waiting(self) -> None:
@@ -150,6 +153,7 @@ class QuestionLog:
         async with self._engine.begin() as conn:
             await conn.execute(questions.insert(), rows)
 
+    @bounded
     async def set_outcome(self, answer_id: str, outcome: Outcome | str) -> bool:
         """Change a logged question's outcome (e.g. to ``undelivered`` when sending failed).
 
@@ -162,6 +166,7 @@ class QuestionLog:
             )
         return result.rowcount == 1
 
+    @bounded
     async def get(self, answer_id: str) -> LoggedQuestion | None:
         """The logged question with that answer id, or None (pruned, or never logged)."""
         async with self._engine.connect() as conn:

@@ -11,8 +11,10 @@ window and inserts the new hit; two hits on one key never interleave:
   then lets the second transaction see the first one's hit once it may go on).
 - SQLite: ``BEGIN IMMEDIATE`` (``engine.py``) holds the database's write lock.
 
-Time is wall-clock seconds (the clock is shared by processes, unlike a monotonic one),
-so the hosts of a multi-host installation need their clocks in sync (NTP).
+Time is wall-clock seconds (the clock is shared by processes, unlike a monotonic one), on the
+database server's clock: :class:`bot.db.Database` passes each host's clock corrected by how far
+it is from the server's (measured at opening and at each prune), so hosts whose clocks disagree
+still share one window.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.db.hashing import IdHasher
 from bot.db.locks import RATE_LIMIT_CLASS, advisory_xact_lock, lock_key
 from bot.db.schema import rate_hits
+from bot.db.waits import bounded
 
 __all__ = ["SharedRateLimiter", "prune_rate_hits"]
 
@@ -65,6 +68,7 @@ class SharedRateLimiter:
         self._hash = hasher
         self._clock = clock
 
+    @bounded
     async def hit(self, key: Hashable) -> float:
         """Count one hit for ``key`` if the limit allows it.
 
@@ -89,6 +93,7 @@ class SharedRateLimiter:
         """True (and counted) when ``key`` may hit now; a shorthand for ``await hit(key) == 0``."""
         return await self.hit(key) == 0.0
 
+    @bounded
     async def retry_after(self, key: Hashable) -> float:
         """Seconds until ``key`` may hit again (0.0 when it may now); counts nothing."""
         async with self._engine.connect() as conn:

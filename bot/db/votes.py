@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.dialect import upsert_insert
 from bot.db.hashing import IdHasher
 from bot.db.schema import REASON_LEN, questions, votes
+from bot.db.waits import bounded
 
 __all__ = ["Tally", "Votes", "clean_reason"]
 
@@ -54,6 +55,7 @@ class Votes:
         self._hash = hasher
         self._clock = clock
 
+    @bounded
     async def cast(self, answer_id: str, voter: str | int, *, up: bool, reason: str | None = None) -> bool:
         """Record ``voter``'s vote on an answer, replacing their earlier vote on it.
 
@@ -91,6 +93,7 @@ class Votes:
             return False
         return True
 
+    @bounded
     async def explain(self, answer_id: str, voter: str | int, reason: str | None) -> bool | None:
         """Keep what was wrong with ``voter``'s 👎, sent from the dialog the 👎 opened.
 
@@ -127,6 +130,7 @@ class Votes:
             return None  # pruned between the check and the insert
         return kept is not None
 
+    @bounded
     async def get(self, answer_id: str, voter: str | int) -> bool | None:
         """``voter``'s vote on the answer: True (up), False (down) or None (no vote)."""
         async with self._engine.connect() as conn:
@@ -134,6 +138,7 @@ class Votes:
                 select(votes.c.up).where(votes.c.answer_id == answer_id, votes.c.voter_hash == self._hash(voter))
             )
 
+    @bounded
     async def tally(self, answer_id: str) -> Tally:
         """How many people voted the answer up and down."""
         async with self._engine.connect() as conn:

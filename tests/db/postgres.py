@@ -14,11 +14,12 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTALL_HINT = "apt-get install postgresql"
@@ -59,11 +60,39 @@ def _server_user() -> pwd.struct_passwd | None:
 
 @dataclass(frozen=True)
 class PostgresServer:
-    """A running server: connect as ``user`` (no password) to 127.0.0.1:``port``."""
+    """A running server: connect as ``user`` (no password) to 127.0.0.1:``port``.
+
+    :meth:`stop`, :meth:`start` and :meth:`frozen` play the outages a bot must outlive (the
+    tests of tests/db/test_outage.py, on a server of their own).
+    """
 
     port: int
     user: str
     folder: Path
+    control: Callable[..., None] | None = field(default=None, repr=False, compare=False)
+
+    def stop(self) -> None:
+        """Stop the server as an operator restarting it does (``pg_ctl stop -m fast``)."""
+        assert self.control is not None
+        self.control("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def start(self) -> None:
+        """Start the stopped server again, on the same port."""
+        assert self.control is not None
+        self.control("start")
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the server stopped (SIGSTOP) for the block: connections stay open and
+        nothing answers, as when the server hangs or the network between drops packets."""
+        pids = _server_pids(self.folder / "data")
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
 
     def url(self, driver: str, database: str) -> str:
         """A SQLAlchemy URL, e.g. ``url("asyncpg", "t1")``."""
@@ -101,12 +130,28 @@ def postgres_server(bindir: Path) -> Iterator[PostgresServer]:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{' '.join(args[:2])} failed:\n{done.stdout}{done.stderr}{tail}")
 
+    def control(*args: str) -> None:
+        if args == ("start",):
+            args = ("pg_ctl", "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
+        run(*args)
+
     try:
         run("initdb", "-D", str(data), "-U", "citebot", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
-        run("pg_ctl", "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
+        control("start")
         try:
-            yield PostgresServer(port=port, user="citebot", folder=folder)
+            yield PostgresServer(port=port, user="citebot", folder=folder, control=control)
         finally:
             run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _server_pids(data: Path) -> list[int]:
+    """The postmaster (first line of ``postmaster.pid``) and every process it started."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(stat.parent.name))
+    return pids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -111,3 +112,23 @@ def test_bad_limits_are_refused() -> None:
             SharedRateLimiter(
                 create_async_engine("sqlite+aiosqlite:///unused"), IdHasher("00"), count, seconds, FakeClock()
             )
+
+
+async def test_processes_whose_clocks_disagree_still_share_one_limit(db: Database, migrated_url: str) -> None:
+    """A host whose clock runs two minutes ahead neither sees the others' hits as spent nor has its
+    own pruned early: the window is kept on the database server's clock, whatever each host's says."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("an SQLite file is one host's: its processes read one clock")
+
+    def ahead() -> datetime:
+        return datetime.now(UTC) + timedelta(minutes=2)
+
+    async with (
+        await Database.open(migrated_url, server_time=True) as right,
+        await Database.open(migrated_url, clock=ahead, server_time=True) as skewed,
+    ):
+        one, two = right.rate_limiter(2, 60), skewed.rate_limiter(2, 60)
+        assert [await one.hit("u"), await one.hit("u")] == [0.0, 0.0]
+        assert await two.hit("u") == pytest.approx(60.0, abs=5.0)
+        assert (await skewed.prune()).rate_hits == 0
+        assert await one.hit("u") == pytest.approx(60.0, abs=5.0)
