@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +165,25 @@ class BotProcess:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text(errors="replace")
+
+
+def user_ids(first: int) -> Callable[[], int]:
+    """A module's source of new user ids, from its own range, so that the rate limit of one test's
+    user is never another test's."""
+    ids = count(first)
+    return lambda: next(ids)
+
+
+def module_fake() -> Iterator[FakeDiscord]:
+    """The body of a module's ``fake`` fixture: one fake Discord for the module's bot."""
+    with FakeDiscord(heartbeat_interval=1.0) as server:
+        yield server
+
+
+def running(process: BotProcess) -> Iterator[BotProcess]:
+    """The body of a module's ``bot`` fixture: the process once ready, stopped afterwards."""
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()

@@ -9,7 +9,6 @@ and channels of its own and looks only at its own traffic, so the tests pass in 
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,23 +17,18 @@ from typing import Any
 import pytest
 
 from bot.core import wording
-from tests.discord.harness import BotProcess
+from tests.discord.harness import BotProcess, module_fake, running, user_ids
 from tests.fake_discord import ASK_ID, EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, Sent
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.process]
 
-_users = itertools.count(720000000000000000)
+new_user = user_ids(720000000000000000)
 MANAGER = MEMBER_PERMISSIONS | MANAGE_GUILD
-
-
-def new_user() -> int:
-    return next(_users)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDiscord]:
-    with FakeDiscord(heartbeat_interval=1.0) as server:
-        yield server
+    yield from module_fake()
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +41,7 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         REPLY_IN_THREADS="false",
         ADMIN_CALLS_FILE=str(folder / "library.jsonl"),
     )
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    yield from running(process)
 
 
 def library_calls(bot: BotProcess) -> list[dict[str, Any]]:

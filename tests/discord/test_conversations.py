@@ -10,7 +10,6 @@ SQLite database. The test of buttons across a restart starts processes of its ow
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
@@ -23,7 +22,7 @@ import pytest
 from bot.core import wording
 from bot.core.conversation import MAX_HISTORY, READ_BACK
 from bot.db import Database
-from tests.discord.harness import ARTICLE, BotProcess
+from tests.discord.harness import ARTICLE, BotProcess, module_fake, running, user_ids
 from tests.fake_discord import (
     ASK_ID,
     BOT_ID,
@@ -45,17 +44,12 @@ pytestmark = [pytest.mark.timeout(240), pytest.mark.model, pytest.mark.process]
 T = TypeVar("T")
 ANSWERED = "Why did IBM quit facial recognition?"
 CITATION = re.compile(r"^\\?\[1\\?\] .+, ¶\d+$", re.MULTILINE)
-_users = itertools.count(720000000000000000)
-
-
-def new_user() -> int:
-    return next(_users)
+new_user = user_ids(720000000000000000)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDiscord]:
-    with FakeDiscord(heartbeat_interval=1.0) as server:
-        yield server
+    yield from module_fake()
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +57,7 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, prebuilt: P
     folder = tmp_path_factory.mktemp("conversations")
     prebuilt.copy(folder, ARTICLE)  # the run's article index: the bot starts without building
     process = BotProcess(fake, folder, record=True)
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    yield from running(process)
 
 
 @pytest.fixture

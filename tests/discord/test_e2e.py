@@ -12,7 +12,6 @@ tested in test_conversations.py.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from bot.core import wording
 from bot.core.health import check
 from bot.core.settings import Settings
-from tests.discord.harness import ARTICLE, BotProcess
+from tests.discord.harness import ARTICLE, BotProcess, module_fake, running, user_ids
 from tests.fake_discord import (
     ASK_ID,
     BOT_ID,
@@ -41,18 +40,13 @@ pytestmark = [pytest.mark.timeout(180), pytest.mark.model, pytest.mark.process]
 ANSWERED = "Why did IBM quit facial recognition?"
 OUT_OF_SCOPE = "How do I bake sourdough bread?"
 CITATION = re.compile(r"^\\?\[1\\?\] .+, ¶\d+$", re.MULTILINE)
-_users = itertools.count(710000000000000000)
-
-
-def new_user() -> int:
-    return next(_users)
+new_user = user_ids(710000000000000000)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDiscord]:
     """The fake Discord the module's bot is connected to."""
-    with FakeDiscord(heartbeat_interval=1.0) as server:
-        yield server
+    yield from module_fake()
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +54,7 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, prebuilt: P
     folder = tmp_path_factory.mktemp("discord")
     prebuilt.copy(folder, ARTICLE)  # the run's article index: the bot starts without building
     process = BotProcess(fake, folder, REPLY_IN_THREADS="false")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    yield from running(process)
 
 
 @pytest.fixture

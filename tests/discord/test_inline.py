@@ -7,29 +7,23 @@ module, recording what each question reached the retriever with (tests/discord/r
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 
 import pytest
 
-from tests.discord.harness import ARTICLE, BotProcess
+from tests.discord.harness import ARTICLE, BotProcess, module_fake, running, user_ids
 from tests.fake_discord import GENERAL_ID, MOD_ROLE_ID, FakeDiscord, Traffic
 from tests.prebuilt import Prebuilt
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.model, pytest.mark.process]
 
 ANSWERED = "Why did IBM quit facial recognition?"
-_users = itertools.count(730000000000000000)
-
-
-def new_user() -> int:
-    return next(_users)
+new_user = user_ids(730000000000000000)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDiscord]:
-    with FakeDiscord(heartbeat_interval=1.0) as server:
-        yield server
+    yield from module_fake()
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +31,7 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory, prebuilt: P
     folder = tmp_path_factory.mktemp("inline")
     prebuilt.copy(folder, ARTICLE)  # the run's article index: the bot starts without building
     process = BotProcess(fake, folder, record=True, REPLY_IN_THREADS="false")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    yield from running(process)
 
 
 @pytest.fixture
