@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from bot.db import Database
 from tests import databases
 from tests.conftest import shared_server_processes
-from tests.db.postgres import INSTALL_HINT, PostgresServer, find_bindir, postgres_server
+from tests.db.postgres import PostgresServer, postgres_server, required_bindir
 
 BACKENDS = {"sqlite": None, "pg-asyncpg": "asyncpg", "pg-psycopg": "psycopg"}
 _names = itertools.count(1)
@@ -30,12 +29,7 @@ _names = itertools.count(1)
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server for the whole session, on 127.0.0.1 and a free port."""
-    bindir = find_bindir()
-    if bindir is None:
-        reason = f"no PostgreSQL server programs (initdb, pg_ctl) on this machine: {INSTALL_HINT}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run installs it)")
-        pytest.skip(reason)
+    bindir = required_bindir()
     with contextlib.ExitStack() as stack:
         with shared_server_processes():  # the first test to need it starts it, the last one stops it
             server = stack.enter_context(postgres_server(bindir))

@@ -37,6 +37,20 @@ def find_bindir() -> Path | None:
     return None
 
 
+def required_bindir() -> Path:
+    """:func:`find_bindir` for a test that needs a server: skipped without one, except under CI,
+    which must run the PostgreSQL tests (.ci/run installs the server)."""
+    import pytest  # here: make bench starts servers with this module too, without pytest
+
+    bindir = find_bindir()
+    if bindir is None:
+        reason = f"no PostgreSQL server programs (initdb, pg_ctl) on this machine: {INSTALL_HINT}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run installs it)")
+        pytest.skip(reason)
+    return bindir
+
+
 def _version(path: Path) -> int:
     name = path.parent.parent.name
     return int(name) if name.isdigit() else 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 
@@ -28,7 +27,7 @@ from bot.db import Database
 from bot.db.schema import questions, rate_hits
 from tests import databases
 from tests.conftest import shared_server_processes
-from tests.db.postgres import INSTALL_HINT, PostgresServer, find_bindir, postgres_server
+from tests.db.postgres import PostgresServer, postgres_server, required_bindir
 from tests.fakes import fake_pipeline
 
 pytestmark = pytest.mark.process
@@ -41,12 +40,7 @@ _names = itertools.count(1)
 @pytest.fixture(scope="module")
 def server() -> Iterator[PostgresServer]:
     """This module's own server: its tests stop and freeze it."""
-    bindir = find_bindir()
-    if bindir is None:
-        reason = f"no PostgreSQL server programs (initdb, pg_ctl) on this machine: {INSTALL_HINT}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run installs it)")
-        pytest.skip(reason)
+    bindir = required_bindir()
     with shared_server_processes(), postgres_server(bindir) as running:
         databases.pg_template(running)
         yield running
