@@ -10,8 +10,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -70,28 +71,14 @@ class Votes:
             False, and nothing stored, when no logged question has that answer id
             (pruned after RETENTION_DAYS, or from another installation).
         """
-        row = {
-            "answer_id": answer_id,
-            "voter_hash": self._hash(voter),
-            "up": up,
-            "reason": clean_reason(reason),
-            "voted_at": self._clock(),
-        }
-        try:
-            async with self._engine.begin() as conn:
-                known = await conn.scalar(select(func.count()).where(questions.c.answer_id == answer_id))
-                if not known:
-                    return False
-                stmt = upsert_insert(conn, votes).values(row)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[votes.c.answer_id, votes.c.voter_hash],
-                    set_={"up": stmt.excluded.up, "reason": stmt.excluded.reason, "voted_at": stmt.excluded.voted_at},
-                )
-                await conn.execute(stmt)
-        except IntegrityError:
-            # The question was pruned between the check and the insert (the foreign key said so).
-            return False
-        return True
+        written = await self._upsert(
+            answer_id,
+            voter,
+            up=up,
+            reason=reason,
+            update=lambda new: {"up": new.up, "reason": new.reason, "voted_at": new.voted_at},
+        )
+        return written is not None
 
     @bounded
     async def explain(self, answer_id: str, voter: str | int, reason: str | None) -> bool | None:
@@ -107,10 +94,33 @@ class Votes:
             True when the note is kept with a 👎; False when the voter's vote is 👍 (it stands, the
             note is not kept); None, and nothing stored, when no logged question has that answer id.
         """
+        return await self._upsert(
+            answer_id,
+            voter,
+            up=False,
+            reason=reason,
+            update=lambda new: {"reason": func.coalesce(new.reason, votes.c.reason)},
+            where=votes.c.up == false(),
+        )
+
+    async def _upsert(
+        self,
+        answer_id: str,
+        voter: str | int,
+        *,
+        up: bool,
+        reason: str | None,
+        update: Callable[[Any], dict[str, Any]],
+        where: ColumnElement[bool] | None = None,
+    ) -> bool | None:
+        """Insert ``voter``'s vote, or on their earlier one set ``update(excluded)`` where ``where``
+        holds. True when a row was written; False when ``where`` kept the earlier vote as it was;
+        None, and nothing stored, when no logged question has that answer id (pruned after
+        RETENTION_DAYS, or from another installation)."""
         row = {
             "answer_id": answer_id,
             "voter_hash": self._hash(voter),
-            "up": False,
+            "up": up,
             "reason": clean_reason(reason),
             "voted_at": self._clock(),
         }
@@ -121,14 +131,11 @@ class Votes:
                     return None
                 stmt = upsert_insert(conn, votes).values(row)
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=[votes.c.answer_id, votes.c.voter_hash],
-                    set_={"reason": func.coalesce(stmt.excluded.reason, votes.c.reason)},
-                    where=votes.c.up == false(),
+                    index_elements=[votes.c.answer_id, votes.c.voter_hash], set_=update(stmt.excluded), where=where
                 )
-                kept = (await conn.execute(stmt.returning(votes.c.answer_id))).first()
+                return (await conn.execute(stmt.returning(votes.c.answer_id))).first() is not None
         except IntegrityError:
-            return None  # pruned between the check and the insert
-        return kept is not None
+            return None  # the question was pruned between the check and the insert (the foreign key said so)
 
     @bounded
     async def get(self, answer_id: str, voter: str | int) -> bool | None:
