@@ -323,8 +323,12 @@ def report(opened: Callable[[str], Retriever]) -> None:
                 EVAL / "tuning" / "followups_fresh9.jsonl",
             ),
             (
-                "eval/tuning/followups_fresh10.jsonl (ours, held out, batch 10)",
+                "eval/tuning/followups_fresh10.jsonl (ours, held out in the seventh pass, batch 10)",
                 EVAL / "tuning" / "followups_fresh10.jsonl",
+            ),
+            (
+                "eval/tuning/followups_fresh11.jsonl (ours, held out, batch 11)",
+                EVAL / "tuning" / "followups_fresh11.jsonl",
             ),
         ),
     )

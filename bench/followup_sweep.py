@@ -30,6 +30,7 @@ from bench.conversation import CORPORA, EVAL, ask_followups, half, recall
 from bench.evaluate import load_jsonl
 from index import confidence, followup
 from index.query import Retriever
+from index.referent import Rules
 
 TUNING = ROOT / "eval" / "tuning"
 
@@ -333,6 +334,50 @@ def seventh(retrievers: dict[str, Retriever]) -> None:
     settings_table(retrievers, parts, settings)
 
 
+def eighth(retrievers: dict[str, Retriever]) -> None:
+    """The eighth pass: the finer rules for what a follow-up's words point back to
+    (:class:`index.referent.Rules`), each beside the seventh pass's method, on the looked-at sets
+    (the tune half, the old held-out half, batch 5, our article chains, batches 7 and 9) with the
+    shared set and batches 6, 8 and 10 as checks. Batch 11, held out, is not printed here: `make
+    bench` reports it."""
+    parts = (
+        *looked_at(),
+        load_jsonl(TUNING / "followups_fresh7.jsonl"),
+        load_jsonl(TUNING / "followups_fresh9.jsonl"),
+        load_jsonl(EVAL / "followups.jsonl"),
+        load_jsonl(TUNING / "followups_fresh6.jsonl"),
+        load_jsonl(TUNING / "followups_fresh8.jsonl"),
+        load_jsonl(TUNING / "followups_fresh10.jsonl"),
+    )
+    seventh_pass = replace(followup.Folding(), rules=Rules())
+    every = Rules(predicate=True, person_verbs=True, which_kind=True)
+    settings = [
+        ("seventh pass (previous)", seventh_pass),
+        ("+ the answer's name that does what was asked", replace(seventh_pass, rules=Rules(predicate=True))),
+        ("+ a person is no 'it'", replace(seventh_pass, rules=Rules(person_verbs=True))),
+        ("+ a which-question's noun with no auxiliary", replace(seventh_pass, rules=Rules(which_kind=True))),
+        ("+ the later of two names", replace(seventh_pass, rules=Rules(topic_last=True))),
+        ("+ a person is no 'it', which-noun", replace(seventh_pass, rules=Rules(person_verbs=True, which_kind=True))),
+        ("+ the three", replace(seventh_pass, rules=every)),
+        ("+ the three and the later name", replace(seventh_pass, rules=replace(every, topic_last=True))),
+        *[
+            (f"+ the three, referent words at {w}", replace(seventh_pass, rules=every, referent_weight=w))
+            for w in (0.25, 0.5, 1.0)
+        ],
+        *[
+            (f"+ the three, rewrite vector {w}", replace(seventh_pass, rules=every, resolve_weight=w))
+            for w in (0.75, 1.0, 1.5)
+        ],
+        *[(f"seventh pass, rewrite vector {w}", replace(seventh_pass, resolve_weight=w)) for w in (1.0, 1.5)],
+    ]
+    print(
+        "\n| setting | tune half | old held-out half | batch 5 | ours, article | batch 7 | batch 9 | shared | batch 6 "
+        "| batch 8 | batch 10 | standalone kept |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    settings_table(retrievers, parts, settings)
+
+
 def looked_at() -> tuple[list[dict], ...]:
     """The follow-up sets every pass from the fifth looked at: the tune half, the old held-out half,
     batch 5 and our article chains."""
@@ -414,7 +459,18 @@ def main() -> None:
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument(
         "--part",
-        choices=("followups", "confidence", "resolution", "repeat", "names", "fourth", "fifth", "sixth", "seventh"),
+        choices=(
+            "followups",
+            "confidence",
+            "resolution",
+            "repeat",
+            "names",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+        ),
         help="one sweep only",
     )
     args = parser.parse_args()
@@ -423,7 +479,7 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
-        if args.part in (None, "fourth", "fifth", "sixth", "seventh"):
+        if args.part in (None, "fourth", "fifth", "sixth", "seventh", "eighth"):
             # The fresh batches also ask the SQuAD 2.0 document (Normans).
             retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
         if args.part in (None, "fourth"):
@@ -434,6 +490,8 @@ def main() -> None:
             sixth(retrievers)
         if args.part in (None, "seventh"):
             seventh(retrievers)
+        if args.part in (None, "eighth"):
+            eighth(retrievers)
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

@@ -58,7 +58,7 @@ def asked_kind(words: list[str]) -> str:
 
 
 # Calendar words are capitalised but name no one ("published Monday evening").
-_CALENDAR = frozenset(
+CALENDAR = frozenset(
     [
         "monday",
         "tuesday",
@@ -94,7 +94,7 @@ def one_person(name: str, question: str) -> bool:
     # A person has a name: "the bubonic plague theory" is not "he".
     if not any(w[:1].isupper() or w[:1].isdigit() for w in words if w.casefold() not in _ARTICLES):
         return False
-    if len(words) == 1 and (name.isupper() or name.casefold() in _CALENDAR):
+    if len(words) == 1 and (name.isupper() or name.casefold() in CALENDAR):
         return False
     asked = {bare(w) for w in NAME_WORD.findall(question)}
     return not all(bare(w) in asked for w in words)
@@ -102,7 +102,8 @@ def one_person(name: str, question: str) -> bool:
 
 def same_kind(noun: str, kind: str) -> bool:
     """ "that country" is not what "Which Egyptian city ...?" asked for; "those teams" is a team."""
-    return not kind or not noun or noun.casefold().removesuffix("s") == kind.removesuffix("s")
+    # A which-question with no auxiliary leaves its one or two first words ("network aired").
+    return not kind or not noun or any(noun.casefold().removesuffix("s") == k.removesuffix("s") for k in kind.split())
 
 
 # A fragment that puts one thing in the place of another ("And in Prussia?" after "... kill in

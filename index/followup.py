@@ -160,7 +160,7 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
         query.vector,
         chunk_terms,
         sentence_terms,
-        reference.referents(query.text, sentence),
+        reference.referents(query.text, sentence, folding.rules),
         (answer.chunk, answer.sentence),
         frozenset(added),
     )

@@ -7,11 +7,11 @@ it is ranked again (:func:`sentence_lead`, :func:`release`, :func:`unsaid`). The
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from index import reference, search
+from index import reference, referent, search
 from index.corpus import Corpus
 from index.lexical import terms
 
@@ -80,6 +80,8 @@ class Folding:
         unsaid_by: What says the passage does not say it: ``"words"`` (the new words missing),
             ``"tokens"`` (the follow-up's own token vectors align better with another of the
             leading passages, late interaction's MaxSim), ``"both"`` or ``"either"``.
+        rules: The finer rules for what a follow-up's words point back to
+            (:class:`referent.Rules`: the previous answer by what it does, a person is no "it" ...).
     """
 
     turns: int = 4
@@ -107,6 +109,7 @@ class Folding:
     unsaid_drop: float = 2.0
     unsaid_share: float = 0.5
     unsaid_by: str = "both"
+    rules: referent.Rules = field(default_factory=referent.Rules)
 
 
 @dataclass(frozen=True)
