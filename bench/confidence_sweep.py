@@ -133,6 +133,11 @@ SHORT_LABELS = {
         for corpus, label in (("article", "article"), ("squad", "squad v1 articles"), ("squad2", "squad 2.0 article"))
         for tune, which in (("", "(held out)"), ("tune ", "(tuning)"))
     },
+    **{
+        f"chat2 {corpus}": f"chat 2 (held out), {label}"
+        for corpus, label in (("article", "article"), ("squad", "squad v1 articles"), ("squad2", "squad 2.0 article"))
+    },
+    "article2": "article 2 (held out)",
 }
 
 

@@ -256,6 +256,7 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
     article = [r for p in (EVAL / "questions.jsonl", EVAL / "unanswered.jsonl") for r in load_jsonl(p)]
     chat = load_jsonl(EVAL / "tuning" / "confidence_chat.jsonl")
     chat_tune = load_jsonl(EVAL / "tuning" / "confidence_chat_tune.jsonl")
+    chat2 = load_jsonl(EVAL / "tuning" / "confidence_chat2.jsonl")
     sets = {
         "article (smoke test)": ("article", [r for r in article if not r.get("abstain")]),
         "article, ours (smoke test)": ("article", [r for r in tuning if r["corpus"] == "article"]),
@@ -268,9 +269,11 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
         "squad, ours, held-out half": ("squad", half(ours, "held")),
         "squad, ours, fresh (held out)": ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh.jsonl")),
     }
-    for which, rows in (("(tuning)", chat_tune), ("(held out)", chat)):
+    for name, rows in (("chat (tuning)", chat_tune), ("chat (held out)", chat), ("chat 2 (held out)", chat2)):
         for label, corpus in (("squad v1 articles", "squad"), ("squad 2.0 article", "squad2"), ("article", "article")):
-            sets[f"chat {which}, {label}"] = (corpus, [r for r in rows if r["corpus"] == corpus])
+            sets[f"{name}, {label}"] = (corpus, [r for r in rows if r["corpus"] == corpus])
+    # Written last, on the article alone: the kind of set the article's goal is checked on.
+    sets["article 2 (held out)"] = ("article", load_jsonl(EVAL / "tuning" / "confidence_article2.jsonl"))
     return sets
 
 
