@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         DatabaseTooNewError,
         DatabaseUnavailableError,
     )
-    from bot.db.events import EventDedup
+    from bot.db.events import Claim, EventDedup
     from bot.db.questions import LoggedQuestion, QuestionLog
     from bot.db.ratelimit import SharedRateLimiter
     from bot.db.reports import AskedQuestion, DownVote, Reports
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "AskedQuestion": "bot.db.reports",
     "ChannelConfigs": "bot.db.channels",
+    "Claim": "bot.db.events",
     "ChannelMode": "bot.db.schema",
     "ChannelSettings": "bot.db.channels",
     "Database": "bot.db.database",
@@ -62,6 +63,7 @@ __all__ = [
     "ChannelConfigs",
     "ChannelMode",
     "ChannelSettings",
+    "Claim",
     "Database",
     "DatabaseConfigError",
     "DatabaseError",

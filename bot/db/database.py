@@ -82,7 +82,7 @@ class Database:
         self.questions = QuestionLog(engine, self._hasher, clock)
         self.votes = Votes(engine, self._hasher, clock)
         self.channels = ChannelConfigs(engine, clock)
-        self.events = EventDedup(engine, clock)
+        self.events = EventDedup(engine, self._server_now)  # leases on the server's clock, as rate windows
         self.reports = Reports(engine)
 
     @classmethod
@@ -176,7 +176,7 @@ class Database:
         now = self._clock()
         return Pruned(
             questions=await self.questions.prune(now - self.retention),
-            events=await self.events.prune(now - EVENT_TTL),
+            events=await self.events.prune(self._server_now() - EVENT_TTL),
             rate_hits=await prune_rate_hits(self.engine, self._server_now()),
         )
 

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 MAX_CITATIONS = 10  # the top ones are enough to say what an answer rested on
 MAX_QUESTION_CHARS = 4000  # the front ends cut questions far shorter (MAX_QUESTION_CHARS, 1000)
+# The longest a batch of the log's rows is written for on PostgreSQL, as asyncpg bounds a statement
+# (COMMAND_SECONDS, engine.py); psycopg has no such bound, and the writer is never cancelled by its
+# callers' waits: on a connection gone silent it would hold its connection for minutes otherwise.
+WRITE_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,8 @@ class QuestionLog:
             "index_version": index_version,
         }
         written = asyncio.get_running_loop().create_future()
+        # Its error is retrieved even when nobody waits any more (the caller's wait gave up first).
+        written.add_done_callback(lambda done: done.cancelled() or done.exception())
         self._waiting.append((row, written))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting(), name="question-log-writes")
@@ -133,6 +139,9 @@ class QuestionLog:
                 batch, self._waiting = self._waiting, []
                 try:
                     await self._insert([row for row, _ in batch])
+                except TimeoutError as error:  # the database does not answer: not a bad row, no use trying each
+                    for _, written in batch:
+                        _settle(written, error)
                 except Exception:
                     for row, written in batch:
                         try:
@@ -150,7 +159,8 @@ class QuestionLog:
                 _settle(written, RuntimeError("the question log was closed"))
 
     async def _insert(self, rows: list[dict[str, Any]]) -> None:
-        async with self._engine.begin() as conn:
+        bound = None if self._engine.dialect.name == "sqlite" else WRITE_SECONDS  # SQLite: busy timeout
+        async with asyncio.timeout(bound), self._engine.begin() as conn:
             await conn.execute(questions.insert(), rows)
 
     @bounded

@@ -168,12 +168,16 @@ channel_config = Table(
     CheckConstraint(_in("mode", ChannelMode), name="mode"),
 )
 
+# A claim (events.py): first seen at ``seen_at``; a lease taken at ``claimed_at`` (None: a claim
+# without a lease, never taken over) and ended by ``done_at`` once the request was acted on.
 seen_events = Table(
     "seen_events",
     metadata,
     Column("platform", String(16), primary_key=True),
     Column("event_id", String(128), primary_key=True),
     Column("seen_at", UtcDateTime, nullable=False, index=True),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("done_at", UtcDateTime, nullable=True),
 )
 
 # One row per counted hit; a key's window is the rows whose expires_at is still ahead.

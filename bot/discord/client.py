@@ -228,8 +228,9 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
         bot.claims = Claims(db.events)
     elif settings.shard_ids is not None:
         log.warning(
-            "SHARD_IDS without a PostgreSQL DATABASE_URL: rate limits, claims and votes are this process's own "
-            "(see docs/deploy.md, 'When one process is not enough')"
+            "SHARD_IDS without a PostgreSQL DATABASE_URL: rate limits and claims are this process's own, and the "
+            "question log, votes and channel settings are shared only by processes using one SQLite file (one "
+            "DATA_DIR on one host) (see docs/deploy.md, 'When one process is not enough')"
         )
     return bot
 

@@ -114,6 +114,13 @@ class ShardHealth:
 class Claims:
     """Once-only claims of a message or an interaction, across the processes of one installation.
 
+    These claims have no lease (Slack's have, bot/slack/once.py): a lease lets a *later delivery*
+    take over from a claimer that died, and Discord makes none. It sends a message once to each
+    session of its shard, two overlapping sessions within moments of each other, and never again
+    (a resumed session is sent what it missed, a new one nothing from before). So a Discord claim is at
+    most once: the process that claimed a message and died before answering loses it, as it loses
+    every question it had started, and its twin session has dropped it already.
+
     Args:
         events: The shared database's event store; None when this process's database is its own
             (SQLite): then nothing is shared to claim from, and Discord's routing is the guarantee.

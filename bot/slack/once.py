@@ -1,23 +1,32 @@
-"""Each Slack request is acted on once, however often it arrives and whichever replica it reaches.
+"""Each Slack request is acted on once, however often it arrives and whichever replica it reaches,
+and a request whose claimer died is acted on by the next delivery after its lease.
 
-Slack sends an event again when it saw no ``200`` within 3 s (``X-Slack-Retry-Num``),
-and behind a load balancer the retry may reach another process; a signed request
-can also be replayed by whoever captured it, for the five minutes its timestamp is
-accepted. Every request is keyed (an event by its ``event_id``; a slash command, a
-click or a modal by its ``trigger_id``, which Slack makes anew for each) and the
-key is claimed in the project's database (:meth:`bot.db.EventDedup.first_time`),
-whose unique key lets exactly one process win. Without a database, or when it
-fails, the claim is kept in this process's memory instead.
+Slack sends an event again when it saw no ``200`` within 3 s, or got another status
+(``X-Slack-Retry-Num``: nearly at once, then after 1 and after 5 minutes), and behind a load
+balancer the retry may reach another process; a signed request can also be replayed by whoever
+captured it, for the five minutes its timestamp is accepted. Every request is keyed (an event by
+its ``event_id``; a slash command, a click or a modal by its ``trigger_id``, which Slack makes anew
+for each) and the key is claimed in the project's database (:meth:`bot.db.EventDedup.claim`),
+whose unique key lets exactly one process win. The claim is a lease of :data:`LEASE`, marked done
+once the listener has finished (answered, refused or apologised): a repeat of a done request gets
+an empty ``200``; a repeat while another process's lease runs gets ``503``, so that Slack sends it
+again later rather than count it delivered; a repeat after the lease of a claim never done (its
+claimer was killed before it acknowledged, say) takes the claim over and is answered. Without a
+database, or when it fails, the claim is kept in this process's memory instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from bot.db.events import Claim
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -26,9 +35,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OnceOnly", "SeenEvents", "answer_each_request_once", "request_key"]
+__all__ = ["LEASE", "OnceOnly", "SeenEvents", "answer_each_request_once", "request_key"]
 
 MAX_KEY = 128  # the database's event id column
+CLAIMED = "citebot_claimed"  # the key of the request's claim, in bolt's context, for marking it done
+
+# How long a claim not marked done keeps a later delivery away. A live claimer has answered
+# or failed long before: an answer takes 5 s at p99 on a loaded 2-core machine and Slack's ack
+# 0.3 s (docs/deploy.md), and the slowest path a live answer takes, two of Slack's Retry-After
+# waits on reading the thread and two on posting, is seconds in practice. Slack retries nearly
+# at once, then 1 and 5 minutes later: the first two find a dead claimer's lease running (and
+# get 503, so Slack goes on), the last, about 6 minutes after the claim, finds it over. Two
+# minutes is 24 times that p99 and leaves 3 minutes' margin before the last retry.
+LEASE = timedelta(minutes=2)
 
 
 class SeenEvents:
@@ -62,23 +81,38 @@ class OnceOnly:
 
     Args:
         events: The database's event store; None keeps claims in memory (one process only).
+        lease: How long an unfinished claim keeps later deliveries away. Defaults to :data:`LEASE`.
     """
 
-    def __init__(self, events: EventDedup | None = None) -> None:
+    def __init__(self, events: EventDedup | None = None, lease: timedelta = LEASE) -> None:
         self.events = events
+        self.lease = lease
         self.memory = SeenEvents()
 
-    async def first_time(self, key: str) -> bool:
-        """True for the one caller, in any process, that claims ``key`` first."""
-        if len(key) > MAX_KEY:
-            key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    async def claim(self, key: str) -> Claim:
+        """Claim ``key``: :attr:`Claim.mine` for the one caller, in any process, to act on it."""
+        key = _fitted(key)
         if self.events is None:
-            return self.memory.first_time(key)
+            return Claim.NEW if self.memory.first_time(key) else Claim.DONE
         try:
-            return await self.events.first_time("slack", key)
+            return await self.events.claim("slack", key, self.lease)
         except Exception as error:  # answering twice beats not answering: fall back to this process's memory
             log.warning("Could not check a Slack request against the database: %s", type(error).__name__)
-            return self.memory.first_time(key)
+            return Claim.NEW if self.memory.first_time(key) else Claim.DONE
+
+    async def done(self, key: str) -> None:
+        """Mark the claim on ``key`` done: the request was acted on (a failure is logged, not raised)."""
+        if self.events is None:
+            return
+        try:
+            await self.events.done("slack", _fitted(key))
+        except Exception as error:  # the lease still keeps repeats away for its length
+            log.warning("Could not mark a Slack request done in the database: %s", type(error).__name__)
+
+
+def _fitted(key: str) -> str:
+    """``key``, or its hash when it is longer than the column: the database never refuses it."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest() if len(key) > MAX_KEY else key
 
 
 def request_key(body: dict[str, Any]) -> str | None:
@@ -93,14 +127,40 @@ def request_key(body: dict[str, Any]) -> str | None:
 
 
 def answer_each_request_once(app: AsyncApp, once: OnceOnly) -> None:
-    """Register the middleware that acknowledges a repeated request and does nothing more."""
+    """Register the middleware that claims each request (a repeat is acknowledged, or sent back
+    with ``503`` while another process's lease runs) and marks the claim done once its listener ends."""
+    from slack_bolt.listener.async_listener_completion_handler import AsyncListenerCompletionHandler
     from slack_bolt.response import BoltResponse
 
     @app.middleware
     async def answer_each_request_once(body: dict[str, Any], request: Any, next: Callable[[], Awaitable[None]]) -> Any:
         key = request_key(body)
-        if key is not None and not await once.first_time(key):
-            retry = request.headers.get("x-slack-retry-num", ["-"])[0]
-            log.info("slack skipped a repeated %s (retry %s)", body.get("type") or "command", retry)
+        if key is None:
+            return await next()
+        claim = await once.claim(key)
+        retry = request.headers.get("x-slack-retry-num", ["-"])[0]
+        kind = body.get("type") or "command"
+        if claim is Claim.HELD:
+            log.info(
+                "slack: a repeated %s is in hand elsewhere; Slack is asked to send it later (retry %s)", kind, retry
+            )
+            return BoltResponse(status=503, body="")
+        if claim is Claim.DONE:
+            log.info("slack skipped a repeated %s (retry %s)", kind, retry)
             return BoltResponse(status=200, body="")
+        if claim is Claim.TAKEN_OVER:
+            log.warning("slack took over a %s whose claim was never done within %s (retry %s)", kind, once.lease, retry)
+        request.context[CLAIMED] = key
         return await next()
+
+    class MarkDone(AsyncListenerCompletionHandler):
+        """Runs when a listener ends, answered or failed (after its apology); not when it was
+        cancelled (the process stopping mid-answer): that request was not acted on."""
+
+        async def handle(self, request: Any, response: Any) -> None:
+            key = request.context.get(CLAIMED)
+            task = asyncio.current_task()
+            if key is not None and not (task is not None and task.cancelling()):
+                await once.done(key)
+
+    app.listener_runner.listener_completion_handler = MarkDone()

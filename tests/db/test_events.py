@@ -1,10 +1,14 @@
-"""Event de-duplication: a retried event is taken once, by one process."""
+"""Event de-duplication: a retried event is taken once, by one process; an unfinished claim is a lease."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from bot.db import Database
+import pytest
+
+from bot.db import Claim, Database
 from tests.db.conftest import FakeClock
 
 
@@ -41,3 +45,60 @@ async def test_old_event_ids_expire(db: Database, clock: FakeClock) -> None:
     assert (await db.prune()).events == 1
     assert await db.events.first_time("slack", "EvOLD")
     assert not await db.events.first_time("slack", "EvNEW")
+
+
+# --- claims as leases (bot/slack/once.py) ---------------------------------------------------------
+
+LEASE = timedelta(minutes=2)
+
+
+async def test_an_unfinished_claim_is_held_for_its_lease_then_taken_over_once(
+    db: Database, db2: Database, clock: FakeClock
+) -> None:
+    """A claim never done keeps later deliveries away for its lease; after it, of twenty deliveries
+    racing through two engines exactly one takes it over, and the new lease holds again."""
+    assert await db.events.claim("slack", "EvDead", LEASE) is Claim.NEW
+    assert await db2.events.claim("slack", "EvDead", LEASE) is Claim.HELD
+    clock.advance(seconds=LEASE.total_seconds() - 1)
+    assert await db2.events.claim("slack", "EvDead", LEASE) is Claim.HELD
+    clock.advance(seconds=2)
+    claims = await asyncio.gather(*((db, db2)[i % 2].events.claim("slack", "EvDead", LEASE) for i in range(20)))
+    assert sorted(c.value for c in claims) == ["held"] * 19 + ["taken over"]
+    assert await db.events.claim("slack", "EvDead", LEASE) is Claim.HELD
+
+
+async def test_a_done_claim_is_never_taken_over(db: Database, db2: Database, clock: FakeClock) -> None:
+    """Once the request was acted on, every later delivery is left alone, however late it comes."""
+    assert await db.events.claim("slack", "EvDone", LEASE) is Claim.NEW
+    await db.events.done("slack", "EvDone")
+    assert await db2.events.claim("slack", "EvDone", LEASE) is Claim.DONE
+    clock.advance(hours=12)
+    assert await db2.events.claim("slack", "EvDone", LEASE) is Claim.DONE
+
+
+async def test_a_claim_without_a_lease_is_never_taken_over(db: Database, clock: FakeClock) -> None:
+    """A claim made at most once (Discord's, a shared answer's, or one from before leases) stays its claimer's."""
+    assert await db.events.first_time("discord", "message:1")
+    clock.advance(hours=12)
+    assert await db.events.claim("discord", "message:1", LEASE) is Claim.DONE
+
+
+async def test_hosts_whose_clocks_disagree_agree_on_a_lease(migrated_url: str) -> None:
+    """Leases run on the PostgreSQL server's clock: a claim made on a host ten minutes slow is still
+    held for a host ten minutes fast (on their own clocks it would look twenty minutes old)."""
+    if migrated_url.startswith("sqlite"):
+        pytest.skip("an SQLite file is shared on one host only: one clock")
+
+    def off_by(minutes: float) -> Callable[[], datetime]:
+        return lambda: datetime.now(UTC) + timedelta(minutes=minutes)
+
+    slow = await Database.open(migrated_url, clock=off_by(-10), server_time=True)
+    fast = await Database.open(migrated_url, clock=off_by(10), server_time=True)
+    try:
+        assert await slow.events.claim("slack", "EvSkew", LEASE) is Claim.NEW
+        assert await fast.events.claim("slack", "EvSkew", LEASE) is Claim.HELD
+        assert await fast.events.claim("slack", "EvSkew2", LEASE) is Claim.NEW
+        assert await slow.events.claim("slack", "EvSkew2", LEASE) is Claim.HELD
+    finally:
+        await slow.close()
+        await fast.close()

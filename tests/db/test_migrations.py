@@ -158,5 +158,5 @@ async def test_a_database_from_a_newer_citebot_is_refused_in_one_line(db_url: st
         await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(DatabaseTooNewError) as caught:
         await Database.open(db_url)
-    assert "revision 9999, newer than this citebot knows (0001)" in str(caught.value)
+    assert "revision 9999, newer than this citebot knows (0002)" in str(caught.value)
     assert "\n" not in str(caught.value)

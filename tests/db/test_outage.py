@@ -125,7 +125,7 @@ async def test_a_database_that_hangs_costs_no_answer(
     assert isinstance(await ask(pipeline), Reply)
     with server.frozen():
         async with asyncio.timeout(30):  # a liveness guard, as in ask()
-            assert await OnceOnly(db.events).first_time("Ev1")
+            assert (await OnceOnly(db.events).claim("Ev1")).mine
             assert await Claims(db.events).first_time("message:1")
         during = await ask(pipeline)
         assert isinstance(during, Reply) and not during.abstained and during.answer_id is None

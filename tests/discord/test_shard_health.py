@@ -111,3 +111,31 @@ async def test_claims_without_a_shared_database_always_win() -> None:
 async def test_a_failing_database_answers_rather_than_drops() -> None:
     """When the claim cannot be made, the process answers (twice beats never)."""
     assert await Claims(FailingEvents()).first_time("message:1")  # type: ignore[arg-type]
+
+
+async def test_shards_on_one_sqlite_file_are_warned_of_what_they_share(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SHARD_IDS on SQLite: the warning says rate limits and claims are the process's own and the
+    log, votes and settings shared through the file, and so they are: a vote cast by one process
+    is counted by another on the same DATA_DIR, while neither claims a message."""
+    from bot.core.ratelimit import RateLimiter
+    from bot.db import Database
+    from bot.discord.client import make_bot
+    from tests.fakes import FakeRetriever
+
+    settings = Settings(_env_file=None, data_dir=tmp_path, shard_count=2, shard_ids="0", health_file=tmp_path / "h")  # type: ignore[call-arg]
+    async with await Database.open(None, data_dir=tmp_path) as one, await Database.open(None, data_dir=tmp_path) as two:
+        bots = [make_bot(FakeRetriever(), settings, db) for db in (one, two)]
+        try:
+            warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SHARD_IDS without")]
+            assert len(warned) == 2
+            assert "rate limits and claims are this process's own" in warned[0]
+            assert "question log, votes and channel settings are shared only by processes using one SQLite" in warned[0]
+            assert all(b.claims.events is None and isinstance(b.pipeline.limiter, RateLimiter) for b in bots)
+            answer = await one.questions.record(platform="discord", asker=1, question="Why?", outcome="answered")
+            await one.votes.cast(answer, 2, up=True)
+            assert (await two.votes.tally(answer)).up == 1
+        finally:
+            for bot in bots:
+                await bot.close()
