@@ -242,11 +242,9 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
         ("shipped, without 'he' after a which-question", replace(shipped, which_person=False)),
         ("shipped + thread weights by clarity (6, 0.25)", replace(shipped, need_z=6.0, need_floor=0.25)),
     ]
-    print(
-        "\n| setting | tune half | old held-out half | batch 5 | ours, article | shared | batch 6 | standalone kept |"
+    settings_table(
+        retrievers, parts, settings, ("tune half", "old held-out half", "batch 5", "ours, article", "shared", "batch 6")
     )
-    print("|---|---|---|---|---|---|---|---|")
-    settings_table(retrievers, parts, settings)
 
 
 def sixth(retrievers: dict[str, Retriever]) -> None:
@@ -289,12 +287,12 @@ def sixth(retrievers: dict[str, Retriever]) -> None:
             for z in (4.0, 5.0, 6.0)
         ],
     ]
-    print(
-        "\n| setting | tune half | old held-out half | batch 5 | ours, article | batch 7 | shared | batch 6 "
-        "| standalone kept |"
+    settings_table(
+        retrievers,
+        parts,
+        settings,
+        ("tune half", "old held-out half", "batch 5", "ours, article", "batch 7", "shared", "batch 6"),
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    settings_table(retrievers, parts, settings)
 
 
 def seventh(retrievers: dict[str, Retriever]) -> None:
@@ -326,12 +324,12 @@ def seventh(retrievers: dict[str, Retriever]) -> None:
         *[unsaid("both", 2.0, share) for share in (0.34, 0.67, 1.0)],
         *[unsaid("either", d) for d in (1.0, 2.0, 3.0)],
     ]
-    print(
-        "\n| setting | tune half | old held-out half | batch 5 | ours, article | batch 7 | batch 9 | shared | batch 6 "
-        "| standalone kept |"
+    settings_table(
+        retrievers,
+        parts,
+        settings,
+        ("tune half", "old held-out half", "batch 5", "ours, article", "batch 7", "batch 9", "shared", "batch 6"),
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    settings_table(retrievers, parts, settings)
 
 
 def eighth(retrievers: dict[str, Retriever]) -> None:
@@ -370,12 +368,23 @@ def eighth(retrievers: dict[str, Retriever]) -> None:
         ],
         *[(f"seventh pass, rewrite vector {w}", replace(seventh_pass, resolve_weight=w)) for w in (1.0, 1.5)],
     ]
-    print(
-        "\n| setting | tune half | old held-out half | batch 5 | ours, article | batch 7 | batch 9 | shared | batch 6 "
-        "| batch 8 | batch 10 | standalone kept |"
+    settings_table(
+        retrievers,
+        parts,
+        settings,
+        (
+            "tune half",
+            "old held-out half",
+            "batch 5",
+            "ours, article",
+            "batch 7",
+            "batch 9",
+            "shared",
+            "batch 6",
+            "batch 8",
+            "batch 10",
+        ),
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    settings_table(retrievers, parts, settings)
 
 
 def looked_at() -> tuple[list[dict], ...]:
@@ -392,9 +401,15 @@ def looked_at() -> tuple[list[dict], ...]:
 
 
 def settings_table(
-    retrievers: dict[str, Retriever], parts: Sequence[list[dict]], settings: Sequence[tuple[str, followup.Folding]]
+    retrievers: dict[str, Retriever],
+    parts: Sequence[list[dict]],
+    settings: Sequence[tuple[str, followup.Folding]],
+    names: Sequence[str],
 ) -> None:
-    """One row a setting: recall@1 / @3 on each set, then the standalone questions kept over all."""
+    """One row a setting: recall@1 / @3 on each set (``names``, one a part), then the standalone
+    questions kept over all."""
+    print("\n| setting | " + " | ".join(names) + " | standalone kept |")
+    print("|---" * (len(names) + 2) + "|")
     for label, folding in settings:
         cells = [thread_recall(retrievers, part, folding) for part in parts]
         kept = [standalone_kept(retrievers, part, folding) for part in parts]
