@@ -229,10 +229,13 @@ def test_bad_signature_gets_401_and_no_answer(running: Running) -> None:
 
 
 def test_retried_event_is_answered_once(running: Running) -> None:
-    """Slack's redelivery of an event (same event_id, X-Slack-Retry-Num) gets one answer in all."""
+    """Slack's redelivery of an event (same event_id, X-Slack-Retry-Num) gets one answer in all: a
+    503 while the first delivery's answer is under way (Slack tries again later), a 200 once it is
+    done (tests/slack/test_once.py tells the two apart)."""
     body = event_body(mention_event(QUESTION, channel="CR1", user="UR1", ts="300.1"), event_id="EvRetry")
     assert running.post(body)[0] == 200
-    assert running.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})[0] == 200
+    retried = running.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert retried[0] in (200, 503)
     # The answer itself is awaited (questions answered in one batch may be posted in any order); the
     # marker then stands for a second answer, which would have come with it.
     running.slack.wait_for("chat.postMessage", channel="CR1", thread_ts="300.1")
