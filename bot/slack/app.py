@@ -185,6 +185,7 @@ def build_app(
     client: AsyncWebClient,
     db: Database | None = None,
     admin: Admin | None = None,
+    once: OnceOnly | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener registered; serving it (and checking signatures) is
     :mod:`bot.slack.serve`'s job.
@@ -196,6 +197,8 @@ def build_app(
         db: The project's database: the buttons' work, each request acted on once across
             processes, the channels' config. None has no buttons and remembers requests in memory.
         admin: What ``/citebot`` does (tests pass one over a fake library); None: over :mod:`bot.core.library`.
+        once: Claims each request (a caller that closes the database afterwards waits on its
+            :meth:`OnceOnly.settled` first); None: one over ``db``'s event store.
     """
     from slack_bolt.async_app import AsyncApp
 
@@ -213,7 +216,7 @@ def build_app(
     )
     rules = ChannelRules(db.channels if db is not None else None, "slack")
     answers = _Answers(pipeline, ephemeral=settings.slack_ask_ephemeral, rules=rules)
-    answer_each_request_once(app, OnceOnly(db.events if db is not None else None))
+    answer_each_request_once(app, once or OnceOnly(db.events if db is not None else None))
     _listen_to_events(app, answers, settings.slack_channels)
     _listen_to_commands(app, answers)
     # The retriever is read at each call: a reloaded index swaps it.

@@ -18,6 +18,7 @@ database, or when it fails, the claim is kept in this process's memory instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -88,6 +89,30 @@ class OnceOnly:
         self.events = events
         self.lease = lease
         self.memory = SeenEvents()
+        # Requests claimed here whose listener has not ended yet: shutting down waits for them to be
+        # marked done (:meth:`settled`) before the database closes under the last marks.
+        self._in_hand = 0
+        self._none_in_hand = asyncio.Event()
+        self._none_in_hand.set()
+
+    def taken(self) -> None:
+        """A request claimed here is being acted on."""
+        self._in_hand += 1
+        self._none_in_hand.clear()
+
+    def finished(self) -> None:
+        """Its listener ended (its claim marked done, or not: cancelled)."""
+        self._in_hand = max(0, self._in_hand - 1)
+        if not self._in_hand:
+            self._none_in_hand.set()
+
+    async def settled(self, seconds: float = 5.0) -> None:
+        """Wait, at most ``seconds``, until every request claimed here has ended: a request no
+        listener took (bolt's 404) never ends, and shutting down must not wait on it. A mark is one
+        row written (milliseconds); the default bounds what a stop can take for it."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._none_in_hand.wait()
 
     async def claim(self, key: str) -> Claim:
         """Claim ``key``: :attr:`Claim.mine` for the one caller, in any process, to act on it."""
@@ -151,6 +176,7 @@ def answer_each_request_once(app: AsyncApp, once: OnceOnly) -> None:
         if claim is Claim.TAKEN_OVER:
             log.warning("slack took over a %s whose claim was never done within %s (retry %s)", kind, once.lease, retry)
         request.context[CLAIMED] = key
+        once.taken()
         return await next()
 
     class MarkDone(AsyncListenerCompletionHandler):
@@ -159,8 +185,13 @@ def answer_each_request_once(app: AsyncApp, once: OnceOnly) -> None:
 
         async def handle(self, request: Any, response: Any) -> None:
             key = request.context.get(CLAIMED)
+            if key is None:
+                return
             task = asyncio.current_task()
-            if key is not None and not (task is not None and task.cancelling()):
-                await once.done(key)
+            try:
+                if not (task is not None and task.cancelling()):
+                    await once.done(key)
+            finally:
+                once.finished()
 
     app.listener_runner.listener_completion_handler = MarkDone()

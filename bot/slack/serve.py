@@ -24,6 +24,7 @@ from bot.core.reload import IndexReloader
 from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
 from bot.core.service import AnswerService
 from bot.slack.app import build_app
+from bot.slack.once import OnceOnly
 from bot.slack.verify import RefusalLog, SignatureCheck
 from index.errors import CitebotError
 
@@ -237,7 +238,8 @@ async def serve(
 
     client = web_client(tokens.bot_token, settings.slack_api_base)
     me = await _who_am_i(client)
-    app = build_app(settings, pipeline, client=client, db=db)
+    once = OnceOnly(db.events if db is not None else None)
+    app = build_app(settings, pipeline, client=client, db=db, once=once)
     stop = stop or stop_event_on_signals()
     try:
         if tokens.app_token:
@@ -251,6 +253,7 @@ async def serve(
             await serve_until_signal(None, connection.close, pipeline, stop=stop)
             log.info("Slack bot stopped")
     finally:
+        await once.settled()  # the last claims marked done before the caller closes the database
         await pipeline.service.aclose()
     return 0
 

@@ -19,6 +19,7 @@ from bot.core.service import AnswerService
 from bot.core.settings import Settings
 from bot.db import Database
 from bot.slack.app import build_app
+from bot.slack.once import OnceOnly
 from bot.slack.serve import EVENTS_PATH, serve_http, web_client
 from tests.fake_slack import BOT_TOKEN, FakeSlack, signed_post
 from tests.fakes import FakeRetriever
@@ -89,12 +90,14 @@ async def start(
         shown=SHOWN,
     )
     client = web_client(BOT_TOKEN, slack.api_base)  # the bot's own, with its retries
-    app = build_app(config, pipeline, client=client, db=db, admin=admin)
+    once = OnceOnly(db.events if db is not None else None)
+    app = build_app(config, pipeline, client=client, db=db, admin=admin, once=once)
     port = free_port()
     stop = await serve_http(app, port, signing_secret=SECRET)
 
     async def close() -> None:
         await stop()
+        await once.settled()  # as serve does: no claim is marked done after the test closes the database
         await service.aclose()
 
     return Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack, retriever, pipeline, close)

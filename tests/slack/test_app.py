@@ -132,11 +132,12 @@ async def test_a_question_with_a_file_attached_is_answered_like_any_other(bot: B
 
 
 async def test_retried_event_is_answered_once(bot: Bot) -> None:
-    """A redelivery of the same event_id (X-Slack-Retry-Num) is acknowledged but not answered again."""
+    """A redelivery of the same event_id (X-Slack-Retry-Num) is not answered again: 503 while the first
+    is under way (Slack tries again later), 200 once it is done (tests/slack/test_once.py has both)."""
     body = event_body(mention_event("Why did IBM quit?"), event_id="EvSame")
     first = await bot.post(body)
     retry = await bot.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
-    assert (first[0], retry[0]) == (200, 200)
+    assert first[0] == 200 and retry[0] in (200, 503)
     await bot.wait_for("chat.postMessage")
     # A marker event after the retry: once it is answered, an answer to the retry would have come first.
     await bot.post(event_body(mention_event("And then?", ts="2.0"), event_id="EvOther"))
