@@ -120,15 +120,18 @@ class Admin:
         log.info("Removed a source from chat")
         return Done(wording.removed(info.title), changed=True)
 
-    async def report(self, since: str, now: datetime) -> Report | Done:
-        """The report since ``now - since`` (``7d``...), or what was wrong with ``since``."""
+    async def report(self, since: str, now: datetime, platform: str, guild: str) -> Report | Done:
+        """The report since ``now - since`` (``7d``...) of what was asked in one Discord server or Slack
+        workspace (its admins see nothing of another's), or what was wrong with ``since``."""
         try:
             start = now - parse_since(since)
         except CitebotError as error:
             return Done(str(error))
         if self.db is None:
             return Done(wording.admin_failed("there is no database"))
-        return await build_report(self.db, start, self.embed)
+        from bot.db.reports import Scope
+
+        return await build_report(self.db, start, self.embed, Scope(platform, guild))
 
     async def configure(
         self, platform: str, guild: str | None, channel: str, default: ChannelRule, **change: Any

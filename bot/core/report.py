@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bot.db import AskedQuestion, Database, DownVote
+    from bot.db.reports import Scope
 
 log = logging.getLogger(__name__)
 
@@ -158,15 +159,17 @@ def group_by_meaning(asked: Sequence[AskedQuestion], vectors: np.ndarray, thresh
     return sorted(gaps, key=lambda g: (-g.count, -g.last_asked.timestamp()))
 
 
-async def build_report(db: Database, since: datetime, embed: Embed) -> Report:
+async def build_report(db: Database, since: datetime, embed: Embed, scope: Scope | None = None) -> Report:
     """Read the log since ``since`` and group its unanswered questions (``embed`` runs in a thread).
 
     Args:
         db: The project's database.
         since: The start of the report (aware).
         embed: Texts to vectors, blocking: the project's embedder (``Retriever.encode``).
+        scope: Only what was asked in this Discord server or Slack workspace (a chat admin's report);
+            None: everything (the terminal's).
     """
-    unanswered = await db.reports.unanswered(since, limit=MAX_UNANSWERED)
+    unanswered = await db.reports.unanswered(since, limit=MAX_UNANSWERED, scope=scope)
     gaps: list[Gap] = []
     if unanswered:
         vectors = await asyncio.to_thread(embed, [q.question for q in unanswered])
@@ -174,8 +177,8 @@ async def build_report(db: Database, since: datetime, embed: Embed) -> Report:
     return Report(
         since=since,
         gaps=tuple(gaps),
-        downvoted=tuple(await db.reports.downvoted(since, limit=MAX_DOWNVOTED)),
-        most_asked=tuple(await db.reports.most_asked(since, limit=MAX_MOST_ASKED)),
+        downvoted=tuple(await db.reports.downvoted(since, limit=MAX_DOWNVOTED, scope=scope)),
+        most_asked=tuple(await db.reports.most_asked(since, limit=MAX_MOST_ASKED, scope=scope)),
     )
 
 

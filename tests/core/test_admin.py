@@ -89,8 +89,8 @@ async def test_add_and_remove_through_the_library(admin: Admin, library: FakeLib
 
 
 async def test_report_since_is_checked_first(admin: Admin) -> None:
-    assert isinstance(await admin.report("1d", NOW), Report)
-    bad = await admin.report("yesterday", NOW)
+    assert isinstance(await admin.report("1d", NOW, "slack", "T1"), Report)
+    bad = await admin.report("yesterday", NOW, "slack", "T1")
     assert isinstance(bad, Done) and bad.text == wording.bad_since("yesterday")
 
 

@@ -17,6 +17,7 @@ from bot.cli import main
 from bot.core.errors import ConfigError
 from bot.core.report import SIMILARITY, build_report, clusters, group_by_meaning, parse_since, report_text
 from bot.db import AskedQuestion, Database, Outcome
+from bot.db.reports import Scope
 from bot.terminal.report import write_csv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
@@ -139,6 +140,21 @@ async def test_report_reads_gaps_votes_and_most_asked(db: Database, tmp_path: Pa
     rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
     assert rows[0] == ["section", "count", "question", "detail", "when"]
     assert rows[1][:3] == ["gap", "3", "watson cost per month?"]
+
+
+async def test_a_scoped_report_reads_one_server_or_workspace_only(db: Database) -> None:
+    """Each part of a chat admin's report (gaps, 👎, most asked) holds only the questions of its own server."""
+    record = db.questions.record
+    for guild, platform, word in [("G1", "discord", "rye"), ("G2", "discord", "spelt"), ("G1", "slack", "oat")]:
+        await record(platform=platform, guild=guild, asker=1, question=f"{word} bread?", outcome=Outcome.ABSTAINED)
+        answered = await record(platform=platform, guild=guild, asker=1, question=word, outcome=Outcome.ANSWERED)
+        await db.votes.cast(answered, 5, up=False, reason=f"not about {word}")
+    report = await build_report(db, T0 - timedelta(days=7), embed_words, Scope("discord", "G1"))
+    assert [g.example for g in report.gaps] == ["rye bread?"]
+    assert [v.reason for v in report.downvoted] == ["not about rye"]
+    assert sorted(q.question for q in report.most_asked) == ["rye", "rye bread?"]
+    everything = await build_report(db, T0 - timedelta(days=7), embed_words)
+    assert len(everything.gaps) == 3 and len(everything.downvoted) == 3
 
 
 async def test_an_empty_log_says_so_and_never_embeds(db: Database) -> None:

@@ -18,7 +18,16 @@ import pytest
 
 from bot.core import wording
 from tests.discord.harness import BotProcess, module_fake, running, user_ids
-from tests.fake_discord import ASK_ID, EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, Sent
+from tests.fake_discord import (
+    ASK_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    FakeDiscord,
+    Guild,
+    Sent,
+)
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.process]
 
@@ -28,7 +37,13 @@ MANAGER = MEMBER_PERMISSIONS | MANAGE_GUILD
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDiscord]:
-    yield from module_fake()
+    for server in module_fake():
+        server.add_guild()  # another server the bot is in, whose managers see nothing of this one's
+        yield server
+
+
+def other_guild(fake: FakeDiscord) -> Guild:
+    return next(g for g in fake.guilds.values() if g.id != GUILD_ID)
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +162,20 @@ def test_report_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) ->
     assert wording.REPORT_GAPS in answer.content and "sourdough bread number" in answer.content
     answer = command(fake, "report", {"since": "soon"}, user_id=new_user(), permissions=MANAGER)
     assert answer.content.startswith("since 'soon' is not a duration") and "7d" in answer.content
+
+
+def test_report_shows_a_server_its_own_questions_only(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A manager's /report lists what was asked in their server, never what another server's members asked."""
+    here, there = f"sourdough rye {new_user()}?", f"sourdough spelt {new_user()}?"
+    fake.wait_for_reply(fake.send_message(here, channel_id=ASK_ID, user_id=new_user()))
+    other = other_guild(fake)
+    fake.wait_for_reply(fake.send_message(there, channel_id=other.general_id, mention_bot=True, user_id=new_user()))
+    ours = command(fake, "report", {"since": "1d"}, user_id=new_user(), permissions=MANAGER).content
+    theirs = command(
+        fake, "report", {"since": "1d"}, channel_id=other.general_id, user_id=new_user(), permissions=MANAGER
+    ).content
+    assert here in ours and there not in ours
+    assert there in theirs and here not in theirs
 
 
 def test_config_off_then_every_then_default_takes_effect_on_the_next_message(

@@ -127,6 +127,17 @@ async def test_report_lists_what_went_unanswered(bot: Bot) -> None:
     assert (await citebot(bot, "report soon")).startswith("since 'soon' is not a duration")
 
 
+async def test_report_shows_a_workspace_its_own_questions_only(bot: Bot) -> None:
+    """An admin's report lists what was asked in their workspace, never another workspace's questions."""
+    here, there = ts(), ts()
+    await bot.post(event_body(mention_event("sourdough rye?", ts=here), event_id="EvW1"))
+    await bot.post(event_body(mention_event("sourdough spelt?", ts=there, user="U0002"), event_id="EvW2", team="T0002"))
+    await bot.wait_for("chat.postMessage", thread_ts=here)
+    await bot.wait_for("chat.postMessage", thread_ts=there)
+    text = await citebot(bot, "report 1d")
+    assert "sourdough rye?" in text and "sourdough spelt?" not in text
+
+
 async def test_usage_and_unknown_subcommands(bot: Bot) -> None:
     """No subcommand shows the usage; an unknown one says so with the usage."""
     assert await citebot(bot, "", user=MEMBER) == wording.SLACK_USAGE

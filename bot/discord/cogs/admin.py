@@ -142,7 +142,7 @@ class AdminCog(commands.Cog, name="Admin"):
             await _refuse(interaction)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.admin.report(since, datetime.now(UTC))
+        result = await self.admin.report(since, datetime.now(UTC), "discord", str(interaction.guild_id))
         if isinstance(result, Report):
             await tell_privately(interaction, report_text(result, escape=escape_user_text, bold="**"))
             return
