@@ -14,7 +14,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from bot.core import wording
 from bot.core.channels import ChannelRule, rule_of
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Admin", "Done", "Library", "parse_mode"]
+__all__ = ["Admin", "Done", "Library", "is_web_address", "parse_mode"]
 
 # What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
 MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
@@ -55,6 +57,15 @@ class Done:
 
     text: str
     changed: bool = False
+
+
+def is_web_address(item: str) -> bool:
+    """Whether ``item`` is an http:// or https:// URL with a host (not a path, nor ``file://``)."""
+    try:
+        parts = urlsplit(item.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def parse_mode(text: str) -> ChannelMode | None:
@@ -98,14 +109,30 @@ class Admin:
         """What the index holds now (raises the library's CitebotError, e.g. no index yet)."""
         return await asyncio.to_thread(self.library.list_sources, self.settings)
 
-    async def add(self, items: Sequence[str]) -> Done:
-        """Add files or URLs and update the index."""
+    async def add(self, urls: Sequence[str]) -> Done:
+        """Fetch http(s) URLs and update the index.
+
+        Anything else is refused before the library sees it: the library also reads local paths (for
+        ``python -m bot add``), and chat must never make the bot read a file of its own machine.
+        """
+        for url in urls:
+            if not is_web_address(url):
+                log.info("Adding a source was refused: not a web address")
+                return Done(wording.not_a_web_address(url))
+        return await self._add(list(urls))
+
+    async def add_file(self, path: Path) -> Done:
+        """Add a file a chat admin uploaded (saved by the front end at ``path``, in a folder of its own)."""
+        return await self._add([str(path)], shown=(str(path), path.name))
+
+    async def _add(self, items: list[str], shown: tuple[str, str] | None = None) -> Done:
         try:
             async with self._changing:
-                infos = await asyncio.to_thread(self.library.add_sources, self.settings, list(items))
+                infos = await asyncio.to_thread(self.library.add_sources, self.settings, items)
         except CitebotError as error:
             log.info("Adding a source was refused: %s", type(error).__name__)
-            return Done(wording.admin_failed(str(error)))
+            reason = str(error) if shown is None else str(error).replace(*shown)  # the upload's name, not its path
+            return Done(wording.admin_failed(reason))
         log.info("Added %d source(s) from chat", len(infos))
         return Done(wording.added([info.title for info in infos]), changed=True)
 

@@ -182,6 +182,11 @@ def admin_failed(reason: str) -> str:
 DM_CLOSED = "Answers here are private, but I can't send you a direct message: allow them, or use `/ask`."
 
 
+def not_a_web_address(item: str) -> str:
+    """A chat admin's ``add`` of something that is not an http(s) address (chat never reads the bot's own files)."""
+    return f"That didn't work, and nothing was changed: “{item}” is not a web address; give an http:// or https:// URL"
+
+
 def too_big(name: str) -> str:
     return f"{name} is larger than 10 MB: add a smaller file, or its web page by URL"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import wording
-from bot.core.admin import Admin, Done, parse_mode
+from bot.core.admin import Admin, Done, is_web_address, parse_mode
 from bot.core.asker import Asker
 from bot.core.channels import ChannelRules, default_rule
 from bot.core.pipeline import Pipeline
@@ -86,6 +86,34 @@ async def test_add_and_remove_through_the_library(admin: Admin, library: FakeLib
     assert not refused.changed and refused.text.startswith("That didn") and "\n" not in refused.text
     assert not (await admin.remove("nothing.txt")).changed
     assert [s.name for s in await admin.sources()] == ["000_a7265f2ac828b9b1.txt"]
+
+
+@pytest.mark.parametrize(
+    ("item", "web"),
+    [
+        ("https://example.com/a.html", True),
+        ("HTTP://example.com", True),
+        ("/etc/passwd.txt", False),
+        ("file:///etc/passwd.txt", False),
+        ("seeds/harbour.txt", False),
+        ("ftp://example.com/a.txt", False),
+        ("https:///nohost.txt", False),
+        ("http://[::1", False),
+    ],
+)
+def test_only_http_and_https_addresses_with_a_host_are_web_addresses(item: str, web: bool) -> None:
+    assert is_web_address(item) is web
+
+
+async def test_an_uploaded_file_refused_is_named_without_its_temporary_folder(tmp_path: Path) -> None:
+    """The real library refuses an upload (.docx): the line names the file as uploaded, not where it was saved."""
+    settings = Settings(_env_file=None, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")  # type: ignore[call-arg]
+    upload = tmp_path / "citebot-upload-x1" / "minutes.docx"
+    upload.parent.mkdir()
+    upload.write_bytes(b"PK")
+    done = await Admin(settings, None, embed=FakeRetriever().encode).add_file(upload)
+    assert not done.changed and "minutes.docx: .docx is not a source format" in done.text
+    assert "citebot-upload-x1" not in done.text and "\n" not in done.text
 
 
 async def test_report_since_is_checked_first(admin: Admin) -> None:

@@ -126,6 +126,19 @@ def test_source_add_refused_by_the_library_says_why(fake: FakeDiscord, bot: BotP
     assert answer.content == wording.ADD_WHAT
 
 
+def test_source_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """A manager's url that is a file path (of a file the bot can read) or no address at all is refused in
+    one private line, and the library never sees it: chat reads nothing from the bot's own disk."""
+    secret = bot.folder / f"secret-{new_user()}.txt"
+    secret.write_text("The database password is hunter2.\n", encoding="utf-8")
+    for url in (str(secret), f"file://{secret}", "notes.txt"):
+        answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+        assert answer.flags & EPHEMERAL and answer.content == wording.not_a_web_address(url), answer.content
+    assert not [c for c in library_calls(bot) if any(secret.name in i or i == "notes.txt" for i in c["items"])]
+
+
 def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
     """A member's /source remove is refused and removes nothing; a manager's removes the source."""
     url = f"https://example.com/gone-{new_user()}.html"

@@ -109,6 +109,17 @@ async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:
     assert text.startswith("That didn") and "\n" not in text
 
 
+async def test_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
+    bot: Bot, library: FakeLibrary, tmp_path: Path
+) -> None:
+    """A path of a file the bot can read, or a word, is refused in one line before the library sees it."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The database password is hunter2.\n", encoding="utf-8")
+    for item in (str(secret), "notes.txt"):
+        assert await citebot(bot, f"sources add https://example.com/a.html {item}") == wording.not_a_web_address(item)
+    assert library.calls == []
+
+
 async def test_when_slack_cannot_say_who_asks_the_answer_is_no(
     bot: Bot, slack: FakeSlack, library: FakeLibrary
 ) -> None:

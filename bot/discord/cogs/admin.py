@@ -107,7 +107,7 @@ class AdminCog(commands.Cog, name="Admin"):
         with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
             path = Path(folder) / Path(file.filename).name
             await file.save(path)
-            await self._say(interaction, await self.admin.add([str(path)]))
+            await self._say(interaction, await self.admin.add_file(path))
 
     @source.command(name="remove")
     @app_commands.describe(name="The source's name, as /sources lists it")
