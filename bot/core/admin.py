@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -96,13 +96,24 @@ class Admin:
         db: The project's database (the report's log, the channel configuration); None without one.
         embed: Texts to vectors with the project's embedder, blocking (the report's grouping).
         library: The sources library. Defaults to :mod:`bot.core.library`.
+        reload: Swaps the new index into the running bot (the reloader's ``check``), awaited after each change
+            before it is said to be done: "new questions use it now" holds from that moment, without waiting for
+            the reloader's next poll. None: the poll alone (the bot may be told later, with :attr:`reload`).
     """
 
-    def __init__(self, settings: Settings, db: Database | None, embed: Embed, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database | None,
+        embed: Embed,
+        library: Library | None = None,
+        reload: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.embed = embed
         self.library = library or _library()
+        self.reload = reload
         self._changing = asyncio.Lock()  # one add or remove at a time in this process (the library locks across them)
 
     async def sources(self) -> list[SourceInfo]:
@@ -134,6 +145,7 @@ class Admin:
             reason = str(error) if shown is None else str(error).replace(*shown)  # the upload's name, not its path
             return Done(wording.admin_failed(reason))
         log.info("Added %d source(s) from chat", len(infos))
+        await self._reloaded()
         return Done(wording.added([info.title for info in infos]), changed=True)
 
     async def remove(self, name: str) -> Done:
@@ -145,7 +157,16 @@ class Admin:
             log.info("Removing a source was refused: %s", type(error).__name__)
             return Done(wording.admin_failed(str(error)))
         log.info("Removed a source from chat")
+        await self._reloaded()
         return Done(wording.removed(info.title), changed=True)
+
+    async def _reloaded(self) -> None:
+        """The running bot answers from the index just written (the reloader logs what it cannot open)."""
+        if self.reload is not None:
+            try:
+                await self.reload()
+            except Exception:  # the change is made; the reloader's poll tries again
+                log.exception("Swapping in the index after a change from chat failed")
 
     async def report(self, since: str, now: datetime, platform: str, guild: str) -> Report | Done:
         """The report since ``now - since`` (``7d``...) of what was asked in one Discord server or Slack

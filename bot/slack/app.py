@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
@@ -185,6 +185,7 @@ def build_app(
     client: AsyncWebClient,
     db: Database | None = None,
     admin: Admin | None = None,
+    reload: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener registered; serving it (and checking signatures) is
     :mod:`bot.slack.serve`'s job.
@@ -196,6 +197,7 @@ def build_app(
         db: The project's database: the buttons' work, each request acted on once across
             processes, the channels' config. None has no buttons and remembers requests in memory.
         admin: What ``/citebot`` does (tests pass one over a fake library); None: over :mod:`bot.core.library`.
+        reload: Swaps a new index in after ``/citebot sources add`` or ``remove`` (the reloader's ``check``).
     """
     from slack_bolt.async_app import AsyncApp
 
@@ -217,7 +219,7 @@ def build_app(
     _listen_to_events(app, answers, settings.slack_channels)
     _listen_to_commands(app, answers)
     # The retriever is read at each call: a reloaded index swaps it.
-    admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts))  # noqa: PLW0108
+    admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts), reload=reload)  # noqa: PLW0108
     listen_to_admin(app, admin, SlackAdmins(client, settings.admin_user_group), settings.slack_channels)
     listen_to_buttons(app, Actions(pipeline.service, db) if db is not None else None)
     app.error(_apologise)

@@ -116,6 +116,24 @@ async def test_an_uploaded_file_refused_is_named_without_its_temporary_folder(tm
     assert "citebot-upload-x1" not in done.text and "\n" not in done.text
 
 
+async def test_a_change_swaps_the_new_index_in_before_it_is_said_done(admin: Admin) -> None:
+    """add and remove await the reloader before answering; a refused one changes nothing, so reloads nothing."""
+    said: list[str] = []
+
+    async def reload() -> bool:
+        said.append("reloaded")
+        return True
+
+    admin.reload = reload
+    await admin.add(["https://example.com/a.html"])
+    await admin.remove("a.html")
+    assert said == ["reloaded", "reloaded"]
+    await admin.add(["http://refuse.example/"])
+    await admin.add(["/etc/a.txt"])
+    await admin.remove("nothing.txt")
+    assert said == ["reloaded", "reloaded"]
+
+
 async def test_report_since_is_checked_first(admin: Admin) -> None:
     assert isinstance(await admin.report("1d", NOW, "slack", "T1"), Report)
     bad = await admin.report("yesterday", NOW, "slack", "T1")
