@@ -144,6 +144,11 @@ def report_asked(count: int, question: str) -> str:
     return f"  {count}× “{question}”"
 
 
+def report_more(left_out: int) -> str:
+    """The line under a part of the report whose other entries did not fit in the message."""
+    return f"  … and {left_out} more"
+
+
 def report_written(rows: int, path: object) -> str:
     return f"Wrote {rows} row(s) to {path}"
 

@@ -124,7 +124,7 @@ class _Citebot:
     async def report(self, since: str, team: str) -> str:
         result = await self.admin.report(since, datetime.now(UTC), "slack", team)
         if isinstance(result, Report):
-            return report_text(result, escape=escape_mrkdwn, bold="*")
+            return report_text(result, escape=escape_mrkdwn, bold="*", limit=MAX_TEXT)
         return escape_mrkdwn(result.text)
 
     async def config(self, command: dict[str, Any], rest: list[str]) -> str:

@@ -191,6 +191,23 @@ def test_report_shows_a_server_its_own_questions_only(fake: FakeDiscord, bot: Bo
     assert there in theirs and here not in theirs
 
 
+def test_a_big_report_keeps_every_part_within_one_message(fake: FakeDiscord, bot: BotProcess) -> None:
+    """Long unanswered questions enough for several messages: the report is one private message within
+    Discord's 2,000 characters, every part shown, the entries that do not fit counted, none cut midway."""
+    words = "crumb crust proof levain hydration autolyse banneton lame scoring steam oven"
+    for n in range(12):
+        question = f"sourdough {n} " + " ".join(f"{w}{n}{i}" for i, w in enumerate(words.split() * 3))
+        fake.wait_for_reply(fake.send_message(question, channel_id=ASK_ID, user_id=new_user()))
+    answer = command(fake, "report", {"since": "1d"}, user_id=new_user(), permissions=MANAGER)
+    content = answer.content
+    assert len(content) <= 2000 and answer.flags & EPHEMERAL
+    most_asked = content.split(wording.REPORT_MOST_ASKED, 1)[1]
+    assert wording.REPORT_GAPS in content and wording.REPORT_DOWNVOTED in content and "× “sourdough" in most_asked
+    entries = [line for line in content.splitlines() if line.startswith("  ") and "×" in line]
+    assert all(line.rstrip().endswith(("”", "wording)", "wordings)")) for line in entries), entries
+    assert wording.report_more(1).split("1")[0] in content  # "… and N more"
+
+
 def test_config_off_then_every_then_default_takes_effect_on_the_next_message(
     fake: FakeDiscord, bot: BotProcess
 ) -> None:

@@ -149,6 +149,22 @@ async def test_report_shows_a_workspace_its_own_questions_only(bot: Bot) -> None
     assert "sourdough rye?" in text and "sourdough spelt?" not in text
 
 
+async def test_a_big_report_keeps_every_part_within_one_message(bot: Bot) -> None:
+    """Long unanswered questions enough for several messages: every part shown within 3,000 characters,
+    the entries that do not fit counted, none cut midway."""
+    words = "crumb crust proof levain hydration autolyse banneton lame scoring steam oven"
+    for n in range(12):
+        question = f"sourdough {n} " + " ".join(f"{w}{n}{i}" for i, w in enumerate(words.split() * 3))
+        asked = ts()
+        await bot.post(event_body(mention_event(question, ts=asked, user=f"U1{n:03}"), event_id=f"EvB{n}"))
+        await bot.wait_for("chat.postMessage", thread_ts=asked)
+    text = await citebot(bot, "report 1d")
+    assert len(text) <= 3000 and wording.REPORT_GAPS in text and wording.REPORT_DOWNVOTED in text
+    assert "× “sourdough" in text.split(wording.REPORT_MOST_ASKED, 1)[1] and "… and " in text
+    entries = [line for line in text.splitlines() if line.startswith("  ") and "×" in line]
+    assert all(line.rstrip().endswith(("”", "wording)", "wordings)")) for line in entries), entries
+
+
 async def test_usage_and_unknown_subcommands(bot: Bot) -> None:
     """No subcommand shows the usage; an unknown one says so with the usage."""
     assert await citebot(bot, "", user=MEMBER) == wording.SLACK_USAGE

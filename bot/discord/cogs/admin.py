@@ -24,7 +24,7 @@ from bot.core import wording
 from bot.core.channels import default_rule
 from bot.core.report import Report, report_text
 from bot.discord.cogs import tell_privately
-from bot.discord.text import escape_user_text
+from bot.discord.text import MAX_CONTENT, escape_user_text
 
 if TYPE_CHECKING:
     from bot.core.admin import Admin, Done
@@ -144,7 +144,8 @@ class AdminCog(commands.Cog, name="Admin"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.admin.report(since, datetime.now(UTC), "discord", str(interaction.guild_id))
         if isinstance(result, Report):
-            await tell_privately(interaction, report_text(result, escape=escape_user_text, bold="**"))
+            text = report_text(result, escape=escape_user_text, bold="**", limit=MAX_CONTENT)
+            await tell_privately(interaction, text)
             return
         await self._say(interaction, result)
 
