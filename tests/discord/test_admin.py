@@ -191,6 +191,18 @@ def test_report_shows_a_server_its_own_questions_only(fake: FakeDiscord, bot: Bo
     assert there in theirs and here not in theirs
 
 
+def test_markup_members_typed_shows_as_text_in_the_report(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A question holding a timestamp, a channel link, a command link, a role ping and markdown is echoed
+    in the report as typed: nothing in it renders (or pings) for the manager."""
+    other = other_guild(fake)
+    live = ["<t:1700000000:R>", "<#300000000000000003>", "</ask:1234567890123>", "<:blob:123456789012345678>"]
+    question = f"sourdough {new_user()} " + " ".join(live) + " @everyone **now**"
+    fake.wait_for_reply(fake.send_message(question, channel_id=other.general_id, mention_bot=True, user_id=new_user()))
+    answer = command(fake, "report", channel_id=other.general_id, user_id=new_user(), permissions=MANAGER)
+    assert "sourdough" in answer.content
+    assert not [markup for markup in [*live, "@everyone", "**now**"] if markup in answer.content], answer.content
+
+
 def test_a_big_report_keeps_every_part_within_one_message(fake: FakeDiscord, bot: BotProcess) -> None:
     """Long unanswered questions enough for several messages: the report is one private message within
     Discord's 2,000 characters, every part shown, the entries that do not fit counted, none cut midway."""
