@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from bot.core import wording
 from bot.core.channels import ChannelRule, rule_of
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Admin", "Done", "Library", "parse_mode"]
+__all__ = ["Admin", "Done", "Library", "is_web_address", "parse_mode"]
 
 # What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
 MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
@@ -55,6 +57,15 @@ class Done:
 
     text: str
     changed: bool = False
+
+
+def is_web_address(item: str) -> bool:
+    """Whether ``item`` is an http:// or https:// URL with a host (not a path, nor ``file://``)."""
+    try:
+        parts = urlsplit(item.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def parse_mode(text: str) -> ChannelMode | None:
@@ -85,28 +96,56 @@ class Admin:
         db: The project's database (the report's log, the channel configuration); None without one.
         embed: Texts to vectors with the project's embedder, blocking (the report's grouping).
         library: The sources library. Defaults to :mod:`bot.core.library`.
+        reload: Swaps the new index into the running bot (the reloader's ``check``), awaited after each change
+            before it is said to be done: "new questions use it now" holds from that moment, without waiting for
+            the reloader's next poll. None: the poll alone (the bot may be told later, with :attr:`reload`).
     """
 
-    def __init__(self, settings: Settings, db: Database | None, embed: Embed, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database | None,
+        embed: Embed,
+        library: Library | None = None,
+        reload: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.embed = embed
         self.library = library or _library()
+        self.reload = reload
         self._changing = asyncio.Lock()  # one add or remove at a time in this process (the library locks across them)
 
     async def sources(self) -> list[SourceInfo]:
         """What the index holds now (raises the library's CitebotError, e.g. no index yet)."""
         return await asyncio.to_thread(self.library.list_sources, self.settings)
 
-    async def add(self, items: Sequence[str]) -> Done:
-        """Add files or URLs and update the index."""
+    async def add(self, urls: Sequence[str]) -> Done:
+        """Fetch http(s) URLs and update the index.
+
+        Anything else is refused before the library sees it: the library also reads local paths (for
+        ``python -m bot add``), and chat must never make the bot read a file of its own machine.
+        """
+        for url in urls:
+            if not is_web_address(url):
+                log.info("Adding a source was refused: not a web address")
+                return Done(wording.not_a_web_address(url))
+        return await self._add(list(urls))
+
+    async def add_file(self, path: Path) -> Done:
+        """Add a file a chat admin uploaded (saved by the front end at ``path``, in a folder of its own)."""
+        return await self._add([str(path)], shown=(str(path), path.name))
+
+    async def _add(self, items: list[str], shown: tuple[str, str] | None = None) -> Done:
         try:
             async with self._changing:
-                infos = await asyncio.to_thread(self.library.add_sources, self.settings, list(items))
+                infos = await asyncio.to_thread(self.library.add_sources, self.settings, items)
         except CitebotError as error:
             log.info("Adding a source was refused: %s", type(error).__name__)
-            return Done(wording.admin_failed(str(error)))
+            reason = str(error) if shown is None else str(error).replace(*shown)  # the upload's name, not its path
+            return Done(wording.admin_failed(reason))
         log.info("Added %d source(s) from chat", len(infos))
+        await self._reloaded()
         return Done(wording.added([info.title for info in infos]), changed=True)
 
     async def remove(self, name: str) -> Done:
@@ -118,17 +157,29 @@ class Admin:
             log.info("Removing a source was refused: %s", type(error).__name__)
             return Done(wording.admin_failed(str(error)))
         log.info("Removed a source from chat")
+        await self._reloaded()
         return Done(wording.removed(info.title), changed=True)
 
-    async def report(self, since: str, now: datetime) -> Report | Done:
-        """The report since ``now - since`` (``7d``...), or what was wrong with ``since``."""
+    async def _reloaded(self) -> None:
+        """The running bot answers from the index just written (the reloader logs what it cannot open)."""
+        if self.reload is not None:
+            try:
+                await self.reload()
+            except Exception:  # the change is made; the reloader's poll tries again
+                log.exception("Swapping in the index after a change from chat failed")
+
+    async def report(self, since: str, now: datetime, platform: str, guild: str) -> Report | Done:
+        """The report since ``now - since`` (``7d``...) of what was asked in one Discord server or Slack
+        workspace (its admins see nothing of another's), or what was wrong with ``since``."""
         try:
             start = now - parse_since(since)
         except CitebotError as error:
             return Done(str(error))
         if self.db is None:
             return Done(wording.admin_failed("there is no database"))
-        return await build_report(self.db, start, self.embed)
+        from bot.db.reports import Scope
+
+        return await build_report(self.db, start, self.embed, Scope(platform, guild))
 
     async def configure(
         self, platform: str, guild: str | None, channel: str, default: ChannelRule, **change: Any

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bot.db import AskedQuestion, Database, DownVote
+    from bot.db.reports import Scope
 
 log = logging.getLogger(__name__)
 
@@ -158,15 +159,17 @@ def group_by_meaning(asked: Sequence[AskedQuestion], vectors: np.ndarray, thresh
     return sorted(gaps, key=lambda g: (-g.count, -g.last_asked.timestamp()))
 
 
-async def build_report(db: Database, since: datetime, embed: Embed) -> Report:
+async def build_report(db: Database, since: datetime, embed: Embed, scope: Scope | None = None) -> Report:
     """Read the log since ``since`` and group its unanswered questions (``embed`` runs in a thread).
 
     Args:
         db: The project's database.
         since: The start of the report (aware).
         embed: Texts to vectors, blocking: the project's embedder (``Retriever.encode``).
+        scope: Only what was asked in this Discord server or Slack workspace (a chat admin's report);
+            None: everything (the terminal's).
     """
-    unanswered = await db.reports.unanswered(since, limit=MAX_UNANSWERED)
+    unanswered = await db.reports.unanswered(since, limit=MAX_UNANSWERED, scope=scope)
     gaps: list[Gap] = []
     if unanswered:
         vectors = await asyncio.to_thread(embed, [q.question for q in unanswered])
@@ -174,13 +177,19 @@ async def build_report(db: Database, since: datetime, embed: Embed) -> Report:
     return Report(
         since=since,
         gaps=tuple(gaps),
-        downvoted=tuple(await db.reports.downvoted(since, limit=MAX_DOWNVOTED)),
-        most_asked=tuple(await db.reports.most_asked(since, limit=MAX_MOST_ASKED)),
+        downvoted=tuple(await db.reports.downvoted(since, limit=MAX_DOWNVOTED, scope=scope)),
+        most_asked=tuple(await db.reports.most_asked(since, limit=MAX_MOST_ASKED, scope=scope)),
     )
 
 
 def report_text(
-    report: Report, *, escape: Callable[[str], str] = str, bold: str = "", each: int = 10, max_line: int = 160
+    report: Report,
+    *,
+    escape: Callable[[str], str] = str,
+    bold: str = "",
+    each: int = 10,
+    max_line: int = 160,
+    limit: int | None = None,
 ) -> str:
     """The report as short lines of text, for a terminal or a chat message.
 
@@ -190,24 +199,51 @@ def report_text(
         bold: The markup around headings (``**`` for Discord, ``*`` for Slack, none for a terminal).
         each: At most this many entries a section.
         max_line: Quoted text is cut to this many characters.
+        limit: At most this many characters in all (a chat message's): every part keeps its heading, and
+            the entries are taken in turn from each part, first ones first, while they fit; a part's
+            entries left out are counted on a line of their own (``… and 4 more``). None: no limit.
     """
 
     def quoted(text: str) -> str:
         text = " ".join(text.split())
         return escape(text if len(text) <= max_line else text[: max_line - 1] + "…")
 
-    lines = [f"{bold}{wording.report_title(report.since)}{bold}"]
+    title = f"{bold}{wording.report_title(report.since)}{bold}"
     if report.empty:
-        return "\n".join([*lines, wording.REPORT_EMPTY])
-    lines += ["", f"{bold}{wording.REPORT_GAPS}{bold}"]
-    lines += [wording.report_gap(g.count, quoted(g.example), len(g.wordings)) for g in report.gaps[:each]]
-    lines += [wording.REPORT_NONE] if not report.gaps else []
-    lines += ["", f"{bold}{wording.REPORT_DOWNVOTED}{bold}"]
-    lines += [
-        wording.report_downvote(quoted(v.question), v.reason and quoted(v.reason)) for v in report.downvoted[:each]
+        return "\n".join([title, wording.REPORT_EMPTY])
+    parts = [
+        (wording.REPORT_GAPS, [wording.report_gap(g.count, quoted(g.example), len(g.wordings)) for g in report.gaps]),
+        (
+            wording.REPORT_DOWNVOTED,
+            [wording.report_downvote(quoted(v.question), v.reason and quoted(v.reason)) for v in report.downvoted],
+        ),
+        (wording.REPORT_MOST_ASKED, [wording.report_asked(q.count, quoted(q.question)) for q in report.most_asked]),
     ]
-    lines += [wording.REPORT_NONE] if not report.downvoted else []
-    lines += ["", f"{bold}{wording.REPORT_MOST_ASKED}{bold}"]
-    lines += [wording.report_asked(q.count, quoted(q.question)) for q in report.most_asked[:each]]
-    lines += [wording.REPORT_NONE] if not report.most_asked else []
-    return "\n".join(lines)
+    entries = [lines[:each] for _, lines in parts]
+    kept = [len(lines) for lines in entries]
+    fixed = len(title) + sum(len(f"\n\n{bold}{heading}{bold}") for heading, _ in parts)
+    if limit is not None and fixed + sum(len(line) + 1 for lines in entries for line in lines) > limit:
+        room = limit - fixed - sum(len("\n" + wording.report_more(len(lines))) for _, lines in parts)
+        kept = _fit(entries, room)
+    out = [title]
+    for (heading, lines), shown in zip(parts, kept, strict=True):
+        out += ["", f"{bold}{heading}{bold}", *lines[:shown]]
+        if not lines:
+            out.append(wording.REPORT_NONE)
+        elif shown < len(lines):
+            out.append(wording.report_more(len(lines) - shown))
+    return "\n".join(out)
+
+
+def _fit(entries: list[list[str]], room: int) -> list[int]:
+    """How many entries of each part fit in ``room`` characters (a newline before each), taken in turn."""
+    kept = [0] * len(entries)
+    growing = True
+    while growing:
+        growing = False
+        for part, lines in enumerate(entries):
+            if kept[part] < len(lines) and len(lines[kept[part]]) + 1 <= room:
+                room -= len(lines[kept[part]]) + 1
+                kept[part] += 1
+                growing = True
+    return kept

@@ -144,6 +144,11 @@ def report_asked(count: int, question: str) -> str:
     return f"  {count}× “{question}”"
 
 
+def report_more(left_out: int) -> str:
+    """The line under a part of the report whose other entries did not fit in the message."""
+    return f"  … and {left_out} more"
+
+
 def report_written(rows: int, path: object) -> str:
     return f"Wrote {rows} row(s) to {path}"
 
@@ -180,6 +185,11 @@ def admin_failed(reason: str) -> str:
 
 
 DM_CLOSED = "Answers here are private, but I can't send you a direct message: allow them, or use `/ask`."
+
+
+def not_a_web_address(item: str) -> str:
+    """A chat admin's ``add`` of something that is not an http(s) address (chat never reads the bot's own files)."""
+    return f"That didn't work, and nothing was changed: “{item}” is not a web address; give an http:// or https:// URL"
 
 
 def too_big(name: str) -> str:

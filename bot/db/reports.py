@@ -12,18 +12,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.schema import Outcome, questions, votes
 
-__all__ = ["AskedQuestion", "DownVote", "Reports"]
+__all__ = ["AskedQuestion", "DownVote", "Reports", "Scope"]
 
 log = logging.getLogger(__name__)
 
 UNANSWERED = (Outcome.ABSTAINED, Outcome.LOW_CONFIDENCE)
 # Not questions anyone got an answer to, nor a sign of interest: left out of "most asked".
 NOT_ASKED = (Outcome.EMPTY, Outcome.RATE_LIMITED)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where the questions of a report were asked: one Discord server or one Slack workspace."""
+
+    platform: str
+    guild: str
+
+
+def _within(scope: Scope | None) -> Any:
+    """The condition on the questions' rows: all of them without a scope (the terminal's report)."""
+    if scope is None:
+        return true()
+    return and_(questions.c.platform == scope.platform, questions.c.guild == scope.guild)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,21 +73,27 @@ class Reports:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def unanswered(self, since: datetime, *, limit: int = 200) -> list[AskedQuestion]:
-        """Questions abstained on or answered with low confidence since ``since``, most frequent first."""
-        return await self._grouped(since, questions.c.outcome.in_([o.value for o in UNANSWERED]), limit)
+    async def unanswered(self, since: datetime, *, limit: int = 200, scope: Scope | None = None) -> list[AskedQuestion]:
+        """Questions abstained on or answered with low confidence since ``since``, most frequent first.
 
-    async def most_asked(self, since: datetime, *, limit: int = 20) -> list[AskedQuestion]:
+        ``scope``: only those asked in one server or workspace (None: everywhere); the same for each query.
+        """
+        condition = questions.c.outcome.in_([o.value for o in UNANSWERED])
+        return await self._grouped(since, and_(condition, _within(scope)), limit)
+
+    async def most_asked(self, since: datetime, *, limit: int = 20, scope: Scope | None = None) -> list[AskedQuestion]:
         """The questions asked most often since ``since`` (empty and rate-limited ones left out)."""
-        return await self._grouped(since, questions.c.outcome.not_in([o.value for o in NOT_ASKED]), limit)
+        condition = questions.c.outcome.not_in([o.value for o in NOT_ASKED])
+        return await self._grouped(since, and_(condition, _within(scope)), limit)
 
-    async def downvoted(self, since: datetime, *, limit: int = 200) -> list[DownVote]:
-        """Every 👎 cast since ``since``, newest first, with its question and reason."""
+    async def downvoted(self, since: datetime, *, limit: int = 200, scope: Scope | None = None) -> list[DownVote]:
+        """Every 👎 cast since ``since`` (on a question asked within ``scope``), newest first, with its question
+        and reason."""
         q, v = questions.c, votes.c
         stmt = (
             select(q.answer_id, q.question, v.reason, v.voted_at, q.asked_at, q.citations, q.index_version)
             .join_from(votes, questions, v.answer_id == q.answer_id)
-            .where(v.up.is_(False), v.voted_at >= since)
+            .where(v.up.is_(False), v.voted_at >= since, _within(scope))
             .order_by(v.voted_at.desc(), v.id.desc())
             .limit(limit)
         )

@@ -204,8 +204,12 @@ async def run(retriever: Any, settings: Settings, token: str, stop: asyncio.Even
     then close it cleanly."""
     async with open_database(settings) as db:
         bot = make_bot(retriever, settings, db)
-        # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py).
-        async with bot, bot.beacon, IndexReloader(bot.pipeline.service, settings.index_dir):
+        # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py);
+        # one changed from chat (/source add, remove) at once, before the manager is told.
+        reloader = IndexReloader(bot.pipeline.service, settings.index_dir)
+        if bot.admin is not None:
+            bot.admin.reload = reloader.check
+        async with bot, bot.beacon, reloader:
             await serve_until_signal(bot.start(token), bot.close, bot.pipeline, stop=stop)
 
 

@@ -101,7 +101,7 @@ class _Citebot:
             log.info("Refused /citebot %s to a non-admin", verb)
             return wording.SLACK_ADMINS_ONLY
         if verb == "report":
-            return await self.report(rest[0] if rest else "7d")
+            return await self.report(rest[0] if rest else "7d", command.get("team_id") or "")
         if verb == "config":
             return await self.config(command, rest)
         return await self.change_sources(rest)
@@ -121,10 +121,10 @@ class _Citebot:
             return escape_mrkdwn((await self.admin.remove(" ".join(items))).text)
         return wording.SLACK_USAGE
 
-    async def report(self, since: str) -> str:
-        result = await self.admin.report(since, datetime.now(UTC))
+    async def report(self, since: str, team: str) -> str:
+        result = await self.admin.report(since, datetime.now(UTC), "slack", team)
         if isinstance(result, Report):
-            return report_text(result, escape=escape_mrkdwn, bold="*")
+            return report_text(result, escape=escape_mrkdwn, bold="*", limit=MAX_TEXT)
         return escape_mrkdwn(result.text)
 
     async def config(self, command: dict[str, Any], rest: list[str]) -> str:

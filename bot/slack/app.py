@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
@@ -186,6 +186,7 @@ def build_app(
     db: Database | None = None,
     admin: Admin | None = None,
     once: OnceOnly | None = None,
+    reload: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener registered; serving it (and checking signatures) is
     :mod:`bot.slack.serve`'s job.
@@ -199,6 +200,7 @@ def build_app(
         admin: What ``/citebot`` does (tests pass one over a fake library); None: over :mod:`bot.core.library`.
         once: Claims each request (a caller that closes the database afterwards waits on its
             :meth:`OnceOnly.settled` first); None: one over ``db``'s event store.
+        reload: Swaps a new index in after ``/citebot sources add`` or ``remove`` (the reloader's ``check``).
     """
     from slack_bolt.async_app import AsyncApp
 
@@ -220,7 +222,7 @@ def build_app(
     _listen_to_events(app, answers, settings.slack_channels)
     _listen_to_commands(app, answers)
     # The retriever is read at each call: a reloaded index swaps it.
-    admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts))  # noqa: PLW0108
+    admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts), reload=reload)  # noqa: PLW0108
     listen_to_admin(app, admin, SlackAdmins(client, settings.admin_user_group), settings.slack_channels)
     listen_to_buttons(app, Actions(pipeline.service, db) if db is not None else None)
     app.error(_apologise)

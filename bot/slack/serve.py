@@ -223,6 +223,7 @@ async def serve(
     stop: asyncio.Event | None = None,
     *,
     db: Database | None = None,
+    reload: Callable[[], Awaitable[object]] | None = None,
 ) -> int:
     """Connect to Slack and answer until ``stop`` is set (None: until SIGINT or SIGTERM); returns 0.
 
@@ -233,13 +234,14 @@ async def serve(
         stop: Set to shut down; None installs SIGINT and SIGTERM handlers that set it.
         db: The project's database: the buttons under answers, and each request acted on once
             across replicas. None has no buttons and remembers requests in memory.
+        reload: Swaps a new index in (the reloader's ``check``): ``/citebot sources add`` awaits it.
     """
     from bot.core.runtime import stop_event_on_signals
 
     client = web_client(tokens.bot_token, settings.slack_api_base)
     me = await _who_am_i(client)
     once = OnceOnly(db.events if db is not None else None)
-    app = build_app(settings, pipeline, client=client, db=db, once=once)
+    app = build_app(settings, pipeline, client=client, db=db, once=once, reload=reload)
     stop = stop or stop_event_on_signals()
     try:
         if tokens.app_token:
@@ -277,8 +279,9 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
                 recorder=Recorder(db.questions, settings.top_k),
                 shown=settings.top_k,
             )
-            # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py).
-            async with IndexReloader(pipeline.service, settings.index_dir):
-                return await serve(settings, tokens, pipeline, db=db)
+            # A new index (`python -m bot add`, `index`) is swapped in while serving (bot/core/reload.py);
+            # one changed from chat (/citebot sources add, remove) at once, before the admin is told.
+            async with IndexReloader(pipeline.service, settings.index_dir) as reloader:
+                return await serve(settings, tokens, pipeline, db=db, reload=reloader.check)
 
     return run_on(run(), settings.event_loop)

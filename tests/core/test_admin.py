@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import wording
-from bot.core.admin import Admin, Done, parse_mode
+from bot.core.admin import Admin, Done, is_web_address, parse_mode
 from bot.core.asker import Asker
 from bot.core.channels import ChannelRules, default_rule
 from bot.core.pipeline import Pipeline
@@ -88,9 +88,55 @@ async def test_add_and_remove_through_the_library(admin: Admin, library: FakeLib
     assert [s.name for s in await admin.sources()] == ["000_a7265f2ac828b9b1.txt"]
 
 
+@pytest.mark.parametrize(
+    ("item", "web"),
+    [
+        ("https://example.com/a.html", True),
+        ("HTTP://example.com", True),
+        ("/etc/passwd.txt", False),
+        ("file:///etc/passwd.txt", False),
+        ("seeds/harbour.txt", False),
+        ("ftp://example.com/a.txt", False),
+        ("https:///nohost.txt", False),
+        ("http://[::1", False),
+    ],
+)
+def test_only_http_and_https_addresses_with_a_host_are_web_addresses(item: str, web: bool) -> None:
+    assert is_web_address(item) is web
+
+
+async def test_an_uploaded_file_refused_is_named_without_its_temporary_folder(tmp_path: Path) -> None:
+    """The real library refuses an upload (.docx): the line names the file as uploaded, not where it was saved."""
+    settings = Settings(_env_file=None, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")  # type: ignore[call-arg]
+    upload = tmp_path / "citebot-upload-x1" / "minutes.docx"
+    upload.parent.mkdir()
+    upload.write_bytes(b"PK")
+    done = await Admin(settings, None, embed=FakeRetriever().encode).add_file(upload)
+    assert not done.changed and "minutes.docx: .docx is not a source format" in done.text
+    assert "citebot-upload-x1" not in done.text and "\n" not in done.text
+
+
+async def test_a_change_swaps_the_new_index_in_before_it_is_said_done(admin: Admin) -> None:
+    """add and remove await the reloader before answering; a refused one changes nothing, so reloads nothing."""
+    said: list[str] = []
+
+    async def reload() -> bool:
+        said.append("reloaded")
+        return True
+
+    admin.reload = reload
+    await admin.add(["https://example.com/a.html"])
+    await admin.remove("a.html")
+    assert said == ["reloaded", "reloaded"]
+    await admin.add(["http://refuse.example/"])
+    await admin.add(["/etc/a.txt"])
+    await admin.remove("nothing.txt")
+    assert said == ["reloaded", "reloaded"]
+
+
 async def test_report_since_is_checked_first(admin: Admin) -> None:
-    assert isinstance(await admin.report("1d", NOW), Report)
-    bad = await admin.report("yesterday", NOW)
+    assert isinstance(await admin.report("1d", NOW, "slack", "T1"), Report)
+    bad = await admin.report("yesterday", NOW, "slack", "T1")
     assert isinstance(bad, Done) and bad.text == wording.bad_since("yesterday")
 
 

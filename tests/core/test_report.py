@@ -14,9 +14,20 @@ import numpy as np
 import pytest
 
 from bot.cli import main
+from bot.core import wording
 from bot.core.errors import ConfigError
-from bot.core.report import SIMILARITY, build_report, clusters, group_by_meaning, parse_since, report_text
-from bot.db import AskedQuestion, Database, Outcome
+from bot.core.report import (
+    SIMILARITY,
+    Gap,
+    Report,
+    build_report,
+    clusters,
+    group_by_meaning,
+    parse_since,
+    report_text,
+)
+from bot.db import AskedQuestion, Database, DownVote, Outcome
+from bot.db.reports import Scope
 from bot.terminal.report import write_csv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "report"
@@ -139,6 +150,41 @@ async def test_report_reads_gaps_votes_and_most_asked(db: Database, tmp_path: Pa
     rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
     assert rows[0] == ["section", "count", "question", "detail", "when"]
     assert rows[1][:3] == ["gap", "3", "watson cost per month?"]
+
+
+async def test_a_scoped_report_reads_one_server_or_workspace_only(db: Database) -> None:
+    """Each part of a chat admin's report (gaps, 👎, most asked) holds only the questions of its own server."""
+    record = db.questions.record
+    for guild, platform, word in [("G1", "discord", "rye"), ("G2", "discord", "spelt"), ("G1", "slack", "oat")]:
+        await record(platform=platform, guild=guild, asker=1, question=f"{word} bread?", outcome=Outcome.ABSTAINED)
+        answered = await record(platform=platform, guild=guild, asker=1, question=word, outcome=Outcome.ANSWERED)
+        await db.votes.cast(answered, 5, up=False, reason=f"not about {word}")
+    report = await build_report(db, T0 - timedelta(days=7), embed_words, Scope("discord", "G1"))
+    assert [g.example for g in report.gaps] == ["rye bread?"]
+    assert [v.reason for v in report.downvoted] == ["not about rye"]
+    assert sorted(q.question for q in report.most_asked) == ["rye", "rye bread?"]
+    everything = await build_report(db, T0 - timedelta(days=7), embed_words)
+    assert len(everything.gaps) == 3 and len(everything.downvoted) == 3
+
+
+@pytest.mark.parametrize("limit", [2000, 3000, 600])
+def test_a_report_within_a_limit_keeps_every_part_and_counts_what_is_left_out(limit: int) -> None:
+    """30 long gaps, 20 👎 with long reasons, 10 most asked: within the limit, each part has its heading and its
+    first entries, whole, and says how many more there are."""
+    long = "why does the levain " * 12
+    gaps = tuple(Gap(f"{long}{n}", 30 - n, (f"{long}{n}",), T0) for n in range(30))
+    votes = tuple(DownVote(str(n), f"{long}{n}", f"{long}reason", T0, T0, [], "v1") for n in range(20))
+    asked = tuple(AskedQuestion(f"{long}{n}", 10 - n, T0) for n in range(10))
+    text = report_text(Report(T0, gaps, votes, asked), bold="**", limit=limit)
+    assert len(text) <= limit
+    lines = text.splitlines()
+    for heading, total in [(wording.REPORT_GAPS, 30), (wording.REPORT_DOWNVOTED, 20), (wording.REPORT_MOST_ASKED, 10)]:
+        at = lines.index(f"**{heading}**")
+        part = list(itertools.takewhile(bool, lines[at + 1 :]))
+        assert part[-1] == wording.report_more(total - (len(part) - 1))
+        assert len(part) >= (2 if limit >= 2000 else 1)  # a chat message's room shows entries of every part
+    everything = report_text(Report(T0, gaps, votes, asked))
+    assert wording.report_more(20) in everything and wording.report_more(10) in everything  # each=10 a part
 
 
 async def test_an_empty_log_says_so_and_never_embeds(db: Database) -> None:

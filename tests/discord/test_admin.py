@@ -18,7 +18,16 @@ import pytest
 
 from bot.core import wording
 from tests.discord.harness import BotProcess, module_fake, running, user_ids
-from tests.fake_discord import ASK_ID, EPHEMERAL, MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, Sent
+from tests.fake_discord import (
+    ASK_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    FakeDiscord,
+    Guild,
+    Sent,
+)
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.process]
 
@@ -28,7 +37,13 @@ MANAGER = MEMBER_PERMISSIONS | MANAGE_GUILD
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDiscord]:
-    yield from module_fake()
+    for server in module_fake():
+        server.add_guild()  # another server the bot is in, whose managers see nothing of this one's
+        yield server
+
+
+def other_guild(fake: FakeDiscord) -> Guild:
+    return next(g for g in fake.guilds.values() if g.id != GUILD_ID)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +126,19 @@ def test_source_add_refused_by_the_library_says_why(fake: FakeDiscord, bot: BotP
     assert answer.content == wording.ADD_WHAT
 
 
+def test_source_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """A manager's url that is a file path (of a file the bot can read) or no address at all is refused in
+    one private line, and the library never sees it: chat reads nothing from the bot's own disk."""
+    secret = bot.folder / f"secret-{new_user()}.txt"
+    secret.write_text("The database password is hunter2.\n", encoding="utf-8")
+    for url in (str(secret), f"file://{secret}", "notes.txt"):
+        answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+        assert answer.flags & EPHEMERAL and answer.content == wording.not_a_web_address(url), answer.content
+    assert not [c for c in library_calls(bot) if any(secret.name in i or i == "notes.txt" for i in c["items"])]
+
+
 def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
     """A member's /source remove is refused and removes nothing; a manager's removes the source."""
     url = f"https://example.com/gone-{new_user()}.html"
@@ -147,6 +175,49 @@ def test_report_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) ->
     assert wording.REPORT_GAPS in answer.content and "sourdough bread number" in answer.content
     answer = command(fake, "report", {"since": "soon"}, user_id=new_user(), permissions=MANAGER)
     assert answer.content.startswith("since 'soon' is not a duration") and "7d" in answer.content
+
+
+def test_report_shows_a_server_its_own_questions_only(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A manager's /report lists what was asked in their server, never what another server's members asked."""
+    here, there = f"sourdough rye {new_user()}?", f"sourdough spelt {new_user()}?"
+    fake.wait_for_reply(fake.send_message(here, channel_id=ASK_ID, user_id=new_user()))
+    other = other_guild(fake)
+    fake.wait_for_reply(fake.send_message(there, channel_id=other.general_id, mention_bot=True, user_id=new_user()))
+    ours = command(fake, "report", {"since": "1d"}, user_id=new_user(), permissions=MANAGER).content
+    theirs = command(
+        fake, "report", {"since": "1d"}, channel_id=other.general_id, user_id=new_user(), permissions=MANAGER
+    ).content
+    assert here in ours and there not in ours
+    assert there in theirs and here not in theirs
+
+
+def test_markup_members_typed_shows_as_text_in_the_report(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A question holding a timestamp, a channel link, a command link, a role ping and markdown is echoed
+    in the report as typed: nothing in it renders (or pings) for the manager."""
+    other = other_guild(fake)
+    live = ["<t:1700000000:R>", "<#300000000000000003>", "</ask:1234567890123>", "<:blob:123456789012345678>"]
+    question = f"sourdough {new_user()} " + " ".join(live) + " @everyone **now**"
+    fake.wait_for_reply(fake.send_message(question, channel_id=other.general_id, mention_bot=True, user_id=new_user()))
+    answer = command(fake, "report", channel_id=other.general_id, user_id=new_user(), permissions=MANAGER)
+    assert "sourdough" in answer.content
+    assert not [markup for markup in [*live, "@everyone", "**now**"] if markup in answer.content], answer.content
+
+
+def test_a_big_report_keeps_every_part_within_one_message(fake: FakeDiscord, bot: BotProcess) -> None:
+    """Long unanswered questions enough for several messages: the report is one private message within
+    Discord's 2,000 characters, every part shown, the entries that do not fit counted, none cut midway."""
+    words = "crumb crust proof levain hydration autolyse banneton lame scoring steam oven"
+    for n in range(12):
+        question = f"sourdough {n} " + " ".join(f"{w}{n}{i}" for i, w in enumerate(words.split() * 3))
+        fake.wait_for_reply(fake.send_message(question, channel_id=ASK_ID, user_id=new_user()))
+    answer = command(fake, "report", {"since": "1d"}, user_id=new_user(), permissions=MANAGER)
+    content = answer.content
+    assert len(content) <= 2000 and answer.flags & EPHEMERAL
+    most_asked = content.split(wording.REPORT_MOST_ASKED, 1)[1]
+    assert wording.REPORT_GAPS in content and wording.REPORT_DOWNVOTED in content and "× “sourdough" in most_asked
+    entries = [line for line in content.splitlines() if line.startswith("  ") and "×" in line]
+    assert all(line.rstrip().endswith(("”", "wording)", "wordings)")) for line in entries), entries
+    assert wording.report_more(1).split("1")[0] in content  # "… and N more"
 
 
 def test_config_off_then_every_then_default_takes_effect_on_the_next_message(

@@ -109,6 +109,17 @@ async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:
     assert text.startswith("That didn") and "\n" not in text
 
 
+async def test_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
+    bot: Bot, library: FakeLibrary, tmp_path: Path
+) -> None:
+    """A path of a file the bot can read, or a word, is refused in one line before the library sees it."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The database password is hunter2.\n", encoding="utf-8")
+    for item in (str(secret), "notes.txt"):
+        assert await citebot(bot, f"sources add https://example.com/a.html {item}") == wording.not_a_web_address(item)
+    assert library.calls == []
+
+
 async def test_when_slack_cannot_say_who_asks_the_answer_is_no(
     bot: Bot, slack: FakeSlack, library: FakeLibrary
 ) -> None:
@@ -125,6 +136,33 @@ async def test_report_lists_what_went_unanswered(bot: Bot) -> None:
     text = await citebot(bot, "report 1d")
     assert wording.REPORT_GAPS in text and "How do I bake sourdough bread?" in text
     assert (await citebot(bot, "report soon")).startswith("since 'soon' is not a duration")
+
+
+async def test_report_shows_a_workspace_its_own_questions_only(bot: Bot) -> None:
+    """An admin's report lists what was asked in their workspace, never another workspace's questions."""
+    here, there = ts(), ts()
+    await bot.post(event_body(mention_event("sourdough rye?", ts=here), event_id="EvW1"))
+    await bot.post(event_body(mention_event("sourdough spelt?", ts=there, user="U0002"), event_id="EvW2", team="T0002"))
+    await bot.wait_for("chat.postMessage", thread_ts=here)
+    await bot.wait_for("chat.postMessage", thread_ts=there)
+    text = await citebot(bot, "report 1d")
+    assert "sourdough rye?" in text and "sourdough spelt?" not in text
+
+
+async def test_a_big_report_keeps_every_part_within_one_message(bot: Bot) -> None:
+    """Long unanswered questions enough for several messages: every part shown within 3,000 characters,
+    the entries that do not fit counted, none cut midway."""
+    words = "crumb crust proof levain hydration autolyse banneton lame scoring steam oven"
+    for n in range(12):
+        question = f"sourdough {n} " + " ".join(f"{w}{n}{i}" for i, w in enumerate(words.split() * 3))
+        asked = ts()
+        await bot.post(event_body(mention_event(question, ts=asked, user=f"U1{n:03}"), event_id=f"EvB{n}"))
+        await bot.wait_for("chat.postMessage", thread_ts=asked)
+    text = await citebot(bot, "report 1d")
+    assert len(text) <= 3000 and wording.REPORT_GAPS in text and wording.REPORT_DOWNVOTED in text
+    assert "× “sourdough" in text.split(wording.REPORT_MOST_ASKED, 1)[1] and "… and " in text
+    entries = [line for line in text.splitlines() if line.startswith("  ") and "×" in line]
+    assert all(line.rstrip().endswith(("”", "wording)", "wordings)")) for line in entries), entries
 
 
 async def test_usage_and_unknown_subcommands(bot: Bot) -> None:

@@ -11,6 +11,7 @@ itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the m
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from bot.core import wording
 from bot.core.channels import default_rule
 from bot.core.report import Report, report_text
 from bot.discord.cogs import tell_privately
-from bot.discord.text import escape_user_text
+from bot.discord.text import MAX_CONTENT, escape_user_text
 
 if TYPE_CHECKING:
     from bot.core.admin import Admin, Done
@@ -51,6 +52,17 @@ def channel_key(interaction: discord.Interaction) -> str | None:
     if parent is not None:
         return str(parent)
     return str(interaction.channel_id) if interaction.channel_id else None
+
+
+# Discord's markup in angle brackets, which escape_user_text leaves live: a timestamp (<t:…>), a command
+# link (</ask:…>), a channel (<#…>), an emoji (<:…:…>, <a:…:…>), a mention (<@…>, already defused).
+_ANGLE_MARKUP = re.compile(r"<(?=[@#/:]|a:|t:)")
+
+
+def report_escape(text: str) -> str:
+    """A member's words in the report, as typed: markdown and mentions escaped, and no ``<…>`` markup
+    renders (a zero-width space after the ``<``)."""
+    return _ANGLE_MARKUP.sub("<\u200b", escape_user_text(text))
 
 
 async def _refuse(interaction: discord.Interaction) -> None:
@@ -107,7 +119,7 @@ class AdminCog(commands.Cog, name="Admin"):
         with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
             path = Path(folder) / Path(file.filename).name
             await file.save(path)
-            await self._say(interaction, await self.admin.add([str(path)]))
+            await self._say(interaction, await self.admin.add_file(path))
 
     @source.command(name="remove")
     @app_commands.describe(name="The source's name, as /sources lists it")
@@ -142,9 +154,10 @@ class AdminCog(commands.Cog, name="Admin"):
             await _refuse(interaction)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.admin.report(since, datetime.now(UTC))
+        result = await self.admin.report(since, datetime.now(UTC), "discord", str(interaction.guild_id))
         if isinstance(result, Report):
-            await tell_privately(interaction, report_text(result, escape=escape_user_text, bold="**"))
+            text = report_text(result, escape=report_escape, bold="**", limit=MAX_CONTENT)
+            await tell_privately(interaction, text)
             return
         await self._say(interaction, result)
 
