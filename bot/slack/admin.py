@@ -8,7 +8,8 @@ Subcommands (the text after ``/citebot``):
   (``users.info``), or members of ``ADMIN_USER_GROUP`` (``usergroups.users.list``). Anyone
   else gets a polite refusal and nothing changes.
 
-Every answer is ephemeral. The listener acks first; the work is :class:`bot.core.admin.Admin`'s.
+Every answer is ephemeral; the report is Block Kit (:mod:`bot.slack.report`), the rest one mrkdwn text.
+The listener acks first; the work is :class:`bot.core.admin.Admin`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
 from bot.core.channels import default_rule
-from bot.core.report import Report, report_text
+from bot.core.report import Report
+from bot.slack.report import format_report_slack
 from bot.slack.text import clean_slack_text, escape_mrkdwn
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from bot.core.library import SourceInfo
 
 log = logging.getLogger(__name__)
+
+Said = str | tuple[str, list[dict[str, Any]]]  # an answer's mrkdwn text, or its fallback text and its blocks
 
 __all__ = ["SlackAdmins", "listen_to_admin", "source_lines_slack"]
 
@@ -87,7 +91,7 @@ class _Citebot:
         self.admins = admins
         self.ask_channels = ask_channels
 
-    async def run(self, command: dict[str, Any]) -> str:
+    async def run(self, command: dict[str, Any]) -> Said:
         # A link Slack escaped (<https://x|x>) keeps its target, not its label; then the rest is unwrapped.
         words = clean_slack_text(_LINK.sub(r"\1", command.get("text") or "")).split()
         if not words or words[0].lower() == "help":
@@ -121,10 +125,10 @@ class _Citebot:
             return escape_mrkdwn((await self.admin.remove(" ".join(items))).text)
         return wording.SLACK_USAGE
 
-    async def report(self, since: str, team: str) -> str:
+    async def report(self, since: str, team: str) -> Said:
         result = await self.admin.report(since, datetime.now(UTC), "slack", team)
         if isinstance(result, Report):
-            return report_text(result, escape=escape_mrkdwn, bold="*", limit=MAX_TEXT)
+            return format_report_slack(result)
         return escape_mrkdwn(result.text)
 
     async def config(self, command: dict[str, Any], rest: list[str]) -> str:
@@ -150,5 +154,9 @@ def listen_to_admin(app: AsyncApp, admin: Admin, admins: SlackAdmins, ask_channe
     async def on_citebot(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/citebot sources | sources add URL | sources remove NAME | report [7d] | config [...]"""
         await ack()
-        text = _cut(await citebot.run(command))
-        await respond(text=text, response_type="ephemeral")
+        said = await citebot.run(command)
+        if isinstance(said, tuple):
+            text, blocks = said
+            await respond(text=_cut(text), blocks=blocks, response_type="ephemeral")
+            return
+        await respond(text=_cut(said), response_type="ephemeral")
