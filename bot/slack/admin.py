@@ -79,8 +79,21 @@ def source_lines_slack(listed: list[SourceInfo]) -> str:
     return f"*{wording.SOURCES_TITLE}*\n" + "\n".join(lines)
 
 
+# What a cut must not split: an escape (``&amp;``, ``&lt;``, ``&gt;``) or Slack's markup in angle brackets (a link).
+_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>|.", re.DOTALL)
+
+
 def _cut(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    """Escaped ``text`` within MAX_TEXT characters: a longer one is cut, with an ellipsis, between two
+    escapes or links, never inside one (``&am…`` would show as typed, a cut link not at all)."""
+    if len(text) <= MAX_TEXT:
+        return text
+    end = 0
+    for unit in _UNIT.finditer(text):
+        if unit.end() > MAX_TEXT - 1:
+            break
+        end = unit.end()
+    return text[:end] + "…"
 
 
 class _Citebot:

@@ -9,6 +9,7 @@ effect on the next message.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bot.core import wording
 from bot.core.admin import Admin
 from bot.core.channels import ChannelRules
 from bot.db import Database
+from bot.slack.text import escape_mrkdwn
 from tests.fake_slack import FORM, FakeSlack, command_body, event_body, mention_event, message_event
 from tests.fakes import FakeLibrary, FakeRetriever
 from tests.slack.harness import Bot, Finished, settings, start
@@ -128,6 +130,17 @@ async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:
     """A refused URL is said in one line, and nothing changed."""
     text = await citebot(bot, "sources add http://refuse.example/")
     assert text.startswith("That didn") and "\n" not in text
+
+
+async def test_a_long_answer_is_cut_between_escapes_never_inside_one(bot: Bot) -> None:
+    """An answer past Slack's 3,000 characters (a refused word full of `&`, five characters each once
+    escaped) is cut with an ellipsis where no `&amp;` is split: every `&` left is a whole escape."""
+    start = len(escape_mrkdwn(wording.not_a_web_address("").split("”")[0]))  # where the word starts
+    pad = (2999 - start - 2) % 5  # the cut at 2,999 falls two characters into an `&amp;`
+    word = "a" * pad + "&" * 700
+    text = await citebot(bot, f"sources add {word}")
+    assert len(text) <= 3000 and text.endswith("…") and text.startswith("That didn"), text[-20:]
+    assert "&" not in re.sub(r"&(?:amp|lt|gt);", "", text), text[-20:]
 
 
 async def test_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
