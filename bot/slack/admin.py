@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
 from bot.core.channels import default_rule
+from bot.core.refusals import chat_reason
 from bot.core.report import Report
 from bot.slack.report import format_report_slack
 from bot.slack.text import clean_slack_text, escape_mrkdwn
+from index.errors import CitebotError
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -39,6 +41,7 @@ Said = str | tuple[str, list[dict[str, Any]]]  # an answer's mrkdwn text, or its
 __all__ = ["SlackAdmins", "listen_to_admin", "source_lines_slack"]
 
 MAX_TEXT = 3000  # characters of an ephemeral response's text shown in full
+LIST = "`/citebot sources`"  # what a refusal names for the list of sources (bot/core/refusals.py)
 _LINK = re.compile(r"<(https?://[^|<>]+)(?:\|[^<>]*)?>")
 
 
@@ -128,14 +131,15 @@ class _Citebot:
             return source_lines_slack(await self.admin.sources())
         except Exception as error:
             log.warning("Could not list the sources: %s", type(error).__name__)
-            return wording.admin_failed(escape_mrkdwn(str(error)))
+            reason = chat_reason(error, LIST) if isinstance(error, CitebotError) else str(error)
+            return escape_mrkdwn(wording.admin_failed(reason))
 
     async def change_sources(self, rest: list[str]) -> str:
         action, items = (rest[0].lower(), rest[1:]) if rest else ("", [])
         if action == "add" and items:
-            return escape_mrkdwn((await self.admin.add(items)).text)
+            return escape_mrkdwn((await self.admin.add(items, sources=LIST)).text)
         if action == "remove" and items:
-            return escape_mrkdwn((await self.admin.remove(" ".join(items))).text)
+            return escape_mrkdwn((await self.admin.remove(" ".join(items), sources=LIST)).text)
         return wording.SLACK_USAGE
 
     async def report(self, since: str, team: str) -> Said:

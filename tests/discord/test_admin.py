@@ -180,6 +180,14 @@ def test_another_servers_manager_cannot_change_the_shared_sources(fake: FakeDisc
     assert answer.content.startswith("In this channel I answer")
 
 
+def test_removing_an_unknown_source_names_the_chat_list_not_a_command_line(fake: FakeDiscord, bot: BotProcess) -> None:
+    """The library's refusal says "`python -m bot sources` lists them"; a manager in chat is pointed to /sources."""
+    name = f"nothing-{new_user()}.txt"
+    answer = command(fake, "source", {"name": name}, subcommand="remove", user_id=new_user(), permissions=MANAGER)
+    assert answer.flags & EPHEMERAL and "/sources lists them" in answer.content, answer.content
+    assert "python -m bot" not in answer.content
+
+
 def test_public_sources_list_shows_links_and_dates(fake: FakeDiscord, bot: BotProcess) -> None:
     """Anyone's /sources lists each source with its link and the day it was added."""
     url = f"https://example.com/listed-{new_user()}.html"

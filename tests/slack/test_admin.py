@@ -143,6 +143,13 @@ async def test_a_long_answer_is_cut_between_escapes_never_inside_one(bot: Bot) -
     assert "&" not in re.sub(r"&(?:amp|lt|gt);", "", text), text[-20:]
 
 
+async def test_removing_an_unknown_source_names_the_chat_list_not_a_command_line(bot: Bot) -> None:
+    """The library's refusal says "`python -m bot sources` lists them"; an admin in Slack is pointed to
+    `/citebot sources`."""
+    text = await citebot(bot, "sources remove nothing.txt")
+    assert "`/citebot sources` lists them" in text and "python -m bot" not in text, text
+
+
 async def test_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
     bot: Bot, library: FakeLibrary, tmp_path: Path
 ) -> None:

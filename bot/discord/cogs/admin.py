@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # as the library's limit on a fetched page
 MANAGERS = discord.Permissions(manage_guild=True)
+LIST = "/sources"  # what a refusal names for the list of sources (bot/core/refusals.py)
 
 
 def can_manage(interaction: discord.Interaction) -> bool:
@@ -161,7 +162,7 @@ class AdminCog(commands.Cog, name="Admin"):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
-            await self._say(interaction, await self.admin.add([url.strip()]))
+            await self._say(interaction, await self.admin.add([url.strip()], sources=LIST))
             return
         assert file is not None
         if file.size > MAX_ATTACHMENT_BYTES:
@@ -170,7 +171,7 @@ class AdminCog(commands.Cog, name="Admin"):
         with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
             path = Path(folder) / Path(file.filename).name
             await file.save(path)
-            await self._say(interaction, await self.admin.add_file(path))
+            await self._say(interaction, await self.admin.add_file(path, sources=LIST))
 
     @source.command(name="remove")
     @app_commands.describe(name="The source's name, as /sources lists it")
@@ -179,7 +180,7 @@ class AdminCog(commands.Cog, name="Admin"):
         if not await self._may_change_sources(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._say(interaction, await self.admin.remove(name))
+        await self._say(interaction, await self.admin.remove(name, sources=LIST))
 
     @source_remove.autocomplete("name")
     async def _source_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
