@@ -5,7 +5,7 @@ several times, abstained on or answered with low confidence, a few answered and 
 with a reason) is written to a temporary SQLite database with a fixed clock, and the
 report is built from it by the bot's own code with the project's embedding model
 (:func:`bot.core.report.build_report`), then rendered as the terminal, Discord and Slack
-show it. tests/core/test_report_docs.py fails when a doc is out of date.
+show it (Slack's as its Block Kit blocks). tests/core/test_report_docs.py fails when a doc is out of date.
 
 Usage: ``.venv/bin/python scripts/render_report_example.py [--check]``
 (``--check``: change nothing, exit 1 when a doc is out of date).
@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 from bot.core.report import Report, build_report, report_text  # noqa: E402
 from bot.db import Database, Outcome  # noqa: E402
 from bot.discord.text import escape_user_text  # noqa: E402
-from bot.slack.text import escape_mrkdwn  # noqa: E402
+from bot.slack.report import format_report_slack  # noqa: E402
 from scripts.marked import replace_between  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "report" / "tuning.jsonl"
@@ -76,16 +76,29 @@ async def _report() -> Report:
             return await build_report(db, NOW - timedelta(days=7), Embedder().encode)
 
 
+def _slack(report: Report) -> str:
+    """Slack's report, one Block Kit block after another, each text as Slack receives it."""
+    text, blocks = format_report_slack(report)
+    lines = []
+    for block in blocks:
+        shown = block["text"]
+        lines.append(f"[section]  {shown['text']}" if shown["type"] == "mrkdwn" else f"[plain text]\n{shown['text']}")
+    return "\n".join([*lines, f"(notification text: {text})"])
+
+
 def render() -> dict[str, str]:
     """The example, rendered for each doc."""
     report = asyncio.run(_report())
     terminal = report_text(report)
     discord = report_text(report, escape=escape_user_text, bold="**")
-    slack = report_text(report, escape=escape_mrkdwn, bold="*")
     return {
         "report.md": f"`python -m bot report --since 7d` prints:\n\n```text\n{terminal}\n```",
         "discord.md": f"`/report since:7d` answers (only the manager sees it):\n\n```md\n{discord}\n```",
-        "slack.md": f"`/citebot report 7d` answers (only the admin sees it):\n\n```text\n{slack}\n```",
+        "slack.md": (
+            "`/citebot report 7d` answers (only the admin sees it), in Block Kit: the title and headings in mrkdwn,"
+            " each part's entries as one plain text, so members' words show as typed:\n\n"
+            f"```text\n{_slack(report)}\n```"
+        ),
     }
 
 

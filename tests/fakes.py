@@ -225,7 +225,9 @@ class FakeLibrary:
         self._record("remove", [name])
         found = [s for s in self.sources if s.name == name]
         if not found:
-            raise CitebotError(f"cannot remove {name}: no indexed source has that name")
+            from bot.core.library import unknown_source
+
+            raise unknown_source(name)  # the library's own refusal
         self.sources.remove(found[0])
         return found[0]
 

@@ -3,7 +3,7 @@
 Discord's ``/source``, ``/report`` and ``/config`` (bot/discord/cogs/admin.py) and Slack's
 ``/citebot`` (bot/slack/admin.py) check who is asking, then call :class:`Admin`; each
 method returns what to say, one short text, and never raises for a known failure (its
-sentence, which names the fix, is said instead). The sources library
+sentence, naming a fix that can be done from chat, is said instead: bot/core/refusals.py). The sources library
 (:mod:`bot.core.library`) blocks, so it runs in a thread, one change at a time.
 """
 
@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from bot.core import wording
 from bot.core.channels import ChannelRule, rule_of
+from bot.core.refusals import chat_reason
 from bot.core.report import Report, build_report, parse_since
 from bot.db.schema import ChannelMode
 from index.errors import CitebotError
@@ -37,6 +38,7 @@ __all__ = ["Admin", "Done", "Library", "is_web_address", "parse_mode"]
 # What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
 MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
 DEFAULT = "default"
+SOURCES = "the sources list"  # how a refusal names the list, unless the front end names its command
 
 
 class Library(Protocol):
@@ -120,8 +122,8 @@ class Admin:
         """What the index holds now (raises the library's CitebotError, e.g. no index yet)."""
         return await asyncio.to_thread(self.library.list_sources, self.settings)
 
-    async def add(self, urls: Sequence[str]) -> Done:
-        """Fetch http(s) URLs and update the index.
+    async def add(self, urls: Sequence[str], *, sources: str = SOURCES) -> Done:
+        """Fetch http(s) URLs and update the index (``sources``: how chat lists them here, for a refusal).
 
         Anything else is refused before the library sees it: the library also reads local paths (for
         ``python -m bot add``), and chat must never make the bot read a file of its own machine.
@@ -130,32 +132,33 @@ class Admin:
             if not is_web_address(url):
                 log.info("Adding a source was refused: not a web address")
                 return Done(wording.not_a_web_address(url))
-        return await self._add(list(urls))
+        return await self._add(list(urls), sources)
 
-    async def add_file(self, path: Path) -> Done:
+    async def add_file(self, path: Path, *, sources: str = SOURCES) -> Done:
         """Add a file a chat admin uploaded (saved by the front end at ``path``, in a folder of its own)."""
-        return await self._add([str(path)], shown=(str(path), path.name))
+        return await self._add([str(path)], sources, shown=(str(path), path.name))
 
-    async def _add(self, items: list[str], shown: tuple[str, str] | None = None) -> Done:
+    async def _add(self, items: list[str], sources: str, shown: tuple[str, str] | None = None) -> Done:
         try:
             async with self._changing:
                 infos = await asyncio.to_thread(self.library.add_sources, self.settings, items)
         except CitebotError as error:
             log.info("Adding a source was refused: %s", type(error).__name__)
-            reason = str(error) if shown is None else str(error).replace(*shown)  # the upload's name, not its path
+            reason = chat_reason(error, sources)
+            reason = reason if shown is None else reason.replace(*shown)  # the upload's name, not its path
             return Done(wording.admin_failed(reason))
         log.info("Added %d source(s) from chat", len(infos))
         await self._reloaded()
         return Done(wording.added([info.title for info in infos]), changed=True)
 
-    async def remove(self, name: str) -> Done:
-        """Remove a source ``add`` wrote, and update the index."""
+    async def remove(self, name: str, *, sources: str = SOURCES) -> Done:
+        """Remove a source ``add`` wrote, and update the index (``sources``: how chat lists them here)."""
         try:
             async with self._changing:
                 info = await asyncio.to_thread(self.library.remove_source, self.settings, name)
         except CitebotError as error:
             log.info("Removing a source was refused: %s", type(error).__name__)
-            return Done(wording.admin_failed(str(error)))
+            return Done(wording.admin_failed(chat_reason(error, sources)))
         log.info("Removed a source from chat")
         await self._reloaded()
         return Done(wording.removed(info.title), changed=True)

@@ -35,9 +35,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SourceInfo", "add_sources", "list_sources", "remove_source"]
+__all__ = ["SourceInfo", "add_sources", "list_sources", "remove_source", "unknown_source"]
 
 _BY_HAND = "delete or move the file yourself, then run `python -m bot index`"
+# Why a source is not removed (RemoveSourceError.reason), as the command line says it; chat says it its own
+# way (bot/core/refusals.py).
+UNKNOWN = "no indexed source has that name"
+NOT_ADDED = "it was not added by `python -m bot add`, so it is left alone"
+CHANGED = "it was changed since `python -m bot add` wrote it"
+ONLY_ONE = "it is the only source, and an index needs one"
 
 
 @dataclass(frozen=True)
@@ -157,11 +163,11 @@ def remove_source(settings: Settings, name: str) -> SourceInfo:
         entry = ledger.entry(info.name)
         raw = path.read_bytes() if path.is_file() else None
         if entry is None:
-            raise RemoveSourceError(name, "it was not added by `python -m bot add`, so it is left alone", _BY_HAND)
+            raise RemoveSourceError(name, NOT_ADDED, _BY_HAND)
         if raw is not None and sha256(raw) != entry.sha256:
-            raise RemoveSourceError(name, "it was changed since `python -m bot add` wrote it", _BY_HAND)
+            raise RemoveSourceError(name, CHANGED, _BY_HAND)
         if len(before) == 1:
-            raise RemoveSourceError(name, "it is the only source, and an index needs one", "add another source first")
+            raise RemoveSourceError(name, ONLY_ONE, "add another source first")
         ledger.forget(info.name)
         try:
             ledger.save()
@@ -185,7 +191,12 @@ def _find(infos: list[SourceInfo], name: str, seeds_name: str) -> SourceInfo:
     titled = [info for info in infos if info.title.casefold() == name.strip().casefold()]
     if len(titled) == 1:
         return titled[0]
-    raise RemoveSourceError(name, "no indexed source has that name", "`python -m bot sources` lists them")
+    raise unknown_source(name)
+
+
+def unknown_source(name: str) -> RemoveSourceError:
+    """The refusal to remove ``name``, which names no indexed source."""
+    return RemoveSourceError(name, UNKNOWN, "`python -m bot sources` lists them")
 
 
 def list_sources(settings: Settings) -> list[SourceInfo]:

@@ -182,6 +182,34 @@ async def build_report(db: Database, since: datetime, embed: Embed, scope: Scope
     )
 
 
+def report_parts(
+    report: Report, *, escape: Callable[[str], str] = str, max_line: int = 160
+) -> list[tuple[str, list[str]]]:
+    """The report's three parts, each its heading and all its entries, members' words cut to
+    ``max_line`` characters and made safe by ``escape``."""
+
+    def quoted(text: str) -> str:
+        text = " ".join(text.split())
+        return escape(text if len(text) <= max_line else text[: max_line - 1] + "…")
+
+    return [
+        (wording.REPORT_GAPS, [wording.report_gap(g.count, quoted(g.example), len(g.wordings)) for g in report.gaps]),
+        (
+            wording.REPORT_DOWNVOTED,
+            [wording.report_downvote(quoted(v.question), v.reason and quoted(v.reason)) for v in report.downvoted],
+        ),
+        (wording.REPORT_MOST_ASKED, [wording.report_asked(q.count, quoted(q.question)) for q in report.most_asked]),
+    ]
+
+
+def part_lines(lines: list[str], shown: int) -> list[str]:
+    """A part's entries as shown: the first ``shown`` of ``lines`` (all of them), then how many are left
+    out, or ``(none)``."""
+    if not lines:
+        return [wording.REPORT_NONE]
+    return lines[:shown] + ([wording.report_more(len(lines) - shown)] if shown < len(lines) else [])
+
+
 def report_text(
     report: Report,
     *,
@@ -196,46 +224,30 @@ def report_text(
     Args:
         report: The report.
         escape: Makes a person's words safe in the target markup (questions and reasons are quoted as typed).
-        bold: The markup around headings (``**`` for Discord, ``*`` for Slack, none for a terminal).
+        bold: The markup around headings (``**`` for Discord, none for a terminal).
         each: At most this many entries a section.
         max_line: Quoted text is cut to this many characters.
         limit: At most this many characters in all (a chat message's): every part keeps its heading, and
             the entries are taken in turn from each part, first ones first, while they fit; a part's
             entries left out are counted on a line of their own (``… and 4 more``). None: no limit.
     """
-
-    def quoted(text: str) -> str:
-        text = " ".join(text.split())
-        return escape(text if len(text) <= max_line else text[: max_line - 1] + "…")
-
     title = f"{bold}{wording.report_title(report.since)}{bold}"
     if report.empty:
         return "\n".join([title, wording.REPORT_EMPTY])
-    parts = [
-        (wording.REPORT_GAPS, [wording.report_gap(g.count, quoted(g.example), len(g.wordings)) for g in report.gaps]),
-        (
-            wording.REPORT_DOWNVOTED,
-            [wording.report_downvote(quoted(v.question), v.reason and quoted(v.reason)) for v in report.downvoted],
-        ),
-        (wording.REPORT_MOST_ASKED, [wording.report_asked(q.count, quoted(q.question)) for q in report.most_asked]),
-    ]
+    parts = report_parts(report, escape=escape, max_line=max_line)
     entries = [lines[:each] for _, lines in parts]
     kept = [len(lines) for lines in entries]
     fixed = len(title) + sum(len(f"\n\n{bold}{heading}{bold}") for heading, _ in parts)
     if limit is not None and fixed + sum(len(line) + 1 for lines in entries for line in lines) > limit:
         room = limit - fixed - sum(len("\n" + wording.report_more(len(lines))) for _, lines in parts)
-        kept = _fit(entries, room)
+        kept = fit(entries, room)
     out = [title]
     for (heading, lines), shown in zip(parts, kept, strict=True):
-        out += ["", f"{bold}{heading}{bold}", *lines[:shown]]
-        if not lines:
-            out.append(wording.REPORT_NONE)
-        elif shown < len(lines):
-            out.append(wording.report_more(len(lines) - shown))
+        out += ["", f"{bold}{heading}{bold}", *part_lines(lines, shown)]
     return "\n".join(out)
 
 
-def _fit(entries: list[list[str]], room: int) -> list[int]:
+def fit(entries: list[list[str]], room: int) -> list[int]:
     """How many entries of each part fit in ``room`` characters (a newline before each), taken in turn."""
     kept = [0] * len(entries)
     growing = True

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
     reply_in_threads: bool = True  # answer a channel's question in a new thread; False: reply inline
+    # Servers whose managers may change the sources (shared by every server) from chat. Empty: any, while the
+    # bot is in one server only; in several, none (docs/discord.md, "For the server's managers").
+    source_guilds: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str | None = None  # tests point these two at a local fake Discord
     discord_gateway_url: str | None = None
     # Sharding (docs/deploy.md, "When one process is not enough"). Both unset: this process runs
@@ -74,7 +77,7 @@ class Settings(BaseSettings):
     def _level_in_capitals(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("ask_channels", mode="before")
+    @field_validator("ask_channels", "source_guilds", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -161,6 +161,15 @@ def cannot_write(path: object, reason: str) -> str:
 ADMINS_ONLY = (
     "Sorry, only the server's managers can do that (it needs the Manage Server permission). Nothing was changed."
 )
+# Discord: the sources are shared by every server the bot is in (SOURCE_GUILDS says whose managers may change them).
+SOURCES_ELSEWHERE = (
+    "Sorry, the articles I answer from are shared by every server I'm in, and whoever runs me has chosen "
+    "other servers' managers to change them. Nothing was changed."
+)
+SOURCE_GUILDS_UNSET = (
+    "Sorry, I'm in more than one server and they all share the articles I answer from, so nobody can change "
+    "them from chat until whoever runs me names the servers that may (SOURCE_GUILDS). Nothing was changed."
+)
 SLACK_ADMINS_ONLY = "Sorry, only workspace admins (or the bot's admin group) can do that. Nothing was changed."
 ADD_WHAT = "Give a `url` or attach a file (.txt, .md, .html or .pdf) to add."
 ADD_BOTH = "Give either a `url` or a file, not both."

@@ -8,7 +8,8 @@ Subcommands (the text after ``/citebot``):
   (``users.info``), or members of ``ADMIN_USER_GROUP`` (``usergroups.users.list``). Anyone
   else gets a polite refusal and nothing changes.
 
-Every answer is ephemeral. The listener acks first; the work is :class:`bot.core.admin.Admin`'s.
+Every answer is ephemeral; the report is Block Kit (:mod:`bot.slack.report`), the rest one mrkdwn text.
+The listener acks first; the work is :class:`bot.core.admin.Admin`'s.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
 from bot.core.channels import default_rule
-from bot.core.report import Report, report_text
+from bot.core.refusals import chat_reason
+from bot.core.report import Report
+from bot.slack.report import format_report_slack
 from bot.slack.text import clean_slack_text, escape_mrkdwn
+from index.errors import CitebotError
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -32,9 +36,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+Said = str | tuple[str, list[dict[str, Any]]]  # an answer's mrkdwn text, or its fallback text and its blocks
+
 __all__ = ["SlackAdmins", "listen_to_admin", "source_lines_slack"]
 
 MAX_TEXT = 3000  # characters of an ephemeral response's text shown in full
+LIST = "`/citebot sources`"  # what a refusal names for the list of sources (bot/core/refusals.py)
 _LINK = re.compile(r"<(https?://[^|<>]+)(?:\|[^<>]*)?>")
 
 
@@ -75,8 +82,21 @@ def source_lines_slack(listed: list[SourceInfo]) -> str:
     return f"*{wording.SOURCES_TITLE}*\n" + "\n".join(lines)
 
 
+# What a cut must not split: an escape (``&amp;``, ``&lt;``, ``&gt;``) or Slack's markup in angle brackets (a link).
+_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>|.", re.DOTALL)
+
+
 def _cut(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    """Escaped ``text`` within MAX_TEXT characters: a longer one is cut, with an ellipsis, between two
+    escapes or links, never inside one (``&am…`` would show as typed, a cut link not at all)."""
+    if len(text) <= MAX_TEXT:
+        return text
+    end = 0
+    for unit in _UNIT.finditer(text):
+        if unit.end() > MAX_TEXT - 1:
+            break
+        end = unit.end()
+    return text[:end] + "…"
 
 
 class _Citebot:
@@ -87,7 +107,7 @@ class _Citebot:
         self.admins = admins
         self.ask_channels = ask_channels
 
-    async def run(self, command: dict[str, Any]) -> str:
+    async def run(self, command: dict[str, Any]) -> Said:
         # A link Slack escaped (<https://x|x>) keeps its target, not its label; then the rest is unwrapped.
         words = clean_slack_text(_LINK.sub(r"\1", command.get("text") or "")).split()
         if not words or words[0].lower() == "help":
@@ -111,20 +131,21 @@ class _Citebot:
             return source_lines_slack(await self.admin.sources())
         except Exception as error:
             log.warning("Could not list the sources: %s", type(error).__name__)
-            return wording.admin_failed(escape_mrkdwn(str(error)))
+            reason = chat_reason(error, LIST) if isinstance(error, CitebotError) else str(error)
+            return escape_mrkdwn(wording.admin_failed(reason))
 
     async def change_sources(self, rest: list[str]) -> str:
         action, items = (rest[0].lower(), rest[1:]) if rest else ("", [])
         if action == "add" and items:
-            return escape_mrkdwn((await self.admin.add(items)).text)
+            return escape_mrkdwn((await self.admin.add(items, sources=LIST)).text)
         if action == "remove" and items:
-            return escape_mrkdwn((await self.admin.remove(" ".join(items))).text)
+            return escape_mrkdwn((await self.admin.remove(" ".join(items), sources=LIST)).text)
         return wording.SLACK_USAGE
 
-    async def report(self, since: str, team: str) -> str:
+    async def report(self, since: str, team: str) -> Said:
         result = await self.admin.report(since, datetime.now(UTC), "slack", team)
         if isinstance(result, Report):
-            return report_text(result, escape=escape_mrkdwn, bold="*", limit=MAX_TEXT)
+            return format_report_slack(result)
         return escape_mrkdwn(result.text)
 
     async def config(self, command: dict[str, Any], rest: list[str]) -> str:
@@ -150,5 +171,9 @@ def listen_to_admin(app: AsyncApp, admin: Admin, admins: SlackAdmins, ask_channe
     async def on_citebot(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/citebot sources | sources add URL | sources remove NAME | report [7d] | config [...]"""
         await ack()
-        text = _cut(await citebot.run(command))
-        await respond(text=text, response_type="ephemeral")
+        said = await citebot.run(command)
+        if isinstance(said, tuple):
+            text, blocks = said
+            await respond(text=_cut(text), blocks=blocks, response_type="ephemeral")
+            return
+        await respond(text=_cut(said), response_type="ephemeral")

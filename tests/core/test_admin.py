@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import library as real_library
 from bot.core import wording
 from bot.core.admin import Admin, Done, is_web_address, parse_mode
 from bot.core.asker import Asker
@@ -21,6 +22,16 @@ from bot.core.report import Report
 from bot.core.service import AnswerService
 from bot.core.settings import Settings
 from bot.db import ChannelMode, Database
+from index.errors import (
+    CitebotError,
+    FetchError,
+    IndexCorruptError,
+    IndexMissingError,
+    IndexWriteError,
+    RemoveSourceError,
+    SourceEditError,
+)
+from index.fetch import PRIVATE_HINT
 from tests.fakes import FakeLibrary, FakeRetriever
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -155,3 +166,46 @@ async def test_the_log_records_what_the_report_needs(db: Database) -> None:
     assert row.asker_hash == db.hash_id("T1:U42") and "U42" not in row.asker_hash
     assert row.question == "vaguely who founded IBM?" and row.index_version == "fakeversion1"
     assert row.citations[0]["source"] == "seeds/000_a7265f2ac828b9b1.txt" and row.citations[0]["shown"] is True
+
+
+class Refusing(FakeLibrary):
+    """The fake library, refusing every change with one error."""
+
+    def __init__(self, error: CitebotError) -> None:
+        super().__init__()
+        self.error = error
+
+    def add_sources(self, settings: object, items: object, *, say: object = None) -> list[object]:
+        raise self.error
+
+    def remove_source(self, settings: object, name: str) -> object:
+        raise self.error
+
+
+SEEDS, INDEX = Path("seeds"), Path(".index")
+# What the library refuses with, the command line's fix in it, and what chat says instead.
+REFUSALS = [
+    (real_library.unknown_source("a.txt"), "`python -m bot sources` lists them", "/sources lists them"),
+    (RemoveSourceError("a.txt", real_library.NOT_ADDED, "x"), "python -m bot add", "only whoever runs the bot"),
+    (RemoveSourceError("a.txt", real_library.CHANGED, "x"), "python -m bot add", "changed on the bot's machine"),
+    (IndexMissingError(INDEX), "run `python -m bot index`", "no index yet; whoever runs the bot can fix it"),
+    (IndexCorruptError(INDEX, "a file is missing"), "run `python -m bot index`", "index is damaged; whoever runs"),
+    (IndexWriteError(INDEX, "read-only"), "set INDEX_DIR", "cannot write its index; whoever runs"),
+    (SourceEditError("seeds/titles.toml", "bad TOML", "fix or move it"), "fix or move", "cannot change its sources"),
+    (FetchError("http://10.0.0.1/", "refused: 10.0.0.1", PRIVATE_HINT), "ALLOW_PRIVATE_URLS", "public addresses only"),
+]
+
+
+@pytest.mark.parametrize(("error", "command_line", "chat"), REFUSALS)
+async def test_a_refusal_in_chat_names_what_chat_can_do_not_a_command_line_fix(
+    error: CitebotError, command_line: str, chat: str
+) -> None:
+    """The library's refusal keeps its command-line wording; chat's names the chat command, or whoever runs the
+    bot, never `python -m bot` or a setting."""
+    assert command_line in str(error)
+    admin = Admin(Settings(_env_file=None), None, embed=FakeRetriever().encode, library=Refusing(error))  # type: ignore[call-arg]
+    removed = await admin.remove("a.txt", sources="/sources")
+    assert chat in removed.text, removed.text
+    for done in (removed, await admin.add(["https://example.com/a.html"], sources="/sources")):
+        assert not done.changed and done.text.startswith("That didn") and "\n" not in done.text
+        assert "python -m bot" not in done.text and "_DIR" not in done.text and "ALLOW_" not in done.text, done.text

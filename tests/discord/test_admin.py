@@ -21,6 +21,7 @@ from tests.discord.harness import BotProcess, module_fake, running, user_ids
 from tests.fake_discord import (
     ASK_ID,
     EPHEMERAL,
+    GENERAL_ID,
     GUILD_ID,
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
@@ -55,6 +56,7 @@ def bot(fake: FakeDiscord, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         main="tests.discord.admin_main",
         REPLY_IN_THREADS="false",
         ADMIN_CALLS_FILE=str(folder / "library.jsonl"),
+        SOURCE_GUILDS=str(GUILD_ID),  # this server's managers change the sources; the other server's cannot
     )
     yield from running(process)
 
@@ -152,6 +154,38 @@ def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProc
     answer = command(fake, "source", {"name": name}, subcommand="remove", user_id=new_user(), permissions=MANAGER)
     assert answer.content.startswith("Removed")
     assert [c["call"] for c in library_calls(bot) if c["items"] == [name]] == ["remove"]
+
+
+def test_another_servers_manager_cannot_change_the_shared_sources(fake: FakeDiscord, bot: BotProcess) -> None:
+    """A manager of a server SOURCE_GUILDS does not list gets one private line saying the sources are shared, for
+    /source add and remove (autocomplete offers nothing), and the library never sees it; /config still works."""
+    other = other_guild(fake)
+    url = f"https://example.com/elsewhere-{new_user()}.html"
+    where = {"channel_id": other.general_id, "permissions": MANAGER}
+    answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), **where)
+    assert answer.content == wording.SOURCES_ELSEWHERE and answer.flags & EPHEMERAL
+    name = "000_a7265f2ac828b9b1.txt"
+    answer = command(fake, "source", {"name": name}, subcommand="remove", user_id=new_user(), **where)
+    assert answer.content == wording.SOURCES_ELSEWHERE and answer.flags & EPHEMERAL
+    assert not [c for c in library_calls(bot) if url in c["items"] or c["items"] == [name]]
+    offered = {}
+    for channel in (GENERAL_ID, other.general_id):  # the same manager's autocomplete in each server
+        iid = fake.send_command(
+            "source", {"name": "0"}, subcommand="remove", focused="name", channel_id=channel, permissions=MANAGER
+        )
+        fake.wait_until(lambda iid=iid: fake.interactions[iid].acked_at, what="the autocomplete answer")
+        offered[channel] = fake.responses_to(iid)[0].payload["data"]["choices"]
+    assert offered[GENERAL_ID] and offered[other.general_id] == []
+    answer = command(fake, "config", user_id=new_user(), **where)
+    assert answer.content.startswith("In this channel I answer")
+
+
+def test_removing_an_unknown_source_names_the_chat_list_not_a_command_line(fake: FakeDiscord, bot: BotProcess) -> None:
+    """The library's refusal says "`python -m bot sources` lists them"; a manager in chat is pointed to /sources."""
+    name = f"nothing-{new_user()}.txt"
+    answer = command(fake, "source", {"name": name}, subcommand="remove", user_id=new_user(), permissions=MANAGER)
+    assert answer.flags & EPHEMERAL and "/sources lists them" in answer.content, answer.content
+    assert "python -m bot" not in answer.content
 
 
 def test_public_sources_list_shows_links_and_dates(fake: FakeDiscord, bot: BotProcess) -> None:

@@ -9,8 +9,10 @@ effect on the next message.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from bot.core import wording
 from bot.core.admin import Admin
 from bot.core.channels import ChannelRules
 from bot.db import Database
+from bot.slack.text import escape_mrkdwn
 from tests.fake_slack import FORM, FakeSlack, command_body, event_body, mention_event, message_event
 from tests.fakes import FakeLibrary, FakeRetriever
 from tests.slack.harness import Bot, Finished, settings, start
@@ -59,15 +62,35 @@ async def bot(slack: FakeSlack, db: Database, library: FakeLibrary) -> AsyncIter
     await started.close()
 
 
-async def citebot(bot: Bot, text: str, *, user: str = ADMIN, channel: str = "C0001") -> str:
-    """Use ``/citebot text`` and return the (ephemeral) answer's text."""
+async def answer(bot: Bot, text: str, *, user: str = ADMIN, channel: str = "C0001") -> dict[str, Any]:
+    """Use ``/citebot text`` and return the (ephemeral) answer as posted to the response_url."""
     key = f"k{next(_keys)}"
     await bot.post(
         command_body("/citebot", text, bot.slack.response_url(key), user=user, channel=channel), content_type=FORM
     )
     [call] = await bot.wait_for("respond", key=key)
     assert call.payload["response_type"] == "ephemeral"
-    return str(call.payload["text"])
+    return call.payload
+
+
+async def citebot(bot: Bot, text: str, *, user: str = ADMIN, channel: str = "C0001") -> str:
+    """Use ``/citebot text`` and return the (ephemeral) answer's text."""
+    return str((await answer(bot, text, user=user, channel=channel))["text"])
+
+
+def texts(payload: dict[str, Any], kind: str) -> list[str]:
+    """The texts of the answer's blocks' text objects of one kind (``mrkdwn`` or ``plain_text``)."""
+    return [block["text"]["text"] for block in payload.get("blocks") or [] if block["text"]["type"] == kind]
+
+
+async def report(bot: Bot, since: str = "1d") -> str:
+    """``/citebot report``'s blocks as they read: within Slack's limits, every part's heading in mrkdwn."""
+    payload = await answer(bot, f"report {since}")
+    blocks = payload["blocks"]
+    assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks), blocks
+    headings = "\n".join(texts(payload, "mrkdwn"))
+    assert all(f"*{part}*" in headings for part in (wording.REPORT_GAPS, wording.REPORT_DOWNVOTED)), headings
+    return "\n".join(b["text"]["text"] for b in blocks)
 
 
 def ts() -> str:
@@ -109,6 +132,24 @@ async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:
     assert text.startswith("That didn") and "\n" not in text
 
 
+async def test_a_long_answer_is_cut_between_escapes_never_inside_one(bot: Bot) -> None:
+    """An answer past Slack's 3,000 characters (a refused word full of `&`, five characters each once
+    escaped) is cut with an ellipsis where no `&amp;` is split: every `&` left is a whole escape."""
+    start = len(escape_mrkdwn(wording.not_a_web_address("").split("”")[0]))  # where the word starts
+    pad = (2999 - start - 2) % 5  # the cut at 2,999 falls two characters into an `&amp;`
+    word = "a" * pad + "&" * 700
+    text = await citebot(bot, f"sources add {word}")
+    assert len(text) <= 3000 and text.endswith("…") and text.startswith("That didn"), text[-20:]
+    assert "&" not in re.sub(r"&(?:amp|lt|gt);", "", text), text[-20:]
+
+
+async def test_removing_an_unknown_source_names_the_chat_list_not_a_command_line(bot: Bot) -> None:
+    """The library's refusal says "`python -m bot sources` lists them"; an admin in Slack is pointed to
+    `/citebot sources`."""
+    text = await citebot(bot, "sources remove nothing.txt")
+    assert "`/citebot sources` lists them" in text and "python -m bot" not in text, text
+
+
 async def test_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
     bot: Bot, library: FakeLibrary, tmp_path: Path
 ) -> None:
@@ -133,7 +174,7 @@ async def test_report_lists_what_went_unanswered(bot: Bot) -> None:
     """An abstained question shows in an admin's report; a bad since is one line."""
     await bot.post(event_body(mention_event("How do I bake sourdough bread?", ts=ts()), event_id="EvR1"))
     await bot.wait_for("chat.postMessage")
-    text = await citebot(bot, "report 1d")
+    text = await report(bot)
     assert wording.REPORT_GAPS in text and "How do I bake sourdough bread?" in text
     assert (await citebot(bot, "report soon")).startswith("since 'soon' is not a duration")
 
@@ -145,24 +186,37 @@ async def test_report_shows_a_workspace_its_own_questions_only(bot: Bot) -> None
     await bot.post(event_body(mention_event("sourdough spelt?", ts=there, user="U0002"), event_id="EvW2", team="T0002"))
     await bot.wait_for("chat.postMessage", thread_ts=here)
     await bot.wait_for("chat.postMessage", thread_ts=there)
-    text = await citebot(bot, "report 1d")
+    text = await report(bot)
     assert "sourdough rye?" in text and "sourdough spelt?" not in text
 
 
 async def test_a_big_report_keeps_every_part_within_one_message(bot: Bot) -> None:
-    """Long unanswered questions enough for several messages: every part shown within 3,000 characters,
-    the entries that do not fit counted, none cut midway."""
+    """Long unanswered questions (with `&`, escaped five characters long) enough for several messages: every
+    part shown, each text within 3,000 characters, the entries that do not fit counted, none cut midway."""
     words = "crumb crust proof levain hydration autolyse banneton lame scoring steam oven"
     for n in range(12):
-        question = f"sourdough {n} " + " ".join(f"{w}{n}{i}" for i, w in enumerate(words.split() * 3))
+        question = f"sourdough {n} " + " &&&&&&&& ".join(f"{w}{n}{i}" for i, w in enumerate(words.split() * 3))
         asked = ts()
         await bot.post(event_body(mention_event(question, ts=asked, user=f"U1{n:03}"), event_id=f"EvB{n}"))
         await bot.wait_for("chat.postMessage", thread_ts=asked)
-    text = await citebot(bot, "report 1d")
-    assert len(text) <= 3000 and wording.REPORT_GAPS in text and wording.REPORT_DOWNVOTED in text
+    text = await report(bot)
     assert "× “sourdough" in text.split(wording.REPORT_MOST_ASKED, 1)[1] and "… and " in text
     entries = [line for line in text.splitlines() if line.startswith("  ") and "×" in line]
     assert all(line.rstrip().endswith(("”", "wording)", "wordings)")) for line in entries), entries
+
+
+async def test_markup_members_typed_shows_as_typed_in_the_report(bot: Bot) -> None:
+    """A question holding bold, italics, strike-through and code is in the report as typed: only in plain
+    text, never in a mrkdwn text, where Slack would render it."""
+    markup = ["*bold*", "_italic_", "~strike~", "`code`", "```fence```"]
+    asked = ts()
+    await bot.post(event_body(mention_event("sourdough " + " ".join(markup), ts=asked), event_id="EvM1"))
+    await bot.wait_for("chat.postMessage", thread_ts=asked)
+    payload = await answer(bot, "report 1d")
+    plain, mrkdwn = "\n".join(texts(payload, "plain_text")), "\n".join(texts(payload, "mrkdwn"))
+    assert all(m in plain for m in markup), plain
+    assert "sourdough" not in mrkdwn and not [m for m in markup if m in mrkdwn], mrkdwn
+    assert "bold" not in payload["text"]
 
 
 async def test_usage_and_unknown_subcommands(bot: Bot) -> None:

@@ -6,6 +6,10 @@ Each command is hidden from members by ``default_permissions(manage_guild=True)`
 server can override, so the permission is checked again when it runs (:func:`can_manage`):
 anyone without Manage Server gets a polite private refusal, and nothing changes. The work
 itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the manager.
+
+The sources are one library shared by every server the bot is in, so ``/source`` also asks
+whether this server may change them (``SOURCE_GUILDS``, :func:`sources_refusal`); ``/report``
+and ``/config`` concern the manager's own server alone.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # as the library's limit on a fetched page
 MANAGERS = discord.Permissions(manage_guild=True)
+LIST = "/sources"  # what a refusal names for the list of sources (bot/core/refusals.py)
 
 
 def can_manage(interaction: discord.Interaction) -> bool:
@@ -43,6 +48,16 @@ def can_manage(interaction: discord.Interaction) -> bool:
         return False
     permissions = interaction.permissions
     return permissions.manage_guild or permissions.administrator
+
+
+def sources_refusal(guild_id: int | None, allowed: frozenset[int], servers: int) -> str | None:
+    """Why this server's managers may not change the sources, which every server the bot is in shares; None
+    when they may. ``SOURCE_GUILDS`` set (``allowed``): its servers only. Unset: any while the bot is in one
+    server (as before the setting), none once it is in several (a public bot invited elsewhere must not
+    let that server's managers change what everyone's answers quote)."""
+    if allowed:
+        return None if guild_id in allowed else wording.SOURCES_ELSEWHERE
+    return wording.SOURCE_GUILDS_UNSET if servers > 1 else None
 
 
 def channel_key(interaction: discord.Interaction) -> str | None:
@@ -82,6 +97,44 @@ class AdminCog(commands.Cog, name="Admin"):
 
     def __init__(self, bot: CiteBot) -> None:
         self.bot = bot
+        self._warned = False
+
+    def _servers(self) -> int:
+        """The servers the bot is in, or 2 when this process cannot see them all (more than one shard)."""
+        sharded = self.bot.settings.shard_ids is not None or (self.bot.shard_count or 1) > 1
+        return 2 if sharded else len(self.bot.guilds)
+
+    def _sources_refusal(self, interaction: discord.Interaction) -> str | None:
+        return sources_refusal(interaction.guild_id, self.bot.settings.source_guilds, self._servers())
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        self._warn_unset()
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self._warn_unset()
+
+    def _warn_unset(self) -> None:
+        """One warning (once a process) when the bot is in several servers and SOURCE_GUILDS names none."""
+        if not self._warned and not self.bot.settings.source_guilds and self._servers() > 1:
+            self._warned = True
+            log.warning(
+                "The bot is in several servers, which share its sources, and SOURCE_GUILDS is not set: no server's "
+                "managers can change the sources from chat until it lists those that may (docs/discord.md)"
+            )
+
+    async def _may_change_sources(self, interaction: discord.Interaction) -> bool:
+        """A manager of a server that may change the shared sources; anyone else is told why not, privately."""
+        if not can_manage(interaction):
+            await _refuse(interaction)
+            return False
+        refusal = self._sources_refusal(interaction)
+        if refusal is not None:
+            log.info("Refused a source change from a server SOURCE_GUILDS does not allow")
+            await tell_privately(interaction, refusal)
+            return False
+        return True
 
     @property
     def admin(self) -> Admin:
@@ -102,15 +155,14 @@ class AdminCog(commands.Cog, name="Admin"):
         file: discord.Attachment | None = None,
     ) -> None:
         """Add a web page or a file to the articles I answer from."""
-        if not can_manage(interaction):
-            await _refuse(interaction)
+        if not await self._may_change_sources(interaction):
             return
         if (url is None) == (file is None):
             await tell_privately(interaction, wording.ADD_BOTH if url else wording.ADD_WHAT)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
-            await self._say(interaction, await self.admin.add([url.strip()]))
+            await self._say(interaction, await self.admin.add([url.strip()], sources=LIST))
             return
         assert file is not None
         if file.size > MAX_ATTACHMENT_BYTES:
@@ -119,21 +171,20 @@ class AdminCog(commands.Cog, name="Admin"):
         with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
             path = Path(folder) / Path(file.filename).name
             await file.save(path)
-            await self._say(interaction, await self.admin.add_file(path))
+            await self._say(interaction, await self.admin.add_file(path, sources=LIST))
 
     @source.command(name="remove")
     @app_commands.describe(name="The source's name, as /sources lists it")
     async def source_remove(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 300]) -> None:
         """Remove a source that was added from chat or the command line."""
-        if not can_manage(interaction):
-            await _refuse(interaction)
+        if not await self._may_change_sources(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._say(interaction, await self.admin.remove(name))
+        await self._say(interaction, await self.admin.remove(name, sources=LIST))
 
     @source_remove.autocomplete("name")
     async def _source_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        if not can_manage(interaction):
+        if not can_manage(interaction) or self._sources_refusal(interaction) is not None:
             return []
         try:
             infos = await self.admin.sources()
