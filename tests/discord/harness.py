@@ -21,7 +21,7 @@ from tests.fake_discord import ASK_ID, FakeDiscord
 REPO = Path(__file__).resolve().parents[2]
 ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
 # From a shard's READY to its last GUILD_CREATE reaching discord.py took at most 11 ms over 32
-# sessions of the Discord tests at a load average of 3 to 6 (docs/testing.md, "Figures, session 6"):
+# sessions of the Discord tests at a load average of 3 to 6 (docs/testing.md, "Figures, round 6"):
 # 0.2 s leaves a wide margin, and a GUILD_CREATE later than that is still taken.
 QUICK_GUILD_READY = 0.2
 
