@@ -28,9 +28,8 @@ class Settings(BaseSettings):
     # batch's, runs on all of them, and the bots answer one batch at a time (docs/retrieval.md,
     # "Latency, sixth pass").
     embed_threads: int = Field(default=1, ge=1, le=64)
-    allow_private_urls: bool = (
-        False  # `bot add URL` and chat adds may fetch from private, loopback, link-local addresses
-    )
+    # `bot add URL` and chat adds may fetch from private, loopback, link-local addresses
+    allow_private_urls: bool = False
 
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)
