@@ -69,7 +69,9 @@ def first_words(paragraph: str, page_text: str = "", *, words: int = FRAGMENT_WO
 
 
 def _opening(paragraph: str, seen_before: Callable[[str], bool], words: int = FRAGMENT_WORDS) -> str:
-    tokens = _WORD.findall(paragraph)
+    # A browser matches the words within one block, and a line break (``<br>``) ends one: only
+    # the first line's words can be matched together.
+    tokens = _WORD.findall(paragraph.split("\n", 1)[0])
     count = min(words, len(tokens))
     while count < min(MAX_FRAGMENT_WORDS, len(tokens)) and seen_before(" ".join(tokens[:count]).casefold()):
         count += 1

@@ -1,0 +1,31 @@
+"""Break-it cases of the readers: what a page, a Markdown file or a PDF does that the fixtures do not (index/formats/)."""
+
+from __future__ import annotations
+
+from index.documents import Document
+from index.formats import read_document
+
+URL = "https://ex.example.org/page?id=7"
+HEAD = f'<html><head><title>T</title><link rel="canonical" href="{URL}"></head><body><article><h1>T</h1>'
+# trafilatura wants some article text before it trusts a page; this paragraph is that text.
+FILLER = "<p>" + " ".join(f"Sentence {i} of the opening paragraph is about trains and rails." for i in range(5)) + "</p>"
+
+
+def page(body: str) -> Document:
+    return read_document("seeds/page.html", (HEAD + FILLER + body + "</article></body></html>").encode())
+
+
+def texts(doc: Document) -> list[str]:
+    return [doc.text[p.start : p.end] for p in doc.paragraphs]
+
+
+def test_a_line_break_in_a_paragraph_separates_its_words() -> None:
+    """`<br>` is shown as a line break: the words either side are not run together."""
+    doc = page("<p>First line here<br>second line after the break</p>")
+    assert texts(doc)[1] == "First line here\nsecond line after the break"
+
+
+def test_a_text_fragment_stops_at_a_line_break() -> None:
+    """A browser does not match text across a `<br>` (a block boundary): the fragment is the first line's words."""
+    doc = page("<p>First line here<br>second line after the break</p>")
+    assert doc.citation_fields(2)["url"] == f"{URL}#:~:text=First%20line%20here"
