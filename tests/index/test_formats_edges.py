@@ -29,3 +29,16 @@ def test_a_text_fragment_stops_at_a_line_break() -> None:
     """A browser does not match text across a `<br>` (a block boundary): the fragment is the first line's words."""
     doc = page("<p>First line here<br>second line after the break</p>")
     assert doc.citation_fields(2)["url"] == f"{URL}#:~:text=First%20line%20here"
+
+
+def test_a_list_item_with_a_nested_list_keeps_its_own_words() -> None:
+    """An item's own text is a paragraph before its nested items; it was left out when the item held a list."""
+    doc = page("<ul><li>Parent item text<ul><li>child one</li><li>child two</li></ul></li><li>Sibling</li></ul>")
+    assert texts(doc)[1:] == ["Parent item text", "child one", "child two", "Sibling"]
+
+
+def test_soft_hyphens_are_not_in_the_text_nor_the_fragment() -> None:
+    """A soft hyphen is invisible on the page: "re&shy;vival" is the word "revival" in the index and the link."""
+    doc = page("<p>The re&shy;vi&shy;val began&nbsp;in Austria.</p>")
+    assert texts(doc)[1] == "The revival began in Austria."
+    assert doc.citation_fields(2)["url"].endswith("#:~:text=The%20revival%20began%20in%20Austria.")
