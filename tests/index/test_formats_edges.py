@@ -42,3 +42,15 @@ def test_soft_hyphens_are_not_in_the_text_nor_the_fragment() -> None:
     doc = page("<p>The re&shy;vi&shy;val began&nbsp;in Austria.</p>")
     assert texts(doc)[1] == "The revival began in Austria."
     assert doc.citation_fields(2)["url"].endswith("#:~:text=The%20revival%20began%20in%20Austria.")
+
+
+def markdown(raw: bytes) -> Document:
+    return read_document("seeds/notes.md", raw)
+
+
+def test_text_right_after_the_front_matter_is_a_paragraph() -> None:
+    """Front matter closed by `---` with the text on the next line (no blank line): the text is indexed."""
+    doc = markdown(b"---\nurl: https://ex.example.org/b\n---\nBody right after the front matter.\n\nSecond.\n")
+    assert texts(doc) == ["---\nurl: https://ex.example.org/b\n---", "Body right after the front matter.", "Second."]
+    assert doc.title_paragraph == 1
+    assert doc.meta.url == "https://ex.example.org/b"
