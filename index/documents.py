@@ -167,7 +167,15 @@ def front_matter(first: str) -> dict[str, str]:
     """The ``key: value`` lines of a front-matter block (a first paragraph opening with ``---``), quotes removed."""
     if not first.startswith("---"):
         return {}
-    return {m.group(1): m.group(2).strip("\"'") for m in _FRONT_MATTER_LINE.finditer(first) if m.group(2)}
+    values = {m.group(1): _scalar(m.group(2)) for m in _FRONT_MATTER_LINE.finditer(first)}
+    return {key: value for key, value in values.items() if value}
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar on one line: ``"quoted"`` or ``'quoted'`` up to its quote, else up to a `` #`` comment."""
+    if value[:1] in ("'", '"') and value[0] in value[1:]:
+        return value[1 : value.index(value[0], 1)]
+    return value.split(" #", 1)[0].strip()
 
 
 def _front_matter_apart(text: str, paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
@@ -214,6 +222,8 @@ def parse_document(source: str, text: str, title: str | None = None, meta: Metad
     if any(key in front for key in ("title", *METADATA_KEYS)):
         title_paragraph = 1
     found = Metadata(**{METADATA_KEYS[k]: v for k, v in front.items() if k in METADATA_KEYS})
+    if found.url and not found.url.startswith(("http://", "https://")):
+        found = Metadata(None, found.author, found.published, found.retrieved)  # a relative path is no link
     return Document(
         source=source,
         title=title or readable_name(source),

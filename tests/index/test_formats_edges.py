@@ -54,3 +54,10 @@ def test_text_right_after_the_front_matter_is_a_paragraph() -> None:
     assert texts(doc) == ["---\nurl: https://ex.example.org/b\n---", "Body right after the front matter.", "Second."]
     assert doc.title_paragraph == 1
     assert doc.meta.url == "https://ex.example.org/b"
+
+
+def test_front_matter_values_are_read_as_yaml_scalars_and_only_a_web_address_is_a_url() -> None:
+    """A quoted value ends at its quote, an unquoted one at ` #` (a comment); a relative `url:` is no link."""
+    doc = markdown(b"---\nurl: 'https://ex.example.org/g' # canonical\nauthor: Ada # guest\n---\n\nBody.\n")
+    assert (doc.meta.url, doc.meta.author) == ("https://ex.example.org/g", "Ada")
+    assert markdown(b"---\nurl: /relative/page\n---\n\nBody.\n").meta.url is None
