@@ -8,7 +8,9 @@ from index.formats import read_document
 URL = "https://ex.example.org/page?id=7"
 HEAD = f'<html><head><title>T</title><link rel="canonical" href="{URL}"></head><body><article><h1>T</h1>'
 # trafilatura wants some article text before it trusts a page; this paragraph is that text.
-FILLER = "<p>" + " ".join(f"Sentence {i} of the opening paragraph is about trains and rails." for i in range(5)) + "</p>"
+FILLER = (
+    "<p>" + " ".join(f"Sentence {i} of the opening paragraph is about trains and rails." for i in range(5)) + "</p>"
+)
 
 
 def page(body: str) -> Document:
@@ -61,3 +63,10 @@ def test_front_matter_values_are_read_as_yaml_scalars_and_only_a_web_address_is_
     doc = markdown(b"---\nurl: 'https://ex.example.org/g' # canonical\nauthor: Ada # guest\n---\n\nBody.\n")
     assert (doc.meta.url, doc.meta.author) == ("https://ex.example.org/g", "Ada")
     assert markdown(b"---\nurl: /relative/page\n---\n\nBody.\n").meta.url is None
+
+
+def test_pdf_ligatures_are_read_as_their_letters() -> None:
+    """A line set with the ﬁ and ﬂ ligatures reads "find" and "flow", so a search for the words finds it."""
+    from index.formats.pdf import _Line, _blocks
+
+    assert _blocks([_Line("We ﬁnd the ﬂow of oﬃce work", 700.0, 11.0)]) == ["We find the flow of office work"]
