@@ -67,6 +67,6 @@ def test_front_matter_values_are_read_as_yaml_scalars_and_only_a_web_address_is_
 
 def test_pdf_ligatures_are_read_as_their_letters() -> None:
     """A line set with the ﬁ and ﬂ ligatures reads "find" and "flow", so a search for the words finds it."""
-    from index.formats.pdf import _Line, _blocks
+    from index.formats.pdf import _blocks, _Line
 
     assert _blocks([_Line("We ﬁnd the ﬂow of oﬃce work", 700.0, 11.0)]) == ["We find the flow of office work"]
