@@ -19,6 +19,7 @@ HTML_SUFFIXES = (".html", ".htm")
 SOURCE_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_FRONT_MATTER = re.compile(r"(?P<block>---[ \t]*\n.*?\n---)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 # Keys of front matter or of a titles.toml table, and the metadata field each fills.
 METADATA_KEYS = {
@@ -166,7 +167,30 @@ def front_matter(first: str) -> dict[str, str]:
     """The ``key: value`` lines of a front-matter block (a first paragraph opening with ``---``), quotes removed."""
     if not first.startswith("---"):
         return {}
-    return {m.group(1): m.group(2).strip("\"'") for m in _FRONT_MATTER_LINE.finditer(first) if m.group(2)}
+    values = {m.group(1): _scalar(m.group(2)) for m in _FRONT_MATTER_LINE.finditer(first)}
+    return {key: value for key, value in values.items() if value}
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar on one line: ``"quoted"`` or ``'quoted'`` up to its quote, else up to a `` #`` comment."""
+    if value[:1] in ("'", '"') and value[0] in value[1:]:
+        return value[1 : value.index(value[0], 1)]
+    return value.split(" #", 1)[0].strip()
+
+
+def _front_matter_apart(text: str, paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
+    """Text on the lines right after front matter's closing ``---`` is a paragraph of its own (else it
+    would be part of the front matter, which is never indexed)."""
+    closed = _FRONT_MATTER.match(text, paragraphs[0].start) if paragraphs else None
+    if closed is None or closed.end() >= paragraphs[0].end or not front_matter(closed.group("block")):
+        return paragraphs
+    first, rest = paragraphs[0], paragraphs[1:]
+    body = closed.end() + len(text[closed.end() : first.end]) - len(text[closed.end() : first.end].lstrip())
+    return (
+        Paragraph(1, first.start, closed.end("block")),
+        Paragraph(2, body, first.end),
+        *(Paragraph(p.number + 1, p.start, p.end) for p in rest),
+    )
 
 
 def parse_document(source: str, text: str, title: str | None = None, meta: Metadata | None = None) -> Document:
@@ -183,7 +207,7 @@ def parse_document(source: str, text: str, title: str | None = None, meta: Metad
     Returns:
         The parsed :class:`Document`. A front-matter paragraph is never indexed as text.
     """
-    paragraphs = split_paragraphs(text)
+    paragraphs = _front_matter_apart(text, split_paragraphs(text))
     title_paragraph = 0
     first = text[paragraphs[0].start : paragraphs[0].end] if paragraphs else ""
     front = front_matter(first)
@@ -198,6 +222,8 @@ def parse_document(source: str, text: str, title: str | None = None, meta: Metad
     if any(key in front for key in ("title", *METADATA_KEYS)):
         title_paragraph = 1
     found = Metadata(**{METADATA_KEYS[k]: v for k, v in front.items() if k in METADATA_KEYS})
+    if found.url and not found.url.startswith(("http://", "https://")):
+        found = Metadata(None, found.author, found.published, found.retrieved)  # a relative path is no link
     return Document(
         source=source,
         title=title or readable_name(source),

@@ -65,39 +65,57 @@ def first_words(paragraph: str, page_text: str = "", *, words: int = FRAGMENT_WO
         The opening words, separated by single spaces.
     """
     earlier = " ".join(page_text.split()).casefold()
-    return _opening(paragraph, lambda opening: opening in earlier, words)
+    return _opening(paragraph, lambda opening: opening in earlier, words)[0]
 
 
-def _opening(paragraph: str, seen_before: Callable[[str], bool], words: int = FRAGMENT_WORDS) -> str:
-    tokens = _WORD.findall(paragraph)
+def _opening(paragraph: str, seen_before: Callable[[str], bool], words: int = FRAGMENT_WORDS) -> tuple[str, bool]:
+    """The opening words, and whether even they occur earlier on the page (all the words it may take do)."""
+    # A browser matches the words within one block, and a line break (``<br>``) ends one: only
+    # the first line's words can be matched together.
+    tokens = _WORD.findall(paragraph.split("\n", 1)[0])
     count = min(words, len(tokens))
     while count < min(MAX_FRAGMENT_WORDS, len(tokens)) and seen_before(" ".join(tokens[:count]).casefold()):
         count += 1
-    return " ".join(tokens[:count])
+    opening = " ".join(tokens[:count])
+    return opening, bool(opening) and seen_before(opening.casefold())
 
 
-def _with_fragment(url: str, opening: str) -> str:
+def _prefix(previous: str) -> str:
+    """The last words of the paragraph before (its last line: a prefix, too, is matched within one block)."""
+    return " ".join(_WORD.findall(previous.rsplit("\n", 1)[-1])[-FRAGMENT_WORDS:])
+
+
+def _with_fragment(url: str, opening: str, prefix: str = "") -> str:
     if not opening:
         return url
     base, _, fragment = url.partition("#")
     fragment = fragment.split(":~:", 1)[0]  # a directive already on the URL is replaced, not stacked
-    return f"{base}#{fragment}{text_fragment(opening)}"
+    directive = text_fragment(opening)
+    if prefix:  # ``text=prefix-,start``: the start must follow the prefix, with only white space between
+        directive = f":~:text={encode_text_parameter(prefix)}-,{directive[len(':~:text=') :]}"
+    return f"{base}#{fragment}{directive}"
 
 
 def paragraph_link(url: str, paragraph: str, page_text: str = "") -> str:
     """A link to ``url`` that lands on ``paragraph``: the URL with a text fragment of its first words.
 
-    An existing ``#fragment`` of the URL is kept before the directive (``#top:~:text=...``).
+    An existing ``#fragment`` of the URL is kept before the directive (``#top:~:text=...``). When
+    the whole opening the paragraph can give also occurs earlier (a short paragraph repeated, "Yes."),
+    the last words of the paragraph before are added as the directive's ``prefix-``, since a
+    browser highlights the first match.
 
     Args:
         url: The page's address.
         paragraph: The cited paragraph as shown on the page.
-        page_text: The page's text before the paragraph, so the words chosen start nothing earlier.
+        page_text: The page's text before the paragraph (paragraphs a blank line apart), so the
+            words chosen start nothing earlier.
 
     Returns:
         The link, or ``url`` unchanged when the paragraph has no words.
     """
-    return _with_fragment(url, first_words(paragraph, page_text))
+    earlier = " ".join(page_text.split()).casefold()
+    opening, repeated = _opening(paragraph, lambda words: words in earlier)
+    return _with_fragment(url, opening, _prefix(page_text) if repeated else "")
 
 
 def _found_before(page: str, start: int, opening: str) -> bool:
@@ -118,9 +136,11 @@ def paragraph_links(url: str, paragraphs: Sequence[str]) -> list[str]:
     page = " ".join(folded)
     links: list[str] = []
     start = 0  # where the current paragraph begins in ``page``
+    previous = ""
     for paragraph, fold in zip(paragraphs, folded, strict=True):
         # An occurrence that begins before this paragraph ends within start - 1 + len(opening).
-        opening = _opening(paragraph, functools.partial(_found_before, page, start))
-        links.append(_with_fragment(url, opening))
+        opening, repeated = _opening(paragraph, functools.partial(_found_before, page, start))
+        links.append(_with_fragment(url, opening, _prefix(previous) if repeated else ""))
         start += len(fold) + 1
+        previous = paragraph
     return links

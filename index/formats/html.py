@@ -44,15 +44,32 @@ def _extract(raw: bytes) -> Any:
 
 
 def _paragraph_texts(body: Any) -> list[str]:
-    """The article's paragraphs in order, each with its white space folded."""
+    """The article's paragraphs in order, each with its white space folded and a ``<br>`` kept as a line break."""
     texts = []
     for element in body.iter(*_PARAGRAPH_TAGS):
-        if element.tag != "p" and any(child.tag in _PARAGRAPH_TAGS for child in element.iterdescendants()):
-            continue  # a list item or quote made of paragraphs: those are counted instead
-        text = " ".join("".join(element.itertext()).split())
+        # Soft hyphens are invisible on the page: a reader sees (and searches for) one word.
+        shown = "".join(_shown_text(element)).replace("\u00ad", "")
+        lines = (" ".join(line.split()) for line in shown.split("\n"))
+        text = "\n".join(line for line in lines if line)
         if text:
             texts.append(text)
     return texts
+
+
+def _shown_text(element: Any) -> list[str]:
+    """The element's own text as a browser lays it out: a line break (trafilatura's ``lb``) as ``\\n``.
+
+    A paragraph inside it (a nested list's items, a quote's ``<p>``) is left out: it is a paragraph
+    of its own, after this one. A list item made only of paragraphs has no text of its own.
+    """
+    parts = [(element.text or "").replace("\n", " ")]
+    for child in element:
+        if child.tag == "lb":
+            parts.append("\n")
+        elif child.tag not in _PARAGRAPH_TAGS:
+            parts.extend(_shown_text(child))
+        parts.append((child.tail or "").replace("\n", " "))
+    return parts
 
 
 def read_html(source: str, raw: bytes, title: str | None = None, meta: Metadata | None = None) -> Document:

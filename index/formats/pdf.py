@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 # small differences in spacing that real pages have between the lines of one paragraph.
 BLOCK_GAP = 1.2
 _LETTER = re.compile(r"[^\W\d_]")
+# Latin ligatures (U+FB00-FB06) some fonts' text layers give for "ff", "fi", ...: read as their
+# letters, which is what a reader reads and what a search for the word matches.
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+)
 # Titles some tools write in place of the real one.
 _JUNK_TITLE = re.compile(r"^(untitled|microsoft (word|powerpoint) - .*|.*\.(docx?|pdf|tex|indd))$", re.IGNORECASE)
 
@@ -91,7 +96,7 @@ def _blocks(lines: list[_Line]) -> list[str]:
         for line in block[1:]:
             text += line if text.endswith("-") else " " + line
         if _LETTER.search(text):  # a page number or a rule of dashes is not a paragraph
-            out.append(text)
+            out.append(text.translate(_LIGATURES))
     return out
 
 

@@ -88,3 +88,19 @@ def test_links_for_a_whole_page_agree_with_one_paragraph_at_a_time() -> None:
     one_by_one = [paragraph_link("https://a.example/p", p, "\n\n".join(page[:i])) for i, p in enumerate(page)]
     assert paragraph_links("https://a.example/p", page) == one_by_one
     assert one_by_one[2].endswith("Monday%20and%20voted%20to%20reopen")
+
+
+def test_a_paragraph_whose_whole_opening_occurs_earlier_gets_a_prefix() -> None:
+    """A short paragraph repeated ("Yes.") would highlight its first occurrence: the paragraph
+    before it is named as the directive's prefix (`prefix-,start`), on both paths."""
+    page = ["Is it open?", "Yes.", "Does it run at night?", "Yes."]
+    links = paragraph_links("https://a.example/p", page)
+    assert links[1] == "https://a.example/p#:~:text=Yes."
+    assert links[3] == "https://a.example/p#:~:text=Does%20it%20run%20at%20night?-,Yes."
+    assert paragraph_link("https://a.example/p", page[3], "\n\n".join(page[:3])) == links[3]
+
+
+def test_a_prefix_is_taken_from_the_last_line_of_the_paragraph_before() -> None:
+    """A prefix, like the start, is matched within one block: after a `<br>`, only the last line counts."""
+    links = paragraph_links("https://a.example/p", ["Yes.", "Question one\nand its second line", "Yes."])
+    assert links[2] == "https://a.example/p#:~:text=and%20its%20second%20line-,Yes."
