@@ -32,6 +32,7 @@ from urllib.parse import unquote
 import httpx2 as httpx
 
 from index.errors import FetchError
+from index.formats.html import charset_written_in
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class Fetched:
     """A downloaded source.
 
     Attributes:
-        content: The body, as sent (at most the size limit).
+        content: The body, as sent (at most the size limit); a page whose header alone names its
+            charset gets it written in (:func:`index.formats.html.charset_written_in`).
         url: The final URL, after redirects.
         content_type: Its media type, lower case, without parameters, e.g. ``text/html``.
         retrieved: When the download finished (UTC).
@@ -160,6 +162,8 @@ def fetch(
                     continue
                 content_type = _check_response(current, response, max_bytes)
                 content = _read(current, response, max_bytes, deadline, timeout)
+                if content_type == "text/html":  # the saved copy says what the header said
+                    content = charset_written_in(content, response.charset_encoding)
             final = str(current)
             return Fetched(content, final, content_type, datetime.now(UTC), suggest_file_name(final, content_type))
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover

@@ -12,7 +12,9 @@ line apart; a citation's text fragment is made from those words, so it matches t
 
 from __future__ import annotations
 
+import codecs
 import logging
+import re
 from typing import Any
 
 from index.documents import Document, Metadata, Paragraph, readable_name
@@ -22,6 +24,28 @@ log = logging.getLogger(__name__)
 
 # Elements of trafilatura's output that are paragraphs (its XML names: item = <li>, quote = <blockquote>).
 _PARAGRAPH_TAGS = ("p", "item", "quote")
+
+
+# A page's own word on its encoding, which a saved copy keeps: a meta tag near its start.
+_META_CHARSET = re.compile(rb"<meta[^>]+charset", re.IGNORECASE)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_LABEL = re.compile(r"[A-Za-z0-9._:-]{1,40}")  # an encoding's label, nothing that could close the tag
+
+
+def charset_written_in(raw: bytes, charset: str | None) -> bytes:
+    """A fetched page with the charset its server declared (``Content-Type: text/html;
+    charset=...``) written into it as a meta tag, when the page names none itself: the saved copy
+    is read later without the header, and would be guessed at ("très" read as "trčs"). A byte order
+    mark or a meta tag of the page's own wins, as in a browser; UTF-8 needs no tag."""
+    if not charset or raw.startswith(_BOMS) or _META_CHARSET.search(raw[:4096]):
+        return raw
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        return raw  # a name no reader knows: the page is read as it would be without it
+    if name == "utf-8" or not _LABEL.fullmatch(charset):
+        return raw
+    return f'<meta charset="{charset}">\n'.encode("ascii") + raw  # the server's own label
 
 
 def _extract(raw: bytes) -> Any:

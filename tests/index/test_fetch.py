@@ -18,6 +18,11 @@ from index.errors import FetchError
 from index.fetch import Address, any_address, fetch, public_only, suggest_file_name
 
 TLS = Path(__file__).resolve().parents[1] / "fixtures" / "tls"
+LATIN1_PAGE = (
+    "<html><head><title>Caf\u00e9s</title></head><body><article><p>Le caf\u00e9 est tr\u00e8s bon, et la "
+    "cr\u00e8me br\u00fbl\u00e9e aussi. Nous y allons souvent le matin, avant le march\u00e9.</p></article>"
+    "</body></html>"
+).encode("latin-1")
 STREAM_CAP = 64 * 1024 * 1024  # the endless body stops here, should the client never hang up
 
 
@@ -56,6 +61,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path.endswith(".html"):
             where = f"<p>served by {self.server.server_address[0]} for host {self.headers['Host']}</p>"
             self._send(200, "text/html; charset=utf-8", where.encode())
+        elif path.startswith("/latin1/"):  # the charset in the header alone, or in the page too
+            page = LATIN1_PAGE if path.endswith("bare") else b'<meta charset="windows-1252">' + LATIN1_PAGE
+            self._send(200, "text/html; charset=ISO-8859-1", page)
         elif path == "/report.pdf":
             self._send(200, "application/pdf", b"%PDF-1.4 not really")
         elif path == "/image":
@@ -352,3 +360,32 @@ def test_https_checks_the_certificate_against_the_host_while_connecting_to_the_c
     assert got.content == f"<p>served by 127.0.0.1 for host docs.test:{port}</p>".encode()
     with pytest.raises(FetchError, match=r"cannot connect \(ConnectError: .*certificate verify failed"):
         fetch(f"https://other.test:{port}/a.html", policy=only_first_loopback, resolve=resolve, verify=trust)
+
+
+def test_a_charset_only_the_header_names_is_written_into_the_saved_page(fleet: Fleet) -> None:
+    """The saved copy is read later without its header: a Latin-1 page would be guessed at ("trčs")."""
+    from index.formats.html import read_html
+
+    bare = fetch(fleet.url("/latin1/bare"), policy=only_first_loopback)
+    assert bare.content == b'<meta charset="iso-8859-1">\n' + LATIN1_PAGE
+    assert "Le caf\u00e9 est tr\u00e8s bon" in read_html("seeds/cafes.html", bare.content).text
+    # The page's own word wins, as in a browser: nothing is added.
+    own = fetch(fleet.url("/latin1/own"), policy=only_first_loopback)
+    assert own.content == b'<meta charset="windows-1252">' + LATIN1_PAGE
+
+
+@pytest.mark.parametrize(
+    ("raw", "charset"),
+    [
+        (b"<p>caf\xc3\xa9</p>", "utf-8"),  # UTF-8 needs no tag
+        (b"<p>caf\xc3\xa9</p>", "UTF8"),
+        (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "iso-8859-1"),  # a byte order mark wins
+        (b"<p>caf\xe9</p>", "no-such-charset"),  # a name no reader knows changes nothing
+        (b"<p>caf\xe9</p>", None),
+        (b"<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=latin-1'><p>caf\xe9</p>", "koi8-r"),
+    ],
+)
+def test_a_page_that_says_its_encoding_or_needs_none_is_left_as_sent(raw: bytes, charset: str | None) -> None:
+    from index.formats.html import charset_written_in
+
+    assert charset_written_in(raw, charset) == raw
