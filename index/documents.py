@@ -17,7 +17,7 @@ from index.links import paragraph_links
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SOURCE_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\f\v\u00a0]*\n\s*")  # a form feed alone on a line is a page break: blank
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _FRONT_MATTER = re.compile(r"(?P<block>---[ \t]*\n.*?\n---)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]*(.*?)[ \t]*$", re.MULTILINE)

@@ -20,6 +20,16 @@ def test_paragraphs_are_the_non_empty_blocks_numbered_from_one() -> None:
     assert [text[p.start : p.end] for p in paragraphs] == ["A.", "B.", "C.\nstill C."]
 
 
+def test_a_form_feed_alone_on_a_line_is_a_blank_line() -> None:
+    """A text exported page by page puts a form feed between pages: the pages' paragraphs stay apart."""
+    text = "End of page one.\n\f\nStart of page two.\n\x0b\nThird.\fstill third."
+    assert [text[p.start : p.end] for p in split_paragraphs(text)] == [
+        "End of page one.",
+        "Start of page two.",
+        "Third.\fstill third.",
+    ]
+
+
 def test_article_paragraph_6_is_ibm_no_longer_offers_and_15_is_qualified_immunity() -> None:
     """The article's 18 paragraphs are numbered so that ¶6 and ¶15 are the ones the eval cites."""
     text = ARTICLE.read_text(encoding="utf-8")
