@@ -100,7 +100,11 @@ def help_text(mention: str) -> str:
 
 
 # ---------------------------------------------------------------- the terminal
-CHAT_USAGE = "  /quote TOPIC  quotations on a topic    /sources  the documents\n  quit, exit, Ctrl-D or Ctrl-C to leave"
+CHAT_USAGE = (
+    "  Follow-up questions are read with the earlier ones; /new starts a new conversation.\n"
+    "  /quote TOPIC  quotations on a topic    /sources  the documents\n  quit, exit, Ctrl-D or Ctrl-C to leave"
+)
+CHAT_NEW = "A new conversation: the next question is read on its own."
 
 
 def chat_banner(documents: int, chunks: int) -> str:

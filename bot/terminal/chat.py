@@ -1,7 +1,11 @@
 """``python -m bot chat``: ask questions in the terminal.
 
-Answers read exactly as ``python -m bot ask`` prints them (the same pipeline and
-render functions). Works with a person at a TTY and with piped lines alike; Ctrl-D,
+Answers read as ``python -m bot ask`` prints them (the same pipeline and render
+functions). The chat is one conversation, as a thread is on Discord or Slack: each
+question is asked with the earlier ones (the newest :data:`MAX_HISTORY`), so "When did he
+die?" follows "Who was Nikola Tesla?"; a question that stands on its own is answered as if
+asked alone, and ``/new`` starts a new conversation. The questions are kept in memory only,
+for the length of the chat. Works with a person at a TTY and with piped lines alike; Ctrl-D,
 Ctrl-C, ``quit`` and ``exit`` all end it with status 0.
 """
 
@@ -13,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.core import wording
+from bot.core.conversation import MAX_HISTORY
 from bot.terminal import TERMINAL
 from bot.terminal.render import format_sources, format_text
 
@@ -24,14 +29,27 @@ PROMPT = "> "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
 
 
-async def respond(line: str, pipeline: Pipeline) -> str:
-    """The text printed for one input line (a question, ``/quote TOPIC`` or ``/sources``)."""
+async def respond(line: str, pipeline: Pipeline, earlier: list[str] | None = None) -> str:
+    """The text printed for one input line (a question, ``/quote TOPIC``, ``/sources`` or ``/new``).
+
+    A question is asked with ``earlier`` (the conversation's questions so far, oldest first),
+    then joins it; ``/new`` empties it. None: every question stands alone.
+    """
     command, _, rest = line.partition(" ")
     if command == "/sources":
         return format_sources(pipeline.service.info)
     if command == "/quote":
         return format_text(await pipeline.quote(TERMINAL, rest, via="chat"))
-    return format_text(await pipeline.handle(TERMINAL, line, via="chat"))
+    if command == "/new" and not rest.strip():
+        if earlier is not None:
+            earlier.clear()
+        return wording.CHAT_NEW
+    history = tuple(earlier[-MAX_HISTORY:]) if earlier else ()
+    answer = await pipeline.handle(TERMINAL, line, history, via="chat")
+    if earlier is not None:
+        earlier.append(line)
+        del earlier[:-MAX_HISTORY]
+    return format_text(answer)
 
 
 def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
@@ -46,6 +64,7 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
             import readline  # noqa: F401  (importing it gives input() line editing and history)
     info = pipeline.service.info
     print(wording.chat_banner(len(info.documents), info.chunks), end="\n\n", flush=True)
+    earlier: list[str] = []  # this conversation's questions, as a thread's are read back
     try:
         with asyncio.Runner() as runner:
             while True:
@@ -59,7 +78,7 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
                     break
                 if reloader is not None:
                     runner.run(reloader.check())
-                print(runner.run(respond(line, pipeline)), end="\n\n", flush=True)
+                print(runner.run(respond(line, pipeline, earlier)), end="\n\n", flush=True)
     except KeyboardInterrupt:
         pass
     if interactive:

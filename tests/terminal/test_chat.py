@@ -152,3 +152,25 @@ def test_ctrl_c_while_answering_exits_0(
     assert "Traceback" not in out
     assert SENTENCE not in out
     assert fake.asked == ["Why did IBM quit?"]
+
+
+def test_the_chat_is_one_conversation_and_new_starts_another(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each question is asked with the earlier ones (the newest five), as a thread's are; /quote
+    and /sources are not questions of it; /new empties it."""
+    from bot.core import wording
+    from bot.core.conversation import MAX_HISTORY
+
+    fake = FakeRetriever()
+    questions = [f"Question {n} about IBM?" for n in range(1, MAX_HISTORY + 3)]
+    lines = [questions[0], "/quote facial recognition", "/sources", *questions[1:], "/new", "Why did IBM quit?"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert [q for q in fake.asked if q != "facial recognition"] == [*questions, "Why did IBM quit?"]
+    assert fake.histories == [
+        *(tuple(questions[max(0, n - MAX_HISTORY) : n]) for n in range(len(questions))),
+        (),
+    ]
+    assert wording.CHAT_NEW in out
