@@ -81,7 +81,8 @@ def main() -> int:
         folder = Path(tmp)
         env = bot_env(folder)
         subprocess.run([sys.executable, "-m", "bot", "index"], env=env, cwd=folder, check=True, capture_output=True)
-        bot = BotProcess(fake, folder, RATE_LIMIT_COUNT="100000")
+        # Inline replies: each answer is a reply to its question (in threads it would open one a question).
+        bot = BotProcess(fake, folder, RATE_LIMIT_COUNT="100000", REPLY_IN_THREADS="false")
         try:
             bot.wait_ready(timeout=300)
             baseline = ask_steadily(fake, args.rate, _after(args.before), users)
