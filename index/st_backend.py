@@ -64,8 +64,14 @@ class SentenceTransformersBackend:
         self._lock = threading.Lock()
 
     def offsets(self, text: str) -> list[tuple[int, int]]:
-        """Character offsets of ``text``'s tokens, without special tokens and never truncated."""
-        return list(self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"])
+        """Character offsets of ``text``'s tokens, without special tokens and never truncated.
+
+        Under the lock: a fast tokenizer keeps its truncation and padding as state, so this call
+        (neither) made while another thread encodes a batch (both) left that batch unpadded
+        ("Unable to create tensor ... activate truncation and/or padding")."""
+        with self._lock:
+            encoded = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return list(encoded["offset_mapping"])
 
     def embed(
         self, pieces: Sequence[str], *, batch_size: int, tokens: bool, progress: bool = False, workers: int = 1
