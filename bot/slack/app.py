@@ -24,7 +24,7 @@ from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply
 from bot.slack.admin import SlackAdmins, listen_to_admin
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
-from bot.slack.once import OnceOnly, answer_each_request_once
+from bot.slack.once import OnceOnly, answer_each_request_once, or_unmatched
 from bot.slack.threads import (
     SPOKEN,
     Me,
@@ -215,17 +215,20 @@ def build_app(
         # logs every refused body.
         request_verification_enabled=False,
         logger=_bolt_logger(),
+        # A request no listener takes reaches the error handler, which ends its claim (OnceOnly.unmatched).
+        raise_error_for_unhandled_request=True,
     )
     rules = ChannelRules(db.channels if db is not None else None, "slack")
     answers = _Answers(pipeline, ephemeral=settings.slack_ask_ephemeral, rules=rules)
-    answer_each_request_once(app, once or OnceOnly(db.events if db is not None else None))
+    once = once or OnceOnly(db.events if db is not None else None)
+    answer_each_request_once(app, once)
     _listen_to_events(app, answers, settings.slack_channels)
     _listen_to_commands(app, answers)
     # The retriever is read at each call: a reloaded index swaps it.
     admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts), reload=reload)  # noqa: PLW0108
     listen_to_admin(app, admin, SlackAdmins(client, settings.admin_user_group), settings.slack_channels)
     listen_to_buttons(app, Actions(pipeline.service, db) if db is not None else None)
-    app.error(_apologise)
+    app.error(or_unmatched(once, _apologise))
     return app
 
 
@@ -275,7 +278,7 @@ def _listen_to_commands(app: AsyncApp, answers: _Answers) -> None:
 
 
 async def _apologise(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-    """The one error handler: the traceback in the log, a short apology to the asker only."""
+    """A listener failed: the traceback in the log, a short apology to the asker only."""
     log.error("slack listener failed: %s", type(error).__name__, exc_info=error)
     text, blocks = format_notice_slack(wording.APOLOGY)
     with contextlib.suppress(Exception):  # telling the asker is best effort

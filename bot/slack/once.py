@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LEASE", "OnceOnly", "SeenEvents", "answer_each_request_once", "request_key"]
+__all__ = ["LEASE", "OnceOnly", "SeenEvents", "answer_each_request_once", "or_unmatched", "request_key"]
 
 MAX_KEY = 128  # the database's event id column
 CLAIMED = "citebot_claimed"  # the key of the request's claim, in bolt's context, for marking it done
@@ -95,6 +95,11 @@ class OnceOnly:
         self._none_in_hand = asyncio.Event()
         self._none_in_hand.set()
 
+    @property
+    def in_hand(self) -> int:
+        """How many requests claimed here are still being acted on."""
+        return self._in_hand
+
     def taken(self) -> None:
         """A request claimed here is being acted on."""
         self._in_hand += 1
@@ -107,9 +112,9 @@ class OnceOnly:
             self._none_in_hand.set()
 
     async def settled(self, seconds: float = 5.0) -> None:
-        """Wait, at most ``seconds``, until every request claimed here has ended: a request no
-        listener took (bolt's 404) never ends, and shutting down must not wait on it. A mark is one
-        row written (milliseconds); the default bounds what a stop can take for it."""
+        """Wait, at most ``seconds``, until every request claimed here has ended. A mark is one row
+        written (milliseconds); the default bounds what a stop can take for it, should a database
+        write hang."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._none_in_hand.wait()
@@ -124,6 +129,18 @@ class OnceOnly:
         except Exception as error:  # answering twice beats not answering: fall back to this process's memory
             log.warning("Could not check a Slack request against the database: %s", type(error).__name__)
             return Claim.NEW if self.memory.first_time(key) else Claim.DONE
+
+    async def unmatched(self, context: Any) -> None:
+        """A request claimed here that no listener took (bolt's 404: a click on a button an older
+        version drew, say) has ended: its claim is marked done, since a repeat would find no
+        listener either, and it no longer keeps a stop waiting."""
+        key = context.get(CLAIMED)
+        if key is None:
+            return
+        try:
+            await self.done(key)
+        finally:
+            self.finished()
 
     async def done(self, key: str) -> None:
         """Mark the claim on ``key`` done: the request was acted on (a failure is logged, not raised)."""
@@ -195,3 +212,18 @@ def answer_each_request_once(app: AsyncApp, once: OnceOnly) -> None:
                 once.finished()
 
     app.listener_runner.listener_completion_handler = MarkDone()
+
+
+def or_unmatched(once: OnceOnly, apologise: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The app's error handler: a request no listener took (the app raises for it) ends its claim
+    quietly; any other error is a listener's failure, for ``apologise``."""
+    from slack_bolt.error import BoltUnhandledRequestError
+
+    async def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
+        if isinstance(error, BoltUnhandledRequestError):
+            log.info("slack: no listener for a %s; it is left unanswered", body.get("type") or "command")
+            await once.unmatched(context)
+            return
+        await apologise(error, body, respond, client)
+
+    return on_error

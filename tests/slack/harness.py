@@ -55,6 +55,7 @@ class Bot:
     retriever: FakeRetriever
     pipeline: Pipeline
     close: Callable[[], Awaitable[None]]
+    once: OnceOnly
 
     async def post(self, body: str, **kwargs: Any) -> tuple[int, str, float]:
         """Send a signed request to the app (in a thread: the app serves on this loop)."""
@@ -100,7 +101,7 @@ async def start(
         await once.settled()  # as serve does: no claim is marked done after the test closes the database
         await service.aclose()
 
-    return Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack, retriever, pipeline, close)
+    return Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", slack, retriever, pipeline, close, once)
 
 
 class Finished:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from bot.db.schema import seen_events
 from bot.slack.once import LEASE, OnceOnly, SeenEvents, request_key
 from tests.db.conftest import FakeClock
 from tests.db.postgres import PostgresServer
-from tests.fake_slack import FORM, FakeSlack, command_body, event_body, mention_event
+from tests.fake_slack import FORM, TEAM, FakeSlack, command_body, event_body, mention_event
 from tests.slack.harness import Bot, start
 
 _names = itertools.count(1)
@@ -174,6 +176,31 @@ async def test_different_events_are_each_answered(replicas: tuple[Bot, Bot]) -> 
         await bot.idle()
     assert sorted(p.payload["thread_ts"] for p in posts) == [f"30.{n}" for n in range(10)]
     assert len(replicas[0].slack.of("chat.postMessage")) == 10
+
+
+def unknown_click(trigger: str) -> str:
+    """A click on a button no listener takes (one an older version drew)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0001", "username": "ann", "team_id": TEAM},
+        "trigger_id": trigger,
+        "team": {"id": TEAM},
+        "channel": {"id": "C0001"},
+        "actions": [{"type": "button", "action_id": "citebot_gone", "value": "x", "action_ts": "1.0"}],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+async def test_a_request_no_listener_takes_ends_its_claim(replicas: tuple[Bot, Bot], dbs: list[Database]) -> None:
+    """Bolt's 404 for a click nobody listens to ends the claim: marked done, so Slack's retry is
+    dropped at once rather than held for the lease, and it no longer keeps a stop waiting."""
+    first, second = replicas
+    body = unknown_click("9.9.gone")
+    assert (await first.post(body, content_type=FORM))[0] == 404
+    await wait_done(dbs[0], "trigger:9.9.gone")
+    assert first.once.in_hand == 0
+    assert (await second.post(body, content_type=FORM))[0] == 200
+    assert second.once.in_hand == 0
 
 
 # --- the claim itself ----------------------------------------------------------------------------
