@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.errors import ConfigError
 from bot.db.errors import DatabaseConfigError, DatabaseError
+from bot.terminal.output import OutputError, discard_output
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -136,5 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
         # Bad input (a refused URL, a file that is no source, a name not found) exits 2, like a bad argument.
         return 2 if isinstance(error, DatabaseConfigError) else getattr(error, "exit_code", 1)
+    except OutputError as error:
+        discard_output()
+        if error.reader_gone:  # `ask - | head -1`: the reader has all it wanted
+            return 141  # as a process that SIGPIPE ends
+        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        return 1
     except KeyboardInterrupt:
         return 130

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.core import wording
 from bot.core.conversation import MAX_HISTORY
 from bot.terminal import TERMINAL
+from bot.terminal.output import emit
 from bot.terminal.render import format_sources, format_text
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (importing it gives input() line editing and history)
     info = pipeline.service.info
-    print(wording.chat_banner(len(info.documents), info.chunks), end="\n\n", flush=True)
+    emit(wording.chat_banner(len(info.documents), info.chunks), end="\n\n")
     earlier: list[str] = []  # this conversation's questions, as a thread's are read back
     try:
         with asyncio.Runner() as runner:
@@ -78,7 +79,7 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
                     break
                 if reloader is not None:
                     runner.run(reloader.check())
-                print(runner.run(respond(line, pipeline, earlier)), end="\n\n", flush=True)
+                emit(runner.run(respond(line, pipeline, earlier)), end="\n\n")
     except KeyboardInterrupt:
         pass
     if interactive:

@@ -23,6 +23,7 @@ from bot.core.reply import Notice
 from bot.core.runtime import build_threads, open_retriever
 from bot.core.service import AnswerService
 from bot.terminal import TERMINAL
+from bot.terminal.output import emit
 from bot.terminal.render import error_json, format_indexed, format_text, result_json
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def _answer_lines(pipeline: Pipeline, lines: Iterator[Line], key: str, *, as_jso
                     shown = format_text(result)
             if result is None or isinstance(result, Notice):
                 status = 1
-            print(shown, end="\n" if as_json else "\n\n", flush=True)
+            emit(shown, end="\n" if as_json else "\n\n")
     return status
 
 
@@ -112,8 +113,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     building = settings.model_copy(update={"embed_threads": build_threads(settings)})
     retriever = open_retriever(building, progress=True, repair=True, workers=1)
     if not retriever.rebuilt and not getattr(args, "full", False):
-        print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
-    print(format_indexed(retriever.info, settings.index_dir))
+        emit(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
+    emit(format_indexed(retriever.info, settings.index_dir))
     return 0
 
 
