@@ -105,6 +105,8 @@ CHAT_USAGE = (
     "  /quote TOPIC  quotations on a topic    /sources  the documents\n  quit, exit, Ctrl-D or Ctrl-C to leave"
 )
 CHAT_NEW = "A new conversation: the next question is read on its own."
+# A line of standard input (``ask -``, ``quote -``, the chat) whose bytes are not UTF-8.
+NOT_UTF8 = "this line is not UTF-8 text: it was skipped"
 
 
 def chat_banner(documents: int, chunks: int) -> str:

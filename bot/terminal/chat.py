@@ -53,6 +53,15 @@ async def respond(line: str, pipeline: Pipeline, earlier: list[str] | None = Non
     return format_text(answer)
 
 
+def _utf8(line: str) -> bool:
+    """Whether the line was UTF-8 text (bytes that were not are read as lone surrogates)."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
     """Read questions until end of input or ``quit``; print each answer. Returns the exit status, 0.
 
@@ -60,6 +69,9 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
     picked up before the next question.
     """
     interactive = sys.stdin.isatty()
+    # A line that is not UTF-8 (a Latin-1 file piped in) is said to be so, not a crash of input().
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="surrogateescape")
     if interactive:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (importing it gives input() line editing and history)
@@ -74,6 +86,9 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
                 except EOFError:
                     break
                 if not line:
+                    continue
+                if not _utf8(line):
+                    emit(wording.NOT_UTF8, end="\n\n")
                     continue
                 if line.casefold() in QUIT_WORDS:
                     break

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core import wording
 from bot.core.pipeline import Pipeline
 from bot.core.reply import Notice
 from bot.core.runtime import build_threads, open_retriever
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
     from bot.core.settings import Settings
 
-NOT_UTF8 = "this line is not UTF-8 text: it was skipped"
 BAD_JSON_LINE = 'a JSON line needs "question" (a string) and may have "history" (a list of strings)'
 
 
@@ -50,7 +50,7 @@ def parse_line(raw: bytes | str, *, allow_history: bool) -> Line:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return Line(raw.decode("utf-8", errors="replace").rstrip("\r\n"), error=NOT_UTF8)
+            return Line(raw.decode("utf-8", errors="replace").rstrip("\r\n"), error=wording.NOT_UTF8)
     text = raw.rstrip("\r\n")
     if not (allow_history and text.lstrip().startswith("{")):
         return Line(text)

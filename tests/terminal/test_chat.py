@@ -174,3 +174,19 @@ def test_the_chat_is_one_conversation_and_new_starts_another(
         (),
     ]
     assert wording.CHAT_NEW in out
+
+
+def test_a_line_that_is_not_utf8_is_said_to_be_and_the_chat_goes_on(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Latin-1 line piped in (stdin decoding strictly, as under a UTF-8 locale) is one line saying so, as in
+    `ask -`, not a crash of input(); the next question is answered."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    stdin = io.TextIOWrapper(io.BytesIO("Caf\u00e9 au lait?\nWhy did IBM quit?\n".encode("latin-1")), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert wording.NOT_UTF8 in out
+    assert fake.asked == ["Why did IBM quit?"]
