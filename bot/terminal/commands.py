@@ -51,7 +51,7 @@ def parse_line(raw: bytes | str, *, allow_history: bool) -> Line:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             return Line(raw.decode("utf-8", errors="replace").rstrip("\r\n"), error=wording.NOT_UTF8)
-    text = raw.rstrip("\r\n")
+    text = raw.rstrip("\r\n").removeprefix("\ufeff")  # a file saved with a byte-order mark opens with one
     if not (allow_history and text.lstrip().startswith("{")):
         return Line(text)
     try:
