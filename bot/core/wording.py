@@ -102,11 +102,17 @@ def help_text(mention: str) -> str:
 # ---------------------------------------------------------------- the terminal
 CHAT_USAGE = (
     "  Follow-up questions are read with the earlier ones; /new starts a new conversation.\n"
-    "  /quote TOPIC  quotations on a topic    /sources  the documents\n  quit, exit, Ctrl-D or Ctrl-C to leave"
+    "  /quote TOPIC  quotations on a topic    /sources  the documents    /help  this list\n"
+    "  quit, exit, Ctrl-D or Ctrl-C to leave"
 )
 CHAT_NEW = "A new conversation: the next question is read on its own."
 # A line of standard input (``ask -``, ``quote -``, the chat) whose bytes are not UTF-8.
 NOT_UTF8 = "this line is not UTF-8 text: it was skipped"
+
+
+def unknown_chat_command(command: str) -> str:
+    """The chat's answer to a word like a command that is none (``/hlep``)."""
+    return f"There is no command {command} here. Ask a question, or:\n{CHAT_USAGE}"
 
 
 def chat_banner(documents: int, chunks: int) -> str:

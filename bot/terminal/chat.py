@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -28,23 +29,30 @@ if TYPE_CHECKING:
 
 PROMPT = "> "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
+_COMMAND = re.compile(r"/[a-z]+")  # what reads as a command: a question like "/etc/hosts?" is asked
 
 
 async def respond(line: str, pipeline: Pipeline, earlier: list[str] | None = None) -> str:
-    """The text printed for one input line (a question, ``/quote TOPIC``, ``/sources`` or ``/new``).
+    """The text printed for one input line (a question, ``/quote TOPIC``, ``/sources``, ``/new`` or ``/help``).
 
     A question is asked with ``earlier`` (the conversation's questions so far, oldest first),
-    then joins it; ``/new`` empties it. None: every question stands alone.
+    then joins it; ``/new`` empties it. None: every question stands alone. Commands are read in
+    any case; a word like a command that is none (``/hlep``) is said to be unknown, not asked.
     """
-    command, _, rest = line.partition(" ")
+    words = line.split(maxsplit=1)
+    command, rest = (words[0].casefold() if words else ""), (words[1] if len(words) > 1 else "")
+    if command == "/help":
+        return wording.CHAT_USAGE
     if command == "/sources":
         return format_sources(pipeline.service.info)
     if command == "/quote":
         return format_text(await pipeline.quote(TERMINAL, rest, via="chat"))
-    if command == "/new" and not rest.strip():
+    if command == "/new" and not rest:
         if earlier is not None:
             earlier.clear()
         return wording.CHAT_NEW
+    if _COMMAND.fullmatch(command) and command != "/new":
+        return wording.unknown_chat_command(command)
     history = tuple(earlier[-MAX_HISTORY:]) if earlier else ()
     answer = await pipeline.handle(TERMINAL, line, history, via="chat")
     if earlier is not None:

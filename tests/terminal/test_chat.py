@@ -190,3 +190,35 @@ def test_a_line_that_is_not_utf8_is_said_to_be_and_the_chat_goes_on(
     out = capsys.readouterr().out
     assert wording.NOT_UTF8 in out
     assert fake.asked == ["Why did IBM quit?"]
+
+
+def test_help_lists_the_commands_and_asks_nothing(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/help` (any case) prints the commands the banner lists, /help among them; it is not asked as a question."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    monkeypatch.setattr("sys.stdin", io.StringIO("/help\n/HELP\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert out.count(wording.CHAT_USAGE) == 3  # the banner, then each /help
+    assert "/help" in wording.CHAT_USAGE
+    assert fake.asked == []
+
+
+def test_commands_are_read_in_any_case_and_an_unknown_one_is_not_asked(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/QUOTE topic` and `/Sources` are the commands; `/hlep` is said to be unknown (with the usage), and a
+    question that only starts with a slash is still asked."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    monkeypatch.setattr("sys.stdin", io.StringIO("/QUOTE facial recognition\n/Sources\n/hlep\n/etc/hosts?\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert format_quotes_text(reply_for_quotes(FakeRetriever().quotes("facial recognition"))) in out
+    assert "seeds/000_a7265f2ac828b9b1.txt: IBM quits facial recognition" in out
+    assert wording.unknown_chat_command("/hlep") in out
+    assert fake.asked == ["facial recognition", "/etc/hosts?"]
