@@ -47,18 +47,21 @@ async def respond(line: str, pipeline: Pipeline, earlier: list[str] | None = Non
         return format_sources(pipeline.service.info)
     if command == "/quote":
         return format_text(await pipeline.quote(TERMINAL, rest, via="chat"))
-    if command == "/new" and not rest:
+    lead = ""
+    if command == "/new":  # `/new QUESTION` starts over with that question
         if earlier is not None:
             earlier.clear()
-        return wording.CHAT_NEW
-    if _COMMAND.fullmatch(command) and command != "/new":
+        if not rest:
+            return wording.CHAT_NEW
+        lead, line = f"{wording.CHAT_NEW}\n\n", rest
+    elif _COMMAND.fullmatch(command):
         return wording.unknown_chat_command(command)
     history = tuple(earlier[-MAX_HISTORY:]) if earlier else ()
     answer = await pipeline.handle(TERMINAL, line, history, via="chat")
     if earlier is not None:
         earlier.append(line)
         del earlier[:-MAX_HISTORY]
-    return format_text(answer)
+    return lead + format_text(answer)
 
 
 def _utf8(line: str) -> bool:

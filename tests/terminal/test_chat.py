@@ -222,3 +222,18 @@ def test_commands_are_read_in_any_case_and_an_unknown_one_is_not_asked(
     assert "seeds/000_a7265f2ac828b9b1.txt: IBM quits facial recognition" in out
     assert wording.unknown_chat_command("/hlep") in out
     assert fake.asked == ["facial recognition", "/etc/hosts?"]
+
+
+def test_new_with_a_question_starts_over_with_that_question(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/new Why did IBM quit?` asks "Why did IBM quit?" with no history and starts the new conversation with it,
+    instead of asking "/new Why did IBM quit?" with the old conversation's questions."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who is Arvind Krishna?\n/new Why did IBM quit?\nAnd then?\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    assert fake.asked == ["Who is Arvind Krishna?", "Why did IBM quit?", "And then?"]
+    assert fake.histories == [(), (), ("Why did IBM quit?",)]
+    assert wording.CHAT_NEW in capsys.readouterr().out
