@@ -3,7 +3,7 @@
 Attribution follows how news copy is written:
 
 1. a speech verb next to the quote names the speaker: ``"...," Krishna wrote`` or
-   ``Krishna said: "..."``; ``he``/``she`` there means the person last named;
+   ``Krishna said: "..."`` (or ``according to Krishna``); ``he``/``she`` there means the person last named;
 2. otherwise the subject of the sentence that opens the quote, as in
    ``CNBC notes that ... "significant revenue"`` or ``IBM called for a "..."``;
 3. a paragraph that is nothing but a quotation continues the previous quotation's speaker;
@@ -32,13 +32,15 @@ _VERBS = (
     "claimed|claims|observed|remarked|commented|concluded|posted|tweeted"
 )
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
-# After the closing quote: `," Krishna wrote` / `," he explained` / `," said Krishna`.
+# After the closing quote: `," Krishna wrote` / `," he explained` / `," said Krishna` / `," according to Krishna`.
 _AFTER = re.compile(rf"[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{_NAME}))\s+(?:{_VERBS})\b")
-_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS})\s+(?P<name>{_NAME})")
-# Before the opening quote: `Krishna said: "` / `... according to Krishna, "`.
-_BEFORE = re.compile(rf"(?P<name>{_NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}[\s,:]*$")
+_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS}|according\s+to)\s+(?P<name>{_NAME})")
+# Before the opening quote: `Krishna said: "` / `According to Krishna, "`.
+_BEFORE = re.compile(
+    rf"(?:(?P<name>{_NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}|[Aa]ccording\s+to\s+(?P<source>{_NAME}))[\s,:]*$"
+)
 # Word lists read better as one string than as one word a line (noqa SIM905).
-_SKIP_LEAD = set("But And The A An In On As At However Also So Yet Then After When While This That".split())  # noqa: SIM905
+_SKIP_LEAD = set("But And The A An In On As At However Also So Yet Then After When While This That According".split())  # noqa: SIM905
 _ROLES_WORDS = "CEO Chief President Chairman Chairwoman Director Senator Governor Mayor exec Secretary Minister"
 _ROLES = set(f"{_ROLES_WORDS} Professor Dr Mr Mrs Ms".split())
 _NOT_NAMES = {"I", "We", "It", "They", "He", "She", "There", "Here", "Read", "Congress"} | _SKIP_LEAD
@@ -285,7 +287,7 @@ def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int,
         if name:
             return people.resolve(name)
     if m := _BEFORE.search(*before):
-        raw = m.group("name")
+        raw = m.group("name") or m.group("source")
         if raw.casefold() in _PRONOUNS:
             return people.last_person
         name = _clean_name(raw)

@@ -118,3 +118,18 @@ def test_name_particles_stay_in_the_speaker() -> None:
         ("Bees are clever,", "Karl von Frisch"),
         ("They count landmarks,", "Ursula van der Berg"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('According to Geoffrey Parker, "France alone lost almost a million people."', "Geoffrey Parker"),
+        ("“Sales rose in every quarter,” according to Acme Corp.", "Acme Corp"),
+        ("According to the company, “sales rose in every quarter.”", None),
+    ],
+)
+def test_according_to_names_the_source_and_is_no_speaker_itself(text: str, speaker: str | None) -> None:
+    """`According to X, "…"` and `"…," according to X` give X; "According" opening a sentence is never the
+    speaker (it was, for the SQuAD Black Death article's quotation of Geoffrey Parker)."""
+    ((_, found),) = quotes_of(text)
+    assert found == speaker
