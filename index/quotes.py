@@ -18,13 +18,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from index.documents import Document
-from index.text import split_sentences, within_edits
+from index.names import NAME, NAME_AT_WORD, People, clean_name
+from index.text import split_sentences
 
 _QUOTE = re.compile(r"\u201c([^\u201c\u201d]{3,}?)\u201d|(?<![\w])\"([^\"\n]{3,}?)\"")
-_NAME_WORD = r"(?:[A-Z][\w.'\u2019-]*|[A-Z]{2,})"
-# Name particles stay inside a name: "Karl von Frisch", "Ursula van der Berg".
-_PARTICLES = r"(?:(?:von|van|der|den|de|da|del|della|di|du|la|le|bin|ibn)[ \u00a0]+)*"
-_NAME = rf"{_NAME_WORD}(?:[ \u00a0]+{_PARTICLES}{_NAME_WORD}){{0,4}}"
 _VERBS = (
     "said|says|wrote|writes|explained|explains|added|adds|noted|notes|told|tells|stated|states|argued|argues|"
     "asked|asks|warned|warns|continued|continues|declared|declares|insisted|insists|replied|replies|"
@@ -33,17 +30,12 @@ _VERBS = (
 )
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 # After the closing quote: `," Krishna wrote` / `," he explained` / `," said Krishna` / `," according to Krishna`.
-_AFTER = re.compile(rf"[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{_NAME}))\s+(?:{_VERBS})\b")
-_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS}|according\s+to)\s+(?P<name>{_NAME})")
+_AFTER = re.compile(rf"[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{NAME}))\s+(?:{_VERBS})\b")
+_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS}|according\s+to)\s+(?P<name>{NAME})")
 # Before the opening quote: `Krishna said: "` / `According to Krishna, "`.
 _BEFORE = re.compile(
-    rf"(?:(?P<name>{_NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}|[Aa]ccording\s+to\s+(?P<source>{_NAME}))[\s,:]*$"
+    rf"(?:(?P<name>{NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}|[Aa]ccording\s+to\s+(?P<source>{NAME}))[\s,:]*$"
 )
-# Word lists read better as one string than as one word a line (noqa SIM905).
-_SKIP_LEAD = set("But And The A An In On As At However Also So Yet Then After When While This That According".split())  # noqa: SIM905
-_ROLES_WORDS = "CEO Chief President Chairman Chairwoman Director Senator Governor Mayor exec Secretary Minister"
-_ROLES = set(f"{_ROLES_WORDS} Professor Dr Mr Mrs Ms".split())
-_NOT_NAMES = {"I", "We", "It", "They", "He", "She", "There", "Here", "Read", "Congress"} | _SKIP_LEAD
 
 
 @dataclass(frozen=True)
@@ -59,102 +51,12 @@ class QuoteRecord:
     context_end: int
 
 
-def _clean_name(raw: str) -> str | None:
-    words = raw.replace("\u00a0", " ").split()
-    while words and words[0] in _SKIP_LEAD:
-        words = words[1:]
-    # "IBM CEO Arvind Krishna" -> "Arvind Krishna": the person follows the role.
-    for i, word in enumerate(words):
-        if word.strip(".,") in _ROLES and i + 1 < len(words):
-            words = words[i + 1 :]
-            break
-    name = " ".join(w.strip(".,;:") for w in words).strip()
-    if not name or name in _NOT_NAMES:
-        return None
-    return name
-
-
-# Near-miss spellings ("Khrisna") are compared with the first this many full names of a
-# document only: a news article names a few dozen people, and a book-length source with
-# thousands would otherwise cost every new spelling a comparison with each of them.
-FUZZY_NAMES = 256
-
-
-class _People:
-    """Names seen so far in a document, for resolving surnames, typos and pronouns.
-
-    Lookups are indexed (surname -> first full name) and remembered (a spelling already
-    compared with the first n full names is only compared with the ones added since), so
-    a mention costs a dictionary lookup, and each distinct spelling at most :data:`FUZZY_NAMES`
-    comparisons in all.
-    """
-
-    def __init__(self) -> None:
-        self.full: list[str] = []  # multi-word names, in order seen
-        self.last_person: str | None = None  # the person a following "he"/"she" means
-        self._known: set[str] = set()
-        self._by_surname: dict[str, int] = {}  # surname -> index in self.full of the first with it
-        self._near: dict[str, tuple[int, int | None]] = {}  # spelling -> (names compared, first near one)
-
-    def add(self, full: str) -> None:
-        if full in self._known:
-            return
-        self._known.add(full)
-        self._by_surname.setdefault(full.rsplit(maxsplit=1)[-1], len(self.full))
-        self.full.append(full)
-
-    def _first_near(self, name: str) -> int | None:
-        folded = name.casefold()
-        compared, found = self._near.get(folded, (0, None))
-        if found is None:
-            for i in range(compared, min(len(self.full), FUZZY_NAMES)):
-                if within_edits(folded, self.full[i].split()[-1].casefold(), 2):
-                    found = i
-                    break
-            self._near[folded] = (min(len(self.full), FUZZY_NAMES), found)
-        return found
-
-    def resolve(self, name: str) -> str:
-        """The first full name whose surname is ``name`` or (5 letters or more) within 2 edits of it."""
-        if " " in name:
-            return name
-        hits = [self._by_surname.get(name)]
-        if len(name) >= 5:
-            hits.append(self._first_near(name))
-        first = min((i for i in hits if i is not None), default=None)
-        return name if first is None else self.full[first]
-
-    def _person(self, raw: str) -> str | None:
-        name = _clean_name(raw)
-        if not name or name.isupper():
-            return None
-        if " " in name:
-            parts = [part for part in name.split() if not re.fullmatch(_PARTICLES, part + " ")]
-            return name if all(part[0].isupper() and not part.isupper() for part in parts) else None
-        resolved = self.resolve(name)
-        return resolved if resolved in self._known else None
-
-    def see(self, sentence: str) -> None:
-        """Note the names in a sentence; its first person-like name becomes the pronoun target."""
-        subject_found = False
-        for match in _NAME_AT_WORD.finditer(sentence):
-            person = self._person(match.group(0))
-            if person is None:
-                continue
-            if " " in person:
-                self.add(person)
-            if not subject_found:
-                self.last_person = person
-                subject_found = True
-
-
 # How far before an opening quote and after a closing one attribution looks ("Krishna said:"),
 # and how much of the sentence around a quotation is kept as its context for topic search.
 # Sentences are rarely longer (the longest SQuAD evidence is 1,222 characters); these bounds
 # keep one endless line from making every quotation carry all of it (docs/retrieval.md).
 ATTRIBUTION_WINDOW = 400
 CONTEXT_CHARS = 400
-_NAME_AT_WORD = re.compile(rf"\b{_NAME}")
 
 
 def extract_quotes(doc: Document) -> list[QuoteRecord]:
@@ -163,7 +65,7 @@ def extract_quotes(doc: Document) -> list[QuoteRecord]:
     Linear in the document's length: each paragraph's sentences and quotations are
     matched up by position (two sorted lists), never each against all.
     """
-    people = _People()
+    people = People()
     found: list[QuoteRecord] = []
     previous: list[str | None] = [None]  # the last speaker named, for a paragraph that is all quotation
     for para in doc.paragraphs:
@@ -182,7 +84,7 @@ def _paragraph_quotes(
     sentences: list[tuple[int, int]],
     quotes: list[re.Match[str]],
     whole: bool,
-    people: _People,
+    people: People,
     previous: list[str | None],
     found: list[QuoteRecord],
 ) -> None:
@@ -247,7 +149,7 @@ def _mask(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
 class _Subject:
     """The sentence's subject: its first name-like words, found once for all its quotations."""
 
-    def __init__(self, text: str, start: int, end: int, people: _People) -> None:
+    def __init__(self, text: str, start: int, end: int, people: People) -> None:
         self._found: tuple[int, str | None] | None = None
         self._args = (text, start, end, people)
 
@@ -256,11 +158,11 @@ class _Subject:
         if self._found is None:
             text, start, end, people = self._args
             self._found = (end + 1, None)
-            for match in _NAME_AT_WORD.finditer(text, start, end):
+            for match in NAME_AT_WORD.finditer(text, start, end):
                 if match.group(0).split()[0] in {"He", "She"}:
                     self._found = (match.end(), people.last_person)
                     break
-                name = _clean_name(match.group(0))
+                name = clean_name(match.group(0))
                 if name:
                     self._found = (match.end(), people.resolve(name))
                     break
@@ -271,7 +173,7 @@ class _Subject:
 _UNSAID = "\0"  # no speech verb names the speaker: the sentence's subject decides
 
 
-def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int, people: _People) -> str | None:
+def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int, people: People) -> str | None:
     """The speaker a speech verb next to the quotation names, or :data:`_UNSAID`."""
     # Matched in place (pos/endpos), so no slice of a long sentence is copied per quotation.
     after = (text, close_at, min(s_end, close_at + ATTRIBUTION_WINDOW))
@@ -279,18 +181,18 @@ def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int,
     if m := _AFTER.match(*after):
         if m.group("pro"):
             return people.last_person
-        name = _clean_name(m.group("name"))
+        name = clean_name(m.group("name"))
         if name:
             return people.resolve(name)
     if m := _AFTER_INV.match(*after):
-        name = _clean_name(m.group("name"))
+        name = clean_name(m.group("name"))
         if name:
             return people.resolve(name)
     if m := _BEFORE.search(*before):
         raw = m.group("name") or m.group("source")
         if raw.casefold() in _PRONOUNS:
             return people.last_person
-        name = _clean_name(raw)
+        name = clean_name(raw)
         if name:
             return people.resolve(name)
     return _UNSAID
