@@ -7,6 +7,8 @@ Attribution follows how news copy is written:
 2. otherwise the subject of the sentence that opens the quote, as in
    ``CNBC notes that ... "significant revenue"`` or ``IBM called for a "..."``;
 3. a paragraph that is nothing but a quotation continues the previous quotation's speaker;
+   a quotation left open at a paragraph's end, the next paragraph opening with a mark, runs
+   on (news copy's way with a long quotation) and is said by whoever says its continuation;
 4. surnames resolve to the full name used earlier ("Krishna" -> "Arvind Krishna"),
    and a near-miss spelling of a known name resolves to it ("Khrisna").
 """
@@ -15,13 +17,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from index.documents import Document
+from index.documents import Document, Paragraph
 from index.names import NAME, NAME_AT_WORD, People, clean_name
 from index.text import split_sentences
 
 _QUOTE = re.compile(r"\u201c([^\u201c\u201d]{3,}?)\u201d|(?<![\w])\"([^\"\n]{3,}?)\"")
+# A quotation whose mark is still open at the paragraph's end.
+_RUNNING = re.compile(r"\u201c([^\u201c\u201d]{3,})$|(?<![\w])\"([^\"\n]{3,})$")
 _VERBS = (
     "said|says|wrote|writes|explained|explains|added|adds|noted|notes|told|tells|stated|states|argued|argues|"
     "asked|asks|warned|warns|continued|continues|declared|declares|insisted|insists|replied|replies|"
@@ -68,14 +72,53 @@ def extract_quotes(doc: Document) -> list[QuoteRecord]:
     people = People()
     found: list[QuoteRecord] = []
     previous: list[str | None] = [None]  # the last speaker named, for a paragraph that is all quotation
-    for para in doc.paragraphs:
+    running: list[int] = []  # where in ``found`` the quotations running on into the next paragraph are
+    paragraphs = doc.paragraphs
+    for i, para in enumerate(paragraphs):
         if para.number == doc.title_paragraph:
             continue  # a title or front matter (`title: "..."`) is not quoting anyone
         sentences = split_sentences(doc.text, para.start, para.end)
         quotes = list(_QUOTE.finditer(doc.text, para.start, para.end))
         whole = doc.text[para.start : para.start + 200].lstrip().startswith(("\u201c", '"'))
         _paragraph_quotes(doc, para.number, sentences, quotes, whole, people, previous, found)
+        after = quotes[-1].end() if quotes else para.start
+        if i + 1 < len(paragraphs) and (m := _running_on(doc.text, para, after, paragraphs[i + 1])):
+            running.append(len(found))
+            found.append(_running_record(doc, para, sentences, m, people, previous))
+    for j in reversed(running):  # unattributed: said by whoever says its continuation, first in the next paragraph
+        if found[j].speaker is None and j + 1 < len(found) and found[j + 1].paragraph == found[j].paragraph + 1:
+            found[j] = replace(found[j], speaker=found[j + 1].speaker)
     return found
+
+
+def _running_on(text: str, para: Paragraph, after: int, following: Paragraph) -> re.Match[str] | None:
+    """The quotation left open at the end of ``para`` (after ``after``), when ``following`` opens with the same mark."""
+    m = _RUNNING.search(text, after, para.end)
+    opening = text[following.start : following.start + 200].lstrip()[:1]
+    return m if m is not None and opening == ("\u201c" if m.group(1) is not None else '"') else None
+
+
+def _running_record(
+    doc: Document,
+    para: Paragraph,
+    sentences: list[tuple[int, int]],
+    m: re.Match[str],
+    people: People,
+    previous: list[str | None],
+) -> QuoteRecord:
+    """The record of a quotation running on: from its mark to the paragraph's end, attributed as any other."""
+    text, group = doc.text, 1 if m.group(1) is not None else 2
+    a, b = m.start(group), m.start(group) + len(m.group(group).rstrip())
+    j = min(bisect_right([end for _, end in sentences], m.start()), len(sentences) - 1)
+    s_start, s_end = sentences[j] if sentences else (para.start, para.end)
+    speaker = _attribute(text, s_start, para.end, m.start(), para.end, people)
+    if speaker is _UNSAID:
+        speaker = _Subject(text, s_start, s_end, people).before(m.start())
+    if speaker is not None:
+        previous[0] = speaker  # its continuation, unattributed, is said by the same person
+    return QuoteRecord(
+        doc.source, para.number, a, b, speaker, max(s_start, a - CONTEXT_CHARS), min(para.end, b + CONTEXT_CHARS)
+    )
 
 
 def _paragraph_quotes(
