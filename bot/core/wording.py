@@ -92,9 +92,11 @@ def help_text(mention: str) -> str:
     return (
         "I answer questions about the articles I have read, quoting the passage that answers and citing it.\n"
         f"• Mention me with a question: {mention} Why did IBM quit facial recognition?\n"
+        "• Follow up in the thread of my answer without mentioning me, or reply to my answer.\n"
         "• `/ask question [private]` — the same; `private:true` shows the answer only to you.\n"
         "• `/quote topic` — verbatim quotations on a topic, with who said them.\n"
         "• `/sources` — what I have read, and when.\n"
+        "• `/source add|remove`, `/report`, `/config` — for the server's managers.\n"
         "When the articles don't answer, I say so instead of guessing."
     )
 
