@@ -196,6 +196,15 @@ SLACK_USAGE = (
     "`/citebot sources remove NAME`, `/citebot report [7d]`, "
     "`/citebot config [off|mention|every|default] [private|public]`"
 )
+SLACK_HELP = (
+    "I answer questions about the articles I have read, quoting the passage that answers and citing it.\n"
+    "• Mention me with a question: @citebot Why did IBM quit facial recognition? I answer in a thread, where "
+    "follow-up questions need no mention. In my Messages tab, every message is a question.\n"
+    "• `/ask question` — the same answer, where you typed it.\n"
+    "• `/quote topic` — verbatim quotations on a topic, with who said them.\n"
+    "When the articles don't answer, I say so instead of guessing.\n"
+    f"{SLACK_USAGE}"
+)
 CONFIG_HOW = (
     "Modes: off, mention (answer mentions only) or every (answer every message); private: answers only the asker sees."
 )
