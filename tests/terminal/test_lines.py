@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
+
+import pytest
+
 from bot.terminal.commands import Line, parse_line
 
 BOM = b"\xef\xbb\xbf"
@@ -16,3 +21,24 @@ def test_a_json_line_after_a_byte_order_mark_is_read_as_json() -> None:
 
 def test_a_plain_line_after_a_byte_order_mark_is_the_question_without_it() -> None:
     assert parse_line(BOM + b"qualified immunity\r\n", allow_history=False) == Line("qualified immunity")
+
+
+def test_lines_that_get_no_answer_are_error_objects_and_the_exit_status_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/CONTRACT.md: an empty line, a line that is not UTF-8 and a JSON line that is not the object each get
+    `{"question": ..., "error": ...}` and reading goes on; status 1 then, 0 when every line was answered."""
+    from bot.terminal.commands import _answer_lines, lines_of
+    from tests.fakes import fake_pipeline
+
+    def run(stdin: bytes) -> tuple[int, list[dict[str, object]]]:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+        status = _answer_lines(fake_pipeline(), lines_of("-", allow_history=True), "question", as_json=True)
+        return status, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    status, out = run(b'  \nCaf\xe9?\n{"question": 5}\nWhy did IBM quit?\n')
+    assert status == 1
+    assert [set(o) for o in out[:3]] == [{"question", "error"}] * 3
+    assert [o["question"] for o in out] == ["", "Caf\ufffd?", '{"question": 5}', "Why did IBM quit?"]
+    assert "abstained" in out[3]
+    assert run(b"Why did IBM quit?\nIs sourdough covered?\n")[0] == 0  # an abstention is an answer
