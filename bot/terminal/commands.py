@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from bot.core.settings import Settings
 
 BAD_JSON_LINE = 'a JSON line needs "question" (a string) and may have "history" (a list of strings)'
+# The longest line of standard input read: far past any question (cut to MAX_QUESTION_CHARS) or JSON line
+# with its history, and a bound on memory when a file with no line breaks is piped in by mistake (a 12 MB
+# line took 280 MB more to answer, a 1 MB one 20 MB: docs/CONTRACT.md).
+MAX_LINE_BYTES = 1 << 20
+LINE_TOO_LONG = f"this line is longer than {MAX_LINE_BYTES:,} bytes: it was skipped"
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,15 @@ def lines_of(arg: str, *, allow_history: bool) -> Iterator[Line]:
     if arg != "-":
         yield Line(arg)
         return
-    for raw in sys.stdin.buffer:
-        yield parse_line(raw, allow_history=allow_history)
+    stream = sys.stdin.buffer
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield parse_line(raw, allow_history=allow_history)
+            continue
+        start = raw[:100].decode("utf-8", errors="replace") + "\u2026"
+        while raw and not raw.endswith(b"\n"):  # the rest of the line is read and dropped, a bounded piece at a time
+            raw = stream.readline(MAX_LINE_BYTES)
+        yield Line(start, error=LINE_TOO_LONG)
 
 
 def terminal_pipeline(settings: Settings, k: int) -> Pipeline:

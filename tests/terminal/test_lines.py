@@ -42,3 +42,27 @@ def test_lines_that_get_no_answer_are_error_objects_and_the_exit_status_says_so(
     assert [o["question"] for o in out] == ["", "Caf\ufffd?", '{"question": 5}', "Why did IBM quit?"]
     assert "abstained" in out[3]
     assert run(b"Why did IBM quit?\nIs sourdough covered?\n")[0] == 0  # an abstention is an answer
+
+
+def test_a_line_longer_than_the_bound_is_skipped_in_bounded_pieces(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line past MAX_LINE_BYTES (a file with no line breaks piped in by mistake) is read a bounded piece at a
+    time and dropped: one error object with its start, then the next lines, in order. It was read whole (a 12 MB
+    line cost 280 MB) and asked."""
+    from bot.terminal import commands
+
+    monkeypatch.setattr(commands, "MAX_LINE_BYTES", 64)
+    reads: list[int] = []
+
+    class Stdin(io.BufferedReader):
+        def readline(self, size: int | None = -1) -> bytes:
+            reads.append(size if size is not None else -1)
+            return super().readline(size)
+
+    stdin = io.TextIOWrapper(Stdin(io.BytesIO(b"Why did IBM quit?\n" + b"why " * 100 + b"\nIs sourdough covered?\n")))
+    monkeypatch.setattr("sys.stdin", stdin)
+    lines = list(commands.lines_of("-", allow_history=True))
+    assert [line.error for line in lines] == [None, commands.LINE_TOO_LONG, None]
+    assert lines[1].text.startswith("why why") and lines[2].text == "Is sourdough covered?"
+    assert reads and all(0 < size <= 65 for size in reads)
