@@ -11,7 +11,11 @@ import re
 
 from index.text import within_edits
 
-_NAME_WORD = r"(?:[A-Z][\w.'\u2019-]*|[A-Z]{2,})"
+# A name's words start with a capital of any script ("Émile Zola", "Łukasz Nowak"), not of A to Z alone.
+_CAPITAL = (
+    "[" + "".join(re.escape(c) for c in map(chr, range(0x10000)) if c.isalpha() and (c.isupper() or c.istitle())) + "]"
+)
+_NAME_WORD = rf"(?:{_CAPITAL}[\w.'\u2019-]*)"
 # Name particles stay inside a name: "Karl von Frisch", "Ursula van der Berg".
 _PARTICLES = r"(?:(?:von|van|der|den|de|da|del|della|di|du|la|le|bin|ibn)[ \u00a0]+)*"
 NAME = rf"{_NAME_WORD}(?:[ \u00a0]+{_PARTICLES}{_NAME_WORD}){{0,4}}"

@@ -162,3 +162,18 @@ def test_a_running_quotation_named_before_it_opens_gives_its_continuation_the_sp
 def test_a_mark_left_open_with_no_continuation_is_no_quotation() -> None:
     """An open mark whose next paragraph does not open with one is a typo, not a quotation running on."""
     assert quotes_of("He called it “the plan.\n\nThe river was high.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“Hola a todos,” said José Álvarez.", "José Álvarez"),
+        ("“Nous partons,” Émile Zola wrote.", "Émile Zola"),
+        ("Łukasz Nowak spoke first. “We will win,” he said.", "Łukasz Nowak"),
+        ("Øystein Ødegaard said: “It is cold.”", "Øystein Ødegaard"),
+    ],
+)
+def test_a_name_may_start_with_any_capital_letter(text: str, speaker: str) -> None:
+    """A name word starts with a capital of any script, not of A to Z alone: "Émile Zola" was no speaker and
+    "José Álvarez" was cut to "José"."""
+    assert quotes_of(text) == [(quotes_of(text)[0][0], speaker)]
