@@ -79,7 +79,7 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
     With a ``reloader``, a new index on disk (`python -m bot add` in another terminal) is
     picked up before the next question.
     """
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin is not None and sys.stdin.isatty()
     # A line that is not UTF-8 (a Latin-1 file piped in) is said to be so, not a crash of input().
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdin.reconfigure(errors="surrogateescape")
@@ -88,6 +88,8 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
             import readline  # noqa: F401  (importing it gives input() line editing and history)
     info = pipeline.service.info
     emit(wording.chat_banner(len(info.documents), info.chunks), end="\n\n")
+    if sys.stdin is None:  # started with standard input closed (`<&-`): no question will come, as at its end
+        return 0
     earlier: list[str] = []  # this conversation's questions, as a thread's are read back
     try:
         with asyncio.Runner() as runner:

@@ -74,6 +74,8 @@ def lines_of(arg: str, *, allow_history: bool) -> Iterator[Line]:
     if arg != "-":
         yield Line(arg)
         return
+    if sys.stdin is None:  # started with standard input closed (`<&-`): no line to read, as from /dev/null
+        return
     stream = sys.stdin.buffer
     while raw := stream.readline(MAX_LINE_BYTES + 1):
         if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):

@@ -237,3 +237,12 @@ def test_new_with_a_question_starts_over_with_that_question(
     assert fake.asked == ["Who is Arvind Krishna?", "Why did IBM quit?", "And then?"]
     assert fake.histories == [(), (), ("Why did IBM quit?",)]
     assert wording.CHAT_NEW in capsys.readouterr().out
+
+
+def test_a_closed_stdin_ends_the_chat_as_its_end_does(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`chat <&-` (Python's sys.stdin is None): the banner, then status 0 as at Ctrl-D, not an AttributeError."""
+    monkeypatch.setattr("sys.stdin", None)
+    assert run_chat(fake_pipeline()) == 0
+    assert "1 document(s), 9 chunks" in capsys.readouterr().out

@@ -66,3 +66,11 @@ def test_a_line_longer_than_the_bound_is_skipped_in_bounded_pieces(
     assert [line.error for line in lines] == [None, commands.LINE_TOO_LONG, None]
     assert lines[1].text.startswith("why why") and lines[2].text == "Is sourdough covered?"
     assert reads and all(0 < size <= 65 for size in reads)
+
+
+def test_a_closed_stdin_has_no_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ask - <&-` (Python's sys.stdin is None) reads no line, as from /dev/null, not an AttributeError."""
+    from bot.terminal.commands import lines_of
+
+    monkeypatch.setattr("sys.stdin", None)
+    assert list(lines_of("-", allow_history=True)) == []
