@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import os
 import sys
@@ -117,7 +118,29 @@ def _settings() -> Settings:
         raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {message} (see .env.example)") from None
 
 
+def _standard_fds() -> None:
+    """Give a standard descriptor started closed (`2>&-`) the null device. Otherwise a file the command
+    opens takes its number, and a library's writes there (warnings on fd 2) land in that file; and a
+    closed stderr's progress lines would go to stdout (``print(file=None)`` prints there), into
+    ``--json`` output. A closed stdout stays an error (bot/terminal/output.py)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    if sys.stderr is None:
+        sys.stderr = _Nowhere()
+
+
+class _Nowhere(io.TextIOBase):
+    """A text stream that drops what is written to it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _standard_fds()
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -62,3 +62,21 @@ def test_a_closed_stdout_is_said_not_printed_to_nowhere(
     assert run_printing(monkeypatch, None) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert "cannot write to standard output (it is closed)" in line
+
+
+def test_a_closed_stderr_keeps_progress_out_of_the_results(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ask --json - 2>&-` (Python's sys.stderr is None): progress lines ("building the index") went to stdout,
+    as print(file=None) prints there, into the JSON lines; they go nowhere now, and the results stay alone."""
+    from bot.core.runtime import say
+
+    def command(settings: object, args: object) -> int:
+        say("index not built yet: building ...")
+        emit('{"question": "Why?"}')
+        return 0
+
+    monkeypatch.setattr(cli, "_command", lambda name: command)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert cli.main(["sources"]) == 0
+    assert capsys.readouterr().out == '{"question": "Why?"}\n'
