@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import os
 import sys
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.errors import ConfigError
 from bot.db.errors import DatabaseConfigError, DatabaseError
+from bot.terminal.output import OutputError, discard_output
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -116,7 +118,29 @@ def _settings() -> Settings:
         raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {message} (see .env.example)") from None
 
 
+def _standard_fds() -> None:
+    """Give a standard descriptor started closed (`2>&-`) the null device. Otherwise a file the command
+    opens takes its number, and a library's writes there (warnings on fd 2) land in that file; and a
+    closed stderr's progress lines would go to stdout (``print(file=None)`` prints there), into
+    ``--json`` output. A closed stdout stays an error (bot/terminal/output.py)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    if sys.stderr is None:
+        sys.stderr = _Nowhere()
+
+
+class _Nowhere(io.TextIOBase):
+    """A text stream that drops what is written to it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _standard_fds()
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -136,5 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
         # Bad input (a refused URL, a file that is no source, a name not found) exits 2, like a bad argument.
         return 2 if isinstance(error, DatabaseConfigError) else getattr(error, "exit_code", 1)
+    except OutputError as error:
+        discard_output()
+        if error.reader_gone:  # `ask - | head -1`: the reader has all it wanted
+            return 141  # as a process that SIGPIPE ends
+        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        return 1
     except KeyboardInterrupt:
         return 130

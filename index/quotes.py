@@ -3,10 +3,12 @@
 Attribution follows how news copy is written:
 
 1. a speech verb next to the quote names the speaker: ``"...," Krishna wrote`` or
-   ``Krishna said: "..."``; ``he``/``she`` there means the person last named;
+   ``Krishna said: "..."`` (or ``according to Krishna``); ``he``/``she`` there means the person last named;
 2. otherwise the subject of the sentence that opens the quote, as in
    ``CNBC notes that ... "significant revenue"`` or ``IBM called for a "..."``;
 3. a paragraph that is nothing but a quotation continues the previous quotation's speaker;
+   a quotation left open at a paragraph's end, the next paragraph opening with a mark, runs
+   on (news copy's way with a long quotation) and is said by whoever says its continuation;
 4. surnames resolve to the full name used earlier ("Krishna" -> "Arvind Krishna"),
    and a near-miss spelling of a known name resolves to it ("Khrisna").
 """
@@ -15,16 +17,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from index.documents import Document
-from index.text import split_sentences, within_edits
+from index.documents import Document, Paragraph
+from index.names import NAME, NAME_AT_WORD, People, clean_name
+from index.text import split_sentences
 
 _QUOTE = re.compile(r"\u201c([^\u201c\u201d]{3,}?)\u201d|(?<![\w])\"([^\"\n]{3,}?)\"")
-_NAME_WORD = r"(?:[A-Z][\w.'\u2019-]*|[A-Z]{2,})"
-# Name particles stay inside a name: "Karl von Frisch", "Ursula van der Berg".
-_PARTICLES = r"(?:(?:von|van|der|den|de|da|del|della|di|du|la|le|bin|ibn)[ \u00a0]+)*"
-_NAME = rf"{_NAME_WORD}(?:[ \u00a0]+{_PARTICLES}{_NAME_WORD}){{0,4}}"
+# A quotation whose mark is still open at the paragraph's end.
+_RUNNING = re.compile(r"\u201c([^\u201c\u201d]{3,})$|(?<![\w])\"([^\"\n]{3,})$")
 _VERBS = (
     "said|says|wrote|writes|explained|explains|added|adds|noted|notes|told|tells|stated|states|argued|argues|"
     "asked|asks|warned|warns|continued|continues|declared|declares|insisted|insists|replied|replies|"
@@ -32,16 +33,13 @@ _VERBS = (
     "claimed|claims|observed|remarked|commented|concluded|posted|tweeted"
 )
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
-# After the closing quote: `," Krishna wrote` / `," he explained` / `," said Krishna`.
-_AFTER = re.compile(rf"[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{_NAME}))\s+(?:{_VERBS})\b")
-_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS})\s+(?P<name>{_NAME})")
-# Before the opening quote: `Krishna said: "` / `... according to Krishna, "`.
-_BEFORE = re.compile(rf"(?P<name>{_NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}[\s,:]*$")
-# Word lists read better as one string than as one word a line (noqa SIM905).
-_SKIP_LEAD = set("But And The A An In On As At However Also So Yet Then After When While This That".split())  # noqa: SIM905
-_ROLES_WORDS = "CEO Chief President Chairman Chairwoman Director Senator Governor Mayor exec Secretary Minister"
-_ROLES = set(f"{_ROLES_WORDS} Professor Dr Mr Mrs Ms".split())
-_NOT_NAMES = {"I", "We", "It", "They", "He", "She", "There", "Here", "Read", "Congress"} | _SKIP_LEAD
+# After the closing quote: `," Krishna wrote` / `," he explained` / `," said Krishna` / `," according to Krishna`.
+_AFTER = re.compile(rf"[\s,.;:!?\u2014-]*(?:(?P<pro>he|she|they|He|She|They)|(?P<name>{NAME}))\s+(?:{_VERBS})\b")
+_AFTER_INV = re.compile(rf"[\s,.;:!?\u2014-]*(?:{_VERBS}|according\s+to)\s+(?P<name>{NAME})")
+# Before the opening quote: `Krishna said: "` / `According to Krishna, "`.
+_BEFORE = re.compile(
+    rf"(?:(?P<name>{NAME}|he|she|He|She)\s+(?:{_VERBS})(?:\s+\w+){{0,3}}|[Aa]ccording\s+to\s+(?P<source>{NAME}))[\s,:]*$"
+)
 
 
 @dataclass(frozen=True)
@@ -57,102 +55,12 @@ class QuoteRecord:
     context_end: int
 
 
-def _clean_name(raw: str) -> str | None:
-    words = raw.replace("\u00a0", " ").split()
-    while words and words[0] in _SKIP_LEAD:
-        words = words[1:]
-    # "IBM CEO Arvind Krishna" -> "Arvind Krishna": the person follows the role.
-    for i, word in enumerate(words):
-        if word.strip(".,") in _ROLES and i + 1 < len(words):
-            words = words[i + 1 :]
-            break
-    name = " ".join(w.strip(".,;:") for w in words).strip()
-    if not name or name in _NOT_NAMES:
-        return None
-    return name
-
-
-# Near-miss spellings ("Khrisna") are compared with the first this many full names of a
-# document only: a news article names a few dozen people, and a book-length source with
-# thousands would otherwise cost every new spelling a comparison with each of them.
-FUZZY_NAMES = 256
-
-
-class _People:
-    """Names seen so far in a document, for resolving surnames, typos and pronouns.
-
-    Lookups are indexed (surname -> first full name) and remembered (a spelling already
-    compared with the first n full names is only compared with the ones added since), so
-    a mention costs a dictionary lookup, and each distinct spelling at most :data:`FUZZY_NAMES`
-    comparisons in all.
-    """
-
-    def __init__(self) -> None:
-        self.full: list[str] = []  # multi-word names, in order seen
-        self.last_person: str | None = None  # the person a following "he"/"she" means
-        self._known: set[str] = set()
-        self._by_surname: dict[str, int] = {}  # surname -> index in self.full of the first with it
-        self._near: dict[str, tuple[int, int | None]] = {}  # spelling -> (names compared, first near one)
-
-    def add(self, full: str) -> None:
-        if full in self._known:
-            return
-        self._known.add(full)
-        self._by_surname.setdefault(full.rsplit(maxsplit=1)[-1], len(self.full))
-        self.full.append(full)
-
-    def _first_near(self, name: str) -> int | None:
-        folded = name.casefold()
-        compared, found = self._near.get(folded, (0, None))
-        if found is None:
-            for i in range(compared, min(len(self.full), FUZZY_NAMES)):
-                if within_edits(folded, self.full[i].split()[-1].casefold(), 2):
-                    found = i
-                    break
-            self._near[folded] = (min(len(self.full), FUZZY_NAMES), found)
-        return found
-
-    def resolve(self, name: str) -> str:
-        """The first full name whose surname is ``name`` or (5 letters or more) within 2 edits of it."""
-        if " " in name:
-            return name
-        hits = [self._by_surname.get(name)]
-        if len(name) >= 5:
-            hits.append(self._first_near(name))
-        first = min((i for i in hits if i is not None), default=None)
-        return name if first is None else self.full[first]
-
-    def _person(self, raw: str) -> str | None:
-        name = _clean_name(raw)
-        if not name or name.isupper():
-            return None
-        if " " in name:
-            parts = [part for part in name.split() if not re.fullmatch(_PARTICLES, part + " ")]
-            return name if all(part[0].isupper() and not part.isupper() for part in parts) else None
-        resolved = self.resolve(name)
-        return resolved if resolved in self._known else None
-
-    def see(self, sentence: str) -> None:
-        """Note the names in a sentence; its first person-like name becomes the pronoun target."""
-        subject_found = False
-        for match in _NAME_AT_WORD.finditer(sentence):
-            person = self._person(match.group(0))
-            if person is None:
-                continue
-            if " " in person:
-                self.add(person)
-            if not subject_found:
-                self.last_person = person
-                subject_found = True
-
-
 # How far before an opening quote and after a closing one attribution looks ("Krishna said:"),
 # and how much of the sentence around a quotation is kept as its context for topic search.
 # Sentences are rarely longer (the longest SQuAD evidence is 1,222 characters); these bounds
 # keep one endless line from making every quotation carry all of it (docs/retrieval.md).
 ATTRIBUTION_WINDOW = 400
 CONTEXT_CHARS = 400
-_NAME_AT_WORD = re.compile(rf"\b{_NAME}")
 
 
 def extract_quotes(doc: Document) -> list[QuoteRecord]:
@@ -161,17 +69,56 @@ def extract_quotes(doc: Document) -> list[QuoteRecord]:
     Linear in the document's length: each paragraph's sentences and quotations are
     matched up by position (two sorted lists), never each against all.
     """
-    people = _People()
+    people = People()
     found: list[QuoteRecord] = []
     previous: list[str | None] = [None]  # the last speaker named, for a paragraph that is all quotation
-    for para in doc.paragraphs:
+    running: list[int] = []  # where in ``found`` the quotations running on into the next paragraph are
+    paragraphs = doc.paragraphs
+    for i, para in enumerate(paragraphs):
         if para.number == doc.title_paragraph:
             continue  # a title or front matter (`title: "..."`) is not quoting anyone
         sentences = split_sentences(doc.text, para.start, para.end)
         quotes = list(_QUOTE.finditer(doc.text, para.start, para.end))
         whole = doc.text[para.start : para.start + 200].lstrip().startswith(("\u201c", '"'))
         _paragraph_quotes(doc, para.number, sentences, quotes, whole, people, previous, found)
+        after = quotes[-1].end() if quotes else para.start
+        if i + 1 < len(paragraphs) and (m := _running_on(doc.text, para, after, paragraphs[i + 1])):
+            running.append(len(found))
+            found.append(_running_record(doc, para, sentences, m, people, previous))
+    for j in reversed(running):  # unattributed: said by whoever says its continuation, first in the next paragraph
+        if found[j].speaker is None and j + 1 < len(found) and found[j + 1].paragraph == found[j].paragraph + 1:
+            found[j] = replace(found[j], speaker=found[j + 1].speaker)
     return found
+
+
+def _running_on(text: str, para: Paragraph, after: int, following: Paragraph) -> re.Match[str] | None:
+    """The quotation left open at the end of ``para`` (after ``after``), when ``following`` opens with the same mark."""
+    m = _RUNNING.search(text, after, para.end)
+    opening = text[following.start : following.start + 200].lstrip()[:1]
+    return m if m is not None and opening == ("\u201c" if m.group(1) is not None else '"') else None
+
+
+def _running_record(
+    doc: Document,
+    para: Paragraph,
+    sentences: list[tuple[int, int]],
+    m: re.Match[str],
+    people: People,
+    previous: list[str | None],
+) -> QuoteRecord:
+    """The record of a quotation running on: from its mark to the paragraph's end, attributed as any other."""
+    text, group = doc.text, 1 if m.group(1) is not None else 2
+    a, b = m.start(group), m.start(group) + len(m.group(group).rstrip())
+    j = min(bisect_right([end for _, end in sentences], m.start()), len(sentences) - 1)
+    s_start, s_end = sentences[j] if sentences else (para.start, para.end)
+    speaker = _attribute(text, s_start, para.end, m.start(), para.end, people)
+    if speaker is _UNSAID:
+        speaker = _Subject(text, s_start, s_end, people).before(m.start())
+    if speaker is not None:
+        previous[0] = speaker  # its continuation, unattributed, is said by the same person
+    return QuoteRecord(
+        doc.source, para.number, a, b, speaker, max(s_start, a - CONTEXT_CHARS), min(para.end, b + CONTEXT_CHARS)
+    )
 
 
 def _paragraph_quotes(
@@ -180,7 +127,7 @@ def _paragraph_quotes(
     sentences: list[tuple[int, int]],
     quotes: list[re.Match[str]],
     whole: bool,
-    people: _People,
+    people: People,
     previous: list[str | None],
     found: list[QuoteRecord],
 ) -> None:
@@ -245,7 +192,7 @@ def _mask(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
 class _Subject:
     """The sentence's subject: its first name-like words, found once for all its quotations."""
 
-    def __init__(self, text: str, start: int, end: int, people: _People) -> None:
+    def __init__(self, text: str, start: int, end: int, people: People) -> None:
         self._found: tuple[int, str | None] | None = None
         self._args = (text, start, end, people)
 
@@ -254,11 +201,11 @@ class _Subject:
         if self._found is None:
             text, start, end, people = self._args
             self._found = (end + 1, None)
-            for match in _NAME_AT_WORD.finditer(text, start, end):
+            for match in NAME_AT_WORD.finditer(text, start, end):
                 if match.group(0).split()[0] in {"He", "She"}:
                     self._found = (match.end(), people.last_person)
                     break
-                name = _clean_name(match.group(0))
+                name = clean_name(match.group(0))
                 if name:
                     self._found = (match.end(), people.resolve(name))
                     break
@@ -269,7 +216,7 @@ class _Subject:
 _UNSAID = "\0"  # no speech verb names the speaker: the sentence's subject decides
 
 
-def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int, people: _People) -> str | None:
+def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int, people: People) -> str | None:
     """The speaker a speech verb next to the quotation names, or :data:`_UNSAID`."""
     # Matched in place (pos/endpos), so no slice of a long sentence is copied per quotation.
     after = (text, close_at, min(s_end, close_at + ATTRIBUTION_WINDOW))
@@ -277,18 +224,18 @@ def _attribute(text: str, s_start: int, s_end: int, open_at: int, close_at: int,
     if m := _AFTER.match(*after):
         if m.group("pro"):
             return people.last_person
-        name = _clean_name(m.group("name"))
+        name = clean_name(m.group("name"))
         if name:
             return people.resolve(name)
     if m := _AFTER_INV.match(*after):
-        name = _clean_name(m.group("name"))
+        name = clean_name(m.group("name"))
         if name:
             return people.resolve(name)
     if m := _BEFORE.search(*before):
-        raw = m.group("name")
+        raw = m.group("name") or m.group("source")
         if raw.casefold() in _PRONOUNS:
             return people.last_person
-        name = _clean_name(raw)
+        name = clean_name(raw)
         if name:
             return people.resolve(name)
     return _UNSAID

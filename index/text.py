@@ -40,7 +40,9 @@ _PLAIN = str.maketrans(
 _PLAIN_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _PLAIN) + "]")
 _SPACE = re.compile(r"\s+")
 # C0/C1 control characters other than tab and newline, plus zero-width and bidi marks.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Lone surrogates too: bytes that were not UTF-8 (an argument, a JSON "\udcff" escape), which
+# no tokenizer takes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
 
 
 def plain(text: str) -> str:

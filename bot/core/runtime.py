@@ -17,6 +17,7 @@ import inspect
 import logging
 import os
 import signal
+import stat
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -119,7 +120,8 @@ def rate_limiter(settings: Settings, db: Database | None) -> Limiter:
 
 
 class HealthBeacon(Periodic):
-    """Keeps ``path`` fresh while ``connected()`` is true; removes it on exit.
+    """Keeps ``path`` fresh while ``connected()`` is true; on exit removes it when it is still the
+    file this process last wrote (another process sharing ``HEALTH_FILE`` keeps its own).
 
     Use as ``async with HealthBeacon(settings.health_file, connected):`` around serving.
 
@@ -145,6 +147,7 @@ class HealthBeacon(Periodic):
         self.connected = connected
         self.interval = interval
         self.report = report
+        self._written: tuple[int, int] | None = None  # the file as this process last left it: inode, mtime
 
     def touch(self) -> None:
         """Mark the bot healthy now (also called on connect, so health turns green at once), with the report."""
@@ -152,10 +155,12 @@ class HealthBeacon(Periodic):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.report is None:
                 self.path.touch()
-                return
-            staged = self.path.with_name(f".{self.path.name}.tmp")
-            staged.write_text(self.report(), encoding="utf-8")
-            os.replace(staged, self.path)  # the health command never reads half a report
+            else:
+                staged = self.path.with_name(f".{self.path.name}.tmp")
+                staged.write_text(self.report(), encoding="utf-8")
+                os.replace(staged, self.path)  # the health command never reads half a report
+            written = self.path.stat()
+            self._written = (written.st_ino, written.st_mtime_ns)
         except OSError as error:
             log.warning("Cannot touch HEALTH_FILE %s: %s", self.path, error)
 
@@ -168,8 +173,14 @@ class HealthBeacon(Periodic):
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await super().__aexit__(kind, error, trace)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        try:
+            now = self.path.stat()
+            if self._written == (now.st_ino, now.st_mtime_ns) and stat.S_ISREG(now.st_mode):
+                self.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as problem:
+            log.warning("Cannot remove HEALTH_FILE %s: %s", self.path, problem)
 
 
 def stop_event_on_signals() -> asyncio.Event:

@@ -92,9 +92,11 @@ def help_text(mention: str) -> str:
     return (
         "I answer questions about the articles I have read, quoting the passage that answers and citing it.\n"
         f"• Mention me with a question: {mention} Why did IBM quit facial recognition?\n"
+        "• Follow up in the thread of my answer without mentioning me, or reply to my answer.\n"
         "• `/ask question [private]` — the same; `private:true` shows the answer only to you.\n"
         "• `/quote topic` — verbatim quotations on a topic, with who said them.\n"
         "• `/sources` — what I have read, and when.\n"
+        "• `/source add|remove`, `/report`, `/config` — for the server's managers.\n"
         "When the articles don't answer, I say so instead of guessing."
     )
 
@@ -102,9 +104,17 @@ def help_text(mention: str) -> str:
 # ---------------------------------------------------------------- the terminal
 CHAT_USAGE = (
     "  Follow-up questions are read with the earlier ones; /new starts a new conversation.\n"
-    "  /quote TOPIC  quotations on a topic    /sources  the documents\n  quit, exit, Ctrl-D or Ctrl-C to leave"
+    "  /quote TOPIC  quotations on a topic    /sources  the documents    /help  this list\n"
+    "  quit, exit, Ctrl-D or Ctrl-C to leave"
 )
 CHAT_NEW = "A new conversation: the next question is read on its own."
+# A line of standard input (``ask -``, ``quote -``, the chat) whose bytes are not UTF-8.
+NOT_UTF8 = "this line is not UTF-8 text: it was skipped"
+
+
+def unknown_chat_command(command: str) -> str:
+    """The chat's answer to a word like a command that is none (``/hlep``)."""
+    return f"There is no command {command} here. Ask a question, or:\n{CHAT_USAGE}"
 
 
 def chat_banner(documents: int, chunks: int) -> str:
@@ -185,6 +195,15 @@ SLACK_USAGE = (
     "Usage: `/citebot sources` (what I answer from), or for admins: `/citebot sources add URL`, "
     "`/citebot sources remove NAME`, `/citebot report [7d]`, "
     "`/citebot config [off|mention|every|default] [private|public]`"
+)
+SLACK_HELP = (
+    "I answer questions about the articles I have read, quoting the passage that answers and citing it.\n"
+    "• Mention me with a question: @citebot Why did IBM quit facial recognition? I answer in a thread, where "
+    "follow-up questions need no mention. In my Messages tab, every message is a question.\n"
+    "• `/ask question` — the same answer, where you typed it.\n"
+    "• `/quote topic` — verbatim quotations on a topic, with who said them.\n"
+    "When the articles don't answer, I say so instead of guessing.\n"
+    f"{SLACK_USAGE}"
 )
 CONFIG_HOW = (
     "Modes: off, mention (answer mentions only) or every (answer every message); private: answers only the asker sees."

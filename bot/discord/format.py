@@ -126,8 +126,6 @@ def format_quotes_discord(reply: QuoteReply, *, limit: int = MAX_CONTENT) -> lis
     Returns:
         One or more message contents of at most ``limit`` characters, split between quotations.
     """
-    if not reply.quotes:
-        return [truncate(escape_user_text(reply.lead), limit)]
     entries: list[str] = [escape_user_text(reply.lead)] if reply.lead else []
     for line in reply.quotes:
         speaker = escape_user_text(line.speaker) if line.speaker else "*unattributed*"

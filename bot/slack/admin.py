@@ -111,7 +111,7 @@ class _Citebot:
         # A link Slack escaped (<https://x|x>) keeps its target, not its label; then the rest is unwrapped.
         words = clean_slack_text(_LINK.sub(r"\1", command.get("text") or "")).split()
         if not words or words[0].lower() == "help":
-            return wording.SLACK_USAGE
+            return wording.SLACK_HELP
         verb, rest = words[0].lower(), words[1:]
         if verb == "sources" and not rest:
             return await self.sources()

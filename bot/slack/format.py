@@ -201,6 +201,9 @@ def format_quotes_slack(reply: QuoteReply, *, topic: str | None = None) -> tuple
         blocks.append(_section(fit_mrkdwn(f"“{q.text}”")))
         blocks.append(_context([fit_mrkdwn(f"— {speaker}", 1000), fit_mrkdwn(q.citation, 1000)]))
         fallback.append(f"“{q.text}” — {speaker} {q.citation}")
+    if reply.notes:
+        blocks.append(_context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in reply.notes]))
+        fallback.extend(f"({note})" for note in reply.notes)
     return _fallback(fallback), _limit_blocks(blocks)
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 from typing import TYPE_CHECKING
 
 from bot.core import wording
 from bot.core.conversation import MAX_HISTORY
 from bot.terminal import TERMINAL
+from bot.terminal.output import emit
 from bot.terminal.render import format_sources, format_text
 
 if TYPE_CHECKING:
@@ -27,29 +29,48 @@ if TYPE_CHECKING:
 
 PROMPT = "> "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q"})
+_COMMAND = re.compile(r"/[a-z]+")  # what reads as a command: a question like "/etc/hosts?" is asked
 
 
 async def respond(line: str, pipeline: Pipeline, earlier: list[str] | None = None) -> str:
-    """The text printed for one input line (a question, ``/quote TOPIC``, ``/sources`` or ``/new``).
+    """The text printed for one input line (a question, ``/quote TOPIC``, ``/sources``, ``/new`` or ``/help``).
 
     A question is asked with ``earlier`` (the conversation's questions so far, oldest first),
-    then joins it; ``/new`` empties it. None: every question stands alone.
+    then joins it; ``/new`` empties it. None: every question stands alone. Commands are read in
+    any case; a word like a command that is none (``/hlep``) is said to be unknown, not asked.
     """
-    command, _, rest = line.partition(" ")
+    words = line.split(maxsplit=1)
+    command, rest = (words[0].casefold() if words else ""), (words[1] if len(words) > 1 else "")
+    if command == "/help":
+        return wording.CHAT_USAGE
     if command == "/sources":
         return format_sources(pipeline.service.info)
     if command == "/quote":
         return format_text(await pipeline.quote(TERMINAL, rest, via="chat"))
-    if command == "/new" and not rest.strip():
+    lead = ""
+    if command == "/new":  # `/new QUESTION` starts over with that question
         if earlier is not None:
             earlier.clear()
-        return wording.CHAT_NEW
+        if not rest:
+            return wording.CHAT_NEW
+        lead, line = f"{wording.CHAT_NEW}\n\n", rest
+    elif _COMMAND.fullmatch(command):
+        return wording.unknown_chat_command(command)
     history = tuple(earlier[-MAX_HISTORY:]) if earlier else ()
     answer = await pipeline.handle(TERMINAL, line, history, via="chat")
     if earlier is not None:
         earlier.append(line)
         del earlier[:-MAX_HISTORY]
-    return format_text(answer)
+    return lead + format_text(answer)
+
+
+def _utf8(line: str) -> bool:
+    """Whether the line was UTF-8 text (bytes that were not are read as lone surrogates)."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
@@ -58,12 +79,17 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
     With a ``reloader``, a new index on disk (`python -m bot add` in another terminal) is
     picked up before the next question.
     """
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    # A line that is not UTF-8 (a Latin-1 file piped in) is said to be so, not a crash of input().
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="surrogateescape")
     if interactive:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (importing it gives input() line editing and history)
     info = pipeline.service.info
-    print(wording.chat_banner(len(info.documents), info.chunks), end="\n\n", flush=True)
+    emit(wording.chat_banner(len(info.documents), info.chunks), end="\n\n")
+    if sys.stdin is None:  # started with standard input closed (`<&-`): no question will come, as at its end
+        return 0
     earlier: list[str] = []  # this conversation's questions, as a thread's are read back
     try:
         with asyncio.Runner() as runner:
@@ -74,11 +100,14 @@ def run_chat(pipeline: Pipeline, reloader: IndexReloader | None = None) -> int:
                     break
                 if not line:
                     continue
+                if not _utf8(line):
+                    emit(wording.NOT_UTF8, end="\n\n")
+                    continue
                 if line.casefold() in QUIT_WORDS:
                     break
                 if reloader is not None:
                     runner.run(reloader.check())
-                print(runner.run(respond(line, pipeline, earlier)), end="\n\n", flush=True)
+                emit(runner.run(respond(line, pipeline, earlier)), end="\n\n")
     except KeyboardInterrupt:
         pass
     if interactive:

@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core import wording
 from bot.core.pipeline import Pipeline
 from bot.core.reply import Notice
 from bot.core.runtime import build_threads, open_retriever
 from bot.core.service import AnswerService
 from bot.terminal import TERMINAL
+from bot.terminal.output import emit
 from bot.terminal.render import error_json, format_indexed, format_text, result_json
 
 if TYPE_CHECKING:
@@ -30,8 +32,12 @@ if TYPE_CHECKING:
 
     from bot.core.settings import Settings
 
-NOT_UTF8 = "this line is not UTF-8 text: it was skipped"
 BAD_JSON_LINE = 'a JSON line needs "question" (a string) and may have "history" (a list of strings)'
+# The longest line of standard input read: far past any question (cut to MAX_QUESTION_CHARS) or JSON line
+# with its history, and a bound on memory when a file with no line breaks is piped in by mistake (a 12 MB
+# line took 280 MB more to answer, a 1 MB one 20 MB: docs/CONTRACT.md).
+MAX_LINE_BYTES = 1 << 20
+LINE_TOO_LONG = f"this line is longer than {MAX_LINE_BYTES:,} bytes: it was skipped"
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,8 @@ def parse_line(raw: bytes | str, *, allow_history: bool) -> Line:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return Line(raw.decode("utf-8", errors="replace").rstrip("\r\n"), error=NOT_UTF8)
-    text = raw.rstrip("\r\n")
+            return Line(raw.decode("utf-8", errors="replace").rstrip("\r\n"), error=wording.NOT_UTF8)
+    text = raw.rstrip("\r\n").removeprefix("\ufeff")  # a file saved with a byte-order mark opens with one
     if not (allow_history and text.lstrip().startswith("{")):
         return Line(text)
     try:
@@ -68,8 +74,17 @@ def lines_of(arg: str, *, allow_history: bool) -> Iterator[Line]:
     if arg != "-":
         yield Line(arg)
         return
-    for raw in sys.stdin.buffer:
-        yield parse_line(raw, allow_history=allow_history)
+    if sys.stdin is None:  # started with standard input closed (`<&-`): no line to read, as from /dev/null
+        return
+    stream = sys.stdin.buffer
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield parse_line(raw, allow_history=allow_history)
+            continue
+        start = raw[:100].decode("utf-8", errors="replace") + "\u2026"
+        while raw and not raw.endswith(b"\n"):  # the rest of the line is read and dropped, a bounded piece at a time
+            raw = stream.readline(MAX_LINE_BYTES)
+        yield Line(start, error=LINE_TOO_LONG)
 
 
 def terminal_pipeline(settings: Settings, k: int) -> Pipeline:
@@ -98,7 +113,7 @@ def _answer_lines(pipeline: Pipeline, lines: Iterator[Line], key: str, *, as_jso
                     shown = format_text(result)
             if result is None or isinstance(result, Notice):
                 status = 1
-            print(shown, end="\n" if as_json else "\n\n", flush=True)
+            emit(shown, end="\n" if as_json else "\n\n")
     return status
 
 
@@ -112,8 +127,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     building = settings.model_copy(update={"embed_threads": build_threads(settings)})
     retriever = open_retriever(building, progress=True, repair=True, workers=1)
     if not retriever.rebuilt and not getattr(args, "full", False):
-        print(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
-    print(format_indexed(retriever.info, settings.index_dir))
+        emit(f"Nothing to do: the index in {settings.index_dir} is up to date with {settings.seeds_dir}.")
+    emit(format_indexed(retriever.info, settings.index_dir))
     return 0
 
 

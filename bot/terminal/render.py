@@ -95,9 +95,9 @@ def format_reply_text(reply: Reply) -> str:
 
 
 def format_quotes_text(reply: QuoteReply) -> str:
-    """Quotations as text: each verbatim with its speaker and citation."""
+    """Quotations as text: each verbatim with its speaker and citation, then the notes (as under an answer)."""
     body = [f"“{q.text}” — {q.speaker or 'unattributed'}\n    {q.citation}" for q in reply.quotes]
-    return "\n\n".join([reply.lead, *body] if reply.lead else body)
+    return "\n\n".join([*([reply.lead] if reply.lead else []), *body, *(f"({note})" for note in reply.notes)])
 
 
 def format_text(result: Reply | QuoteReply | Notice) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from bot.core import wording
 from bot.core.errors import ConfigError
 from bot.core.report import Report, build_report, parse_since, report_text
+from bot.terminal.output import emit
 
 if TYPE_CHECKING:
     import argparse
@@ -113,5 +114,5 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     if args.csv is not None:
         count = write_csv(report, args.csv)
         print(wording.report_written(count, args.csv), file=sys.stderr, flush=True)
-    print(report_text(report))
+    emit(report_text(report))
     return 0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import library
 from bot.core.runtime import say
+from bot.terminal.output import emit
 
 if TYPE_CHECKING:
     import argparse
@@ -45,20 +46,20 @@ def source_line(info: SourceInfo) -> str:
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     infos = library.add_sources(settings, args.items, say=say)
     for info in infos:
-        print(f"added {source_line(info)}", flush=True)
+        emit(f"added {source_line(info)}")
     return 0
 
 
 def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     info = library.remove_source(settings, args.name)
-    print(f"removed {source_line(info)}", flush=True)
+    emit(f"removed {source_line(info)}")
     return 0
 
 
 def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
     infos = library.list_sources(settings)
     for info in infos:
-        print(json.dumps(source_json(info), ensure_ascii=False) if args.json else source_line(info))
+        emit(json.dumps(source_json(info), ensure_ascii=False) if args.json else source_line(info))
     if not args.json:
         total = sum(info.chunks for info in infos)
         print(f"{len(infos)} source{'s' if len(infos) != 1 else ''}, {total} chunks", file=sys.stderr)

@@ -152,3 +152,15 @@ def test_discords_own_notices_are_not_questions() -> None:
     reply = _Message("Why?", author=_Author(1), channel=_Channel(42), kind=discord.MessageType.reply)
     assert question_in(created, me, frozenset({42})) is None  # type: ignore[arg-type]
     assert question_in(reply, me, frozenset({42})) == ("Why?", False)  # type: ignore[arg-type]
+
+
+def test_help_names_every_command_and_follow_ups(bot: CiteBot) -> None:
+    """/help names each command of the tree (the managers' too) and that a thread's follow-ups need no mention,
+    as docs/discord.md lists them; it named neither the managers' commands nor follow-ups."""
+    from bot.discord.format import format_help_discord
+
+    text = format_help_discord("@citebot")
+    for command in bot.tree.get_commands():
+        if command.name != "help":
+            assert f"`/{command.name}" in text, command.name
+    assert "without mentioning me" in text

@@ -121,6 +121,15 @@ def test_quotes_have_speaker_and_citation_and_split_cleanly() -> None:
     assert sum(p.count("*unattributed*") for p in pieces) == 7
 
 
+@pytest.mark.parametrize("quotes", [(), (Quote("We oppose surveillance", "IBM", "s", "IBM", 9, 0.5),)])
+def test_quotation_notes_are_shown_whether_or_not_a_quotation_was_found(quotes: tuple[Quote, ...]) -> None:
+    """A quotation search's notes (the sources changed since the index was built) end the reply, as under an
+    answer; with no quotation found they were dropped."""
+    found = QuoteAnswer("surveillance", quotes, notes=("the sources have changed since the index was built",))
+    (text,) = format_quotes_discord(reply_for_quotes(found))
+    assert text.endswith("\n-# the sources have changed since the index was built")
+
+
 def test_no_quotes_escapes_the_topic() -> None:
     """With no quotation found, the lead echoes the topic escaped, so @everyone in it pings no one."""
     (text,) = format_quotes_discord(reply_for_quotes(QuoteAnswer("@everyone *x*", ())))

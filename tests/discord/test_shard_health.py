@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,19 @@ async def test_shards_on_one_sqlite_file_are_warned_of_what_they_share(
         finally:
             for bot in bots:
                 await bot.close()
+
+
+async def test_the_beacon_removes_only_the_file_it_last_wrote(tmp_path: Path) -> None:
+    """Two bots sharing HEALTH_FILE (both left at /tmp/citebot.health on one host): the one that stops leaves
+    the file the other wrote since; a file there before that it never wrote (it never connected) is left too."""
+    path = tmp_path / "citebot.health"
+    async with HealthBeacon(path, lambda: False, interval=3600) as beacon:
+        beacon.touch()
+        os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9))  # the other bot's touch, a second later
+    assert path.exists()
+    async with HealthBeacon(path, lambda: False, interval=3600):
+        pass
+    assert path.exists()
+    async with HealthBeacon(path, lambda: False, interval=3600) as beacon:
+        beacon.touch()
+    assert not path.exists()  # its own, still as it left it: removed on exit

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import index.quotes
+import index.names
 from index.documents import parse_document
 from index.quotes import CONTEXT_CHARS, extract_quotes
 from index.text import split_sentences
@@ -65,14 +65,14 @@ def test_quotation_context_is_bounded_however_long_the_sentence() -> None:
 def test_repeated_mentions_of_a_name_are_not_compared_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """A surname mentioned 2,000 times among 300 people costs its comparisons once, not once a mention."""
     calls = 0
-    real = index.quotes.within_edits
+    real = index.names.within_edits
 
     def counting(a: str, b: str, limit: int) -> bool:
         nonlocal calls
         calls += 1
         return real(a, b, limit)
 
-    monkeypatch.setattr(index.quotes, "within_edits", counting)
+    monkeypatch.setattr(index.names, "within_edits", counting)
     people = " ".join(f"Person{chr(65 + i % 26)}{i} Surname{i} spoke." for i in range(300))
     mentions = " ".join("The Bartholomew boat sank." for _ in range(2000))
     extract_quotes(parse_document("seeds/x.txt", f"Title\n\n{people}\n\n{mentions}\n"))

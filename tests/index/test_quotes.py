@@ -118,3 +118,62 @@ def test_name_particles_stay_in_the_speaker() -> None:
         ("Bees are clever,", "Karl von Frisch"),
         ("They count landmarks,", "Ursula van der Berg"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('According to Geoffrey Parker, "France alone lost almost a million people."', "Geoffrey Parker"),
+        ("“Sales rose in every quarter,” according to Acme Corp.", "Acme Corp"),
+        ("According to the company, “sales rose in every quarter.”", None),
+    ],
+)
+def test_according_to_names_the_source_and_is_no_speaker_itself(text: str, speaker: str | None) -> None:
+    """`According to X, "…"` and `"…," according to X` give X; "According" opening a sentence is never the
+    speaker (it was, for the SQuAD Black Death article's quotation of Geoffrey Parker)."""
+    ((_, found),) = quotes_of(text)
+    assert found == speaker
+
+
+def test_a_quotation_running_on_across_paragraphs_keeps_every_paragraph_and_its_speaker() -> None:
+    """News copy leaves a long quotation's mark open at a paragraph's end and opens the next paragraph with
+    another: each open paragraph is a quotation too (it was dropped), said by whoever says its continuation."""
+    text = (
+        "The mayor spoke on Monday.\n\n"
+        "“We will build the bridge. It will take two years.\n\n"
+        "“It will cost less than the last one.\n\n"
+        "“And it will be safe,” Jane Smith said.\n\n"
+        "The river rose near the “old ferry” again."
+    )
+    assert quotes_of(text) == [
+        ("We will build the bridge. It will take two years.", "Jane Smith"),
+        ("It will cost less than the last one.", "Jane Smith"),
+        ("And it will be safe,", "Jane Smith"),
+        ("old ferry", None),
+    ]
+
+
+def test_a_running_quotation_named_before_it_opens_gives_its_continuation_the_speaker() -> None:
+    """`Jane Smith said: "…` left open runs on; the next paragraph, unattributed, is hers too."""
+    text = 'Jane Smith said: "We will build the bridge.\n\n"It will take two years."\n\nThe river was high.'
+    assert quotes_of(text) == [("We will build the bridge.", "Jane Smith"), ("It will take two years.", "Jane Smith")]
+
+
+def test_a_mark_left_open_with_no_continuation_is_no_quotation() -> None:
+    """An open mark whose next paragraph does not open with one is a typo, not a quotation running on."""
+    assert quotes_of("He called it “the plan.\n\nThe river was high.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“Hola a todos,” said José Álvarez.", "José Álvarez"),
+        ("“Nous partons,” Émile Zola wrote.", "Émile Zola"),
+        ("Łukasz Nowak spoke first. “We will win,” he said.", "Łukasz Nowak"),
+        ("Øystein Ødegaard said: “It is cold.”", "Øystein Ødegaard"),
+    ],
+)
+def test_a_name_may_start_with_any_capital_letter(text: str, speaker: str) -> None:
+    """A name word starts with a capital of any script, not of A to Z alone: "Émile Zola" was no speaker and
+    "José Álvarez" was cut to "José"."""
+    assert quotes_of(text) == [(quotes_of(text)[0][0], speaker)]

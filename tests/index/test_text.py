@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import normalize, plain, split_sentences, strip_controls
+from index.text import clean_question, normalize, plain, split_sentences, strip_controls
 
 
 def sentences(text: str) -> list[str]:
@@ -70,3 +70,12 @@ def test_normalize_case_folds_after_plain() -> None:
 def test_strip_controls_removes_control_and_invisible_characters_but_keeps_tab_and_newline() -> None:
     """NUL, ESC, zero-width space and BOM become spaces; tab and newline survive."""
     assert strip_controls("a\x00b\x1b[31mc\u200bd\ufeffe\tf\ng") == "a b [31mc d e\tf\ng"
+
+
+@pytest.mark.parametrize("question", ["Who is \udcff Tim Humphrey?", "Who is \ud83d Tim Humphrey?\udc00"])
+def test_a_question_with_lone_surrogates_is_read_without_them(question: str) -> None:
+    """Bytes that were not UTF-8 (`ask "$(printf '\\xff')"`, read with surrogateescape) or a JSON "\\udcff"
+    escape give lone surrogates, which the tokenizer refuses (a TypeError, then an apology): they are dropped."""
+    cleaned, notes = clean_question(question, 1000)
+    assert cleaned == "Who is Tim Humphrey?" and notes == ()
+    cleaned.encode("utf-8")  # what the tokenizer needs

@@ -220,8 +220,9 @@ async def test_markup_members_typed_shows_as_typed_in_the_report(bot: Bot) -> No
 
 
 async def test_usage_and_unknown_subcommands(bot: Bot) -> None:
-    """No subcommand shows the usage; an unknown one says so with the usage."""
-    assert await citebot(bot, "", user=MEMBER) == wording.SLACK_USAGE
+    """No subcommand shows the help, which ends with the usage; an unknown one says so with the usage."""
+    assert await citebot(bot, "", user=MEMBER) == wording.SLACK_HELP
+    assert wording.SLACK_HELP.endswith(wording.SLACK_USAGE)
     assert (await citebot(bot, "dance", user=MEMBER)).startswith("I don't know “dance”")
 
 

@@ -180,6 +180,16 @@ def test_quotes_show_text_speaker_and_citation() -> None:
     assert "— unattributed [1] IBM, ¶9" in text
 
 
+@pytest.mark.parametrize("quotes", [(), (Quote("We oppose surveillance", "IBM", "s", "IBM", 9, 0.5),)])
+def test_quotation_notes_are_shown_as_under_an_answer(quotes: tuple[Quote, ...]) -> None:
+    """A quotation search's notes (the sources changed since the index was built, a shortened topic) follow the
+    quotations in italics, found or not; they were dropped."""
+    found = QuoteAnswer("surveillance", quotes, notes=("the sources have changed since the index was built",))
+    text, blocks = format_quotes_slack(reply_for_quotes(found))
+    assert blocks[-1]["elements"][0]["text"] == "_(the sources have changed since the index was built)_"
+    assert text.endswith("(the sources have changed since the index was built)")
+
+
 def test_no_quotes_shows_the_lead_with_the_topic_escaped() -> None:
     """With nothing found, the lead names the topic, escaped."""
     text, blocks = format_quotes_slack(reply_for_quotes(QuoteAnswer("<!everyone> bread", ())))

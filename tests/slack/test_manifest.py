@@ -75,3 +75,13 @@ def test_docs_point_at_the_manifest_and_every_setting() -> None:
         "ADMIN_USER_GROUP",
     ):
         assert f"`{name}`" in docs
+
+
+def test_citebot_help_names_every_slash_command_and_how_to_ask(manifest: dict[str, Any]) -> None:
+    """`/citebot help`, Slack's only help, names each slash command of the manifest, mentions and follow-ups, as
+    docs/slack.md does; it named /citebot's subcommands alone, not how to ask at all."""
+    from bot.core import wording
+
+    for command in manifest["features"]["slash_commands"]:
+        assert f"`{command['command']}" in wording.SLACK_HELP, command["command"]
+    assert "Mention me" in wording.SLACK_HELP and "follow-up questions need no mention" in wording.SLACK_HELP

@@ -174,3 +174,75 @@ def test_the_chat_is_one_conversation_and_new_starts_another(
         (),
     ]
     assert wording.CHAT_NEW in out
+
+
+def test_a_line_that_is_not_utf8_is_said_to_be_and_the_chat_goes_on(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Latin-1 line piped in (stdin decoding strictly, as under a UTF-8 locale) is one line saying so, as in
+    `ask -`, not a crash of input(); the next question is answered."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    stdin = io.TextIOWrapper(io.BytesIO("Caf\u00e9 au lait?\nWhy did IBM quit?\n".encode("latin-1")), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert wording.NOT_UTF8 in out
+    assert fake.asked == ["Why did IBM quit?"]
+
+
+def test_help_lists_the_commands_and_asks_nothing(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/help` (any case) prints the commands the banner lists, /help among them; it is not asked as a question."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    monkeypatch.setattr("sys.stdin", io.StringIO("/help\n/HELP\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert out.count(wording.CHAT_USAGE) == 3  # the banner, then each /help
+    assert "/help" in wording.CHAT_USAGE
+    assert fake.asked == []
+
+
+def test_commands_are_read_in_any_case_and_an_unknown_one_is_not_asked(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/QUOTE topic` and `/Sources` are the commands; `/hlep` is said to be unknown (with the usage), and a
+    question that only starts with a slash is still asked."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    monkeypatch.setattr("sys.stdin", io.StringIO("/QUOTE facial recognition\n/Sources\n/hlep\n/etc/hosts?\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    out = capsys.readouterr().out
+    assert format_quotes_text(reply_for_quotes(FakeRetriever().quotes("facial recognition"))) in out
+    assert "seeds/000_a7265f2ac828b9b1.txt: IBM quits facial recognition" in out
+    assert wording.unknown_chat_command("/hlep") in out
+    assert fake.asked == ["facial recognition", "/etc/hosts?"]
+
+
+def test_new_with_a_question_starts_over_with_that_question(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/new Why did IBM quit?` asks "Why did IBM quit?" with no history and starts the new conversation with it,
+    instead of asking "/new Why did IBM quit?" with the old conversation's questions."""
+    from bot.core import wording
+
+    fake = FakeRetriever()
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who is Arvind Krishna?\n/new Why did IBM quit?\nAnd then?\n"))
+    assert run_chat(fake_pipeline(fake)) == 0
+    assert fake.asked == ["Who is Arvind Krishna?", "Why did IBM quit?", "And then?"]
+    assert fake.histories == [(), (), ("Why did IBM quit?",)]
+    assert wording.CHAT_NEW in capsys.readouterr().out
+
+
+def test_a_closed_stdin_ends_the_chat_as_its_end_does(
+    settings: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`chat <&-` (Python's sys.stdin is None): the banner, then status 0 as at Ctrl-D, not an AttributeError."""
+    monkeypatch.setattr("sys.stdin", None)
+    assert run_chat(fake_pipeline()) == 0
+    assert "1 document(s), 9 chunks" in capsys.readouterr().out

@@ -311,3 +311,34 @@ def test_json_passage_carries_page_and_url_only_when_the_document_has_them() -> 
         "We are not competing", "Henrik Aalto", "seeds/n.html", "Night trains", 5, 1.0, url="https://g.example/n"
     )
     assert quotes_json(QuoteAnswer("t", (quote,)))["quotes"][0]["url"] == "https://g.example/n"
+
+
+@pytest.mark.model
+def test_ask_stops_quietly_when_its_reader_goes_away(dirs: Dirs, streamed: Streamed) -> None:
+    """`ask --json - | head -1`: once the reader has closed the pipe, no traceback, status 141 (as SIGPIPE)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        cwd=dirs.root,
+        env=dirs.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(f"{WHY_IBM}\n".encode())
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["question"] == WHY_IBM
+        proc.stdout.close()  # the reader has what it wanted: the next answer has nowhere to go
+        proc.stdin.write(f"{IMMUNITY}\n{SOURDOUGH}\n".encode())
+        proc.stdin.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(TIMEOUT) == 141
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+    assert err == ""
