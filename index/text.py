@@ -66,8 +66,10 @@ def strip_controls(text: str) -> str:
 
 
 # A sentence ends at . ! or ? (optionally followed by closing quotes or brackets),
-# then white space, then something that starts a sentence: a capital, a digit or an opening quote.
-_BOUNDARY = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*\s+(?=["'\u201c\u2018(\[]?[A-Z0-9])""")
+# then white space, then something that starts a sentence: a capital (any script's: "Émile"),
+# a digit or an opening quote.
+_CAPITALS = "".join(c for c in map(chr, range(0x3000)) if c.isupper())
+_BOUNDARY = re.compile(rf"""[.!?]+["'\u201d\u2019)\]]*\s+(?=["'\u201c\u2018(\[]?[{_CAPITALS}0-9])""")
 _ABBREVIATIONS = frozenset(
     [
         "mr",

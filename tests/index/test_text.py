@@ -43,6 +43,18 @@ def test_closing_quotes_stay_with_their_sentence() -> None:
     ]
 
 
+def test_a_sentence_may_open_with_a_capital_of_any_script() -> None:
+    """ "Émile", "Ørsted" and "Δ" start sentences as "Emile" does; a lower-case word after a period does not."""
+    text = "Zola wrote it. Émile was 58. Ørsted agreed. Δ is a letter. It says e.g. émile here."
+    assert sentences(text) == [
+        "Zola wrote it.",
+        "Émile was 58.",
+        "Ørsted agreed.",
+        "Δ is a letter.",
+        "It says e.g. émile here.",
+    ]
+
+
 def test_sentence_spans_are_offsets_into_the_whole_text_within_the_range() -> None:
     """With start and end, spans are offsets into the whole text, inside the range, trimmed of white space."""
     text = "Ignore this. First one here.  Second one here.\n\nNot this."
