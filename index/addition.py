@@ -79,11 +79,15 @@ def resolve(item: str, seeds_dir: Path, *, allow_private: bool) -> Incoming:
 
 
 def _local(item: str, seeds_dir: Path) -> Incoming:
+    if not item.strip():  # Path("") is the current folder
+        raise AddSourceError(repr(item), "no file named", "give a file's path or an http:// or https:// address")
     path = Path(item).expanduser()
     if not path.exists():
         raise AddSourceError(item, "no such file", "check the path, or give an http:// or https:// address")
     if path.is_dir():
         raise AddSourceError(item, "it is a folder", "give the files in it, e.g. `python -m bot add folder/*.pdf`")
+    if not path.is_file():  # a pipe would be read until its writer closes it, a device forever
+        raise AddSourceError(item, "it is not a regular file (a pipe or a device)", "copy it to a file first")
     suffix = path.suffix.lower()
     if suffix not in SOURCE_SUFFIXES:
         raise AddSourceError(item, f"{suffix or 'no suffix'} is not a source format", f"give a {_FORMATS} file")

@@ -3,6 +3,7 @@ written, and that a file a person wrote or edited is never overwritten. No model
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,3 +74,14 @@ def test_the_same_file_given_twice_is_written_once(tmp_path: Path) -> None:
     assert names == ["report.md", "report.md", "report-2.md"]
     assert sorted(p.name for p in seeds.iterdir()) == ["report-2.md", "report.md"]
     assert not any("report.md exists and differs" in line for line in said[:2])
+
+
+def test_an_empty_name_or_a_pipe_is_refused_in_one_line(tmp_path: Path) -> None:
+    """``add ""`` names no file (it was read as the current folder); a pipe would be read until its
+    writer closes it, so ``add`` waited forever."""
+    with pytest.raises(AddSourceError, match=r"^cannot add '': no file named; give a file's path"):
+        resolve("", tmp_path, allow_private=False)
+    pipe = tmp_path / "notes.md"
+    os.mkfifo(pipe)
+    with pytest.raises(AddSourceError, match=r"not a regular file \(a pipe or a device\); copy it to a file first"):
+        resolve(str(pipe), tmp_path / "seeds", allow_private=False)
