@@ -16,6 +16,7 @@ from index import onnx_cache
 from index.errors import CitebotError
 from index.export import export_model
 from index.model import default_model_path
+from index.onnx_backend import METADATA
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.out is not None:
+            if _foreign_files(args.out):
+                say(
+                    f"{args.out} holds files that are not an export; give an empty or new folder "
+                    "(an export writes model.onnx and the tokenizer's files there)"
+                )
+                return 1
             source = args.model or default_model_path()
             started = time.perf_counter()
             version = onnx_cache.bundled_version() if args.model is None else None
@@ -48,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     say(f"ONNX export of {args.model or onnx_cache.BUNDLED}: {folder}")
     return 0
+
+
+def _foreign_files(out: Path) -> bool:
+    """Whether ``out`` is a folder with files in it that no export wrote (an export would overwrite them)."""
+    return out.is_dir() and any(out.iterdir()) and not (out / METADATA).is_file()
 
 
 if __name__ == "__main__":

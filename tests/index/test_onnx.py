@@ -207,3 +207,19 @@ def test_without_torch_a_model_path_to_export_is_one_line_naming_the_fix(tiny_mo
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("ModelExportError: ") and "needs torch" in done.stderr and "`make`" in done.stderr
+
+
+def test_an_export_into_a_folder_of_other_files_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out`` names a folder holding files no export wrote: they would be overwritten, so nothing is done."""
+    from index.export.__main__ import main
+
+    mine = tmp_path / "model.onnx"
+    mine.write_bytes(b"a file of the user's")
+    assert main([str(tmp_path / "no-model"), "--out", str(tmp_path)]) == 1
+    assert mine.read_bytes() == b"a file of the user's"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{tmp_path} holds files that are not an export; give an empty or new folder "
+        "(an export writes model.onnx and the tokenizer's files there)"
+    ]
