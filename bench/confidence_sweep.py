@@ -314,8 +314,10 @@ def eleventh_rules() -> list[tuple[str, confidence.Rule]]:
         for least in SOFT_RECALLS:
             rule = confidence.Rule(soft_recall=least, soft_where=where)
             rules.append((f"+ soft recall in the {where} < {least}", rule))
-    for gap in ELSEWHERE_GAPS:
-        rules.append((f"+ a word said elsewhere, by >= {gap}", confidence.Rule(elsewhere=gap)))
+    for names, which in ((True, "a word"), (False, "a lower-case word")):
+        for gap in ELSEWHERE_GAPS:
+            rule = confidence.Rule(elsewhere=gap, elsewhere_names=names)
+            rules.append((f"+ {which} said elsewhere, by >= {gap}", rule))
     return rules
 
 

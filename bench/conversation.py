@@ -75,6 +75,7 @@ CONFIDENCE_ABLATION = (
     # tuning sets; measured and not shipped (same, "Eleventh pass: confidence").
     ("+ soft recall in the sentence < 0.25", confidence.Rule(soft_recall=0.25)),
     ("+ a word said elsewhere, by >= 0.5", confidence.Rule(elsewhere=0.5)),
+    ("+ a lower-case word said elsewhere, by >= 0.3", confidence.Rule(elsewhere=0.3, elsewhere_names=False)),
 )
 # The sixth pass's method: the previous answer's passage loses nothing more when it does not say
 # what the follow-up newly asks (docs/retrieval.md, seventh pass).

@@ -61,12 +61,14 @@ class TokenText:
 class Aligned:
     """Each content word of a question (``stems``) with its best cosine in the bold sentence
     (``sentence``), in the first passage (``passage``) and in the best of the other passages shown
-    (``others``; equal to ``passage`` when there is none)."""
+    (``others``; equal to ``passage`` when there is none); ``named``: whether the word is written
+    with a capital (a name, which the names check reads), for each word."""
 
     stems: tuple[str, ...]
     sentence: np.ndarray
     passage: np.ndarray
     others: np.ndarray
+    named: tuple[bool, ...] = ()
 
 
 def content_words(question: str) -> list[tuple[int, int, str]]:
@@ -119,7 +121,8 @@ def align(
     passage = word_scores(tokens, offsets, words, first.rows)
     sentence = word_scores(tokens, offsets, words, first.focus_rows())
     rest = np.max([word_scores(tokens, offsets, words, o.rows) for o in others], axis=0) if others else passage
-    return Aligned(tuple(s for *_, s in words), sentence, passage, rest)
+    named = tuple(question[a].isupper() for a, _, _ in words)
+    return Aligned(tuple(s for *_, s in words), sentence, passage, rest, named)
 
 
 def soft_recall(aligned: Aligned, idf: Callable[[str], float], where: str = "sentence") -> float:
@@ -133,9 +136,11 @@ def soft_recall(aligned: Aligned, idf: Callable[[str], float], where: str = "sen
     return float((weights * scores).sum() / total) if total > 0 else 1.0
 
 
-def elsewhere_gap(aligned: Aligned) -> float:
+def elsewhere_gap(aligned: Aligned, names: bool = True) -> float:
     """How much better the question's best-served word is met by another shown passage than by the
-    first: the largest ``others - passage`` over its content words (0.0 for none)."""
-    if not aligned.stems:
-        return 0.0
-    return float(np.max(aligned.others - aligned.passage))
+    first: the largest ``others - passage`` over its content words (0.0 for none); with ``names``
+    False, over its words written in lower case only (a name is the names check's)."""
+    gaps = aligned.others - aligned.passage
+    if not names and len(aligned.named) == len(gaps):
+        gaps = gaps[~np.asarray(aligned.named, dtype=bool)]
+    return float(np.max(gaps)) if len(gaps) else 0.0

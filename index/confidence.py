@@ -119,11 +119,13 @@ class Rule:
     # IDF-weighted soft recall of the question's content words in the bold sentence
     # (``soft_where`` "sentence") or the first passage ("passage") is below ``soft_recall``; and
     # when some content word is met by another shown passage at least ``elsewhere`` better (in
-    # cosine) than by the first. Off (0): neither carried over to the held-out sets
-    # (docs/retrieval.md, "Eleventh pass: confidence").
+    # cosine) than by the first (``elsewhere_names`` False: a word written in lower case; names are
+    # the names check's). Off (0): neither carried over to the held-out sets (docs/retrieval.md,
+    # "Eleventh pass: confidence").
     soft_recall: float = 0.0
     soft_where: Literal["sentence", "passage"] = "sentence"
     elsewhere: float = 0.0
+    elsewhere_names: bool = True
 
 
 def names_held(
@@ -244,7 +246,7 @@ def _misaligned(aligned: Aligned, idf: Callable[[str], float], rule: Rule) -> bo
     """The eleventh pass's measured, unshipped checks of the question's token alignment."""
     if rule.soft_recall and soft_recall(aligned, idf, rule.soft_where) < rule.soft_recall:
         return True
-    return bool(rule.elsewhere) and elsewhere_gap(aligned) >= rule.elsewhere
+    return bool(rule.elsewhere) and elsewhere_gap(aligned, rule.elsewhere_names) >= rule.elsewhere
 
 
 def _predicate_judge(

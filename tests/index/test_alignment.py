@@ -84,6 +84,10 @@ def test_a_word_said_elsewhere_is_met_better_by_another_passage() -> None:
     assert elsewhere_gap(aligned) == pytest.approx(1.0)  # "CEO": 0.0 in the first, 1.0 in the second
     assert elsewhere_gap(align(question, rows, offsets, first)) == 0.0  # no other passage shown
     assert elsewhere_gap(Aligned((), np.zeros(0), np.zeros(0), np.zeros(0))) == 0.0
+    assert elsewhere_gap(aligned, names=False) == 0.0  # "CEO", "Red", "Hat": all written as names
+    lower = "who is the ceo of Red Hat"
+    rows, offsets = _tokens(lower)
+    assert elsewhere_gap(align(lower, rows, offsets, first, [second]), names=False) == pytest.approx(1.0)
 
 
 def test_the_alignment_checks_are_off_by_default_and_need_the_alignment() -> None:
