@@ -144,3 +144,19 @@ def elsewhere_gap(aligned: Aligned, names: bool = True) -> float:
     if not names and len(aligned.named) == len(gaps):
         gaps = gaps[~np.asarray(aligned.named, dtype=bool)]
     return float(np.max(gaps)) if len(gaps) else 0.0
+
+
+def misaligned(
+    aligned: Aligned,
+    idf: Callable[[str], float],
+    recall_below: float,
+    where: str = "sentence",
+    gap_at_least: float = 0.0,
+    names: bool = True,
+) -> bool:
+    """Whether the question's soft recall (:func:`soft_recall`, in ``where``) is below
+    ``recall_below``, or a word of it is said elsewhere (:func:`elsewhere_gap`) by at least
+    ``gap_at_least``; a setting of 0 leaves its check out (``confidence.Rule``'s switches)."""
+    if recall_below and soft_recall(aligned, idf, where) < recall_below:
+        return True
+    return bool(gap_at_least) and elsewhere_gap(aligned, names) >= gap_at_least

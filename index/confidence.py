@@ -39,7 +39,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from index.alignment import Aligned, elsewhere_gap, soft_recall
+from index.alignment import Aligned, misaligned
 from index.asked import acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
@@ -118,10 +118,8 @@ class Rule:
     # sets' SQuAD 2.0-style questions, marked none of the tuning sets' answerable questions low, and
     # took one held-out set's marked-low share to 0.10 (docs/retrieval.md, "Eleventh pass: confidence").
     antonym: Literal["", "sentence", "passage", "anywhere"] = "sentence"
-    # The eleventh pass's closer reading of the antonym check: the word after "how" asks for a degree
-    # and asserts nothing ("How *long* ...?" answered "a *short* period"), and a converse ("bought" /
-    # "sold") is no opposite. False reads as the sixth pass did (docs/retrieval.md, "Eleventh pass:
-    # confidence").
+    # Its closer reading (:func:`polarity.antonym_swapped`): the word after "how" asserts nothing, a
+    # converse ("bought" / "sold") is no opposite. False reads as the sixth pass did (same section).
     antonym_closer: bool = True
     # The eleventh pass's readings of the question's contextual token vectors (index/alignment.py),
     # applied only when the caller gives the alignment (``judge``'s ``aligned``). Low when the
@@ -231,7 +229,9 @@ def judge(
         return "low"
     if _turned_round(question, sentence, passage, rule):
         return "low"
-    if aligned is not None and _misaligned(aligned, idf, rule):
+    if aligned is not None and misaligned(
+        aligned, idf, rule.soft_recall, rule.soft_where, rule.elsewhere, rule.elsewhere_names
+    ):
         return "low"
     if rule.predicate or rule.roles:
         return _predicate_judge(question, sentence, passage, rule, similarity)
@@ -250,13 +250,6 @@ def _turned_round(question: str, sentence: str, passage: str, rule: Rule) -> boo
         said = passage if rule.antonym == "anywhere" else sentence
         return antonym_swapped(question, said, where, rule.antonym_closer)
     return False
-
-
-def _misaligned(aligned: Aligned, idf: Callable[[str], float], rule: Rule) -> bool:
-    """The eleventh pass's measured, unshipped checks of the question's token alignment."""
-    if rule.soft_recall and soft_recall(aligned, idf, rule.soft_where) < rule.soft_recall:
-        return True
-    return bool(rule.elsewhere) and elsewhere_gap(aligned, rule.elsewhere_names) >= rule.elsewhere
 
 
 def _predicate_judge(
