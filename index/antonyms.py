@@ -198,22 +198,44 @@ PAIRS: tuple[tuple[str, str], ...] = (
 )
 
 
-@lru_cache(maxsize=1)
-def opposites() -> dict[str, frozenset[str]]:
-    """Every listed word to the words listed as its opposite (both directions)."""
+# Converses: one event told from its other side. A sentence that says who *sold* the rights says
+# who *bought* them, so these are no opposites to the antonym check's closer reading (docs/retrieval.md,
+# "Eleventh pass: confidence"); the sixth pass named these five pairs and their past forms.
+CONVERSES: frozenset[tuple[str, str]] = frozenset(
+    [
+        ("buy", "sell"),
+        ("bought", "sold"),
+        ("import", "export"),
+        ("imported", "exported"),
+        ("send", "receive"),
+        ("sent", "received"),
+        ("lend", "borrow"),
+        ("lent", "borrowed"),
+        ("teach", "learn"),
+        ("taught", "learned"),
+    ]
+)
+
+
+@lru_cache(maxsize=2)
+def opposites(converses: bool = True) -> dict[str, frozenset[str]]:
+    """Every listed word to the words listed as its opposite (both directions); the converse pairs
+    left out when ``converses`` is False."""
     out: dict[str, set[str]] = {}
     for a, b in PAIRS:
+        if not converses and (a, b) in CONVERSES:
+            continue
         out.setdefault(a, set()).add(b)
         out.setdefault(b, set()).add(a)
     return {word: frozenset(opp) for word, opp in out.items()}
 
 
-@lru_cache(maxsize=1)
-def stem_opposites() -> dict[str, frozenset[str]]:
+@lru_cache(maxsize=2)
+def stem_opposites(converses: bool = True) -> dict[str, frozenset[str]]:
     """:func:`opposites` by stem (how the antonym check compares words)."""
     from index.lexical import _stem
 
     out: dict[str, set[str]] = {}
-    for word, opposite in opposites().items():
+    for word, opposite in opposites(converses).items():
         out.setdefault(_stem(word), set()).update(_stem(o) for o in opposite)
     return {stem: frozenset(opp - {stem}) for stem, opp in out.items()}

@@ -1,5 +1,6 @@
-"""Whether a question turns its sentence round: a negation it adds (checked by the shipped rule),
-or a word it replaces by its opposite (measured, off: docs/retrieval.md, "Sixth pass: confidence").
+"""Whether a question turns its sentence round: a negation it adds, or a word it replaces by its
+opposite (both checked by the shipped rule: docs/retrieval.md, "Sixth pass: confidence", and the
+antonym since "Eleventh pass: confidence").
 
 SQuAD 2.0's writers made many unanswerable questions so: "Which team did *not* win?" against
 "Denver won", "What is the *lowest* point?" against "the highest point is ...". The question
@@ -71,13 +72,18 @@ def _open_words(text: str) -> list[str]:
     return out
 
 
-def antonym_swapped(question: str, sentence: str, text: str) -> bool:
+def antonym_swapped(question: str, sentence: str, text: str, closer: bool = False) -> bool:
     """Whether a word of the question has its opposite (index/antonyms.py) in the sentence and
     is itself missing from ``text`` (the sentence, or its passage), matched by stem: "What is
     the *lowest* point?" against "the *highest* point is ...", "When did the population
     *decrease*?" against "the population *increased* ...". Words inside capitalised names do
-    not count on either side."""
-    opposite = stem_opposites()
+    not count on either side.
+
+    With ``closer`` (the eleventh pass's reading), the word after "how" asks for a degree and
+    says nothing ("How *long* do the soils stay good?" is answered by "for a *short* period"; in a
+    how-long question "last" is the verb "to last"), and a converse is no opposite ("Who *bought*
+    the rights?" is answered by "X *sold* the rights to Y"): none of them counts."""
+    opposite = stem_opposites(converses=not closer)
     said = {_stem(w) for w in _open_words(sentence)}
     text_words = _open_words(text) + _open_words(sentence)
     held = {_stem(w) for w in text_words}
@@ -86,6 +92,12 @@ def antonym_swapped(question: str, sentence: str, text: str) -> bool:
         # held as itself, by stem, or as the start of a longer word ("east" in "eastern")
         return _stem(word) not in held and not (len(word) >= 4 and any(w.startswith(word) for w in text_words))
 
+    asked = _open_words(question)
+    degrees = {asked[i + 1] for i, w in enumerate(asked[:-1]) if w == "how"} if closer else set()
+    if "long" in degrees:
+        degrees.add("last")  # "How long did the golden age *last*?": the verb, not "first"'s opposite
     return any(
-        missing(word) and opposite[_stem(word)] & said for word in _open_words(question) if _stem(word) in opposite
+        missing(word) and opposite[_stem(word)] & said
+        for word in asked
+        if _stem(word) in opposite and word not in degrees
     )

@@ -375,7 +375,34 @@ def test_opposites_are_symmetric_and_by_stem() -> None:
     assert all(stem not in opposite for stem, opposite in by_stem.items())
 
 
-def test_negation_is_checked_by_default_the_antonym_only_when_switched_on() -> None:
+@pytest.mark.parametrize(
+    ("question", "sentence", "sixth", "closer"),
+    [
+        # The word after "how" asks for a degree: the answer's own word is no swap.
+        ("How long do the soils stay good for farming?", "The soils are good for a short period.", True, False),
+        ("How many of them came from Italy?", "Only a few came from there.", True, False),
+        # In a how-long question "last" is the verb, not the opposite of "first".
+        ("How long did the golden age last?", "In the first decade the golden age was brief.", True, False),
+        # A converse tells the same event from the other side.
+        ("Who bought the rights?", "Maciot sold the rights to Enrique.", True, False),
+        # Other opposites count as before, a degree word outside "how ..." too.
+        ("What is the lowest point of the basin?", "The highest point of the basin is 200 m.", True, True),
+        ("Which was the shortest reign?", "The longest reign was Victoria's.", True, True),
+        ("How long did the shortest reign last?", "The longest reign lasted sixty years.", True, True),
+    ],
+)
+def test_the_closer_antonym_reading(question: str, sentence: str, sixth: bool, closer: bool) -> None:
+    assert antonym_swapped(question, sentence, sentence) is sixth
+    assert antonym_swapped(question, sentence, sentence, closer=True) is closer
+
+
+def test_converses_are_left_out_of_the_closer_opposites() -> None:
+    assert "sold" in opposites()["bought"] and "bought" not in opposites(converses=False).get("sold", ())
+    assert "lowest" in opposites(converses=False)["highest"]
+    assert "sell" not in stem_opposites(converses=False).get("buy", frozenset())
+
+
+def test_negation_and_the_closer_antonym_are_checked_by_default() -> None:
     def idf(term: str) -> float:
         return 1.0
 
@@ -388,9 +415,13 @@ def test_negation_is_checked_by_default_the_antonym_only_when_switched_on() -> N
     assert ask(*negated, Rule(negation="passage")) == "low"
     assert ask("Which team did not win the game?", "Carolina failed to win the game.") == "high"
     swapped = ("What is the lowest point of the basin?", "The highest point of the basin is 200 m.")
-    assert ask(*swapped) == "high"
+    assert ask(*swapped) == "low"
+    assert ask(*swapped, Rule(antonym="")) == "high"
     for where in ("sentence", "passage", "anywhere"):
         assert ask(*swapped, Rule(antonym=where)) == "low"
+    converse = ("Who bought the rights?", "Maciot sold the rights to Enrique.")
+    assert ask(*converse) == "high"
+    assert ask(*converse, Rule(antonym_closer=False)) == "low"
     added = ("Which team won the game?", "Carolina did not win the game.")
     assert ask(*added) == "high"
     assert ask(*added, Rule(negation_added=True)) == "low"
