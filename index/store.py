@@ -45,10 +45,8 @@ from index.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
-# 4: records may carry a page and a url; 5: dense vectors float16 in .npy files, token
-# vectors compressed (index/tokens.py), a build marker; 6: quotations read on across paragraphs,
-# "according to X", names and sentences opening with a non-ASCII capital (an incremental build
-# would keep the old records of every unchanged document)
+# 4: records carry page and url; 5: float16 .npy vectors, compressed token vectors, a build marker;
+# 6: sentences and quotations read anew (an incremental build would keep unchanged documents' records)
 FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 VECTOR_FILES = ("chunks.vectors.npy", "sentences.vectors.npy", "quotes.vectors.npy")  # float16, np.save
