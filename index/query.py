@@ -11,14 +11,17 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index import blas, confidence, followup, search
+from index.build import chunk_input
 from index.corpus import Corpus
 from index.embed import Embedder
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
+from index.late import SentenceTokens
 from index.location import check_location
 from index.model import model_name
 from index.sources import SourceWatch, read_sources, snapshot
@@ -30,6 +33,7 @@ from index.types import Answer, Hit, Quote, QuoteAnswer
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from index.records import StoredChunk
     from index.types import IndexInfo
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,11 @@ log = logging.getLogger(__name__)
 
 def _quiet(_: str) -> None:
     pass
+
+
+def _embedded(chunk: StoredChunk) -> tuple[str, int]:
+    """The text embedded for a chunk (its title and text), and where its text starts in it."""
+    return chunk_input(chunk.document, chunk.text), len(chunk_input(chunk.document, ""))
 
 
 class Retriever:
@@ -55,7 +64,8 @@ class Retriever:
     """
 
     def __init__(self, corpus: Corpus, embedder: Embedder, index_dir: Path) -> None:
-        self.corpus = corpus
+        # Where each sentence lies among its chunk's token vectors: read with this model's tokenizer.
+        self.corpus = replace(corpus, sentence_tokens=SentenceTokens(corpus.chunks, _embedded, embedder.offsets))
         self.index_dir = index_dir
         self.mix = search.Mix()
         self.folding = followup.Folding()
