@@ -8,7 +8,6 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -33,19 +32,11 @@ from index.types import Answer, Hit, Quote, QuoteAnswer
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from index.records import StoredChunk
     from index.types import IndexInfo
-
-log = logging.getLogger(__name__)
 
 
 def _quiet(_: str) -> None:
     pass
-
-
-def _embedded(chunk: StoredChunk) -> tuple[str, int]:
-    """The text embedded for a chunk (its title and text), and where its text starts in it."""
-    return chunk_input(chunk.document, chunk.text), len(chunk_input(chunk.document, ""))
 
 
 class Retriever:
@@ -55,7 +46,7 @@ class Retriever:
     from worker threads.
 
     Attributes:
-        corpus: The loaded index (records, vectors, lexical indexes).
+        corpus: The loaded index (records, vectors, lexical indexes, its sentences' token rows).
         index_dir: Where it lives.
         mix: The ranking weights; the benchmark's ablation changes them.
         folding: How a follow-up is read with its thread; the benchmark's sweeps change it.
@@ -64,8 +55,7 @@ class Retriever:
     """
 
     def __init__(self, corpus: Corpus, embedder: Embedder, index_dir: Path) -> None:
-        # Where each sentence lies among its chunk's token vectors: read with this model's tokenizer.
-        self.corpus = replace(corpus, sentence_tokens=SentenceTokens(corpus.chunks, _embedded, embedder.offsets))
+        self.corpus = replace(corpus, sentence_tokens=SentenceTokens(corpus.chunks, chunk_input, embedder.offsets))
         self.index_dir = index_dir
         self.mix = search.Mix()
         self.folding = followup.Folding()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import dedup
-from index.late import window_maxsim
+from index.late import span_maxsim, span_similarities, window_maxsim
 from index.similarity import best_similarity, off_topic
 from index.text import plain
 
@@ -165,23 +165,14 @@ def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndar
     candidates = np.argsort(-first, kind="stable")[: RERANK_CANDIDATES if mix.late_interaction else n_chunks]
     score = np.full(n_chunks, -np.inf)
     spans = corpus.token_spans[candidates]
-    windows = mix.late_interaction and mix.late_windows and (query.chunk_weights is None or mix.windows_in_threads)
-    if not windows or corpus.sentence_tokens is None or len(query.tokens) == 0:
-        score[candidates] = first[candidates] + mix.late_interaction * _z(
-            maxsim_spans(query.tokens, corpus.token_vectors, spans)
-        )
-        return score, z_dense, z_bm25
-    # One product of the question's tokens with the candidates' rows, read per chunk and per window.
     similarities = span_similarities(query.tokens, corpus.token_vectors, spans)
-    counts = corpus.sentence_starts[candidates + 1] - corpus.sentence_starts[candidates]
-    best_window = window_maxsim(
-        similarities, spans, corpus.sentence_tokens.rows(candidates), counts, mix.window_sentences
-    )
-    score[candidates] = (
-        first[candidates]
-        + mix.late_interaction * _z(_reduce_spans(similarities, spans))
-        + mix.late_windows * _z(best_window)
-    )
+    score[candidates] = first[candidates] + mix.late_interaction * _z(span_maxsim(similarities, spans))
+    # The best window of sentences of each candidate, for a question searched alone (off as shipped).
+    windows = mix.late_interaction and mix.late_windows and (query.chunk_weights is None or mix.windows_in_threads)
+    if windows and corpus.sentence_tokens is not None and similarities.size:
+        counts = corpus.sentence_starts[candidates + 1] - corpus.sentence_starts[candidates]
+        best = window_maxsim(similarities, spans, corpus.sentence_tokens.rows(candidates), counts, mix.window_sentences)
+        score[candidates] += mix.late_windows * _z(best)
     return score, z_dense, z_bm25
 
 
@@ -215,36 +206,8 @@ def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
 
 def maxsim_spans(query_tokens: np.ndarray, store: TokenStore, spans: np.ndarray) -> np.ndarray:
     """:func:`maxsim` of the question with each ``(start, end)`` span of ``store``, computed as one
-    decode and one matrix product over all the spans' tokens: per span, that is 48 small decodes
-    and products a question fewer (about 5x less CPU on a SQuAD-sized index)."""
-    return _reduce_spans(span_similarities(query_tokens, store, spans), spans)
-
-
-def span_similarities(query_tokens: np.ndarray, store: TokenStore, spans: np.ndarray) -> np.ndarray:
-    """The question's tokens against every row of the ``(start, end)`` spans of ``store``, the spans'
-    rows one after the other: shape ``(question tokens, rows of every span)``; no column for an
-    empty question or spans."""
-    lengths = spans[:, 1] - spans[:, 0] if len(spans) else np.zeros(0, dtype=np.int64)
-    filled = lengths > 0
-    if len(query_tokens) == 0 or not filled.any():
-        return np.zeros((len(query_tokens), 0), dtype=np.float32)
-    kept = lengths[filled]
-    starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
-    # Every span's rows, one after the other: each row's offset in its span plus the span's start.
-    rows = np.arange(int(kept.sum())) + np.repeat(spans[filled, 0] - starts, kept)
-    return query_tokens @ store[rows].T
-
-
-def _reduce_spans(similarities: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """:func:`maxsim` of each span from :func:`span_similarities`; 0 for an empty span or question."""
-    scores = np.zeros(len(spans), dtype=np.float32)
-    if not similarities.size:
-        return scores
-    lengths = spans[:, 1] - spans[:, 0]
-    filled = lengths > 0
-    starts = np.concatenate(([0], np.cumsum(lengths[filled])[:-1]))
-    scores[filled] = np.maximum.reduceat(similarities, starts, axis=1).mean(axis=0)
-    return scores
+    decode and one matrix product over all the spans' tokens (:func:`late.span_similarities`)."""
+    return span_maxsim(span_similarities(query_tokens, store, spans), spans)
 
 
 def on_topic(corpus: Corpus, query: Query) -> bool:

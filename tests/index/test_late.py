@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from index import search
-from index.late import SentenceTokens, window_maxsim
+from index.late import SentenceTokens, span_similarities, window_maxsim
 from index.records import StoredChunk
 from index.tokens import TokenStore
 
@@ -27,8 +27,8 @@ def chunk(text: str, sentences: list[tuple[int, int]], token_start: int, extra: 
     return StoredChunk("doc.txt", "Doc", 1, 0, len(text), n, text, tuple(sentences), token_start, token_start + n)
 
 
-def embedded(record: StoredChunk) -> tuple[str, int]:
-    return f"{record.document}: {record.text}", len(f"{record.document}: ")
+def embedded(document: str, text: str) -> str:
+    return f"{document}: {text}"
 
 
 def test_each_sentence_gets_the_rows_of_the_tokens_that_start_in_it() -> None:
@@ -98,13 +98,13 @@ def test_window_maxsim_equals_the_plain_computation(window: int) -> None:
     ]
     counts = np.array([len(s) for s in sentences])
     flat = np.array([p for s in sentences for p in s], dtype=np.int64)
-    similarities = search.span_similarities(question, store, spans)
+    similarities = span_similarities(question, store, spans)
     got = window_maxsim(similarities, spans, flat, counts, window)
     assert got == pytest.approx(plain_window_maxsim(question, store, spans, flat, counts, window), abs=1e-5)
     assert got[2] == 0.0
     # A window of one sentence over a whole chunk is the chunk's own MaxSim.
     assert got[3] == pytest.approx(search.maxsim_spans(question, store, spans[3:4])[0], abs=1e-5)
-    empty = search.span_similarities(question[:0], store, spans)
+    empty = span_similarities(question[:0], store, spans)
     assert window_maxsim(empty, spans, flat, counts, window).tolist() == [0.0] * len(spans)
 
 
@@ -116,4 +116,4 @@ def test_span_similarities_read_per_span_are_maxsim_spans() -> None:
     spans = np.array([[0, 30], [30, 30], [100, 180], [290, 300]], dtype=np.int64)
     one_by_one = [search.maxsim(question, store[a:b]) for a, b in spans]
     assert search.maxsim_spans(question, store, spans) == pytest.approx(one_by_one, abs=1e-6)
-    assert search.span_similarities(question, store, spans).shape == (5, 120)
+    assert span_similarities(question, store, spans).shape == (5, 120)
