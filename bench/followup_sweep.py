@@ -2,7 +2,7 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|sixth]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|ninth]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
@@ -26,9 +26,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from bench.conversation import CORPORA, EVAL, ask_followups, half, recall
-from bench.evaluate import load_jsonl
-from index import confidence, followup
+from bench.conversation import CORPORA, EVAL, _ok, ask_followups, half, recall
+from bench.evaluate import load_jsonl, rank_of_answer
+from index import confidence, followup, search
+from index.lexical import terms
 from index.query import Retriever
 from index.referent import Rules
 
@@ -387,6 +388,78 @@ def eighth(retrievers: dict[str, Retriever]) -> None:
     )
 
 
+def ninth(retrievers: dict[str, Retriever]) -> None:
+    """The ninth pass: late interaction on each passage's best window of sentences
+    (``search.Mix.late_windows``), on SQuAD v1 asked alone, chosen on three articles and read on the
+    other three and the reverse, then on the follow-up tuning sets (the tune half, the old held-out
+    half, our article chains, batches 5, 7 and 9). The held-out sets (the shared set, batches 6, 8, 10
+    and 11, eval/questions.jsonl) are not printed here: `make bench` reports them."""
+    squad = [r for r in load_jsonl(EVAL / "squad" / "questions.jsonl") if not r.get("abstain")]
+    shipped = search.Mix()  # the eighth pass's ranking: no windows
+    settings = [("eighth pass (shipped)", shipped)]
+    for window in (1, 2, 3):
+        for weight in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
+            label = f"windows of {window} sentence{'s' if window > 1 else ''}, weight {weight}"
+            settings.append((label, replace(shipped, late_windows=weight, window_sentences=window)))
+    retriever = retrievers["squad"]
+    print("\n| setting | SQuAD v1, articles A (tune) | articles B (held out) | all | paraphrase (<= half the words) |")
+    print("|---|---|---|---|---|")
+    for label, mix in settings:
+        retriever.mix = mix
+        answers = _ok(retriever.ask_many([r["q"] for r in squad]))
+        retriever.mix = search.Mix()
+        hits = [
+            rank_of_answer([h.text for h in a.hits], r["evidence"]) == 1 for a, r in zip(answers, squad, strict=True)
+        ]
+        cells = []
+        for part in (half(squad, "tune"), half(squad, "held"), squad, paraphrased(retriever, squad)):
+            ids = {r["id"] for r in part}
+            cells.append(
+                f"{np.mean([h for h, r in zip(hits, squad, strict=True) if r['id'] in ids]):.3f} ({len(part)})"
+            )
+        print(f"| {label} | {' | '.join(cells)} |", flush=True)
+    parts = (
+        *looked_at(),
+        load_jsonl(TUNING / "followups_fresh7.jsonl"),
+        load_jsonl(TUNING / "followups_fresh9.jsonl"),
+    )
+    mixes = [
+        ("eighth pass (shipped)", shipped),
+        *[(f"windows of 2, weight {w}", replace(shipped, late_windows=w)) for w in (1.0, 2.0)],
+        *[
+            (
+                f"windows of {n}, weight {w}, follow-ups read with their thread too",
+                replace(shipped, late_windows=w, window_sentences=n, windows_in_threads=True),
+            )
+            for n in (1, 2)
+            for w in (0.5, 1.0, 1.5, 2.0, 3.0)
+        ],
+    ]
+    names = ("tune half", "old held-out half", "batch 5", "ours, article", "batch 7", "batch 9")
+    print("\n| setting | " + " | ".join(names) + " | standalone kept |")
+    print("|---" * (len(names) + 2) + "|")
+    for label, mix in mixes:
+        for each in retrievers.values():
+            each.mix = mix
+        cells = [thread_recall(retrievers, part, followup.Folding()) for part in parts]
+        kept = [standalone_kept(retrievers, part, followup.Folding()) for part in parts]
+        for each in retrievers.values():
+            each.mix = search.Mix()
+        print(f"| {label} | {' | '.join(cells)} | {sum(k for k, _ in kept)}/{sum(n for _, n in kept)} |", flush=True)
+
+
+def paraphrased(retriever: Retriever, rows: Sequence[dict]) -> list[dict]:
+    """The questions that say their evidence in other words: at most half of their content words (as
+    the sentence lexicon stems them) in their evidence sentence."""
+    lexicon = retriever.corpus.sentence_lexicon
+    out = []
+    for row in rows:
+        own = set(lexicon.query_terms(row["q"]))
+        if not own or len(own & set(terms(row["evidence"][0]))) <= len(own) / 2:
+            out.append(row)
+    return out
+
+
 def looked_at() -> tuple[list[dict], ...]:
     """The follow-up sets every pass from the fifth looked at: the tune half, the old held-out half,
     batch 5 and our article chains."""
@@ -485,6 +558,7 @@ def main() -> None:
             "sixth",
             "seventh",
             "eighth",
+            "ninth",
         ),
         help="one sweep only",
     )
@@ -494,7 +568,7 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
-        if args.part in (None, "fourth", "fifth", "sixth", "seventh", "eighth"):
+        if args.part in (None, "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"):
             # The fresh batches also ask the SQuAD 2.0 document (Normans).
             retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
         if args.part in (None, "fourth"):
@@ -507,6 +581,8 @@ def main() -> None:
             seventh(retrievers)
         if args.part in (None, "eighth"):
             eighth(retrievers)
+        if args.part in (None, "ninth"):
+            ninth(retrievers)
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

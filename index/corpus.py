@@ -21,6 +21,7 @@ from index.spans import speakers_by_span
 from index.types import IndexInfo
 
 if TYPE_CHECKING:
+    from index.late import SentenceTokens
     from index.store import StoredIndex
     from index.tokens import TokenStore
 
@@ -46,6 +47,9 @@ class Corpus:
         quote_lexicon: BM25 over the quotations and their context.
         calibration: The off-topic background of this corpus.
         info: What the index holds, for ``/sources`` and ``python -m bot index``.
+        sentence_tokens: Where each sentence lies among its chunk's token vectors, found with the
+            model's tokenizer (set by :class:`index.query.Retriever`); None: not known, and
+            ranking reads no sentence window (``search.Mix.late_windows``).
     """
 
     chunks: tuple[StoredChunk, ...]
@@ -64,6 +68,7 @@ class Corpus:
     quote_lexicon: Lexicon
     calibration: Calibration
     info: IndexInfo
+    sentence_tokens: SentenceTokens | None = None
 
     @classmethod
     def load(cls, stored: StoredIndex) -> Corpus:

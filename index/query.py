@@ -8,17 +8,19 @@ opened :class:`Retriever` answers with :meth:`~Retriever.ask`, :meth:`~Retriever
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index import blas, confidence, followup, search
+from index.build import chunk_input
 from index.corpus import Corpus
 from index.embed import Embedder
 from index.errors import CitebotError, IndexMissingError, IndexStaleError
+from index.late import SentenceTokens
 from index.location import check_location
 from index.model import model_name
 from index.sources import SourceWatch, read_sources, snapshot
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 
     from index.types import IndexInfo
 
-log = logging.getLogger(__name__)
-
 
 def _quiet(_: str) -> None:
     pass
@@ -46,7 +46,7 @@ class Retriever:
     from worker threads.
 
     Attributes:
-        corpus: The loaded index (records, vectors, lexical indexes).
+        corpus: The loaded index (records, vectors, lexical indexes, its sentences' token rows).
         index_dir: Where it lives.
         mix: The ranking weights; the benchmark's ablation changes them.
         folding: How a follow-up is read with its thread; the benchmark's sweeps change it.
@@ -55,7 +55,7 @@ class Retriever:
     """
 
     def __init__(self, corpus: Corpus, embedder: Embedder, index_dir: Path) -> None:
-        self.corpus = corpus
+        self.corpus = replace(corpus, sentence_tokens=SentenceTokens(corpus.chunks, chunk_input, embedder.offsets))
         self.index_dir = index_dir
         self.mix = search.Mix()
         self.folding = followup.Folding()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import dedup
+from index.late import span_maxsim, span_similarities, window_maxsim
 from index.similarity import best_similarity, off_topic
 from index.text import plain
 
@@ -46,6 +47,15 @@ class Mix:
     chunk_dense: float = 1.0
     chunk_bm25: float = 1.0
     late_interaction: float = 1.0
+    # Late interaction on each candidate's best window of sentences, for a question searched alone
+    # (not a follow-up read with its thread): the question's tokens matched together, where one
+    # passage says them (index/late.py). Off: 2.0 gains on SQuAD v1 asked alone but not on the
+    # follow-ups (docs/retrieval.md, "Ninth pass: retrieval for follow-ups").
+    late_windows: float = 0.0
+    # Sentences in such a window: one and the sentence(s) before it in its chunk.
+    window_sentences: int = 2
+    # Whether a follow-up read with its thread gets the windows too (measured, not kept).
+    windows_in_threads: bool = False
 
     def sentence_view(self, z_dense: np.ndarray, z_bm25: np.ndarray) -> np.ndarray:
         """Every sentence's score on the sentence view, from :func:`sentence_signals`."""
@@ -77,6 +87,9 @@ class Query:
         sentence_weights: Likewise for sentence BM25 (None: the words of ``text``).
         resolved: For a follow-up whose pronouns were resolved (:mod:`index.reference`), the
             rewritten text its vector and words come from; None otherwise.
+
+    A query with no ``chunk_weights`` is searched alone, so ``Mix.late_windows`` applies to it
+    (to a follow-up read with its thread only with ``Mix.windows_in_threads``).
     """
 
     text: str
@@ -151,9 +164,15 @@ def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndar
     # in the passage (MaxSim), a soft word-by-word alignment that one pooled vector loses.
     candidates = np.argsort(-first, kind="stable")[: RERANK_CANDIDATES if mix.late_interaction else n_chunks]
     score = np.full(n_chunks, -np.inf)
-    score[candidates] = first[candidates] + mix.late_interaction * _z(
-        maxsim_spans(query.tokens, corpus.token_vectors, corpus.token_spans[candidates])
-    )
+    spans = corpus.token_spans[candidates]
+    similarities = span_similarities(query.tokens, corpus.token_vectors, spans)
+    score[candidates] = first[candidates] + mix.late_interaction * _z(span_maxsim(similarities, spans))
+    # The best window of sentences of each candidate, for a question searched alone (off as shipped).
+    windows = mix.late_interaction and mix.late_windows and (query.chunk_weights is None or mix.windows_in_threads)
+    if windows and corpus.sentence_tokens is not None and similarities.size:
+        counts = corpus.sentence_starts[candidates + 1] - corpus.sentence_starts[candidates]
+        best = window_maxsim(similarities, spans, corpus.sentence_tokens.rows(candidates), counts, mix.window_sentences)
+        score[candidates] += mix.late_windows * _z(best)
     return score, z_dense, z_bm25
 
 
@@ -187,20 +206,8 @@ def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
 
 def maxsim_spans(query_tokens: np.ndarray, store: TokenStore, spans: np.ndarray) -> np.ndarray:
     """:func:`maxsim` of the question with each ``(start, end)`` span of ``store``, computed as one
-    decode and one matrix product over all the spans' tokens: per span, that is 48 small decodes
-    and products a question fewer (about 5x less CPU on a SQuAD-sized index)."""
-    scores = np.zeros(len(spans), dtype=np.float32)
-    lengths = spans[:, 1] - spans[:, 0] if len(spans) else np.zeros(0, dtype=np.int64)
-    filled = lengths > 0
-    if len(query_tokens) == 0 or not filled.any():
-        return scores
-    kept = lengths[filled]
-    starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
-    # Every span's rows, one after the other: each row's offset in its span plus the span's start.
-    rows = np.arange(int(kept.sum())) + np.repeat(spans[filled, 0] - starts, kept)
-    similarities = query_tokens @ store[rows].T  # (question tokens, every span's tokens)
-    scores[filled] = np.maximum.reduceat(similarities, starts, axis=1).mean(axis=0)
-    return scores
+    decode and one matrix product over all the spans' tokens (:func:`late.span_similarities`)."""
+    return span_maxsim(span_similarities(query_tokens, store, spans), spans)
 
 
 def on_topic(corpus: Corpus, query: Query) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,12 @@ from index.query import Retriever
 from index.text import within_edits
 from index.tokens import TokenCodec, TokenStore
 from index.types import Answer
+from tests.index.test_late import plain_window_maxsim
 from tests.prebuilt import Prebuilt
 
 ROOT = Path(__file__).resolve().parents[2]
+# Late interaction on sentence windows, measured and off in the shipped mix (docs/retrieval.md, ninth pass).
+WINDOWS = search.Mix(late_windows=2.0)
 QUESTIONS = [json.loads(line)["q"] for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()]
 FOLLOWUPS = [json.loads(line) for line in (ROOT / "eval" / "followups.jsonl").read_text().splitlines()]
 ARTICLE_FOLLOWUPS = [f for f in FOLLOWUPS if f["corpus"] == "article"]
@@ -55,6 +59,13 @@ def reference_rank_chunks(corpus: Corpus, query: search.Query, k: int, mix: sear
     score = np.full(n_chunks, -np.inf)
     maxsims = reference_maxsim_spans(query.tokens, corpus.token_vectors, corpus.token_spans[candidates])
     score[candidates] = first[candidates] + mix.late_interaction * search._z(maxsims)
+    if mix.late_interaction and mix.late_windows and query.chunk_weights is None and len(query.tokens):
+        # The best window of sentences of each candidate, for a question searched alone.
+        counts = np.array([len(corpus.chunks[c].sentences) for c in candidates])
+        rows = corpus.sentence_tokens.rows(candidates)
+        spans = corpus.token_spans[candidates]
+        windows = plain_window_maxsim(query.tokens, corpus.token_vectors, spans, rows, counts, mix.window_sentences)
+        score[candidates] += mix.late_windows * search._z(windows)
     order = search.dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
     highlight = search._z(dense_sentence) + search.Mix().sentence_bm25 * search._z(sentence_bm25)
     starts = np.searchsorted(corpus.sentence_owner, np.arange(n_chunks + 1))
@@ -235,10 +246,38 @@ def test_ranking_equals_the_plain_computation_on_every_question(
     texts = QUESTIONS + [f["q"] for f in ARTICLE_FOLLOWUPS] + [h for f in ARTICLE_FOLLOWUPS for h in f["history"]]
     queries = retriever._queries(list(dict.fromkeys(texts)))
     for query in queries.values():
-        for mix in (search.Mix(), search.Mix(late_interaction=0.0)):
-            assert search.rank_chunks(retriever.corpus, query, 6, mix) == reference_rank_chunks(
-                retriever.corpus, query, 6, mix
+        for mix in (search.Mix(), search.Mix(late_interaction=0.0), WINDOWS, replace(WINDOWS, window_sentences=3)):
+            assert search.rank_chunks(retriever.corpus, query, 6, mix) == reference_scored_alike(
+                retriever.corpus, query, mix
             ), query.text
+
+
+def reference_scored_alike(corpus: Corpus, query: search.Query, mix: search.Mix) -> tuple[search.Scored, ...]:
+    """The plain computation's first 6 passages, each score within float32 rounding of the fast path's
+    (the windows' maxima are averaged in another order) and the same scores exactly without windows."""
+    plain = reference_rank_chunks(corpus, query, 6, mix)
+    fast = search.rank_chunks(corpus, query, 6, mix)
+    if not (mix.late_interaction and mix.late_windows and query.chunk_weights is None):
+        return plain
+    assert [s.score for s in fast] == pytest.approx([s.score for s in plain], abs=1e-4)
+    return tuple(search.Scored(p.chunk, p.sentence, f.score) for p, f in zip(plain, fast, strict=True))
+
+
+@pytest.mark.model
+def test_a_follow_up_read_with_its_thread_is_ranked_without_sentence_windows(article: Retriever) -> None:
+    """The windows are for a question searched alone: a query carrying its thread's words is ranked to
+    the byte as with them off (unless asked for), while the same question alone is not."""
+    changed = threaded_changed = 0
+    for query in article._queries(QUESTIONS).values():
+        threaded = replace(query, chunk_weights=dict.fromkeys(query.terms, 1.0))
+        off = search.rank_chunks(article.corpus, threaded, 6, search.Mix())
+        assert search.rank_chunks(article.corpus, threaded, 6, WINDOWS) == off, query.text
+        in_threads = search.rank_chunks(article.corpus, threaded, 6, replace(WINDOWS, windows_in_threads=True))
+        threaded_changed += in_threads != off
+        changed += search.rank_chunks(article.corpus, query, 6, WINDOWS) != search.rank_chunks(
+            article.corpus, query, 6, search.Mix()
+        )
+    assert changed > 0 and threaded_changed > 0
 
 
 def test_a_batch_on_two_threads_gives_the_bytes_of_one_thread(article: Retriever) -> None:
