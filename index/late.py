@@ -6,9 +6,9 @@ A chunk's token vectors come from one forward pass over its title and text, so e
 tokens already carry the context of the whole passage ("It" knows what it stands for). The
 chunk's MaxSim (:func:`index.search.maxsim_spans`) lets each question token take its best match
 anywhere in the passage; a window's MaxSim asks them to be matched *together*, inside one
-sentence and the one before it, which is where a paraphrased answer is said. Measured and off in
-the shipped ranking (``search.Mix.late_windows``): it gains on SQuAD questions asked alone, not on
-follow-ups.
+sentence and the one before it, which is where a paraphrased answer is said. The shipped ranking
+gives it to questions searched alone (``search.Mix.late_windows``), where it gains; a follow-up
+read with its thread has too few tokens of its own for it.
 """
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ class Mix:
     late_interaction: float = 1.0
     # Late interaction on each candidate's best window of sentences, for a question searched alone
     # (not a follow-up read with its thread): the question's tokens matched together, where one
-    # passage says them (index/late.py). Off: 2.0 gains on SQuAD v1 asked alone but not on the
-    # follow-ups (docs/retrieval.md, "Ninth pass: retrieval for follow-ups").
-    late_windows: float = 0.0
+    # passage says them (index/late.py). 2.0: SQuAD v1 asked alone 0.883 -> 0.903, both halves of its
+    # articles; 404 answerable questions never tuned on 364 -> 370 (docs/retrieval.md, "Ninth pass:
+    # retrieval for follow-ups", "Turned on").
+    late_windows: float = 2.0
     # Sentences in such a window: one and the sentence(s) before it in its chunk.
     window_sentences: int = 2
     # Whether a follow-up read with its thread gets the windows too (measured, not kept).

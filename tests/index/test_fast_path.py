@@ -32,6 +32,7 @@ from tests.prebuilt import Prebuilt
 ROOT = Path(__file__).resolve().parents[2]
 # Late interaction on sentence windows, measured and off in the shipped mix (docs/retrieval.md, ninth pass).
 WINDOWS = search.Mix(late_windows=2.0)
+NO_WINDOWS = search.Mix(late_windows=0.0)
 QUESTIONS = [json.loads(line)["q"] for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()]
 FOLLOWUPS = [json.loads(line) for line in (ROOT / "eval" / "followups.jsonl").read_text().splitlines()]
 ARTICLE_FOLLOWUPS = [f for f in FOLLOWUPS if f["corpus"] == "article"]
@@ -246,7 +247,7 @@ def test_ranking_equals_the_plain_computation_on_every_question(
     texts = QUESTIONS + [f["q"] for f in ARTICLE_FOLLOWUPS] + [h for f in ARTICLE_FOLLOWUPS for h in f["history"]]
     queries = retriever._queries(list(dict.fromkeys(texts)))
     for query in queries.values():
-        for mix in (search.Mix(), search.Mix(late_interaction=0.0), WINDOWS, replace(WINDOWS, window_sentences=3)):
+        for mix in (NO_WINDOWS, search.Mix(late_interaction=0.0), WINDOWS, replace(WINDOWS, window_sentences=3)):
             assert search.rank_chunks(retriever.corpus, query, 6, mix) == reference_scored_alike(
                 retriever.corpus, query, mix
             ), query.text
@@ -267,15 +268,16 @@ def reference_scored_alike(corpus: Corpus, query: search.Query, mix: search.Mix)
 def test_a_follow_up_read_with_its_thread_is_ranked_without_sentence_windows(article: Retriever) -> None:
     """The windows are for a question searched alone: a query carrying its thread's words is ranked to
     the byte as with them off (unless asked for), while the same question alone is not."""
+    assert search.Mix() == WINDOWS  # the shipped ranking has them
     changed = threaded_changed = 0
     for query in article._queries(QUESTIONS).values():
         threaded = replace(query, chunk_weights=dict.fromkeys(query.terms, 1.0))
-        off = search.rank_chunks(article.corpus, threaded, 6, search.Mix())
+        off = search.rank_chunks(article.corpus, threaded, 6, NO_WINDOWS)
         assert search.rank_chunks(article.corpus, threaded, 6, WINDOWS) == off, query.text
         in_threads = search.rank_chunks(article.corpus, threaded, 6, replace(WINDOWS, windows_in_threads=True))
         threaded_changed += in_threads != off
         changed += search.rank_chunks(article.corpus, query, 6, WINDOWS) != search.rank_chunks(
-            article.corpus, query, 6, search.Mix()
+            article.corpus, query, 6, NO_WINDOWS
         )
     assert changed > 0 and threaded_changed > 0
 
