@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -383,8 +384,18 @@ def report(opened: Callable[[str], Retriever]) -> None:
             ),
         ),
     )
+    one_index_table(opened("all"))
     standalone_check(opened("article"))
     confidence_table(opened)
+
+
+def one_index_table(every: Retriever) -> None:
+    """The held-out follow-ups again, every corpus's documents in one index: a community's bot holds
+    several sources, and a thread's follow-up then has other documents' passages to be confused with."""
+    print(f"\nThe held-out follow-ups with all {len(every.corpus.info.documents)} documents in one index:\n")
+    held = ("followups.jsonl", "tuning/followups_fresh6.jsonl", "tuning/followups_fresh8.jsonl")
+    held += ("tuning/followups_fresh10.jsonl", "tuning/followups_fresh11.jsonl")
+    followup_table(lambda _corpus: every, [(f"eval/{name}", EVAL / name) for name in held])
 
 
 def opener(root: Path, already: dict[str, Retriever] | None = None) -> Callable[[str], Retriever]:
@@ -393,10 +404,26 @@ def opener(root: Path, already: dict[str, Retriever] | None = None) -> Callable[
 
     def get(name: str) -> Retriever:
         if name not in cache:
-            cache[name] = Retriever.open(CORPORA[name], root / f"index-{name}")
+            seeds = all_seeds(root / "seeds-all") if name == "all" else CORPORA[name]
+            cache[name] = Retriever.open(seeds, root / f"index-{name}")
         return cache[name]
 
     return get
+
+
+def all_seeds(folder: Path) -> Path:
+    """``folder`` holding a copy of every corpus's documents (and the article's titles), for ``all``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for corpus in CORPORA.values():
+        for source in sorted(corpus.iterdir()):
+            target = folder / source.name
+            if (
+                source.is_file()
+                and not source.name.startswith(".")
+                and (not target.exists() or target.read_bytes() != source.read_bytes())
+            ):
+                shutil.copyfile(source, target)
+    return folder
 
 
 def run_with_indexes(run: Callable[[Callable[[str], Retriever]], None], description: str | None) -> None:
