@@ -19,6 +19,7 @@ had no history, so its answer is the same, byte for byte.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -27,6 +28,7 @@ import numpy as np
 
 from index import reference, search
 from index.anaphora import ellipsis, refers_back
+from index.asked import question_names
 from index.corpus import Corpus
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
@@ -39,6 +41,7 @@ __all__ = [
     "answer_names",
     "covered",
     "missing",
+    "names_itself",
     "refers_back",
     "sentence_lead",
     "unsaid",
@@ -55,11 +58,32 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPP
     """Whether a question must be read with its thread: it refers back, or it is too vague
     to search alone (its best match barely stands out from the off-topic background). ``z``: its
     :func:`clarity` when the caller has it already."""
-    points_back = refers_back(query.text)
+    points_back = refers_back(query.text, folding.bound, folding.clauses)
     if points_back and folding.clear_z == float("inf"):
         return True
     z = clarity(corpus, query) if z is None else z
-    return z < (folding.clear_z if points_back else folding.vague_z)
+    if points_back:
+        return z < folding.clear_z
+    return z < folding.vague_z and not (z >= folding.subject_z and names_itself(corpus, query, folding))
+
+
+def names_itself(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> bool:
+    """Whether a question names its own subject: one of its names (``subject_kind``) is used by
+    at most ``subject_share`` of the passages, or by none ("What did Paramount pay for?", "What
+    did the CALIPSO satellite measure?"). A name most passages use ("Harvard" across an article on
+    Harvard) is the sources' subject, not the question's; "What was the final score?" names none."""
+    if folding.subject_share <= 0:
+        return False
+    lexicon = corpus.lexicon
+    if folding.subject_kind == "words":
+        words = lexicon.query_terms(query.text)
+    else:
+        found = question_names(query.text)
+        if folding.subject_kind == "names":
+            found = [name for name in found if not name[0].isdigit()]
+        words = [term for name in found for term in lexicon.query_terms(name)]
+    rare = math.log(1 + 1 / folding.subject_share)
+    return any(lexicon.idf(term) >= rare for term in words)
 
 
 def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> float:

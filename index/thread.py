@@ -82,6 +82,17 @@ class Folding:
             leading passages, late interaction's MaxSim), ``"both"`` or ``"either"``.
         rules: The finer rules for what a follow-up's words point back to
             (:class:`referent.Rules`: the previous answer by what it does, a person is no "it" ...).
+        bound: A possessive whose owner is the question's own subject ("When did BSkyB discontinue
+            its Sky+ Box?") does not point back (:func:`anaphora.bound_possessive`).
+        clauses: A "that" opening a clause ("Which newspaper reported that ... were being
+            checked?") is no demonstrative (:func:`anaphora.opens_clause`).
+        subject_share: A question vague alone (below ``vague_z``) that points back with no word
+            but names its own subject, a name used by at most this share of the passages ("What
+            did Paramount pay for?"), is read alone (:func:`followup.names_itself`; 0: never).
+        subject_kind: What names that subject: ``"names"`` (capitalised words after the first),
+            ``"figures"`` (those and figures), ``"words"`` (any content word).
+        subject_z: ... and only when its best match stands at least this many background spreads
+            above the off-topic background (-inf: whatever its clarity).
     """
 
     turns: int = 4
@@ -110,6 +121,11 @@ class Folding:
     unsaid_share: float = 0.5
     unsaid_by: str = "both"
     rules: referent.Rules = field(default_factory=referent.Rules)
+    bound: bool = True
+    clauses: bool = True
+    subject_share: float = 0.05
+    subject_kind: str = "names"
+    subject_z: float = float("-inf")
 
 
 @dataclass(frozen=True)
