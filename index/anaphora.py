@@ -68,8 +68,10 @@ def bound_possessive(tokens: list[str], at: int) -> bool:
     """Whether the possessive ``tokens[at]`` belongs to the question's own subject: the name or
     "the" + noun right after its first auxiliary, within its first four words, with a verb
     between ("When did BSkyB discontinue its Sky+ Box?", "Why did the Broncos wear their white
-    jerseys?"). Not "What was the name of its founder?" ("was" is no do-support), not "When did it
-    end its ...?" (a pronoun owns it), not "Which manufacturer had supply issues with its ...?"."""
+    jerseys?"); "his" and "her" only a name's ("Why did Krishna change his mind?"). Not "What was the
+    name of its founder?" ("was" is no do-support), not "When did it end its ...?" (a pronoun owns it),
+    not "Which manufacturer had supply issues with its ...?", not "What did the BBC say about his
+    claims?"."""
     if tokens[at].casefold() not in _POSSESSIVES:
         return False
     words = [t.casefold() for t in tokens]
@@ -85,6 +87,11 @@ def bound_possessive(tokens: list[str], at: int) -> bool:
             end += 1  # a run of capitalised words: "BSkyB", "the Harvard Corporation"
     subject = words[start:end]
     if not subject or subject[-1] in _ARTICLES or any(w in _ANAPHORS for w in subject):
+        return False
+    # "his" / "her" is a person's: a name, not "the BBC" or an acronym ("What did the BBC say
+    # about his claims?" asks about someone the thread named).
+    person = subject[0] not in _ARTICLES and not (end - start == 1 and tokens[start].isupper())
+    if words[at] in ("his", "her") and not person:
         return False
     return end < at  # a verb between the subject and the possessive
 

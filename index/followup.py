@@ -13,7 +13,9 @@ answered the previous question counts for less when its passage is ranked again:
 asks for something its thread has not been told yet.
 
 A question that stands on its own uses nothing of its thread: it is searched exactly as if it
-had no history, so its answer is the same, byte for byte.
+had no history, so its answer is the same, byte for byte. It stands on its own when nothing in it
+points back and it is clear alone, or names its own subject with a rare name ("What did Paramount
+pay for?").
 """
 
 from __future__ import annotations
@@ -55,9 +57,11 @@ _SHIPPED = Folding()
 
 
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> bool:
-    """Whether a question must be read with its thread: it refers back, or it is too vague
-    to search alone (its best match barely stands out from the off-topic background). ``z``: its
-    :func:`clarity` when the caller has it already."""
+    """Whether a question must be read with its thread: it refers back (a possessive of its own
+    subject or a "that" opening a clause does not, as ``folding`` says), or it is too vague to
+    search alone (its best match barely stands out from the off-topic background) and names no
+    subject of its own (:func:`names_itself`). ``z``: its :func:`clarity` when the caller has it
+    already."""
     points_back = refers_back(query.text, folding.bound, folding.clauses)
     if points_back and folding.clear_z == float("inf"):
         return True

@@ -184,6 +184,10 @@ def test_a_fragment_that_lines_up_with_nothing_is_not_rewritten(question: str, p
         ("Why did the Broncos wear their white jerseys?", True),
         ("When did the Harvard Corporation change its name?", True),
         ("Did DEC keep its protocols closed?", True),
+        ("Why did Krishna change his mind?", True),
+        # "his" is a person's: not the BBC's, not an acronym's.
+        ("What did the BBC say about his claims?", False),
+        ("What did IBM say about her letter?", False),
         # "was" is no do-support: the phrase after it is no subject.
         ("What was the name of its founder?", False),
         # A pronoun owns it, or nothing names the subject.
