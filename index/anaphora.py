@@ -53,15 +53,14 @@ def refers_back(question: str, bound: bool = False, clauses: bool = False) -> bo
     return False
 
 
-# Auxiliaries and modals after which a question's subject comes before its verb ("When did BSkyB
-# discontinue ...?"); "is" / "was" are left out: "What was the name of its founder?" has no such subject.
+# After these a question's subject comes before its verb ("When did BSkyB discontinue ...?"); not "was".
 _SUBJECT_AFTER = frozenset(
     ["do", "does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "has", "have", "had"]
 )
 _POSSESSIVES = frozenset(["its", "their", "his", "her"])
 # The words a clause's verb phrase can show without a parser: auxiliaries and modals.
 _CLAUSE_VERBS = AUXILIARIES | _SUBJECT_AFTER | frozenset(["been", "being"])
-_NOT_BEFORE_CLAUSE = frozenset(["in", "on", "at", "for", "from", "of", "by", "to", "with", "about", "and", "or"])
+_NOT_BEFORE_CLAUSE = frozenset(["about", "and", "or"])
 
 
 def bound_possessive(tokens: list[str], at: int) -> bool:
@@ -69,9 +68,8 @@ def bound_possessive(tokens: list[str], at: int) -> bool:
     "the" + noun right after its first auxiliary, within its first four words, with a verb
     between ("When did BSkyB discontinue its Sky+ Box?", "Why did the Broncos wear their white
     jerseys?"); "his" and "her" only a name's ("Why did Krishna change his mind?"). Not "What was the
-    name of its founder?" ("was" is no do-support), not "When did it end its ...?" (a pronoun owns it),
-    not "Which manufacturer had supply issues with its ...?", not "What did the BBC say about his
-    claims?"."""
+    name of its founder?" ("was" is no do-support), "When did it end its ...?", "Which manufacturer
+    had supply issues with its ...?", "What did the BBC say about his claims?"."""
     if tokens[at].casefold() not in _POSSESSIVES:
         return False
     words = [t.casefold() for t in tokens]
@@ -88,11 +86,8 @@ def bound_possessive(tokens: list[str], at: int) -> bool:
     subject = words[start:end]
     if not subject or subject[-1] in _ARTICLES or any(w in _ANAPHORS for w in subject):
         return False
-    # "his" / "her" is a person's: a name, not "the BBC" or an acronym ("What did the BBC say
-    # about his claims?" asks about someone the thread named).
-    person = subject[0] not in _ARTICLES and not (end - start == 1 and tokens[start].isupper())
-    if words[at] in ("his", "her") and not person:
-        return False
+    if words[at] in ("his", "her") and (subject[0] in _ARTICLES or (end == start + 1 and tokens[start].isupper())):
+        return False  # a person's: not "the BBC"'s, not an acronym's
     return end < at  # a verb between the subject and the possessive
 
 

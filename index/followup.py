@@ -21,7 +21,6 @@ pay for?").
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -30,11 +29,10 @@ import numpy as np
 
 from index import reference, search
 from index.anaphora import ellipsis, refers_back
-from index.asked import question_names
 from index.corpus import Corpus
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
-from index.thread import Context, Encode, Folding, covered, missing, release, sentence_lead, unsaid
+from index.thread import Context, Encode, Folding, covered, missing, names_itself, release, sentence_lead, unsaid
 
 __all__ = [
     "Context",
@@ -69,25 +67,6 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPP
     if points_back:
         return z < folding.clear_z
     return z < folding.vague_z and not (z >= folding.subject_z and names_itself(corpus, query, folding))
-
-
-def names_itself(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED) -> bool:
-    """Whether a question names its own subject: one of its names (``subject_kind``) is used by
-    at most ``subject_share`` of the passages, or by none ("What did Paramount pay for?", "What
-    did the CALIPSO satellite measure?"). A name most passages use ("Harvard" across an article on
-    Harvard) is the sources' subject, not the question's; "What was the final score?" names none."""
-    if folding.subject_share <= 0:
-        return False
-    lexicon = corpus.lexicon
-    if folding.subject_kind == "words":
-        words = lexicon.query_terms(query.text)
-    else:
-        found = question_names(query.text)
-        if folding.subject_kind == "names":
-            found = [name for name in found if not name[0].isdigit()]
-        words = [term for name in found for term in lexicon.query_terms(name)]
-    rare = math.log(1 + 1 / folding.subject_share)
-    return any(lexicon.idf(term) >= rare for term in words)
 
 
 def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> float:
