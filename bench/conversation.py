@@ -82,9 +82,10 @@ CONFIDENCE_ABLATION = (
     ("+ a word said elsewhere, by >= 0.5", confidence.Rule(elsewhere=0.5)),
     ("+ a lower-case word said elsewhere, by >= 0.3", confidence.Rule(elsewhere=0.3, elsewhere_names=False)),
 )
-# The sixth pass's method: the previous answer's passage loses nothing more when it does not say
-# what the follow-up newly asks (docs/retrieval.md, seventh pass).
-PREVIOUS_FOLDING = followup.Folding(unsaid_drop=0.0)
+# The ninth pass's method: a possessive of the question's own subject and a "that" opening a clause
+# point back, and a vague question that names its own subject is read with its thread
+# (docs/retrieval.md, tenth pass: follow-ups).
+PREVIOUS_FOLDING = followup.Folding(bound=False, clauses=False, subject_share=0.0)
 # The SQuAD data cut in two by document (alphabetical order, every other one): constants are
 # chosen on the tune half, the held-out half checks them (docs/retrieval.md). SQuAD 2.0 is one
 # document (Normans): its first half of each kind of question, in article order, is tuned on.
@@ -140,7 +141,7 @@ def _ok(results: Sequence[Answer | Exception]) -> list[Answer]:
 
 def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[Answer]:
     """Answer follow-up rows: ``alone`` (no history), ``joined`` (history and question as
-    one text: the naive reference), ``previous`` (the thread read by the sixth pass's method)
+    one text: the naive reference), ``previous`` (the thread read by the ninth pass's method)
     or ``thread`` (the shipped method)."""
     if how == "previous":
         retriever.folding = PREVIOUS_FOLDING
@@ -158,10 +159,11 @@ def ask_followups(retriever: Retriever, rows: Sequence[dict], how: str) -> list[
 def followup_table(opened: Callable[[str], Retriever], sets: Sequence[tuple[str, Path]]) -> None:
     """recall@1 / @3 of follow-ups alone, joined and read with their thread, per set and corpus."""
     print(
-        "| set | corpus | follow-ups | asked alone | naive join | with thread, sixth pass (previous) "
-        "| with thread, seventh pass (shipped) | standalone kept |"
+        "| set | corpus | follow-ups | asked alone | naive join | with thread, ninth pass (previous) "
+        "| with thread, tenth pass (shipped) | standalone kept, previous | standalone kept, shipped "
+        "| standalone r@1 with history / alone |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, path in sets:
         every = load_jsonl(path)
         parts = [(label, every)]
@@ -175,7 +177,7 @@ def followup_table(opened: Callable[[str], Retriever], sets: Sequence[tuple[str,
         for part, rows in parts:
             _followup_rows(opened, part, rows)
     print("\n(cells: recall@1 / recall@3; standalone kept: questions marked standalone whose answer with")
-    print("their history is identical to their answer without it)")
+    print("their history is identical to their answer without it; their recall@1 with it, shipped, and alone)")
 
 
 def _followup_rows(opened: Callable[[str], Retriever], label: str, rows: Sequence[dict]) -> None:
@@ -187,13 +189,13 @@ def _followup_rows(opened: Callable[[str], Retriever], label: str, rows: Sequenc
             got = recall(ask_followups(retriever, follow, how), follow)
             cells.append(f"{got.at_1:.3f} / {got.at_3:.3f}")
         alone = [r for r in rows if r["corpus"] == corpus and r.get("standalone")]
-        kept = "-"
+        kept = ["-", "-", "-"]
         if alone:
-            pairs = zip(
-                ask_followups(retriever, alone, "thread"), ask_followups(retriever, alone, "alone"), strict=True
-            )
-            kept = f"{sum(a == b for a, b in pairs)}/{len(alone)}"
-        print(f"| {label} | {corpus} | {len(follow)} | {' | '.join(cells)} | {kept} |", flush=True)
+            asked = ask_followups(retriever, alone, "alone")
+            read = {how: ask_followups(retriever, alone, how) for how in ("previous", "thread")}
+            kept = [f"{sum(a == b for a, b in zip(read[how], asked, strict=True))}/{len(alone)}" for how in read]
+            kept.append(f"{recall(read['thread'], alone).at_1:.3f} / {recall(asked, alone).at_1:.3f}")
+        print(f"| {label} | {corpus} | {len(follow)} | {' | '.join(cells)} | {' | '.join(kept)} |", flush=True)
 
 
 def standalone_check(retriever: Retriever) -> None:

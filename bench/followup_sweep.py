@@ -2,7 +2,7 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|ninth]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|tenth]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
@@ -34,6 +34,9 @@ from index.query import Retriever
 from index.referent import Rules
 
 TUNING = ROOT / "eval" / "tuning"
+# The method before the tenth pass: its gate reads a possessive, a clause's "that" and a vague
+# question naming its own subject as the ninth pass did (the earlier passes' sweeps are built on it).
+NINTH_PASS = followup.Folding(bound=False, clauses=False, subject_share=0.0)
 
 
 def cached(retriever: Retriever) -> Retriever:
@@ -74,7 +77,7 @@ def followup_row(retrievers: dict[str, Retriever], rows: list[dict], folding: fo
 
 def followups(retrievers: dict[str, Retriever]) -> None:
     rows = load_jsonl(TUNING / "followups.jsonl")
-    base = followup.Folding()
+    base = NINTH_PASS
     print("### Follow-ups (eval/tuning/followups.jsonl)\n")
     for corpus, retriever in retrievers.items():
         follow = [r for r in rows if r["corpus"] == corpus and not r.get("standalone")]
@@ -144,7 +147,7 @@ def resolution(retrievers: dict[str, Retriever]) -> None:
     retriever = retrievers["squad"]
     print("\n| resolve_weight | tune half r@1 / r@3 | held-out half r@1 / r@3 |\n|---|---|---|")
     for weight in (0.0, 0.25, 0.5, 1.0):
-        retriever.folding = replace(followup.Folding(), resolve_weight=weight)
+        retriever.folding = replace(NINTH_PASS, resolve_weight=weight)
         print(f"| {weight} | {_halves_recall(retriever, rows)} |", flush=True)
     retriever.folding = followup.Folding()
 
@@ -161,7 +164,7 @@ def repeats(retrievers: dict[str, Retriever]) -> None:
     for weight in (0.0, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 1.5):
         cells = []
         for retriever in retrievers.values():
-            retriever.folding = replace(followup.Folding(), repeat_weight=weight)
+            retriever.folding = replace(NINTH_PASS, repeat_weight=weight)
         for part in (ours, shared):
             hits = [
                 (got.at_1 * got.n, got.n)
@@ -190,7 +193,7 @@ def fourth(retrievers: dict[str, Retriever]) -> None:
         [r for r in rows if r["corpus"] == "article"],
     )
     # The fourth pass's method as it shipped (the fifth pass's release and "he" rule, the sixth's fragments off).
-    shipped = followup.Folding(release_low=0.0, release_high=0.0, which_person=False, ellipsis_weight=0.0)
+    shipped = replace(NINTH_PASS, release_low=0.0, release_high=0.0, which_person=False, ellipsis_weight=0.0)
     third = replace(shipped, strict=False, answer_depth=1, focus=1.0)
     settings = [
         ("third pass (previous)", third),
@@ -218,7 +221,7 @@ def fifth(retrievers: dict[str, Retriever]) -> None:
     our article chains, the shared set and batch 6 (held out, never tuned on), with the
     standalone questions kept over every set."""
     parts = (*looked_at(), load_jsonl(EVAL / "followups.jsonl"), load_jsonl(TUNING / "followups_fresh6.jsonl"))
-    shipped = followup.Folding(ellipsis_weight=0.0)  # the fifth pass's method (the sixth's fragments off)
+    shipped = replace(NINTH_PASS, ellipsis_weight=0.0)  # the fifth pass's method (the sixth's fragments off)
     fourth_pass = replace(shipped, release_low=0.0, release_high=0.0, which_person=False)
     settings = [
         ("fourth pass (previous)", fourth_pass),
@@ -259,7 +262,7 @@ def sixth(retrievers: dict[str, Retriever]) -> None:
         load_jsonl(EVAL / "followups.jsonl"),
         load_jsonl(TUNING / "followups_fresh6.jsonl"),
     )
-    shipped = followup.Folding()
+    shipped = NINTH_PASS
     fifth_pass = replace(shipped, ellipsis_weight=0.0)
     settings = [
         ("fifth pass (previous)", fifth_pass),
@@ -308,7 +311,7 @@ def seventh(retrievers: dict[str, Retriever]) -> None:
         load_jsonl(EVAL / "followups.jsonl"),
         load_jsonl(TUNING / "followups_fresh6.jsonl"),
     )
-    shipped = followup.Folding()
+    shipped = NINTH_PASS
     sixth_pass = replace(shipped, unsaid_drop=0.0)
 
     def unsaid(by: str, drop: float, share: float = 0.5) -> tuple[str, followup.Folding]:
@@ -348,7 +351,7 @@ def eighth(retrievers: dict[str, Retriever]) -> None:
         load_jsonl(TUNING / "followups_fresh8.jsonl"),
         load_jsonl(TUNING / "followups_fresh10.jsonl"),
     )
-    seventh_pass = replace(followup.Folding(), rules=Rules())
+    seventh_pass = replace(NINTH_PASS, rules=Rules())
     every = Rules(predicate=True, person_verbs=True, which_kind=True)
     settings = [
         ("seventh pass (previous)", seventh_pass),
@@ -441,11 +444,84 @@ def ninth(retrievers: dict[str, Retriever]) -> None:
     for label, mix in mixes:
         for each in retrievers.values():
             each.mix = mix
-        cells = [thread_recall(retrievers, part, followup.Folding()) for part in parts]
-        kept = [standalone_kept(retrievers, part, followup.Folding()) for part in parts]
+        cells = [thread_recall(retrievers, part, NINTH_PASS) for part in parts]
+        kept = [standalone_kept(retrievers, part, NINTH_PASS) for part in parts]
         for each in retrievers.values():
             each.mix = search.Mix()
         print(f"| {label} | {' | '.join(cells)} | {sum(k for k, _ in kept)}/{sum(n for _, n in kept)} |", flush=True)
+
+
+def tenth(retrievers: dict[str, Retriever]) -> None:
+    """The tenth pass: which questions stand on their own (``Folding.bound``, ``clauses``,
+    ``subject_*``), on the tuning sets only (the tune half, the old held-out half, our article
+    chains, batches 5, 7 and 9): their follow-ups' recall, and their standalone questions kept
+    identical with their history and right at rank 1 with it and alone. The held-out sets are not
+    printed here: `make bench` reports them."""
+    parts = (
+        *looked_at(),
+        load_jsonl(TUNING / "followups_fresh7.jsonl"),
+        load_jsonl(TUNING / "followups_fresh9.jsonl"),
+    )
+    shipped = NINTH_PASS
+    words = replace(shipped, bound=True, clauses=True)
+    settings = [
+        ("ninth pass (previous)", shipped),
+        ("a possessive of the question's own subject", replace(shipped, bound=True)),
+        ("a 'that' opening a clause", replace(shipped, clauses=True)),
+        ("both", words),
+        *[
+            (
+                f"both + names its subject: {kind}, share <= {share}"
+                + (
+                    " (shipped)" if replace(words, subject_kind=kind, subject_share=share) == followup.Folding() else ""
+                ),
+                replace(words, subject_kind=kind, subject_share=share),
+            )
+            for kind in ("names", "figures", "words")
+            for share in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+        ],
+        *[
+            (
+                f"both + names, share <= 0.05, clarity >= {z}",
+                replace(words, subject_share=0.05, subject_z=z),
+            )
+            for z in (0.0, 1.0, 1.5, 2.0)
+        ],
+    ]
+    names = ("tune half", "old held-out half", "batch 5", "ours, article", "batch 7", "batch 9")
+    print("\n| setting | " + " | ".join(names) + " | standalone kept | standalone r@1 with history / alone |")
+    print("|---" * (len(names) + 3) + "|")
+    for label, folding in settings:
+        cells = [thread_recall(retrievers, part, folding) for part in parts]
+        kept = [standalone_kept(retrievers, part, folding) for part in parts]
+        right = [standalone_right(retrievers, part, folding) for part in parts]
+        print(
+            f"| {label} | {' | '.join(cells)} | {sum(k for k, _ in kept)}/{sum(n for _, n in kept)} "
+            f"| {sum(w for w, _, _ in right)} / {sum(a for _, a, _ in right)} of {sum(n for _, _, n in right)} |",
+            flush=True,
+        )
+
+
+def standalone_right(
+    retrievers: dict[str, Retriever], part: list[dict], folding: followup.Folding
+) -> tuple[int, int, int]:
+    """Of a set's standalone questions, how many are answered at rank 1 with their history, how many
+    alone, and how many there are."""
+    with_history = alone = n = 0
+    for corpus, retriever in retrievers.items():
+        standalone = [r for r in part if r["corpus"] == corpus and r.get("standalone")]
+        if not standalone:
+            continue
+        retriever.folding = folding
+        for how in ("thread", "alone"):
+            got = recall(ask_followups(retriever, standalone, how), standalone)
+            if how == "thread":
+                with_history += round(got.at_1 * got.n)
+            else:
+                alone += round(got.at_1 * got.n)
+        n += len(standalone)
+        retriever.folding = followup.Folding()
+    return with_history, alone, n
 
 
 def paraphrased(retriever: Retriever, rows: Sequence[dict]) -> list[dict]:
@@ -542,24 +618,24 @@ def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
             print(f"| {share} | {which} | {handled / unanswerable:.3f} | {low / answerable:.3f} |", flush=True)
 
 
+# The passes' sweeps over the follow-up sets, by name; their sets also ask the SQuAD 2.0 document.
+PASSES = {
+    "fourth": fourth,
+    "fifth": fifth,
+    "sixth": sixth,
+    "seventh": seventh,
+    "eighth": eighth,
+    "ninth": ninth,
+    "tenth": tenth,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index-root", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument(
         "--part",
-        choices=(
-            "followups",
-            "confidence",
-            "resolution",
-            "repeat",
-            "names",
-            "fourth",
-            "fifth",
-            "sixth",
-            "seventh",
-            "eighth",
-            "ninth",
-        ),
+        choices=("followups", "confidence", "resolution", "repeat", "names", *PASSES),
         help="one sweep only",
     )
     args = parser.parse_args()
@@ -568,21 +644,12 @@ def main() -> None:
         retrievers = {
             name: cached(Retriever.open(CORPORA[name], root / f"index-{name}")) for name in ("squad", "article")
         }
-        if args.part in (None, "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"):
+        if args.part is None or args.part in PASSES:
             # The fresh batches also ask the SQuAD 2.0 document (Normans).
             retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
-        if args.part in (None, "fourth"):
-            fourth(retrievers)
-        if args.part in (None, "fifth"):
-            fifth(retrievers)
-        if args.part in (None, "sixth"):
-            sixth(retrievers)
-        if args.part in (None, "seventh"):
-            seventh(retrievers)
-        if args.part in (None, "eighth"):
-            eighth(retrievers)
-        if args.part in (None, "ninth"):
-            ninth(retrievers)
+        for name, sweep in PASSES.items():
+            if args.part in (None, name):
+                sweep(retrievers)
         if args.part in (None, "followups"):
             followups(retrievers)
         if args.part in (None, "confidence"):

@@ -24,23 +24,84 @@ _ELLIPSIS_LEADS = frozenset(["and", "or", "also", "what about", "how about"])
 _EXISTENTIAL = frozenset(["is", "are", "was", "were", "be", "been"])
 
 
-def refers_back(question: str) -> bool:
+def refers_back(question: str, bound: bool = False, clauses: bool = False) -> bool:
     """Whether the question's words point outside it: a pronoun or demonstrative ("When did
     he die?", "Does that include ..."), "there" as a place, "which one", or a fragment that
-    continues another question ("And in 2010?", "What about Paris?")."""
-    words = [w.casefold().replace("\u2019", "'") for w in _WORD.findall(question)]
+    continues another question ("And in 2010?", "What about Paris?").
+
+    ``bound``: a possessive whose owner is the question's own subject ("When did BSkyB discontinue
+    its Sky+ Box?", :func:`bound_possessive`) points inside it. ``clauses``: a "that" opening a
+    clause ("Which newspaper reported that ... bills were being checked?", :func:`opens_clause`)
+    is no demonstrative."""
+    tokens = [w.replace("\u2019", "'") for w in _WORD.findall(question)]
+    words = [w.casefold() for w in tokens]
     if not words:
         return False
     if words[0] in _ELLIPSIS_LEADS or " ".join(words[:2]) in _ELLIPSIS_LEADS:
         return True
     for i, word in enumerate(words):
         if word in _ANAPHORS:
+            if bound and bound_possessive(tokens, i):
+                continue
+            if clauses and opens_clause(words, i):
+                continue
             return True
         if word == "there" and (i == 0 or words[i - 1] not in _EXISTENTIAL):
             return True
         if word == "one" and i and words[i - 1] in ("which", "that", "this", "the"):
             return True
     return False
+
+
+# After these a question's subject comes before its verb ("When did BSkyB discontinue ...?"); not "was".
+_SUBJECT_AFTER = frozenset(
+    ["do", "does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "has", "have", "had"]
+)
+_POSSESSIVES = frozenset(["its", "their", "his", "her"])
+# The words a clause's verb phrase can show without a parser: auxiliaries and modals.
+_CLAUSE_VERBS = AUXILIARIES | _SUBJECT_AFTER | frozenset(["been", "being"])
+_NOT_BEFORE_CLAUSE = frozenset(["about", "and", "or"])
+
+
+def bound_possessive(tokens: list[str], at: int) -> bool:
+    """Whether the possessive ``tokens[at]`` belongs to the question's own subject: the name or
+    "the" + noun right after its first auxiliary, within its first four words, with a verb
+    between ("When did BSkyB discontinue its Sky+ Box?", "Why did the Broncos wear their white
+    jerseys?"); "his" and "her" only a name's ("Why did Krishna change his mind?"). Not "What was the
+    name of its founder?" ("was" is no do-support), "When did it end its ...?", "Which manufacturer
+    had supply issues with its ...?", "What did the BBC say about his claims?"."""
+    if tokens[at].casefold() not in _POSSESSIVES:
+        return False
+    words = [t.casefold() for t in tokens]
+    aux = next((i for i, w in enumerate(words[:4]) if w in _SUBJECT_AFTER), None)
+    if aux is None or aux + 1 >= at:
+        return False
+    start = aux + 1
+    end = start + 1 if words[start] in _ARTICLES else start
+    if words[start] in _ARTICLES and end < at and not tokens[end][:1].isupper():
+        end += 1  # "the university": one lower-case noun
+    else:
+        while end < at and tokens[end][:1].isupper() and words[end] not in _ANAPHORS:
+            end += 1  # a run of capitalised words: "BSkyB", "the Harvard Corporation"
+    subject = words[start:end]
+    if not subject or subject[-1] in _ARTICLES or any(w in _ANAPHORS for w in subject):
+        return False
+    if words[at] in ("his", "her") and (subject[0] in _ARTICLES or (end == start + 1 and tokens[start].isupper())):
+        return False  # a person's: not "the BBC"'s, not an acronym's
+    return end < at  # a verb between the subject and the possessive
+
+
+def opens_clause(words: list[str], at: int) -> bool:
+    """Whether "that" at ``words[at]`` (casefolded) opens a clause rather than pointing back: it
+    follows a word that is no preposition, auxiliary or question word ("reported that", "the deal
+    that"), and an auxiliary or modal comes after it ("... that benefit claimants' Sky bills were
+    being checked?"). "Who won that game?", "How much of that came ...?", "Why is that hard?" point."""
+    if words[at] != "that" or at == 0:
+        return False
+    before = words[at - 1]
+    if before in _NOT_BEFORE_CLAUSE or before in _PREPOSITIONS or before in AUXILIARIES or before in _PHRASE_ENDS:
+        return False
+    return any(w in _CLAUSE_VERBS for w in words[at + 1 :])
 
 
 def bare(word: str) -> str:

@@ -13,7 +13,9 @@ answered the previous question counts for less when its passage is ranked again:
 asks for something its thread has not been told yet.
 
 A question that stands on its own uses nothing of its thread: it is searched exactly as if it
-had no history, so its answer is the same, byte for byte.
+had no history, so its answer is the same, byte for byte. It stands on its own when nothing in it
+points back and it is clear alone, or names its own subject with a rare name ("What did Paramount
+pay for?").
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from index.anaphora import ellipsis, refers_back
 from index.corpus import Corpus
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
-from index.thread import Context, Encode, Folding, covered, missing, release, sentence_lead, unsaid
+from index.thread import Context, Encode, Folding, covered, missing, names_itself, release, sentence_lead, unsaid
 
 __all__ = [
     "Context",
@@ -39,6 +41,7 @@ __all__ = [
     "answer_names",
     "covered",
     "missing",
+    "names_itself",
     "refers_back",
     "sentence_lead",
     "unsaid",
@@ -52,14 +55,18 @@ _SHIPPED = Folding()
 
 
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> bool:
-    """Whether a question must be read with its thread: it refers back, or it is too vague
-    to search alone (its best match barely stands out from the off-topic background). ``z``: its
-    :func:`clarity` when the caller has it already."""
-    points_back = refers_back(query.text)
+    """Whether a question must be read with its thread: it refers back (a possessive of its own
+    subject or a "that" opening a clause does not, as ``folding`` says), or it is too vague to
+    search alone (its best match barely stands out from the off-topic background) and names no
+    subject of its own (:func:`names_itself`). ``z``: its :func:`clarity` when the caller has it
+    already."""
+    points_back = refers_back(query.text, folding.bound, folding.clauses)
     if points_back and folding.clear_z == float("inf"):
         return True
     z = clarity(corpus, query) if z is None else z
-    return z < (folding.clear_z if points_back else folding.vague_z)
+    if points_back:
+        return z < folding.clear_z
+    return z < folding.vague_z and not (z >= folding.subject_z and names_itself(corpus, query, folding))
 
 
 def need(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> float:

@@ -6,12 +6,14 @@ it is ranked again (:func:`sentence_lead`, :func:`release`, :func:`unsaid`). The
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index import reference, referent, search
+from index.asked import question_names
 from index.corpus import Corpus
 from index.lexical import terms
 
@@ -82,6 +84,17 @@ class Folding:
             leading passages, late interaction's MaxSim), ``"both"`` or ``"either"``.
         rules: The finer rules for what a follow-up's words point back to
             (:class:`referent.Rules`: the previous answer by what it does, a person is no "it" ...).
+        bound: A possessive whose owner is the question's own subject ("When did BSkyB discontinue
+            its Sky+ Box?") does not point back (:func:`anaphora.bound_possessive`).
+        clauses: A "that" opening a clause ("Which newspaper reported that ... were being
+            checked?") is no demonstrative (:func:`anaphora.opens_clause`).
+        subject_share: A question vague alone (below ``vague_z``) that points back with no word
+            but names its own subject, a name used by at most this share of the passages ("What
+            did Paramount pay for?"), is read alone (:func:`names_itself`; 0: never).
+        subject_kind: What names that subject: ``"names"`` (capitalised words after the first),
+            ``"figures"`` (those and figures), ``"words"`` (any content word).
+        subject_z: ... and only when its best match stands at least this many background spreads
+            above the off-topic background (-inf: whatever its clarity).
     """
 
     turns: int = 4
@@ -110,6 +123,11 @@ class Folding:
     unsaid_share: float = 0.5
     unsaid_by: str = "both"
     rules: referent.Rules = field(default_factory=referent.Rules)
+    bound: bool = True
+    clauses: bool = True
+    subject_share: float = 0.05
+    subject_kind: str = "names"
+    subject_z: float = float("-inf")
 
 
 @dataclass(frozen=True)
@@ -204,3 +222,22 @@ def missing(corpus: Corpus, question: str, context: Context, chunk: int) -> floa
     if not new:
         return 0.0
     return 1.0 - len(new & set(terms(corpus.chunks[chunk].text))) / len(new)
+
+
+def names_itself(corpus: Corpus, query: search.Query, folding: Folding) -> bool:
+    """Whether a question names its own subject: one of its names (``subject_kind``) is used by
+    at most ``subject_share`` of the passages, or by none ("What did Paramount pay for?", "What
+    did the CALIPSO satellite measure?"). A name most passages use ("Harvard" across an article on
+    Harvard) is the sources' subject, not the question's; "What was the final score?" names none."""
+    if folding.subject_share <= 0:
+        return False
+    lexicon = corpus.lexicon
+    if folding.subject_kind == "words":
+        words = lexicon.query_terms(query.text)
+    else:
+        found = question_names(query.text)
+        if folding.subject_kind == "names":
+            found = [name for name in found if not name[0].isdigit()]
+        words = [term for name in found for term in lexicon.query_terms(name)]
+    rare = math.log(1 + 1 / folding.subject_share)
+    return any(lexicon.idf(term) >= rare for term in words)

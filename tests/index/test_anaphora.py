@@ -174,3 +174,59 @@ def test_a_contrasting_fragment_takes_the_place_of_what_it_contrasts(
 )
 def test_a_fragment_that_lines_up_with_nothing_is_not_rewritten(question: str, previous: str) -> None:
     assert anaphora.ellipsis(question, previous) == ("", ())
+
+
+@pytest.mark.parametrize(
+    ("question", "bound"),
+    [
+        ("When did BSkyB discontinue its Sky+ Box?", True),
+        ("By how much did the university reduce its South African holdings?", True),
+        ("Why did the Broncos wear their white jerseys?", True),
+        ("When did the Harvard Corporation change its name?", True),
+        ("Did DEC keep its protocols closed?", True),
+        ("Why did Krishna change his mind?", True),
+        # "his" is a person's: not the BBC's, not an acronym's.
+        ("What did the BBC say about his claims?", False),
+        ("What did IBM say about her letter?", False),
+        # "was" is no do-support: the phrase after it is no subject.
+        ("What was the name of its founder?", False),
+        # A pronoun owns it, or nothing names the subject.
+        ("When did it end its early admissions program?", False),
+        ("Which manufacturer had supply issues with its set top box?", False),
+        ("When did he give a talk on his proposal?", False),
+        ("Who were its commentators?", False),
+        ("Which member of his team met Lawrence Roberts?", False),
+        # No verb between the subject and the possessive.
+        ("Did Harvard its?", False),
+    ],
+)
+def test_a_possessive_of_the_question_own_subject_is_bound(question: str, bound: bool) -> None:
+    """'its' after 'did BSkyB discontinue' is BSkyB's: the question names what it points to."""
+    assert anaphora.refers_back(question)
+    assert anaphora.refers_back(question, bound=True) is not bound
+
+
+@pytest.mark.parametrize(
+    ("question", "clause"),
+    [
+        ("Which newspaper reported that benefit claimants' Sky bills were being checked?", True),
+        ("Who said that the deal was fair?", True),
+        ("Who won that game?", False),
+        ("How much of that came from federal support?", False),
+        ("Why is that hard to settle?", False),
+        ("Does that include technology sold by other companies?", False),
+        ("What caused that plague to spread?", False),
+        ("That was when?", False),
+    ],
+)
+def test_a_that_opening_a_clause_is_no_demonstrative(question: str, clause: bool) -> None:
+    """'reported that ... were being checked' joins a clause; 'that game', 'of that' point back."""
+    assert anaphora.refers_back(question)
+    assert anaphora.refers_back(question, clauses=True) is not clause
+
+
+def test_a_bound_possessive_does_not_hide_another_pointing_word() -> None:
+    """Only the possessive is bound: 'there' or a second pronoun still points back."""
+    assert anaphora.refers_back("When did BSkyB discontinue its box there?", bound=True, clauses=True)
+    assert anaphora.refers_back("Who said that it was fair?", bound=True, clauses=True)
+    assert anaphora.refers_back("And when did BSkyB discontinue its box?", bound=True, clauses=True)
