@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # Sources and index
     seeds_dir: Path = Path("seeds")
@@ -110,25 +111,13 @@ class Settings(BaseSettings):
             raise ValueError(f"shard {outside[0]} does not exist with SHARD_COUNT={count} (ids run 0 to {count - 1})")
         return value
 
-    @field_validator(
-        "shard_count",
-        "discord_token",
-        "slack_bot_token",
-        "slack_app_token",
-        "slack_signing_secret",
-        "model_path",
-        "discord_api_base",
-        "discord_gateway_url",
-        "slack_api_base",
-        "database_url",
-        "admin_user_group",
-        mode="before",
-    )
+    @field_validator("*", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        # A `.env` copied from `.env.example` holds `DISCORD_TOKEN=`: that means "not configured".
+        # A `.env` copied from `.env.example` holds `DISCORD_TOKEN=`, `SHARD_COUNT=`: blank means "not set", so
+        # the default (`TOP_K=` is 3, `DATA_DIR=` is data/, not the working folder).
         if isinstance(value, str) and not value.strip():
-            return None
+            raise PydanticUseDefault()
         return value
 
 

@@ -82,3 +82,25 @@ def test_serving_shares_one_session_of_a_thread_per_worker_and_a_build_one_of_a_
     with pytest.raises(SystemExit):
         commands.cmd_index(Settings(), argparse.Namespace(full=False))
     assert opened == [(1, None), (4, 1)]
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_a_blank_setting_is_its_default(workdir: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """.env.example: "blank means not set". `TOP_K=` was an error, and `DATA_DIR=` or `INDEX_DIR=` the
+    working folder (the database written there, the index refused as holding the sources)."""
+    monkeypatch.delenv(name.upper(), raising=False)
+    default = Settings().model_dump()[name]
+    (workdir / ".env").write_text(f"{name.upper()}=\n")
+    assert Settings().model_dump()[name] == default
+    (workdir / ".env").write_text(f"{name.upper()}=  \n")
+    assert Settings().model_dump()[name] == default
+
+
+def test_a_blank_environment_variable_leaves_the_env_file_its_say(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`TOP_K=` in the environment (a compose file passing an unset variable on) is not set: .env's value holds."""
+    (workdir / ".env").write_text("TOP_K=5\nDATA_DIR=/srv/citebot\n")
+    monkeypatch.setenv("TOP_K", "")
+    monkeypatch.setenv("DATA_DIR", "")
+    assert (Settings().top_k, Settings().data_dir) == (5, Path("/srv/citebot"))
