@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_channels: Annotated[frozenset[str], NoDecode] = frozenset()
     slack_ask_ephemeral: bool = True
-    slack_port: int = 3000
+    slack_port: int = Field(default=3000, ge=1, le=65535)  # a TCP port: 99999 failed only once Slack was reached
     slack_api_base: str | None = None  # tests point this at a local fake Slack
     admin_user_group: str | None = None  # a Slack user group (S...) whose members may use /citebot's admin subcommands
 

@@ -104,3 +104,14 @@ def test_a_blank_environment_variable_leaves_the_env_file_its_say(
     monkeypatch.setenv("TOP_K", "")
     monkeypatch.setenv("DATA_DIR", "")
     assert (Settings().top_k, Settings().data_dir) == (5, Path("/srv/citebot"))
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_port_that_cannot_be_listened_on_is_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    """SLACK_PORT=99999 was accepted, and `slack` ended in aiohttp's OverflowError traceback after reaching Slack."""
+    (workdir / ".env").write_text(f"SLACK_PORT={port}\n")
+    code, err = one_line_error(capsys, ["slack"])
+    assert code == 2
+    assert err.startswith("ConfigError: setting SLACK_PORT:")
