@@ -60,6 +60,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import wording
 
     if settings.discord_token is not None:
+        if settings.slack_bot_token is not None:  # one process serves one of them: say which, and how to run both
+            print(wording.BOTH_TOKENS, file=sys.stderr, flush=True)
         return _command("discord")(settings, args)
     if settings.slack_bot_token is not None:
         return _command("slack")(settings, args)

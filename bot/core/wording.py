@@ -124,7 +124,12 @@ def chat_banner(documents: int, chunks: int) -> str:
 
 NO_TOKEN_CHAT = (
     "No chat token configured: starting the terminal chat. To run the Discord bot, put "
-    "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), then `make run` again."
+    "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), or SLACK_BOT_TOKEN=... for Slack "
+    "(docs/slack.md), then `make run` again."
+)
+BOTH_TOKENS = (
+    "DISCORD_TOKEN and SLACK_BOT_TOKEN are both set: running the Discord bot only. Run the Slack bot as a "
+    "second process, `python -m bot slack`, or leave DISCORD_TOKEN blank to run Slack here."
 )
 
 
