@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.errors import CitebotError, IndexCorruptError, IndexMissingError, IndexWriteError
-from index.store import build_lock, load_index, read_manifest
+from index.store import FORMAT_VERSION, build_lock, load_index, read_manifest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,6 +34,7 @@ class RebuildReason(enum.Enum):
 
     MISSING = "not built yet"
     STALE = "out of date (sources or settings changed)"
+    FORMAT = "made by another version of citebot"
     DAMAGED = "damaged"
 
 
@@ -55,7 +56,11 @@ def current_index(index_dir: Path, digest: str, *, repair: bool) -> tuple[Rebuil
         IndexCorruptError: the index is damaged and ``repair`` is off.
     """
     try:
-        if read_manifest(index_dir).get("content_hash") != digest:
+        manifest = read_manifest(index_dir)
+        if manifest.get("format_version") != FORMAT_VERSION:  # an upgrade: say so, not "sources changed"
+            detail = f"index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}"
+            return Rebuild(RebuildReason.FORMAT, detail), None
+        if manifest.get("content_hash") != digest:
             return Rebuild(RebuildReason.STALE), None
         return None, load_index(index_dir)
     except IndexMissingError:
