@@ -82,10 +82,10 @@ def rebuild_in_full(settings: Settings, *, say: Callable[[str], None] | None = N
     """Build the whole index afresh, every document embedded and the token codebook learnt again
     (``python -m bot index --full``); an ordinary update reuses unchanged documents."""
     from index.location import check_location
-    from index.store import build_lock
+    from index.staleness import waiting_lock
 
     check_location(settings.seeds_dir, settings.index_dir)
-    with build_lock(settings.index_dir):
+    with waiting_lock(settings.index_dir, say or _quiet):
         _update(settings, say or _quiet, full=True)
 
 
@@ -111,7 +111,7 @@ def add_sources(
     from index.addition import Placement, resolve
     from index.ledger import Ledger
     from index.location import check_location
-    from index.store import build_lock
+    from index.staleness import waiting_lock
 
     say = say or _quiet
     check_location(settings.seeds_dir, settings.index_dir)
@@ -122,7 +122,7 @@ def add_sources(
         if one.url is not None:  # said after, so a refusal stays the only line
             say(f"fetched {one.url} ({len(one.raw):,} bytes)")
         incoming.append(one)
-    with build_lock(settings.index_dir):
+    with waiting_lock(settings.index_dir, say):
         ledger = Ledger(settings.seeds_dir)
         placement = Placement(settings.seeds_dir, ledger, say)
         try:
