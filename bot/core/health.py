@@ -2,8 +2,8 @@
 
 Healthy means both of:
 
-- the index in ``INDEX_DIR`` is whole: its manifest reads back and every file it
-  lists is there with its recorded size (cheap: no vectors and no model are loaded);
+- the index in ``INDEX_DIR`` is whole: its manifest reads back, of this version's
+  format, and every file it lists is there with its recorded size (cheap: no vectors and no model are loaded);
 - the bot is connected: the Discord and Slack bots touch ``HEALTH_FILE`` while
   their connection is up, so the file was modified less than :data:`MAX_AGE` seconds ago;
   the Discord bot writes each of its shards in it (:func:`shard_summary`), and every one
@@ -43,9 +43,16 @@ def check_index(index_dir: Path) -> str:
     Raises:
         CitebotError: the index is missing or damaged (the message names the fix).
     """
-    from index.store import check_files, read_manifest
+    from index.errors import IndexStaleError
+    from index.store import FORMAT_VERSION, check_files, read_manifest
 
     manifest = read_manifest(index_dir)
+    if manifest.get("format_version") != FORMAT_VERSION:  # another citebot's: this one cannot read it
+        version = manifest.get("format_version")
+        raise IndexStaleError(
+            index_dir,
+            f"made by another version of citebot: index format {version}, this version reads {FORMAT_VERSION}",
+        )
     check_files(index_dir, manifest)
     return f"index of {manifest.get('chunks', '?')} chunks in {index_dir}"
 

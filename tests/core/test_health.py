@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -131,3 +132,15 @@ def test_health_command_runs_through_the_cli(settings: Settings, monkeypatch: py
     assert cli_main(["health"]) == 0
     settings.health_file.unlink()
     assert cli_main(["health"]) == 1
+
+
+def test_an_index_of_another_format_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """An index an older citebot wrote (a process of the previous release still building beside the new one)
+    passed as whole, though this version cannot read it (docs/deploy.md: "with the expected format version")."""
+    path = settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format_version": store.FORMAT_VERSION - 1}), encoding="utf-8")
+    assert main(settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("unhealthy: the index in") and err.count("\n") == 1
+    assert f"index format {store.FORMAT_VERSION - 1}, this version reads {store.FORMAT_VERSION}" in err
