@@ -176,6 +176,14 @@ def cannot_write(path: object, reason: str) -> str:
     return f"cannot write {path} ({reason}): choose another file"
 
 
+def no_question_log(path: object) -> str:
+    """``python -m bot report`` where no bot keeps its database."""
+    return (
+        f"no question log at {path}: the Discord and Slack bots make it when they first start; run the report "
+        "with the DATA_DIR (or DATABASE_URL) the bots use"
+    )
+
+
 # ---------------------------------------------------------------- admins' commands
 ADMINS_ONLY = (
     "Sorry, only the server's managers can do that (it needs the Manage Server permission). Nothing was changed."

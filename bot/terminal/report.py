@@ -97,6 +97,20 @@ class LazyEmbedder:
         return self._embedder.encode(texts, batch_size=32)
 
 
+def check_log_exists(settings: Settings) -> None:
+    """Refuse an SQLite question log that is not there: opening it would make a new, empty one (and its
+    folders), and the report would say nothing was asked, where the bots keep theirs elsewhere.
+
+    Raises:
+        ConfigError: no such file. DatabaseConfigError: ``DATABASE_URL`` is not one the bots could use.
+    """
+    from bot.db.engine import resolve_url
+
+    url = resolve_url(settings.database_url.get_secret_value() if settings.database_url else None, settings.data_dir)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise ConfigError(wording.no_question_log(url.database))
+
+
 async def _read(settings: Settings, since: datetime) -> Report:
     from bot.db import Database
 
@@ -110,6 +124,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     since = datetime.now(UTC) - parse_since(args.since)
     if args.csv is not None:
         check_writable(args.csv)
+    check_log_exists(settings)
     report = asyncio.run(_read(settings, since))
     if args.csv is not None:
         count = write_csv(report, args.csv)

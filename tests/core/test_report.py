@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import itertools
 import json
@@ -211,9 +212,10 @@ def test_cli_bad_since_exits_2_with_one_line(
 def test_cli_report_on_an_empty_log_prints_and_writes_csv(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m bot report --csv FILE` on a new database: the report says nothing was asked; the CSV has its header."""
+    """`python -m bot report --csv FILE` on a log with nothing in it: the report says so; the CSV has its header."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    asyncio.run(_made(tmp_path / "data"))  # a bot started there once
     assert main(["report", "--since", "1d", "--csv", str(tmp_path / "r.csv")]) == 0
     out, err = capsys.readouterr()
     assert "Nothing was asked in that time." in out and "Wrote 0 row(s)" in err
@@ -241,3 +243,24 @@ def test_cli_report_refuses_an_unwritable_csv_before_reading_anything(
         assert main(["report", "--csv", str(kept)]) == 2
         assert "permission denied" in capsys.readouterr().err
     assert kept.read_text(encoding="utf-8") == "old rows\n"
+
+
+async def _made(data_dir: Path) -> None:
+    async with await Database.open(None, data_dir=data_dir):
+        pass
+
+
+def test_cli_report_where_no_bot_keeps_its_log_says_so_and_makes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from another folder than the bots' (DATA_DIR=data is relative), the report made a new, empty
+    database there (and DATA_DIR's folders) and said "Nothing was asked in that time."."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "elsewhere" / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["report"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"ConfigError: no question log at {tmp_path / 'elsewhere' / 'data' / 'citebot.db'}:")
+    assert "DATA_DIR" in err
+    assert not (tmp_path / "elsewhere").exists()
