@@ -23,6 +23,7 @@ from bot.core import wording
 from bot.core.errors import ConfigError
 from bot.core.report import Report, build_report, parse_since, report_text
 from bot.terminal.output import emit
+from index.text import strip_controls
 
 if TYPE_CHECKING:
     import argparse
@@ -38,11 +39,16 @@ def csv_rows(report: Report) -> Iterator[tuple[str, int, str, str, str]]:
     """The report's rows: ``gap`` (count, example, every wording), ``downvote`` (1, question, reason),
     ``most_asked`` (count, question); ``when`` is the latest time, ISO 8601 in UTC."""
     for gap in report.gaps:
-        yield "gap", gap.count, gap.example, " | ".join(gap.wordings), gap.last_asked.isoformat()
+        yield "gap", gap.count, _cell(gap.example), _cell(" | ".join(gap.wordings)), gap.last_asked.isoformat()
     for vote in report.downvoted:
-        yield "downvote", 1, vote.question, vote.reason or "", vote.voted_at.isoformat()
+        yield "downvote", 1, _cell(vote.question), _cell(vote.reason or ""), vote.voted_at.isoformat()
     for asked in report.most_asked:
-        yield "most_asked", asked.count, asked.question, "", asked.last_asked.isoformat()
+        yield "most_asked", asked.count, _cell(asked.question), "", asked.last_asked.isoformat()
+
+
+def _cell(text: str) -> str:
+    """A person's words as a cell: without control characters (a terminal showing the file would run them)."""
+    return strip_controls(text)
 
 
 def check_writable(path: Path) -> None:

@@ -264,3 +264,27 @@ def test_cli_report_where_no_bot_keeps_its_log_says_so_and_makes_nothing(
     assert err.startswith(f"ConfigError: no question log at {tmp_path / 'elsewhere' / 'data' / 'citebot.db'}:")
     assert "DATA_DIR" in err
     assert not (tmp_path / "elsewhere").exists()
+
+
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"  # clear the screen, retitle the terminal, a C1 CSI, a bidi override
+CONTROLS = "\x1b\x07\x9b\u202e"
+
+
+async def test_a_persons_control_characters_never_reach_the_terminal_or_the_csv(db: Database, tmp_path: Path) -> None:
+    """A question the bot could not answer is logged as typed, and a 👎's reason too: their escape sequences
+    were printed to the operator's terminal by `python -m bot report` (and written to the CSV) as they were."""
+    failed = await db.questions.record(
+        platform="discord", asker=1, question=f"{ESCAPES}why?\nreally", outcome=Outcome.FAILED
+    )
+    answered = await db.questions.record(platform="slack", asker=2, question="Who?", outcome=Outcome.ANSWERED)
+    await db.votes.cast(answered, 5, up=False, reason=f"wrong{ESCAPES}one")
+    report = await build_report(db, T0 - timedelta(days=7), embed_words)
+    assert [q.question for q in report.most_asked if q.question.endswith("really")], failed
+    text = report_text(report)
+    assert not any(c in text for c in CONTROLS), ascii(text)
+    assert "“[2J ]0;owned 31m why? really”" in text and "wrong [2J ]0;owned 31m one" in text
+    path = tmp_path / "report.csv"
+    write_csv(report, path)
+    written = path.read_text(encoding="utf-8")
+    assert not any(c in written for c in CONTROLS), ascii(written)
+    assert "why?\nreally" in written  # a line break in a cell is kept, quoted
