@@ -46,9 +46,16 @@ def csv_rows(report: Report) -> Iterator[tuple[str, int, str, str, str]]:
         yield "most_asked", asked.count, _cell(asked.question), "", asked.last_asked.isoformat()
 
 
+# What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(text: str) -> str:
-    """A person's words as a cell: without control characters (a terminal showing the file would run them)."""
-    return strip_controls(text)
+    """A person's words as a cell: without control characters (a terminal showing the file would run them),
+    and never a formula (a chat user's ``=HYPERLINK(...)`` would run in the spreadsheet it is opened in):
+    such a cell starts with ``'``, which a spreadsheet shows as text."""
+    text = strip_controls(text)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def check_writable(path: Path) -> None:

