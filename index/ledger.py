@@ -132,7 +132,14 @@ class Ledger:
         write_atomically(self.path, text.encode("utf-8"))
 
     def restore(self) -> None:
-        """Put back the file as it was when read (or remove it when there was none)."""
+        """Put back the file as it was when read (or remove it when there was none); nothing is written when
+        it is as it was (a save that failed: the folder may be read-only)."""
+        try:
+            now = self.path.read_bytes() if self.path.is_file() else None
+        except OSError:
+            now = b""  # unreadable: written back below
+        if now == self.original:
+            return
         if self.original is None:
             self.path.unlink(missing_ok=True)
         else:
