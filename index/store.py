@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,7 +89,7 @@ def write_index(
     location.check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     location.remove_leftovers(index_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name.lstrip('.')}.tmp-", dir=index_dir.parent))
+    tmp = location.build_folder(index_dir)
     try:
         location.mark(tmp)  # first, so a killed build's folder is known to be ours
         files = _write_files(tmp, manifest["dimension"], vectors, records)
