@@ -9,11 +9,15 @@ an exit status; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import io
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,9 +145,36 @@ class _Nowhere(io.TextIOBase):
         return len(text)
 
 
+TERMINATED = 128 + signal.SIGTERM  # the status of a process SIGTERM ends
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(TERMINATED)
+
+
+@contextlib.contextmanager
+def _sigterm_stops_cleanly() -> Iterator[None]:
+    """SIGTERM (`docker stop`, `kill`) ends a command as Ctrl-C does, through its clean-ups: an `add` puts the
+    sources folder back, a build removes its temporary folder. Killed outright, an `add` left its file added
+    and the index not updated. The bots' event loops catch SIGTERM themselves while they serve."""
+    ours = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if ours:  # not when embedded in a program with a handler of its own
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        if ours:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
     _standard_fds()
     args = build_parser().parse_args(argv)
+    with _sigterm_stops_cleanly():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
