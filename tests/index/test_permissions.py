@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from index import store
 from index.ledger import Ledger, write_atomically
 from index.location import new_file_mode
+from tests.helpers import write_tiny_index
 
 
 @pytest.fixture(autouse=True)
@@ -55,37 +55,16 @@ def test_a_rewritten_file_keeps_its_mode(tmp_path: Path) -> None:
     assert mode(titles) == 0o664 and titles.read_text(encoding="utf-8") == '"a.txt" = "A"\n'
 
 
-def _write(index_dir: Path) -> None:
-    dim = 4
-    chunks = [{"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}]
-    store.write_index(
-        index_dir,
-        {
-            "model": "test",
-            "dimension": dim,
-            "chunk_tokens": 254,
-            "content_hash": "0" * 64,
-            "chunks": 1,
-            "sentences": 1,
-            "quotes": 1,
-            "sources": [{"source": "seeds/a.txt", "title": "A", "paragraphs": 1}],
-            "calibration": {"null_mean": 0.1, "null_std": 0.05},
-        },
-        {name: np.eye(1, dim, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
-        dict.fromkeys(store.RECORD_FILES, chunks),
-    )
-
-
 def test_a_new_index_folder_gets_a_new_folders_mode(tmp_path: Path) -> None:
     """The index folder was its temporary folder's 0700: built by the operator, unreadable to the bot's user."""
-    _write(tmp_path / "index")
+    write_tiny_index(tmp_path / "index")
     assert mode(tmp_path / "index") == 0o750
     assert {mode(p) for p in (tmp_path / "index").iterdir()} == {0o640}
 
 
 def test_a_rebuilt_index_folder_keeps_the_mode_it_had(tmp_path: Path) -> None:
-    _write(tmp_path / "index")
+    write_tiny_index(tmp_path / "index")
     (tmp_path / "index").chmod(0o755)
-    _write(tmp_path / "index")
+    write_tiny_index(tmp_path / "index")
     assert mode(tmp_path / "index") == 0o755
-    store.check_files(tmp_path / "index", store.read_manifest(tmp_path / "index"), hashes=True)
+    store.load_index(tmp_path / "index")
