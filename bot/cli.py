@@ -121,7 +121,8 @@ def _settings() -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
-        raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {message} (see .env.example)") from None
+        where = ".".join(map(str, first["loc"])).upper()  # none for two settings at odds: the message names them
+        raise ConfigError(f"{f'setting {where}: ' if where else ''}{message} (see .env.example)") from None
 
 
 def _standard_fds() -> None:

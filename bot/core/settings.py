@@ -7,10 +7,11 @@ working directory, then the defaults below. Every field is documented in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -119,6 +120,22 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise PydanticUseDefault()
         return value
+
+    @model_validator(mode="after")
+    def _outside_the_index(self) -> Settings:
+        # A build replaces INDEX_DIR whole, so it refuses a folder holding anything else: a database or health
+        # file made there worked until the first rebuild, which then refused INDEX_DIR instead.
+        index = Path(os.path.realpath(self.index_dir))
+        placed = [("HEALTH_FILE", self.health_file, "/tmp/citebot.health")]
+        if self.database_url is None:  # the SQLite file in DATA_DIR
+            placed.insert(0, ("DATA_DIR", self.data_dir, "data"))
+        for name, path, default in placed:
+            if Path(os.path.realpath(path)).is_relative_to(index):
+                raise ValueError(
+                    f"{name}={path} is inside INDEX_DIR={self.index_dir}, which each build of the index replaces "
+                    f"whole: set {name} outside it (e.g. {name}={default})"
+                )
+        return self
 
 
 def parse_shard_ids(text: str) -> tuple[int, ...] | None:

@@ -115,3 +115,34 @@ def test_a_port_that_cannot_be_listened_on_is_one_line(
     code, err = one_line_error(capsys, ["slack"])
     assert code == 2
     assert err.startswith("ConfigError: setting SLACK_PORT:")
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            "INDEX_DIR=/srv/citebot\nDATA_DIR=/srv/citebot/data\n",
+            "DATA_DIR=/srv/citebot/data is inside INDEX_DIR=/srv/citebot",
+        ),
+        ("INDEX_DIR=.index\nDATA_DIR=.index\n", "DATA_DIR=.index is inside INDEX_DIR=.index"),
+        ("INDEX_DIR=/srv/citebot\nHEALTH_FILE=/srv/citebot/health\n", "HEALTH_FILE=/srv/citebot/health is inside"),
+    ],
+)
+def test_a_file_of_the_bots_inside_the_index_folder_is_refused_at_start(
+    workdir: Path, capsys: pytest.CaptureFixture[str], env: str, says: str
+) -> None:
+    """The database (or the health file) made inside INDEX_DIR worked until the index was first rebuilt, which
+    then refused INDEX_DIR as "a folder holding files citebot did not write (data)"."""
+    (workdir / ".env").write_text(env)
+    code, err = one_line_error(capsys, ["health"])
+    assert code == 2
+    assert err.startswith(f"ConfigError: {says}") and "set " in err and "(see .env.example)" in err
+
+
+def test_the_data_folder_may_hold_the_index_folder_and_is_unused_with_postgresql(workdir: Path) -> None:
+    (workdir / ".env").write_text("INDEX_DIR=/srv/citebot/index\nDATA_DIR=/srv/citebot\n")
+    assert Settings().data_dir == Path("/srv/citebot")
+    (workdir / ".env").write_text(
+        "INDEX_DIR=/srv/citebot\nDATA_DIR=/srv/citebot/data\nDATABASE_URL=postgresql+asyncpg://h/db\n"
+    )
+    assert Settings().data_dir == Path("/srv/citebot/data")
