@@ -8,12 +8,18 @@ working directory, then the defaults below. Every field is documented in
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DISCORD_IDS = "digits, e.g. 123456789012345678 (Developer Mode on, then right-click, Copy ID: docs/discord.md)"
+SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+SLACK_GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
+SLACK_IDS = "C0123ABCD, not its #name (the channel's details show it at the bottom: docs/slack.md)"
 
 
 class Settings(BaseSettings):
@@ -84,15 +90,32 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(",", " ").split())
+            parts = value.replace(",", " ").split()
+            for part in parts:
+                if not part.isdigit():  # a name, or a mention (<#123>) pasted for an ID
+                    raise ValueError(f"{part!r} is not a Discord ID: {DISCORD_IDS}")
+            return frozenset(int(part) for part in parts)
         return value
 
     @field_validator("slack_channels", mode="before")
     @classmethod
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(value.replace(",", " ").split())
+            parts = value.replace(",", " ").split()
+            for part in parts:
+                if not SLACK_CHANNEL_ID.fullmatch(part):  # `#general` was taken, and never matched a channel
+                    raise ValueError(f"{part!r} is not a Slack channel ID: {SLACK_IDS}")
+            return frozenset(parts)
         return value
+
+    @field_validator("admin_user_group", mode="before")
+    @classmethod
+    def _user_group_id(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip() and not SLACK_GROUP_ID.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value.strip()!r} is not a Slack user group ID (S0123ABCD, not its @handle): see docs/slack.md"
+            )
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("shard_ids", mode="before")
     @classmethod

@@ -146,3 +146,39 @@ def test_the_data_folder_may_hold_the_index_folder_and_is_unused_with_postgresql
         "INDEX_DIR=/srv/citebot\nDATA_DIR=/srv/citebot/data\nDATABASE_URL=postgresql+asyncpg://h/db\n"
     )
     assert Settings().data_dir == Path("/srv/citebot/data")
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            "ASK_CHANNELS=<#123456789012345678>",
+            "setting ASK_CHANNELS: '<#123456789012345678>' is not a Discord ID: digits",
+        ),
+        ("SOURCE_GUILDS=123,my-server", "setting SOURCE_GUILDS: 'my-server' is not a Discord ID: digits"),
+        (
+            "SLACK_CHANNELS=#general",
+            "setting SLACK_CHANNELS: '#general' is not a Slack channel ID: C0123ABCD, not its #name",
+        ),
+        ("SLACK_CHANNELS=C0123ABCD,general", "setting SLACK_CHANNELS: 'general' is not a Slack channel ID"),
+        ("ADMIN_USER_GROUP=@admins", "setting ADMIN_USER_GROUP: '@admins' is not a Slack user group ID (S0123ABCD"),
+    ],
+)
+def test_a_name_where_an_id_goes_is_one_line_naming_where_to_find_the_id(
+    workdir: Path, capsys: pytest.CaptureFixture[str], env: str, says: str
+) -> None:
+    """SLACK_CHANNELS=#general and ADMIN_USER_GROUP=@admins were taken, and matched no channel or group (a question
+    channel silently ignored); ASK_CHANNELS=<#id> said "invalid literal for int() with base 10"."""
+    (workdir / ".env").write_text(env + "\n")
+    code, err = one_line_error(capsys, ["health"])
+    assert code == 2 and err.startswith(f"ConfigError: {says}"), err
+
+
+def test_ids_are_read_as_given(workdir: Path) -> None:
+    (workdir / ".env").write_text(
+        "ASK_CHANNELS=1, 2\nSLACK_CHANNELS=C0123ABCD G0456 D0789\nADMIN_USER_GROUP= S0ADMINS \n"
+    )
+    settings = Settings()
+    assert settings.ask_channels == frozenset({1, 2})
+    assert settings.slack_channels == frozenset({"C0123ABCD", "G0456", "D0789"})
+    assert settings.admin_user_group == "S0ADMINS"
