@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # Chat front ends, shared
     rate_limit_count: int = Field(default=5, ge=1)
-    rate_limit_seconds: float = Field(default=30.0, gt=0)
+    rate_limit_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     max_in_flight: int = Field(default=32, ge=1)
     health_file: Path = Path("/tmp/citebot.health")  # touched while connected; read by `python -m bot health`
     # The bots' event loop: uvloop (less CPU a message, docs/discord.md) or asyncio's own.
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # The project's database (bot.db): question log, votes, channel config, shared limits
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None  # None: sqlite+aiosqlite:///DATA_DIR/citebot.db; may hold a password
-    retention_days: int = Field(default=90, ge=1)
+    retention_days: int = Field(default=90, ge=1, le=36500)  # 100 years; past 999,999,999 days no date can be made
 
     # Discord
     discord_token: SecretStr | None = None

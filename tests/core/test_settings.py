@@ -182,3 +182,20 @@ def test_ids_are_read_as_given(workdir: Path) -> None:
     assert settings.ask_channels == frozenset({1, 2})
     assert settings.slack_channels == frozenset({"C0123ABCD", "G0456", "D0789"})
     assert settings.admin_user_group == "S0ADMINS"
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ("RETENTION_DAYS=1000000000", "setting RETENTION_DAYS: Input should be less than or equal to 36500"),
+        ("RATE_LIMIT_SECONDS=inf", "setting RATE_LIMIT_SECONDS: Input should be a finite number"),
+    ],
+)
+def test_a_value_past_what_can_be_counted_is_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str], env: str, says: str
+) -> None:
+    """RETENTION_DAYS=1000000000 (for "keep them all") ended in an OverflowError traceback when the database opened,
+    and 999999999 in a failed prune every day; RATE_LIMIT_SECONDS=inf let a person ask five questions, ever."""
+    (workdir / ".env").write_text(env + "\n")
+    code, err = one_line_error(capsys, ["health"])
+    assert code == 2 and err.startswith(f"ConfigError: {says}"), err
