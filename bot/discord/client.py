@@ -224,6 +224,7 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
         shown=settings.top_k,
     )
     bot = CiteBot(pipeline=pipeline, settings=settings)
+    bot.beacon.database = db.reachable if db is not None else None  # the health file says when it stops answering
     # The retriever is read at each call: a reloaded index swaps it.
     bot.admin = Admin(settings, db, embed=lambda texts: service.retriever.encode(texts))  # noqa: PLW0108
     bot.rules = ChannelRules(db.channels if db is not None else None, "discord")

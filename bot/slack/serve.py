@@ -251,7 +251,8 @@ async def serve(
         else:
             stopper = await serve_http(app, settings.slack_port, signing_secret=tokens.signing_secret or "")
             connection = _Connection(_always, stopper)
-        async with HealthBeacon(settings.health_file, connection.connected):
+        database = db.reachable if db is not None else None  # the health file says when it stops answering
+        async with HealthBeacon(settings.health_file, connection.connected, database=database):
             await serve_until_signal(None, connection.close, pipeline, stop=stop)
             log.info("Slack bot stopped")
     finally:
