@@ -67,6 +67,9 @@ def resolve_url(url: str | None, data_dir: Path | str = "data") -> URL:
         DatabaseConfigError: The URL does not parse, or names another driver.
     """
     text = (url or "").strip() or default_url(data_dir)
+    if not text.startswith("sqlite") and text.partition("://")[2].count("@") > 1:
+        # An @ in the password ends it there: the rest was read as the host, and shown in every error line.
+        raise DatabaseConfigError(_mask(text), "has an @ in its user name or password: write it as %40")
     try:
         parsed = make_url(text)
     except (ArgumentError, ValueError) as exc:
@@ -86,7 +89,7 @@ def display_url(url: URL) -> str:
 
 def _mask(text: str) -> str:
     # An unparsable URL may still hold a password between "://user:" and "@".
-    head, sep, tail = text.partition("@")
+    head, sep, tail = text.rpartition("@")  # the last @ ends the password, whatever it holds
     if sep and "://" in head and ":" in head.split("://", 1)[1]:
         scheme, rest = head.split("://", 1)
         return f"{scheme}://{rest.split(':', 1)[0]}:***@{tail}"
