@@ -77,6 +77,25 @@ def open_retriever(
     )
 
 
+def check_database(settings: Settings) -> None:
+    """What can be known of the database without opening it, checked before the index is opened (a rebuild
+    after an upgrade may take minutes): the URL, and that the SQLite file's folder can be written.
+
+    Raises:
+        DatabaseConfigError: DATABASE_URL is not one the bots can use. DatabaseUnavailableError: DATA_DIR
+            cannot be written.
+    """
+    from bot.db.engine import check_sqlite_folder, display_url, resolve_url
+    from bot.db.errors import DatabaseUnavailableError
+
+    url = resolve_url(settings.database_url.get_secret_value() if settings.database_url else None, settings.data_dir)
+    if url.get_backend_name() == "sqlite":
+        try:
+            check_sqlite_folder(url)
+        except OSError as error:
+            raise DatabaseUnavailableError(display_url(url), error) from None
+
+
 @contextlib.asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """The project's database for the length of the block: migrated on opening, pruned of

@@ -96,6 +96,19 @@ def _mask(text: str) -> str:
     return text
 
 
+def check_sqlite_folder(url: URL) -> None:
+    """Refuse an SQLite file whose folder cannot be written (or made), without making anything.
+
+    Raises:
+        OSError: the folder, or the nearest one there is on its way, cannot be written.
+    """
+    folder = Path(url.database or "").absolute().parent
+    existing = next((f for f in (folder, *folder.parents) if f.exists()), None)
+    if existing is not None and (not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK)):
+        why = "the folder cannot be written" if existing.is_dir() else "it is a file, not a folder"
+        raise PermissionError(errno.EACCES, why, str(existing))
+
+
 def create_engine(url: URL) -> AsyncEngine:
     """An async engine for ``url`` (from :func:`resolve_url`).
 
