@@ -149,14 +149,14 @@ class Settings(BaseSettings):
         # A build replaces INDEX_DIR whole, so it refuses a folder holding anything else: a database or health
         # file made there worked until the first rebuild, which then refused INDEX_DIR instead.
         index = Path(os.path.realpath(self.index_dir))
-        placed = [("HEALTH_FILE", self.health_file, "/tmp/citebot.health")]
+        placed = [("HEALTH_FILE", self.health_file)]
         if self.database_url is None:  # the SQLite file in DATA_DIR
-            placed.insert(0, ("DATA_DIR", self.data_dir, "data"))
-        for name, path, default in placed:
+            placed.insert(0, ("DATA_DIR", self.data_dir))
+        for name, path in placed:
             if Path(os.path.realpath(path)).is_relative_to(index):
                 raise ValueError(
                     f"{name}={path} is inside INDEX_DIR={self.index_dir}, which each build of the index replaces "
-                    f"whole: set {name} outside it (e.g. {name}={default})"
+                    f"whole: give INDEX_DIR a folder of its own (e.g. INDEX_DIR=.index), or {name} another place"
                 )
         return self
 

@@ -136,7 +136,7 @@ def test_a_file_of_the_bots_inside_the_index_folder_is_refused_at_start(
     (workdir / ".env").write_text(env)
     code, err = one_line_error(capsys, ["health"])
     assert code == 2
-    assert err.startswith(f"ConfigError: {says}") and "set " in err and "(see .env.example)" in err
+    assert err.startswith(f"ConfigError: {says}") and "give INDEX_DIR a folder of its own" in err
 
 
 def test_the_data_folder_may_hold_the_index_folder_and_is_unused_with_postgresql(workdir: Path) -> None:
