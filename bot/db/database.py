@@ -11,7 +11,9 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -165,7 +167,11 @@ class Database:
 
     async def reachable(self) -> bool:
         """Whether the database answers now (one ``SELECT 1``, waited for as long as an answer's calls are):
-        the health file says when it does not (bot/core/runtime.py)."""
+        the health file says when it does not (bot/core/runtime.py). SQLite, a local file, is not asked (each
+        transaction there takes the file's write lock): it is there unless its file was deleted (DATA_DIR
+        removed under the bot, whose writes then go to a file nobody will open again)."""
+        if self.engine.dialect.name == "sqlite":
+            return await asyncio.to_thread(os.path.isfile, self.engine.url.database or "")
 
         async def ping() -> None:
             async with self.engine.connect() as conn:

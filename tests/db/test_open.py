@@ -108,3 +108,12 @@ def test_an_at_sign_in_the_password_is_one_line_that_shows_none_of_it(url: str) 
 def test_a_percent_encoded_at_sign_is_the_password_and_an_sqlite_path_may_hold_one() -> None:
     assert resolve_url("postgresql+asyncpg://citebot:s3cr%40t@127.0.0.1/citebot").password == "s3cr@t"
     assert resolve_url("sqlite+aiosqlite:////srv/a@b/c@d/citebot.db").database == "/srv/a@b/c@d/citebot.db"
+
+
+async def test_an_sqlite_file_deleted_under_the_bot_is_not_reachable(tmp_path: Path) -> None:
+    """The health file's note (bot/core/runtime.py): an SQLite file is asked nothing (a transaction there takes
+    the file's write lock); deleted under the bot, its writes go to a file nobody opens again."""
+    async with await Database.open(None, data_dir=tmp_path / "data") as db:
+        assert await db.reachable()
+        (tmp_path / "data" / "citebot.db").unlink()
+        assert not await db.reachable()
