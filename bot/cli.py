@@ -9,11 +9,15 @@ an exit status; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import io
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +64,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import wording
 
     if settings.discord_token is not None:
+        if settings.slack_bot_token is not None:  # one process serves one of them: say which, and how to run both
+            print(wording.BOTH_TOKENS, file=sys.stderr, flush=True)
         return _command("discord")(settings, args)
     if settings.slack_bot_token is not None:
         return _command("slack")(settings, args)
@@ -115,7 +121,8 @@ def _settings() -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
-        raise ConfigError(f"setting {'.'.join(map(str, first['loc'])).upper()}: {message} (see .env.example)") from None
+        where = ".".join(map(str, first["loc"])).upper()  # none for two settings at odds: the message names them
+        raise ConfigError(f"{f'setting {where}: ' if where else ''}{message} (see .env.example)") from None
 
 
 def _standard_fds() -> None:
@@ -139,9 +146,36 @@ class _Nowhere(io.TextIOBase):
         return len(text)
 
 
+TERMINATED = 128 + signal.SIGTERM  # the status of a process SIGTERM ends
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(TERMINATED)
+
+
+@contextlib.contextmanager
+def _sigterm_stops_cleanly() -> Iterator[None]:
+    """SIGTERM (`docker stop`, `kill`) ends a command as Ctrl-C does, through its clean-ups: an `add` puts the
+    sources folder back, a build removes its temporary folder. Killed outright, an `add` left its file added
+    and the index not updated. The bots' event loops catch SIGTERM themselves while they serve."""
+    ours = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if ours:  # not when embedded in a program with a handler of its own
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        if ours:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
     _standard_fds()
     args = build_parser().parse_args(argv)
+    with _sigterm_stops_cleanly():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

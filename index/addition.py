@@ -136,9 +136,9 @@ class Placement:
         if previous == incoming.raw:
             self.say(f"{cited} is already there, unchanged")
             return name
-        self._undo.append((target, previous))
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, incoming.raw)
+        write_atomically(target, incoming.raw)  # all or nothing: there is nothing to undo when it fails
+        self._undo.append((target, previous))
         self.ledger.record(name, incoming.raw, url=incoming.url, retrieved=incoming.retrieved, now=self.now)
         self.say(f"{'refreshed' if previous is not None else 'saved'} {cited} ({len(incoming.raw):,} bytes)")
         return name

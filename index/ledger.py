@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from index.errors import SourceEditError
+from index.location import new_file_mode
 from index.sources import TITLES_FILE
 
 log = logging.getLogger(__name__)
@@ -132,7 +134,14 @@ class Ledger:
         write_atomically(self.path, text.encode("utf-8"))
 
     def restore(self) -> None:
-        """Put back the file as it was when read (or remove it when there was none)."""
+        """Put back the file as it was when read (or remove it when there was none); nothing is written when
+        it is as it was (a save that failed: the folder may be read-only)."""
+        try:
+            now = self.path.read_bytes() if self.path.is_file() else None
+        except OSError:
+            now = b""  # unreadable: written back below
+        if now == self.original:
+            return
         if self.original is None:
             self.path.unlink(missing_ok=True)
         else:
@@ -140,12 +149,19 @@ class Ledger:
 
 
 def write_atomically(path: Path, raw: bytes) -> None:
-    """Write ``raw`` to ``path`` through a temporary file in the same folder, renamed into place."""
+    """Write ``raw`` to ``path`` through a temporary file in the same folder, renamed into place, with the
+    permissions ``path`` had (a new file: those any new file gets, as the umask leaves them; a temporary
+    file's own 0600 would keep a bot of another user from reading the sources)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = new_file_mode()
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(raw)
             out.flush()
+            os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:

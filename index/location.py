@@ -18,6 +18,8 @@ import logging
 import os
 import shutil
 import socket
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,30 @@ INDEX_NAMES = frozenset(
         "quotes.faiss",
     }
 )
+
+
+def new_file_mode(*, folder: bool = False) -> int:
+    """The permissions a new file (or folder) gets here: 0666 (0777) less the process's umask, read without
+    changing it (``os.umask`` sets it, for every thread, while it is read)."""
+    umask = 0o022
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                umask = int(line.split()[1], 8)
+    return (0o777 if folder else 0o666) & ~umask
+
+
+def build_folder(index_dir: Path) -> Path:
+    """A new temporary folder beside ``index_dir`` to build in, with the permissions the index folder has
+    (a new one: a new folder's). A temporary folder's own 0700 would keep a bot of another user (a service
+    account, a container's) from reading an index an operator built."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name.lstrip('.')}.tmp-", dir=index_dir.parent))
+    try:
+        mode = stat.S_IMODE(index_dir.stat().st_mode)
+    except OSError:
+        mode = new_file_mode(folder=True)
+    tmp.chmod(mode | stat.S_IRWXU)  # the builder writes it
+    return tmp
 
 
 def real(path: Path) -> Path:

@@ -9,15 +9,16 @@ processes never build the same index at once.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.errors import CitebotError, IndexCorruptError, IndexMissingError, IndexWriteError
-from index.store import build_lock, load_index, read_manifest
+from index.store import FORMAT_VERSION, build_lock, build_running, load_index, read_manifest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,6 +35,7 @@ class RebuildReason(enum.Enum):
 
     MISSING = "not built yet"
     STALE = "out of date (sources or settings changed)"
+    FORMAT = "made by another version of citebot"
     DAMAGED = "damaged"
 
 
@@ -55,7 +57,11 @@ def current_index(index_dir: Path, digest: str, *, repair: bool) -> tuple[Rebuil
         IndexCorruptError: the index is damaged and ``repair`` is off.
     """
     try:
-        if read_manifest(index_dir).get("content_hash") != digest:
+        manifest = read_manifest(index_dir)
+        if manifest.get("format_version") != FORMAT_VERSION:  # an upgrade: say so, not "sources changed"
+            detail = f"index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}"
+            return Rebuild(RebuildReason.FORMAT, detail), None
+        if manifest.get("content_hash") != digest:
             return Rebuild(RebuildReason.STALE), None
         return None, load_index(index_dir)
     except IndexMissingError:
@@ -64,6 +70,16 @@ def current_index(index_dir: Path, digest: str, *, repair: bool) -> tuple[Rebuil
         if repair:
             return Rebuild(RebuildReason.DAMAGED, error.reason), None
         raise
+
+
+@contextlib.contextmanager
+def waiting_lock(index_dir: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """The build lock, saying first when another process holds it: its build may take minutes, and a
+    process starting meanwhile (a second bot, `add`) would otherwise wait without a word."""
+    if build_running(index_dir):
+        say(f"waiting for another process to finish building the index in {index_dir} ...")
+    with build_lock(index_dir):
+        yield
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,7 @@ class Build:
             IndexWriteError: the index folder cannot be written.
         """
         try:
-            with build_lock(self.index_dir):
+            with waiting_lock(self.index_dir, say):
                 # Another process may have built it while this one waited for the lock.
                 again, stored = current_index(self.index_dir, self.digest, repair=repair)
                 if again is not None:

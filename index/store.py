@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +39,7 @@ import numpy as np
 
 from index import location
 from index import manifest as manifest_schema
-from index.errors import IndexCorruptError, IndexMissingError
+from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from index.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -90,7 +89,7 @@ def write_index(
     location.check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     location.remove_leftovers(index_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name.lstrip('.')}.tmp-", dir=index_dir.parent))
+    tmp = location.build_folder(index_dir)
     try:
         location.mark(tmp)  # first, so a killed build's folder is known to be ours
         files = _write_files(tmp, manifest["dimension"], vectors, records)
@@ -221,14 +220,13 @@ def load_index(index_dir: Path) -> StoredIndex:
     """Read an index back, checking it is whole.
 
     Raises:
-        IndexMissingError: no index there.
+        IndexMissingError: no index there. IndexStaleError: another citebot version's format.
         IndexCorruptError: a file is missing, truncated, unreadable, or disagrees with the manifest.
     """
     manifest = read_manifest(index_dir)
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexCorruptError(
-            index_dir, f"format version {manifest.get('format_version')}, expected {FORMAT_VERSION}"
-        )
+    if manifest.get("format_version") != FORMAT_VERSION:  # whole, but another citebot's (an upgrade under way)
+        version = f"index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}"
+        raise IndexStaleError(index_dir, f"made by another version of citebot: {version}")
     check_files(index_dir, manifest, hashes=True)
     try:
         vectors = {name: _read_vectors(index_dir / name) for name in VECTOR_FILES}

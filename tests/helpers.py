@@ -33,3 +33,28 @@ def run_bot(
         timeout=timeout,
         check=False,
     )
+
+
+def write_tiny_index(index_dir: Path, dim: int = 4) -> None:
+    """A whole index of one chunk, its arrays made up (no model): for what reads an index's files and manifest."""
+    import numpy as np
+
+    from index import store
+
+    chunk = {"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}
+    store.write_index(
+        index_dir,
+        {
+            "model": "test",
+            "dimension": dim,
+            "chunk_tokens": 254,
+            "content_hash": "0" * 64,
+            "chunks": 1,
+            "sentences": 1,
+            "quotes": 1,
+            "sources": [{"source": "seeds/a.txt", "title": "A", "paragraphs": 1}],
+            "calibration": {"null_mean": 0.1, "null_std": 0.05},
+        },
+        {name: np.eye(1, dim, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
+        {name: [{**chunk, "token_start": 0, "token_end": 1}] for name in store.RECORD_FILES},
+    )

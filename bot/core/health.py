@@ -2,10 +2,11 @@
 
 Healthy means both of:
 
-- the index in ``INDEX_DIR`` is whole: its manifest reads back and every file it
-  lists is there with its recorded size (cheap: no vectors and no model are loaded);
+- the index in ``INDEX_DIR`` is whole: its manifest reads back, of this version's
+  format, and every file it lists is there with its recorded size (cheap: no vectors and no model are loaded);
 - the bot is connected: the Discord and Slack bots touch ``HEALTH_FILE`` while
-  their connection is up, so the file was modified less than :data:`MAX_AGE` seconds ago;
+  their connection is up (noting when their database has stopped answering, which leaves the
+  bot healthy: it answers on, without the buttons), so the file was modified less than :data:`MAX_AGE` seconds ago;
   the Discord bot writes each of its shards in it (:func:`shard_summary`), and every one
   must be connected.
 
@@ -43,9 +44,16 @@ def check_index(index_dir: Path) -> str:
     Raises:
         CitebotError: the index is missing or damaged (the message names the fix).
     """
-    from index.store import check_files, read_manifest
+    from index.errors import IndexStaleError
+    from index.store import FORMAT_VERSION, check_files, read_manifest
 
     manifest = read_manifest(index_dir)
+    if manifest.get("format_version") != FORMAT_VERSION:  # another citebot's: this one cannot read it
+        version = manifest.get("format_version")
+        raise IndexStaleError(
+            index_dir,
+            f"made by another version of citebot: index format {version}, this version reads {FORMAT_VERSION}",
+        )
     check_files(index_dir, manifest)
     return f"index of {manifest.get('chunks', '?')} chunks in {index_dir}"
 
@@ -90,6 +98,21 @@ def shard_summary(report: str, now: float) -> tuple[bool, str] | None:
     return True, f"shards {ids} of {count} connected (heartbeat latency {latencies} ms)"
 
 
+def database_note(report: str, now: float) -> str | None:
+    """What the health file says of a database that does not answer (the bot answers on, without it), or None."""
+    try:
+        database = json.loads(report)["database"]
+        down = None if database["reachable"] else float(database["since"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if down is None:
+        return None
+    return (
+        f"the database has not answered for {max(0.0, now - down):.0f} s: questions are answered without "
+        "buttons and not logged (check DATABASE_URL's server, or DATA_DIR's disk)"
+    )
+
+
 def check_connection(health_file: Path, now: float) -> tuple[bool, str]:
     """Whether the bot is connected, as its health file says (fresh, and every shard it lists up).
 
@@ -111,7 +134,11 @@ def check_connection(health_file: Path, now: float) -> tuple[bool, str]:
     shards = shard_summary(report, now)
     if shards is not None and not shards[0]:
         return False, f"not connected: {shards[1]} ({health_file})"
-    return True, f"connected ({health_file} touched {age:.0f} s ago)" + (f"; {shards[1]}" if shards else "")
+    # Still healthy: the bot answers on, and a restart would not start while the database is away.
+    notes = [shards[1]] if shards else []
+    database = database_note(report, now)
+    notes += [database] if database else []
+    return True, f"connected ({health_file} touched {age:.0f} s ago)" + "".join(f"; {n}" for n in notes)
 
 
 def check(settings: Settings, now: float | None = None) -> tuple[bool, str]:

@@ -82,10 +82,10 @@ def rebuild_in_full(settings: Settings, *, say: Callable[[str], None] | None = N
     """Build the whole index afresh, every document embedded and the token codebook learnt again
     (``python -m bot index --full``); an ordinary update reuses unchanged documents."""
     from index.location import check_location
-    from index.store import build_lock
+    from index.staleness import waiting_lock
 
     check_location(settings.seeds_dir, settings.index_dir)
-    with build_lock(settings.index_dir):
+    with waiting_lock(settings.index_dir, say or _quiet):
         _update(settings, say or _quiet, full=True)
 
 
@@ -111,23 +111,29 @@ def add_sources(
     from index.addition import Placement, resolve
     from index.ledger import Ledger
     from index.location import check_location
-    from index.store import build_lock
+    from index.staleness import waiting_lock
 
     say = say or _quiet
     check_location(settings.seeds_dir, settings.index_dir)
-    settings.seeds_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.seeds_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _unwritable(settings.seeds_dir, error) from None
     incoming = []
     for item in items:
         one = resolve(item, settings.seeds_dir, allow_private=settings.allow_private_urls)
         if one.url is not None:  # said after, so a refusal stays the only line
             say(f"fetched {one.url} ({len(one.raw):,} bytes)")
         incoming.append(one)
-    with build_lock(settings.index_dir):
+    with waiting_lock(settings.index_dir, say):
         ledger = Ledger(settings.seeds_dir)
         placement = Placement(settings.seeds_dir, ledger, say)
         try:
-            names = [placement.place(one) for one in incoming]
-            ledger.save()
+            try:
+                names = [placement.place(one) for one in incoming]
+                ledger.save()
+            except OSError as error:  # the sources folder is read-only (a container's :ro mount), full...
+                raise _unwritable(settings.seeds_dir, error) from None
             manifest = _update(settings, say)
         except BaseException:
             placement.undo()
@@ -170,17 +176,29 @@ def remove_source(settings: Settings, name: str) -> SourceInfo:
             raise RemoveSourceError(name, ONLY_ONE, "add another source first")
         ledger.forget(info.name)
         try:
-            ledger.save()
-            path.unlink(missing_ok=True)
+            try:
+                ledger.save()
+                path.unlink(missing_ok=True)
+            except OSError as error:
+                raise _unwritable(settings.seeds_dir, error) from None
             _update(settings, _quiet)
         except BaseException:
-            if raw is not None:
+            if raw is not None and not path.exists():
                 from index.ledger import write_atomically
 
                 write_atomically(path, raw)
             ledger.restore()
             raise
     return info
+
+
+def _unwritable(seeds_dir: Path, error: OSError) -> SourceEditError:
+    why = error.strerror or type(error).__name__
+    return SourceEditError(
+        str(seeds_dir),
+        f"the sources folder cannot be written ({why})",
+        "let the bot's user write SEEDS_DIR (a container's sources mounted without :ro, docs/deploy.md), then try again",
+    )
 
 
 def _find(infos: list[SourceInfo], name: str, seeds_name: str) -> SourceInfo:

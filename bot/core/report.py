@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.core import wording
 from bot.core.errors import ConfigError
+from index.text import strip_controls
 
 if TYPE_CHECKING:
     import numpy as np
@@ -189,7 +190,7 @@ def report_parts(
     ``max_line`` characters and made safe by ``escape``."""
 
     def quoted(text: str) -> str:
-        text = " ".join(text.split())
+        text = " ".join(strip_controls(text).split())  # a question that failed is logged as typed: no escapes
         return escape(text if len(text) <= max_line else text[: max_line - 1] + "…")
 
     return [

@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import logging
 import os
 import signal
 import stat
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +75,25 @@ def open_retriever(
         progress=progress,
         repair=repair,
     )
+
+
+def check_database(settings: Settings) -> None:
+    """What can be known of the database without opening it, checked before the index is opened (a rebuild
+    after an upgrade may take minutes): the URL, and that the SQLite file's folder can be written.
+
+    Raises:
+        DatabaseConfigError: DATABASE_URL is not one the bots can use. DatabaseUnavailableError: DATA_DIR
+            cannot be written.
+    """
+    from bot.db.engine import check_sqlite_folder, display_url, resolve_url
+    from bot.db.errors import DatabaseUnavailableError
+
+    url = resolve_url(settings.database_url.get_secret_value() if settings.database_url else None, settings.data_dir)
+    if url.get_backend_name() == "sqlite":
+        try:
+            check_sqlite_folder(url)
+        except OSError as error:
+            raise DatabaseUnavailableError(display_url(url), error) from None
 
 
 @contextlib.asynccontextmanager
@@ -131,6 +152,8 @@ class HealthBeacon(Periodic):
         interval: Seconds between touches. Defaults to :data:`HEALTH_INTERVAL`.
         report: What to write in the file at each touch (the Discord bot's shards, as JSON);
             None leaves it empty.
+        database: Whether the project's database answers (:meth:`Database.reachable`), asked at each
+            step; written in the file when given, so ``python -m bot health`` says since when it has not.
     """
 
     task_name = "health-beacon"
@@ -142,22 +165,34 @@ class HealthBeacon(Periodic):
         interval: float = HEALTH_INTERVAL,
         *,
         report: Callable[[], str] | None = None,
+        database: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.path = path
         self.connected = connected
         self.interval = interval
         self.report = report
+        self.database = database
+        self.database_down_since: float | None = None  # when the database last stopped answering
         self._written: tuple[int, int] | None = None  # the file as this process last left it: inode, mtime
+
+    def _content(self) -> str | None:
+        """What the file holds: the report, with the database's state when it is watched; None: nothing."""
+        if self.database is None:
+            return self.report() if self.report is not None else None
+        content = json.loads(self.report()) if self.report is not None else {}
+        content["database"] = {"reachable": self.database_down_since is None, "since": self.database_down_since}
+        return json.dumps(content, sort_keys=True)
 
     def touch(self) -> None:
         """Mark the bot healthy now (also called on connect, so health turns green at once), with the report."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.report is None:
+            content = self._content()
+            if content is None:
                 self.path.touch()
             else:
                 staged = self.path.with_name(f".{self.path.name}.tmp")
-                staged.write_text(self.report(), encoding="utf-8")
+                staged.write_text(content, encoding="utf-8")
                 os.replace(staged, self.path)  # the health command never reads half a report
             written = self.path.stat()
             self._written = (written.st_ino, written.st_mtime_ns)
@@ -167,6 +202,9 @@ class HealthBeacon(Periodic):
     async def step(self) -> None:
         up = self.connected()
         if await up if inspect.isawaitable(up) else up:
+            if self.database is not None:
+                answers = await self.database()
+                self.database_down_since = None if answers else self.database_down_since or time.time()
             self.touch()
 
     async def __aexit__(

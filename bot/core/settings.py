@@ -7,15 +7,23 @@ working directory, then the defaults below. Every field is documented in
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DISCORD_IDS = "digits, e.g. 123456789012345678 (Developer Mode on, then right-click, Copy ID: docs/discord.md)"
+SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+SLACK_GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
+SLACK_IDS = "C0123ABCD, not its #name (the channel's details show it at the bottom: docs/slack.md)"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # Sources and index
     seeds_dir: Path = Path("seeds")
@@ -38,7 +46,7 @@ class Settings(BaseSettings):
 
     # Chat front ends, shared
     rate_limit_count: int = Field(default=5, ge=1)
-    rate_limit_seconds: float = Field(default=30.0, gt=0)
+    rate_limit_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     max_in_flight: int = Field(default=32, ge=1)
     health_file: Path = Path("/tmp/citebot.health")  # touched while connected; read by `python -m bot health`
     # The bots' event loop: uvloop (less CPU a message, docs/discord.md) or asyncio's own.
@@ -47,7 +55,7 @@ class Settings(BaseSettings):
     # The project's database (bot.db): question log, votes, channel config, shared limits
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None  # None: sqlite+aiosqlite:///DATA_DIR/citebot.db; may hold a password
-    retention_days: int = Field(default=90, ge=1)
+    retention_days: int = Field(default=90, ge=1, le=36500)  # 100 years; past 999,999,999 days no date can be made
 
     # Discord
     discord_token: SecretStr | None = None
@@ -69,7 +77,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_channels: Annotated[frozenset[str], NoDecode] = frozenset()
     slack_ask_ephemeral: bool = True
-    slack_port: int = 3000
+    slack_port: int = Field(default=3000, ge=1, le=65535)  # a TCP port: 99999 failed only once Slack was reached
     slack_api_base: str | None = None  # tests point this at a local fake Slack
     admin_user_group: str | None = None  # a Slack user group (S...) whose members may use /citebot's admin subcommands
 
@@ -82,15 +90,32 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(",", " ").split())
+            parts = value.replace(",", " ").split()
+            for part in parts:
+                if not part.isdigit():  # a name, or a mention (<#123>) pasted for an ID
+                    raise ValueError(f"{part!r} is not a Discord ID: {DISCORD_IDS}")
+            return frozenset(int(part) for part in parts)
         return value
 
     @field_validator("slack_channels", mode="before")
     @classmethod
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(value.replace(",", " ").split())
+            parts = value.replace(",", " ").split()
+            for part in parts:
+                if not SLACK_CHANNEL_ID.fullmatch(part):  # `#general` was taken, and never matched a channel
+                    raise ValueError(f"{part!r} is not a Slack channel ID: {SLACK_IDS}")
+            return frozenset(parts)
         return value
+
+    @field_validator("admin_user_group", mode="before")
+    @classmethod
+    def _user_group_id(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip() and not SLACK_GROUP_ID.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value.strip()!r} is not a Slack user group ID (S0123ABCD, not its @handle): see docs/slack.md"
+            )
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("shard_ids", mode="before")
     @classmethod
@@ -110,26 +135,30 @@ class Settings(BaseSettings):
             raise ValueError(f"shard {outside[0]} does not exist with SHARD_COUNT={count} (ids run 0 to {count - 1})")
         return value
 
-    @field_validator(
-        "shard_count",
-        "discord_token",
-        "slack_bot_token",
-        "slack_app_token",
-        "slack_signing_secret",
-        "model_path",
-        "discord_api_base",
-        "discord_gateway_url",
-        "slack_api_base",
-        "database_url",
-        "admin_user_group",
-        mode="before",
-    )
+    @field_validator("*", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        # A `.env` copied from `.env.example` holds `DISCORD_TOKEN=`: that means "not configured".
+        # A `.env` copied from `.env.example` holds `DISCORD_TOKEN=`, `SHARD_COUNT=`: blank means "not set", so
+        # the default (`TOP_K=` is 3, `DATA_DIR=` is data/, not the working folder).
         if isinstance(value, str) and not value.strip():
-            return None
+            raise PydanticUseDefault()
         return value
+
+    @model_validator(mode="after")
+    def _outside_the_index(self) -> Settings:
+        # A build replaces INDEX_DIR whole, so it refuses a folder holding anything else: a database or health
+        # file made there worked until the first rebuild, which then refused INDEX_DIR instead.
+        index = Path(os.path.realpath(self.index_dir))
+        placed = [("HEALTH_FILE", self.health_file)]
+        if self.database_url is None:  # the SQLite file in DATA_DIR
+            placed.insert(0, ("DATA_DIR", self.data_dir))
+        for name, path in placed:
+            if Path(os.path.realpath(path)).is_relative_to(index):
+                raise ValueError(
+                    f"{name}={path} is inside INDEX_DIR={self.index_dir}, which each build of the index replaces "
+                    f"whole: give INDEX_DIR a folder of its own (e.g. INDEX_DIR=.index), or {name} another place"
+                )
+        return self
 
 
 def parse_shard_ids(text: str) -> tuple[int, ...] | None:

@@ -124,7 +124,12 @@ def chat_banner(documents: int, chunks: int) -> str:
 
 NO_TOKEN_CHAT = (
     "No chat token configured: starting the terminal chat. To run the Discord bot, put "
-    "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), then `make run` again."
+    "DISCORD_TOKEN=... in .env (see .env.example and docs/discord.md), or SLACK_BOT_TOKEN=... for Slack "
+    "(docs/slack.md), then `make run` again."
+)
+BOTH_TOKENS = (
+    "DISCORD_TOKEN and SLACK_BOT_TOKEN are both set: running the Discord bot only. Run the Slack bot as a "
+    "second process, `python -m bot slack`, or leave DISCORD_TOKEN blank to run Slack here."
 )
 
 
@@ -169,6 +174,14 @@ def report_written(rows: int, path: object) -> str:
 
 def cannot_write(path: object, reason: str) -> str:
     return f"cannot write {path} ({reason}): choose another file"
+
+
+def no_question_log(path: object) -> str:
+    """``python -m bot report`` where no bot keeps its database."""
+    return (
+        f"no question log at {path}: the Discord and Slack bots make it when they first start; run the report "
+        "with the DATA_DIR (or DATABASE_URL) the bots use"
+    )
 
 
 # ---------------------------------------------------------------- admins' commands

@@ -11,7 +11,9 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +34,7 @@ from bot.db.questions import QuestionLog
 from bot.db.ratelimit import SharedRateLimiter, prune_rate_hits
 from bot.db.reports import Reports
 from bot.db.votes import Votes
+from bot.db.waits import within
 
 __all__ = ["EVENT_TTL", "Database", "Pruned"]
 
@@ -161,6 +164,25 @@ class Database:
         """A rate limiter whose counters every process of the installation shares (``ratelimit.py``),
         its windows on the database server's clock."""
         return SharedRateLimiter(self.engine, self._hasher, count, seconds, self._server_now)
+
+    async def reachable(self) -> bool:
+        """Whether the database answers now (one ``SELECT 1``, waited for as long as an answer's calls are):
+        the health file says when it does not (bot/core/runtime.py). SQLite, a local file, is not asked (each
+        transaction there takes the file's write lock): it is there unless its file was deleted (DATA_DIR
+        removed under the bot, whose writes then go to a file nobody will open again)."""
+        if self.engine.dialect.name == "sqlite":
+            return await asyncio.to_thread(os.path.isfile, self.engine.url.database or "")
+
+        async def ping() -> None:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        try:
+            await within(self.engine, ping(), "a health check")
+        except Exception as error:
+            log.debug("The database does not answer: %s", type(error).__name__)
+            return False
+        return True
 
     def hash_id(self, user_id: str | int) -> str:
         """The keyed hash stored for ``user_id`` (to find a person's rows without storing the id)."""

@@ -67,6 +67,9 @@ def resolve_url(url: str | None, data_dir: Path | str = "data") -> URL:
         DatabaseConfigError: The URL does not parse, or names another driver.
     """
     text = (url or "").strip() or default_url(data_dir)
+    if not text.startswith("sqlite") and text.partition("://")[2].count("@") > 1:
+        # An @ in the password ends it there: the rest was read as the host, and shown in every error line.
+        raise DatabaseConfigError(_mask(text), "has an @ in its user name or password: write it as %40")
     try:
         parsed = make_url(text)
     except (ArgumentError, ValueError) as exc:
@@ -86,11 +89,24 @@ def display_url(url: URL) -> str:
 
 def _mask(text: str) -> str:
     # An unparsable URL may still hold a password between "://user:" and "@".
-    head, sep, tail = text.partition("@")
+    head, sep, tail = text.rpartition("@")  # the last @ ends the password, whatever it holds
     if sep and "://" in head and ":" in head.split("://", 1)[1]:
         scheme, rest = head.split("://", 1)
         return f"{scheme}://{rest.split(':', 1)[0]}:***@{tail}"
     return text
+
+
+def check_sqlite_folder(url: URL) -> None:
+    """Refuse an SQLite file whose folder cannot be written (or made), without making anything.
+
+    Raises:
+        OSError: the folder, or the nearest one there is on its way, cannot be written.
+    """
+    folder = Path(url.database or "").absolute().parent
+    existing = next((f for f in (folder, *folder.parents) if f.exists()), None)
+    if existing is not None and (not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK)):
+        why = "the folder cannot be written" if existing.is_dir() else "it is a file, not a folder"
+        raise PermissionError(errno.EACCES, why, str(existing))
 
 
 def create_engine(url: URL) -> AsyncEngine:

@@ -35,7 +35,14 @@ from bot.core.loop import run_on
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
 from bot.core.reload import IndexReloader
-from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
+from bot.core.runtime import (
+    HealthBeacon,
+    check_database,
+    open_database,
+    open_retriever,
+    rate_limiter,
+    serve_until_signal,
+)
 from bot.core.service import AnswerService
 from bot.discord.buttons import DYNAMIC_ITEMS, on_modal_submit
 from bot.discord.cogs import EXTENSIONS
@@ -224,6 +231,7 @@ def make_bot(retriever: Any, settings: Settings, db: Database | None = None) -> 
         shown=settings.top_k,
     )
     bot = CiteBot(pipeline=pipeline, settings=settings)
+    bot.beacon.database = db.reachable if db is not None else None  # the health file says when it stops answering
     # The retriever is read at each call: a reloaded index swaps it.
     bot.admin = Admin(settings, db, embed=lambda texts: service.retriever.encode(texts))  # noqa: PLW0108
     bot.rules = ChannelRules(db.channels if db is not None else None, "discord")
@@ -253,6 +261,7 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
         )
     token = settings.discord_token.get_secret_value().strip()
     point_at(settings.discord_api_base, settings.discord_gateway_url)
+    check_database(settings)  # a bad DATABASE_URL is said before the index is opened (or rebuilt)
     started = time.perf_counter()
     retriever = open_retriever(settings)
     log.info("Index ready in %.1fs", time.perf_counter() - started)

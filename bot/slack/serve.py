@@ -21,7 +21,14 @@ from bot.core.loop import run_on
 from bot.core.pipeline import Pipeline
 from bot.core.record import Recorder
 from bot.core.reload import IndexReloader
-from bot.core.runtime import HealthBeacon, open_database, open_retriever, rate_limiter, serve_until_signal
+from bot.core.runtime import (
+    HealthBeacon,
+    check_database,
+    open_database,
+    open_retriever,
+    rate_limiter,
+    serve_until_signal,
+)
 from bot.core.service import AnswerService
 from bot.slack.app import build_app
 from bot.slack.once import OnceOnly
@@ -251,7 +258,8 @@ async def serve(
         else:
             stopper = await serve_http(app, settings.slack_port, signing_secret=tokens.signing_secret or "")
             connection = _Connection(_always, stopper)
-        async with HealthBeacon(settings.health_file, connection.connected):
+        database = db.reachable if db is not None else None  # the health file says when it stops answering
+        async with HealthBeacon(settings.health_file, connection.connected, database=database):
             await serve_until_signal(None, connection.close, pipeline, stop=stop)
             log.info("Slack bot stopped")
     finally:
@@ -269,6 +277,7 @@ def main(settings: Settings, args: argparse.Namespace | None = None) -> int:
         ConfigError: a token is missing or refused (exit status 2).
     """
     tokens = check_settings(settings)
+    check_database(settings)  # a bad DATABASE_URL is said before the index is opened (or rebuilt)
     retriever = open_retriever(settings)
 
     async def run() -> int:

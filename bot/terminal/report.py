@@ -23,6 +23,7 @@ from bot.core import wording
 from bot.core.errors import ConfigError
 from bot.core.report import Report, build_report, parse_since, report_text
 from bot.terminal.output import emit
+from index.text import strip_controls
 
 if TYPE_CHECKING:
     import argparse
@@ -38,11 +39,23 @@ def csv_rows(report: Report) -> Iterator[tuple[str, int, str, str, str]]:
     """The report's rows: ``gap`` (count, example, every wording), ``downvote`` (1, question, reason),
     ``most_asked`` (count, question); ``when`` is the latest time, ISO 8601 in UTC."""
     for gap in report.gaps:
-        yield "gap", gap.count, gap.example, " | ".join(gap.wordings), gap.last_asked.isoformat()
+        yield "gap", gap.count, _cell(gap.example), _cell(" | ".join(gap.wordings)), gap.last_asked.isoformat()
     for vote in report.downvoted:
-        yield "downvote", 1, vote.question, vote.reason or "", vote.voted_at.isoformat()
+        yield "downvote", 1, _cell(vote.question), _cell(vote.reason or ""), vote.voted_at.isoformat()
     for asked in report.most_asked:
-        yield "most_asked", asked.count, asked.question, "", asked.last_asked.isoformat()
+        yield "most_asked", asked.count, _cell(asked.question), "", asked.last_asked.isoformat()
+
+
+# What a spreadsheet reads as a formula at the start of a cell (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A person's words as a cell: without control characters (a terminal showing the file would run them),
+    and never a formula (a chat user's ``=HYPERLINK(...)`` would run in the spreadsheet it is opened in):
+    such a cell starts with ``'``, which a spreadsheet shows as text."""
+    text = strip_controls(text)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def check_writable(path: Path) -> None:
@@ -97,6 +110,20 @@ class LazyEmbedder:
         return self._embedder.encode(texts, batch_size=32)
 
 
+def check_log_exists(settings: Settings) -> None:
+    """Refuse an SQLite question log that is not there: opening it would make a new, empty one (and its
+    folders), and the report would say nothing was asked, where the bots keep theirs elsewhere.
+
+    Raises:
+        ConfigError: no such file. DatabaseConfigError: ``DATABASE_URL`` is not one the bots could use.
+    """
+    from bot.db.engine import resolve_url
+
+    url = resolve_url(settings.database_url.get_secret_value() if settings.database_url else None, settings.data_dir)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise ConfigError(wording.no_question_log(url.database))
+
+
 async def _read(settings: Settings, since: datetime) -> Report:
     from bot.db import Database
 
@@ -110,6 +137,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     since = datetime.now(UTC) - parse_since(args.since)
     if args.csv is not None:
         check_writable(args.csv)
+    check_log_exists(settings)
     report = asyncio.run(_read(settings, since))
     if args.csv is not None:
         count = write_csv(report, args.csv)

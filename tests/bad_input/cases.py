@@ -143,8 +143,8 @@ def _inside(root: Path) -> tuple[Path, Path, Path]:
 
 
 def _around(root: Path) -> tuple[Path, Path, Path]:
-    seeds = seeds_with_pdf(root / "data")
-    return seeds, root / "data", root
+    seeds = seeds_with_pdf(root / "library")  # not `data`, DATA_DIR's default: that is refused first, rightly
+    return seeds, root / "library", root
 
 
 def _file(root: Path) -> tuple[Path, Path, Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from bot.core.health import MAX_AGE, check, main
+from bot.core.runtime import HealthBeacon
 from bot.core.settings import Settings
 from index import store
 from index.store import write_index
@@ -131,3 +133,53 @@ def test_health_command_runs_through_the_cli(settings: Settings, monkeypatch: py
     assert cli_main(["health"]) == 0
     settings.health_file.unlink()
     assert cli_main(["health"]) == 1
+
+
+def test_an_index_of_another_format_is_unhealthy(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """An index an older citebot wrote (a process of the previous release still building beside the new one)
+    passed as whole, though this version cannot read it (docs/deploy.md: "with the expected format version")."""
+    path = settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format_version": store.FORMAT_VERSION - 1}), encoding="utf-8")
+    assert main(settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("unhealthy: the index in") and err.count("\n") == 1
+    assert f"index format {store.FORMAT_VERSION - 1}, this version reads {store.FORMAT_VERSION}" in err
+
+
+async def test_a_database_that_stops_answering_is_said_while_the_bot_stays_healthy(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The health file said nothing of the database: while it was down (answers without buttons, nothing logged,
+    the rate limit counted in each process) `python -m bot health` said all was well, in the same words."""
+    answers = [True]
+
+    async def database() -> bool:
+        return answers[0]
+
+    beacon = HealthBeacon(settings.health_file, lambda: True, database=database)
+    await beacon.step()
+    assert main(settings) == 0
+    assert "has not answered" not in capsys.readouterr().out
+    answers[0] = False
+    await beacon.step()
+    down_since = json.loads(settings.health_file.read_text(encoding="utf-8"))["database"]["since"]
+    healthy, line = check(settings, now=down_since + 40)
+    assert healthy and line.startswith("healthy: index of 1 chunks")
+    assert "; the database has not answered for 40 s: questions are answered without buttons" in line
+    await beacon.step()  # still down: since when it first failed
+    assert json.loads(settings.health_file.read_text(encoding="utf-8"))["database"]["since"] == down_since
+    answers[0] = True
+    await beacon.step()
+    assert "has not answered" not in check(settings)[1]
+
+
+async def test_the_shards_and_the_database_are_both_said(settings: Settings) -> None:
+    async def down() -> bool:
+        return False
+
+    report = '{"shard_count": 2, "shards": {"0": {"connected": true, "since": 1.0, "latency_ms": 40.0}}}'
+    beacon = HealthBeacon(settings.health_file, lambda: True, report=lambda: report, database=down)
+    await beacon.step()
+    healthy, line = check(settings)
+    assert healthy and "shards 0 of 2 connected (heartbeat latency 40 ms); the database has not answered" in line

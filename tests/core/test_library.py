@@ -7,7 +7,10 @@ removes updates a real index, so the module is marked ``model``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,8 +20,9 @@ import numpy as np
 import pytest
 
 from bot.core.library import SourceInfo, add_sources, list_sources, remove_source
+from bot.core.refusals import chat_reason
 from bot.core.settings import Settings
-from index.errors import AddSourceError, FetchError, IndexMissingError, RemoveSourceError
+from index.errors import AddSourceError, FetchError, IndexMissingError, RemoveSourceError, SourceEditError
 from index.store import read_manifest
 from tests.pages import page_server
 
@@ -175,3 +179,63 @@ def test_a_failed_index_update_puts_the_seeds_back(
 def test_list_without_an_index_names_the_fix(settings: Settings) -> None:
     with pytest.raises(IndexMissingError, match="run `python -m bot index` to build it"):
         list_sources(settings)
+
+
+@pytest.fixture
+def read_only_seeds(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The sources folder as a container's `:ro` mount shows it: nothing can be made in it (tests run as root,
+    whom permission bits do not stop, so every file made there fails as EROFS does)."""
+    real_mkstemp, real_unlink = tempfile.mkstemp, Path.unlink
+
+    def mkstemp(*args: object, dir: object = None, **kwargs: object) -> object:
+        if dir is not None and Path(str(dir)).resolve() == settings.seeds_dir.resolve():
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dir))
+        return real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload]
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.parent.resolve() == settings.seeds_dir.resolve():
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    yield
+
+
+def test_adding_to_a_read_only_sources_folder_is_one_line_and_changes_nothing(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """docker-compose.yml mounts ./seeds read-only: `add` (and a chat admin's /source add) ended in an OSError
+    traceback from the temporary file."""
+    add_sources(settings, [])  # the first index
+    new = tmp_path / "ferry.txt"
+    new.write_text("The Vell ferry sails twice a day in summer.\n", encoding="utf-8")
+    seeds_before, index_before = folder_bytes(settings.seeds_dir), folder_bytes(settings.index_dir)
+    request.getfixturevalue("read_only_seeds")
+    with pytest.raises(SourceEditError) as caught:
+        add_sources(settings, [str(new)])
+    said = str(caught.value)
+    assert said.startswith(
+        f"cannot change {settings.seeds_dir}: the sources folder cannot be written (Read-only file system)"
+    )
+    assert "SEEDS_DIR" in said and "\n" not in said
+    assert (
+        chat_reason(caught.value)
+        == "the bot cannot change its sources folder; whoever runs the bot can fix it (its log says how)"
+    )
+    assert folder_bytes(settings.seeds_dir) == seeds_before
+    assert folder_bytes(settings.index_dir) == index_before
+
+
+def test_removing_from_a_read_only_sources_folder_is_one_line_and_changes_nothing(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    new = tmp_path / "ferry.txt"
+    new.write_text("The Vell ferry sails twice a day in summer.\n", encoding="utf-8")
+    add_sources(settings, [str(new)])
+    seeds_before, index_before = folder_bytes(settings.seeds_dir), folder_bytes(settings.index_dir)
+    request.getfixturevalue("read_only_seeds")
+    with pytest.raises(SourceEditError, match="the sources folder cannot be written"):
+        remove_source(settings, "ferry.txt")
+    assert folder_bytes(settings.seeds_dir) == seeds_before
+    assert folder_bytes(settings.index_dir) == index_before

@@ -7,6 +7,7 @@ of events itself; nothing sleeps and hopes.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -17,8 +18,10 @@ import pytest
 
 from bot.core.reload import IndexReloader, stamp
 from bot.core.service import AnswerService
+from index import store
 from index.errors import IndexCorruptError
 from tests.fakes import FakeRetriever
+from tests.helpers import write_tiny_index
 
 
 def new_manifest(index_dir: Path, text: str = "{}") -> None:
@@ -128,4 +131,22 @@ async def test_a_real_index_is_reloaded_after_bot_add(tmp_path: Path) -> None:
     assert await reloader.check() is False
     assert service.retriever is running
     assert (await service.ask("Who painted the lighthouse red?")).hits[0].source == "seeds/lighthouse.txt"
+    await service.aclose()
+
+
+async def test_an_index_of_another_citebot_version_is_said_to_be_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During an upgrade a process of the other version rebuilds the shared INDEX_DIR: the running bot logged
+    that its index was "damaged" and to run `python -m bot index` (whose rebuild the other bot refuses in turn)."""
+    index = tmp_path / "index"
+    write_tiny_index(index)
+    service = AnswerService(FakeRetriever(), batch_window=0.0)
+    reloader = IndexReloader(service, index, reopen=lambda running: store.load_index(index))
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    new_manifest(index, json.dumps({**manifest, "format_version": store.FORMAT_VERSION + 1}))
+    with caplog.at_level(logging.WARNING, logger="bot.core.reload"):
+        assert await reloader.check() is False
+    assert "made by another version of citebot" in caplog.text and "damaged" not in caplog.text
+    assert f"index format {store.FORMAT_VERSION + 1}, this version reads {store.FORMAT_VERSION}" in caplog.text
     await service.aclose()

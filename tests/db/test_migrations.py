@@ -160,3 +160,67 @@ async def test_a_database_from_a_newer_citebot_is_refused_in_one_line(db_url: st
         await Database.open(db_url)
     assert "revision 9999, newer than this citebot knows (0002)" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+_OPEN_AND_LOG = """
+import asyncio, logging, sys
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+from bot.db import Database
+async def main():
+    db = await Database.open(sys.argv[1])
+    print(db.hash_id("U123"))
+    await db.close()
+asyncio.run(main())
+"""
+
+
+async def _at_first_revision_with_rows(url: str) -> str:
+    """A database as the first release left it: at revision 0001, a claim and a question in it."""
+    engine = create_engine(resolve_url(url))
+
+    def first(connection: Connection) -> str:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.exec_driver_sql(
+            "INSERT INTO seen_events (platform, event_id, seen_at) VALUES ('slack', 'E1', '2026-01-01 00:00:00')"
+        )
+        return connection.exec_driver_sql("SELECT secret FROM installation").scalar_one()
+
+    try:
+        async with engine.begin() as conn:
+            return await conn.run_sync(first)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.process
+def test_processes_starting_together_on_an_older_schema_migrate_it_once(db_url: str) -> None:
+    """An upgrade: three processes of the new release start together on a database of the first release's
+    schema. One migrates (one log line), the others wait and find it current; the rows and the secret are kept."""
+    asyncio.run(_at_first_revision_with_rows(db_url))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_AND_LOG, db_url],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in results]
+    assert sum("migrating the database from 0001 to 0002" in err for _, err in results) == 1
+    assert len({out.strip() for out, _ in results}) == 1
+
+    async def kept() -> tuple[str | None, object]:
+        engine = create_engine(resolve_url(db_url))
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(current_revision), (
+                    await conn.execute(text("SELECT event_id, claimed_at, done_at FROM seen_events"))
+                ).all()
+        finally:
+            await engine.dispose()
+
+    revision, rows = asyncio.run(kept())
+    assert revision == head_revision() and [tuple(r) for r in rows] == [("E1", None, None)]  # type: ignore[attr-defined]

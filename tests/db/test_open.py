@@ -85,3 +85,35 @@ async def test_an_sqlite_folder_that_cannot_be_written_is_one_line(
     message = str(caught.value)
     assert "\n" not in message and "the folder cannot be written" in message and str(folder) in message
     assert not (folder / "citebot.db").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://citebot:s3cr@t-tail/x@127.0.0.1:5432/citebot",
+        "postgresql+psycopg://citebot:two@signs@db.example.org/citebot",
+    ],
+)
+def test_an_at_sign_in_the_password_is_one_line_that_shows_none_of_it(url: str) -> None:
+    """The password ended at its first @: the rest was taken for the host, shown unmasked in the error line
+    ("cannot open the database postgresql+asyncpg://citebot:***@t-tail/x%40127.0.0.1...") and the log."""
+    with pytest.raises(DatabaseConfigError) as caught:
+        resolve_url(url)
+    message = str(caught.value)
+    assert "has an @ in its user name or password: write it as %40" in message
+    assert "tail" not in message and "signs" not in message and "s3cr" not in message and "two" not in message
+    assert "citebot:***@" in message
+
+
+def test_a_percent_encoded_at_sign_is_the_password_and_an_sqlite_path_may_hold_one() -> None:
+    assert resolve_url("postgresql+asyncpg://citebot:s3cr%40t@127.0.0.1/citebot").password == "s3cr@t"
+    assert resolve_url("sqlite+aiosqlite:////srv/a@b/c@d/citebot.db").database == "/srv/a@b/c@d/citebot.db"
+
+
+async def test_an_sqlite_file_deleted_under_the_bot_is_not_reachable(tmp_path: Path) -> None:
+    """The health file's note (bot/core/runtime.py): an SQLite file is asked nothing (a transaction there takes
+    the file's write lock); deleted under the bot, its writes go to a file nobody opens again."""
+    async with await Database.open(None, data_dir=tmp_path / "data") as db:
+        assert await db.reachable()
+        (tmp_path / "data" / "citebot.db").unlink()
+        assert not await db.reachable()

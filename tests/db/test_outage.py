@@ -132,3 +132,19 @@ async def test_a_database_that_hangs_costs_no_answer(
     after = await ask(pipeline)
     assert isinstance(after, Reply) and after.answer_id is not None
     assert delivered[1:] == [during, after]
+
+
+async def test_the_health_beacons_ping_says_when_the_server_is_down_or_hangs(
+    db: Database, server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the health file notes (bot/core/runtime.py): a server stopped or hung does not answer, within the
+    bound of an answer's calls, and answers again once back."""
+    monkeypatch.setattr("bot.db.waits.WAIT_SECONDS", 0.2, raising=False)
+    assert await db.reachable()
+    with stopped(server):
+        assert not await db.reachable()
+    assert await db.reachable()
+    with server.frozen():
+        async with asyncio.timeout(30):  # a liveness guard: the bound is 0.2 s
+            assert not await db.reachable()
+    assert await db.reachable()

@@ -14,7 +14,8 @@ import pytest
 from bot.core.health import check_index
 from index.errors import IndexCorruptError
 from index.query import Retriever
-from index.store import load_index, read_manifest
+from index.staleness import RebuildReason, current_index
+from index.store import FORMAT_VERSION, load_index, read_manifest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
@@ -96,4 +97,15 @@ def test_manifest_of_another_format_version_is_rebuilt_not_refused(built: tuple[
     path.write_text(json.dumps({"format_version": 1, "content_hash": "old", "files": manifest["files"]}))
     messages: list[str] = []
     Retriever.open(seeds, tmp_path / "index", say=messages.append)
-    assert any("out of date" in m for m in messages)
+    assert any("made by another version of citebot (index format 1" in m and "building" in m for m in messages)
+
+
+@pytest.mark.parametrize("version", [5, 7, None])
+def test_an_index_of_another_format_is_said_to_be_one(tmp_path: Path, version: int | None) -> None:
+    """After an upgrade the progress line said "out of date (sources or settings changed)", which they had not."""
+    (tmp_path / "manifest.json").write_text(json.dumps({"format_version": version, "content_hash": "old", "files": {}}))
+    why, stored = current_index(tmp_path, "new", repair=False)
+    assert stored is None and why is not None and why.reason is RebuildReason.FORMAT
+    assert (
+        str(why) == f"made by another version of citebot (index format {version}, this version reads {FORMAT_VERSION})"
+    )

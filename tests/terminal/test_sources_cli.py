@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_bot
+from tests.helpers import REPO, run_bot
 from tests.pages import page_server
 
 pytestmark = pytest.mark.process
@@ -65,3 +69,44 @@ def test_add_list_and_remove(tmp_path: Path) -> None:
     assert removed.stdout.startswith("removed harmonica.md")
     assert sorted(p.name for p in seeds.iterdir()) == ["harbour.txt", "titles.toml"]
     assert "harmonica.md" not in (seeds / "titles.toml").read_text(encoding="utf-8")
+
+
+# `python -m bot add` whose index update is where SIGTERM (`docker stop`, `kill`) finds it: the file is placed and
+# titles.toml saved, and the process is told to stop before the index is written.
+_SIGTERM_DURING_ADD = """
+import os, signal, sys, threading
+from bot import cli
+from bot.core import library
+
+def update(settings, say, **_):
+    os.kill(os.getpid(), signal.SIGTERM)
+    threading.Event().wait(120)  # the handler runs here; killed outright, nothing after this line runs either
+    raise AssertionError("SIGTERM did not stop the add")
+
+library._update = update
+sys.argv[0] = "python -m bot"
+sys.exit(cli.main(["add", sys.argv[1]]))
+"""
+
+
+def test_sigterm_during_an_add_puts_the_sources_back(tmp_path: Path) -> None:
+    """Killed by SIGTERM mid-add, the file stayed in the sources and titles.toml named it, the index without it:
+    a running bot then noted in its answers that the sources had changed."""
+    seeds = seeds_in(tmp_path)
+    (seeds / "titles.toml").write_text('"harbour.txt" = "The harbour"\n', encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in seeds.iterdir()}
+    new = tmp_path / "ferry.txt"
+    new.write_text("The Vell ferry sails twice a day.\n", encoding="utf-8")
+    env = {**os.environ, "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "index")}
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_DURING_ADD, str(new)],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
