@@ -168,7 +168,7 @@ def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndar
     spans = corpus.token_spans[candidates]
     similarities = span_similarities(query.tokens, corpus.token_vectors, spans)
     score[candidates] = first[candidates] + mix.late_interaction * _z(span_maxsim(similarities, spans))
-    # The best window of sentences of each candidate, for a question searched alone (off as shipped).
+    # The best window of sentences of each candidate, for a question searched alone (on as shipped: Mix.late_windows).
     windows = mix.late_interaction and mix.late_windows and (query.chunk_weights is None or mix.windows_in_threads)
     if windows and corpus.sentence_tokens is not None and similarities.size:
         counts = corpus.sentence_starts[candidates + 1] - corpus.sentence_starts[candidates]

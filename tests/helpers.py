@@ -35,7 +35,7 @@ def run_bot(
     )
 
 
-def write_tiny_index(index_dir: Path, dim: int = 4) -> None:
+def write_tiny_index(index_dir: Path, dim: int = 4, content_hash: str = "0" * 64) -> None:
     """A whole index of one chunk, its arrays made up (no model): for what reads an index's files and manifest."""
     import numpy as np
 
@@ -48,7 +48,7 @@ def write_tiny_index(index_dir: Path, dim: int = 4) -> None:
             "model": "test",
             "dimension": dim,
             "chunk_tokens": 254,
-            "content_hash": "0" * 64,
+            "content_hash": content_hash,
             "chunks": 1,
             "sentences": 1,
             "quotes": 1,

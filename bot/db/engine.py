@@ -67,9 +67,9 @@ def resolve_url(url: str | None, data_dir: Path | str = "data") -> URL:
         DatabaseConfigError: The URL does not parse, or names another driver.
     """
     text = (url or "").strip() or default_url(data_dir)
-    if not text.startswith("sqlite") and text.partition("://")[2].count("@") > 1:
+    if not text.startswith("sqlite") and _at_in_password(text):
         # An @ in the password ends it there: the rest was read as the host, and shown in every error line.
-        raise DatabaseConfigError(_mask(text), "has an @ in its user name or password: write it as %40")
+        raise DatabaseConfigError(_mask(text), "has an @ in its password: write it as %40")
     try:
         parsed = make_url(text)
     except (ArgumentError, ValueError) as exc:
@@ -80,6 +80,14 @@ def resolve_url(url: str | None, data_dir: Path | str = "data") -> URL:
         # Each connection would get its own empty database: nothing would be shared.
         raise DatabaseConfigError(display_url(parsed), "names no database file")
     return parsed
+
+
+def _at_in_password(text: str) -> bool:
+    """Whether the password holds an @, which ends it early (SQLAlchemy reads a password up to its first @).
+    A user name may hold one (``user@server:pw@host``, Azure's), and so may the query (``?a=b@c``): both
+    parse as written."""
+    _, colon, after = text.partition("://")[2].split("?", 1)[0].partition(":")
+    return bool(colon) and after.count("@") > 1
 
 
 def display_url(url: URL) -> str:

@@ -7,37 +7,13 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.core.health import MAX_AGE, check, main
 from bot.core.runtime import HealthBeacon
 from bot.core.settings import Settings
 from index import store
-from index.store import write_index
-
-DIM = 4
-
-
-def _write_index(index_dir: Path) -> None:
-    """A tiny but whole index, one small array for every file the store writes."""
-    chunks = [{"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}]
-    write_index(
-        index_dir,
-        {
-            "model": "test",
-            "dimension": DIM,
-            "chunk_tokens": 254,
-            "content_hash": "0" * 64,
-            "chunks": 1,
-            "sentences": 1,
-            "quotes": 1,
-            "sources": [{"source": "seeds/a.txt", "title": "A", "paragraphs": 1}],
-            "calibration": {"null_mean": 0.1, "null_std": 0.05},
-        },
-        {name: np.eye(1, DIM, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
-        dict.fromkeys(store.RECORD_FILES, chunks),
-    )
+from tests.helpers import write_tiny_index
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -48,7 +24,7 @@ def _settings(tmp_path: Path) -> Settings:
 def settings(tmp_path: Path) -> Settings:
     """Settings over a whole index and a health file touched just now."""
     settings = _settings(tmp_path)
-    _write_index(settings.index_dir)
+    write_tiny_index(settings.index_dir)
     settings.health_file.touch()
     return settings
 

@@ -100,7 +100,7 @@ def test_an_at_sign_in_the_password_is_one_line_that_shows_none_of_it(url: str) 
     with pytest.raises(DatabaseConfigError) as caught:
         resolve_url(url)
     message = str(caught.value)
-    assert "has an @ in its user name or password: write it as %40" in message
+    assert "has an @ in its password: write it as %40" in message
     assert "tail" not in message and "signs" not in message and "s3cr" not in message and "two" not in message
     assert "citebot:***@" in message
 
@@ -117,3 +117,21 @@ async def test_an_sqlite_file_deleted_under_the_bot_is_not_reachable(tmp_path: P
         assert await db.reachable()
         (tmp_path / "data" / "citebot.db").unlink()
         assert not await db.reachable()
+
+
+@pytest.mark.parametrize(
+    ("url", "user", "host"),
+    [
+        ("postgresql+asyncpg://citebot@myserver:s3cret@db.example.org/citebot", "citebot@myserver", "db.example.org"),
+        (
+            "postgresql+psycopg://citebot:s3cret@db.example.org/citebot?application_name=bot@a",
+            "citebot",
+            "db.example.org",
+        ),
+    ],
+)
+def test_an_at_sign_in_the_user_name_or_the_query_is_read_as_written(url: str, user: str, host: str) -> None:
+    """Only the password's @ is misread: a user name of Azure's `user@server` form, or an @ in the query, parse
+    as written (they were refused with the password's line)."""
+    parsed = resolve_url(url)
+    assert (parsed.username, parsed.password, parsed.host) == (user, "s3cret", host)

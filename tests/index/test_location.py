@@ -9,38 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import index.query
-from index import store
 from index.errors import IndexLocationError
 from index.location import MARKER, builder, remove_leftovers
 from index.query import Retriever
-from index.store import read_manifest, write_index
-
-DIM = 4
-
-
-def write_tiny_index(index_dir: Path, content_hash: str = "0" * 64) -> None:
-    """A small but whole index written through the store, as a build's last step writes it."""
-    chunks = [{"source": "seeds/a.txt", "document": "A", "paragraph": 1, "text": "One.", "sentences": [[0, 4]]}]
-    write_index(
-        index_dir,
-        {
-            "model": "test",
-            "dimension": DIM,
-            "chunk_tokens": 254,
-            "content_hash": content_hash,
-            "chunks": 1,
-            "sentences": 1,
-            "quotes": 1,
-            "sources": [{"source": "seeds/a.txt", "title": "A", "paragraphs": 1}],
-            "calibration": {"null_mean": 0.1, "null_std": 0.05},
-        },
-        {name: np.eye(1, DIM, dtype=np.float32) for name in (*store.VECTOR_FILES, *store.ARRAY_FILES)},
-        dict.fromkeys(store.RECORD_FILES, chunks),
-    )
+from index.store import read_manifest
+from tests.helpers import write_tiny_index
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -164,18 +140,18 @@ def test_empty_folder_and_existing_index_are_replaced(tmp_path: Path) -> None:
     """An empty folder becomes an index; an index of citebot's is replaced by the next write."""
     target = tmp_path / "index"
     target.mkdir()
-    write_tiny_index(target, "1" * 64)
+    write_tiny_index(target, content_hash="1" * 64)
     assert (target / MARKER).is_file()
-    write_tiny_index(target, "2" * 64)
+    write_tiny_index(target, content_hash="2" * 64)
     assert read_manifest(target)["content_hash"] == "2" * 64
 
 
 def test_index_without_marker_but_with_a_citebot_manifest_is_replaced(tmp_path: Path) -> None:
     """An index built before build markers existed (its manifest names format and hash) is still ours."""
     target = tmp_path / "index"
-    write_tiny_index(target, "1" * 64)
+    write_tiny_index(target, content_hash="1" * 64)
     (target / MARKER).unlink()
-    write_tiny_index(target, "2" * 64)
+    write_tiny_index(target, content_hash="2" * 64)
     assert read_manifest(target)["content_hash"] == "2" * 64
 
 
@@ -187,7 +163,7 @@ def test_an_index_of_the_faiss_formats_is_replaced(tmp_path: Path) -> None:
     for name in ("index.faiss", "sentences.faiss", "quotes.faiss", "chunks.jsonl", "quotes.jsonl", "tokens.npy"):
         (target / name).write_bytes(b"old")
     (target / "manifest.json").write_text(json.dumps({"format_version": 3, "content_hash": "0" * 64}))
-    write_tiny_index(target, "2" * 64)
+    write_tiny_index(target, content_hash="2" * 64)
     assert read_manifest(target)["content_hash"] == "2" * 64
     assert not (target / "index.faiss").exists()
 
@@ -195,10 +171,10 @@ def test_an_index_of_the_faiss_formats_is_replaced(tmp_path: Path) -> None:
 def test_index_reached_through_a_symlink_is_replaced_behind_it(tmp_path: Path) -> None:
     """INDEX_DIR as a symbolic link to an index: the index behind it is replaced; the link still leads to it."""
     real_dir = tmp_path / "real"
-    write_tiny_index(real_dir, "1" * 64)
+    write_tiny_index(real_dir, content_hash="1" * 64)
     link = tmp_path / "link"
     link.symlink_to(real_dir, target_is_directory=True)
-    write_tiny_index(link, "2" * 64)
+    write_tiny_index(link, content_hash="2" * 64)
     assert link.is_symlink()
     assert read_manifest(link)["content_hash"] == "2" * 64
 
