@@ -134,7 +134,7 @@ class OnceOnly:
         """A request claimed here that no listener took (bolt's 404: a click on a button an older
         version drew, say) has ended: its claim is marked done, since a repeat would find no
         listener either, and it no longer keeps a stop waiting."""
-        key = context.get(CLAIMED)
+        key = context.pop(CLAIMED, None)  # ended once: a listener bolt gave up on may still end later
         if key is None:
             return
         try:
@@ -201,7 +201,7 @@ def answer_each_request_once(app: AsyncApp, once: OnceOnly) -> None:
         cancelled (the process stopping mid-answer): that request was not acted on."""
 
         async def handle(self, request: Any, response: Any) -> None:
-            key = request.context.get(CLAIMED)
+            key = request.context.pop(CLAIMED, None)  # None: not claimed here, or ended already (unmatched)
             if key is None:
                 return
             task = asyncio.current_task()

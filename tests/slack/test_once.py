@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.db import Claim, Database
 from bot.db.schema import seen_events
-from bot.slack.once import LEASE, OnceOnly, SeenEvents, request_key
+from bot.slack.once import CLAIMED, LEASE, OnceOnly, SeenEvents, answer_each_request_once, request_key
 from tests.db.conftest import FakeClock
 from tests.db.postgres import PostgresServer
 from tests.fake_slack import FORM, TEAM, FakeSlack, command_body, event_body, mention_event
@@ -249,3 +249,23 @@ async def test_an_overlong_key_is_claimed_by_its_hash() -> None:
     assert await once.claim("x" * 500) is Claim.NEW
     assert await once.claim("x" * 500) is Claim.DONE
     assert all(len(key) <= 128 for key in once.memory._seen)
+
+
+async def test_a_request_ends_once_when_bolt_gave_up_on_its_listener_first() -> None:
+    """A listener that did not acknowledge in time is reported unhandled, and later ends too: the
+    request is counted out of hand once, so another request still in hand keeps a stop waiting."""
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.request.async_request import AsyncBoltRequest
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    once = OnceOnly()
+    app = AsyncApp(
+        name="t", client=AsyncWebClient(token="xoxb-0"), signing_secret="", request_verification_enabled=False
+    )
+    answer_each_request_once(app, once)
+    once.taken()  # another request, still being answered
+    once.taken()
+    request = AsyncBoltRequest(body="{}", context={CLAIMED: "trigger:late"})
+    await once.unmatched(request.context)
+    await app.listener_runner.listener_completion_handler.handle(request, None)
+    assert once.in_hand == 1
