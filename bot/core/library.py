@@ -143,12 +143,13 @@ def add_sources(
     return [infos[name] for name in names if name in infos]
 
 
-def remove_source(settings: Settings, name: str) -> SourceInfo:
+def remove_source(settings: Settings, name: str, *, say: Callable[[str], None] | None = None) -> SourceInfo:
     """Delete a source ``bot add`` wrote, and update the index.
 
     Args:
         settings: ``SEEDS_DIR``, ``INDEX_DIR`` and the model settings.
         name: Its name as :func:`list_sources` gives it (``seeds/`` before it, or its exact title, also work).
+        say: Receives a line when another process's build must end first; None is silent.
 
     Returns:
         The source as it was indexed before.
@@ -158,10 +159,11 @@ def remove_source(settings: Settings, name: str) -> SourceInfo:
     """
     from index.ledger import Ledger, sha256
     from index.location import check_location
-    from index.store import build_lock, read_manifest
+    from index.staleness import waiting_lock
+    from index.store import read_manifest
 
     check_location(settings.seeds_dir, settings.index_dir)
-    with build_lock(settings.index_dir):
+    with waiting_lock(settings.index_dir, say or _quiet):
         ledger = Ledger(settings.seeds_dir)
         before = _infos(settings, read_manifest(settings.index_dir), ledger)
         info = _find(before, name, settings.seeds_dir.name)

@@ -51,7 +51,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
-    info = library.remove_source(settings, args.name)
+    info = library.remove_source(settings, args.name, say=say)
     emit(f"removed {source_line(info)}")
     return 0
 

@@ -7,10 +7,12 @@ removes updates a real index, so the module is marked ``model``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import errno
 import hashlib
 import os
 import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,7 +25,7 @@ from bot.core.library import SourceInfo, add_sources, list_sources, remove_sourc
 from bot.core.refusals import chat_reason
 from bot.core.settings import Settings
 from index.errors import AddSourceError, FetchError, IndexMissingError, RemoveSourceError, SourceEditError
-from index.store import read_manifest
+from index.store import build_lock, read_manifest
 from tests.pages import page_server
 
 pytestmark = pytest.mark.model
@@ -239,3 +241,24 @@ def test_removing_from_a_read_only_sources_folder_is_one_line_and_changes_nothin
         remove_source(settings, "ferry.txt")
     assert folder_bytes(settings.seeds_dir) == seeds_before
     assert folder_bytes(settings.index_dir) == index_before
+
+
+def test_a_remove_waiting_for_another_process_build_says_so(settings: Settings, tmp_path: Path) -> None:
+    """A remove while another process builds the index waits for its lock: it said nothing meanwhile,
+    as add and index --full did before they said so too."""
+    new = tmp_path / "ferry.txt"
+    new.write_text("The Vell ferry sails twice a day in summer.\n", encoding="utf-8")
+    add_sources(settings, [str(new)])
+    said: list[str] = []
+    waiting = threading.Event()
+
+    def say(line: str) -> None:
+        said.append(line)
+        waiting.set()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        with build_lock(settings.index_dir):  # the other process's build
+            removed = pool.submit(remove_source, settings, "ferry.txt", say=say)
+            assert waiting.wait(timeout=60), "nothing was said while waiting for the lock"
+        assert removed.result().name == "ferry.txt"
+    assert said == [f"waiting for another process to finish building the index in {settings.index_dir} ..."]
