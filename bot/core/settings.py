@@ -152,6 +152,8 @@ class Settings(BaseSettings):
         placed = [("HEALTH_FILE", self.health_file)]
         if self.database_url is None:  # the SQLite file in DATA_DIR
             placed.insert(0, ("DATA_DIR", self.data_dir))
+        elif (file := sqlite_file(self.database_url.get_secret_value())) is not None:
+            placed.insert(0, ("DATABASE_URL's SQLite file", file))
         for name, path in placed:
             if Path(os.path.realpath(path)).is_relative_to(index):
                 raise ValueError(
@@ -159,6 +161,14 @@ class Settings(BaseSettings):
                     f"whole: give INDEX_DIR a folder of its own (e.g. INDEX_DIR=.index), or {name} another place"
                 )
         return self
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite ``DATABASE_URL`` names (what follows its third slash, as SQLAlchemy reads it);
+    None for another database, or an SQLite one with no file."""
+    scheme, sep, rest = url.strip().partition(":///")
+    path = rest.split("?", 1)[0]
+    return Path(path) if scheme.startswith("sqlite") and sep and path and path != ":memory:" else None
 
 
 def parse_shard_ids(text: str) -> tuple[int, ...] | None:

@@ -126,6 +126,14 @@ def test_a_port_that_cannot_be_listened_on_is_one_line(
         ),
         ("INDEX_DIR=.index\nDATA_DIR=.index\n", "DATA_DIR=.index is inside INDEX_DIR=.index"),
         ("INDEX_DIR=/srv/citebot\nHEALTH_FILE=/srv/citebot/health\n", "HEALTH_FILE=/srv/citebot/health is inside"),
+        (
+            "INDEX_DIR=/srv/citebot\nDATABASE_URL=sqlite+aiosqlite:////srv/citebot/bot.db\n",
+            "DATABASE_URL's SQLite file=/srv/citebot/bot.db is inside INDEX_DIR=/srv/citebot",
+        ),
+        (
+            "INDEX_DIR=.index\nDATABASE_URL=sqlite+aiosqlite:///.index/bot.db?timeout=5\n",
+            "DATABASE_URL's SQLite file=.index/bot.db",
+        ),
     ],
 )
 def test_a_file_of_the_bots_inside_the_index_folder_is_refused_at_start(
