@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.documents import Document
-from index.text import split_sentences
+from index.text import has_words, split_sentences
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ def chunk_document(doc: Document, count_tokens: Callable[[str], int], max_tokens
     budget = max(1, max_tokens - reserve)
     chunks: list[Chunk] = []
     for para in doc.paragraphs:
-        if para.number == doc.title_paragraph:
-            continue
+        if para.number == doc.title_paragraph or not has_words(doc.text[para.start : para.end]):
+            continue  # a rule ("---", "* * *") says nothing to find or cite
         sentences = split_sentences(doc.text, para.start, para.end)
         sizes = [count_tokens(doc.text[a:b]) for a, b in sentences]
         group: list[tuple[int, int]] = []

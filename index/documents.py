@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from index.links import paragraph_links
+from index.text import has_words
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -155,9 +156,11 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
 
 
 def looks_like_title(line: str) -> bool:
-    # A short single line with no sentence punctuation at its end, e.g. "Super Bowl 50".
+    # A short single line with no sentence punctuation at its end, e.g. "Super Bowl 50"; a line with
+    # no letter or digit is a rule ("---"), not a title.
     return (
         "\n" not in line
+        and has_words(line)
         and len(line) <= 120
         and not line.rstrip().endswith((".", "!", "?", ":", ";", ",", "\u201d", '"'))
     )

@@ -45,7 +45,7 @@ from index.tokens import TokenStore
 log = logging.getLogger(__name__)
 
 # 4: records carry page and url; 5: float16 .npy vectors, compressed token vectors, a build marker;
-# 6: sentences and quotations read anew (an incremental build would keep unchanged documents' records)
+# 6: sentences, quotations and rules ("---") read anew (an incremental build would keep old records)
 FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 VECTOR_FILES = ("chunks.vectors.npy", "sentences.vectors.npy", "quotes.vectors.npy")  # float16, np.save

@@ -60,6 +60,11 @@ def normalize(text: str) -> str:
     return plain(text).casefold()
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit: a line or paragraph without one is a rule or ornament."""
+    return any(c.isalnum() for c in text)
+
+
 def strip_controls(text: str) -> str:
     """Remove control and invisible formatting characters (a question is text, not a terminal script)."""
     return _CONTROL.sub(" ", text)

@@ -74,6 +74,17 @@ def test_title_paragraph_is_not_chunked(notes: Document, embedder: Embedder) -> 
     assert all(c.paragraph != notes.title_paragraph for c in chunks_of(notes, embedder, 254))
 
 
+def test_a_rule_is_not_a_chunk(embedder: Embedder) -> None:
+    """A paragraph with no letter or digit ("---", "* * *") says nothing to find or cite; the paragraphs
+    around it keep their numbers."""
+    doc = parse_document("seeds/n.md", "# Notes\n\n---\n\nThe harbour was dredged in 1911.\n\n* * *\n\nIt opened.")
+    chunks = chunks_of(doc, embedder, 254)
+    assert [(c.paragraph, doc.text[c.start : c.end]) for c in chunks] == [
+        (3, "The harbour was dredged in 1911."),
+        (5, "It opened."),
+    ]
+
+
 def test_small_limit_cuts_a_paragraph_into_several_chunks(notes: Document, embedder: Embedder) -> None:
     """With a 40-token limit the first body paragraph becomes more than one chunk."""
     chunks = chunks_of(notes, embedder, 40)

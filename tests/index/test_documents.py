@@ -69,6 +69,14 @@ def test_short_first_line_is_the_title() -> None:
     assert doc.title_paragraph == 1
 
 
+def test_a_rule_opening_a_file_is_no_title() -> None:
+    """A Markdown file opening with a rule (not front matter: nothing closes it) was titled "---"."""
+    doc = parse_document(
+        "seeds/harbour_notes.md", "---\n\nThe harbour was dredged in 1911.\n\n* * *\n\nIt opened in 1912."
+    )
+    assert doc.title == "harbour notes" and doc.title_paragraph == 0
+
+
 def test_a_lone_short_line_is_text_not_a_title() -> None:
     """A document that is a single short line keeps it as text and is named after its file."""
     doc = parse_document("seeds/super_bowl.txt", "Super Bowl 50")
