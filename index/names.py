@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 
-from index.text import within_edits
+from index.text import CAPITALS, within_edits
 
 # A name's words start with a capital of any script ("Émile Zola", "Łukasz Nowak"), not of A to Z alone.
-_CAPITAL = (
-    "[" + "".join(re.escape(c) for c in map(chr, range(0x10000)) if c.isalpha() and (c.isupper() or c.istitle())) + "]"
-)
+_CAPITAL = f"[{CAPITALS}]"
 _NAME_WORD = rf"(?:{_CAPITAL}[\w.'\u2019-]*)"
 # Name particles stay inside a name: "Karl von Frisch", "Ursula van der Berg".
 _PARTICLES = r"(?:(?:von|van|der|den|de|da|del|della|di|du|la|le|bin|ibn)[ \u00a0]+)*"

@@ -73,8 +73,9 @@ def strip_controls(text: str) -> str:
 # A sentence ends at . ! or ? (optionally followed by closing quotes or brackets),
 # then white space, then something that starts a sentence: a capital (any script's: "Émile"),
 # a digit or an opening quote.
-_CAPITALS = "".join(c for c in map(chr, range(0x3000)) if c.isupper())
-_BOUNDARY = re.compile(rf"""[.!?]+["'\u201d\u2019)\]]*\s+(?=["'\u201c\u2018(\[]?[{_CAPITALS}0-9])""")
+# Every capital letter of the Basic Multilingual Plane, title case ("ǅ") too: sentences and names open with one.
+CAPITALS = "".join(re.escape(c) for c in map(chr, range(0x10000)) if c.isalpha() and (c.isupper() or c.istitle()))
+_BOUNDARY = re.compile(rf"""[.!?]+["'\u201d\u2019)\]]*\s+(?=["'\u201c\u2018(\[]?[{CAPITALS}0-9])""")
 _ABBREVIATIONS = frozenset(
     [
         "mr",
