@@ -45,6 +45,7 @@ MAX_EMBED_FIELD_VALUE = 1024
 MAX_EMBED_TOTAL = 6000
 MAX_SHARED_QUESTION = 300  # characters of the question quoted over a shared answer
 _MENTION = re.compile(r"<@!?[0-9]{1,20}>")
+_BRACKET = re.compile(r"\\.|[\[\]]")  # an escaped character (kept), or a bracket still to escape
 
 
 def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
@@ -116,7 +117,7 @@ def format_source_discord(source: Source) -> str:
         return label
     # Inside the link's text the citation's own brackets are escaped; its target holds no
     # parenthesis or space (link_target), and the angle brackets keep Discord from embedding it.
-    label = label.replace("[", "\\[").replace("]", "\\]")
+    label = _BRACKET.sub(lambda m: m[0] if len(m[0]) == 2 else "\\" + m[0], label)
     return f"[{label}](<{link_target(source.url)}>)"
 
 

@@ -37,3 +37,10 @@ def test_angle_bracket_markup_in_a_passage_or_a_shared_question_shows_as_typed()
     text = format_answer_discord(shared)
     assert text.startswith("Asked by <@123456789012345678>: “Why did IBM quit ")
     assert not _RENDERS.search(text), text
+
+
+def test_a_citation_holding_link_markup_is_escaped_once_inside_its_link() -> None:
+    """A title holding ``[x](y)`` (which escaping markdown already escapes once) keeps one backslash before each
+    bracket inside the citation's masked link: a second one shows a stray backslash and leaves the bracket live."""
+    label = format_source_discord(Source("Minutes [draft](v2) \\ notes, ¶1", "https://example.org/m"))
+    assert label == "[Minutes \\[draft\\](v2) \\\\ notes, ¶1](<https://example.org/m>)"
