@@ -257,3 +257,15 @@ def test_a_shared_low_confidence_answer_keeps_its_warning_under_asked_by() -> No
     first, second, *_ = text.split("\n\n")
     assert first.startswith("Asked by <@1>") and second == wording.LOW_CONFIDENCE
     assert "**" not in text
+
+
+def test_a_long_low_confidence_passage_is_cut_at_a_word_not_dropped() -> None:
+    """A low-confidence passage (no sentence in bold) longer than the room left is shown up to a word, then "…";
+    it was shown as "> …" alone, as if all of it came before a bold sentence."""
+    passage = (Span("IBM opened a campus in the park. " * 40), Span("It employs thousands. " * 40))
+    reply = Reply(lead=wording.LOW_CONFIDENCE, passage=passage, sources=(Source("[1] Doc, ¶1"),), confidence="low")
+    text = format_answer_discord(reply)
+    assert len(text) <= 2000 and "**" not in text
+    quoted = text.split("\n\n")[1]
+    assert quoted.startswith("> IBM opened a campus in the park. IBM") and quoted.endswith("…")
+    assert len(quoted) > 1500
