@@ -79,6 +79,16 @@ def _parts(spans: Sequence[Span]) -> tuple[str, str, str]:
     return "".join(span.text for span in spans[:strong_at]), spans[strong_at].text, after
 
 
+def least_room(spans: Sequence[Span]) -> int:
+    """The characters the passage needs to show its answering sentence whole (without one, its first part): the
+    room a citation's link may not take from it."""
+    before, strong, after = _parts(spans)
+    if strong.strip():
+        return len(_render_passage(before, strong, after, cut_before=True, keep_strong=len(strong), keep_after=0))
+    first = len(spans[0].text) if spans else 0
+    return len(_render_passage("", "", after, cut_before=False, keep_strong=0, keep_after=first))
+
+
 def fit_passage(spans: Sequence[Span], budget: int) -> str:
     """The passage ``spans`` in at most ``budget`` characters, keeping the answering sentence whole when it can.
 
