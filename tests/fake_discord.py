@@ -18,7 +18,9 @@ get wrong:
   (50024); message history pages of 1 to 100; only the thread's creator may rename or archive it
   (the bot has no Manage Threads), nothing else about it;
 * permissions a test takes away from the bot in a channel (:meth:`FakeDiscord.deny`): starting a
-  thread there, or posting in its threads, is refused with 403 Missing Permissions (50013).
+  thread there, or posting in its threads, is refused with 403 Missing Permissions (50013); without
+  Read Message History there (and in its threads) a reply is refused (400, 160002), a message is not
+  given (403, 50013) and a page of history holds none, as Discord does.
 
 Threads behave as Discord's do: a thread started on a message has that message's id,
 type 11, the bot as ``owner_id`` and the channel as ``parent_id``; THREAD_CREATE is
@@ -69,6 +71,9 @@ MANAGE_GUILD = 1 << 5
 MEMBER_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 CREATE_PUBLIC_THREADS = "create_public_threads"  # what FakeDiscord.deny can take away in a channel
 SEND_MESSAGES_IN_THREADS = "send_messages_in_threads"
+READ_MESSAGE_HISTORY = "read_message_history"
+# Discord's refusal of a reply where the bot may not read the history it would point into.
+CANNOT_REPLY = {"message": "Cannot reply without permission to read message history", "code": 160002}
 MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
 DM_CHANNEL = 1
 PUBLIC_THREAD = 11
@@ -831,6 +836,8 @@ class FakeDiscord:
         if request.method == "GET" and len(parts) == 3 and parts[2] == "messages":
             return self._read_history(request, channel_id)
         if request.method == "GET" and len(parts) == 4 and parts[2] == "messages":
+            if self._denied(channel_id, READ_MESSAGE_HISTORY):
+                return self._reject(request, 403, MISSING_PERMISSIONS)
             message = self.messages.get(int(parts[3]))
             if message is None or int(message["channel_id"]) != channel_id or int(message["flags"]) & EPHEMERAL:
                 return self._reject(request, 404, {"message": "Unknown Message", "code": 10008})
@@ -850,6 +857,8 @@ class FakeDiscord:
         parent = self.channels[channel_id].get("parent_id")
         if parent and SEND_MESSAGES_IN_THREADS in self.denied.get(int(parent), set()):
             return self._reject(request, 403, MISSING_PERMISSIONS, body)
+        if body.get("message_reference") and self._denied(channel_id, READ_MESSAGE_HISTORY):
+            return self._reject(request, 400, CANNOT_REPLY, body)
         message = self._message(channel_id, body)
         reference = (body.get("message_reference") or {}).get("message_id")
         self._keep(message)
@@ -875,10 +884,11 @@ class FakeDiscord:
             return self._reject(request, 400, _invalid_form("limit", "NUMBER_TYPE_MAX", "Must be between 1 and 100."))
         before = int(request.query["before"]) if "before" in request.query else None
         after = int(request.query["after"]) if "after" in request.query else None
+        hidden = self._denied(channel_id, READ_MESSAGE_HISTORY)  # Discord then returns no messages
         with self._lock:
             ids = [
                 m
-                for m in self.history.get(channel_id, [])
+                for m in ([] if hidden else self.history.get(channel_id, []))
                 if (before is None or m < before) and (after is None or m > after)
             ]
             page = sorted(ids, reverse=True)[:limit]  # newest first, as Discord pages
@@ -1411,10 +1421,17 @@ class FakeDiscord:
         return channel_id
 
     def deny(self, channel_id: int, *permissions: str) -> None:
-        """Take ``permissions`` (:data:`CREATE_PUBLIC_THREADS`, :data:`SEND_MESSAGES_IN_THREADS`) away from the
-        bot in a channel, as a server's channel overwrites would."""
+        """Take ``permissions`` (:data:`CREATE_PUBLIC_THREADS`, :data:`SEND_MESSAGES_IN_THREADS`,
+        :data:`READ_MESSAGE_HISTORY`) away from the bot in a channel, as a server's channel overwrites would."""
         with self._lock:
             self.denied.setdefault(channel_id, set()).update(permissions)
+
+    def _denied(self, channel_id: int, permission: str) -> bool:
+        """Whether ``permission`` was taken away in the channel, or in the channel a thread is in."""
+        channel = self.channels.get(channel_id) or {}
+        places = {channel_id, int(channel.get("parent_id") or 0)}
+        with self._lock:
+            return any(permission in self.denied.get(place, set()) for place in places)
 
     def dm_channel_of(self, user_id: int) -> int | None:
         """The direct-message channel the bot opened with a user, if any (usable inside :meth:`wait_until`)."""

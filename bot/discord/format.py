@@ -9,6 +9,7 @@ a source (:mod:`bot.discord.text`) so it shows as typed and never pings anyone.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from discord import app_commands
 
 from bot.core import wording
 from bot.core.reply import MoreReply, Notice, QuoteReply, Reply, Source
-from bot.discord.passage import fit_passage
+from bot.discord.passage import fit_passage, least_room
 from bot.discord.text import MAX_CONTENT, escape_user_text, link_target, split_message, truncate
 from index.errors import CitebotError, EmptyQuestionError
 from index.types import IndexInfo
@@ -45,6 +46,7 @@ MAX_EMBED_FIELD_VALUE = 1024
 MAX_EMBED_TOTAL = 6000
 MAX_SHARED_QUESTION = 300  # characters of the question quoted over a shared answer
 _MENTION = re.compile(r"<@!?[0-9]{1,20}>")
+_BRACKET = re.compile(r"\\.|[\[\]]")  # an escaped character (kept), or a bracket still to escape
 
 
 def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
@@ -52,7 +54,8 @@ def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
 
     An abstention is its plain sentence (:data:`bot.core.wording.ABSTENTION`), never a quoted miss.
     Sources and notes are always kept; the passage is cut at a word with an ellipsis to fit,
-    keeping the answering sentence whole when it can.
+    keeping the answering sentence whole when it can. Where the citations' links (very long URLs) would
+    leave it no room for that, they are left off, the last first: those citations are plain.
 
     Args:
         reply: The neutral reply (:func:`bot.core.reply.reply_for_answer`).
@@ -64,15 +67,22 @@ def format_answer_discord(reply: Reply, *, limit: int = MAX_CONTENT) -> str:
     head = [escape_user_text(reply.lead)] if reply.lead else []
     if reply.shared_by:
         head.insert(0, _asked_by(reply))
-    tail: list[str] = []
-    if reply.sources:
-        tail.append("\n".join(format_source_discord(source) for source in reply.sources))
-    tail.extend(f"-# {escape_user_text(note)}" for note in reply.notes)
-    passage = ""
-    if reply.passage:
+    for linked in range(len(reply.sources), -1, -1):  # links give way, the last first, to the answering sentence
+        tail = _tail(reply, linked)
         budget = limit - len("\n\n".join([*head, "x", *tail])) + 1  # characters the passage may use
-        passage = fit_passage(reply.passage, budget)
+        if not reply.passage or not linked or budget >= least_room(reply.passage):
+            break
+    passage = fit_passage(reply.passage, budget) if reply.passage else ""
     return truncate("\n\n".join(part for part in [*head, passage, *tail] if part), limit)
+
+
+def _tail(reply: Reply, linked: int) -> list[str]:
+    """What follows the passage: the citations, the first ``linked`` of them as links (the rest plain), the notes."""
+    tail = [f"-# {escape_user_text(note)}" for note in reply.notes]
+    if reply.sources:
+        shown = [s if i < linked else dataclasses.replace(s, url=None) for i, s in enumerate(reply.sources)]
+        tail.insert(0, "\n".join(format_source_discord(source) for source in shown))
+    return tail
 
 
 def _asked_by(reply: Reply) -> str:
@@ -116,7 +126,7 @@ def format_source_discord(source: Source) -> str:
         return label
     # Inside the link's text the citation's own brackets are escaped; its target holds no
     # parenthesis or space (link_target), and the angle brackets keep Discord from embedding it.
-    label = label.replace("[", "\\[").replace("]", "\\]")
+    label = _BRACKET.sub(lambda m: m[0] if len(m[0]) == 2 else "\\" + m[0], label)
     return f"[{label}](<{link_target(source.url)}>)"
 
 

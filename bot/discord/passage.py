@@ -69,15 +69,32 @@ def _largest(fits: Callable[[int], bool], hi: int) -> int:
     return lo
 
 
+def _parts(spans: Sequence[Span]) -> tuple[str, str, str]:
+    """The text before the answering sentence, the sentence, and the text after it. Without one (a low-confidence
+    passage) the whole passage is "after": it is cut at its end, not dropped whole as text before a sentence is."""
+    strong_at = next((i for i, span in enumerate(spans) if span.strong), None)
+    if strong_at is None:
+        return "", "", "".join(span.text for span in spans)
+    after = "".join(span.text for span in spans[strong_at + 1 :])
+    return "".join(span.text for span in spans[:strong_at]), spans[strong_at].text, after
+
+
+def least_room(spans: Sequence[Span]) -> int:
+    """The characters the passage needs to show its answering sentence whole (without one, its first part): the
+    room a citation's link may not take from it."""
+    before, strong, after = _parts(spans)
+    if strong.strip():
+        return len(_render_passage(before, strong, after, cut_before=True, keep_strong=len(strong), keep_after=0))
+    first = len(spans[0].text) if spans else 0
+    return len(_render_passage("", "", after, cut_before=False, keep_strong=0, keep_after=first))
+
+
 def fit_passage(spans: Sequence[Span], budget: int) -> str:
     """The passage ``spans`` in at most ``budget`` characters, keeping the answering sentence whole when it can.
 
     Cuts, in order: the text after the sentence, then the text before it, then the sentence itself.
     """
-    strong_at = next((i for i, span in enumerate(spans) if span.strong), len(spans))
-    before = "".join(span.text for span in spans[:strong_at])
-    strong = spans[strong_at].text if strong_at < len(spans) else ""
-    after = "".join(span.text for span in spans[strong_at + 1 :])
+    before, strong, after = _parts(spans)
 
     def render(cut_before: bool, keep_strong: int, keep_after: int) -> str:
         return _render_passage(

@@ -14,6 +14,7 @@ step, and a message Discord will not give ends the chain).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
@@ -21,6 +22,22 @@ from bot.core.conversation import MAX_HISTORY, Said, history_from
 from bot.discord.threads import question_of
 
 log = logging.getLogger(__name__)
+
+CANNOT_REPLY = 160002  # Discord's code for a reply refused where the bot may not read the message history
+
+
+async def send_reply(
+    channel: discord.abc.Messageable, content: str, reference: discord.MessageReference, **extra: Any
+) -> discord.Message:
+    """``content`` as a reply to ``reference``; where Discord refuses the bot replies (Read Message History is
+    missing in the channel), as a plain message there instead of none."""
+    try:
+        return await channel.send(content, reference=reference, **extra)
+    except discord.HTTPException as error:
+        if error.code != CANNOT_REPLY:
+            raise
+        log.warning("Could not reply in channel %s (no Read Message History): sent as a message", reference.channel_id)
+        return await channel.send(content, **extra)
 
 
 async def earlier_in_replies(message: discord.Message, me_id: int) -> tuple[str, ...]:

@@ -14,18 +14,24 @@ MAX_CONTENT = 2000  # characters of message content
 ELLIPSIS = "…"
 
 _LINE_START = re.compile(r"^(\s*)(#{1,3} |-# |[-*+] |\d+[.)] )", re.MULTILINE)
+# Discord's markup in angle brackets, which escaping markdown leaves live: a timestamp (<t:…>), a command link
+# (</ask:…>), a channel (<#…>), an emoji (<:…:…>, <a:…:…>), a server guide link (<id:…>); a mention (<@…>) is
+# defused by escape_mentions. A zero-width space after the ``<`` shows it as typed.
+_ANGLE_MARKUP = re.compile(r"<(?=[#/:]|a:|t:|id:)")
 
 
 def escape_user_text(text: str) -> str:
-    """Text as typed: no markdown, no mentions (``@everyone`` gets a zero-width space).
+    """Text as typed: no markdown, no mentions (``@everyone`` gets a zero-width space), no ``<…>`` markup.
 
     Args:
         text: Text from a user or a source document.
 
     Returns:
-        The text with markdown characters, headings, list markers and mentions escaped.
+        The text with markdown characters, headings, list markers and mentions escaped, and channel links,
+        emoji, timestamps and command links shown as typed.
     """
     escaped = discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+    escaped = _ANGLE_MARKUP.sub("<\u200b", escaped)
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 

@@ -15,6 +15,7 @@ from tests.fake_discord import (
     CREATE_PUBLIC_THREADS,
     GENERAL_ID,
     PUBLIC_THREAD,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES_IN_THREADS,
     THREAD_STARTER_MESSAGE,
     TOKEN,
@@ -91,6 +92,32 @@ def test_permissions_taken_away_in_a_channel_are_refused_there_alone(fake: FakeD
     other = fake.add_history(GENERAL_ID, [("Why?", 7)])[0]
     assert call(fake, "POST", f"/channels/{GENERAL_ID}/messages/{other}/threads", {"name": "Why?"})[0] == 200
     assert call(fake, "POST", f"/channels/{other}/messages", {"content": "Because."})[0] == 200
+
+
+def test_without_read_message_history_replies_are_refused_and_no_message_is_given(fake: FakeDiscord) -> None:
+    """Without Read Message History a reply in the channel or its threads is refused (400, 160002), a message
+    is not given (403) and a page of history is empty; a plain message is posted; other channels are untouched."""
+    blind = fake.add_channel("no-history")
+    fake.deny(blind, READ_MESSAGE_HISTORY)
+    mid = fake.add_history(blind, [("Why?", 7)])[0]
+    reply = {"content": "Because.", "message_reference": {"message_id": str(mid)}}
+    status, error = call(fake, "POST", f"/channels/{blind}/messages", reply)
+    assert (status, error["code"]) == (400, 160002)
+    assert call(fake, "POST", f"/channels/{blind}/messages", {"content": "Because."})[0] == 200
+    assert call(fake, "GET", f"/channels/{blind}/messages/{mid}")[0] == 403
+    assert call(fake, "GET", f"/channels/{blind}/messages?limit=10") == (200, [])
+    assert call(fake, "POST", f"/channels/{blind}/messages/{mid}/threads", {"name": "Why?"})[0] == 200
+    status, error = call(
+        fake, "POST", f"/channels/{mid}/messages", {**reply, "message_reference": {"message_id": str(mid)}}
+    )
+    assert (status, error["code"]) == (400, 160002)
+    other = fake.add_history(GENERAL_ID, [("Why?", 7)])[0]
+    assert (
+        call(
+            fake, "POST", f"/channels/{GENERAL_ID}/messages", {**reply, "message_reference": {"message_id": str(other)}}
+        )[0]
+        == 200
+    )
 
 
 def test_history_pages_newest_first_before_a_message_within_1_to_100(fake: FakeDiscord) -> None:

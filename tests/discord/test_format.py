@@ -257,3 +257,29 @@ def test_a_shared_low_confidence_answer_keeps_its_warning_under_asked_by() -> No
     first, second, *_ = text.split("\n\n")
     assert first.startswith("Asked by <@1>") and second == wording.LOW_CONFIDENCE
     assert "**" not in text
+
+
+def test_a_long_low_confidence_passage_is_cut_at_a_word_not_dropped() -> None:
+    """A low-confidence passage (no sentence in bold) longer than the room left is shown up to a word, then "…";
+    it was shown as "> …" alone, as if all of it came before a bold sentence."""
+    passage = (Span("IBM opened a campus in the park. " * 40), Span("It employs thousands. " * 40))
+    reply = Reply(lead=wording.LOW_CONFIDENCE, passage=passage, sources=(Source("[1] Doc, ¶1"),), confidence="low")
+    text = format_answer_discord(reply)
+    assert len(text) <= 2000 and "**" not in text
+    quoted = text.split("\n\n")[1]
+    assert quoted.startswith("> IBM opened a campus in the park. IBM") and quoted.endswith("…")
+    assert len(quoted) > 1500
+
+
+def test_very_long_links_give_way_to_the_answering_sentence() -> None:
+    """Citations linking to 900-character URLs leave no room for the passage: the last links are left off (those
+    citations plain) so the bold sentence and the note stay whole and no link is cut in half; short links stay."""
+    url = "https://example.org/" + "a" * 900 + "#:~:text=x"
+    reply = dataclasses.replace(long_reply(50, 50), sources=tuple(Source(f"[{i}] Doc, ¶{i}", url) for i in (1, 2, 3)))
+    text = format_answer_discord(reply)
+    assert len(text) <= 2000
+    assert f"**{SENTENCE}**" in text and text.endswith("-# Your question was shortened to its first 1000 characters.")
+    citations = text.split("\n\n")[-2].splitlines()
+    assert citations[0] == f"[\\[1\\] Doc, ¶1](<{url}>)" and citations[1:] == ["[2] Doc, ¶2", "[3] Doc, ¶3"]
+    short = dataclasses.replace(reply, sources=tuple(Source(s.citation, "https://example.org/a") for s in reply.sources))
+    assert format_answer_discord(short).count("](<https://example.org/a>)") == 3

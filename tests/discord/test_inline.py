@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.core import wording
 from tests.discord.harness import ARTICLE, BotProcess, module_fake, running, user_ids
-from tests.fake_discord import GENERAL_ID, MOD_ROLE_ID, FakeDiscord, Traffic
+from tests.fake_discord import BOT_ID, GENERAL_ID, MOD_ROLE_ID, READ_MESSAGE_HISTORY, FakeDiscord, Traffic
 from tests.prebuilt import Prebuilt
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.model, pytest.mark.process]
@@ -91,3 +92,19 @@ def test_a_question_reaches_the_retriever_with_other_mentions_by_name(
     words = f"Did @user{person % 1000} ask @mods in #general why IBM quit facial recognition?"
     assert asked_with(bot, words) == []
     assert traffic.rejected() == []
+
+
+def test_without_read_message_history_the_answer_is_a_message_in_the_channel(
+    fake: FakeDiscord, bot: BotProcess, traffic: Traffic
+) -> None:
+    """Discord refuses a reply where the bot may not read the message history (400, 160002): the answer, with its
+    buttons, and the hint to a bare mention are then posted in the channel as plain messages, not lost."""
+    blind = fake.add_channel("no-history")
+    fake.deny(blind, READ_MESSAGE_HISTORY)
+    fake.send_message(ANSWERED, mention_bot=True, user_id=new_user(), channel_id=blind)
+    answer = fake.wait_for_message_in(blind)
+    assert "[1]" in answer.content and any(c.startswith("vote:") for c in answer.custom_ids)
+    fake.send_message("", mention_bot=True, user_id=new_user(), channel_id=blind)
+    hint = fake.wait_for_message_in(blind, 2)
+    assert hint.content == wording.mention_hint(f"<@{BOT_ID}>")
+    assert [(r.status, r.body["code"]) for r in traffic.rejected()] == [(400, 160002)] * 2

@@ -15,7 +15,6 @@ and ``/config`` concern the manager's own server alone.
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,17 +66,6 @@ def channel_key(interaction: discord.Interaction) -> str | None:
     if parent is not None:
         return str(parent)
     return str(interaction.channel_id) if interaction.channel_id else None
-
-
-# Discord's markup in angle brackets, which escape_user_text leaves live: a timestamp (<t:…>), a command
-# link (</ask:…>), a channel (<#…>), an emoji (<:…:…>, <a:…:…>), a mention (<@…>, already defused).
-_ANGLE_MARKUP = re.compile(r"<(?=[@#/:]|a:|t:)")
-
-
-def report_escape(text: str) -> str:
-    """A member's words in the report, as typed: markdown and mentions escaped, and no ``<…>`` markup
-    renders (a zero-width space after the ``<``)."""
-    return _ANGLE_MARKUP.sub("<\u200b", escape_user_text(text))
 
 
 async def _refuse(interaction: discord.Interaction) -> None:
@@ -207,7 +195,7 @@ class AdminCog(commands.Cog, name="Admin"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.admin.report(since, datetime.now(UTC), "discord", str(interaction.guild_id))
         if isinstance(result, Report):
-            text = report_text(result, escape=report_escape, bold="**", limit=MAX_CONTENT)
+            text = report_text(result, escape=escape_user_text, bold="**", limit=MAX_CONTENT)
             await tell_privately(interaction, text)
             return
         await self._say(interaction, result)

@@ -26,7 +26,7 @@ from bot.core.reply import Notice, NoticeKind, Reply
 from bot.discord.buttons import answer_view
 from bot.discord.cogs import asker_of, tell_privately
 from bot.discord.format import format_answer_discord, format_mention_hint_discord, format_notice_discord
-from bot.discord.replies import earlier_in_replies
+from bot.discord.replies import earlier_in_replies, send_reply
 from bot.discord.threads import (
     addressed,
     earlier_questions,
@@ -163,7 +163,7 @@ class Ask(commands.Cog):
                 if result.kind is NoticeKind.RATE_LIMITED and result.repeated:
                     await message.add_reaction(WAIT_REACTION)  # told once this window: no more words
                     return
-                await message.channel.send(format_notice_discord(result), reference=reference)
+                await send_reply(message.channel, format_notice_discord(result), reference)
                 return
             content, view = format_answer_discord(result), answer_view(result)
             extra: dict[str, Any] = {"view": view} if view is not None else {}
@@ -174,7 +174,7 @@ class Ask(commands.Cog):
                     return
                 except discord.HTTPException as error:  # e.g. Send Messages in Threads is missing
                     log.warning("Could not answer in thread %s: %s %s", thread.id, error.status, error.code)
-            await message.channel.send(content, reference=reference, **extra)
+            await send_reply(message.channel, content, reference, **extra)
             if thread is not None:  # the thread was refused the answer: it stays empty, closed, saying why
                 await leave_unanswered(thread)
 
@@ -195,7 +195,7 @@ class Ask(commands.Cog):
             try:
                 await message.author.send(content, **extra)
             except discord.Forbidden:
-                await message.channel.send(wording.DM_CLOSED, reference=reference)
+                await send_reply(message.channel, wording.DM_CLOSED, reference)
 
         return deliver
 
@@ -209,7 +209,7 @@ class Ask(commands.Cog):
 
     async def _reply(self, message: discord.Message, content: str, reference: discord.MessageReference) -> None:
         try:
-            await message.channel.send(content, reference=reference)
+            await send_reply(message.channel, content, reference)
         except discord.HTTPException as error:
             log.warning("Could not reply in channel %s: %s %s", message.channel.id, error.status, error.code)
 
