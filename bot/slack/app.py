@@ -25,6 +25,7 @@ from bot.slack.admin import SlackAdmins, listen_to_admin
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
 from bot.slack.once import OnceOnly, answer_each_request_once, or_unmatched
+from bot.slack.respond import checked
 from bot.slack.threads import (
     SPOKEN,
     Me,
@@ -135,6 +136,7 @@ class _Answers:
 
     async def by_command(self, kind: str, command: dict[str, Any], respond: Any) -> None:
         """Answer a slash command at its ``response_url``; a notice is always ephemeral."""
+        respond = checked(respond)  # a refused (expired, invalid) response is undelivered, not answered
         text = clean_slack_text(command.get("text") or "")
         asker = slack_asker(command.get("team_id"), command.get("user_id"), command.get("channel_id"))
         rule = await self.rule(command.get("team_id"), command.get("channel_id"), frozenset())

@@ -29,6 +29,7 @@ from bot.slack.buttons import (
     wrong_modal,
 )
 from bot.slack.format import format_answer_slack, format_more_slack, format_notice_slack
+from bot.slack.respond import checked, post_to
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -88,10 +89,7 @@ class Click:
 async def tell(client: AsyncWebClient, where: ModalOrigin, user: str, text: str, blocks: list[Any]) -> None:
     """Say something to ``user`` alone, next to the answer ``where`` points at."""
     if where.response_url:
-        from slack_sdk.webhook.async_client import AsyncWebhookClient
-
-        webhook = AsyncWebhookClient(where.response_url, session=None)
-        await webhook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        await post_to(where.response_url, text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
     elif where.channel:
         await client.chat_postEphemeral(
             channel=where.channel, user=user, thread_ts=where.thread_ts, text=text, blocks=blocks
@@ -135,7 +133,7 @@ def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
             return
         question = result.answer.question if result.answer is not None else None
         text, blocks = format_answer_slack(result, question=question)
-        await respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+        await checked(respond)(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
 
 def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
