@@ -83,17 +83,30 @@ class Click:
         return slack_asker(self.team, self.user, self.channel)
 
     def origin(self) -> ModalOrigin:
-        return ModalOrigin(self.answer_id, self.channel, self.thread_ts, self.response_url if self.private else None)
+        return ModalOrigin(self.answer_id, self.channel, self.thread_ts, self.response_url, self.private)
+
+
+# What Slack answers chat.postEphemeral where the bot is not a member (a public channel; a private one or a DM).
+_NOT_THERE = frozenset({"not_in_channel", "channel_not_found"})
 
 
 async def tell(client: AsyncWebClient, where: ModalOrigin, user: str, text: str, blocks: list[Any]) -> None:
-    """Say something to ``user`` alone, next to the answer ``where`` points at."""
+    """Say something to ``user`` alone, next to the answer ``where`` points at: in its thread, or through the
+    click's ``response_url`` under a private answer or where the bot is not a member."""
+    from slack_sdk.errors import SlackApiError
+
+    privately = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": False}
+    if where.channel and not (where.private and where.response_url):
+        try:
+            await client.chat_postEphemeral(
+                channel=where.channel, user=user, thread_ts=where.thread_ts, text=text, blocks=blocks
+            )
+            return
+        except SlackApiError as error:
+            if not (where.response_url and error.response.get("error") in _NOT_THERE):
+                raise
     if where.response_url:
-        await post_to(where.response_url, text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-    elif where.channel:
-        await client.chat_postEphemeral(
-            channel=where.channel, user=user, thread_ts=where.thread_ts, text=text, blocks=blocks
-        )
+        await post_to(where.response_url, **privately)
 
 
 async def _notify(client: AsyncWebClient, click: Click, notice: Notice) -> None:

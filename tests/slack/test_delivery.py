@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import wording
 from bot.db import Database
-from tests.fake_slack import FORM, FakeSlack, command_body
+from bot.slack.buttons import SHARE, VOTE_DOWN, VOTE_UP
+from tests.fake_slack import FORM, Call, FakeSlack, click_body, command_body
 from tests.slack.harness import Bot, start
 
 
@@ -52,3 +54,30 @@ async def test_an_answer_its_response_url_refuses_is_logged_undelivered(
     assert refused.reply["status"] == 404
     assert _outcomes(caplog) == ["undelivered"]
     assert any("Could not deliver a slack answer: ResponseUrlRefused 404" in r.getMessage() for r in caplog.records)
+
+
+async def _ask_privately(bot: Bot, key: str) -> Call:
+    await bot.post(command_body("/ask", "Why did IBM quit?", bot.slack.response_url(key)), content_type=FORM)
+    [answer] = await bot.wait_for("respond", key=key)
+    return answer
+
+
+@pytest.mark.parametrize("refusal", ["not_in_channel", "channel_not_found"])
+async def test_votes_on_a_shared_answer_where_the_bot_is_not_are_thanked_through_the_click(
+    bot: Bot, refusal: str
+) -> None:
+    """/ask works in any channel, and Share posts there through the click's response_url, so a shared
+    answer can sit in a channel (or a private one, or a DM between two people) the bot is not in, where
+    Slack refuses it ``chat.postEphemeral``. A vote on it is thanked through the vote's own response_url,
+    privately, instead of an apology for a vote that did count."""
+    answer = await _ask_privately(bot, f"p-{refusal}")
+    await bot.post(click_body(answer, SHARE, response_url=bot.slack.response_url(f"s-{refusal}")), content_type=FORM)
+    [shared] = await bot.wait_for("respond", key=f"s-{refusal}")
+    bot.slack.refuse["chat.postEphemeral"] = refusal
+    for action, key in ((VOTE_UP, f"up-{refusal}"), (VOTE_DOWN, f"down-{refusal}")):
+        body = click_body(shared, action, user="U0002", name="bo", response_url=bot.slack.response_url(key))
+        assert (await bot.post(body, content_type=FORM))[0] == 200
+        [told] = await bot.wait_for("respond", key=key)
+        assert told.payload["response_type"] == "ephemeral"
+        assert told.payload["replace_original"] is False  # the shared answer stays
+        assert told.payload["text"] == (wording.VOTED_UP if action == VOTE_UP else wording.VOTED_DOWN)
