@@ -24,7 +24,7 @@ from bot.core.channels import default_rule
 from bot.core.refusals import chat_reason
 from bot.core.report import Report
 from bot.slack.report import format_report_slack
-from bot.slack.text import clean_slack_text, escape_mrkdwn
+from bot.slack.text import clean_slack_text, cut_mrkdwn, escape_mrkdwn
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -82,21 +82,9 @@ def source_lines_slack(listed: list[SourceInfo]) -> str:
     return f"*{wording.SOURCES_TITLE}*\n" + "\n".join(lines)
 
 
-# What a cut must not split: an escape (``&amp;``, ``&lt;``, ``&gt;``) or Slack's markup in angle brackets (a link).
-_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>|.", re.DOTALL)
-
-
 def _cut(text: str) -> str:
-    """Escaped ``text`` within MAX_TEXT characters: a longer one is cut, with an ellipsis, between two
-    escapes or links, never inside one (``&am…`` would show as typed, a cut link not at all)."""
-    if len(text) <= MAX_TEXT:
-        return text
-    end = 0
-    for unit in _UNIT.finditer(text):
-        if unit.end() > MAX_TEXT - 1:
-            break
-        end = unit.end()
-    return text[:end] + "…"
+    """Escaped ``text`` within MAX_TEXT characters, cut between two escapes or links, never inside one."""
+    return cut_mrkdwn(text, MAX_TEXT)
 
 
 class _Citebot:
