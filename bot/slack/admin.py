@@ -24,7 +24,7 @@ from bot.core.channels import default_rule
 from bot.core.refusals import chat_reason
 from bot.core.report import Report
 from bot.slack.report import format_report_slack
-from bot.slack.text import clean_slack_text, cut_mrkdwn, escape_mrkdwn
+from bot.slack.text import clean_slack_text, cut_mrkdwn, escape_mrkdwn, link_target
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -76,7 +76,9 @@ def source_lines_slack(listed: list[SourceInfo]) -> str:
     if not listed:
         return wording.SOURCES_EMPTY
     lines = [
-        "• " + wording.source_line(escape_mrkdwn(i.title), i.url and f"<{i.url}>", i.added) + f" (`{i.name}`)"
+        "• "
+        + wording.source_line(escape_mrkdwn(i.title), i.url and f"<{link_target(i.url)}>", i.added)
+        + f" (`{i.name}`)"
         for i in listed
     ]
     return f"*{wording.SOURCES_TITLE}*\n" + "\n".join(lines)

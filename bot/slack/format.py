@@ -34,6 +34,7 @@ from bot.slack.text import (
     cut_raw,
     escape_mrkdwn,
     fit_mrkdwn,
+    link_target,
     strip_bidi,
 )
 
@@ -158,9 +159,7 @@ def format_source_slack(source: Source) -> str:
     label = fit_mrkdwn(source.citation, 1000)
     if not source.url:
         return label
-    # Slack ends a link at ``|`` or ``>``: both are percent-encoded in the target.
-    target = source.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
-    link = f"<{target}|{label}>"
+    link = f"<{link_target(source.url)}|{label}>"
     return link if len(link) <= MAX_CONTEXT_CHARS else label
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "cut_raw",
     "escape_mrkdwn",
     "fit_mrkdwn",
+    "link_target",
     "strip_bidi",
 ]
 
@@ -115,6 +116,12 @@ def cut_raw(raw: str, budget: int, render: Callable[[str], str]) -> str:
         else:
             hi = mid - 1
     return raw[:lo].rstrip()
+
+
+def link_target(url: str) -> str:
+    """``url`` as the address of a Slack link (``<url|label>``): Slack ends the address at ``|`` or ``>``,
+    so those (and ``<`` and spaces) are percent-encoded."""
+    return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
 
 
 # What a cut must not split: an escape (``&amp;``, ``&lt;``, ``&gt;``) or Slack's markup in angle brackets (a link).
