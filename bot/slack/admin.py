@@ -23,6 +23,7 @@ from bot.core import wording
 from bot.core.channels import default_rule
 from bot.core.refusals import chat_reason
 from bot.core.report import Report
+from bot.slack.guard import guarded
 from bot.slack.report import format_report_slack
 from bot.slack.text import clean_slack_text, cut_mrkdwn, escape_mrkdwn, link_target
 from index.errors import CitebotError
@@ -158,6 +159,7 @@ def listen_to_admin(app: AsyncApp, admin: Admin, admins: SlackAdmins, ask_channe
     citebot = _Citebot(admin, admins, ask_channels)
 
     @app.command("/citebot")
+    @guarded
     async def on_citebot(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/citebot sources | sources add URL | sources remove NAME | report [7d] | config [...]"""
         await ack()

@@ -29,6 +29,7 @@ from bot.slack.buttons import (
     wrong_modal,
 )
 from bot.slack.format import format_answer_slack, format_more_slack, format_notice_slack
+from bot.slack.guard import guarded
 from bot.slack.respond import checked, post_to
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def listen_to_buttons(app: AsyncApp, actions: Actions | None) -> None:
 
 def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
     @app.action(MORE)
+    @guarded
     async def on_more(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """More sources: the next passages, to the clicker alone."""
         await ack()
@@ -134,6 +136,7 @@ def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
             await _notify(client, click, result)
 
     @app.action(SHARE)
+    @guarded
     async def on_share(
         ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
@@ -151,6 +154,7 @@ def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
 
 def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
     @app.action(VOTE_UP)
+    @guarded
     async def on_vote_up(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """👍: one vote per person per answer; a second click changes it."""
         await ack()
@@ -158,6 +162,7 @@ def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
         await _notify(client, click, await actions.vote(click.answer_id, click.asker, up=True) if actions else _GONE)
 
     @app.action(VOTE_DOWN)
+    @guarded
     async def on_vote_down(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """👎: the vote, and a modal asking (optionally) what was wrong."""
         await ack()
@@ -170,6 +175,7 @@ def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
         await _notify(client, click, await actions.vote(click.answer_id, click.asker, up=False) if actions else _GONE)
 
     @app.view(WRONG_VIEW)
+    @guarded
     async def on_wrong(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         """The modal's line on what was wrong, kept with the 👎."""
         await ack()

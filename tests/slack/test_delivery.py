@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import wording
+from bot.core.actions import Actions
 from bot.db import Database
 from bot.slack.buttons import SHARE, VOTE_DOWN, VOTE_UP
 from tests.fake_slack import FORM, Call, FakeSlack, click_body, command_body
@@ -81,3 +82,25 @@ async def test_votes_on_a_shared_answer_where_the_bot_is_not_are_thanked_through
         assert told.payload["response_type"] == "ephemeral"
         assert told.payload["replace_original"] is False  # the shared answer stays
         assert told.payload["text"] == (wording.VOTED_UP if action == VOTE_UP else wording.VOTED_DOWN)
+
+
+async def test_a_click_that_fails_at_once_is_acknowledged_and_apologised_for_beside_the_answer(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener that fails within milliseconds of its ack() (here a vote the database refuses) is still
+    acknowledged in Slack's 3 s (bolt reset the ack it held, so Slack showed an error), and apologised for
+    privately as a new message: the answer everyone sees is not replaced by "Sorry"."""
+    answer = await _ask_privately(bot, "ap1")
+    await bot.post(click_body(answer, SHARE, response_url=bot.slack.response_url("ap-share")), content_type=FORM)
+    [shared] = await bot.wait_for("respond", key="ap-share")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Actions, "vote", broken)
+    await bot.post(
+        click_body(shared, VOTE_UP, user="U0002", response_url=bot.slack.response_url("ap-up")), content_type=FORM
+    )
+    [told] = await bot.wait_for("respond", key="ap-up")
+    assert told.payload["text"] == wording.APOLOGY
+    assert (told.payload["response_type"], told.payload["replace_original"]) == ("ephemeral", False)
