@@ -16,6 +16,10 @@ or ``SLACK_API_BASE`` at it. It knows:
   ``{"ok": false, "error": ...}`` instead (an expired trigger, a missing scope).
 * a method given a count in :attr:`FakeSlack.throttle` answers that many calls with Slack's rate limit
   (HTTP 429, ``Retry-After: 0``, ``{"ok": false, "error": "ratelimited"}``) before answering again.
+* a message or modal over Block Kit's limits (:func:`block_kit_faults`) is refused as Slack refuses it:
+  ``{"ok": false, "error": "invalid_blocks"}`` from the Web API, HTTP 400 ``invalid_blocks`` at a
+  ``response_url``; a ``response_url`` whose key is in :attr:`FakeSlack.expired` answers HTTP 404
+  ``expired_url`` (Slack's, 30 minutes after it was made). Either is recorded all the same.
 
 Requests from Slack to the app: :func:`signed_post` sends one the way Slack does (with
 ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``); :func:`event_body`,
@@ -88,6 +92,7 @@ class FakeSlack:
         self.admins: set[str] = set()  # users.info says is_admin for these users
         self.owners: set[str] = set()  # ... and is_owner for these
         self.groups: dict[str, list[str]] = {}  # user group id -> its members (usergroups.users.list)
+        self.expired: set[str] = set()  # response_url keys Slack no longer takes (404 expired_url)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -263,6 +268,8 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_auth"}
         if method in self.refuse:
             return {"ok": False, "error": self.refuse[method]}
+        if method in ("chat.postMessage", "chat.postEphemeral", "views.open") and block_kit_faults(payload):
+            return {"ok": False, "error": "invalid_blocks", "errors": block_kit_faults(payload)}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -327,8 +334,101 @@ class FakeSlack:
 
     async def _respond(self, request: web.Request) -> web.Response:
         payload = await self._payload(request)
-        self._record(Call("respond", payload, key=request.match_info["key"]))
-        return web.Response(text="ok")
+        key = request.match_info["key"]
+        faults = block_kit_faults(payload)
+        if key in self.expired:
+            answer, status = "expired_url", 404
+        else:
+            answer, status = ("invalid_blocks", 400) if faults else ("ok", 200)
+        self._record(Call("respond", payload, key=key, reply={"status": status, "body": answer, "faults": faults}))
+        return web.Response(text=answer, status=status)
+
+
+# --- Block Kit's limits ----------------------------------------------------------------------------
+
+LIMITS = {
+    "blocks": 50,  # blocks a message
+    "section": 3000,  # a section's text
+    "context": 2000,  # a context element's text
+    "context_elements": 10,
+    "button_text": 75,
+    "button_value": 2000,
+    "action_id": 255,
+    "message_text": 40000,  # a message's top-level text
+    "modal_title": 24,  # a modal's title, submit and close
+    "input_max": 3000,  # a plain_text_input's max_length
+    "private_metadata": 3000,
+}
+
+
+def _mrkdwn_faults(where: str, text: str) -> list[str]:
+    """Markup Slack would show broken: a ``<`` link or mention never closed (it shows as typed)."""
+    depth = 0
+    for char in text:
+        if char == "<":
+            if depth:
+                return [f"{where}: '<' inside '<...>'"]
+            depth = 1
+        elif char == ">":
+            depth = 0
+    return [f"{where}: '<' never closed"] if depth else []
+
+
+def _text_faults(where: str, obj: Any, limit: int) -> list[str]:
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"]:
+        return [f"{where}: no text"]
+    text = obj["text"]
+    faults = [f"{where}: {len(text)} characters, over {limit}"] if len(text) > limit else []
+    return faults + (_mrkdwn_faults(where, text) if obj.get("type") == "mrkdwn" else [])
+
+
+def _block_faults(i: int, block: dict[str, Any]) -> list[str]:
+    kind, faults = block.get("type"), []
+    if kind == "section":
+        faults += _text_faults(f"block {i} section", block.get("text"), LIMITS["section"])
+    elif kind == "context":
+        elements = block.get("elements") or []
+        if not 1 <= len(elements) <= LIMITS["context_elements"]:
+            faults.append(f"block {i} context: {len(elements)} elements")
+        for j, element in enumerate(elements):
+            faults += _text_faults(f"block {i} context element {j}", element, LIMITS["context"])
+    elif kind == "actions":
+        for element in block.get("elements") or []:
+            faults += _text_faults(f"block {i} button", element.get("text"), LIMITS["button_text"])
+            if len(str(element.get("value", ""))) > LIMITS["button_value"]:
+                faults.append(f"block {i} button value over {LIMITS['button_value']}")
+            if not 1 <= len(str(element.get("action_id", ""))) <= LIMITS["action_id"]:
+                faults.append(f"block {i} action_id")
+    elif kind == "input":
+        maximum = (block.get("element") or {}).get("max_length", 0)
+        if maximum > LIMITS["input_max"]:
+            faults.append(f"block {i} input max_length {maximum}")
+    return faults
+
+
+def block_kit_faults(payload: dict[str, Any]) -> list[str]:
+    """What in a message (or a ``views.open``'s modal) Slack would refuse as ``invalid_blocks``:
+    the limits in :data:`LIMITS`, and mrkdwn links or mentions left open by a cut."""
+    faults: list[str] = []
+    view = payload.get("view")
+    view = json.loads(view) if isinstance(view, str) else view
+    if isinstance(view, dict):
+        for part in ("title", "submit", "close"):
+            if part in view:
+                faults += _text_faults(f"modal {part}", view[part], LIMITS["modal_title"])
+        if len(view.get("private_metadata") or "") > LIMITS["private_metadata"]:
+            faults.append("modal private_metadata too long")
+        blocks = view.get("blocks") or []
+    else:
+        blocks = payload.get("blocks") or []
+        if len(str(payload.get("text") or "")) > LIMITS["message_text"]:
+            faults.append("message text too long")
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    if len(blocks) > LIMITS["blocks"]:
+        faults.append(f"{len(blocks)} blocks, over {LIMITS['blocks']}")
+    for i, block in enumerate(blocks):
+        faults += _block_faults(i, block)
+    return faults
 
 
 # --- requests from Slack to the app --------------------------------------------------------------

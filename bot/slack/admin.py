@@ -23,8 +23,9 @@ from bot.core import wording
 from bot.core.channels import default_rule
 from bot.core.refusals import chat_reason
 from bot.core.report import Report
+from bot.slack.guard import guarded
 from bot.slack.report import format_report_slack
-from bot.slack.text import clean_slack_text, escape_mrkdwn
+from bot.slack.text import clean_slack_text, cut_mrkdwn, escape_mrkdwn, link_target
 from index.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -76,27 +77,17 @@ def source_lines_slack(listed: list[SourceInfo]) -> str:
     if not listed:
         return wording.SOURCES_EMPTY
     lines = [
-        "• " + wording.source_line(escape_mrkdwn(i.title), i.url and f"<{i.url}>", i.added) + f" (`{i.name}`)"
+        "• "
+        + wording.source_line(escape_mrkdwn(i.title), i.url and f"<{link_target(i.url)}>", i.added)
+        + f" (`{i.name}`)"
         for i in listed
     ]
     return f"*{wording.SOURCES_TITLE}*\n" + "\n".join(lines)
 
 
-# What a cut must not split: an escape (``&amp;``, ``&lt;``, ``&gt;``) or Slack's markup in angle brackets (a link).
-_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>|.", re.DOTALL)
-
-
 def _cut(text: str) -> str:
-    """Escaped ``text`` within MAX_TEXT characters: a longer one is cut, with an ellipsis, between two
-    escapes or links, never inside one (``&am…`` would show as typed, a cut link not at all)."""
-    if len(text) <= MAX_TEXT:
-        return text
-    end = 0
-    for unit in _UNIT.finditer(text):
-        if unit.end() > MAX_TEXT - 1:
-            break
-        end = unit.end()
-    return text[:end] + "…"
+    """Escaped ``text`` within MAX_TEXT characters, cut between two escapes or links, never inside one."""
+    return cut_mrkdwn(text, MAX_TEXT)
 
 
 class _Citebot:
@@ -168,6 +159,7 @@ def listen_to_admin(app: AsyncApp, admin: Admin, admins: SlackAdmins, ask_channe
     citebot = _Citebot(admin, admins, ask_channels)
 
     @app.command("/citebot")
+    @guarded
     async def on_citebot(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/citebot sources | sources add URL | sources remove NAME | report [7d] | config [...]"""
         await ack()

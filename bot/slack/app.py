@@ -13,18 +13,18 @@ then answers through the shared pipeline (:class:`bot.core.pipeline.Pipeline`);
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.core import wording
 from bot.core.channels import ChannelRule, ChannelRules, default_rule
 from bot.core.reply import Notice, NoticeKind, QuoteReply, Reply
 from bot.slack.admin import SlackAdmins, listen_to_admin
 from bot.slack.clicks import listen_to_buttons, slack_asker
 from bot.slack.format import clean_slack_text, format_answer_slack, format_notice_slack, format_quotes_slack
+from bot.slack.guard import apologise, guarded
 from bot.slack.once import OnceOnly, answer_each_request_once, or_unmatched
+from bot.slack.respond import checked
 from bot.slack.threads import (
     SPOKEN,
     Me,
@@ -135,6 +135,7 @@ class _Answers:
 
     async def by_command(self, kind: str, command: dict[str, Any], respond: Any) -> None:
         """Answer a slash command at its ``response_url``; a notice is always ephemeral."""
+        respond = checked(respond)  # a refused (expired, invalid) response is undelivered, not answered
         text = clean_slack_text(command.get("text") or "")
         asker = slack_asker(command.get("team_id"), command.get("user_id"), command.get("channel_id"))
         rule = await self.rule(command.get("team_id"), command.get("channel_id"), frozenset())
@@ -228,12 +229,13 @@ def build_app(
     admin = admin or Admin(settings, db, embed=lambda texts: pipeline.service.retriever.encode(texts), reload=reload)  # noqa: PLW0108
     listen_to_admin(app, admin, SlackAdmins(client, settings.admin_user_group), settings.slack_channels)
     listen_to_buttons(app, Actions(pipeline.service, db) if db is not None else None)
-    app.error(or_unmatched(once, _apologise))
+    app.error(or_unmatched(once, apologise))
     return app
 
 
 def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]) -> None:
     @app.event("app_mention")
+    @guarded
     async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A person's new mention of the bot: the answer in a thread under the question (with the thread's
         questions), unless the channel is off. Other apps' mentions and edited messages are not answered."""
@@ -246,6 +248,7 @@ def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]
             await answers.in_thread(event, context, client, private=rule.private)
 
     @app.event("message")
+    @guarded
     async def on_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         """A question in SLACK_CHANNELS (or a channel configured to answer every message) or a direct
         message, or a reply in a thread the bot answered; other messages (and those mentioning the bot,
@@ -265,26 +268,15 @@ def _listen_to_events(app: AsyncApp, answers: _Answers, channels: frozenset[str]
 
 def _listen_to_commands(app: AsyncApp, answers: _Answers) -> None:
     @app.command("/ask")
+    @guarded
     async def on_ask(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/ask QUESTION: the answer with its citations."""
         await ack()
         await answers.by_command("ask", command, respond)
 
     @app.command("/quote")
+    @guarded
     async def on_quote(ack: Any, command: dict[str, Any], respond: Any) -> None:
         """/quote TOPIC: verbatim quotations on the topic, with their speakers."""
         await ack()
         await answers.by_command("quote", command, respond)
-
-
-async def _apologise(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-    """A listener failed: the traceback in the log, a short apology to the asker only."""
-    log.error("slack listener failed: %s", type(error).__name__, exc_info=error)
-    text, blocks = format_notice_slack(wording.APOLOGY)
-    with contextlib.suppress(Exception):  # telling the asker is best effort
-        event = body.get("event") or {}
-        if body.get("response_url") and respond is not None:
-            await respond(text=text, blocks=blocks, response_type="ephemeral")
-        elif event.get("channel") and event.get("user"):
-            ts = event.get("thread_ts") or event.get("ts")
-            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], thread_ts=ts, text=text)

@@ -81,16 +81,19 @@ def answer_buttons(reply: Reply, *, share: bool = False) -> list[Block]:
 
 @dataclass(frozen=True)
 class ModalOrigin:
-    """Where a 👎 was clicked, kept in the modal so its submission can be confirmed there.
+    """Where a button was clicked (kept in the 👎's modal), so the clicker can be told there.
 
-    ``response_url`` is set under a private answer, which the bot can reach only through it
-    (for 30 minutes after the click); it never leaves the app (``private_metadata``).
+    ``response_url`` is the click's (Slack takes it for 30 minutes); it never leaves the app
+    (``private_metadata``). Under a private answer (``private``) the bot can reach the clicker only
+    through it; under a public one it is the way left where Slack refuses the bot
+    ``chat.postEphemeral`` (a channel it is not in, where an answer was shared or a public ``/ask``).
     """
 
     answer_id: str
     channel: str | None = None
     thread_ts: str | None = None
     response_url: str | None = None
+    private: bool = True
 
 
 def wrong_modal(origin: ModalOrigin) -> dict[str, Any]:
@@ -99,7 +102,13 @@ def wrong_modal(origin: ModalOrigin) -> dict[str, Any]:
         "type": "modal",
         "callback_id": WRONG_VIEW,
         "private_metadata": json.dumps(
-            {"a": origin.answer_id, "c": origin.channel, "t": origin.thread_ts, "r": origin.response_url}
+            {
+                "a": origin.answer_id,
+                "c": origin.channel,
+                "t": origin.thread_ts,
+                "r": origin.response_url,
+                "p": origin.private,
+            }
         ),
         "title": {"type": "plain_text", "text": wording.WRONG_TITLE},
         "submit": {"type": "plain_text", "text": wording.WRONG_SUBMIT},
@@ -135,7 +144,8 @@ def origin_of(view: dict[str, Any]) -> ModalOrigin | None:
         value = meta.get(key)
         return value if isinstance(value, str) and value else None
 
-    return ModalOrigin(answer_id, text("c"), text("t"), text("r"))
+    private = meta.get("p")  # a modal opened before "p" was kept: its url was kept under a private answer only
+    return ModalOrigin(answer_id, text("c"), text("t"), text("r"), private if isinstance(private, bool) else True)
 
 
 def reason_of(view: dict[str, Any]) -> str:

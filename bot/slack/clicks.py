@@ -29,6 +29,8 @@ from bot.slack.buttons import (
     wrong_modal,
 )
 from bot.slack.format import format_answer_slack, format_more_slack, format_notice_slack
+from bot.slack.guard import guarded
+from bot.slack.respond import checked, post_to
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -82,20 +84,30 @@ class Click:
         return slack_asker(self.team, self.user, self.channel)
 
     def origin(self) -> ModalOrigin:
-        return ModalOrigin(self.answer_id, self.channel, self.thread_ts, self.response_url if self.private else None)
+        return ModalOrigin(self.answer_id, self.channel, self.thread_ts, self.response_url, self.private)
+
+
+# What Slack answers chat.postEphemeral where the bot is not a member (a public channel; a private one or a DM).
+_NOT_THERE = frozenset({"not_in_channel", "channel_not_found"})
 
 
 async def tell(client: AsyncWebClient, where: ModalOrigin, user: str, text: str, blocks: list[Any]) -> None:
-    """Say something to ``user`` alone, next to the answer ``where`` points at."""
-    if where.response_url:
-        from slack_sdk.webhook.async_client import AsyncWebhookClient
+    """Say something to ``user`` alone, next to the answer ``where`` points at: in its thread, or through the
+    click's ``response_url`` under a private answer or where the bot is not a member."""
+    from slack_sdk.errors import SlackApiError
 
-        webhook = AsyncWebhookClient(where.response_url, session=None)
-        await webhook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-    elif where.channel:
-        await client.chat_postEphemeral(
-            channel=where.channel, user=user, thread_ts=where.thread_ts, text=text, blocks=blocks
-        )
+    privately = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": False}
+    if where.channel and not (where.private and where.response_url):
+        try:
+            await client.chat_postEphemeral(
+                channel=where.channel, user=user, thread_ts=where.thread_ts, text=text, blocks=blocks
+            )
+            return
+        except SlackApiError as error:
+            if not (where.response_url and error.response.get("error") in _NOT_THERE):
+                raise
+    if where.response_url:
+        await post_to(where.response_url, **privately)
 
 
 async def _notify(client: AsyncWebClient, click: Click, notice: Notice) -> None:
@@ -111,6 +123,7 @@ def listen_to_buttons(app: AsyncApp, actions: Actions | None) -> None:
 
 def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
     @app.action(MORE)
+    @guarded
     async def on_more(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """More sources: the next passages, to the clicker alone."""
         await ack()
@@ -123,6 +136,7 @@ def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
             await _notify(client, click, result)
 
     @app.action(SHARE)
+    @guarded
     async def on_share(
         ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
@@ -135,11 +149,12 @@ def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
             return
         question = result.answer.question if result.answer is not None else None
         text, blocks = format_answer_slack(result, question=question)
-        await respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+        await checked(respond)(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
 
 def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
     @app.action(VOTE_UP)
+    @guarded
     async def on_vote_up(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """👍: one vote per person per answer; a second click changes it."""
         await ack()
@@ -147,6 +162,7 @@ def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
         await _notify(client, click, await actions.vote(click.answer_id, click.asker, up=True) if actions else _GONE)
 
     @app.action(VOTE_DOWN)
+    @guarded
     async def on_vote_down(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """👎: the vote, and a modal asking (optionally) what was wrong."""
         await ack()
@@ -159,6 +175,7 @@ def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:
         await _notify(client, click, await actions.vote(click.answer_id, click.asker, up=False) if actions else _GONE)
 
     @app.view(WRONG_VIEW)
+    @guarded
     async def on_wrong(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         """The modal's line on what was wrong, kept with the 👎."""
         await ack()

@@ -8,8 +8,8 @@ notifications. Everything shown is escaped (:mod:`bot.slack.text`), so text from
 asker or the sources can never become a mention, a link or a ``<!channel>`` ping;
 the asker's own words (the "Asked:" echo, who shared an answer) are plain text, so
 ``*bold*`` or a code fence in them shows as typed. Every message keeps within Slack's
-limits (3,000 characters a text, 10 elements a context block, 50 blocks a message),
-cut with an ellipsis.
+limits (3,000 characters a section, 2,000 a context element, 10 elements a context block,
+50 blocks a message), cut with an ellipsis, never inside a link or an escape.
 
 Example::
 
@@ -25,7 +25,18 @@ from typing import Any
 from bot.core import wording
 from bot.core.reply import MoreReply, QuoteReply, Reply, Source, Span
 from bot.slack.buttons import answer_buttons
-from bot.slack.text import ELLIPSIS, MAX_TEXT_CHARS, clean_slack_text, cut_raw, escape_mrkdwn, fit_mrkdwn, strip_bidi
+from bot.slack.text import (
+    ELLIPSIS,
+    MAX_CONTEXT_CHARS,
+    MAX_TEXT_CHARS,
+    clean_slack_text,
+    cut_mrkdwn,
+    cut_raw,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    link_target,
+    strip_bidi,
+)
 
 __all__ = [
     "MAX_BLOCKS",
@@ -94,13 +105,16 @@ def _section(mrkdwn: str) -> Block:
 
 
 def _context(lines: Sequence[str]) -> Block:
-    """A context block of already-escaped mrkdwn lines, at most 10 elements (the rest joined into the last)."""
+    """A context block of already-escaped mrkdwn lines, at most 10 elements (the rest joined into the last),
+    each within :data:`MAX_CONTEXT_CHARS`, cut between whole links and escapes."""
     lines = [line for line in lines if line] or [" "]
     if len(lines) > MAX_CONTEXT_ELEMENTS:
         lines = [*lines[: MAX_CONTEXT_ELEMENTS - 1], "\n".join(lines[MAX_CONTEXT_ELEMENTS - 1 :])]
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": line[:MAX_TEXT_CHARS], "verbatim": True} for line in lines],
+        "elements": [
+            {"type": "mrkdwn", "text": cut_mrkdwn(line, MAX_CONTEXT_CHARS), "verbatim": True} for line in lines
+        ],
     }
 
 
@@ -128,14 +142,25 @@ def _asked(question: str | None) -> list[Block]:
     return [_plain_line(f"Asked: {question}")] if question else []
 
 
+def _sources_context(sources: Sequence[Source]) -> Block:
+    """The citations, one an element; past the tenth, joined into the last, as labels alone when their
+    links do not all fit there (a cut would lose citations, and no cut may split a link)."""
+    lines = [format_source_slack(source) for source in sources[: MAX_CONTEXT_ELEMENTS - 1]]
+    rest = sources[MAX_CONTEXT_ELEMENTS - 1 :]
+    joined = "\n".join(format_source_slack(source) for source in rest)
+    if len(joined) > MAX_CONTEXT_CHARS:
+        joined = "\n".join(fit_mrkdwn(source.citation, 1000) for source in rest)
+    return _context([*lines, joined])
+
+
 def format_source_slack(source: Source) -> str:
-    """A citation, as ``<url|label>`` when the document says where it was published."""
+    """A citation, as ``<url|label>`` when the document says where it was published (and the link fits
+    in a context element: a longer one, which no cut may split, is its label alone)."""
     label = fit_mrkdwn(source.citation, 1000)
     if not source.url:
         return label
-    # Slack ends a link at ``|`` or ``>``: both are percent-encoded in the target.
-    target = source.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
-    return f"<{target}|{label}>"
+    link = f"<{link_target(source.url)}|{label}>"
+    return link if len(link) <= MAX_CONTEXT_CHARS else label
 
 
 def format_answer_slack(reply: Reply, *, question: str | None = None, share: bool = False) -> tuple[str, list[Block]]:
@@ -161,7 +186,7 @@ def format_answer_slack(reply: Reply, *, question: str | None = None, share: boo
     if reply.passage:
         blocks.append(_section(_passage_mrkdwn(reply.passage)))
     if reply.sources:
-        blocks.append(_context([format_source_slack(source) for source in reply.sources]))
+        blocks.append(_sources_context(reply.sources))
     if reply.notes:
         blocks.append(_context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in reply.notes]))
     passage = "".join(span.text for span in reply.passage).strip()

@@ -14,9 +14,23 @@ from collections.abc import Callable
 
 from bot.core.mentions import Kind, Mention, question_words
 
-__all__ = ["ELLIPSIS", "MAX_TEXT_CHARS", "clean_slack_text", "cut_raw", "escape_mrkdwn", "fit_mrkdwn", "strip_bidi"]
+__all__ = [
+    "ELLIPSIS",
+    "MAX_CONTEXT_CHARS",
+    "MAX_TEXT_CHARS",
+    "clean_slack_text",
+    "cut_mrkdwn",
+    "cut_raw",
+    "escape_mrkdwn",
+    "fit_mrkdwn",
+    "link_target",
+    "strip_bidi",
+]
 
-MAX_TEXT_CHARS = 3000  # a section's or a context element's text
+MAX_TEXT_CHARS = 3000  # a section's text
+# A context element's text: Slack documents 3,000 for a text object but 2,000 for a section's fields,
+# and the lower is kept (a citation is a title and a link; nothing the bot writes needs more).
+MAX_CONTEXT_CHARS = 2000
 ELLIPSIS = "…"
 
 # Bidirectional controls (embeddings, overrides, isolates, marks): U+202E in a question
@@ -102,6 +116,29 @@ def cut_raw(raw: str, budget: int, render: Callable[[str], str]) -> str:
         else:
             hi = mid - 1
     return raw[:lo].rstrip()
+
+
+def link_target(url: str) -> str:
+    """``url`` as the address of a Slack link (``<url|label>``): Slack ends the address at ``|`` or ``>``,
+    so those (and ``<`` and spaces) are percent-encoded."""
+    return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C").replace(" ", "%20")
+
+
+# What a cut must not split: an escape (``&amp;``, ``&lt;``, ``&gt;``) or Slack's markup in angle brackets (a link).
+_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>|.", re.DOTALL)
+
+
+def cut_mrkdwn(text: str, limit: int) -> str:
+    """Escaped mrkdwn ``text`` within ``limit`` characters: a longer one is cut, with an ellipsis, between two
+    escapes or links, never inside one (``&am…`` would show as typed, a cut link not at all)."""
+    if len(text) <= limit:
+        return text
+    end = 0
+    for unit in _UNIT.finditer(text):
+        if unit.end() > limit - len(ELLIPSIS):
+            break
+        end = unit.end()
+    return text[:end].rstrip() + ELLIPSIS
 
 
 def fit_mrkdwn(raw: str, limit: int = MAX_TEXT_CHARS, *, wrap: str = "") -> str:

@@ -260,3 +260,20 @@ async def test_config_takes_effect_on_the_next_message(
         slack.of("chat.postMessage", thread_ts=ignored) == []
         and slack.of("chat.postEphemeral", thread_ts=ignored) == []
     )
+
+
+def test_a_source_url_with_a_bar_a_bracket_or_a_space_links_to_the_whole_address() -> None:
+    """A document says where it was published in its own words (front matter ``url:``): Slack ends a link's
+    address at ``|`` (the label begins) and at ``>``, so those (and spaces) are percent-encoded, as in an
+    answer's citations; the list links to the whole address, never to a piece of it labelled with the rest."""
+    from datetime import UTC, datetime
+
+    from bot.core.library import SourceInfo
+    from bot.slack.admin import source_lines_slack
+
+    url = "https://example.org/a|b>c d<e"
+    listed = [SourceInfo("a.md", "A <b> & c", url, datetime(2026, 1, 2, tzinfo=UTC), 3)]
+    shown = source_lines_slack(listed)
+    assert "<https://example.org/a%7Cb%3Ec%20d%3Ce>" in shown
+    assert "A &lt;b&gt; &amp; c" in shown
+    assert shown.count("<") == shown.count(">") == 1

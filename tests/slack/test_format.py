@@ -36,6 +36,7 @@ from bot.slack.format import (
     format_quotes_slack,
 )
 from index.types import Answer, Hit, Quote, QuoteAnswer
+from tests.fake_slack import block_kit_faults
 
 PASSAGE = "IBM quits the facial recognition business. Krishna wrote to Congress on Monday. The letter was published."
 SENTENCE = "Krishna wrote to Congress on Monday."
@@ -307,3 +308,22 @@ def test_the_wrong_modal_round_trips_its_origin() -> None:
     assert origin_of({"private_metadata": "[1, 2]"}) is None
     assert origin_of({"private_metadata": "not json"}) is None
     assert reason_of({"state": {"values": {}}}) == ""
+
+
+@pytest.mark.parametrize("count", [1, 3, 12])
+@pytest.mark.parametrize("url_chars", [1900, 2990, 5000])
+def test_long_links_and_many_sources_keep_every_context_element_whole_and_within_its_limit(
+    count: int, url_chars: int
+) -> None:
+    """A document's URL can be long (a query string, a text fragment); a context element holds 2,000
+    characters and Slack refuses more, and a link cut in half shows as typed (``<https://exam…``). A link
+    too long to fit is its label alone; sources past the tenth element are joined between whole links."""
+    url = "https://news.example.org/a?" + "x" * url_chars
+    hits = tuple(replace(_hit(paragraph=p), url=url) for p in range(1, count + 1))
+    for first, (text, blocks) in (
+        (1, format_answer_slack(reply_for_answer(Answer("q", False, hits), count))),
+        (4, format_more_slack(more_passages(hits, 4))),
+    ):
+        assert block_kit_faults({"text": text, "blocks": blocks}) == []
+        cited = " ".join(_texts(blocks))
+        assert all(f"[{n}] IBM quits facial recognition, ¶" in cited for n in range(first, first + count))
