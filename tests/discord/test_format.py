@@ -281,5 +281,7 @@ def test_very_long_links_give_way_to_the_answering_sentence() -> None:
     assert f"**{SENTENCE}**" in text and text.endswith("-# Your question was shortened to its first 1000 characters.")
     citations = text.split("\n\n")[-2].splitlines()
     assert citations[0] == f"[\\[1\\] Doc, ¶1](<{url}>)" and citations[1:] == ["[2] Doc, ¶2", "[3] Doc, ¶3"]
-    short = dataclasses.replace(reply, sources=tuple(Source(s.citation, "https://example.org/a") for s in reply.sources))
+    short = dataclasses.replace(
+        reply, sources=tuple(Source(s.citation, "https://example.org/a") for s in reply.sources)
+    )
     assert format_answer_discord(short).count("](<https://example.org/a>)") == 3
