@@ -562,6 +562,7 @@ class FakeDiscord:
         self.probe_latencies: list[float] = []  # how long each probe (a heartbeat request) took to be answered
         self.gateway_connections = 0
         self.interactions: dict[int, Interaction] = {}
+        self.refuse_followups = 0  # how many coming follow-up posts Discord refuses (403 Missing Access)
         self.dispatched_messages: dict[int, float] = {}
         self.started_at = time.monotonic()
         # Discord's own state: the guild's channels and threads, every message by id, and each
@@ -1020,6 +1021,9 @@ class FakeDiscord:
             return self._reject(request, 404, {"message": "Unknown Webhook", "code": 10015})
         if request.method == "DELETE":
             return web.Response(status=204)
+        if request.method == "POST" and self.refuse_followups > 0:
+            self.refuse_followups -= 1
+            return self._reject(request, 403, {"message": "Missing Access", "code": 50001}, body)
         editing = request.method == "PATCH" and len(rest) == 2 and rest[0] == "messages"
         error = check_message(body, edit=editing)
         if error:

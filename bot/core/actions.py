@@ -108,6 +108,13 @@ class Actions:
         reply = reply_for_answer(answer, len(hits))
         return dataclasses.replace(reply, answer_id=answer_id, shared_by=mention)
 
+    async def unshare(self, answer_id: str) -> None:
+        """The channel refused a shared answer: its one share is given back, so a later click may post it."""
+        try:
+            await self.db.events.forget("share", answer_id)
+        except Exception as error:  # the answer stays marked shared: a later click is told so
+            log.warning("Could not give back the sharing of an answer: %s", type(error).__name__)
+
     async def _first_share(self, answer_id: str) -> bool:
         """Claim the sharing of an answer in the database; when it fails, share (twice beats never)."""
         try:

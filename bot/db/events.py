@@ -84,6 +84,13 @@ class EventDedup:
             return (await conn.execute(stmt)).first() is not None
 
     @bounded
+    async def forget(self, platform: str, event_id: str) -> None:
+        """Drop the mark of (platform, event id): what it kept from happening twice did not happen once."""
+        c = seen_events.c
+        async with self._engine.begin() as conn:
+            await conn.execute(seen_events.delete().where(c.platform == platform, c.event_id == event_id))
+
+    @bounded
     async def claim(self, platform: str, event_id: str, lease: timedelta) -> Claim:
         """Claim (platform, event id) for ``lease``: new, taken over from a claimer that did not
         finish within its lease, or left to its holder (done, or held).

@@ -15,6 +15,7 @@ Nothing a button posts pings anyone: ``allowed_mentions`` is none on the client.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Iterable
@@ -187,11 +188,19 @@ async def vote(interaction: discord.Interaction, answer_id: str, *, up: bool) ->
 async def share(interaction: discord.Interaction, answer_id: str) -> None:
     """Share in channel: the Share button leaves the private answer, which is posted for everyone."""
     actions = _actions(interaction)
-    kept = [s for s in _specs_on(interaction.message) if not s.custom_id.startswith("share:")]
+    shown = _specs_on(interaction.message)
+    kept = [s for s in shown if not s.custom_id.startswith("share:")]
     await interaction.response.edit_message(view=view_of(kept))  # acknowledges, and no second share
     result = await actions.share(answer_id, interaction.user.mention) if actions is not None else _GONE
     if isinstance(result, Reply):
-        await interaction.followup.send(format_answer_discord(result), **_with_view(answer_view(result)))
+        try:
+            await interaction.followup.send(format_answer_discord(result), **_with_view(answer_view(result)))
+        except Exception:  # not posted: Share comes back for a later click (the guard apologises for this one)
+            if actions is not None:
+                await actions.unshare(answer_id)
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(view=view_of(shown))
+            raise
     else:
         await interaction.followup.send(format_notice_discord(result), ephemeral=True)
 

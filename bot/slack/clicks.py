@@ -149,7 +149,12 @@ def _listen_to_more_and_share(app: AsyncApp, actions: Actions | None) -> None:
             return
         question = result.answer.question if result.answer is not None else None
         text, blocks = format_answer_slack(result, question=question)
-        await checked(respond)(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+        try:
+            await checked(respond)(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+        except Exception:  # not posted: a later click may share it (the guard apologises for this one)
+            if actions is not None:
+                await actions.unshare(click.answer_id)
+            raise
 
 
 def _listen_to_votes(app: AsyncApp, actions: Actions | None) -> None:

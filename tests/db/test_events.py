@@ -20,6 +20,16 @@ async def test_an_event_is_new_once(db: Database) -> None:
     assert await db.events.first_time("discord", "Ev01")
 
 
+async def test_a_forgotten_mark_is_new_again_and_no_other_is(db: Database) -> None:
+    """A share the platform refused is given back: that mark alone is new again."""
+    assert await db.events.first_time("share", "A1")
+    assert await db.events.first_time("share", "A2")
+    await db.events.forget("share", "A1")
+    await db.events.forget("share", "never-marked")  # nothing to drop is no error
+    assert await db.events.first_time("share", "A1")
+    assert not await db.events.first_time("share", "A2")
+
+
 async def test_two_processes_take_a_retried_event_once(db: Database, db2: Database) -> None:
     """Forty simultaneous deliveries of one event through two engines: exactly one wins."""
     calls = [(db if i % 2 else db2).events.first_time("slack", "Ev0RETRY") for i in range(40)]

@@ -316,6 +316,37 @@ def test_share_posts_a_private_answer_publicly_with_asked_by_and_pings_no_one(
     assert traffic.rejected() == []
 
 
+def test_a_share_discord_refused_gets_its_button_back_and_can_be_clicked_again(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """Share whose public post Discord refuses gave the answer's one share away and took its button: the
+    clicker got an apology and nothing more. The share is given back with the button, and a second click posts."""
+    user = new_user()
+    iid = fake.send_command("ask", {"question": ANSWERED, "private": True}, user_id=user)
+    private = fake.wait_for_answer(iid)
+    share = next(c for c in private.custom_ids if c.startswith("share:"))
+    fake.refuse_followups = 1
+    first = fake.click(private.message_id or 0, share, user_id=user)
+    fake.wait_until(
+        lambda: any(s.interaction_id == first and s.kind == "followup" for s in fake.sent), what="the apology"
+    )
+    buttons = fake.wait_until(
+        lambda: (
+            [b["custom_id"] for row in fake.messages[private.message_id or 0]["components"] for b in row["components"]]
+            if any(s.interaction_id == first and s.kind == "edit" for s in fake.sent)
+            else None
+        ),
+        what="the Share button back",
+    )
+    assert share in buttons
+    again = fake.click(private.message_id or 0, share, user_id=user)
+    shared = fake.wait_until(
+        lambda: next((s for s in fake.sent if s.interaction_id == again and s.kind == "followup"), None),
+        what="the shared answer",
+    )
+    assert not shared.flags & EPHEMERAL and shared.content.startswith(f"Asked by <@{user}>")
+
+
 def test_buttons_work_after_a_restart_and_an_answer_from_a_rebuilt_index_says_so(
     bot: BotProcess, tmp_path: Path
 ) -> None:

@@ -104,3 +104,17 @@ async def test_a_click_that_fails_at_once_is_acknowledged_and_apologised_for_bes
     [told] = await bot.wait_for("respond", key="ap-up")
     assert told.payload["text"] == wording.APOLOGY
     assert (told.payload["response_type"], told.payload["replace_original"]) == ("ephemeral", False)
+
+
+async def test_a_share_slack_refused_can_be_clicked_again(bot: Bot) -> None:
+    """Share whose post Slack refuses (its response_url expired) gave the answer's one share away: a later
+    click was told "already in the channel" though nothing was. It is given back, and the next click posts."""
+    answer = await _ask_privately(bot, "rs1")
+    bot.slack.expired.add("rs-first")
+    await bot.post(click_body(answer, SHARE, response_url=bot.slack.response_url("rs-first")), content_type=FORM)
+    [refused, sorry] = await bot.wait_for("respond", 2, key="rs-first")
+    assert refused.payload["response_type"] == "in_channel" and refused.reply["status"] == 404
+    assert sorry.payload["text"] == wording.APOLOGY
+    await bot.post(click_body(answer, SHARE, response_url=bot.slack.response_url("rs-again")), content_type=FORM)
+    [shared] = await bot.wait_for("respond", key="rs-again")
+    assert shared.payload["response_type"] == "in_channel"
