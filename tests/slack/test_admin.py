@@ -41,13 +41,6 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-async def db(sqlite_migrated: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 def library() -> FakeLibrary:
     return FakeLibrary()
 

@@ -7,7 +7,7 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,6 @@ from tests.slack.harness import SECRET, Bot, settings, start
 
 CITATION = "[1] IBM quits facial recognition, ¶6"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,12 +36,6 @@ from tests.fakes import SENTENCE, FakeRetriever
 from tests.slack.harness import Bot, Finished, settings, start
 
 QUESTION = "Why did IBM quit facial recognition?"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture

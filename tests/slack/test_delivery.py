@@ -4,8 +4,7 @@ bot is not in, and Block Kit's limits end to end."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,19 +14,6 @@ from bot.db import Database
 from bot.slack.buttons import SHARE, VOTE_DOWN, VOTE_UP
 from tests.fake_slack import FORM, Call, FakeSlack, click_body, command_body
 from tests.slack.harness import Bot, start
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def db(sqlite_migrated: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -29,19 +28,6 @@ from tests.fake_slack import (
 from tests.slack.harness import SECRET, Bot, settings, start
 
 MEGABYTE = 1_000_000
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def db(sqlite_migrated: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -25,12 +25,6 @@ from tests.slack.harness import Bot, start
 _names = itertools.count(1)
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """One database both replicas use: a SQLite file, or a new database on the test PostgreSQL."""
