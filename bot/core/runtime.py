@@ -88,7 +88,7 @@ def check_database(settings: Settings) -> None:
     from bot.db.engine import check_sqlite_folder, display_url, resolve_url
     from bot.db.errors import DatabaseUnavailableError
 
-    url = resolve_url(settings.database_url.get_secret_value() if settings.database_url else None, settings.data_dir)
+    url = resolve_url(settings.database_url_text, settings.data_dir)
     if url.get_backend_name() == "sqlite":
         try:
             check_sqlite_folder(url)
@@ -106,7 +106,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """
     from bot.db import Database
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
+    url = settings.database_url_text
     db = await Database.open(url, data_dir=settings.data_dir, retention_days=settings.retention_days)
 
     async def prune_daily() -> None:

@@ -119,7 +119,7 @@ def check_log_exists(settings: Settings) -> None:
     """
     from bot.db.engine import resolve_url
 
-    url = resolve_url(settings.database_url.get_secret_value() if settings.database_url else None, settings.data_dir)
+    url = resolve_url(settings.database_url_text, settings.data_dir)
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         raise ConfigError(wording.no_question_log(url.database))
 
@@ -127,7 +127,7 @@ def check_log_exists(settings: Settings) -> None:
 async def _read(settings: Settings, since: datetime) -> Report:
     from bot.db import Database
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
+    url = settings.database_url_text
     async with await Database.open(url, data_dir=settings.data_dir, retention_days=settings.retention_days) as db:
         return await build_report(db, since, LazyEmbedder(settings))
 
