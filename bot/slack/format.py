@@ -153,6 +153,11 @@ def _sources_context(sources: Sequence[Source]) -> Block:
     return _context([*lines, joined])
 
 
+def _notes_context(notes: Sequence[str]) -> Block:
+    """The notes under an answer or quotations (a question shortened, the sources changed), in italics."""
+    return _context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in notes])
+
+
 def format_source_slack(source: Source) -> str:
     """A citation, as ``<url|label>`` when the document says where it was published (and the link fits
     in a context element: a longer one, which no cut may split, is its label alone)."""
@@ -188,7 +193,7 @@ def format_answer_slack(reply: Reply, *, question: str | None = None, share: boo
     if reply.sources:
         blocks.append(_sources_context(reply.sources))
     if reply.notes:
-        blocks.append(_context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in reply.notes]))
+        blocks.append(_notes_context(reply.notes))
     passage = "".join(span.text for span in reply.passage).strip()
     citations = "\n".join(source.citation for source in reply.sources)
     text = _fallback([reply.lead, passage, citations, *(f"({n})" for n in reply.notes)])
@@ -227,7 +232,7 @@ def format_quotes_slack(reply: QuoteReply, *, topic: str | None = None) -> tuple
         blocks.append(_context([fit_mrkdwn(f"— {speaker}", 1000), fit_mrkdwn(q.citation, 1000)]))
         fallback.append(f"“{q.text}” — {speaker} {q.citation}")
     if reply.notes:
-        blocks.append(_context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in reply.notes]))
+        blocks.append(_notes_context(reply.notes))
         fallback.extend(f"({note})" for note in reply.notes)
     return _fallback(fallback), _limit_blocks(blocks)
 
