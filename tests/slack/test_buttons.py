@@ -39,18 +39,6 @@ QUESTION = "Why did IBM quit facial recognition?"
 
 
 @pytest.fixture
-def db_path(sqlite_migrated: Path) -> Path:
-    return sqlite_migrated
-
-
-@pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{db_path}")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 async def bot(slack: FakeSlack, db: Database) -> AsyncIterator[Bot]:
     started = await start(slack, db=db)
     yield started
@@ -286,15 +274,15 @@ async def test_a_name_made_of_markup_is_shown_as_typed(bot: Bot) -> None:
 # --- after a restart, after a rebuild, after pruning ----------------------------------------------
 
 
-async def test_the_buttons_work_after_a_restart_on_the_same_database(slack: FakeSlack, db_path: Path) -> None:
+async def test_the_buttons_work_after_a_restart_on_the_same_database(slack: FakeSlack, sqlite_migrated: Path) -> None:
     """An answer given by one run of the bot is clicked in the next: the state is in the button and the database."""
-    first_db = await Database.open(f"sqlite+aiosqlite:///{db_path}")
+    first_db = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
     first = await start(slack, db=first_db)
     answer = await ask_privately(first, "r1")
     await first.close()
     await first_db.close()
 
-    second_db = await Database.open(f"sqlite+aiosqlite:///{db_path}")
+    second_db = await Database.open(f"sqlite+aiosqlite:///{sqlite_migrated}")
     second = await start(slack, db=second_db)
     try:
         await click(second, answer, MORE, key="r-more")
