@@ -12,7 +12,7 @@ ONNX := $(VENV)/share/citebot/onnx/all-MiniLM-L6-v2/citebot-onnx.json
 $(STAMP): requirements.txt requirements-build.txt requirements-dev.txt
 	@set -e; \
 	if [ ! -x $(PY) ]; then \
-		$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "citebot needs Python 3.11 (set PYTHON=python3.11)"'; \
+		$(PYTHON) -c 'import sys; sys.exit(None if sys.version_info[:2] == (3, 11) else f"citebot needs Python 3.11, not {sys.version.split()[0]}: set PYTHON=python3.11")'; \
 		echo "+ $(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV); \
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

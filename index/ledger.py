@@ -123,7 +123,10 @@ class Ledger:
             del self._doc[name]
 
     def text(self) -> str:
-        return tomlkit.dumps(self._doc)
+        # tomlkit keeps the blank line it put before an added table after the table is removed:
+        # without this, `add` then `remove` left titles.toml one blank line longer.
+        text = tomlkit.dumps(self._doc)
+        return text.rstrip("\n") + "\n" if text.strip() else text
 
     def save(self) -> None:
         """Write the file back (a temporary file renamed over it, so a crash leaves the old one)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 from bot.core.settings import Settings
 
@@ -36,3 +37,23 @@ def test_env_example_shows_the_code_defaults() -> None:
         if getattr(example, name) != field.default
     }
     assert differ == {}, "NAME: (.env.example's value, the code's default)"
+
+
+def comments_above(name: str) -> str:
+    """The comment lines just above ``name``'s line in .env.example: what it says of the setting."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if (m := SETTING.match(line)) and m.group(1) == name)
+    above: list[str] = []
+    for line in reversed(lines[:at]):
+        if not line.startswith("# ") or SETTING.match(line) or line.startswith("# ----------"):
+            break
+        above.append(line)
+    return " ".join(reversed(above))
+
+
+def test_env_example_names_every_value_a_choice_setting_takes() -> None:
+    for name, field in Settings.model_fields.items():
+        choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else ()
+        said = comments_above(name.upper())
+        missing = [choice for choice in choices if choice not in said]
+        assert missing == [], f"{name.upper()}: .env.example does not name {missing}"

@@ -21,7 +21,9 @@ from index.onnx_backend import METADATA
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m index.export``: export a model (the bundled one by default); 0 on success."""
-    parser = argparse.ArgumentParser(prog="python -m index.export", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m index.export", description="export a model to ONNX (the bundled one by default)"
+    )
     parser.add_argument("model", nargs="?", type=Path, help="a local sentence-transformers model (default: bundled)")
     parser.add_argument("--out", type=Path, help="write the export here instead of the export cache")
     parser.add_argument("--force", action="store_true", help="export again even when an export is current")

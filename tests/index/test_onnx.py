@@ -223,3 +223,15 @@ def test_an_export_into_a_folder_of_other_files_is_refused_before_anything_is_wr
         f"{tmp_path} holds files that are not an export; give an empty or new folder "
         "(an export writes model.onnx and the tokenizer's files there)"
     ]
+
+
+def test_help_says_what_the_command_does_in_plain_words(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/deploy.md sends people to ``python -m index.export``: its help is read there, not in Sphinx."""
+    from index.export.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--help"])
+    assert stopped.value.code == 0
+    shown = capsys.readouterr().out
+    assert "export a model to ONNX (the bundled one by default)" in shown
+    assert "``" not in shown
