@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.core import wording
+from index.store import build_lock
 from tests.discord.harness import BotProcess, module_fake, running, user_ids
 from tests.fake_discord import (
     ASK_ID,
@@ -139,6 +140,46 @@ def test_source_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
         answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
         assert answer.flags & EPHEMERAL and answer.content == wording.not_a_web_address(url), answer.content
     assert not [c for c in library_calls(bot) if any(secret.name in i or i == "notes.txt" for i in c["items"])]
+
+
+def test_a_source_add_queued_behind_a_build_says_so_at_once_and_then_tells_its_outcome_privately(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """An add that must wait for another build is said to be queued at once, privately; its outcome follows
+    privately when the build ends within the interaction token's life."""
+    url = f"https://example.com/queued-{new_user()}.html"
+    with build_lock(Path(bot.env["INDEX_DIR"])):  # another build under way
+        adding = fake.send_command("source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+        notice = fake.wait_for_answer(adding)
+        assert notice.content == wording.CHANGE_QUEUED and notice.flags & EPHEMERAL
+        assert not [c for c in library_calls(bot) if url in c["items"]]  # still waiting for the lock
+    done = fake.wait_until(lambda: [s for s in fake.sent if s.interaction_id == adding and "Added" in s.content])[0]
+    assert done.kind == "followup" and done.flags & EPHEMERAL
+
+
+def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel_pinging_nobody(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """Discord refuses follow-ups 15 minutes after the command (the token's life, ended here at once): an add
+    that waited behind a build that long is told in the command's channel, naming the manager without a ping,
+    instead of being lost; they were told at once that it was queued."""
+    manager = new_user()
+    url = f"https://example.com/late-{manager}.html"
+    with build_lock(Path(bot.env["INDEX_DIR"])):
+        adding = fake.send_command(
+            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=GENERAL_ID, permissions=MANAGER
+        )
+        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
+        fake.expire_token(adding)
+    told = fake.wait_until(
+        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
+    )
+    assert told.channel_id == GENERAL_ID and not told.flags & EPHEMERAL
+    assert told.content.startswith(f"<@{manager}>, about your `/source add`: Added “"), told.content
+    assert told.allowed_mentions is not None and told.allowed_mentions.get("parse") == []
+    assert not told.allowed_mentions.get("users")  # the mention shows the name and pings nobody
+    assert [c["call"] for c in library_calls(bot) if url in c["items"]] == ["add"]
+    assert [r.status for r in fake.rejected if r.interaction_id == adding] == [401]  # the follow-up, refused
 
 
 def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
