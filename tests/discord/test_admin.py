@@ -10,6 +10,7 @@ and channels of its own and looks only at its own traffic, so the tests pass in 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,29 @@ def test_config_off_then_every_then_default_takes_effect_on_the_next_message(
     )
     marker(fake)
     assert fake.replies_to(plain) == []
+
+
+def test_config_answers_first_so_a_slow_database_cannot_miss_discords_deadline(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """/config responds (privately "thinking") before it reads or writes the channel's row: with another
+    writer holding the database, its first response is there already, and the change is told once the
+    database is free. It did the database work first, and a slow database made it miss Discord's 3 s."""
+    channel = fake.add_channel(f"slow-{new_user()}")
+    held = sqlite3.connect(bot.database(), isolation_level=None)
+    try:
+        held.execute("BEGIN IMMEDIATE")  # another writer: the bot's write waits for it
+        asked = fake.send_command(
+            "config", {"mode": "off"}, channel_id=channel, user_id=new_user(), permissions=MANAGER
+        )
+        first = fake.wait_until(lambda: next((s for s in fake.sent if s.interaction_id == asked), None))
+        assert first.kind == "callback" and first.payload["type"] == 5 and first.flags & EPHEMERAL
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
+    answer = fake.wait_for_answer(asked)
+    assert answer.kind == "followup" and "off" in answer.content and answer.flags & EPHEMERAL
+    assert not [r for r in fake.rejected if r.interaction_id == asked]
 
 
 def test_config_private_answers_by_direct_message(fake: FakeDiscord, bot: BotProcess) -> None:

@@ -275,6 +275,10 @@ class AdminCog(commands.Cog, name="Admin"):
         if channel is None:
             await tell_privately(interaction, wording.NO_CHANNEL)
             return
+        # The row is read and written in the database, which may be slow (on PostgreSQL each call may take up
+        # to its 2 s bound, and a change makes two): "thinking" first, so Discord's 3 s for the first response
+        # never depends on it. Refusals above need no database and answer at once.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         every = int(channel) in self.bot.settings.ask_channels
         done = await self.admin.configure(
             "discord", str(interaction.guild_id), channel, default_rule(every_message=every), mode=mode, private=private
