@@ -13,6 +13,14 @@ A source added by ``bot add`` gets a table in the seeds folder's ``titles.toml``
 ``added``, ``added_by`` and ``sha256`` are the proof ``bot remove`` asks for before it deletes
 a file: the project deletes only a file it wrote, and only while its bytes are still the ones
 it wrote. The file is edited with tomlkit, so a user's comments and layout survive.
+
+A person may edit the file while ``add`` or ``remove`` holds the build lock (an index update can take
+minutes). So each write reads the file again at the last moment: when it changed since it was read,
+the ledger's own entries are applied to the file as it is now, keeping the person's edit, unless the
+person changed those very entries or left the file unreadable; then the write is refused in one line
+and the file is left as the person made it. The rename into place happens only while the file is
+still the one the write was based on. Putting the file back after a failure takes back the ledger's
+own entries the same way, and deletes the file only when the ledger created it and nobody changed it.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import logging
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +46,7 @@ from index.sources import TITLES_FILE
 log = logging.getLogger(__name__)
 
 ADDED_BY = "python -m bot add"
+ATTEMPTS = 3  # writes tried while the file keeps changing under them, before refusing
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,30 @@ class Added:
 
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+def _plain(item: Any) -> Any:
+    """A tomlkit value as plain Python (tables as dicts), to compare what two versions of the file say."""
+    return item.unwrap() if hasattr(item, "unwrap") else item
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes now, None when there is none."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _parse(raw: bytes | None) -> tomlkit.TOMLDocument:
+    return tomlkit.parse(raw.decode("utf-8")) if raw else tomlkit.document()
+
+
+def _dumps(doc: tomlkit.TOMLDocument) -> str:
+    # tomlkit keeps the blank line it put before an added table after the table is removed:
+    # without this, `add` then `remove` left titles.toml one blank line longer.
+    text = tomlkit.dumps(doc)
+    return text.rstrip("\n") + "\n" if text.strip() else text
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -77,10 +111,15 @@ class Ledger:
         self.path = seeds_dir / TITLES_FILE
         try:
             self.original: bytes | None = self.path.read_bytes() if self.path.is_file() else None
-            self._doc = tomlkit.parse(self.original.decode("utf-8")) if self.original else tomlkit.document()
+            self._doc = _parse(self.original)
         except (TOMLKitError, UnicodeDecodeError) as error:
-            reason = f"{TITLES_FILE} is not valid TOML ({str(error).splitlines()[0][:100]})"
-            raise SourceEditError(str(self.path), reason, f"fix or move {self.path}, then try again") from None
+            raise self._invalid(error) from None
+        self._changes: dict[str, Any] = {}  # name -> the table recorded, or None when forgotten
+        self.written: bytes | None = None  # what save() put in the file, which restore() may take back
+
+    def _invalid(self, error: Exception) -> SourceEditError:
+        reason = f"{TITLES_FILE} is not valid TOML ({str(error).splitlines()[0][:100]})"
+        return SourceEditError(str(self.path), reason, f"fix or move {self.path}, then try again")
 
     def entry(self, name: str) -> Added | None:
         """The record of ``name`` when ``bot add`` wrote it, else None."""
@@ -116,45 +155,121 @@ class Ledger:
         if name in self._doc:
             del self._doc[name]
         self._doc[name] = table
+        self._changes[name] = table
 
     def forget(self, name: str) -> None:
         """Drop ``name``'s entry."""
         if name in self._doc:
             del self._doc[name]
+            self._changes[name] = None
 
     def text(self) -> str:
-        # tomlkit keeps the blank line it put before an added table after the table is removed:
-        # without this, `add` then `remove` left titles.toml one blank line longer.
-        text = tomlkit.dumps(self._doc)
-        return text.rstrip("\n") + "\n" if text.strip() else text
+        return _dumps(self._doc)
 
     def save(self) -> None:
-        """Write the file back (a temporary file renamed over it, so a crash leaves the old one)."""
-        text = self.text()
-        if self.original is None and not text.strip():
-            self.path.unlink(missing_ok=True)  # it was not there, and there is nothing to say
-            return
-        write_atomically(self.path, text.encode("utf-8"))
+        """Write the ledger's changes into the file as it is now (a temporary file renamed over it, so a crash
+        leaves the old one): as read, the document edited here; edited by a person since, their version
+        with these entries applied to it.
+
+        Raises:
+            SourceEditError: the person changed an entry this write changes too, or left the file unreadable,
+                or it kept changing: the file is left as it is, and nothing is written.
+        """
+        for _ in range(ATTEMPTS):
+            now = _read(self.path)
+            doc = self._doc if now == self.original else self._merged(now)
+            text = _dumps(doc)
+            if now is None and not text.strip():
+                return  # nothing there, and nothing to say
+            raw = text.encode("utf-8")
+            if write_atomically(self.path, raw, unchanged=lambda now=now: _read(self.path) == now):
+                self.written = raw
+                return
+        raise self._busy()
+
+    def _merged(self, now: bytes | None) -> tomlkit.TOMLDocument:
+        """The file as it is now with this ledger's changes applied, when the person's edit left their entries
+        as they were read."""
+        try:
+            doc = _parse(now)
+        except (TOMLKitError, UnicodeDecodeError) as error:
+            raise self._invalid(error) from None
+        was = self._doc_read()
+        for name, table in self._changes.items():
+            if _plain(doc.get(name)) != _plain(was.get(name)):
+                reason = f"{TITLES_FILE} was edited meanwhile, its entry for {name} too, so it is left as edited"
+                raise SourceEditError(str(self.path), reason, "try again once the edit is saved")
+            if name in doc:
+                del doc[name]
+            if table is not None:
+                doc[name] = table
+        return doc
+
+    def _doc_read(self) -> tomlkit.TOMLDocument:
+        return _parse(self.original)
+
+    def _busy(self) -> SourceEditError:
+        reason = f"{TITLES_FILE} kept changing while it was being written, so it is left as it is"
+        return SourceEditError(str(self.path), reason, "try again once nobody is editing it")
 
     def restore(self) -> None:
-        """Put back the file as it was when read (or remove it when there was none); nothing is written when
-        it is as it was (a save that failed: the folder may be read-only)."""
+        """Take back what :meth:`save` wrote, after a failure: the file as it was read when nobody changed it
+        since (removed when there was none: the ledger created it), else the person's version without the
+        ledger's changes. An entry the person changed since is theirs and stays; so does a file they made
+        unreadable (both are logged). Nothing is written when nothing was saved."""
+        if self.written is None:
+            return  # the file is as read, or as a person made it: neither is the ledger's to undo
+        for _ in range(ATTEMPTS):
+            try:
+                now = _read(self.path)
+            except OSError as error:
+                log.error("could not put back %s: %s", self.path, os.strerror(error.errno or 0))
+                return
+            if now is None:
+                return  # a person removed it: not the ledger's to bring back
+            if now == self.written:
+                if self.original is None:
+                    self.path.unlink(missing_ok=True)
+                    return
+                raw = self.original
+            else:
+                raw = self._taken_back(now)
+                if raw is None:
+                    return
+            if write_atomically(self.path, raw, unchanged=lambda now=now: _read(self.path) == now):
+                return
+        log.error("could not put back %s: %s", self.path, "it kept changing")
+
+    def _taken_back(self, now: bytes) -> bytes | None:
+        """The person's version of the file without the ledger's changes (entries they changed stay theirs)."""
         try:
-            now = self.path.read_bytes() if self.path.is_file() else None
-        except OSError:
-            now = b""  # unreadable: written back below
-        if now == self.original:
-            return
-        if self.original is None:
-            self.path.unlink(missing_ok=True)
-        else:
-            write_atomically(self.path, self.original)
+            doc = _parse(now)
+        except (TOMLKitError, UnicodeDecodeError):
+            log.error("%s was edited and is not valid TOML: the entries `add` wrote are left in it", self.path)
+            return None
+        was, written = self._doc_read(), _parse(self.written)
+        for name in self._changes:
+            if _plain(doc.get(name)) != _plain(written.get(name)):
+                log.warning("%s: the entry for %s was edited since `add` wrote it, and is kept", self.path, name)
+                continue
+            if name in doc:
+                del doc[name]
+            if name in was:
+                doc[name] = was[name]
+        return _dumps(doc).encode("utf-8")
 
 
-def write_atomically(path: Path, raw: bytes) -> None:
+def write_atomically(path: Path, raw: bytes, *, unchanged: Callable[[], bool] | None = None) -> bool:
     """Write ``raw`` to ``path`` through a temporary file in the same folder, renamed into place, with the
     permissions ``path`` had (a new file: those any new file gets, as the umask leaves them; a temporary
-    file's own 0600 would keep a bot of another user from reading the sources)."""
+    file's own 0600 would keep a bot of another user from reading the sources).
+
+    With ``unchanged``, asked last, once the temporary file is written, the rename happens only when it
+    says yes (the file is still the one ``raw`` was made from); else the temporary file is removed.
+
+    Returns:
+        Whether ``path`` now holds ``raw``.
+    """
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
@@ -166,7 +281,11 @@ def write_atomically(path: Path, raw: bytes) -> None:
             out.flush()
             os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
+        if unchanged is not None and not unchanged():
+            Path(tmp).unlink()
+            return False
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True

@@ -11,6 +11,8 @@ get wrong:
 * an interaction must get its first response within 3 seconds (else 404 Unknown interaction, 10062);
 * one acknowledgement per interaction (400, 40060), follow-ups only after it (404, 10015), and only
   the response types its kind allows (a dialog cannot answer a dialog, 6 and 7 only for components);
+* an interaction's token for its follow-ups and edits lives 15 minutes (``token_lifetime``), then is
+  refused (401 Invalid Webhook Token, 50027); :meth:`FakeDiscord.expire_token` ends one's life now;
 * 2,000 characters of content and the embed limits (400 Invalid Form Body, 50035), no empty message (50006);
 * components: 5 rows of 5 buttons, a custom_id of at most 100 characters, unique on its message;
   dialogs: a title of 45 characters, 1 to 5 fields;
@@ -63,6 +65,7 @@ ASK_ID = 300000000000000004  # a channel listed in ASK_CHANNELS
 EVERYONE_ROLE_ID = GUILD_ID
 MOD_ROLE_ID = 400000000000000005
 INTERACTION_DEADLINE = 3.0
+TOKEN_LIFETIME = 15 * 60.0  # an interaction token's life, for follow-ups and edits
 MESSAGE_CONTENT_INTENT = 1 << 15
 EPHEMERAL = 1 << 6
 ALL_PERMISSIONS = 2251799813685247
@@ -415,6 +418,7 @@ class Interaction:
     channel_id: int = GENERAL_ID
     user_id: int = 0
     from_component: bool = False  # a click, or a dialog opened by one: types 6 and 7 are allowed
+    token_expired: bool = False  # its token has lived its lifetime (FakeDiscord.expire_token)
     loading: bool = False  # deferred (type 5): the first follow-up replaces the "thinking" message
     modal: dict[str, Any] | None = None  # the dialog it was answered with (type 9)
     data: dict[str, Any] = field(default_factory=dict)  # what was pushed: options, custom_id, submitted fields
@@ -563,6 +567,7 @@ class FakeDiscord:
         self.gateway_connections = 0
         self.interactions: dict[int, Interaction] = {}
         self.refuse_followups = 0  # how many coming follow-up posts Discord refuses (403 Missing Access)
+        self.token_lifetime = TOKEN_LIFETIME  # seconds an interaction's token takes follow-ups and edits
         self.dispatched_messages: dict[int, float] = {}
         self.started_at = time.monotonic()
         # Discord's own state: the guild's channels and threads, every message by id, and each
@@ -1019,6 +1024,8 @@ class FakeDiscord:
             interaction = next((i for i in self.interactions.values() if i.token == token), None)
         if interaction is None or interaction.acked_at is None:
             return self._reject(request, 404, {"message": "Unknown Webhook", "code": 10015})
+        if interaction.token_expired or now - interaction.dispatched_at > self.token_lifetime:
+            return self._reject(request, 401, {"message": "Invalid Webhook Token", "code": 50027}, body)
         if request.method == "DELETE":
             return web.Response(status=204)
         if request.method == "POST" and self.refuse_followups > 0:
@@ -1511,6 +1518,12 @@ class FakeDiscord:
                     await connection.ws.close(code=4000, message=b"Unknown error.")
 
         self._run(go())
+
+    def expire_token(self, interaction_id: int) -> None:
+        """End an interaction's token now, as ``token_lifetime`` after the command would: its follow-ups and
+        edits are refused from here on (401 Invalid Webhook Token)."""
+        with self._lock:
+            self.interactions[interaction_id].token_expired = True
 
     def release_shard(self, shard_id: int) -> None:
         """Let a dropped shard's sessions connect again."""

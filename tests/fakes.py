@@ -13,6 +13,7 @@ Words in a question steer it:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -190,14 +191,16 @@ class FakeLibrary:
     ``add_sources`` of an item containing ``refuse`` raises a one-line :class:`FailingQuestion`-like
     :class:`CitebotError` and changes nothing. With ``calls_file``, every call is also appended
     there as a JSON line (``{"call": "add", "items": [...], "contents": [...]}``), so a test
-    can see what a bot process did.
+    can see what a bot process did. With ``locking``, adding and removing take the index's build lock
+    (``settings.index_dir``), as the real library does: a test holding it makes a change wait.
     """
 
-    def __init__(self, calls_file: Path | None = None) -> None:
+    def __init__(self, calls_file: Path | None = None, *, locking: bool = False) -> None:
         from bot.core.library import SourceInfo
 
         self._info = SourceInfo
         self.calls_file = calls_file
+        self.locking = locking
         self.calls: list[tuple[str, list[str]]] = []
         self.sources = [SourceInfo("000_a7265f2ac828b9b1.txt", DOCUMENT, None, datetime(2024, 1, 2, tzinfo=UTC), 9)]
 
@@ -208,8 +211,16 @@ class FakeLibrary:
             with self.calls_file.open("a", encoding="utf-8") as out:
                 out.write(line + "\n")
 
+    def _lock(self, settings: object) -> contextlib.AbstractContextManager[None]:
+        from index.store import build_lock
+
+        return build_lock(settings.index_dir) if self.locking else contextlib.nullcontext()  # type: ignore[attr-defined]
+
     def add_sources(self, settings: object, items: Sequence[str], *, say: object = None) -> list[object]:
-        items = list(items)
+        with self._lock(settings):
+            return self._add_sources(list(items))
+
+    def _add_sources(self, items: list[str]) -> list[object]:
         contents = [Path(i).read_text(encoding="utf-8") if Path(i).is_file() else "" for i in items]
         self._record("add", items, contents)
         if any("refuse" in item for item in items):
@@ -222,6 +233,10 @@ class FakeLibrary:
         return added
 
     def remove_source(self, settings: object, name: str) -> object:
+        with self._lock(settings):
+            return self._remove_source(name)
+
+    def _remove_source(self, name: str) -> object:
         self._record("remove", [name])
         found = [s for s in self.sources if s.name == name]
         if not found:

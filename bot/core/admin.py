@@ -10,8 +10,9 @@ sentence, naming a fix that can be done from chat, is said instead: bot/core/ref
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,12 +34,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Admin", "Done", "Library", "is_web_address", "parse_mode"]
+__all__ = ["Admin", "Done", "Library", "Waiting", "is_web_address", "parse_mode"]
 
 # What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
 MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
 DEFAULT = "default"
 SOURCES = "the sources list"  # how a refusal names the list, unless the front end names its command
+
+
+# Told once, before a change that must wait for another to end (this process's, or another process's build):
+# a front end whose reply expires (Discord's interaction token, 15 minutes) says at once that it is queued.
+Waiting = Callable[[], Awaitable[None]]
 
 
 class Library(Protocol):
@@ -124,8 +130,9 @@ class Admin:
         """What the index holds now (raises the library's CitebotError, e.g. no index yet)."""
         return await asyncio.to_thread(self.library.list_sources, self.settings)
 
-    async def add(self, urls: Sequence[str], *, sources: str = SOURCES) -> Done:
-        """Fetch http(s) URLs and update the index (``sources``: how chat lists them here, for a refusal).
+    async def add(self, urls: Sequence[str], *, sources: str = SOURCES, waiting: Waiting | None = None) -> Done:
+        """Fetch http(s) URLs and update the index (``sources``: how chat lists them here, for a refusal;
+        ``waiting``: awaited first when the change must wait for another, see :data:`Waiting`).
 
         Anything else is refused before the library sees it: the library also reads local paths (for
         ``python -m bot add``), and chat must never make the bot read a file of its own machine.
@@ -134,15 +141,17 @@ class Admin:
             if not is_web_address(url):
                 log.info("Adding a source was refused: not a web address")
                 return Done(wording.not_a_web_address(url))
-        return await self._add(list(urls), sources)
+        return await self._add(list(urls), sources, waiting)
 
-    async def add_file(self, path: Path, *, sources: str = SOURCES) -> Done:
+    async def add_file(self, path: Path, *, sources: str = SOURCES, waiting: Waiting | None = None) -> Done:
         """Add a file a chat admin uploaded (saved by the front end at ``path``, in a folder of its own)."""
-        return await self._add([str(path)], sources, shown=(str(path), path.name))
+        return await self._add([str(path)], sources, waiting, shown=(str(path), path.name))
 
-    async def _add(self, items: list[str], sources: str, shown: tuple[str, str] | None = None) -> Done:
+    async def _add(
+        self, items: list[str], sources: str, waiting: Waiting | None, shown: tuple[str, str] | None = None
+    ) -> Done:
         try:
-            async with self._changing:
+            async with self._turn(waiting):
                 infos = await asyncio.to_thread(self.library.add_sources, self.settings, items)
         except CitebotError as error:
             log.info("Adding a source was refused: %s", type(error).__name__)
@@ -153,10 +162,11 @@ class Admin:
         await self._reloaded()
         return Done(wording.added([info.title for info in infos]), changed=True)
 
-    async def remove(self, name: str, *, sources: str = SOURCES) -> Done:
-        """Remove a source ``add`` wrote, and update the index (``sources``: how chat lists them here)."""
+    async def remove(self, name: str, *, sources: str = SOURCES, waiting: Waiting | None = None) -> Done:
+        """Remove a source ``add`` wrote, and update the index (``sources``: how chat lists them here;
+        ``waiting``: as for :meth:`add`)."""
         try:
-            async with self._changing:
+            async with self._turn(waiting):
                 info = await asyncio.to_thread(self.library.remove_source, self.settings, name)
         except CitebotError as error:
             log.info("Removing a source was refused: %s", type(error).__name__)
@@ -164,6 +174,21 @@ class Admin:
         log.info("Removed a source from chat")
         await self._reloaded()
         return Done(wording.removed(info.title), changed=True)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, waiting: Waiting | None) -> AsyncIterator[None]:
+        """This process's turn to change the sources, ``waiting`` told first when another change is under way
+        (here, or another process's build: the library then waits for its lock). A build that starts between
+        the look and the library's lock goes unannounced; the change still waits for it and ends as usual."""
+        if waiting is not None and (self._changing.locked() or await asyncio.to_thread(self._building)):
+            await waiting()
+        async with self._changing:
+            yield
+
+    def _building(self) -> bool:
+        from index.store import build_running
+
+        return build_running(self.settings.index_dir)
 
     async def _reloaded(self) -> None:
         """The running bot answers from the index just written (the reloader logs what it cannot open)."""

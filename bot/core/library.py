@@ -7,8 +7,9 @@ only :class:`~index.errors.CitebotError` subclasses whose message is one line na
 - :func:`add_sources` reads local files or fetches http(s) URLs, checks each reads as a source,
   writes it into ``SEEDS_DIR`` (a URL's address and retrieval time go into ``titles.toml``, so a
   rebuild works offline), then updates the index. All of it happens under the index's build lock;
-  when anything fails, the seeds folder and ``titles.toml`` are put back as they were and the index
-  is untouched (it is only ever replaced whole, index/store.py).
+  when anything fails, the seeds folder and ``titles.toml`` are put back as they were (an edit a person
+  saved in ``titles.toml`` meanwhile is kept: index/ledger.py) and the index is untouched (it is only ever
+  replaced whole, index/store.py).
 - :func:`remove_source` deletes a source file only when ``titles.toml`` shows ``bot add`` wrote it
   and its bytes are still the ones written; any other file is refused (the project never deletes
   a file it did not create), with the line saying how to remove it by hand.

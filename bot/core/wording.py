@@ -200,6 +200,12 @@ SOURCE_GUILDS_UNSET = (
 SLACK_ADMINS_ONLY = "Sorry, only workspace admins (or the bot's admin group) can do that. Nothing was changed."
 ADD_WHAT = "Give a `url` or attach a file (.txt, .md, .html or .pdf) to add."
 ADD_BOTH = "Give either a `url` or a file, not both."
+# Discord: a source change waiting for another (chat's, or a build), which may outlast the command's 15 minutes.
+CHANGE_QUEUED = (
+    "Another update of the sources is under way; yours starts when it ends. I'll tell you here when it's done, "
+    "or, if that takes more than 15 minutes (Discord's limit for answering here), in a message in this channel "
+    "that names you without pinging you."
+)
 WORKING = "Working on it: adding the source and updating the index…"
 SOURCES_EMPTY = "I have no sources yet."
 SOURCES_TITLE = "The articles I answer from"
@@ -247,6 +253,11 @@ def added(titles: list[str]) -> str:
 
 def removed(title: str) -> str:
     return f"Removed “{title}”. New questions no longer use it."
+
+
+def change_told_late(who: str, command: str, outcome: str) -> str:
+    """A source change's outcome told in the channel, once it can no longer be told privately (Discord)."""
+    return f"{who}, about your `{command}`: {outcome}"
 
 
 def source_line(title: str, url: str | None, added_at: datetime | None) -> str:

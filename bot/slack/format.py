@@ -106,7 +106,8 @@ def _section(mrkdwn: str) -> Block:
 
 def _context(lines: Sequence[str]) -> Block:
     """A context block of already-escaped mrkdwn lines, at most 10 elements (the rest joined into the last),
-    each within :data:`MAX_CONTEXT_CHARS`, cut between whole links and escapes."""
+    each within :data:`MAX_CONTEXT_CHARS`: a longer one (citations joined past the tenth) is cut between whole
+    links and escapes. Lines cut where they are drawn (the notes) come here within the limit, and stay whole."""
     lines = [line for line in lines if line] or [" "]
     if len(lines) > MAX_CONTEXT_ELEMENTS:
         lines = [*lines[: MAX_CONTEXT_ELEMENTS - 1], "\n".join(lines[MAX_CONTEXT_ELEMENTS - 1 :])]
@@ -154,8 +155,14 @@ def _sources_context(sources: Sequence[Source]) -> Block:
 
 
 def _notes_context(notes: Sequence[str]) -> Block:
-    """The notes under an answer or quotations (a question shortened, the sources changed), in italics."""
-    return _context([fit_mrkdwn(f"({note})", MAX_TEXT_CHARS, wrap="_") for note in notes])
+    """The notes under an answer or quotations (a question shortened, the sources changed), in italics.
+
+    Each element is cut once, here, to a context element's limit with its italics kept closed (a second
+    cut after the closing ``_`` would drop it); notes past the tenth share the last element as one line."""
+    lines = [f"({note})" for note in notes]
+    if len(lines) > MAX_CONTEXT_ELEMENTS:
+        lines = [*lines[: MAX_CONTEXT_ELEMENTS - 1], " ".join(lines[MAX_CONTEXT_ELEMENTS - 1 :])]
+    return _context([fit_mrkdwn(line, MAX_CONTEXT_CHARS, wrap="_") for line in lines])
 
 
 def format_source_slack(source: Source) -> str:

@@ -5,7 +5,8 @@ Also what the question log records for the report (the issue's list), through th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from index.errors import (
     SourceEditError,
 )
 from index.fetch import PRIVATE_HINT
+from index.store import build_lock
 from tests.fakes import FakeLibrary, FakeRetriever
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -143,6 +145,38 @@ async def test_a_change_swaps_the_new_index_in_before_it_is_said_done(admin: Adm
     await admin.add(["/etc/a.txt"])
     await admin.remove("nothing.txt")
     assert said == ["reloaded", "reloaded"]
+
+
+async def test_a_change_that_must_wait_for_another_says_so_first(tmp_path: Path) -> None:
+    """A change told ``waiting`` hears it before it waits for another process's build or another change of this
+    process (a chat reply that expires says at once that it is queued); one that need not wait hears nothing."""
+    settings = Settings(_env_file=None, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")  # type: ignore[call-arg]
+    library = FakeLibrary(locking=True)
+    admin = Admin(settings, None, embed=FakeRetriever().encode, library=library)
+    told: list[str] = []
+    heard = asyncio.Event()
+
+    def waiting(name: str) -> Callable[[], Awaitable[None]]:
+        async def tell() -> None:
+            told.append(name)
+            heard.set()
+
+        return tell
+
+    assert (await admin.add(["https://example.com/a.html"], waiting=waiting("alone"))).changed
+    assert told == []
+    with build_lock(settings.index_dir):  # another process's build
+        queued = asyncio.create_task(admin.add(["https://example.com/b.html"], waiting=waiting("build")))
+        await asyncio.wait_for(heard.wait(), 30)
+        assert told == ["build"] and not [c for c in library.calls if "https://example.com/b.html" in c[1]]
+    assert (await queued).changed
+    heard.clear()
+    async with admin._changing:  # another change of this process under way (no build)
+        behind = asyncio.create_task(admin.remove("a.html", waiting=waiting("change")))
+        await asyncio.wait_for(heard.wait(), 30)
+    assert (await behind).changed
+    assert told == ["build", "change"]
+    assert [call for call, _ in library.calls] == ["add", "add", "remove"]
 
 
 async def test_report_since_is_checked_first(admin: Admin) -> None:

@@ -10,6 +10,7 @@ and channels of its own and looks only at its own traffic, so the tests pass in 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.core import wording
+from index.store import build_lock
 from tests.discord.harness import BotProcess, module_fake, running, user_ids
 from tests.fake_discord import (
     ASK_ID,
@@ -139,6 +141,46 @@ def test_source_add_takes_web_addresses_only_never_a_path_on_the_bots_machine(
         answer = command(fake, "source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
         assert answer.flags & EPHEMERAL and answer.content == wording.not_a_web_address(url), answer.content
     assert not [c for c in library_calls(bot) if any(secret.name in i or i == "notes.txt" for i in c["items"])]
+
+
+def test_a_source_add_queued_behind_a_build_says_so_at_once_and_then_tells_its_outcome_privately(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """An add that must wait for another build is said to be queued at once, privately; its outcome follows
+    privately when the build ends within the interaction token's life."""
+    url = f"https://example.com/queued-{new_user()}.html"
+    with build_lock(Path(bot.env["INDEX_DIR"])):  # another build under way
+        adding = fake.send_command("source", {"url": url}, subcommand="add", user_id=new_user(), permissions=MANAGER)
+        notice = fake.wait_for_answer(adding)
+        assert notice.content == wording.CHANGE_QUEUED and notice.flags & EPHEMERAL
+        assert not [c for c in library_calls(bot) if url in c["items"]]  # still waiting for the lock
+    done = fake.wait_until(lambda: [s for s in fake.sent if s.interaction_id == adding and "Added" in s.content])[0]
+    assert done.kind == "followup" and done.flags & EPHEMERAL
+
+
+def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel_pinging_nobody(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """Discord refuses follow-ups 15 minutes after the command (the token's life, ended here at once): an add
+    that waited behind a build that long is told in the command's channel, naming the manager without a ping,
+    instead of being lost; they were told at once that it was queued."""
+    manager = new_user()
+    url = f"https://example.com/late-{manager}.html"
+    with build_lock(Path(bot.env["INDEX_DIR"])):
+        adding = fake.send_command(
+            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=GENERAL_ID, permissions=MANAGER
+        )
+        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
+        fake.expire_token(adding)
+    told = fake.wait_until(
+        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
+    )
+    assert told.channel_id == GENERAL_ID and not told.flags & EPHEMERAL
+    assert told.content.startswith(f"<@{manager}>, about your `/source add`: Added “"), told.content
+    assert told.allowed_mentions is not None and told.allowed_mentions.get("parse") == []
+    assert not told.allowed_mentions.get("users")  # the mention shows the name and pings nobody
+    assert [c["call"] for c in library_calls(bot) if url in c["items"]] == ["add"]
+    assert [r.status for r in fake.rejected if r.interaction_id == adding] == [401]  # the follow-up, refused
 
 
 def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
@@ -286,6 +328,29 @@ def test_config_off_then_every_then_default_takes_effect_on_the_next_message(
     )
     marker(fake)
     assert fake.replies_to(plain) == []
+
+
+def test_config_answers_first_so_a_slow_database_cannot_miss_discords_deadline(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """/config responds (privately "thinking") before it reads or writes the channel's row: with another
+    writer holding the database, its first response is there already, and the change is told once the
+    database is free. It did the database work first, and a slow database made it miss Discord's 3 s."""
+    channel = fake.add_channel(f"slow-{new_user()}")
+    held = sqlite3.connect(bot.database(), isolation_level=None)
+    try:
+        held.execute("BEGIN IMMEDIATE")  # another writer: the bot's write waits for it
+        asked = fake.send_command(
+            "config", {"mode": "off"}, channel_id=channel, user_id=new_user(), permissions=MANAGER
+        )
+        first = fake.wait_until(lambda: next((s for s in fake.sent if s.interaction_id == asked), None))
+        assert first.kind == "callback" and first.payload["type"] == 5 and first.flags & EPHEMERAL
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
+    answer = fake.wait_for_answer(asked)
+    assert answer.kind == "followup" and "off" in answer.content and answer.flags & EPHEMERAL
+    assert not [r for r in fake.rejected if r.interaction_id == asked]
 
 
 def test_config_private_answers_by_direct_message(fake: FakeDiscord, bot: BotProcess) -> None:

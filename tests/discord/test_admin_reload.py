@@ -8,7 +8,6 @@ use only if the command swapped it in itself, as its answer says.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ pytestmark = [pytest.mark.timeout(300), pytest.mark.model, pytest.mark.process]
 
 ADDED = Path(__file__).resolve().parents[1] / "fixtures" / "formats" / "glass_harmonica.md"
 USERS = itertools.count(730000000000000000)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeDiscord]:
-    with FakeDiscord() as server:
-        yield server
 
 
 def test_questions_during_a_source_add_are_answered_and_the_next_uses_the_new_document(

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from tests.fake_discord import (
     BOT_ID,
@@ -23,12 +20,6 @@ from tests.fake_discord import (
     check_components,
     check_modal,
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeDiscord]:
-    with FakeDiscord() as server:
-        yield server
 
 
 def call(fake: FakeDiscord, method: str, path: str, body: Any = None) -> tuple[int, Any]:

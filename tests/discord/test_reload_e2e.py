@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ pytestmark = [pytest.mark.timeout(300), pytest.mark.model, pytest.mark.process]
 
 ADDED = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "formats" / "glass_harmonica.md"
 USERS = itertools.count(700000000000000000)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeDiscord]:
-    with FakeDiscord() as server:
-        yield server
 
 
 def test_questions_around_an_add_are_each_answered_once_and_the_new_document_is_used(

@@ -35,6 +35,7 @@ from bot.slack.format import (
     format_notice_slack,
     format_quotes_slack,
 )
+from bot.slack.text import MAX_CONTEXT_CHARS
 from index.types import Answer, Hit, Quote, QuoteAnswer
 from tests.fake_slack import block_kit_faults
 
@@ -170,6 +171,23 @@ def test_notes_are_shown_in_italics() -> None:
     text, blocks = format_answer_slack(reply_for_answer(answer))
     assert blocks[-1]["elements"][0]["text"] == "_(your question was shortened to 1000 characters)_"
     assert text.endswith("(your question was shortened to 1000 characters)")
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_long_notes_are_cut_once_within_a_context_element_with_their_italics_closed(count: int) -> None:
+    """A note is cut once, to a context element's 2,000 characters, and keeps its closing ``_``: cut first to
+    3,000 and again to 2,000, it lost the closing marker and Slack showed the underscore as typed."""
+    notes = tuple(f"note {n} " + "word & " * 600 for n in range(count))
+    for format_notes in (
+        lambda: format_answer_slack(Reply("", (Span("x", strong=True),), (), notes=notes))[1],
+        lambda: format_quotes_slack(QuoteReply("", (), notes))[1],
+    ):
+        elements = format_notes()[-1]["elements"]
+        assert len(elements) == min(count, MAX_CONTEXT_ELEMENTS)
+        for element in elements:
+            assert len(element["text"]) <= MAX_CONTEXT_CHARS
+            assert element["text"].startswith("_(note ") and element["text"].endswith("…_")
+            assert not re.search(r"&(?!amp;)", element["text"])  # no escape split
 
 
 def test_quotes_show_text_speaker_and_citation() -> None:

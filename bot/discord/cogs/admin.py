@@ -5,7 +5,9 @@ are the ``/source`` group, beside the public ``/sources`` list (bot/discord/cogs
 Each command is hidden from members by ``default_permissions(manage_guild=True)``, which a
 server can override, so the permission is checked again when it runs (:func:`can_manage`):
 anyone without Manage Server gets a polite private refusal, and nothing changes. The work
-itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the manager.
+itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the manager, but one:
+a source change that waited behind another longer than the interaction's token lasts (15 minutes)
+is told as a message in the channel, naming the manager without pinging them (:meth:`AdminCog._change`).
 
 The sources are one library shared by every server the bot is in, so ``/source`` also asks
 whether this server may change them (``SOURCE_GUILDS``, :func:`sources_refusal`); ``/report``
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -28,10 +31,10 @@ from bot.core import wording
 from bot.core.channels import default_rule
 from bot.core.report import Report, report_text
 from bot.discord.cogs import tell_privately
-from bot.discord.text import MAX_CONTENT, escape_user_text
+from bot.discord.text import MAX_CONTENT, escape_user_text, truncate
 
 if TYPE_CHECKING:
-    from bot.core.admin import Admin, Done
+    from bot.core.admin import Admin, Done, Waiting
     from bot.discord.client import CiteBot
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,10 @@ log = logging.getLogger(__name__)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # as the library's limit on a fetched page
 MANAGERS = discord.Permissions(manage_guild=True)
 LIST = "/sources"  # what a refusal names for the list of sources (bot/core/refusals.py)
+# Why Discord refuses a follow-up once the interaction's token has expired (15 minutes after the command):
+# 401 Invalid Webhook Token; 404 Unknown Webhook where the token is no longer known at all.
+INVALID_WEBHOOK_TOKEN = 50027
+UNKNOWN_WEBHOOK = 10015
 
 
 def can_manage(interaction: discord.Interaction) -> bool:
@@ -66,6 +73,11 @@ def channel_key(interaction: discord.Interaction) -> str | None:
     if parent is not None:
         return str(parent)
     return str(interaction.channel_id) if interaction.channel_id else None
+
+
+def token_expired(error: discord.HTTPException) -> bool:
+    """Whether Discord refused a follow-up because the interaction's token is no longer valid."""
+    return error.status == 401 or error.code in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK)
 
 
 async def _refuse(interaction: discord.Interaction) -> None:
@@ -132,6 +144,42 @@ class AdminCog(commands.Cog, name="Admin"):
     async def _say(self, interaction: discord.Interaction, done: Done) -> None:
         await tell_privately(interaction, escape_user_text(done.text))
 
+    async def _change(
+        self, interaction: discord.Interaction, command: str, change: Callable[[Waiting], Awaitable[Done]]
+    ) -> None:
+        """Make a source change (deferred already) and tell the manager how it went, however long it waited.
+
+        A change waits for any other under way (this process's, or another's build, which can take many
+        minutes): the manager is told at once that theirs is queued. The outcome is told privately while
+        the interaction's token lasts; once Discord refuses the follow-up (the token lives 15 minutes), it
+        is posted in the channel the command was used in, naming the manager, who is not pinged: the
+        client's ``allowed_mentions`` is none. A private message instead would reach nobody whose direct
+        messages are closed, and the queued notice has said where to look.
+        """
+
+        async def queued() -> None:
+            try:
+                await tell_privately(interaction, wording.CHANGE_QUEUED)
+            except discord.HTTPException as error:  # the change goes on; its outcome is told below
+                log.warning("Could not say that a source change is queued: %s", error.status)
+
+        done = await change(queued)
+        try:
+            await self._say(interaction, done)
+            return
+        except discord.HTTPException as error:
+            if not token_expired(error):
+                raise
+        log.info("The interaction's token expired while a source change waited: its outcome goes to the channel")
+        if interaction.channel_id is None:
+            return
+        channel = self.bot.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
+        text = wording.change_told_late(interaction.user.mention, command, escape_user_text(done.text))
+        try:
+            await channel.send(truncate(text, MAX_CONTENT))
+        except discord.HTTPException as error:
+            log.warning("Could not post the outcome of a source change in its channel: %s", error.status)
+
     @source.command(name="add")
     @app_commands.describe(
         url="The web page or document to add (http or https)", file="A .txt, .md, .html or .pdf file"
@@ -150,7 +198,9 @@ class AdminCog(commands.Cog, name="Admin"):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
-            await self._say(interaction, await self.admin.add([url.strip()], sources=LIST))
+            await self._change(
+                interaction, "/source add", lambda waiting: self.admin.add([url.strip()], sources=LIST, waiting=waiting)
+            )
             return
         assert file is not None
         if file.size > MAX_ATTACHMENT_BYTES:
@@ -159,7 +209,9 @@ class AdminCog(commands.Cog, name="Admin"):
         with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
             path = Path(folder) / Path(file.filename).name
             await file.save(path)
-            await self._say(interaction, await self.admin.add_file(path, sources=LIST))
+            await self._change(
+                interaction, "/source add", lambda waiting: self.admin.add_file(path, sources=LIST, waiting=waiting)
+            )
 
     @source.command(name="remove")
     @app_commands.describe(name="The source's name, as /sources lists it")
@@ -168,7 +220,9 @@ class AdminCog(commands.Cog, name="Admin"):
         if not await self._may_change_sources(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._say(interaction, await self.admin.remove(name, sources=LIST))
+        await self._change(
+            interaction, "/source remove", lambda waiting: self.admin.remove(name, sources=LIST, waiting=waiting)
+        )
 
     @source_remove.autocomplete("name")
     async def _source_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -221,6 +275,10 @@ class AdminCog(commands.Cog, name="Admin"):
         if channel is None:
             await tell_privately(interaction, wording.NO_CHANNEL)
             return
+        # The row is read and written in the database, which may be slow (on PostgreSQL each call may take up
+        # to its 2 s bound, and a change makes two): "thinking" first, so Discord's 3 s for the first response
+        # never depends on it. Refusals above need no database and answer at once.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         every = int(channel) in self.bot.settings.ask_channels
         done = await self.admin.configure(
             "discord", str(interaction.guild_id), channel, default_rule(every_message=every), mode=mode, private=private
