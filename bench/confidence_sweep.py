@@ -21,7 +21,8 @@ table, the antonym check as the sixth pass read it and as it ships, read closer,
 two readings of the model's token vectors (index/alignment.py): the question's soft recall in the
 bold sentence or the first passage, and a question word said elsewhere, each added to the rule
 shipped before it, by group of sets, with the held-out SQuAD 2.0-style sets by kind and the CPU per
-answer. (The earlier passes' rows are measured against the rules shipped before them, with no
+answer. The twelfth pass (docs/retrieval.md, "Twelfth pass: confidence") adds its four checks
+(index/presumed.py) set by set, by half and with their CPU. (The earlier passes' rows are measured against the rules shipped before them, with no
 antonym check, so their tables still reproduce.)
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.conversation import _ok, aligned_answers, counts, passages_aligned, rejudged, run_with_indexes
+from bench.conversation import TWELFTH_OFF, _ok, aligned_answers, counts, passages_aligned, rejudged, run_with_indexes
 from bench.conversation import confidence_sets as conversation_sets
 from index import confidence, predicate
 from index.alignment import Aligned
@@ -70,9 +71,15 @@ ELEVENTH_CHOSEN = (
 )
 
 
+def before_twelfth(**switches: object) -> confidence.Rule:
+    """The rule as shipped before the twelfth pass (no check of the present nor of a saying, no amount
+    by degree), with ``switches`` changed."""
+    return replace(confidence.Rule(**TWELFTH_OFF), **switches)  # type: ignore[arg-type]
+
+
 def before_eleventh(**switches: object) -> confidence.Rule:
     """The rule as shipped before the eleventh pass (no antonym check), with ``switches`` changed."""
-    return replace(confidence.Rule(antonym=""), **switches)  # type: ignore[arg-type]
+    return before_twelfth(**{"antonym": "", **switches})
 
 
 def before_ninth(**switches: object) -> confidence.Rule:
@@ -329,7 +336,7 @@ def eleventh_rules() -> list[tuple[str, confidence.Rule]]:
     rules = [
         ("shipped before", before_eleventh()),
         ("+ antonym in the sentence (sixth pass)", before_eleventh(antonym="sentence", antonym_closer=False)),
-        ("+ antonym in the sentence, read closer (shipped)", confidence.Rule()),
+        ("+ antonym in the sentence, read closer (shipped by the eleventh pass)", before_twelfth()),
     ]
     for where in ("sentence", "passage"):
         for least in SOFT_RECALLS:
@@ -391,6 +398,45 @@ def eleventh(asked: dict[str, list[Asked]], held_out: bool = True) -> None:
         print(f"| judging, {label} | {cpu_per_answer(asked, rule, None):.2f} |", flush=True)
 
 
+# The twelfth pass (docs/retrieval.md, "Twelfth pass: confidence"; index/presumed.py): each check added
+# to the rule shipped before it, then all four (shipped). Every set is a tuning set since this pass.
+TWELFTH_PASS = (
+    ("shipped before", before_twelfth()),
+    ("+ the present", before_twelfth(present=True)),
+    ("+ a saying", before_twelfth(said=True)),
+    ("+ an office's holder", before_twelfth(office=True)),
+    ("+ an amount by degree", before_twelfth(degree=True)),
+    ("+ all four (shipped)", confidence.Rule()),
+)
+
+
+def halves(asked: dict[str, list[Asked]], rules: Sequence[tuple[str, confidence.Rule]]) -> None:
+    """Handled / marked low over every set, cut in two by position (each set's even rows, its odd rows):
+    a check that gains on one half only is fitted to the questions it was read from."""
+    print("| rule | first half (even rows) | second half (odd rows) |\n|---|---|---|")
+    for label, rule in rules:
+        parts: list[list[tuple[int, int, int, int]]] = [[], []]
+        for items in asked.values():
+            got = levels(items, rule, None)
+            for which in (0, 1):
+                parts[which].append(shares(items[which::2], got[which::2]))
+        cells = []
+        for part in parts:
+            h, u, low, n = (sum(p[i] for p in part) for i in range(4))
+            cells.append(f"{h}/{u} / {low}/{n}")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def twelfth(asked: dict[str, list[Asked]]) -> None:
+    """The twelfth pass's checks set by set, by half, and the CPU an answer's judging takes."""
+    per_set(asked, TWELFTH_PASS)
+    print()
+    halves(asked, TWELFTH_PASS)
+    print("\n| rule | CPU per answer, ms |\n|---|---|")
+    for label, rule in (TWELFTH_PASS[0], TWELFTH_PASS[-1]):
+        print(f"| {label} | {cpu_per_answer(asked, rule, None):.3f} |", flush=True)
+
+
 def sweep(opened: Callable[[str], Retriever]) -> None:
     asked = ask_all(opened)
     encode = opened("squad").encode
@@ -443,13 +489,16 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         ("+ a who-question's verb", before_eighth(unsaid_who=True), 0.0),
         ("+ the eighth pass's closer reading", before_ninth(), 0.0),
         ("+ the ninth pass's measures", before_eleventh(), 0.0),
-        ("shipped (+ the eleventh pass's antonym, read closer)", confidence.Rule(), 0.0),
+        ("+ the eleventh pass's antonym, read closer", before_twelfth(), 0.0),
+        ("shipped (+ the twelfth pass's present, saying, office and amount by degree)", confidence.Rule(), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)
         print(f"| {label} | {first:.2f} | {cpu_per_answer(asked, rule, similarity):.2f} |", flush=True)
     print()
     eleventh(asked)
+    print()
+    twelfth(asked)
 
 
 def main() -> None:

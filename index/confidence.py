@@ -21,7 +21,8 @@ for a sum of money or a figure as a how-much question does ("Ninth pass: confide
 
 Two read what a question takes for granted (index/presumed.py; docs/retrieval.md, "Twelfth pass:
 confidence"): a question about the **present** ("Who runs Red Hat *these days*?") needs a passage that
-speaks of one, and a question about what someone **said** a passage that reports speech; a sum of
+speaks of one, a question about what someone **said** a passage that reports speech, a question
+about an **office**'s holder ("Who is IBM's *chairman*?") a passage that names the office; a sum of
 money may be told by degree ("*significant revenue*"). The switches are in index/rule.py.
 
 Two more read the SQuAD 2.0 kinds that keep the sentence's words (index/polarity.py;
@@ -47,7 +48,7 @@ from index.alignment import Aligned, misaligned
 from index.asked import acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
-from index.presumed import amount_by_degree, present_unsaid, saying_unreported
+from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
 from index.rule import Rule
 
 if TYPE_CHECKING:
@@ -165,8 +166,10 @@ def judge(
 
 def _unsaid(question: str, sentence: str, passage: str, passage_terms: frozenset[str], rule: Rule) -> bool:
     """What the question asks about, the passage never speaks of: a who-question's verb (measured, off);
-    the present, someone's words (index/presumed.py, shipped by the twelfth pass)."""
+    the present, someone's words, an office's holder (index/presumed.py, shipped by the twelfth pass)."""
     if rule.unsaid_who and who_unsaid(question, sentence, passage_terms):
+        return True
+    if rule.office and office_unnamed(question, passage, passage_terms):
         return True
     return (rule.present and present_unsaid(question, passage)) or (rule.said and saying_unreported(question, passage))
 

@@ -10,6 +10,10 @@ A question can be on the passage's subject and still ask about something the pas
   *responded* to the letter?" ask for someone's words; a passage that reports none (no quotation,
   no verb of saying: "Concerns have been raised about ... such as Amazon") names the speaker only.
 
+* **an office's holder**: "Who is IBM's *chief financial officer*?", "Who is Sky's *chairman*?" ask
+  for whoever holds an office; a passage that never names the office (nor by its acronym: "CEO" for
+  "chief executive") names no holder of it.
+
 And one answer a how-much question about money accepts besides a sum: an **amount told by degree**
 ("does not generate *significant revenue*"), as a how-many question accepts "a few".
 """
@@ -17,6 +21,10 @@ And one answer a how-much question about money accepts besides a sum: an **amoun
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+
+from index.asked import held, word_set
+from index.lexical import terms
 
 # The time of asking, in a question ("now", "these days", "still", "yet", "last year").
 _ABOUT_NOW = re.compile(
@@ -66,6 +74,43 @@ _MONEY_NOUNS = (
     "|endowments?|salary|salaries|wages?|budgets?"
 )
 _BY_DEGREE = re.compile(rf"\b({_DEGREES})\W+(\w+\W+)?({_MONEY_NOUNS})\b", re.IGNORECASE)
+
+
+# A who-question about an office's holder: "Who is / was [the | a | X's] [words] OFFICE [of ... | ?]".
+_WHO_HOLDS = re.compile(
+    r"\s*who (?:is|was|are|were) (?:the |a |an |[\w'’.-]+(?:'s|’s|s'|s’) )?([\w\s-]+?)"
+    r"(?: (?:of|in|at|for|on|during|when|before|after|that|who|to)\b|\?|$)",
+    re.IGNORECASE,
+)
+# Offices a person holds (a closed class: a family word is told by its converse, "Emma, sister of
+# Richard", and is left out).
+_OFFICES = word_set(
+    "ceo cfo coo cto chairman chairwoman chairperson chair president founder cofounder co-founder director "
+    "head chief officer executive manager leader owner coach captain king queen pope emperor empress "
+    "governor mayor minister secretary boss chancellor dean principal editor spokesman spokeswoman "
+    "spokesperson commander general admiral bishop archbishop abbot duke prince princess treasurer provost "
+    "superintendent commissioner"
+)
+_CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) -> bool:
+    """Whether a "Who is X's OFFICE?" question ("Who is IBM's *chief financial officer*?") meets a
+    passage that never names the office: not its word (stem or near form), nor an acronym starting
+    with the initials of its last words ("CEO" for "chief executive")."""
+    match = _WHO_HOLDS.match(question)
+    words = match.group(1).split() if match else []
+    if not words or words[-1].casefold() not in _OFFICES:
+        return False
+    said = frozenset(passage_terms)
+    if any(held(term, said) for term in terms(words[-1])):
+        return False
+    capitals = [a.casefold() for a in _CAPITALS_RUN.findall(passage)]
+    for k in range(2, len(words) + 1):
+        initials = "".join(w[0] for w in words[-k:]).casefold()
+        if any(a.startswith(initials) for a in capitals):
+            return False
+    return True
 
 
 def present_unsaid(question: str, passage: str) -> bool:

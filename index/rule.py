@@ -90,8 +90,10 @@ class Rule:
     # The twelfth pass's (index/presumed.py; docs/retrieval.md, "Twelfth pass: confidence"): a question
     # about the time of asking ("Who runs Red Hat *these days*?") is low when the passage speaks of no
     # present (``present``); one asking for someone's words ("What did Amazon *say* ...?") when the
-    # passage reports none (``said``); and a how-much question about money accepts an amount told by
-    # degree ("*significant revenue*", ``degree``). False reads as the eleventh pass did.
+    # passage reports none (``said``); one about an office's holder ("Who is IBM's *chairman*?") when the
+    # passage never names the office (``office``); and a how-much question about money accepts an amount
+    # told by degree ("*significant revenue*", ``degree``). False reads as the eleventh pass did.
     present: bool = True
     said: bool = True
+    office: bool = True
     degree: bool = True

@@ -6,7 +6,7 @@ import pytest
 
 from index.confidence import Rule, judge
 from index.lexical import terms
-from index.presumed import amount_by_degree, present_unsaid, saying_unreported
+from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
 
 RED_HAT = "IBM, which acquired Raleigh-based Red Hat last year, employs thousands of people."
 AMAZON = "Concerns have been raised about the use of facial technology developed by other companies such as Amazon."
@@ -53,6 +53,27 @@ def test_saying_unreported(question: str, passage: str, unreported: bool) -> Non
     assert saying_unreported(question, passage) is unreported
 
 
+@pytest.mark.parametrize(
+    ("question", "passage", "unnamed"),
+    [
+        # An office asked for, and a passage that never names it.
+        ("Who is IBM's chief financial officer?", "Tim Humphrey, IBM's top NC exec, joins the call.", True),
+        ("Who is the CEO of Red Hat?", RED_HAT, True),
+        ("Who was king of France during the Black Death?", "The plague reached France in 1348.", True),
+        ("Who was the first director of the NSFNET program?", "NSFNET was a program of the NSF.", True),
+        # The office named, by its word or by its acronym.
+        ("Who is IBM's chief executive?", "IBM CEO Arvind Krishna took that step further.", False),
+        ("Who was chief executive when the service started?", "The then chief executive officer, Sam Chisholm.", False),
+        ("Who was the Norse leader?", "Under their leader Rollo, they agreed.", False),
+        # Not an office: a family word is told by its converse ("Emma, sister of Richard").
+        ("Who was Emma's brother?", "Emma, sister of Duke Richard II of Normandy, married.", False),
+        ("Who is Arvind Krishna?", "IBM CEO Arvind Krishna took that step further.", False),
+    ],
+)
+def test_office_unnamed(question: str, passage: str, unnamed: bool) -> None:
+    assert office_unnamed(question, passage, terms(passage)) is unnamed
+
+
 def test_an_amount_by_degree_is_a_word_of_degree_before_a_word_for_money() -> None:
     assert amount_by_degree("CNBC notes that facial recognition does not generate “significant revenue” for IBM.")
     assert amount_by_degree("The deal brought in a large sum.")
@@ -70,6 +91,9 @@ def test_judge_runs_the_twelfth_pass_checks_and_each_can_be_switched() -> None:
     said = ("What did Amazon say about IBM's decision?", AMAZON)
     assert ask(*said) == "low"
     assert ask(*said, Rule(said=False)) == "high"
+    chairman = ("Who is IBM's chairman?", "He spelled out IBM's stand in a letter sent to Congress.")
+    assert ask(*chairman) == "low"
+    assert ask(*chairman, Rule(office=False)) == "high"
     earned = ("How much does IBM earn from facial recognition?", "It does not generate “significant revenue” for IBM.")
     assert ask(*earned) == "high"
     assert ask(*earned, Rule(degree=False)) == "low"
