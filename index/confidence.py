@@ -31,10 +31,9 @@ did *not* win?" against a sentence that negates nothing), and an **antonym** ("l
 "highest" said), shipped since the eleventh pass with a closer reading ("How *long* ...?" asks,
 "a *short* period" answers; "bought" and "sold" tell one event).
 
-Two read the model's contextual token vectors instead of words (index/alignment.py;
-docs/retrieval.md, "Eleventh pass: confidence"), both measured and off: the question's **soft
-recall** in the bold sentence, and a question word **said elsewhere**, in another passage the
-answer shows, much better than in the first.
+Two read the model's contextual token vectors instead of words (docs/retrieval.md, "Eleventh pass:
+confidence"): the question's soft recall in the bold sentence, and a question word said elsewhere.
+Neither carried over; their code was removed by the twelfth pass (the eleventh's commits keep it).
 """
 
 from __future__ import annotations
@@ -44,7 +43,6 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from index.alignment import Aligned, misaligned
 from index.asked import acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
@@ -112,7 +110,6 @@ def judge(
     rule: Rule = Rule(),
     correct: Callable[[list[str]], list[str]] | None = None,
     similarity: Callable[[str, Sequence[str]], float] | None = None,
-    aligned: Aligned | None = None,
 ) -> Confidence:
     """ "high" when the bold sentence plausibly answers the question, "low" when any check fails.
 
@@ -128,9 +125,6 @@ def judge(
             None leaves them as they are.
         similarity: With ``rule.predicate_cosine``, whether a text's words hold one close to
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
-        aligned: The question's content words aligned with the answer's passages by the model's
-            token vectors (:func:`alignment.align`), for ``rule.soft_recall`` and
-            ``rule.elsewhere``; None skips those checks.
     """
     closer = rule.closer_reading
     kind = answer_type(question, closer, rule.measures)
@@ -154,10 +148,6 @@ def judge(
     if coverage(question_terms, sentence_terms, idf) < rule.coverage_needed:
         return "low"
     if _turned_round(question, sentence, passage, rule):
-        return "low"
-    if aligned is not None and misaligned(
-        aligned, idf, rule.soft_recall, rule.soft_where, rule.elsewhere, rule.elsewhere_names
-    ):
         return "low"
     if rule.predicate or rule.roles:
         return _predicate_judge(question, sentence, passage, rule, similarity)
@@ -216,7 +206,6 @@ def of_passage(
     sentence_at: int,
     rule: Rule = Rule(),
     similarity: Callable[[str, Sequence[str]], float] | None = None,
-    aligned: Aligned | None = None,
 ) -> Confidence:
     """:func:`of_answer` for a passage named by its chunk and sentence numbers (``Hit.ref``)."""
     chunk = corpus.chunks[chunk_at]
@@ -231,5 +220,4 @@ def of_passage(
         rule,
         corpus.lexicon.correct,
         similarity,
-        aligned,
     )

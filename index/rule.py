@@ -75,18 +75,6 @@ class Rule:
     # Its closer reading (:func:`polarity.antonym_swapped`): the word after "how" asserts nothing, a
     # converse ("bought" / "sold") is no opposite. False reads as the sixth pass did (same section).
     antonym_closer: bool = True
-    # The eleventh pass's readings of the question's contextual token vectors (index/alignment.py),
-    # applied only when the caller gives the alignment (``judge``'s ``aligned``). Low when the
-    # IDF-weighted soft recall of the question's content words in the bold sentence
-    # (``soft_where`` "sentence") or the first passage ("passage") is below ``soft_recall``; and
-    # when some content word is met by another shown passage at least ``elsewhere`` better (in
-    # cosine) than by the first (``elsewhere_names`` False: a word written in lower case; names are
-    # the names check's). Off (0): neither carried over to the held-out sets (docs/retrieval.md,
-    # "Eleventh pass: confidence").
-    soft_recall: float = 0.0
-    soft_where: Literal["sentence", "passage"] = "sentence"
-    elsewhere: float = 0.0
-    elsewhere_names: bool = True
     # The twelfth pass's (index/presumed.py; docs/retrieval.md, "Twelfth pass: confidence"): a question
     # about the time of asking ("Who runs Red Hat *these days*?") is low when the passage speaks of no
     # present (``present``); one asking for someone's words ("What did Amazon *say* ...?") when the
