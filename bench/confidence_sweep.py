@@ -17,12 +17,12 @@ eighth pass adds its closer reading of a question (a row and a table set by set)
 before the last: the chat-style tuning set (eval/tuning/confidence_chat_tune.jsonl). The ninth
 pass adds a what-question about a measure (a row and a table set by set). The eleventh pass
 (docs/retrieval.md, "Eleventh pass: confidence") adds its held-out sets (article 3, fresh 2) to every
-table, the antonym check as the sixth pass read it and as it ships, read closer, and its sweep of
-two readings of the model's token vectors (index/alignment.py): the question's soft recall in the
-bold sentence or the first passage, and a question word said elsewhere, each added to the rule
-shipped before it, by group of sets, with the held-out SQuAD 2.0-style sets by kind and the CPU per
-answer. (The earlier passes' rows are measured against the rules shipped before them, with no
-antonym check, so their tables still reproduce.)
+table, and the antonym check as the sixth pass read it and as it ships, read closer, by group of sets,
+with the held-out SQuAD 2.0-style sets by kind. (Its sweep of two readings of the model's token vectors,
+the soft recall and a word said elsewhere, went with their code in the twelfth pass; the eleventh pass's
+commits reproduce it.) The twelfth pass (docs/retrieval.md, "Twelfth pass: confidence") adds its four
+checks (index/presumed.py) set by set, by half and with their CPU. (The earlier passes' rows are measured
+against the rules shipped before them, so their tables still reproduce.)
 
     .venv/bin/python bench/confidence_sweep.py [--index-root DIR]
 
@@ -44,10 +44,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.conversation import _ok, aligned_answers, counts, passages_aligned, rejudged, run_with_indexes
+from bench.conversation import TWELFTH_OFF, _ok, counts, rejudged, run_with_indexes
 from bench.conversation import confidence_sets as conversation_sets
 from index import confidence, predicate
-from index.alignment import Aligned
 from index.lexical import _stem
 from index.predicate import WordSimilarity
 from index.query import Retriever
@@ -55,24 +54,17 @@ from index.types import Answer
 
 COSINES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 SHARES = (0.005, 0.01, 0.02, 0.05)
-# The eleventh pass's sweep (docs/retrieval.md, "Eleventh pass: confidence"): the least soft recall of
-# the question in the bold sentence or the first passage, and the least cosine by which another shown
-# passage meets a question word better than the first.
-SOFT_RECALLS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
-ELSEWHERE_GAPS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
-# The setting of each reading chosen on the tuning sets, before the held-out sets were asked: the most
-# unanswerable questions handled with no tuning set's answerable questions marked low above 0.10 (or
-# above its share under the shipped rule, when that is higher).
-ELEVENTH_CHOSEN = (
-    "+ soft recall in the sentence < 0.25",
-    "+ a word said elsewhere, by >= 0.5",
-    "+ a lower-case word said elsewhere, by >= 0.3",
-)
+
+
+def before_twelfth(**switches: object) -> confidence.Rule:
+    """The rule as shipped before the twelfth pass (no check of the present nor of a saying, no amount
+    by degree), with ``switches`` changed."""
+    return replace(confidence.Rule(**TWELFTH_OFF), **switches)  # type: ignore[arg-type]
 
 
 def before_eleventh(**switches: object) -> confidence.Rule:
     """The rule as shipped before the eleventh pass (no antonym check), with ``switches`` changed."""
-    return replace(confidence.Rule(antonym=""), **switches)  # type: ignore[arg-type]
+    return before_twelfth(**{"antonym": "", **switches})
 
 
 def before_ninth(**switches: object) -> confidence.Rule:
@@ -141,7 +133,6 @@ class Asked:
     row: dict
     answer: Answer
     retriever: Retriever
-    aligned: Aligned | None = None  # its question aligned with its passages (index/alignment.py)
 
 
 # The sweep's short label of each of `make bench`'s confidence sets (bench/conversation.py), in
@@ -177,20 +168,19 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
 
 
 def ask_all(opened: Callable[[str], Retriever]) -> dict[str, list[Asked]]:
-    """Every set's questions asked once with the shipped rule, each aligned with its passages."""
+    """Every set's questions asked once with the shipped rule."""
     out = {}
     for label, (corpus, rows) in confidence_sets().items():
         retriever = opened(corpus)
         questions = [r["q"] for r in rows]
         answers = _ok(retriever.ask_many(questions))
-        aligned = aligned_answers(retriever, questions, answers)
-        out[label] = [Asked(r, a, retriever, g) for r, a, g in zip(rows, answers, aligned, strict=True)]
+        out[label] = [Asked(r, a, retriever) for r, a in zip(rows, answers, strict=True)]
     return out
 
 
 def levels(asked: Sequence[Asked], rule: confidence.Rule, similarity: WordSimilarity | None) -> list[str]:
     """Each answer's confidence under ``rule`` (an abstention is always low)."""
-    return [rejudged(item.retriever, item.row["q"], item.answer, rule, similarity, item.aligned) for item in asked]
+    return [rejudged(item.retriever, item.row["q"], item.answer, rule, similarity) for item in asked]
 
 
 def shares(asked: Sequence[Asked], got: Sequence[str]) -> tuple[int, int, int, int]:
@@ -324,22 +314,13 @@ HELD_OUT_GROUPS = {
 
 
 def eleventh_rules() -> list[tuple[str, confidence.Rule]]:
-    """The eleventh pass's sweep, each row added to the rule shipped before it: first the antonym check
-    as the sixth pass read it and as it ships (read closer), then the token-vector readings."""
-    rules = [
+    """The eleventh pass's rows, each added to the rule shipped before it: the antonym check as the sixth
+    pass read it and as it ships (read closer)."""
+    return [
         ("shipped before", before_eleventh()),
         ("+ antonym in the sentence (sixth pass)", before_eleventh(antonym="sentence", antonym_closer=False)),
-        ("+ antonym in the sentence, read closer (shipped)", confidence.Rule()),
+        ("+ antonym in the sentence, read closer (shipped by the eleventh pass)", before_twelfth()),
     ]
-    for where in ("sentence", "passage"):
-        for least in SOFT_RECALLS:
-            rule = before_eleventh(soft_recall=least, soft_where=where)
-            rules.append((f"+ soft recall in the {where} < {least}", rule))
-    for names, which in ((True, "a word"), (False, "a lower-case word")):
-        for gap in ELSEWHERE_GAPS:
-            rule = before_eleventh(elsewhere=gap, elsewhere_names=names)
-            rules.append((f"+ {which} said elsewhere, by >= {gap}", rule))
-    return rules
 
 
 def grouped(
@@ -359,36 +340,56 @@ def grouped(
         print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
-def eleventh(asked: dict[str, list[Asked]], held_out: bool = True) -> None:
-    """The eleventh pass's sweep on the sets tuned on and, unless ``held_out`` is False, on the sets
-    held out; then the CPU an answer's alignment and judging take."""
+def eleventh(asked: dict[str, list[Asked]]) -> None:
+    """The eleventh pass's rows on the sets it tuned on and on the sets it held out, then the held-out
+    SQuAD 2.0-style sets by kind."""
     rules = eleventh_rules()
     grouped(asked, rules, TUNING_GROUPS)
-    if held_out:
-        print()
-        grouped(asked, rules, HELD_OUT_GROUPS)
+    print()
+    grouped(asked, rules, HELD_OUT_GROUPS)
     print("\n(cells: unanswerable handled / answerable marked low, counts)\n")
-    if held_out:
-        # The held-out SQuAD 2.0-style sets by kind, for the settings chosen on the tuning sets.
-        chosen = [*rules[:3], *(r for r in rules if r[0] in ELEVENTH_CHOSEN)]
-        for label in ("fresh", "fresh2"):
-            by_kind(asked[label], chosen)
-            print()
-    every = [a for items in asked.values() for a in items]
-    start = time.process_time()
-    _, tokens = every[0].retriever._encode_with_tokens([a.row["q"] for a in every[:1]])
-    start = time.process_time()
-    for item in every:
-        passages_aligned(item.retriever, item.row["q"], tokens[0], item.answer)
-    align_ms = (time.process_time() - start) * 1000 / len(every)
-    print("| step | CPU per answer, ms |\n|---|---|")
-    print(f"| aligning the question with its three passages (token vectors given) | {align_ms:.2f} |")
-    for label, rule in (
-        rules[0],
-        rules[2],
-        ("+ soft recall and a word said elsewhere", before_eleventh(soft_recall=0.3, elsewhere=0.4)),
-    ):
-        print(f"| judging, {label} | {cpu_per_answer(asked, rule, None):.2f} |", flush=True)
+    for label in ("fresh", "fresh2"):
+        by_kind(asked[label], rules)
+        print()
+
+
+# The twelfth pass (docs/retrieval.md, "Twelfth pass: confidence"; index/presumed.py): each check added
+# to the rule shipped before it, then all four (shipped). Every set is a tuning set since this pass.
+TWELFTH_PASS = (
+    ("shipped before", before_twelfth()),
+    ("+ the present", before_twelfth(present=True)),
+    ("+ a saying", before_twelfth(said=True)),
+    ("+ an office's holder", before_twelfth(office=True)),
+    ("+ an amount by degree", before_twelfth(degree=True)),
+    ("+ all four (shipped)", confidence.Rule()),
+)
+
+
+def halves(asked: dict[str, list[Asked]], rules: Sequence[tuple[str, confidence.Rule]]) -> None:
+    """Handled / marked low over every set, cut in two by position (each set's even rows, its odd rows):
+    a check that gains on one half only is fitted to the questions it was read from."""
+    print("| rule | first half (even rows) | second half (odd rows) |\n|---|---|---|")
+    for label, rule in rules:
+        parts: list[list[tuple[int, int, int, int]]] = [[], []]
+        for items in asked.values():
+            got = levels(items, rule, None)
+            for which in (0, 1):
+                parts[which].append(shares(items[which::2], got[which::2]))
+        cells = []
+        for part in parts:
+            h, u, low, n = (sum(p[i] for p in part) for i in range(4))
+            cells.append(f"{h}/{u} / {low}/{n}")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def twelfth(asked: dict[str, list[Asked]]) -> None:
+    """The twelfth pass's checks set by set, by half, and the CPU an answer's judging takes."""
+    per_set(asked, TWELFTH_PASS)
+    print()
+    halves(asked, TWELFTH_PASS)
+    print("\n| rule | CPU per answer, ms |\n|---|---|")
+    for label, rule in (TWELFTH_PASS[0], TWELFTH_PASS[-1]):
+        print(f"| {label} | {cpu_per_answer(asked, rule, None):.3f} |", flush=True)
 
 
 def sweep(opened: Callable[[str], Retriever]) -> None:
@@ -443,13 +444,16 @@ def sweep(opened: Callable[[str], Retriever]) -> None:
         ("+ a who-question's verb", before_eighth(unsaid_who=True), 0.0),
         ("+ the eighth pass's closer reading", before_ninth(), 0.0),
         ("+ the ninth pass's measures", before_eleventh(), 0.0),
-        ("shipped (+ the eleventh pass's antonym, read closer)", confidence.Rule(), 0.0),
+        ("+ the eleventh pass's antonym, read closer", before_twelfth(), 0.0),
+        ("shipped (+ the twelfth pass's present, saying, office and amount by degree)", confidence.Rule(), 0.0),
     ):
         similarity = WordSimilarity(encode, cosine) if cosine else None
         first = cpu_per_answer(asked, rule, similarity)
         print(f"| {label} | {first:.2f} | {cpu_per_answer(asked, rule, similarity):.2f} |", flush=True)
     print()
     eleventh(asked)
+    print()
+    twelfth(asked)
 
 
 def main() -> None:

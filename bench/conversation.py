@@ -26,9 +26,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 
 from bench.evaluate import load_jsonl, rank_of_answer
-from index import alignment, confidence, followup, search
-from index.alignment import Aligned, TokenText
-from index.build import chunk_input
+from index import confidence, followup, search
 from index.predicate import WordSimilarity
 from index.query import Retriever
 from index.types import Answer
@@ -42,11 +40,14 @@ CORPORA = {
 # Everyday questions no corpus of ours is about (none of them a calibration probe), asked
 # before every question of the article's set: its answers must not change.
 OFF_TOPIC_HISTORY = ("What's a good name for a kitten?", "How far is Mars from the Sun?")
-# The rules before the eleventh pass (docs/retrieval.md, "Eleventh pass: confidence": no antonym
+# The rule before the twelfth pass (docs/retrieval.md, "Twelfth pass: confidence": no check of the
+# present, of a saying, nor an amount by degree), and the rules before the eleventh pass (no antonym
 # check), before the ninth (no measure read in a what-question either), before the eighth (the seventh
 # pass's reading of a question) and before the seventh (no sum-of-money or counted-thing check
 # either). The earlier rows are built on them.
-TENTH_RULE = confidence.Rule(antonym="")
+TWELFTH_OFF = {"present": False, "said": False, "office": False, "degree": False}
+ELEVENTH_RULE = confidence.Rule(**TWELFTH_OFF)
+TENTH_RULE = replace(ELEVENTH_RULE, antonym="")
 EIGHTH_RULE = replace(TENTH_RULE, measures=False)
 SEVENTH_RULE = replace(EIGHTH_RULE, closer_reading=False)
 SIXTH_RULE = replace(SEVENTH_RULE, money=False, counted=False)
@@ -61,7 +62,8 @@ CONFIDENCE_ABLATION = (
     ("+ a sum of money, the counted thing", SEVENTH_RULE),
     ("+ the closer reading of a question", EIGHTH_RULE),
     ("+ a what-question about a measure", TENTH_RULE),
-    ("+ antonym in the sentence, read closer (shipped)", confidence.Rule()),
+    ("+ antonym in the sentence, read closer", ELEVENTH_RULE),
+    ("+ the present, a saying, an office, an amount by degree (shipped)", confidence.Rule()),
     ("+ name type", confidence.Rule(name_type=True)),
     ("+ coverage 0.5", confidence.Rule(name_type=True, coverage_needed=0.5)),
     # The fourth pass's candidates, measured and not shipped (docs/retrieval.md).
@@ -76,11 +78,6 @@ CONFIDENCE_ABLATION = (
     ("+ antonym, the sixth pass's reading", confidence.Rule(antonym_closer=False)),
     # The seventh pass's who-question check, measured and not shipped (same, "Seventh pass: confidence").
     ("+ a who-question's verb in the passage", confidence.Rule(unsaid_who=True)),
-    # The eleventh pass's readings of the model's token vectors, each at the setting chosen on the
-    # tuning sets; measured and not shipped (same, "Eleventh pass: confidence").
-    ("+ soft recall in the sentence < 0.25", confidence.Rule(soft_recall=0.25)),
-    ("+ a word said elsewhere, by >= 0.5", confidence.Rule(elsewhere=0.5)),
-    ("+ a lower-case word said elsewhere, by >= 0.3", confidence.Rule(elsewhere=0.3, elsewhere_names=False)),
 )
 # The ninth pass's method: a possessive of the question's own subject and a "that" opening a clause
 # point back, and a vague question that names its own subject is read with its thread
@@ -229,13 +226,9 @@ def judged(
     retriever: Retriever, questions: Sequence[str], answers: Sequence[Answer], rule: confidence.Rule
 ) -> list[str]:
     """Each answer's confidence under ``rule`` (:func:`rejudged`); a rule that matches words by
-    their MiniLM vectors gets the index's model, one that reads token vectors their alignment."""
+    their MiniLM vectors gets the index's model."""
     similarity = WordSimilarity(retriever.encode, rule.predicate_cosine) if rule.predicate_cosine else None
-    if rule.soft_recall or rule.elsewhere:
-        aligned = aligned_answers(retriever, questions, answers)
-    else:
-        aligned = [None] * len(answers)
-    return [rejudged(retriever, q, a, rule, similarity, g) for q, a, g in zip(questions, answers, aligned, strict=True)]
+    return [rejudged(retriever, q, a, rule, similarity) for q, a in zip(questions, answers, strict=True)]
 
 
 def rejudged(
@@ -244,42 +237,13 @@ def rejudged(
     answer: Answer,
     rule: confidence.Rule,
     similarity: WordSimilarity | None = None,
-    aligned: Aligned | None = None,
 ) -> str:
     """An answer's confidence under ``rule``, its first passage judged again: a rule never changes
     the passages, only their level. An abstention is always low."""
     if answer.abstained or not answer.hits:
         return "low"
     chunk, sentence = answer.hits[0].ref
-    return confidence.of_passage(retriever.corpus, question, chunk, sentence, rule, similarity, aligned)
-
-
-def aligned_answers(retriever: Retriever, questions: Sequence[str], answers: Sequence[Answer]) -> list[Aligned | None]:
-    """Each answer's question aligned with its passages by the model's token vectors
-    (:func:`alignment.align`; None for an abstention), for the eleventh pass's measured checks: the
-    question's token vectors from one batched pass (what an answer's own pass gives), the passages'
-    from the index's token store."""
-    _, tokens = retriever._encode_with_tokens(list(questions))
-    return [passages_aligned(retriever, q, t, a) for q, t, a in zip(questions, tokens, answers, strict=True)]
-
-
-def passages_aligned(retriever: Retriever, question: str, tokens: np.ndarray, answer: Answer) -> Aligned | None:
-    """:func:`aligned_answers` for one answer, its question's token vectors given."""
-    if answer.abstained or not answer.hits:
-        return None
-    embedder = retriever._embedder
-    corpus = retriever.corpus
-    texts = []
-    for k, hit in enumerate(answer.hits):
-        chunk_at, sentence_at = hit.ref
-        chunk = corpus.chunks[chunk_at]
-        text = chunk_input(chunk.document, chunk.text)
-        start, end = corpus.token_spans[chunk_at]
-        shift = len(text) - len(chunk.text)
-        a, b = chunk.sentences[sentence_at]
-        focus = (a + shift, b + shift) if k == 0 else None
-        texts.append(TokenText(corpus.token_vectors[start:end], embedder.offsets(text), focus))
-    return alignment.align(question, tokens, embedder.offsets(question), texts[0], texts[1:])
+    return confidence.of_passage(retriever.corpus, question, chunk, sentence, rule, similarity)
 
 
 def counts(rows: Sequence[dict], answers: Sequence[Answer], levels: Sequence[str]) -> tuple[int, int, int, int]:

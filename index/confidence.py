@@ -19,16 +19,21 @@ employees ...?" is not answered by "3,393,000 users"). A third, measured and off
 verb ("Who founded IBM?"). A what-question about a measure ("What is IBM's *stock price*?") asks
 for a sum of money or a figure as a how-much question does ("Ninth pass: confidence").
 
+Two read what a question takes for granted (index/presumed.py; docs/retrieval.md, "Twelfth pass:
+confidence"): a question about the **present** ("Who runs Red Hat *these days*?") needs a passage that
+speaks of one, a question about what someone **said** a passage that reports speech, a question
+about an **office**'s holder ("Who is IBM's *chairman*?") a passage that names the office; a sum of
+money may be told by degree ("*significant revenue*"). The switches are in index/rule.py.
+
 Two more read the SQuAD 2.0 kinds that keep the sentence's words (index/polarity.py;
 docs/retrieval.md, "Sixth pass: confidence"): a **negation** the question adds ("Which team
 did *not* win?" against a sentence that negates nothing), and an **antonym** ("lowest" asked,
 "highest" said), shipped since the eleventh pass with a closer reading ("How *long* ...?" asks,
 "a *short* period" answers; "bought" and "sold" tell one event).
 
-Two read the model's contextual token vectors instead of words (index/alignment.py;
-docs/retrieval.md, "Eleventh pass: confidence"), both measured and off: the question's **soft
-recall** in the bold sentence, and a question word **said elsewhere**, in another passage the
-answer shows, much better than in the first.
+Two read the model's contextual token vectors instead of words (docs/retrieval.md, "Eleventh pass:
+confidence"): the question's soft recall in the bold sentence, and a question word said elsewhere.
+Neither carried over; their code was removed by the twelfth pass (the eleventh's commits keep it).
 """
 
 from __future__ import annotations
@@ -36,13 +41,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from index.alignment import Aligned, misaligned
 from index.asked import acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
+from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
+from index.rule import Rule
 
 if TYPE_CHECKING:
     from index.corpus import Corpus
@@ -51,88 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Confidence = Literal["high", "low"]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Which checks mark an answer low; the defaults are the shipped rule, the benchmark's
-    ablation rows switch some off."""
-
-    answer_type: bool = True
-    # Whether a how-much question about money ("How much did IBM *pay* for Red Hat?") needs a sum
-    # of money in the bold sentence, not any figure ("employs thousands of people"). Off, it is
-    # a figure question like the others (docs/retrieval.md, "Seventh pass: confidence").
-    money: bool = True
-    # Whether a how-many question's counted thing ("How many *employees* ...?") must be in the
-    # bold sentence beside its figure (:func:`asked.counted_held`; same section).
-    counted: bool = True
-    # Whether a who-question whose bold sentence names no one new is low when the passage never
-    # says its verb ("Who *founded* IBM?" against "IBM called for ...": :func:`asked.who_unsaid`).
-    # Off: it gained nothing on the held-out half or the chat-style held-out set, and marked one
-    # answerable question of the latter low (docs/retrieval.md, "Seventh pass: confidence").
-    unsaid_who: bool = False
-    # The eighth pass's closer reading of what a chat question asks for (:func:`asked.answer_type`:
-    # "how long" a span or a length, "how much of" a part, "when" only as the question's own word;
-    # a how-many phrase ends at its verb or a preposition; "a few" is a count; an acronym is held by
-    # the words it stands for). False reads as the seventh pass did (docs/retrieval.md, "Eighth
-    # pass: confidence").
-    closer_reading: bool = True
-    # The ninth pass's: a what-question whose subject is a measure ("What is IBM's *stock price*?",
-    # "What was the *population* of ...?") asks for a sum of money or a figure (:func:`asked.answer_type`;
-    # docs/retrieval.md, "Ninth pass: confidence"). False reads as the eighth pass did.
-    measures: bool = True
-    # Whether a who / where question needs a name in the bold sentence: off, because chat
-    # questions are often answered by a role or a place that is not a name ("vendors and
-    # users", "federal court"), which marked answerable questions low on the article.
-    name_type: bool = False
-    # Every rare name and figure of the question must be in the first passage
-    # (:func:`names_held`); "rare": used by at most ``rare_share`` of the passages.
-    names: bool = True
-    rare_share: float = 0.05
-    # The bold sentence must hold this share of the question's IDF weight. Off (0) by default:
-    # a chat question's paraphrase ("sell" for "offers") reads as a missing word.
-    coverage_needed: float = 0.0
-    # The question's predicate ("Who *founded* IBM?", index/predicate.py) must be said in the
-    # bold sentence ("sentence") or the passage ("passage"); "" is off. Off in the shipped rule:
-    # crowd workers paraphrase the verb ("kicked out" / "forced from"), and neither a lemma nor
-    # a MiniLM word match (``predicate_cosine``, 0 for none) carried over to the held-out half.
-    predicate: Literal["", "sentence", "passage"] = ""
-    predicate_cosine: float = 0.0
-    # The sentence puts the question's subject on the other side of its predicate
-    # (:func:`predicate.roles_swapped`). Off: a fresh held-out set did not bear it out (it
-    # changed no answer there; docs/retrieval.md, "Fifth pass: confidence").
-    roles: bool = False
-    # The question is negated ("Which team did *not* ...?") and the bold sentence ("sentence")
-    # or the passage ("passage") says nothing negative (:func:`polarity.negation_dropped`); "" is off.
-    # On, in the sentence: it handled every negated question of a held-out set written before
-    # it (5 of 5) and marks one answerable question low in all the sets (docs/retrieval.md,
-    # "Sixth pass: confidence", the decision).
-    negation: Literal["", "sentence", "passage"] = "sentence"
-    # The bold sentence is negated and the question is not (:func:`polarity.negation_added`). Off (same).
-    negation_added: bool = False
-    # A word of the question has its opposite in the bold sentence ("lowest" for "highest",
-    # index/antonyms.py) and is itself missing from the sentence ("sentence") or from the whole
-    # passage ("passage"); or ("anywhere") its opposite is anywhere in the passage and the word
-    # is not (:func:`polarity.antonym_swapped`); "" is off. Off through the tenth pass (same); on, in
-    # the sentence and read closer (below), since the eleventh: it handled 8 more of two held-out
-    # sets' SQuAD 2.0-style questions, marked none of the tuning sets' answerable questions low, and
-    # took one held-out set's marked-low share to 0.10 (docs/retrieval.md, "Eleventh pass: confidence").
-    antonym: Literal["", "sentence", "passage", "anywhere"] = "sentence"
-    # Its closer reading (:func:`polarity.antonym_swapped`): the word after "how" asserts nothing, a
-    # converse ("bought" / "sold") is no opposite. False reads as the sixth pass did (same section).
-    antonym_closer: bool = True
-    # The eleventh pass's readings of the question's contextual token vectors (index/alignment.py),
-    # applied only when the caller gives the alignment (``judge``'s ``aligned``). Low when the
-    # IDF-weighted soft recall of the question's content words in the bold sentence
-    # (``soft_where`` "sentence") or the first passage ("passage") is below ``soft_recall``; and
-    # when some content word is met by another shown passage at least ``elsewhere`` better (in
-    # cosine) than by the first (``elsewhere_names`` False: a word written in lower case; names are
-    # the names check's). Off (0): neither carried over to the held-out sets (docs/retrieval.md,
-    # "Eleventh pass: confidence").
-    soft_recall: float = 0.0
-    soft_where: Literal["sentence", "passage"] = "sentence"
-    elsewhere: float = 0.0
-    elsewhere_names: bool = True
 
 
 def names_held(
@@ -187,7 +110,6 @@ def judge(
     rule: Rule = Rule(),
     correct: Callable[[list[str]], list[str]] | None = None,
     similarity: Callable[[str, Sequence[str]], float] | None = None,
-    aligned: Aligned | None = None,
 ) -> Confidence:
     """ "high" when the bold sentence plausibly answers the question, "low" when any check fails.
 
@@ -203,9 +125,6 @@ def judge(
             None leaves them as they are.
         similarity: With ``rule.predicate_cosine``, whether a text's words hold one close to
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
-        aligned: The question's content words aligned with the answer's passages by the model's
-            token vectors (:func:`alignment.align`), for ``rule.soft_recall`` and
-            ``rule.elsewhere``; None skips those checks.
     """
     closer = rule.closer_reading
     kind = answer_type(question, closer, rule.measures)
@@ -213,7 +132,8 @@ def judge(
         kind = None
     if kind == "money" and not rule.money:
         kind = "figure"
-    if rule.answer_type and not has_answer_type(kind, sentence, question, closer):
+    typed = has_answer_type(kind, sentence, question, closer)
+    if rule.answer_type and not typed and not (rule.degree and kind == "money" and amount_by_degree(sentence)):
         return "low"
     if rule.counted and not counted_held(question, sentence_terms, correct or list, closer):
         return "low"
@@ -223,19 +143,25 @@ def judge(
         question, passage_terms, correct or list, idf, rare_idf, passage if closer else ""
     ):
         return "low"
-    if rule.unsaid_who and who_unsaid(question, sentence, passage_terms):
+    if _unsaid(question, sentence, passage, passage_terms, rule):
         return "low"
     if coverage(question_terms, sentence_terms, idf) < rule.coverage_needed:
         return "low"
     if _turned_round(question, sentence, passage, rule):
         return "low"
-    if aligned is not None and misaligned(
-        aligned, idf, rule.soft_recall, rule.soft_where, rule.elsewhere, rule.elsewhere_names
-    ):
-        return "low"
     if rule.predicate or rule.roles:
         return _predicate_judge(question, sentence, passage, rule, similarity)
     return "high"
+
+
+def _unsaid(question: str, sentence: str, passage: str, passage_terms: frozenset[str], rule: Rule) -> bool:
+    """What the question asks about, the passage never speaks of: a who-question's verb (measured, off);
+    the present, someone's words, an office's holder (index/presumed.py, shipped by the twelfth pass)."""
+    if rule.unsaid_who and who_unsaid(question, sentence, passage_terms):
+        return True
+    if rule.office and office_unnamed(question, passage, passage_terms):
+        return True
+    return (rule.present and present_unsaid(question, passage)) or (rule.said and saying_unreported(question, passage))
 
 
 def _turned_round(question: str, sentence: str, passage: str, rule: Rule) -> bool:
@@ -280,7 +206,6 @@ def of_passage(
     sentence_at: int,
     rule: Rule = Rule(),
     similarity: Callable[[str, Sequence[str]], float] | None = None,
-    aligned: Aligned | None = None,
 ) -> Confidence:
     """:func:`of_answer` for a passage named by its chunk and sentence numbers (``Hit.ref``)."""
     chunk = corpus.chunks[chunk_at]
@@ -295,5 +220,4 @@ def of_passage(
         rule,
         corpus.lexicon.correct,
         similarity,
-        aligned,
     )

@@ -1,0 +1,134 @@
+"""What a question takes for granted that the passage must speak of (pure functions over text, used
+by index/confidence.py; docs/retrieval.md, "Twelfth pass: confidence").
+
+A question can be on the passage's subject and still ask about something the passage never touches:
+
+* **the present**: "Who runs Red Hat *these days*?", "Where is the Bayeux Tapestry kept *today*?",
+  "Has Congress voted on the registry *yet*?" ask about the time of asking; a passage that speaks of
+  no present ("now", "currently", "still", "last year", ...) tells its subject at another time;
+* **a saying**: "What did Amazon *say* about IBM's decision?", "Which members of Congress
+  *responded* to the letter?" ask for someone's words; a passage that reports none (no quotation,
+  no verb of saying: "Concerns have been raised about ... such as Amazon") names the speaker only.
+
+* **an office's holder**: "Who is IBM's *chief financial officer*?", "Who is Sky's *chairman*?" ask
+  for whoever holds an office; a passage that never names the office (nor by its acronym: "CEO" for
+  "chief executive") names no holder of it.
+
+And one answer a how-much question about money accepts besides a sum: an **amount told by degree**
+("does not generate *significant revenue*"), as a how-many question accepts "a few".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from index.asked import held, word_set
+from index.lexical import terms
+
+# The time of asking, in a question ("now", "these days", "still", "yet", "last year").
+_ABOUT_NOW = re.compile(
+    r"\b(now|today|nowadays|currently|these days|still|yet|(last|this) year)\b",
+    re.IGNORECASE,
+)
+# A passage's own present, or a time it tells from it (a year alone is another time).
+_SPEAKS_OF_NOW = re.compile(
+    r"\b(now|today|nowadays|currently|current|presently|present|these days|still|no longer|any ?more"
+    r"|recent|recently|latest|yet|ago|(last|this|next|past) (year|month|week|decade|season)s?)\b",
+    re.IGNORECASE,
+)
+# A question asking for someone's words: its verb is one of saying, thinking or answering.
+_ASKS_SAID = re.compile(
+    r"\b(say|says|said|think|thinks|thought|respond|responds|responded|react|reacts|reacted"
+    r"|reply|replies|replied|comment|comments|commented|claim|claims|claimed|argue|argues|argued)\b",
+    re.IGNORECASE,
+)
+# ... unless the text itself or the asker speaks ("What does the article say ...?", "Do you think ...?").
+_TEXT_SPEAKS = re.compile(
+    r"\b(does|did|do|is|was|in|by) (the|this) (article|story|text|report|piece|letter|passage|author|writer"
+    r"|source|news)\b|\b(you|we|i)\b",
+    re.IGNORECASE,
+)
+# Reported speech: a quotation mark, or a word of saying, thinking or answering ("a letter" is not one:
+# it tells that words were sent, not what they were).
+_REPORTS_SPEECH = re.compile(
+    r"[\"“”«»„]|\b(say|says|said|saying|tell|tells|told|write|writes|wrote|written|notes|noted|explain"
+    r"|explains|explained|announce|announces|announced|announcement|acknowledge|acknowledges|acknowledged"
+    r"|called|calling|claim|claims|claimed|argue|argues|argued|stated|statement|add|adds|added|according"
+    r"|believe|believes|believed|think|thinks|thought|report|reports|reported|warn|warns|warned|urge|urges"
+    r"|urged|demand|demands|demanded|demanding|insist|insists|insisted|suggest|suggests|suggested|declare"
+    r"|declares|declared|admit|admits|admitted|criticize|criticized|criticise|criticised|criticism|critics"
+    r"|praise|praised|comment|comments|commented|respond|responds|responded|response|reply|replies|replied"
+    r"|react|reacts|reacted|reaction|deny|denies|denied|agree|agrees|agreed|oppose|opposes|opposed"
+    r"|describe|describes|described|interview|speech|asked|confirmed|confirms)\b",
+    re.IGNORECASE,
+)
+# An amount of money told by degree: a word of degree before a word for money, one word between at
+# most ("significant revenue", "a large sum", "little real profit").
+_DEGREES = (
+    "significant|substantial|considerable|little|much|large|small|huge|big|modest|sizable|sizeable"
+    "|meaningful|enormous|vast|minimal|negligible|limited|major|minor|great|low|high|hefty|tiny"
+)
+_MONEY_NOUNS = (
+    "revenues?|profits?|income|money|earnings|sales|funds|funding|costs?|prices?|fees?|sums?|fortune"
+    "|endowments?|salary|salaries|wages?|budgets?"
+)
+_BY_DEGREE = re.compile(rf"\b({_DEGREES})\W+(\w+\W+)?({_MONEY_NOUNS})\b", re.IGNORECASE)
+
+
+# A who-question about an office's holder: "Who is / was [the | a | X's] [words] OFFICE [of ... | ?]".
+_WHO_HOLDS = re.compile(
+    r"\s*who (?:is|was|are|were) (?:the |a |an |[\w'’.-]+(?:'s|’s|s'|s’) )?([\w\s-]+?)"
+    r"(?: (?:of|in|at|for|on|during|when|before|after|that|who|to)\b|\?|$)",
+    re.IGNORECASE,
+)
+# Offices a person holds (a closed class: a family word is told by its converse, "Emma, sister of
+# Richard", and is left out).
+_OFFICES = word_set(
+    "ceo cfo coo cto chairman chairwoman chairperson chair president founder cofounder co-founder director "
+    "head chief officer executive manager leader owner coach captain king queen pope emperor empress "
+    "governor mayor minister secretary boss chancellor dean principal editor spokesman spokeswoman "
+    "spokesperson commander general admiral bishop archbishop abbot duke prince princess treasurer provost "
+    "superintendent commissioner"
+)
+_CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) -> bool:
+    """Whether a "Who is X's OFFICE?" question ("Who is IBM's *chief financial officer*?") meets a
+    passage that never names the office: not its word (stem or near form), nor an acronym starting
+    with the initials of its last words ("CEO" for "chief executive")."""
+    match = _WHO_HOLDS.match(question)
+    words = match.group(1).split() if match else []
+    if not words or words[-1].casefold() not in _OFFICES:
+        return False
+    said = frozenset(passage_terms)
+    if any(held(term, said) for term in terms(words[-1])):
+        return False
+    capitals = [a.casefold() for a in _CAPITALS_RUN.findall(passage)]
+    for k in range(2, len(words) + 1):
+        initials = "".join(w[0] for w in words[-k:]).casefold()
+        if any(a.startswith(initials) for a in capitals):
+            return False
+    return True
+
+
+def present_unsaid(question: str, passage: str) -> bool:
+    """Whether the question asks about the time of asking ("now", "these days", "still", "yet",
+    "last year") and the passage speaks of no present nor of a time told from it."""
+    return bool(_ABOUT_NOW.search(question)) and not _SPEAKS_OF_NOW.search(passage)
+
+
+def saying_unreported(question: str, passage: str) -> bool:
+    """Whether the question asks for someone's words ("What did Amazon *say* ...?", "Who *replied*
+    ...?") and the passage reports no speech: no quotation mark, no word of saying. A question whose
+    speaker is the text itself ("What does the article say ...?") or the asker is left alone."""
+    if not _ASKS_SAID.search(question) or _TEXT_SPEAKS.search(question):
+        return False
+    return not _REPORTS_SPEECH.search(passage)
+
+
+def amount_by_degree(sentence: str) -> bool:
+    """Whether the sentence tells an amount of money by degree ("does not generate *significant
+    revenue*"): what a how-much question about money is answered by when no sum is given."""
+    return bool(_BY_DEGREE.search(sentence))

@@ -1,0 +1,101 @@
+"""The twelfth pass's confidence checks (index/presumed.py): the present, a saying, an amount by degree."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.confidence import Rule, judge
+from index.lexical import terms
+from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
+
+RED_HAT = "IBM, which acquired Raleigh-based Red Hat last year, employs thousands of people."
+AMAZON = "Concerns have been raised about the use of facial technology developed by other companies such as Amazon."
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "unsaid"),
+    [
+        # The time of asking, and a passage that speaks of no present.
+        ("Where is the Bayeux Tapestry kept today?", "The Bayeux Tapestry is a work of embroidery.", True),
+        ("Who is Harvard's president now?", "Harvard was named for John Harvard in 1639.", True),
+        ("Has Congress voted on the registry yet?", "Congress should establish a federal registry.", True),
+        ("Did Harvard beat Yale last year?", "Harvard has an intense rivalry with Yale.", True),
+        # The passage speaks of its own present, or of a time told from it.
+        ("Who runs Red Hat these days?", RED_HAT, False),
+        ("Does IBM still sell facial recognition software?", "IBM no longer offers such software.", False),
+        ("What is the satellite called now?", "It is currently called Astra 2E.", False),
+        # A question that does not ask about the present.
+        ("Where is the Bayeux Tapestry kept?", "The Bayeux Tapestry is a work of embroidery.", False),
+    ],
+)
+def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
+    assert present_unsaid(question, passage) is unsaid
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "unreported"),
+    [
+        # Someone's words asked for, and a passage that reports none.
+        ("What did Amazon say about IBM's decision?", AMAZON, True),
+        ("Which members of Congress responded to the letter?", "He spelled out IBM's stand in a letter.", True),
+        ("Who replied to Krishna's letter?", "He spelled out IBM's stand in a letter.", True),
+        # Reported speech: a quotation, or a word of saying.
+        ("What did IBM say about justice?", "IBM called for a “pursuit of justice and racial equity.”", False),
+        ("What did Krishna say about bias in AI?", "Krishna also acknowledged concerns about AI.", False),
+        ("What did Biraben say about the plague?", "According to Biraben, the plague was present.", False),
+        # The text or the asker speaks; or no one's words are asked for.
+        ("What does the article say about qualified immunity?", "Congress should change the doctrine.", False),
+        ("Do you think IBM was right?", AMAZON, False),
+        ("Which other companies make facial recognition technology?", AMAZON, False),
+    ],
+)
+def test_saying_unreported(question: str, passage: str, unreported: bool) -> None:
+    assert saying_unreported(question, passage) is unreported
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "unnamed"),
+    [
+        # An office asked for, and a passage that never names it.
+        ("Who is IBM's chief financial officer?", "Tim Humphrey, IBM's top NC exec, joins the call.", True),
+        ("Who is the CEO of Red Hat?", RED_HAT, True),
+        ("Who was king of France during the Black Death?", "The plague reached France in 1348.", True),
+        ("Who was the first director of the NSFNET program?", "NSFNET was a program of the NSF.", True),
+        # The office named, by its word or by its acronym.
+        ("Who is IBM's chief executive?", "IBM CEO Arvind Krishna took that step further.", False),
+        ("Who was chief executive when the service started?", "The then chief executive officer, Sam Chisholm.", False),
+        ("Who was the Norse leader?", "Under their leader Rollo, they agreed.", False),
+        # Not an office: a family word is told by its converse ("Emma, sister of Richard").
+        ("Who was Emma's brother?", "Emma, sister of Duke Richard II of Normandy, married.", False),
+        ("Who is Arvind Krishna?", "IBM CEO Arvind Krishna took that step further.", False),
+    ],
+)
+def test_office_unnamed(question: str, passage: str, unnamed: bool) -> None:
+    assert office_unnamed(question, passage, terms(passage)) is unnamed
+
+
+def test_an_amount_by_degree_is_a_word_of_degree_before_a_word_for_money() -> None:
+    assert amount_by_degree("CNBC notes that facial recognition does not generate “significant revenue” for IBM.")
+    assert amount_by_degree("The deal brought in a large sum.")
+    assert not amount_by_degree("IBM employs thousands of people.")
+    assert not amount_by_degree("Harvard has a significant number of students.")
+
+
+def test_judge_runs_the_twelfth_pass_checks_and_each_can_be_switched() -> None:
+    def ask(question: str, passage: str, rule: Rule | None = None) -> str:
+        return judge(question, passage, passage, terms(question), terms(passage), lambda _: 1.0, rule or Rule())
+
+    today = ("Where is the Bayeux Tapestry kept today?", "The Bayeux Tapestry is a work of embroidery.")
+    assert ask(*today) == "low"
+    assert ask(*today, Rule(present=False)) == "high"
+    said = ("What did Amazon say about IBM's decision?", AMAZON)
+    assert ask(*said) == "low"
+    assert ask(*said, Rule(said=False)) == "high"
+    chairman = ("Who is IBM's chairman?", "He spelled out IBM's stand in a letter sent to Congress.")
+    assert ask(*chairman) == "low"
+    assert ask(*chairman, Rule(office=False)) == "high"
+    earned = ("How much does IBM earn from facial recognition?", "It does not generate “significant revenue” for IBM.")
+    assert ask(*earned) == "high"
+    assert ask(*earned, Rule(degree=False)) == "low"
+    # A degree answers a sum of money only: a how-many question still needs a figure.
+    assert ask("How many people use it?", "It does not generate significant revenue.") == "low"
