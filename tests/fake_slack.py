@@ -5,7 +5,8 @@ thread of its own, and records every call. Point ``AsyncWebClient(base_url=fake.
 or ``SLACK_API_BASE`` at it. It knows:
 
 * ``auth.test``, ``apps.connections.open`` (Socket Mode), ``chat.postMessage`` (kept as
-  a message of its conversation, by the bot), ``chat.postEphemeral``, ``views.open``;
+  a message of its conversation, by the bot), ``chat.postEphemeral``, ``views.open``,
+  ``conversations.open`` (a direct message with one user: ``D`` + the user's id);
 * ``users.info`` (``is_admin`` / ``is_owner`` for the users in :attr:`FakeSlack.admins` /
   :attr:`FakeSlack.owners`) and ``usergroups.users.list`` (the members in :attr:`FakeSlack.groups`);
 * ``conversations.replies`` over the messages it keeps (the bot's, and the people's a
@@ -18,8 +19,10 @@ or ``SLACK_API_BASE`` at it. It knows:
   (HTTP 429, ``Retry-After: 0``, ``{"ok": false, "error": "ratelimited"}``) before answering again.
 * a message or modal over Block Kit's limits (:func:`block_kit_faults`) is refused as Slack refuses it:
   ``{"ok": false, "error": "invalid_blocks"}`` from the Web API, HTTP 400 ``invalid_blocks`` at a
-  ``response_url``; a ``response_url`` whose key is in :attr:`FakeSlack.expired` answers HTTP 404
-  ``expired_url`` (Slack's, 30 minutes after it was made). Either is recorded all the same.
+  ``response_url``. A ``response_url`` lives :attr:`FakeSlack.response_url_lifetime` seconds from when
+  :meth:`FakeSlack.response_url` made it (Slack's 30 minutes; a test sets 0 to end every one's life now),
+  then answers HTTP 404 ``expired_url``, as one whose key is in :attr:`FakeSlack.expired` does. Either is
+  recorded all the same.
 
 Requests from Slack to the app: :func:`signed_post` sends one the way Slack does (with
 ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``); :func:`event_body`,
@@ -53,6 +56,7 @@ BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0001"
 ACK_DEADLINE = 3.0  # seconds Slack waits for a request to be acknowledged
+RESPONSE_URL_LIFETIME = 30 * 60.0  # seconds a command's response_url takes answers
 
 
 @dataclass
@@ -93,6 +97,8 @@ class FakeSlack:
         self.owners: set[str] = set()  # ... and is_owner for these
         self.groups: dict[str, list[str]] = {}  # user group id -> its members (usergroups.users.list)
         self.expired: set[str] = set()  # response_url keys Slack no longer takes (404 expired_url)
+        self.response_url_lifetime = RESPONSE_URL_LIFETIME  # seconds a response_url takes answers after it is made
+        self._made: dict[str, float] = {}  # response_url key -> when it was made (time.monotonic)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-slack", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -140,7 +146,10 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/api/"
 
     def response_url(self, key: str) -> str:
-        """A ``response_url`` for a slash command; what is posted there is recorded as ``respond``."""
+        """A ``response_url`` for a slash command; what is posted there is recorded as ``respond``. It takes
+        answers for :attr:`response_url_lifetime` seconds from now (from its first use, if made elsewhere)."""
+        with self._changed:
+            self._made.setdefault(key, time.monotonic())
         return f"http://127.0.0.1:{self.port}/respond/{key}"
 
     # --- conversations ---------------------------------------------------------------------------
@@ -201,6 +210,13 @@ class FakeSlack:
         cursor = base64.b64encode(f"offset:{start + len(page)}".encode()).decode() if more else ""
         return {"ok": True, "messages": [first, *page], "has_more": more, "response_metadata": {"next_cursor": cursor}}
 
+    def _open(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``conversations.open`` of a direct message with one person (the only kind the fake opens)."""
+        users = [u for u in str(payload.get("users") or "").split(",") if u]
+        if len(users) != 1:
+            return {"ok": False, "error": "users_list_not_supplied" if not users else "method_not_supported"}
+        return {"ok": True, "channel": {"id": f"D{users[0]}"}}
+
     # --- recording -------------------------------------------------------------------------------
 
     def _record(self, call: Call) -> Call:
@@ -236,7 +252,7 @@ class FakeSlack:
         if request.content_type == "application/json":
             return dict(await request.json()) if request.can_read_body else {}
         form = await request.post()
-        payload: dict[str, Any] = {}
+        payload: dict[str, Any] = dict(request.query)  # slack_sdk sends some methods' arguments in the query
         for name, value in form.items():
             text = str(value)
             payload[name] = json.loads(text) if name in {"blocks", "attachments", "view"} else text
@@ -290,8 +306,8 @@ class FakeSlack:
             return {"ok": True, "channel": payload.get("channel"), "ts": ts, "message": payload}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
-        if method == "conversations.replies":
-            return self._replies(payload)
+        if method in ("conversations.replies", "conversations.open"):
+            return self._replies(payload) if method == "conversations.replies" else self._open(payload)
         if method in ("users.info", "usergroups.users.list"):
             return self._who(method, payload)
         if method == "views.open":
@@ -336,7 +352,9 @@ class FakeSlack:
         payload = await self._payload(request)
         key = request.match_info["key"]
         faults = block_kit_faults(payload)
-        if key in self.expired:
+        with self._changed:
+            made = self._made.setdefault(key, time.monotonic())
+        if key in self.expired or time.monotonic() - made >= self.response_url_lifetime:
             answer, status = "expired_url", 404
         else:
             answer, status = ("invalid_blocks", 400) if faults else ("ok", 200)

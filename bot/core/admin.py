@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Admin", "Done", "Library", "Waiting", "is_web_address", "parse_mode"]
+__all__ = ["Admin", "Done", "Library", "Waiting", "is_web_address", "parse_mode", "tell_change"]
 
 # What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
 MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
@@ -43,8 +43,51 @@ SOURCES = "the sources list"  # how a refusal names the list, unless the front e
 
 
 # Told once, before a change that must wait for another to end (this process's, or another process's build):
-# a front end whose reply expires (Discord's interaction token, 15 minutes) says at once that it is queued.
+# a front end whose reply expires (Discord's interaction token, 15 minutes; Slack's response_url, 30) says at once
+# that it is queued.
 Waiting = Callable[[], Awaitable[None]]
+
+
+async def tell_change(
+    change: Callable[[Waiting], Awaitable[Done]],
+    *,
+    queued: Waiting,
+    reply: Callable[[Done], Awaitable[bool]],
+    late: Callable[[Done], Awaitable[None]],
+) -> Done:
+    """Make a source change asked for in chat (``change``, given the :data:`Waiting` to tell) and tell its
+    outcome however long it waited behind another change or a build.
+
+    ``queued`` says at once that the change must wait: failing to say so is logged, and the change goes on.
+    ``reply`` tells the outcome as the command's answer, and is False when the command can no longer be answered
+    (Discord's interaction token past its 15 minutes, Slack's response_url past its 30): ``late`` then tells it
+    another way, each front end its own (a failure of that is logged, the change being made all the same).
+    """
+
+    async def say_queued() -> None:
+        try:
+            await queued()
+        except Exception as error:  # the change goes on; its outcome is told below
+            log.warning("Could not say that a source change is queued: %s", _what(error))
+
+    done = await change(say_queued)
+    if await reply(done):
+        return done
+    log.info("The command could no longer be answered when its source change ended: its outcome is told late")
+    try:
+        await late(done)
+    except Exception as error:
+        log.warning("Could not tell the outcome of a source change late: %s", _what(error))
+    return done
+
+
+def _what(error: BaseException) -> str:
+    """An error for a log line: its type, and the status or Slack's reason when it carries one."""
+    status = getattr(error, "status", None)
+    data = getattr(getattr(error, "response", None), "data", None)  # a SlackApiError's answer
+    reason = data.get("error") if isinstance(data, dict) else getattr(error, "reason", None)
+    detail = " ".join(str(part) for part in (status, reason) if part)
+    return f"{type(error).__name__} ({detail})" if detail else type(error).__name__
 
 
 class Library(Protocol):

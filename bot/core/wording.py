@@ -200,11 +200,23 @@ SOURCE_GUILDS_UNSET = (
 SLACK_ADMINS_ONLY = "Sorry, only workspace admins (or the bot's admin group) can do that. Nothing was changed."
 ADD_WHAT = "Give a `url` or attach a file (.txt, .md, .html or .pdf) to add."
 ADD_BOTH = "Give either a `url` or a file, not both."
-# Discord: a source change waiting for another (chat's, or a build), which may outlast the command's 15 minutes.
-CHANGE_QUEUED = (
-    "Another update of the sources is under way; yours starts when it ends. I'll tell you here when it's done, "
-    "or, if that takes more than 15 minutes (Discord's limit for answering here), in a message in this channel "
-    "that names you without pinging you."
+
+
+def change_queued(later: str) -> str:
+    """A source change waiting for another (chat's, or a build), which may outlast the time a command's answer
+    has: ``later`` says how long that is, and where the outcome is told after it."""
+    return (
+        "Another update of the sources is under way; yours starts when it ends. I'll tell you here when it's done, "
+        f"or, if that takes more than {later}"
+    )
+
+
+CHANGE_QUEUED = change_queued(  # Discord: its interaction token lives 15 minutes
+    "15 minutes (Discord's limit for answering here), in a message in this channel that names you without pinging you."
+)
+SLACK_CHANGE_QUEUED = change_queued(  # Slack: a command's response_url lives 30 minutes
+    "30 minutes (Slack's limit for answering here), in a message in this channel that only you can see "
+    "(or in a direct message, if I can't post here)."
 )
 WORKING = "Working on it: adding the source and updating the index…"
 SOURCES_EMPTY = "I have no sources yet."
@@ -255,9 +267,11 @@ def removed(title: str) -> str:
     return f"Removed “{title}”. New questions no longer use it."
 
 
-def change_told_late(who: str, command: str, outcome: str) -> str:
-    """A source change's outcome told in the channel, once it can no longer be told privately (Discord)."""
-    return f"{who}, about your `{command}`: {outcome}"
+def change_told_late(who: str | None, command: str, outcome: str) -> str:
+    """A source change's outcome told once the command can no longer be answered: in the channel naming ``who``
+    (Discord), or to them alone (Slack, ``who`` None)."""
+    about = f"about your `{command}`: {outcome}"
+    return f"{who}, {about}" if who else about[0].upper() + about[1:]
 
 
 def source_line(title: str, url: str | None, added_at: datetime | None) -> str:

@@ -10,21 +10,30 @@ Subcommands (the text after ``/citebot``):
 
 Every answer is ephemeral; the report is Block Kit (:mod:`bot.slack.report`), the rest one mrkdwn text.
 The listener acks first; the work is :class:`bot.core.admin.Admin`'s.
+
+A source change that must wait behind another (or a build) says so at once, and its outcome reaches the
+admin however long it waited: through the command's ``response_url`` while Slack takes it (30 minutes),
+then ephemerally in the command's channel, or by direct message where the bot cannot post there
+(:func:`tell_late`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core import wording
+from bot.core.admin import tell_change
 from bot.core.channels import default_rule
 from bot.core.refusals import chat_reason
 from bot.core.report import Report
 from bot.slack.guard import guarded
 from bot.slack.report import format_report_slack
+from bot.slack.respond import ResponseUrlRefused, checked
 from bot.slack.text import clean_slack_text, cut_mrkdwn, escape_mrkdwn, link_target
 from index.errors import CitebotError
 
@@ -32,14 +41,14 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.core.admin import Admin
+    from bot.core.admin import Admin, Done, Waiting
     from bot.core.library import SourceInfo
 
 log = logging.getLogger(__name__)
 
 Said = str | tuple[str, list[dict[str, Any]]]  # an answer's mrkdwn text, or its fallback text and its blocks
 
-__all__ = ["SlackAdmins", "listen_to_admin", "source_lines_slack"]
+__all__ = ["SlackAdmins", "listen_to_admin", "source_lines_slack", "tell_late"]
 
 MAX_TEXT = 3000  # characters of an ephemeral response's text shown in full
 LIST = "`/citebot sources`"  # what a refusal names for the list of sources (bot/core/refusals.py)
@@ -90,6 +99,32 @@ def _cut(text: str) -> str:
     return cut_mrkdwn(text, MAX_TEXT)
 
 
+@dataclass(frozen=True)
+class _Change:
+    """A source change to make (``make``, told whom to tell when it must wait), and the command that asked."""
+
+    command: str  # as typed: "/citebot sources add"
+    make: Callable[[Waiting], Awaitable[Done]]
+
+
+async def tell_late(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
+    """Tell ``user`` alone, once their command's ``response_url`` no longer takes answers: ephemerally in the
+    command's channel, where they were told to look; where the bot cannot post there (not a member, a direct
+    message between people, the channel archived or left), in a direct message with the bot, which also stays
+    when Slack is reloaded. Never in the channel for all to see, never naming anyone else. Raises when neither
+    reaches them (the caller logs it: there is no other private way left)."""
+    from slack_sdk.errors import SlackApiError
+
+    if channel:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+        except SlackApiError as error:
+            log.info("Could not tell a Slack admin ephemerally (%s): by direct message", error.response.get("error"))
+    opened = await client.conversations_open(users=user)
+    await client.chat_postMessage(channel=opened["channel"]["id"], text=text, unfurl_links=False, unfurl_media=False)
+
+
 class _Citebot:
     """The ``/citebot`` subcommands, each returning the text to answer with."""
 
@@ -98,7 +133,7 @@ class _Citebot:
         self.admins = admins
         self.ask_channels = ask_channels
 
-    async def run(self, command: dict[str, Any]) -> Said:
+    async def run(self, command: dict[str, Any]) -> Said | _Change:
         # A link Slack escaped (<https://x|x>) keeps its target, not its label; then the rest is unwrapped.
         words = clean_slack_text(_LINK.sub(r"\1", command.get("text") or "")).split()
         if not words or words[0].lower() == "help":
@@ -115,7 +150,7 @@ class _Citebot:
             return await self.report(rest[0] if rest else "7d", command.get("team_id") or "")
         if verb == "config":
             return await self.config(command, rest)
-        return await self.change_sources(rest)
+        return self.change_sources(rest)
 
     async def sources(self) -> str:
         try:
@@ -125,12 +160,15 @@ class _Citebot:
             reason = chat_reason(error, LIST) if isinstance(error, CitebotError) else str(error)
             return escape_mrkdwn(wording.admin_failed(reason))
 
-    async def change_sources(self, rest: list[str]) -> str:
+    def change_sources(self, rest: list[str]) -> _Change | str:
         action, items = (rest[0].lower(), rest[1:]) if rest else ("", [])
         if action == "add" and items:
-            return escape_mrkdwn((await self.admin.add(items, sources=LIST)).text)
+            return _Change("/citebot sources add", lambda waiting: self.admin.add(items, sources=LIST, waiting=waiting))
         if action == "remove" and items:
-            return escape_mrkdwn((await self.admin.remove(" ".join(items), sources=LIST)).text)
+            name = " ".join(items)
+            return _Change(
+                "/citebot sources remove", lambda waiting: self.admin.remove(name, sources=LIST, waiting=waiting)
+            )
         return wording.SLACK_USAGE
 
     async def report(self, since: str, team: str) -> Said:
@@ -160,12 +198,41 @@ def listen_to_admin(app: AsyncApp, admin: Admin, admins: SlackAdmins, ask_channe
 
     @app.command("/citebot")
     @guarded
-    async def on_citebot(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def on_citebot(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         """/citebot sources | sources add URL | sources remove NAME | report [7d] | config [...]"""
         await ack()
         said = await citebot.run(command)
+        if isinstance(said, _Change):
+            await _change(said, command, checked(respond), client)
+            return
         if isinstance(said, tuple):
             text, blocks = said
             await respond(text=_cut(text), blocks=blocks, response_type="ephemeral")
             return
         await respond(text=_cut(said), response_type="ephemeral")
+
+
+async def _change(change: _Change, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+    """Make a source change and tell the admin how it went, however long it waited
+    (:func:`bot.core.admin.tell_change`): said to be queued at once when it must wait; its outcome through the
+    ``response_url`` (``respond``, raising when refused) while Slack takes it, else :func:`tell_late`."""
+
+    async def queued() -> None:
+        await respond(text=wording.SLACK_CHANGE_QUEUED, response_type="ephemeral")
+
+    async def reply(done: Done) -> bool:
+        try:
+            await respond(text=_cut(escape_mrkdwn(done.text)), response_type="ephemeral")
+        except ResponseUrlRefused as error:  # past its 30 minutes (expired_url), or its 5 answers (used_url)
+            log.info("Slack refused a source change's outcome at its response_url: %s", error)
+            return False
+        except Exception as error:  # the change is made: whatever kept the answer from Slack, tell it another way
+            log.warning("Could not answer a source change at its response_url: %s", type(error).__name__)
+            return False
+        return True
+
+    async def late(done: Done) -> None:
+        text = wording.change_told_late(None, change.command, escape_mrkdwn(done.text))
+        await tell_late(client, command.get("channel_id"), str(command.get("user_id") or ""), _cut(text))
+
+    await tell_change(change.make, queued=queued, reply=reply, late=late)

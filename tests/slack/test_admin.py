@@ -3,7 +3,8 @@
 For each admin subcommand a workspace admin, an owner and a member of ADMIN_USER_GROUP can,
 and anyone else cannot: they get a polite ephemeral refusal and nothing changes (no call
 reaches the sources library, the channel keeps its behaviour). A ``config`` change takes
-effect on the next message.
+effect on the next message. The library takes the index's build lock as the real one does,
+so a test holding that lock makes a source change wait behind "another build".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.core.admin import Admin
 from bot.core.channels import ChannelRules
 from bot.db import Database
 from bot.slack.text import escape_mrkdwn
+from index.store import build_lock
 from tests.fake_slack import FORM, FakeSlack, command_body, event_body, mention_event, message_event
 from tests.fakes import FakeLibrary, FakeRetriever
 from tests.slack.harness import Bot, Finished, settings, start
@@ -42,12 +44,17 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def library() -> FakeLibrary:
-    return FakeLibrary()
+    return FakeLibrary(locking=True)
 
 
 @pytest.fixture
-async def bot(slack: FakeSlack, db: Database, library: FakeLibrary) -> AsyncIterator[Bot]:
-    config = settings(admin_user_group=GROUP)
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, db: Database, library: FakeLibrary, index_dir: Path) -> AsyncIterator[Bot]:
+    config = settings(admin_user_group=GROUP, index_dir=index_dir)
     retriever = FakeRetriever()
     admin = Admin(config, db, embed=retriever.encode, library=library)
     started = await start(slack, config, db=db, retriever=retriever, admin=admin)
@@ -117,6 +124,71 @@ async def test_admins_owners_and_the_group_can_add_and_remove(bot: Bot, library:
     assert library.calls == [("add", ["https://example.com/a.html"])]
     assert (await citebot(bot, "sources remove a.html", user=user)).startswith("Removed")
     assert library.calls[-1] == ("remove", ["a.html"])
+
+
+async def send(bot: Bot, text: str, *, user: str = ADMIN, channel: str = "C0001") -> str:
+    """Use ``/citebot text`` without waiting for its answer; the key of its response_url."""
+    key = f"k{next(_keys)}"
+    await bot.post(
+        command_body("/citebot", text, bot.slack.response_url(key), user=user, channel=channel), content_type=FORM
+    )
+    return key
+
+
+async def test_a_source_add_queued_behind_a_build_says_so_at_once_then_tells_its_outcome(
+    bot: Bot, library: FakeLibrary, index_dir: Path
+) -> None:
+    """An add that must wait for another build is said to be queued at once, ephemerally, before the library
+    sees it; its outcome follows at the same response_url when the build ends within the URL's 30 minutes."""
+    with build_lock(index_dir):  # another build under way
+        key = await send(bot, "sources add https://example.com/queued.html")
+        [queued] = await bot.wait_for("respond", key=key)
+        assert queued.payload["text"] == wording.SLACK_CHANGE_QUEUED
+        assert queued.payload["response_type"] == "ephemeral"
+        assert library.calls == []  # still waiting for the lock
+    answers = await bot.wait_for("respond", 2, key=key)
+    assert [a.reply["status"] for a in answers] == [200, 200]
+    assert answers[1].payload["text"].startswith("Added “") and answers[1].payload["response_type"] == "ephemeral"
+    assert library.calls == [("add", ["https://example.com/queued.html"])]
+    assert bot.slack.of("chat.postEphemeral") == [] and bot.slack.of("chat.postMessage") == []
+
+
+async def test_a_source_change_that_outlasts_its_response_url_reaches_the_admin_alone(
+    bot: Bot, slack: FakeSlack, library: FakeLibrary, index_dir: Path
+) -> None:
+    """Slack refuses a response_url 30 minutes after the command (its life, ended here at once): a remove that
+    waited behind a build that long is told to the admin ephemerally in the command's channel, instead of
+    being lost; nothing is posted for the channel to see."""
+    with build_lock(index_dir):
+        key = await send(bot, "sources remove 000_a7265f2ac828b9b1.txt", channel="C0077")
+        [queued] = await bot.wait_for("respond", key=key)
+        assert queued.payload["text"] == wording.SLACK_CHANGE_QUEUED
+        slack.response_url_lifetime = 0
+    [told] = await bot.wait_for("chat.postEphemeral", user=ADMIN)
+    assert told.payload["channel"] == "C0077"
+    assert told.payload["text"].startswith("About your `/citebot sources remove`: Removed “"), told.payload["text"]
+    refused = slack.of("respond", key=key)[1:]
+    assert [(r.reply["status"], r.reply["body"]) for r in refused] == [(404, "expired_url")]  # the outcome, refused
+    assert library.calls == [("remove", ["000_a7265f2ac828b9b1.txt"])]
+    assert slack.of("chat.postMessage") == []
+
+
+async def test_where_the_bot_cannot_post_the_late_outcome_is_a_direct_message(
+    bot: Bot, slack: FakeSlack, index_dir: Path
+) -> None:
+    """A late outcome Slack will not show ephemerally (the bot is not in the command's channel) goes to the
+    admin in a direct message with the bot, and to nobody else."""
+    slack.refuse["chat.postEphemeral"] = "not_in_channel"
+    with build_lock(index_dir):
+        key = await send(bot, "sources add https://example.com/late.html", channel="C0099")
+        await bot.wait_for("respond", key=key)
+        slack.expired.add(key)
+    [opened] = await bot.wait_for("conversations.open")
+    assert opened.payload["users"] == ADMIN
+    [told] = await bot.wait_for("chat.postMessage")
+    assert told.payload["channel"] == f"D{ADMIN}"
+    assert told.payload["text"].startswith("About your `/citebot sources add`: Added “"), told.payload["text"]
+    assert [c.payload["channel"] for c in slack.of("chat.postEphemeral")] == ["C0099"]
 
 
 async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:

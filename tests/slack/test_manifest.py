@@ -35,6 +35,12 @@ def test_the_admin_check_has_its_scopes(manifest: dict[str, Any]) -> None:
     assert {"users:read", "usergroups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
+def test_a_late_outcome_can_open_a_direct_message(manifest: dict[str, Any]) -> None:
+    """A queued source change's outcome, told after its response_url expired where the bot cannot post in the
+    command's channel, is a direct message: conversations.open needs im:write."""
+    assert "im:write" in manifest["oauth_config"]["scopes"]["bot"]
+
+
 def test_every_message_event_has_its_history_scope(manifest: dict[str, Any]) -> None:
     """message.X needs X:history, which also lets the bot read a thread back (conversations.replies)."""
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

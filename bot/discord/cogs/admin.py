@@ -28,6 +28,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import wording
+from bot.core.admin import tell_change
 from bot.core.channels import default_rule
 from bot.core.report import Report, report_text
 from bot.discord.cogs import tell_privately
@@ -147,7 +148,8 @@ class AdminCog(commands.Cog, name="Admin"):
     async def _change(
         self, interaction: discord.Interaction, command: str, change: Callable[[Waiting], Awaitable[Done]]
     ) -> None:
-        """Make a source change (deferred already) and tell the manager how it went, however long it waited.
+        """Make a source change (deferred already) and tell the manager how it went, however long it waited
+        (:func:`bot.core.admin.tell_change`).
 
         A change waits for any other under way (this process's, or another's build, which can take many
         minutes): the manager is told at once that theirs is queued. The outcome is told privately while
@@ -158,27 +160,25 @@ class AdminCog(commands.Cog, name="Admin"):
         """
 
         async def queued() -> None:
-            try:
-                await tell_privately(interaction, wording.CHANGE_QUEUED)
-            except discord.HTTPException as error:  # the change goes on; its outcome is told below
-                log.warning("Could not say that a source change is queued: %s", error.status)
+            await tell_privately(interaction, wording.CHANGE_QUEUED)
 
-        done = await change(queued)
-        try:
-            await self._say(interaction, done)
-            return
-        except discord.HTTPException as error:
-            if not token_expired(error):
-                raise
-        log.info("The interaction's token expired while a source change waited: its outcome goes to the channel")
-        if interaction.channel_id is None:
-            return
-        channel = self.bot.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
-        text = wording.change_told_late(interaction.user.mention, command, escape_user_text(done.text))
-        try:
+        async def reply(done: Done) -> bool:
+            try:
+                await self._say(interaction, done)
+            except discord.HTTPException as error:
+                if not token_expired(error):
+                    raise
+                return False
+            return True
+
+        async def late(done: Done) -> None:
+            if interaction.channel_id is None:
+                return
+            channel = self.bot.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
+            text = wording.change_told_late(interaction.user.mention, command, escape_user_text(done.text))
             await channel.send(truncate(text, MAX_CONTENT))
-        except discord.HTTPException as error:
-            log.warning("Could not post the outcome of a source change in its channel: %s", error.status)
+
+        await tell_change(change, queued=queued, reply=reply, late=late)
 
     @source.command(name="add")
     @app_commands.describe(
