@@ -163,9 +163,6 @@ class Ledger:
             del self._doc[name]
             self._changes[name] = None
 
-    def text(self) -> str:
-        return _dumps(self._doc)
-
     def save(self) -> None:
         """Write the ledger's changes into the file as it is now (a temporary file renamed over it, so a crash
         leaves the old one): as read, the document edited here; edited by a person since, their version
