@@ -31,7 +31,6 @@ from bench.evaluate import load_jsonl, rank_of_answer
 from index import confidence, followup, search
 from index.lexical import terms
 from index.query import Retriever
-from index.referent import Rules
 
 TUNING = ROOT / "eval" / "tuning"
 # The method before the tenth pass: its gate reads a possessive, a clause's "that" and a vague
@@ -336,61 +335,6 @@ def seventh(retrievers: dict[str, Retriever]) -> None:
     )
 
 
-def eighth(retrievers: dict[str, Retriever]) -> None:
-    """The eighth pass: the finer rules for what a follow-up's words point back to
-    (:class:`index.referent.Rules`), each beside the seventh pass's method, on the looked-at sets
-    (the tune half, the old held-out half, batch 5, our article chains, batches 7 and 9) with the
-    shared set and batches 6, 8 and 10 as checks. Batch 11, held out, is not printed here: `make
-    bench` reports it."""
-    parts = (
-        *looked_at(),
-        load_jsonl(TUNING / "followups_fresh7.jsonl"),
-        load_jsonl(TUNING / "followups_fresh9.jsonl"),
-        load_jsonl(EVAL / "followups.jsonl"),
-        load_jsonl(TUNING / "followups_fresh6.jsonl"),
-        load_jsonl(TUNING / "followups_fresh8.jsonl"),
-        load_jsonl(TUNING / "followups_fresh10.jsonl"),
-    )
-    seventh_pass = replace(NINTH_PASS, rules=Rules())
-    every = Rules(predicate=True, person_verbs=True, which_kind=True)
-    settings = [
-        ("seventh pass (previous)", seventh_pass),
-        ("+ the answer's name that does what was asked", replace(seventh_pass, rules=Rules(predicate=True))),
-        ("+ a person is no 'it'", replace(seventh_pass, rules=Rules(person_verbs=True))),
-        ("+ a which-question's noun with no auxiliary", replace(seventh_pass, rules=Rules(which_kind=True))),
-        ("+ the later of two names", replace(seventh_pass, rules=Rules(topic_last=True))),
-        ("+ a person is no 'it', which-noun", replace(seventh_pass, rules=Rules(person_verbs=True, which_kind=True))),
-        ("+ the three", replace(seventh_pass, rules=every)),
-        ("+ the three and the later name", replace(seventh_pass, rules=replace(every, topic_last=True))),
-        *[
-            (f"+ the three, referent words at {w}", replace(seventh_pass, rules=every, referent_weight=w))
-            for w in (0.25, 0.5, 1.0)
-        ],
-        *[
-            (f"+ the three, rewrite vector {w}", replace(seventh_pass, rules=every, resolve_weight=w))
-            for w in (0.75, 1.0, 1.5)
-        ],
-        *[(f"seventh pass, rewrite vector {w}", replace(seventh_pass, resolve_weight=w)) for w in (1.0, 1.5)],
-    ]
-    settings_table(
-        retrievers,
-        parts,
-        settings,
-        (
-            "tune half",
-            "old held-out half",
-            "batch 5",
-            "ours, article",
-            "batch 7",
-            "batch 9",
-            "shared",
-            "batch 6",
-            "batch 8",
-            "batch 10",
-        ),
-    )
-
-
 def ninth(retrievers: dict[str, Retriever]) -> None:
     """The ninth pass: late interaction on each passage's best window of sentences
     (``search.Mix.late_windows``), on SQuAD v1 asked alone, chosen on three articles and read on the
@@ -624,7 +568,6 @@ PASSES = {
     "fifth": fifth,
     "sixth": sixth,
     "seventh": seventh,
-    "eighth": eighth,
     "ninth": ninth,
     "tenth": tenth,
 }

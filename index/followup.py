@@ -167,7 +167,7 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
         query.vector,
         chunk_terms,
         sentence_terms,
-        reference.referents(query.text, sentence, folding.rules),
+        reference.referents(query.text, sentence),
         (answer.chunk, answer.sentence),
         frozenset(added),
     )

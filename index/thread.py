@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from index import reference, referent, search
+from index import reference, search
 from index.asked import question_names
 from index.corpus import Corpus
 from index.lexical import terms
@@ -82,8 +82,6 @@ class Folding:
         unsaid_by: What says the passage does not say it: ``"words"`` (the new words missing),
             ``"tokens"`` (the follow-up's own token vectors align better with another of the
             leading passages, late interaction's MaxSim), ``"both"`` or ``"either"``.
-        rules: The finer rules for what a follow-up's words point back to
-            (:class:`referent.Rules`: the previous answer by what it does, a person is no "it" ...).
         bound: A possessive whose owner is the question's own subject ("When did BSkyB discontinue
             its Sky+ Box?") does not point back (:func:`anaphora.bound_possessive`).
         clauses: A "that" opening a clause ("Which newspaper reported that ... were being
@@ -122,7 +120,6 @@ class Folding:
     unsaid_drop: float = 2.0
     unsaid_share: float = 0.5
     unsaid_by: str = "both"
-    rules: referent.Rules = field(default_factory=referent.Rules)
     bound: bool = True
     clauses: bool = True
     subject_share: float = 0.05
