@@ -26,12 +26,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from bench.conversation import CORPORA, EVAL, _ok, ask_followups, half, recall
+from bench.conversation import CORPORA, EVAL, _ok, all_seeds, ask_followups, half, recall
 from bench.evaluate import load_jsonl, rank_of_answer
 from index import confidence, followup, search
 from index.lexical import terms
 from index.query import Retriever
-from index.referent import Rules
 
 TUNING = ROOT / "eval" / "tuning"
 # The method before the tenth pass: its gate reads a possessive, a clause's "that" and a vague
@@ -336,61 +335,6 @@ def seventh(retrievers: dict[str, Retriever]) -> None:
     )
 
 
-def eighth(retrievers: dict[str, Retriever]) -> None:
-    """The eighth pass: the finer rules for what a follow-up's words point back to
-    (:class:`index.referent.Rules`), each beside the seventh pass's method, on the looked-at sets
-    (the tune half, the old held-out half, batch 5, our article chains, batches 7 and 9) with the
-    shared set and batches 6, 8 and 10 as checks. Batch 11, held out, is not printed here: `make
-    bench` reports it."""
-    parts = (
-        *looked_at(),
-        load_jsonl(TUNING / "followups_fresh7.jsonl"),
-        load_jsonl(TUNING / "followups_fresh9.jsonl"),
-        load_jsonl(EVAL / "followups.jsonl"),
-        load_jsonl(TUNING / "followups_fresh6.jsonl"),
-        load_jsonl(TUNING / "followups_fresh8.jsonl"),
-        load_jsonl(TUNING / "followups_fresh10.jsonl"),
-    )
-    seventh_pass = replace(NINTH_PASS, rules=Rules())
-    every = Rules(predicate=True, person_verbs=True, which_kind=True)
-    settings = [
-        ("seventh pass (previous)", seventh_pass),
-        ("+ the answer's name that does what was asked", replace(seventh_pass, rules=Rules(predicate=True))),
-        ("+ a person is no 'it'", replace(seventh_pass, rules=Rules(person_verbs=True))),
-        ("+ a which-question's noun with no auxiliary", replace(seventh_pass, rules=Rules(which_kind=True))),
-        ("+ the later of two names", replace(seventh_pass, rules=Rules(topic_last=True))),
-        ("+ a person is no 'it', which-noun", replace(seventh_pass, rules=Rules(person_verbs=True, which_kind=True))),
-        ("+ the three", replace(seventh_pass, rules=every)),
-        ("+ the three and the later name", replace(seventh_pass, rules=replace(every, topic_last=True))),
-        *[
-            (f"+ the three, referent words at {w}", replace(seventh_pass, rules=every, referent_weight=w))
-            for w in (0.25, 0.5, 1.0)
-        ],
-        *[
-            (f"+ the three, rewrite vector {w}", replace(seventh_pass, rules=every, resolve_weight=w))
-            for w in (0.75, 1.0, 1.5)
-        ],
-        *[(f"seventh pass, rewrite vector {w}", replace(seventh_pass, resolve_weight=w)) for w in (1.0, 1.5)],
-    ]
-    settings_table(
-        retrievers,
-        parts,
-        settings,
-        (
-            "tune half",
-            "old held-out half",
-            "batch 5",
-            "ours, article",
-            "batch 7",
-            "batch 9",
-            "shared",
-            "batch 6",
-            "batch 8",
-            "batch 10",
-        ),
-    )
-
-
 def ninth(retrievers: dict[str, Retriever]) -> None:
     """The ninth pass: late interaction on each passage's best window of sentences
     (``search.Mix.late_windows``), on SQuAD v1 asked alone, chosen on three articles and read on the
@@ -618,15 +562,64 @@ def rare_names(retrievers: dict[str, Retriever], squad2: Retriever) -> None:
             print(f"| {share} | {which} | {handled / unanswerable:.3f} | {low / answerable:.3f} |", flush=True)
 
 
+# The eleventh pass's halves of the follow-up batches: chosen on one, confirmed on the other.
+FIRST_HALF = ("followups.jsonl", "followups_fresh.jsonl", "followups_fresh7.jsonl", "followups_fresh9.jsonl")
+FIRST_HALF += ("followups_fresh11.jsonl",)
+SECOND_HALF = ("followups_fresh6.jsonl", "followups_fresh8.jsonl", "followups_fresh10.jsonl", "../followups.jsonl")
+# The method before the eleventh pass: no remainders, no drop for other documents' passages.
+TENTH_PASS = followup.Folding(remainders=False, elsewhere_drop=0.0)
+
+
+def eleventh(retrievers: dict[str, Retriever]) -> None:
+    """The eleventh pass: "the rest" points back, and other documents' passages lose ``elsewhere_drop``
+    when a follow-up is ranked with its thread. Every follow-up batch is a tuning set now; each is
+    printed, then the two halves of the batches (the first chosen on, the second confirming), on each
+    corpus's own index and again on one index of all eight documents."""
+    root = retrievers["squad"].index_dir.parent
+    every = cached(Retriever.open(all_seeds(root / "seeds-all"), root / "index-all"))
+    batches = [(name, load_jsonl(TUNING / name)) for name in (*FIRST_HALF, *SECOND_HALF)]
+    settings = [("tenth pass (previous)", TENTH_PASS), ("the rest points back", replace(TENTH_PASS, remainders=True))]
+    settings += [(f"other documents -{d}", replace(TENTH_PASS, elsewhere_drop=d)) for d in (0.5, 1, 2, 3, 4, 5, 1e9)]
+    settings += [
+        (f"other documents -3, depth {n}", replace(TENTH_PASS, elsewhere_drop=3.0, elsewhere_depth=n)) for n in (4, 16)
+    ]
+    settings += [("both (shipped)", followup.Folding())]
+    for label, opened in (("each corpus's own index", retrievers), ("one index of all eight documents", None)):
+        held = opened or dict.fromkeys(retrievers, every)
+        print(f"\n{label}: recall@1 of the follow-ups (first half: batches 1, 5, 7, 9, 11; second: 6, 8, 10, shared)\n")
+        print(
+            "| setting | " + " | ".join(name for name, _ in batches) + " | first half | second half | standalone kept |"
+        )
+        print("|---" * (len(batches) + 4) + "|")
+        for name, folding in settings:
+            cells, halves, kept = [], [[0, 0], [0, 0]], [0, 0]
+            for i, (_, rows) in enumerate(batches):
+                hits, n = 0.0, 0
+                for corpus, retriever in held.items():
+                    mine = [r for r in rows if r["corpus"] == corpus and not r.get("standalone")]
+                    if mine:
+                        retriever.folding = folding
+                        hits += recall(ask_followups(retriever, mine, "thread"), mine).at_1 * len(mine)
+                        n += len(mine)
+                        retriever.folding = followup.Folding()
+                cells.append(f"{hits / n:.3f}")
+                halves[i >= len(FIRST_HALF)][0] += round(hits)
+                halves[i >= len(FIRST_HALF)][1] += n
+                k, m = standalone_kept(held, rows, folding)
+                kept = [kept[0] + k, kept[1] + m]
+            first, second = (f"{h}/{n} ({h / n:.3f})" for h, n in halves)
+            print(f"| {name} | {' | '.join(cells)} | {first} | {second} | {kept[0]}/{kept[1]} |", flush=True)
+
+
 # The passes' sweeps over the follow-up sets, by name; their sets also ask the SQuAD 2.0 document.
 PASSES = {
     "fourth": fourth,
     "fifth": fifth,
     "sixth": sixth,
     "seventh": seventh,
-    "eighth": eighth,
     "ninth": ninth,
     "tenth": tenth,
+    "eleventh": eleventh,
 }
 
 

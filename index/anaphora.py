@@ -22,12 +22,16 @@ _ARTICLES = frozenset(["the", "a", "an"])
 _ELLIPSIS_LEADS = frozenset(["and", "or", "also", "what about", "how about"])
 # "there" is a place already named, except in "is there", "are there" ...
 _EXISTENTIAL = frozenset(["is", "are", "was", "were", "be", "been"])
+# "How much did Sky pay for the rest?": the rest of a whole an earlier question named ("the rest of
+# Europe" names its whole itself).
+_REMAINDERS = frozenset(["rest", "remainder", "remaining", "others"])
 
 
-def refers_back(question: str, bound: bool = False, clauses: bool = False) -> bool:
+def refers_back(question: str, bound: bool = False, clauses: bool = False, remainders: bool = False) -> bool:
     """Whether the question's words point outside it: a pronoun or demonstrative ("When did
-    he die?", "Does that include ..."), "there" as a place, "which one", or a fragment that
-    continues another question ("And in 2010?", "What about Paris?").
+    he die?", "Does that include ..."), "there" as a place, "which one", a fragment that
+    continues another question ("And in 2010?", "What about Paris?"), or (``remainders``) "the
+    rest" of what an earlier question named.
 
     ``bound``: a possessive whose owner is the question's own subject ("When did BSkyB discontinue
     its Sky+ Box?", :func:`bound_possessive`) points inside it. ``clauses``: a "that" opening a
@@ -49,6 +53,8 @@ def refers_back(question: str, bound: bool = False, clauses: bool = False) -> bo
         if word == "there" and (i == 0 or words[i - 1] not in _EXISTENTIAL):
             return True
         if word == "one" and i and words[i - 1] in ("which", "that", "this", "the"):
+            return True
+        if remainders and word in _REMAINDERS and i and words[i - 1] == "the" and words[i + 1 : i + 2] != ["of"]:
             return True
     return False
 
@@ -119,29 +125,9 @@ def asked_kind(words: list[str]) -> str:
 
 
 # Calendar words are capitalised but name no one ("published Monday evening").
-CALENDAR = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
+CALENDAR = frozenset([*_DAYS, *_MONTHS, "november", "december"])
 
 
 def one_person(name: str, question: str) -> bool:

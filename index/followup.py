@@ -32,7 +32,18 @@ from index.anaphora import ellipsis, refers_back
 from index.corpus import Corpus
 from index.reference import answer_names
 from index.text import clean_question, plain, strip_controls
-from index.thread import Context, Encode, Folding, covered, missing, names_itself, release, sentence_lead, unsaid
+from index.thread import (
+    Context,
+    Encode,
+    Folding,
+    covered,
+    elsewhere,
+    missing,
+    names_itself,
+    rank,
+    sentence_lead,
+    unsaid,
+)
 
 __all__ = [
     "Context",
@@ -40,8 +51,10 @@ __all__ = [
     "Folding",
     "answer_names",
     "covered",
+    "elsewhere",
     "missing",
     "names_itself",
+    "rank",
     "refers_back",
     "sentence_lead",
     "unsaid",
@@ -60,7 +73,7 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPP
     search alone (its best match barely stands out from the off-topic background) and names no
     subject of its own (:func:`names_itself`). ``z``: its :func:`clarity` when the caller has it
     already."""
-    points_back = refers_back(query.text, folding.bound, folding.clauses)
+    points_back = refers_back(query.text, folding.bound, folding.clauses, folding.remainders)
     if points_back and folding.clear_z == float("inf"):
         return True
     z = clarity(corpus, query) if z is None else z
@@ -167,7 +180,7 @@ def carry(corpus: Corpus, query: search.Query, answer: search.Scored, folding: F
         query.vector,
         chunk_terms,
         sentence_terms,
-        reference.referents(query.text, sentence, folding.rules),
+        reference.referents(query.text, sentence),
         (answer.chunk, answer.sentence),
         frozenset(added),
     )
@@ -254,36 +267,6 @@ def clarity(corpus: Corpus, query: search.Query) -> float:
     """How far a question's best match stands above the off-topic background, in background spreads."""
     similarity = search.best_similarity(query.vector, corpus.chunk_vectors, corpus.sentence_vectors)
     return float(corpus.calibration.z(similarity))
-
-
-def rank(
-    corpus: Corpus,
-    query: search.Query,
-    k: int,
-    mix: search.Mix = _SHIPPED_MIX,
-    context: Context | None = None,
-    folding: Folding = _SHIPPED,
-) -> tuple[search.Scored, ...]:
-    """:func:`search.rank_chunks` for a question read in ``context`` (None: as it is), where the
-    passage that answered the previous question loses ``repeat_weight`` of the lead its
-    answering sentence gives it over its other sentences, part of the lift the thread gives it
-    (:func:`thread.release`) and, when it lacks the follow-up's own new words, a flat
-    ``unsaid_drop`` (:func:`thread.unsaid`): a follow-up asks for something new.
-    Every other passage keeps its score, so a question with no context is ranked unchanged."""
-    if context is None or context.answer is None or folding.repeat_weight <= 0:
-        return search.rank_chunks(corpus, query, k, mix)
-    # One passage can only move down: the first k + 1 hold every passage of the new first k.
-    top = search.rank_chunks(corpus, query, k + 1, mix)
-    chunk, sentence = context.answer
-    if not any(s.chunk == chunk for s in top):
-        return top[:k]
-    if folding.covered and covered(corpus, query.text, chunk, sentence):
-        return top[:k]
-    drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
-    drop += release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
-    drop += unsaid(corpus, query, context, folding, chunk, [s.chunk for s in top if s.chunk != chunk])
-    moved = [replace(s, score=s.score - drop) if s.chunk == chunk else s for s in top]
-    return tuple(sorted(moved, key=lambda s: -s.score)[:k])
 
 
 def earlier_questions(history: Sequence[str], max_chars: int, turns: int) -> tuple[str, ...]:

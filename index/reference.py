@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from index import anaphora, referent
+from index import anaphora
 from index.lexical import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,6 @@ class Referents:
         names: Every name of the answer's sentence the question did not give.
         kind: The noun a which / what question asked for ("city" in "Which Egyptian city did
             ...?"), or "": what its answer is.
-        fit: The answer's name that does what the question asked (:func:`referent.predicate_name`),
-            or "" (that rule off, or no such name).
-        topic_person: Whether the question makes its subject a person (:func:`referent.acts_as_person`).
     """
 
     entity: str = ""
@@ -50,8 +47,6 @@ class Referents:
     question: str = ""
     names: tuple[str, ...] = ()
     kind: str = ""
-    fit: str = ""
-    topic_person: bool = False
 
 
 _TOKEN = anaphora.NAME_WORD
@@ -65,7 +60,6 @@ _GENERIC_NOUNS = frozenset(["company", "team", "city", "country", "person", "man
 _CONNECTORS = frozenset(["of", "de", "von", "van", "the", "and", "du", "da", "la", "le"])
 _WH_WORDS = frozenset(["who", "whom", "whose", "what", "which", "where", "when", "why", "how"])
 _AUXILIARIES = anaphora.AUXILIARIES
-_NO_RULES = referent.Rules()  # the seventh pass's rules
 _NAME_OR_FIGURE = re.compile(r"[A-Z][A-Za-z\-]*|\d[\d,.\u2013\-]*")
 
 
@@ -129,9 +123,9 @@ def _strip_connectors(run: list[str]) -> list[str]:
     return kept
 
 
-def _longest(runs: list[str], last: bool = False) -> str:
-    """The run of most words: the first of equally long ones (``last``: the last)."""
-    return max(runs, key=lambda r: (len(r.split()), runs.index(r) if last else -runs.index(r)), default="")
+def _longest(runs: list[str]) -> str:
+    """The run of most words: the first of equally long ones."""
+    return max(runs, key=lambda r: (len(r.split()), -runs.index(r)), default="")
 
 
 def _noun_phrase(question: str) -> str:
@@ -149,11 +143,10 @@ def _noun_phrase(question: str) -> str:
     return " ".join(phrase) if len(phrase) > 1 else ""
 
 
-def question_topic(question: str, last: bool = False) -> str:
+def question_topic(question: str) -> str:
     """The subject of a question: its last noun phrase after "the" when that holds its
-    longest run of capitalised words or there is none, else that run (``last``: the last of
-    equally long runs)."""
-    name = _longest(_runs(question, set()), last)
+    longest run of capitalised words or there is none, else that run."""
+    name = _longest(_runs(question, set()))
     phrase = _noun_phrase(question)
     if phrase and (not name or name in phrase):
         return phrase
@@ -170,13 +163,12 @@ def answer_names(sentence: str, question: str) -> str:
     return " ".join(found)
 
 
-def referents(question: str, sentence: str, rules: referent.Rules = _NO_RULES) -> Referents:
-    """What a question and the sentence that answered it leave for the next question (``rules``:
-    the finer rules read, :class:`referent.Rules`)."""
+def referents(question: str, sentence: str) -> Referents:
+    """What a question and the sentence that answered it leave for the next question."""
     asked = {w.casefold().removesuffix("'s") for w in _TOKEN.findall(question)}
     first = re.findall(r"[a-z0-9]+", question.casefold())
     lead = first[0] if first else ""
-    topic = question_topic(question, rules.topic_last)
+    topic = question_topic(question)
     # "Who is Tim Humphrey?" asks about the person it names: "he" is Tim Humphrey.
     defining = len(first) > 2 and first[1] in _AUXILIARIES and " ".join(first[2:]) == topic.casefold()
     asked_who = lead in ("who", "whom", "whose") and not defining
@@ -185,10 +177,7 @@ def referents(question: str, sentence: str, rules: referent.Rules = _NO_RULES) -
     )
     names = tuple(_runs(sentence, asked))
     kind = anaphora.asked_kind(first) if lead in ("which", "what") else ""
-    kind = kind or (referent.which_kind(question) if rules.which_kind else "")
-    fit = referent.predicate_name(question, sentence, names) if rules.predicate and (asked_who or asked_which) else ""
-    person = rules.person_verbs and referent.acts_as_person(question, topic)
-    return Referents(fit or _longest(list(names)), topic, asked_who, asked_which, question, names, kind, fit, person)
+    return Referents(_longest(list(names)), topic, asked_who, asked_which, question, names, kind)
 
 
 def _after_function_word(before: list[str]) -> bool:
@@ -217,8 +206,6 @@ def resolve(question: str, previous: Referents, *, strict: bool = True, which_pe
     """
     person = _person(question, previous, strict, which_person)
     thing = previous.entity if previous.asked_which and previous.entity else previous.topic or previous.entity
-    if previous.topic_person and thing == previous.topic:
-        thing = ""  # "What does Krishna want ...?": Krishna is no "it" and no bare "this"
     # "they" after "Who studied ...?" are the people the answer named, as "he" would be.
     people = (previous.entity or previous.topic) if previous.asked_who else thing
     tokens = re.split(r"([A-Za-z'\u2019]+)", question)
@@ -255,8 +242,6 @@ def _person(question: str, previous: Referents, strict: bool, which_person: bool
     if not strict:
         return previous.entity if previous.asked_who and previous.entity else previous.topic or previous.entity
     named = _longest([n for n in previous.names if anaphora.one_person(n, question)])
-    if previous.asked_who and previous.fit and anaphora.one_person(previous.fit, question):
-        return previous.fit
     if previous.asked_who and named:
         return named
     subject = previous.topic or ("" if previous.asked_who else previous.entity)

@@ -1,18 +1,19 @@
 """What reading a follow-up with its thread is made of: how it is read (:class:`Folding`, the
 shipped constants, each measured in docs/retrieval.md), what the earlier questions leave for
-it (:class:`Context`), and how much the passage that answered the previous question loses when
-it is ranked again (:func:`sentence_lead`, :func:`release`, :func:`unsaid`). The reading itself is
+it (:class:`Context`), and how a follow-up is ranked (:func:`rank`): what the passage that answered
+the previous question loses when it is ranked again (:func:`sentence_lead`, :func:`release`,
+:func:`unsaid`), and other documents' passages (:func:`elsewhere`). The reading itself is
 :mod:`index.followup`."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index import reference, referent, search
+from index import reference, search
 from index.asked import question_names
 from index.corpus import Corpus
 from index.lexical import terms
@@ -82,8 +83,6 @@ class Folding:
         unsaid_by: What says the passage does not say it: ``"words"`` (the new words missing),
             ``"tokens"`` (the follow-up's own token vectors align better with another of the
             leading passages, late interaction's MaxSim), ``"both"`` or ``"either"``.
-        rules: The finer rules for what a follow-up's words point back to
-            (:class:`referent.Rules`: the previous answer by what it does, a person is no "it" ...).
         bound: A possessive whose owner is the question's own subject ("When did BSkyB discontinue
             its Sky+ Box?") does not point back (:func:`anaphora.bound_possessive`).
         clauses: A "that" opening a clause ("Which newspaper reported that ... were being
@@ -95,6 +94,13 @@ class Folding:
             ``"figures"`` (those and figures), ``"words"`` (any content word).
         subject_z: ... and only when its best match stands at least this many background spreads
             above the off-topic background (-inf: whatever its clarity).
+        remainders: "the rest", "the remaining ...", "the others" (not followed by "of") point back
+            (:func:`anaphora.refers_back`): "How much did Sky pay for the rest?" is read with its thread.
+        elsewhere_drop: What a passage of another document than the one that answered the previous
+            question loses, in the ranking's summed z-scores, when a follow-up is ranked with its
+            thread (:func:`elsewhere`; 0: nothing): a follow-up goes on about its thread's document.
+        elsewhere_depth: How many passages past the first k + 1 the ranking reads for it, the ones
+            that can rise when those before them fall.
     """
 
     turns: int = 4
@@ -122,12 +128,14 @@ class Folding:
     unsaid_drop: float = 2.0
     unsaid_share: float = 0.5
     unsaid_by: str = "both"
-    rules: referent.Rules = field(default_factory=referent.Rules)
     bound: bool = True
     clauses: bool = True
     subject_share: float = 0.05
     subject_kind: str = "names"
     subject_z: float = float("-inf")
+    remainders: bool = True
+    elsewhere_drop: float = 3.0
+    elsewhere_depth: int = 8
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,44 @@ class Context:
     clarity: float = 0.0
 
 
+_MIX = search.Mix()
+
 # Embeds a rewritten question: its text in, its Query out (Retriever._queries for one text).
 Encode = Callable[[str], search.Query]
+
+
+def rank(
+    corpus: Corpus,
+    query: search.Query,
+    k: int,
+    mix: search.Mix = _MIX,
+    context: Context | None = None,
+    folding: Folding | None = None,
+) -> tuple[search.Scored, ...]:
+    """:func:`search.rank_chunks` for a question read in ``context`` (None: as it is), where the
+    passage that answered the previous question loses ``repeat_weight`` of the lead its
+    answering sentence gives it over its other sentences, part of the lift the thread gives it
+    (:func:`release`) and, when it lacks the follow-up's own new words, a flat
+    ``unsaid_drop`` (:func:`unsaid`): a follow-up asks for something new. The passages of
+    other documents than that one lose ``elsewhere_drop`` (:func:`elsewhere`). A question
+    with no context is ranked unchanged."""
+    folding = folding or Folding()
+    if context is None or context.answer is None:
+        return search.rank_chunks(corpus, query, k, mix)
+    # Passages only move down: the first k + 1, and those that rise past other documents', hold the new first k.
+    depth = k + 1 + (folding.elsewhere_depth if folding.elsewhere_drop > 0 else 0)
+    deeper, (chunk, sentence), drop = search.rank_chunks(corpus, query, depth, mix), context.answer, 0.0
+    top = deeper[: k + 1]
+    covers = folding.covered and covered(corpus, query.text, chunk, sentence)
+    if folding.repeat_weight > 0 and any(s.chunk == chunk for s in top) and not covers:
+        drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
+        drop += release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
+        drop += unsaid(corpus, query, context, folding, chunk, [s.chunk for s in top if s.chunk != chunk])
+    moved = [
+        replace(s, score=s.score - (drop if s.chunk == chunk else 0.0) - elsewhere(corpus, s.chunk, chunk, folding))
+        for s in deeper
+    ]
+    return tuple(sorted(moved, key=lambda s: -s.score)[:k])
 
 
 def covered(corpus: Corpus, question: str, chunk: int, sentence: int) -> bool:
@@ -213,6 +257,15 @@ def unsaid(
     tokens = bool(aligned[0] < aligned[1:].max())
     said = {"words": words, "tokens": tokens, "both": words and tokens, "either": words or tokens}
     return folding.unsaid_drop if said[folding.unsaid_by] else 0.0
+
+
+def elsewhere(corpus: Corpus, chunk: int, answer: int, folding: Folding) -> float:
+    """``elsewhere_drop`` when ``chunk`` is of another document than ``answer``, the passage that
+    answered the previous question, else 0 ("How big was the area hit five years later?" after a
+    question the Amazon article answered is not asked of the Black Death's crowded cities)."""
+    if folding.elsewhere_drop <= 0 or corpus.chunks[chunk].source == corpus.chunks[answer].source:
+        return 0.0
+    return folding.elsewhere_drop
 
 
 def missing(corpus: Corpus, question: str, context: Context, chunk: int) -> float:

@@ -494,3 +494,48 @@ def test_unsaid_by_tokens_needs_another_passage_to_align_better(article: Retriev
         followup.unsaid(corpus, query, context, Folding(unsaid_by="words"), red_hat, worse[:2]) == Folding().unsaid_drop
     )
     assert followup.unsaid(corpus, query, context, Folding(unsaid_by="both"), red_hat, worse[:2]) == 0.0
+
+
+def test_other_documents_passages_lose_elsewhere_drop_and_the_thread_document_keeps_its_scores(
+    article: Retriever,
+) -> None:
+    """A follow-up goes on about the document that answered the previous question: every passage
+    of another document loses ``elsewhere_drop`` (0: nothing), the document's own passages keep
+    their scores, and one document alone ranks as before."""
+    query = _question(article, "What did Krishna write to Congress about police reform?")
+    plain = search.rank_chunks(article.corpus, query, 5)
+    first, other = plain[0], plain[1]
+    chunks = tuple(
+        replace(c, source="other.txt") if i == other.chunk else c for i, c in enumerate(article.corpus.chunks)
+    )
+    corpus = replace(article.corpus, chunks=chunks)
+    context = Context(query.vector, {}, {}, answer=(first.chunk, first.sentence))
+    still = Folding(repeat_weight=0.0, release_low=0.0, release_high=0.0, unsaid_drop=0.0, elsewhere_drop=0.0)
+    assert followup.rank(corpus, query, 4, context=context, folding=still) == plain[:4]
+    moved = {
+        s.chunk: s.score
+        for s in followup.rank(corpus, query, 4, context=context, folding=replace(still, elsewhere_drop=3.0))
+    }
+    assert moved[other.chunk] == pytest.approx(other.score - 3.0)
+    assert all(moved[s.chunk] == s.score for s in plain if s.chunk != other.chunk and s.chunk in moved)
+    one = Folding(elsewhere_drop=3.0)
+    assert followup.rank(article.corpus, query, 4, context=context, folding=one) == followup.rank(
+        article.corpus, query, 4, context=context, folding=replace(one, elsewhere_drop=0.0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "points"),
+    [
+        ("How much did Sky pay for the rest?", True),
+        ("Who won the remaining packages?", True),
+        ("Where did the others go?", True),
+        ("What did the rest of Europe do?", False),
+        ("Who came first among the teams?", False),
+    ],
+)
+def test_the_rest_of_what_an_earlier_question_named_points_back(question: str, points: bool) -> None:
+    """'the rest', 'the remaining ...', 'the others' need the whole an earlier question named,
+    unless 'of' names it; off, they read as before."""
+    assert anaphora.refers_back(question, True, True, remainders=True) is points
+    assert not anaphora.refers_back(question, True, True)
