@@ -213,15 +213,20 @@ class Ledger:
         """Take back what :meth:`save` wrote, after a failure: the file as it was read when nobody changed it
         since (removed when there was none: the ledger created it), else the person's version without the
         ledger's changes. An entry the person changed since is theirs and stays; so does a file they made
-        unreadable (both are logged). Nothing is written when nothing was saved."""
+        unreadable (both are logged). Nothing is written when nothing was saved.
+
+        Never raises OSError: it runs while another error is on its way out (a full disk, a failed build),
+        and that error is the one to tell; what could not be put back is logged."""
         if self.written is None:
             return  # the file is as read, or as a person made it: neither is the ledger's to undo
+        try:
+            self._put_back()
+        except OSError as error:
+            log.error("could not put back %s: %s", self.path, error.strerror or type(error).__name__)
+
+    def _put_back(self) -> None:
         for _ in range(ATTEMPTS):
-            try:
-                now = _read(self.path)
-            except OSError as error:
-                log.error("could not put back %s: %s", self.path, os.strerror(error.errno or 0))
-                return
+            now = _read(self.path)
             if now is None:
                 return  # a person removed it: not the ledger's to bring back
             if now == self.written:

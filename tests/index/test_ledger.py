@@ -164,3 +164,20 @@ def test_add_then_remove_leaves_titles_toml_as_it_was(tmp_path: Path) -> None:
     removed.save()
 
     assert titles_file.read_text(encoding="utf-8") == MINE
+
+
+def test_putting_back_that_fails_is_logged_and_never_hides_the_error_being_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``restore`` runs while another error is on its way out (a full disk failed the build): a write that
+    fails there too is logged, not raised, so the first error is the one the person is told."""
+    (tmp_path / "titles.toml").write_text(HAND, encoding="utf-8")
+    ledger = recorded(tmp_path)
+    ledger.save()
+
+    def disk_full(path: Path, raw: bytes, **_: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ledger_mod, "write_atomically", disk_full)
+    ledger.restore()
+    assert "could not put back" in caplog.text and "No space left on device" in caplog.text
