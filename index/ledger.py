@@ -104,7 +104,7 @@ class Ledger:
     """``titles.toml`` of a seeds folder, read for editing; :meth:`save` writes it back atomically.
 
     Raises:
-        SourceEditError: the file is not valid TOML or not UTF-8 (nothing is changed then).
+        SourceEditError: the file is not valid TOML or not UTF-8, or cannot be read (nothing is changed then).
     """
 
     def __init__(self, seeds_dir: Path) -> None:
@@ -114,6 +114,11 @@ class Ledger:
             self._doc = _parse(self.original)
         except (TOMLKitError, UnicodeDecodeError) as error:
             raise self._invalid(error) from None
+        except OSError as error:  # no permission: the index skips such a file (index/sources.py), add stops
+            reason = f"{TITLES_FILE} cannot be read ({error.strerror or type(error).__name__})"
+            raise SourceEditError(
+                str(self.path), reason, f"let the bot's user read {self.path}, then try again"
+            ) from None
         self._changes: dict[str, Any] = {}  # name -> the table recorded, or None when forgotten
         self.written: bytes | None = None  # what save() put in the file, which restore() may take back
 

@@ -129,3 +129,17 @@ def test_a_failed_remove_whose_putting_back_fails_too_raises_the_first_error_and
         library.remove_source(settings, "orchards.txt")
     assert not (seeds / "orchards.txt").exists()
     assert (seeds / "titles.toml").read_bytes() == recorded
+
+
+def test_sources_are_listed_when_titles_toml_cannot_be_read(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreadable titles.toml costs the list its dates added, as a broken one does; it failed the list."""
+    from tests.index.test_ledger import unreadable_titles
+
+    entry = {"source": "seeds/harbour.txt", "title": "The Harbour of Vell"}
+    monkeypatch.setattr("index.store.read_manifest", lambda *_: {"sources": [entry]})
+    monkeypatch.setattr(library, "_chunk_counts", lambda *_: {"seeds/harbour.txt": 3})
+    unreadable_titles(monkeypatch)
+    [info] = library.list_sources(settings)
+    assert (info.name, info.title, info.chunks) == ("harbour.txt", "The Harbour of Vell", 3)

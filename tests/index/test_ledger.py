@@ -181,3 +181,27 @@ def test_putting_back_that_fails_is_logged_and_never_hides_the_error_being_raise
     monkeypatch.setattr(ledger_mod, "write_atomically", disk_full)
     ledger.restore()
     assert "could not put back" in caplog.text and "No space left on device" in caplog.text
+
+
+def unreadable_titles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """titles.toml without read permission for the bot's user (the tests may run as root, which reads all)."""
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "titles.toml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def test_a_titles_file_that_cannot_be_read_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add`` and ``remove`` stop with one line naming the fix (it raised PermissionError, a traceback from
+    the command line); ``sources`` shows the list without the dates (bot/core/library.py)."""
+    (tmp_path / "titles.toml").write_text(HAND, encoding="utf-8")
+    unreadable_titles(monkeypatch)
+    with pytest.raises(SourceEditError, match=r"titles\.toml cannot be read \(Permission denied\)") as refused:
+        Ledger(tmp_path)
+    assert "\n" not in str(refused.value) and "let the bot's user read" in str(refused.value)
