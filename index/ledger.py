@@ -184,7 +184,7 @@ class Ledger:
             if now is None and not text.strip():
                 return  # nothing there, and nothing to say
             raw = text.encode("utf-8")
-            if write_atomically(self.path, raw, unchanged=lambda now=now: _read(self.path) == now):
+            if write_atomically(self._target(), raw, unchanged=lambda now=now: _read(self.path) == now):
                 self.written = raw
                 return
         raise self._busy()
@@ -206,6 +206,12 @@ class Ledger:
             if table is not None:
                 doc[name] = table
         return doc
+
+    def _target(self) -> Path:
+        """The file a write replaces: the one a symlinked ``titles.toml`` points at (a person may keep it
+        elsewhere, in a folder of their own settings), so the link stays and the person's file is the one
+        changed; renamed over, the link became a copy that their file no longer matched."""
+        return Path(os.path.realpath(self.path))
 
     def _doc_read(self) -> tomlkit.TOMLDocument:
         return _parse(self.original)
@@ -236,14 +242,14 @@ class Ledger:
                 return  # a person removed it: not the ledger's to bring back
             if now == self.written:
                 if self.original is None:
-                    self.path.unlink(missing_ok=True)
+                    self._target().unlink(missing_ok=True)
                     return
                 raw = self.original
             else:
                 raw = self._taken_back(now)
                 if raw is None:
                     return
-            if write_atomically(self.path, raw, unchanged=lambda now=now: _read(self.path) == now):
+            if write_atomically(self._target(), raw, unchanged=lambda now=now: _read(self.path) == now):
                 return
         log.error("could not put back %s: %s", self.path, "it kept changing")
 

@@ -205,3 +205,21 @@ def test_a_titles_file_that_cannot_be_read_is_refused_in_one_line(
     with pytest.raises(SourceEditError, match=r"titles\.toml cannot be read \(Permission denied\)") as refused:
         Ledger(tmp_path)
     assert "\n" not in str(refused.value) and "let the bot's user read" in str(refused.value)
+
+
+def test_a_symlinked_titles_file_stays_a_link_and_its_target_is_written(tmp_path: Path) -> None:
+    """A person keeps titles.toml elsewhere and links it into the seeds folder: the write and the putting back
+    change the file linked to and keep the link (the rename replaced the link with a copy)."""
+    seeds, elsewhere = tmp_path / "seeds", tmp_path / "settings"
+    seeds.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "titles.toml").write_text(HAND, encoding="utf-8")
+    (seeds / "titles.toml").symlink_to(elsewhere / "titles.toml")
+    ledger = recorded(seeds)
+    ledger.save()
+    assert (seeds / "titles.toml").is_symlink()
+    assert titles(elsewhere)["ferry.txt"]["added_by"] == ADDED_BY
+    ledger.restore()
+    assert (seeds / "titles.toml").is_symlink()
+    assert (elsewhere / "titles.toml").read_text(encoding="utf-8") == HAND
+    assert not list(seeds.glob(".titles.toml.*")) and not list(elsewhere.glob(".titles.toml.*"))
