@@ -177,6 +177,8 @@ class Ledger:
             SourceEditError: the person changed an entry this write changes too, or left the file unreadable,
                 or it kept changing: the file is left as it is, and nothing is written.
         """
+        if not self._changes:
+            return  # nothing recorded or forgotten (every source added was already there): the file stays as it is
         for _ in range(ATTEMPTS):
             now = _read(self.path)
             doc = self._doc if now == self.original else self._merged(now)

@@ -223,3 +223,13 @@ def test_a_symlinked_titles_file_stays_a_link_and_its_target_is_written(tmp_path
     assert (seeds / "titles.toml").is_symlink()
     assert (elsewhere / "titles.toml").read_text(encoding="utf-8") == HAND
     assert not list(seeds.glob(".titles.toml.*")) and not list(elsewhere.glob(".titles.toml.*"))
+
+
+def test_a_save_that_changes_no_entry_leaves_the_file_as_the_person_wrote_it(tmp_path: Path) -> None:
+    """``add`` of a file already in the seeds folder records nothing: titles.toml keeps its bytes (its blank
+    lines at the end were dropped, a change the index then read as an edit)."""
+    mine = HAND + "\n\n"
+    (tmp_path / "titles.toml").write_text(mine, encoding="utf-8")
+    ledger = Ledger(tmp_path)
+    ledger.save()
+    assert (tmp_path / "titles.toml").read_text(encoding="utf-8") == mine
