@@ -116,9 +116,7 @@ class Ledger:
             raise self._invalid(error) from None
         except OSError as error:  # no permission: the index skips such a file (index/sources.py), add stops
             reason = f"{TITLES_FILE} cannot be read ({error.strerror or type(error).__name__})"
-            raise SourceEditError(
-                str(self.path), reason, f"let the bot's user read {self.path}, then try again"
-            ) from None
+            raise SourceEditError(str(self.path), reason, "let the bot's user read it, then try again") from None
         self._changes: dict[str, Any] = {}  # name -> the table recorded, or None when forgotten
         self.written: bytes | None = None  # what save() put in the file, which restore() may take back
 
@@ -198,7 +196,7 @@ class Ledger:
             doc = _parse(now)
         except (TOMLKitError, UnicodeDecodeError) as error:
             raise self._invalid(error) from None
-        was = self._doc_read()
+        was = _parse(self.original)
         for name, table in self._changes.items():
             if _plain(doc.get(name)) != _plain(was.get(name)):
                 reason = f"{TITLES_FILE} was edited meanwhile, its entry for {name} too, so it is left as edited"
@@ -210,13 +208,9 @@ class Ledger:
         return doc
 
     def _target(self) -> Path:
-        """The file a write replaces: the one a symlinked ``titles.toml`` points at (a person may keep it
-        elsewhere, in a folder of their own settings), so the link stays and the person's file is the one
-        changed; renamed over, the link became a copy that their file no longer matched."""
+        """The file a write replaces: the one a symlinked ``titles.toml`` points at (a person may keep it elsewhere),
+        so the link stays and their file is the one changed; renamed over, the link became a stale copy."""
         return Path(os.path.realpath(self.path))
-
-    def _doc_read(self) -> tomlkit.TOMLDocument:
-        return _parse(self.original)
 
     def _busy(self) -> SourceEditError:
         reason = f"{TITLES_FILE} kept changing while it was being written, so it is left as it is"
@@ -226,10 +220,8 @@ class Ledger:
         """Take back what :meth:`save` wrote, after a failure: the file as it was read when nobody changed it
         since (removed when there was none: the ledger created it), else the person's version without the
         ledger's changes. An entry the person changed since is theirs and stays; so does a file they made
-        unreadable (both are logged). Nothing is written when nothing was saved.
-
-        Never raises OSError: it runs while another error is on its way out (a full disk, a failed build),
-        and that error is the one to tell; what could not be put back is logged."""
+        unreadable (both are logged). Nothing is written when nothing was saved. An OSError is logged, not raised:
+        the error on its way out (a full disk, a failed build) is the one to tell."""
         if self.written is None:
             return  # the file is as read, or as a person made it: neither is the ledger's to undo
         try:
@@ -262,7 +254,7 @@ class Ledger:
         except (TOMLKitError, UnicodeDecodeError):
             log.error("%s was edited and is not valid TOML: the entries `add` wrote are left in it", self.path)
             return None
-        was, written = self._doc_read(), _parse(self.written)
+        was, written = _parse(self.original), _parse(self.written)
         for name in self._changes:
             if _plain(doc.get(name)) != _plain(written.get(name)):
                 log.warning("%s: the entry for %s was edited since `add` wrote it, and is kept", self.path, name)
