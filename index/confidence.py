@@ -19,7 +19,7 @@ employees ...?" is not answered by "3,393,000 users"). A third, measured and off
 verb ("Who founded IBM?"). A what-question about a measure ("What is IBM's *stock price*?") asks
 for a sum of money or a figure as a how-much question does ("Ninth pass: confidence").
 
-Two read what a question takes for granted (index/presumed.py; docs/retrieval.md, "Twelfth pass:
+Three read what a question takes for granted (index/presumed.py; docs/retrieval.md, "Twelfth pass:
 confidence"): a question about the **present** ("Who runs Red Hat *these days*?") needs a passage that
 speaks of one, a question about what someone **said** a passage that reports speech, a question
 about an **office**'s holder ("Who is IBM's *chairman*?") a passage that names the office; a sum of

@@ -104,7 +104,7 @@ class Ledger:
     """``titles.toml`` of a seeds folder, read for editing; :meth:`save` writes it back atomically.
 
     Raises:
-        SourceEditError: the file is not valid TOML or not UTF-8 (nothing is changed then).
+        SourceEditError: the file is not valid TOML or not UTF-8, or cannot be read (nothing is changed then).
     """
 
     def __init__(self, seeds_dir: Path) -> None:
@@ -114,6 +114,9 @@ class Ledger:
             self._doc = _parse(self.original)
         except (TOMLKitError, UnicodeDecodeError) as error:
             raise self._invalid(error) from None
+        except OSError as error:  # no permission: the index skips such a file (index/sources.py), add stops
+            reason = f"{TITLES_FILE} cannot be read ({error.strerror or type(error).__name__})"
+            raise SourceEditError(str(self.path), reason, "let the bot's user read it, then try again") from None
         self._changes: dict[str, Any] = {}  # name -> the table recorded, or None when forgotten
         self.written: bytes | None = None  # what save() put in the file, which restore() may take back
 
@@ -172,6 +175,8 @@ class Ledger:
             SourceEditError: the person changed an entry this write changes too, or left the file unreadable,
                 or it kept changing: the file is left as it is, and nothing is written.
         """
+        if not self._changes:
+            return  # nothing recorded or forgotten (every source added was already there): the file stays as it is
         for _ in range(ATTEMPTS):
             now = _read(self.path)
             doc = self._doc if now == self.original else self._merged(now)
@@ -179,7 +184,7 @@ class Ledger:
             if now is None and not text.strip():
                 return  # nothing there, and nothing to say
             raw = text.encode("utf-8")
-            if write_atomically(self.path, raw, unchanged=lambda now=now: _read(self.path) == now):
+            if write_atomically(self._target(), raw, unchanged=lambda now=now: _read(self.path) == now):
                 self.written = raw
                 return
         raise self._busy()
@@ -191,7 +196,7 @@ class Ledger:
             doc = _parse(now)
         except (TOMLKitError, UnicodeDecodeError) as error:
             raise self._invalid(error) from None
-        was = self._doc_read()
+        was = _parse(self.original)
         for name, table in self._changes.items():
             if _plain(doc.get(name)) != _plain(was.get(name)):
                 reason = f"{TITLES_FILE} was edited meanwhile, its entry for {name} too, so it is left as edited"
@@ -202,8 +207,10 @@ class Ledger:
                 doc[name] = table
         return doc
 
-    def _doc_read(self) -> tomlkit.TOMLDocument:
-        return _parse(self.original)
+    def _target(self) -> Path:
+        """The file a write replaces: the one a symlinked ``titles.toml`` points at (a person may keep it elsewhere),
+        so the link stays and their file is the one changed; renamed over, the link became a stale copy."""
+        return Path(os.path.realpath(self.path))
 
     def _busy(self) -> SourceEditError:
         reason = f"{TITLES_FILE} kept changing while it was being written, so it is left as it is"
@@ -213,27 +220,30 @@ class Ledger:
         """Take back what :meth:`save` wrote, after a failure: the file as it was read when nobody changed it
         since (removed when there was none: the ledger created it), else the person's version without the
         ledger's changes. An entry the person changed since is theirs and stays; so does a file they made
-        unreadable (both are logged). Nothing is written when nothing was saved."""
+        unreadable (both are logged). Nothing is written when nothing was saved. An OSError is logged, not raised:
+        the error on its way out (a full disk, a failed build) is the one to tell."""
         if self.written is None:
             return  # the file is as read, or as a person made it: neither is the ledger's to undo
+        try:
+            self._put_back()
+        except OSError as error:
+            log.error("could not put back %s: %s", self.path, error.strerror or type(error).__name__)
+
+    def _put_back(self) -> None:
         for _ in range(ATTEMPTS):
-            try:
-                now = _read(self.path)
-            except OSError as error:
-                log.error("could not put back %s: %s", self.path, os.strerror(error.errno or 0))
-                return
+            now = _read(self.path)
             if now is None:
                 return  # a person removed it: not the ledger's to bring back
             if now == self.written:
                 if self.original is None:
-                    self.path.unlink(missing_ok=True)
+                    self._target().unlink(missing_ok=True)
                     return
                 raw = self.original
             else:
                 raw = self._taken_back(now)
                 if raw is None:
                     return
-            if write_atomically(self.path, raw, unchanged=lambda now=now: _read(self.path) == now):
+            if write_atomically(self._target(), raw, unchanged=lambda now=now: _read(self.path) == now):
                 return
         log.error("could not put back %s: %s", self.path, "it kept changing")
 
@@ -244,7 +254,7 @@ class Ledger:
         except (TOMLKitError, UnicodeDecodeError):
             log.error("%s was edited and is not valid TOML: the entries `add` wrote are left in it", self.path)
             return None
-        was, written = self._doc_read(), _parse(self.written)
+        was, written = _parse(self.original), _parse(self.written)
         for name in self._changes:
             if _plain(doc.get(name)) != _plain(written.get(name)):
                 log.warning("%s: the entry for %s was edited since `add` wrote it, and is kept", self.path, name)

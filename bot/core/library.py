@@ -189,7 +189,10 @@ def remove_source(settings: Settings, name: str, *, say: Callable[[str], None] |
             if raw is not None and not path.exists():
                 from index.ledger import write_atomically
 
-                write_atomically(path, raw)
+                try:
+                    write_atomically(path, raw)
+                except OSError as error:  # the error on its way out is the one to tell; this one is logged
+                    log.error("could not put back %s: %s", path, error.strerror or type(error).__name__)
             ledger.restore()
             raise
     return info

@@ -183,6 +183,29 @@ def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel
     assert [r.status for r in fake.rejected if r.interaction_id == adding] == [401]  # the follow-up, refused
 
 
+def test_a_source_add_whose_private_answer_fails_is_told_in_the_channel_not_called_a_failure(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """The add is made, then Discord refuses its private answer for another reason than the token's end (403
+    here; a 5xx alike): the outcome is told in the channel as a late one is. The error went to the command's
+    error reply, which told the manager that the command failed, and the outcome was lost."""
+    manager = new_user()
+    url = f"https://example.com/unanswered-{manager}.html"
+    with build_lock(Path(bot.env["INDEX_DIR"])):
+        adding = fake.send_command(
+            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=GENERAL_ID, permissions=MANAGER
+        )
+        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
+        fake.refuse_followups = 1  # the outcome's follow-up
+    told = fake.wait_until(
+        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
+    )
+    assert told.channel_id == GENERAL_ID
+    assert told.content.startswith(f"<@{manager}>, about your `/source add`: Added “"), told.content
+    assert [r.status for r in fake.rejected if r.interaction_id == adding] == [403]
+    assert [c["call"] for c in library_calls(bot) if url in c["items"]] == ["add"]
+
+
 def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:
     """A member's /source remove is refused and removes nothing; a manager's removes the source."""
     url = f"https://example.com/gone-{new_user()}.html"

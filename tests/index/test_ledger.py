@@ -164,3 +164,72 @@ def test_add_then_remove_leaves_titles_toml_as_it_was(tmp_path: Path) -> None:
     removed.save()
 
     assert titles_file.read_text(encoding="utf-8") == MINE
+
+
+def test_putting_back_that_fails_is_logged_and_never_hides_the_error_being_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``restore`` runs while another error is on its way out (a full disk failed the build): a write that
+    fails there too is logged, not raised, so the first error is the one the person is told."""
+    (tmp_path / "titles.toml").write_text(HAND, encoding="utf-8")
+    ledger = recorded(tmp_path)
+    ledger.save()
+
+    def disk_full(path: Path, raw: bytes, **_: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ledger_mod, "write_atomically", disk_full)
+    ledger.restore()
+    assert "could not put back" in caplog.text and "No space left on device" in caplog.text
+
+
+def unreadable_titles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """titles.toml without read permission for the bot's user (the tests may run as root, which reads all)."""
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "titles.toml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def test_a_titles_file_that_cannot_be_read_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add`` and ``remove`` stop with one line naming the fix (it raised PermissionError, a traceback from
+    the command line); ``sources`` shows the list without the dates (bot/core/library.py)."""
+    (tmp_path / "titles.toml").write_text(HAND, encoding="utf-8")
+    unreadable_titles(monkeypatch)
+    with pytest.raises(SourceEditError, match=r"titles\.toml cannot be read \(Permission denied\)") as refused:
+        Ledger(tmp_path)
+    assert "\n" not in str(refused.value) and "let the bot's user read" in str(refused.value)
+
+
+def test_a_symlinked_titles_file_stays_a_link_and_its_target_is_written(tmp_path: Path) -> None:
+    """A person keeps titles.toml elsewhere and links it into the seeds folder: the write and the putting back
+    change the file linked to and keep the link (the rename replaced the link with a copy)."""
+    seeds, elsewhere = tmp_path / "seeds", tmp_path / "settings"
+    seeds.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "titles.toml").write_text(HAND, encoding="utf-8")
+    (seeds / "titles.toml").symlink_to(elsewhere / "titles.toml")
+    ledger = recorded(seeds)
+    ledger.save()
+    assert (seeds / "titles.toml").is_symlink()
+    assert titles(elsewhere)["ferry.txt"]["added_by"] == ADDED_BY
+    ledger.restore()
+    assert (seeds / "titles.toml").is_symlink()
+    assert (elsewhere / "titles.toml").read_text(encoding="utf-8") == HAND
+    assert not list(seeds.glob(".titles.toml.*")) and not list(elsewhere.glob(".titles.toml.*"))
+
+
+def test_a_save_that_changes_no_entry_leaves_the_file_as_the_person_wrote_it(tmp_path: Path) -> None:
+    """``add`` of a file already in the seeds folder records nothing: titles.toml keeps its bytes (its blank
+    lines at the end were dropped, a change the index then read as an edit)."""
+    mine = HAND + "\n\n"
+    (tmp_path / "titles.toml").write_text(mine, encoding="utf-8")
+    ledger = Ledger(tmp_path)
+    ledger.save()
+    assert (tmp_path / "titles.toml").read_text(encoding="utf-8") == mine

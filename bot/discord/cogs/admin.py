@@ -153,8 +153,10 @@ class AdminCog(commands.Cog, name="Admin"):
 
         A change waits for any other under way (this process's, or another's build, which can take many
         minutes): the manager is told at once that theirs is queued. The outcome is told privately while
-        the interaction's token lasts; once Discord refuses the follow-up (the token lives 15 minutes), it
-        is posted in the channel the command was used in, naming the manager, who is not pinged: the
+        the interaction's token lasts; once Discord refuses the follow-up (the token lives 15 minutes), or
+        the follow-up fails otherwise (the change is made all the same, so the command's error reply would
+        tell the manager it failed), it is posted in the channel the command was used in, naming the
+        manager, who is not pinged: the
         client's ``allowed_mentions`` is none. A private message instead would reach nobody whose direct
         messages are closed, and the queued notice has said where to look.
         """
@@ -165,9 +167,9 @@ class AdminCog(commands.Cog, name="Admin"):
         async def reply(done: Done) -> bool:
             try:
                 await self._say(interaction, done)
-            except discord.HTTPException as error:
-                if not token_expired(error):
-                    raise
+            except Exception as error:  # the change is made: whatever kept the answer from Discord, tell it another way
+                if not (isinstance(error, discord.HTTPException) and token_expired(error)):
+                    log.warning("Could not answer a source change privately: %s", type(error).__name__)
                 return False
             return True
 
