@@ -288,6 +288,18 @@ def confidence_sets() -> dict[str, tuple[str, list[dict]]]:
     # over the SQuAD v1 articles (eval/tuning/README.md).
     sets["article 3 (held out)"] = ("article", load_jsonl(EVAL / "tuning" / "confidence_article3.jsonl"))
     sets["squad, ours, fresh 2 (held out)"] = ("squad", load_jsonl(EVAL / "tuning" / "confidence_fresh2.jsonl"))
+    # Written before the twelfth pass and measured once after it (eval/tuning/README.md, batch 12): the
+    # article's kind again, and SQuAD 2.0's kinds over the SQuAD v1 articles and Normans.
+    sets["article 4 (held out in the twelfth pass)"] = (
+        "article",
+        load_jsonl(EVAL / "tuning" / "confidence_article4.jsonl"),
+    )
+    fresh3 = load_jsonl(EVAL / "tuning" / "confidence_fresh3.jsonl")
+    for label, corpus in (("squad v1 articles", "squad"), ("squad 2.0 article", "squad2")):
+        sets[f"fresh 3 (held out in the twelfth pass), {label}"] = (
+            corpus,
+            [r for r in fresh3 if r["corpus"] == corpus],
+        )
     return sets
 
 
