@@ -77,7 +77,9 @@ def names_held(
     acronym of words ``passage_text`` spells out (:func:`asked.acronyms`: "US" by "United
     States"), read only then: most questions have no such name.
     """
-    passage = frozenset(passage_terms)
+    # A name inside a compound ("Raleigh-based", "Anglo-Norman") is said there: the lexicon keeps such a
+    # word whole ("raleigh-bas"), so its parts are read as words of their own.
+    passage = frozenset(passage_terms) | {part for p in passage_terms if "-" in p for part in p.split("-") if part}
     spelt_out: frozenset[str] | None = None
     for name in question_names(question):
         for term in correct(terms(name)):

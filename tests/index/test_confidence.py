@@ -246,6 +246,16 @@ def test_names_held_ignores_common_names_and_allows_near_forms() -> None:
     assert _held("When was Fécamp Abbey built?", "Fécamp Abbey was built in 1001.")
 
 
+def test_names_held_reads_a_name_inside_a_hyphenated_word() -> None:
+    """The lexicon keeps "Raleigh-based" whole; the name in it is said all the same. A name the
+    compound does not hold is still missing."""
+    passage = "IBM, which acquired Raleigh-based Red Hat last year, employs thousands."
+    assert _held("Which Raleigh firm did IBM take over?", passage)
+    assert not _held("Which Durham firm did IBM take over?", passage)
+    assert _held("What did the Anglo-Norman poets write?", "Anglo-Norman poets wrote romances.")
+    assert _held("What did the Norman poets write?", "Anglo-Norman poets wrote romances.")
+
+
 def test_names_held_compares_after_spelling_correction() -> None:
     """The lexicon's correction turns a misspelt name into the corpus's word."""
     fix = {"primier": "premier"}
