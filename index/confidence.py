@@ -38,12 +38,13 @@ Neither carried over; their code was removed by the twelfth pass (the eleventh's
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from index.asked import acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.asked import TOKEN, acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
 from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
@@ -81,15 +82,36 @@ def names_held(
     # word whole ("raleigh-bas"), so its parts are read as words of their own.
     passage = frozenset(passage_terms) | {part for p in passage_terms if "-" in p for part in p.split("-") if part}
     spelt_out: frozenset[str] | None = None
+    together = _written_together(question, passage)
     for name in question_names(question):
+        if name in together:
+            continue
         for term in correct(terms(name)):
-            if idf(term) >= rare_idf and not held(term, passage):
+            if idf(term) >= rare_idf and not _compound_held(term, passage, idf, rare_idf):
                 if spelt_out is None:
                     spelt_out = acronyms(passage_text)
                 if name.casefold() not in spelt_out:
                     return False
                 break
     return True
+
+
+def _written_together(question: str, passage: frozenset[str]) -> set[str]:
+    """Two capitalised words of the question that the passage writes as one ("Apple Talk" / "AppleTalk")."""
+    tokens = TOKEN.findall(question)
+    together: set[str] = set()
+    for first, second in itertools.pairwise(tokens):
+        if first[0].isupper() and second[0].isupper() and any(t in passage for t in terms(first + second)):
+            together.update((first, second))
+    return together
+
+
+def _compound_held(term: str, passage: frozenset[str], idf: Callable[[str], float], rare_idf: float) -> bool:
+    """``held``, or for a hyphenated word of the question ("NSF-funded") each of its rare parts held."""
+    if held(term, passage):
+        return True
+    parts = [part for part in term.split("-") if part]
+    return len(parts) > 1 and all(idf(part) < rare_idf or held(part, passage) for part in parts)
 
 
 def coverage(question_terms: Sequence[str], text_terms: Sequence[str], idf: Callable[[str], float]) -> float:
