@@ -257,14 +257,14 @@ def test_names_held_reads_a_name_inside_a_hyphenated_word() -> None:
 
 
 def test_names_held_reads_the_parts_of_a_hyphenated_name_of_the_question() -> None:
-    """"NSF-funded" is held by a passage that names the NSF and says it funded; "ARPA-funded" is not."""
+    """ "NSF-funded" is held by a passage that names the NSF and says it funded; "ARPA-funded" is not."""
     passage = "CSNET was a computer network funded by the National Science Foundation (NSF)."
     assert _held("When did the NSF-funded Computer Science Network start?", passage)
     assert not _held("When did the ARPA-funded Computer Science Network start?", passage)
 
 
 def test_names_held_reads_two_capitalised_words_the_passage_writes_as_one() -> None:
-    """"Apple Talk" is the passage's "AppleTalk"; "Apple Share" is not in it."""
+    """ "Apple Talk" is the passage's "AppleTalk"; "Apple Share" is not in it."""
     passage = "AppleTalk was a suite of networking protocols developed by Apple Inc. in 1985."
     assert _held("What were the features of Apple Talk?", passage)
     assert not _held("What were the features of Apple Share?", passage)
