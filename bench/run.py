@@ -1,5 +1,5 @@
-"""`make bench`: retrieval quality on the evaluation sets, then latency, throughput, build
-time, start-up time and memory. Figures, not assertions: nothing here fails a build.
+"""`make bench`: retrieval quality on the evaluation sets, which sentence is bold, then latency,
+throughput, build time, start-up time and memory. Figures, not assertions: nothing here fails a build.
 
     .venv/bin/python bench/run.py [--quick]
 """
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench import conversation
+from bench import bold, conversation
 from bench.baseline import DenseBaseline
 from bench.evaluate import evaluate, evaluate_quotes, load_jsonl
 from bench.first_answer import start_and_answer
@@ -138,7 +138,9 @@ def main() -> None:
         work = Path(tmp)
         opened = quality(work)
         if not args.quick:
-            conversation.report(conversation.opener(work, opened))
+            every = conversation.opener(work, opened)
+            bold.bold_table(every)
+            conversation.report(every)
         latency(opened["article"])
         if not args.quick:
             startup_and_memory(work)

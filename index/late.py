@@ -106,9 +106,18 @@ def window_maxsim(
     Returns:
         float32 ``(n,)``.
     """
-    scores = np.zeros(len(spans), dtype=np.float32)
+    maxima = sentence_maxima(similarities, spans, sentence_rows, sentence_counts)
+    return windows_of(maxima, sentence_counts, window)
+
+
+def sentence_maxima(
+    similarities: np.ndarray, spans: np.ndarray, sentence_rows: np.ndarray, sentence_counts: np.ndarray
+) -> np.ndarray:
+    """Each question token's best cosine in each sentence of the chunks (arguments as
+    :func:`window_maxsim`'s), -1 in a sentence with no token of its own: ``(q, s)``; no column
+    for an empty question. Its mean over the tokens is each sentence's own MaxSim."""
     if not similarities.size or not len(sentence_rows):
-        return scores
+        return np.zeros((len(similarities), 0), dtype=np.float32)
     lengths = spans[:, 1] - spans[:, 0]
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     # One column more, so a sentence ending at the last row still has an end to reduce to.
@@ -119,7 +128,16 @@ def window_maxsim(
     # segments from an end to the next start are dropped).
     maxima = np.maximum.reduceat(padded, local.reshape(-1), axis=1)[:, ::2]
     maxima[:, local[:, 1] <= local[:, 0]] = -1.0  # a sentence with no token of its own matches nothing
+    return maxima
+
+
+def windows_of(maxima: np.ndarray, sentence_counts: np.ndarray, window: int = 2) -> np.ndarray:
+    """:func:`window_maxsim` from the chunks' :func:`sentence_maxima`."""
+    scores = np.zeros(len(sentence_counts), dtype=np.float32)
+    if not maxima.size:
+        return scores
     first = np.concatenate(([0], np.cumsum(sentence_counts)[:-1]))
+    owner = np.repeat(np.arange(len(sentence_counts)), sentence_counts)
     position = np.arange(len(owner)) - first[owner]
     best = maxima
     for back in range(1, window):

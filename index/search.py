@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import dedup
-from index.late import span_maxsim, span_similarities, window_maxsim
+from index import bold, dedup
+from index.late import sentence_maxima, span_maxsim, span_similarities, windows_of
 from index.similarity import best_similarity, off_topic
 from index.text import plain
 
@@ -129,16 +129,18 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     Returns:
         The best ``k`` chunks, best first, each with its best sentence.
     """
-    score, z_dense, z_bm25 = _scored(corpus, query, mix)
+    score, z_dense, z_bm25, z_late = _scored(corpus, query, mix)
     # A passage repeated word for word (a document added twice) is shown once.
     order = dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
-    # The highlighted sentence always uses the shipped sentence view, whatever the mix ranks by.
+    # The bold sentence always reads the shipped sentence view, whatever the mix ranks by, with each
+    # sentence's own late interaction when the mix has it (index/bold.py).
     highlight = Mix().sentence_view(z_dense, z_bm25)
-    starts = corpus.sentence_starts
+    starts, kind = corpus.sentence_starts, bold.asked_kind(query.text)
     top = []
     for ci in order:
         lo, hi = starts[ci], starts[ci + 1]
-        best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
+        sentence = corpus.chunks[ci].sentence
+        best = bold.choose(highlight[lo:hi], z_late[lo:hi], query.text, kind, sentence) if hi > lo else 0
         top.append(Scored(int(ci), best, float(score[ci])))
     return tuple(top)
 
@@ -149,7 +151,7 @@ def chunk_scores(corpus: Corpus, query: Query, mix: Mix = Mix()) -> np.ndarray:
     return _scored(corpus, query, mix)[0]
 
 
-def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if query.chunk_weights is None:
         chunk_bm25 = corpus.lexicon.scores(query.terms)
     else:
@@ -170,11 +172,16 @@ def _scored(corpus: Corpus, query: Query, mix: Mix) -> tuple[np.ndarray, np.ndar
     score[candidates] = first[candidates] + mix.late_interaction * _z(span_maxsim(similarities, spans))
     # The best window of sentences of each candidate, for a question searched alone (on as shipped: Mix.late_windows).
     windows = mix.late_interaction and mix.late_windows and (query.chunk_weights is None or mix.windows_in_threads)
-    if windows and corpus.sentence_tokens is not None and similarities.size:
+    z_late = np.zeros(len(corpus.sentence_vectors))
+    if mix.late_interaction and corpus.sentence_tokens is not None and similarities.size:
         counts = corpus.sentence_starts[candidates + 1] - corpus.sentence_starts[candidates]
-        best = window_maxsim(similarities, spans, corpus.sentence_tokens.rows(candidates), counts, mix.window_sentences)
-        score[candidates] += mix.late_windows * _z(best)
-    return score, z_dense, z_bm25
+        maxima = sentence_maxima(similarities, spans, corpus.sentence_tokens.rows(candidates), counts)
+        if windows:
+            score[candidates] += mix.late_windows * _z(windows_of(maxima, counts, mix.window_sentences))
+        # Each candidate sentence's own MaxSim, for the bold sentence (index/bold.py).
+        sentences = np.repeat(corpus.sentence_starts[candidates] - np.cumsum(counts) + counts, counts)
+        z_late[sentences + np.arange(len(sentences))] = _z(maxima.mean(axis=0))
+    return score, z_dense, z_bm25, z_late
 
 
 def sentence_signals(corpus: Corpus, query: Query) -> tuple[np.ndarray, np.ndarray]:

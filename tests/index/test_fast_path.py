@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from index import blas, lexical, search, text
+from index import blas, bold, lexical, search, text
 from index.corpus import Corpus
 from index.lexical import Lexicon
 from index.query import Retriever
@@ -70,12 +70,31 @@ def reference_rank_chunks(corpus: Corpus, query: search.Query, k: int, mix: sear
     order = search.dedup.distinct(np.argsort(-score, kind="stable"), corpus.duplicate_of, k)
     highlight = search._z(dense_sentence) + search.Mix().sentence_bm25 * search._z(sentence_bm25)
     starts = np.searchsorted(corpus.sentence_owner, np.arange(n_chunks + 1))
+    late = reference_sentence_late(corpus, query, candidates) if mix.late_interaction else {}
+    kind = bold.asked_kind(query.text)
     top = []
     for ci in order:
         lo, hi = starts[ci], starts[ci + 1]
-        best = int(np.argmax(highlight[lo:hi])) if hi > lo else 0
+        own = np.array([late.get(i, 0.0) for i in range(lo, hi)])
+        best = bold.choose(highlight[lo:hi], own, query.text, kind, corpus.chunks[ci].sentence) if hi > lo else 0
         top.append(search.Scored(int(ci), best, float(score[ci])))
     return tuple(top)
+
+
+def reference_sentence_late(corpus: Corpus, query: search.Query, candidates: np.ndarray) -> dict[int, float]:
+    """Each candidate sentence's own MaxSim (its rows alone, -1 with none), z-scored over them, by
+    sentence number: what the bold sentence reads beside the sentence view."""
+    if not len(query.tokens):
+        return {}
+    numbers, maxsims = [], []
+    rows = iter(corpus.sentence_tokens.rows(candidates))
+    for c in candidates:
+        for number in range(corpus.sentence_starts[c], corpus.sentence_starts[c + 1]):
+            a, b = next(rows)
+            own = (query.tokens @ corpus.token_vectors[np.arange(a, b)].T).max(axis=1).mean() if b > a else -1.0
+            numbers.append(int(number))
+            maxsims.append(own)
+    return dict(zip(numbers, search._z(np.array(maxsims, dtype=np.float32)).tolist(), strict=True))
 
 
 def reference_maxsim_spans(query_tokens: np.ndarray, store: TokenStore, spans: np.ndarray) -> np.ndarray:
