@@ -1,5 +1,5 @@
 """What reading a follow-up with its thread is made of: how it is read (:class:`Folding`, the
-shipped constants, each measured in docs/retrieval.md), what the earlier questions leave for
+shipped constants, each measured in docs/retrieval.md, in :mod:`index.folding`), what the earlier questions leave for
 it (:class:`Context`), and how a follow-up is ranked (:func:`rank`): what the passage that answered
 the previous question loses when it is ranked again (:func:`sentence_lead`, :func:`release`,
 :func:`unsaid`), and other documents' passages (:func:`elsewhere`). The reading itself is
