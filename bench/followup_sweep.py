@@ -35,7 +35,17 @@ from index.query import Retriever
 TUNING = ROOT / "eval" / "tuning"
 # The method before the tenth pass: its gate reads a possessive, a clause's "that" and a vague
 # question naming its own subject as the ninth pass did (the earlier passes' sweeps are built on it).
-NINTH_PASS = followup.Folding(bound=False, clauses=False, subject_share=0.0)
+# The later passes' rules are off in it too (the eleventh's "the rest" and other documents' drop, the twelfth's
+# fragments and plain new words).
+NINTH_PASS = followup.Folding(
+    bound=False,
+    clauses=False,
+    subject_share=0.0,
+    remainders=False,
+    elsewhere_drop=0.0,
+    fragments=False,
+    plain_new=False,
+)
 
 
 def cached(retriever: Retriever) -> Retriever:
@@ -567,7 +577,7 @@ FIRST_HALF = ("followups.jsonl", "followups_fresh.jsonl", "followups_fresh7.json
 FIRST_HALF += ("followups_fresh11.jsonl",)
 SECOND_HALF = ("followups_fresh6.jsonl", "followups_fresh8.jsonl", "followups_fresh10.jsonl", "../followups.jsonl")
 # The method before the eleventh pass: no remainders, no drop for other documents' passages.
-TENTH_PASS = followup.Folding(remainders=False, elsewhere_drop=0.0)
+TENTH_PASS = followup.Folding(remainders=False, elsewhere_drop=0.0, fragments=False, plain_new=False)
 
 
 def eleventh(retrievers: dict[str, Retriever]) -> None:
@@ -583,7 +593,7 @@ def eleventh(retrievers: dict[str, Retriever]) -> None:
     settings += [
         (f"other documents -3, depth {n}", replace(TENTH_PASS, elsewhere_drop=3.0, elsewhere_depth=n)) for n in (4, 16)
     ]
-    settings += [("both (shipped)", followup.Folding())]
+    settings += [("both (shipped)", replace(TENTH_PASS, remainders=True, elsewhere_drop=3.0))]
     for label, opened in (("each corpus's own index", retrievers), ("one index of all eight documents", None)):
         held = opened or dict.fromkeys(retrievers, every)
         print(f"\n{label}: recall@1 of the follow-ups (first half: batches 1, 5, 7, 9, 11; second: 6, 8, 10, shared)\n")
@@ -611,6 +621,82 @@ def eleventh(retrievers: dict[str, Retriever]) -> None:
             print(f"| {name} | {' | '.join(cells)} | {first} | {second} | {kept[0]}/{kept[1]} |", flush=True)
 
 
+# The twelfth pass's halves: the eleventh pass's, each with every other follow-up of batch 12 (file order).
+BATCH_12 = "followups_fresh12.jsonl"
+# The method before the twelfth pass.
+ELEVENTH_PASS = followup.Folding(fragments=False, plain_new=False, elsewhere_drop=3.0)
+
+
+def batch_halves() -> list[tuple[str, int, list[dict]]]:
+    """(name, half, rows) of every follow-up batch: the eleventh pass's first and second halves, and
+    batch 12 dealt out to both, its follow-ups alternately in file order (its standalone questions too)."""
+    out = [(name, 0, load_jsonl(TUNING / name)) for name in FIRST_HALF]
+    out += [(name, 1, load_jsonl(TUNING / name)) for name in SECOND_HALF]
+    rows = load_jsonl(TUNING / BATCH_12)
+    for which in (0, 1):
+        out.append((f"batch 12 ({'a' if which == 0 else 'b'})", which, rows[which::2]))
+    return out
+
+
+def halves_table(retrievers: dict[str, Retriever], settings: Sequence[tuple[str, followup.Folding]]) -> None:
+    """Recall@1 of the follow-ups per batch and per half, on each corpus's own index and on one index of
+    all eight documents, for each setting."""
+    root = retrievers["squad"].index_dir.parent
+    every = cached(Retriever.open(all_seeds(root / "seeds-all"), root / "index-all"))
+    batches = batch_halves()
+    for label, opened in (("each corpus's own index", retrievers), ("one index of all eight documents", None)):
+        held = opened or dict.fromkeys(retrievers, every)
+        print(f"\n{label}: recall@1 of the follow-ups (first half: batches 1, 5, 7, 9, 11, 12a; second: 6, 8, 10,")
+        print("shared, 12b)\n")
+        print("| setting | " + " | ".join(n for n, _, _ in batches) + " | first half | second half | standalone kept |")
+        print("|---" * (len(batches) + 4) + "|")
+        for name, folding in settings:
+            cells, halves, kept = [], [[0, 0], [0, 0]], [0, 0]
+            for _, which, rows in batches:
+                hits, n = 0, 0
+                for corpus, retriever in held.items():
+                    mine = [r for r in rows if r["corpus"] == corpus and not r.get("standalone")]
+                    if mine:
+                        retriever.folding = folding
+                        hits += round(recall(ask_followups(retriever, mine, "thread"), mine).at_1 * len(mine))
+                        n += len(mine)
+                        retriever.folding = followup.Folding()
+                cells.append(str(hits))
+                halves[which][0] += hits
+                halves[which][1] += n
+                k, m = standalone_kept(held, rows, folding)
+                kept = [kept[0] + k, kept[1] + m]
+            first, second = (f"{h}/{n}" for h, n in halves)
+            print(f"| {name} | {' | '.join(cells)} | {first} | {second} | {kept[0]}/{kept[1]} |", flush=True)
+
+
+def twelfth(retrievers: dict[str, Retriever]) -> None:
+    """The twelfth pass: a fragment or a closing "then" points back, and the previous answer's passage
+    loses nothing of its discount when it already says the follow-up's new words."""
+    base = ELEVENTH_PASS
+    fragments, plain = replace(base, fragments=True), replace(base, plain_new=True)
+    both = replace(base, fragments=True, plain_new=True)
+    settings = [("eleventh pass (previous)", base), ("fragments and a closing 'then' point back", fragments)]
+    settings += [("new words name a topic", plain), ("both", both)]
+    for where in ("sentence", "passage"):
+        for share in (0.5, 1.0):
+            folding = replace(both, said_in=where, said_share=share)
+            settings.append((f"both, said in the {where}, share {share}", folding))
+    settings += [
+        (
+            "both, said in the sentence, a follow-up with no new word too",
+            replace(both, said_in="sentence", said_share=1.01, said_bare=True),
+        )
+    ]
+    settings += [
+        (f"both, other documents -{d}", replace(both, elsewhere_drop=d)) for d in (2.0, 4.0, 5.0, 6.0, 8.0, 12.0)
+    ]
+    settings += [(f"both, unsaid_drop {d}", replace(both, unsaid_drop=d)) for d in (1.5, 2.5)]
+    settings += [(f"both, repeat_weight {w}", replace(both, repeat_weight=w)) for w in (0.15, 0.35)]
+    settings += [("shipped: both, other documents -5.0", followup.Folding())]
+    halves_table(retrievers, settings)
+
+
 # The passes' sweeps over the follow-up sets, by name; their sets also ask the SQuAD 2.0 document.
 PASSES = {
     "fourth": fourth,
@@ -620,6 +706,7 @@ PASSES = {
     "ninth": ninth,
     "tenth": tenth,
     "eleventh": eleventh,
+    "twelfth": twelfth,
 }
 
 

@@ -27,11 +27,14 @@ _EXISTENTIAL = frozenset(["is", "are", "was", "were", "be", "been"])
 _REMAINDERS = frozenset(["rest", "remainder", "remaining", "others"])
 
 
-def refers_back(question: str, bound: bool = False, clauses: bool = False, remainders: bool = False) -> bool:
+def refers_back(
+    question: str, bound: bool = False, clauses: bool = False, remainders: bool = False, fragments: bool = False
+) -> bool:
     """Whether the question's words point outside it: a pronoun or demonstrative ("When did
     he die?", "Does that include ..."), "there" as a place, "which one", a fragment that
-    continues another question ("And in 2010?", "What about Paris?"), or (``remainders``) "the
-    rest" of what an earlier question named.
+    continues another question ("And in 2010?", "What about Paris?"; with ``fragments`` also "On how
+    many ships?" and a closing "then", :func:`fragment`), or (``remainders``) "the rest" of what an
+    earlier question named.
 
     ``bound``: a possessive whose owner is the question's own subject ("When did BSkyB discontinue
     its Sky+ Box?", :func:`bound_possessive`) points inside it. ``clauses``: a "that" opening a
@@ -42,6 +45,8 @@ def refers_back(question: str, bound: bool = False, clauses: bool = False, remai
     if not words:
         return False
     if words[0] in _ELLIPSIS_LEADS or " ".join(words[:2]) in _ELLIPSIS_LEADS:
+        return True
+    if fragments and (words[-1] == "then" or fragment(words)):
         return True
     for i, word in enumerate(words):
         if word in _ANAPHORS:
@@ -57,6 +62,13 @@ def refers_back(question: str, bound: bool = False, clauses: bool = False, remai
         if remainders and word in _REMAINDERS and i and words[i - 1] == "the" and words[i + 1 : i + 2] != ["of"]:
             return True
     return False
+
+
+def fragment(words: list[str]) -> bool:
+    """Whether casefolded ``words`` continue another question: at most four, a preposition then a
+    question word, no auxiliary ("On how many ships?", "At whose expense?"; not "In what year did ...?")."""
+    short = 1 < len(words) <= 4 and not any(w in _CLAUSE_VERBS for w in words)
+    return short and words[0] in _PREPOSITIONS and words[1] in _PHRASE_ENDS
 
 
 # After these a question's subject comes before its verb ("When did BSkyB discontinue ...?"); not "was".

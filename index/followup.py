@@ -40,6 +40,7 @@ from index.thread import (
     elsewhere,
     missing,
     names_itself,
+    new_words,
     rank,
     sentence_lead,
     unsaid,
@@ -54,6 +55,7 @@ __all__ = [
     "elsewhere",
     "missing",
     "names_itself",
+    "new_words",
     "rank",
     "refers_back",
     "sentence_lead",
@@ -73,7 +75,7 @@ def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPP
     search alone (its best match barely stands out from the off-topic background) and names no
     subject of its own (:func:`names_itself`). ``z``: its :func:`clarity` when the caller has it
     already."""
-    points_back = refers_back(query.text, folding.bound, folding.clauses, folding.remainders)
+    points_back = refers_back(query.text, folding.bound, folding.clauses, folding.remainders, folding.fragments)
     if points_back and folding.clear_z == float("inf"):
         return True
     z = clarity(corpus, query) if z is None else z

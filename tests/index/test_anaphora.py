@@ -230,3 +230,20 @@ def test_a_bound_possessive_does_not_hide_another_pointing_word() -> None:
     assert anaphora.refers_back("When did BSkyB discontinue its box there?", bound=True, clauses=True)
     assert anaphora.refers_back("Who said that it was fair?", bound=True, clauses=True)
     assert anaphora.refers_back("And when did BSkyB discontinue its box?", bound=True, clauses=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "points"),
+    [
+        ("On how many ships?", True),
+        ("At whose expense?", True),
+        ("In which use particularly?", True),
+        ("How much does a channel pay, then?", True),
+        ("In what year did Harvard Stadium open?", False),
+        ("About how many species of trees grow in the Amazon region?", False),
+        ("Who won Super Bowl 50?", False),
+    ],
+)
+def test_a_bare_fragment_or_a_closing_then_points_back(question: str, points: bool) -> None:
+    assert anaphora.refers_back(question, fragments=True) is points
+    assert anaphora.refers_back(question) is False  # none of them has a pointing word

@@ -452,6 +452,20 @@ def test_the_words_a_follow_up_newly_asks_are_missing_from_a_passage_that_does_n
     assert share == pytest.approx(1 / 3) and share < Folding().unsaid_share
 
 
+def test_words_that_name_no_topic_are_no_new_words_of_a_follow_up(article: Retriever) -> None:
+    """'since' and the pieces of "didn't" are kept by the lexicon but name nothing the previous answer's
+    passage must say: with ``plain_new`` a follow-up made of them has no new word."""
+    corpus = article.corpus
+    context, red_hat = _campus_thread(article)
+    plain, every = Folding(plain_new=True), Folding(plain_new=False)
+    assert followup.new_words(corpus, "And since then?", context, plain) == set()
+    assert followup.new_words(corpus, "And since then?", context, every) == set(corpus.lexicon.query_terms("since"))
+    assert followup.missing(corpus, "And since then?", context, red_hat, None, plain) == 0.0
+    assert followup.missing(corpus, "And since then?", context, red_hat, None, every) == 1.0
+    executive = followup.new_words(corpus, "Why didn't anyone name its top executive?", context, plain)
+    assert executive == set(corpus.lexicon.query_terms("name top executive"))
+
+
 def test_the_previous_answer_loses_unsaid_drop_when_it_does_not_say_what_is_newly_asked(
     article: Retriever,
 ) -> None:
