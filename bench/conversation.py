@@ -364,6 +364,10 @@ def report(opened: Callable[[str], Retriever]) -> None:
                 "tuned on in the twelfth)",
                 EVAL / "tuning" / "followups_fresh12.jsonl",
             ),
+            (
+                "eval/tuning/followups_fresh13.jsonl (ours, batch 13, held out in the twelfth pass)",
+                EVAL / "tuning" / "followups_fresh13.jsonl",
+            ),
         ),
     )
     one_index_table(opened("all"))
@@ -382,6 +386,12 @@ def one_index_table(every: Retriever) -> None:
         (
             "eval/tuning/followups_fresh12.jsonl (batch 12, held out in the eleventh pass, tuned on in the twelfth)",
             EVAL / "tuning" / "followups_fresh12.jsonl",
+        )
+    )
+    sets.append(
+        (
+            "eval/tuning/followups_fresh13.jsonl (batch 13, held out in the twelfth pass)",
+            EVAL / "tuning" / "followups_fresh13.jsonl",
         )
     )
     followup_table(lambda _corpus: every, sets)
