@@ -87,7 +87,7 @@ def names_held(
         if name in together:
             continue
         for term in correct(terms(name)):
-            if idf(term) >= rare_idf and not _compound_held(term, passage, idf, rare_idf):
+            if idf(term) >= rare_idf and not _compound_held(term, name, passage, correct, idf, rare_idf):
                 if spelt_out is None:
                     spelt_out = acronyms(passage_text)
                 if name.casefold() not in spelt_out:
@@ -106,12 +106,21 @@ def _written_together(question: str, passage: frozenset[str]) -> set[str]:
     return together
 
 
-def _compound_held(term: str, passage: frozenset[str], idf: Callable[[str], float], rare_idf: float) -> bool:
-    """``held``, or for a hyphenated word of the question ("NSF-funded") each of its rare parts held."""
+def _compound_held(
+    term: str,
+    name: str,
+    passage: frozenset[str],
+    correct: Callable[[list[str]], list[str]],
+    idf: Callable[[str], float],
+    rare_idf: float,
+) -> bool:
+    """``held``, or for a hyphenated word of the question ("NSF-funded") each of its rare parts held.
+    The parts are the word's pieces stemmed each alone: the stem of the whole keeps a stub of its last
+    ("raleigh-bas"), which "based in Raleigh" ("base") does not hold."""
     if held(term, passage):
         return True
-    parts = [part for part in term.split("-") if part]
-    return len(parts) > 1 and all(idf(part) < rare_idf or held(part, passage) for part in parts)
+    parts = correct([t for piece in name.split("-") for t in terms(piece)]) if "-" in term else []
+    return bool(parts) and all(idf(part) < rare_idf or held(part, passage) for part in parts)
 
 
 def coverage(question_terms: Sequence[str], text_terms: Sequence[str], idf: Callable[[str], float]) -> float:
