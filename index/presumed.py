@@ -43,6 +43,10 @@ _ASKS_SAID = re.compile(
     r"|reply|replies|replied|comment|comments|commented|claim|claims|claimed|argue|argues|argued)\b",
     re.IGNORECASE,
 )
+# A reaction asked for with "how" ("How did the army *respond* to the attack?") may be an act as much as
+# words ("The army counterattacked"): such a verb alone does not ask for a saying then.
+_REACTION = re.compile(r"(respond|responds|responded|react|reacts|reacted)", re.IGNORECASE)
+_HOW = re.compile(r"\bhow\b", re.IGNORECASE)
 # ... unless the text itself or the asker speaks ("What does the article say ...?", "Do you think ...?").
 _TEXT_SPEAKS = re.compile(
     r"\b(does|did|do|is|was|in|by) (the|this) (article|story|text|report|piece|letter|passage|author|writer"
@@ -122,8 +126,12 @@ def present_unsaid(question: str, passage: str) -> bool:
 def saying_unreported(question: str, passage: str) -> bool:
     """Whether the question asks for someone's words ("What did Amazon *say* ...?", "Who *replied*
     ...?") and the passage reports no speech: no quotation mark, no word of saying. A question whose
-    speaker is the text itself ("What does the article say ...?") or the asker is left alone."""
-    if not _ASKS_SAID.search(question) or _TEXT_SPEAKS.search(question):
+    speaker is the text itself ("What does the article say ...?") or the asker is left alone, and so is
+    a how-question whose only such verb is a reaction ("How did the market *react*?": an act answers)."""
+    asked = [m.group(0) for m in _ASKS_SAID.finditer(question)]
+    if not asked or _TEXT_SPEAKS.search(question):
+        return False
+    if _HOW.search(question) and all(_REACTION.fullmatch(verb) for verb in asked):
         return False
     return not _REPORTS_SPEECH.search(passage)
 

@@ -47,6 +47,10 @@ def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
         ("What does the article say about qualified immunity?", "Congress should change the doctrine.", False),
         ("Do you think IBM was right?", AMAZON, False),
         ("Which other companies make facial recognition technology?", AMAZON, False),
+        # A reaction asked for with "how": an act answers it as well as words.
+        ("How did the army respond to the attack?", "The army counterattacked at dawn.", False),
+        ("How did the market react to the news?", "Shares fell by a fifth.", False),
+        ("How did he react, and what did he say?", "Shares fell by a fifth.", True),
     ],
 )
 def test_saying_unreported(question: str, passage: str, unreported: bool) -> None:
