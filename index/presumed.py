@@ -119,8 +119,16 @@ def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) 
 
 def present_unsaid(question: str, passage: str) -> bool:
     """Whether the question asks about the time of asking ("now", "these days", "still", "yet",
-    "last year") and the passage speaks of no present nor of a time told from it."""
-    return bool(_ABOUT_NOW.search(question)) and not _SPEAKS_OF_NOW.search(passage)
+    "last year") and the passage speaks of no present nor of a time told from it. Such a word
+    capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show")."""
+    asks = any(not _in_name(question, m) for m in _ABOUT_NOW.finditer(question))
+    return asks and not _SPEAKS_OF_NOW.search(passage)
+
+
+def _in_name(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is capitalised (not all capitals: "NOW" is stressed) inside a sentence."""
+    word, before = match.group(0), text[: match.start()].rstrip()
+    return word[0].isupper() and not word.isupper() and bool(before) and before[-1] not in ".!?:;\"'("
 
 
 def saying_unreported(question: str, passage: str) -> bool:

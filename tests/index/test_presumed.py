@@ -24,6 +24,11 @@ AMAZON = "Concerns have been raised about the use of facial technology developed
         ("Who runs Red Hat these days?", RED_HAT, False),
         ("Does IBM still sell facial recognition software?", "IBM no longer offers such software.", False),
         ("What is the satellite called now?", "It is currently called Astra 2E.", False),
+        # A capitalised time word inside a sentence is a name's; opening it, or in capitals, it is the time.
+        ("What did USA Today report about the merger?", "The paper covered the merger in 2019.", False),
+        ("Who hosts the Today show?", "The show began in 1952.", False),
+        ("Today, who runs Red Hat?", "Red Hat was founded in 1993.", True),
+        ("Who runs Red Hat NOW?", "Red Hat was founded in 1993.", True),
         # A question that does not ask about the present.
         ("Where is the Bayeux Tapestry kept?", "The Bayeux Tapestry is a work of embroidery.", False),
     ],
