@@ -95,6 +95,9 @@ _OFFICES = word_set(
     "spokesperson commander general admiral bishop archbishop abbot duke prince princess treasurer provost "
     "superintendent commissioner"
 )
+# An office named by its verb: a regular one shares the office's stem or a near form ("founded", "headed",
+# "directed by"); the irregular one is listed ("led by Hereward" names the leader).
+_OFFICE_VERBS = {"leader": "led"}
 _CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}\b")
 
 
@@ -107,7 +110,7 @@ def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) 
     if not words or words[-1].casefold() not in _OFFICES:
         return False
     said = frozenset(passage_terms)
-    if any(held(term, said) for term in terms(words[-1])):
+    if any(held(term, said) for term in terms(words[-1])) or _OFFICE_VERBS.get(words[-1].casefold()) in said:
         return False
     capitals = [a.casefold() for a in _CAPITALS_RUN.findall(passage)]
     for k in range(2, len(words) + 1):

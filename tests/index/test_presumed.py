@@ -74,6 +74,10 @@ def test_saying_unreported(question: str, passage: str, unreported: bool) -> Non
         ("Who is IBM's chief executive?", "IBM CEO Arvind Krishna took that step further.", False),
         ("Who was chief executive when the service started?", "The then chief executive officer, Sam Chisholm.", False),
         ("Who was the Norse leader?", "Under their leader Rollo, they agreed.", False),
+        # ... or by its verb, a regular one ("headed by") or the irregular "led".
+        ("Who was the head of the abbey?", "The abbey was headed by William.", False),
+        ("Who was the leader of the revolt?", "The revolt was led by Hereward.", False),
+        ("Who was the leader of the revolt?", "The revolt broke out in 1070.", True),
         # Not an office: a family word is told by its converse ("Emma, sister of Richard").
         ("Who was Emma's brother?", "Emma, sister of Duke Richard II of Normandy, married.", False),
         ("Who is Arvind Krishna?", "IBM CEO Arvind Krishna took that step further.", False),
