@@ -44,7 +44,8 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from index.asked import TOKEN, acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.asked import TOKEN, acronyms, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.bold import asked_kind
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
 from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
@@ -160,11 +161,7 @@ def judge(
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
     """
     closer = rule.closer_reading
-    kind = answer_type(question, closer, rule.measures)
-    if kind == "name" and not rule.name_type:
-        kind = None
-    if kind == "money" and not rule.money:
-        kind = "figure"
+    kind = asked_kind(question, rule)  # None with no answer-type check: nothing to hold
     typed = has_answer_type(kind, sentence, question, closer)
     if rule.answer_type and not typed and not (rule.degree and kind == "money" and amount_by_degree(sentence)):
         return "low"
