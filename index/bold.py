@@ -26,8 +26,9 @@ LATE_WEIGHT = 8.0
 
 
 def asked_kind(question: str, rule: Rule = Rule()) -> AnswerType | None:
-    """The kind of thing ``question`` asks for as ``rule``'s answer-type check reads it (None: no kind
-    it checks: a who-question's name is not checked as shipped)."""
+    """The kind of thing ``question`` asks for as ``rule``'s answer-type check reads it, the one reading
+    the bold sentence and :func:`confidence.judge` share (None: no kind it checks: a who-question's name
+    is not checked as shipped)."""
     if not rule.answer_type:
         return None
     kind = answer_type(question, rule.closer_reading, rule.measures)

@@ -44,7 +44,8 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from index.asked import TOKEN, acronyms, answer_type, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.asked import TOKEN, acronyms, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.bold import asked_kind
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
 from index.presumed import amount_by_degree, office_unnamed, present_unsaid, saying_unreported
@@ -87,7 +88,7 @@ def names_held(
         if name in together:
             continue
         for term in correct(terms(name)):
-            if idf(term) >= rare_idf and not _compound_held(term, passage, idf, rare_idf):
+            if idf(term) >= rare_idf and not _compound_held(term, name, passage, correct, idf, rare_idf):
                 if spelt_out is None:
                     spelt_out = acronyms(passage_text)
                 if name.casefold() not in spelt_out:
@@ -106,12 +107,21 @@ def _written_together(question: str, passage: frozenset[str]) -> set[str]:
     return together
 
 
-def _compound_held(term: str, passage: frozenset[str], idf: Callable[[str], float], rare_idf: float) -> bool:
-    """``held``, or for a hyphenated word of the question ("NSF-funded") each of its rare parts held."""
+def _compound_held(
+    term: str,
+    name: str,
+    passage: frozenset[str],
+    correct: Callable[[list[str]], list[str]],
+    idf: Callable[[str], float],
+    rare_idf: float,
+) -> bool:
+    """``held``, or for a hyphenated word of the question ("NSF-funded") each of its rare parts held.
+    The parts are the word's pieces stemmed each alone: the stem of the whole keeps a stub of its last
+    ("raleigh-bas"), which "based in Raleigh" ("base") does not hold."""
     if held(term, passage):
         return True
-    parts = [part for part in term.split("-") if part]
-    return len(parts) > 1 and all(idf(part) < rare_idf or held(part, passage) for part in parts)
+    parts = correct([t for piece in name.split("-") for t in terms(piece)]) if "-" in term else []
+    return bool(parts) and all(idf(part) < rare_idf or held(part, passage) for part in parts)
 
 
 def coverage(question_terms: Sequence[str], text_terms: Sequence[str], idf: Callable[[str], float]) -> float:
@@ -151,11 +161,7 @@ def judge(
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
     """
     closer = rule.closer_reading
-    kind = answer_type(question, closer, rule.measures)
-    if kind == "name" and not rule.name_type:
-        kind = None
-    if kind == "money" and not rule.money:
-        kind = "figure"
+    kind = asked_kind(question, rule)  # None with no answer-type check: nothing to hold
     typed = has_answer_type(kind, sentence, question, closer)
     if rule.answer_type and not typed and not (rule.degree and kind == "money" and amount_by_degree(sentence)):
         return "low"

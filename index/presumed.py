@@ -43,6 +43,10 @@ _ASKS_SAID = re.compile(
     r"|reply|replies|replied|comment|comments|commented|claim|claims|claimed|argue|argues|argued)\b",
     re.IGNORECASE,
 )
+# A reaction asked for with "how" ("How did the army *respond* to the attack?") may be an act as much as
+# words ("The army counterattacked"): such a verb alone does not ask for a saying then.
+_REACTION = re.compile(r"(respond|responds|responded|react|reacts|reacted)", re.IGNORECASE)
+_HOW = re.compile(r"\bhow\b", re.IGNORECASE)
 # ... unless the text itself or the asker speaks ("What does the article say ...?", "Do you think ...?").
 _TEXT_SPEAKS = re.compile(
     r"\b(does|did|do|is|was|in|by) (the|this) (article|story|text|report|piece|letter|passage|author|writer"
@@ -91,6 +95,9 @@ _OFFICES = word_set(
     "spokesperson commander general admiral bishop archbishop abbot duke prince princess treasurer provost "
     "superintendent commissioner"
 )
+# An office named by its verb: a regular one shares the office's stem or a near form ("founded", "headed",
+# "directed by"); the irregular one is listed ("led by Hereward" names the leader).
+_OFFICE_VERBS = {"leader": "led"}
 _CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}\b")
 
 
@@ -103,7 +110,7 @@ def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) 
     if not words or words[-1].casefold() not in _OFFICES:
         return False
     said = frozenset(passage_terms)
-    if any(held(term, said) for term in terms(words[-1])):
+    if any(held(term, said) for term in terms(words[-1])) or _OFFICE_VERBS.get(words[-1].casefold()) in said:
         return False
     capitals = [a.casefold() for a in _CAPITALS_RUN.findall(passage)]
     for k in range(2, len(words) + 1):
@@ -115,15 +122,27 @@ def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) 
 
 def present_unsaid(question: str, passage: str) -> bool:
     """Whether the question asks about the time of asking ("now", "these days", "still", "yet",
-    "last year") and the passage speaks of no present nor of a time told from it."""
-    return bool(_ABOUT_NOW.search(question)) and not _SPEAKS_OF_NOW.search(passage)
+    "last year") and the passage speaks of no present nor of a time told from it. Such a word
+    capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show")."""
+    asks = any(not _in_name(question, m) for m in _ABOUT_NOW.finditer(question))
+    return asks and not _SPEAKS_OF_NOW.search(passage)
+
+
+def _in_name(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is capitalised (not all capitals: "NOW" is stressed) inside a sentence."""
+    word, before = match.group(0), text[: match.start()].rstrip()
+    return word[0].isupper() and not word.isupper() and bool(before) and before[-1] not in ".!?:;\"'("
 
 
 def saying_unreported(question: str, passage: str) -> bool:
     """Whether the question asks for someone's words ("What did Amazon *say* ...?", "Who *replied*
     ...?") and the passage reports no speech: no quotation mark, no word of saying. A question whose
-    speaker is the text itself ("What does the article say ...?") or the asker is left alone."""
-    if not _ASKS_SAID.search(question) or _TEXT_SPEAKS.search(question):
+    speaker is the text itself ("What does the article say ...?") or the asker is left alone, and so is
+    a how-question whose only such verb is a reaction ("How did the market *react*?": an act answers)."""
+    asked = [m.group(0) for m in _ASKS_SAID.finditer(question)]
+    if not asked or _TEXT_SPEAKS.search(question):
+        return False
+    if _HOW.search(question) and all(_REACTION.fullmatch(verb) for verb in asked):
         return False
     return not _REPORTS_SPEECH.search(passage)
 

@@ -70,7 +70,7 @@ RERANK_CANDIDATES = 48
 @dataclass(frozen=True)
 class Scored:
     chunk: int
-    sentence: int  # index of the best sentence inside the chunk
+    sentence: int  # index of the bold sentence inside the chunk (index/bold.py)
     score: float
 
 
@@ -127,7 +127,7 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
         mix: Weights of the signals. Defaults to the shipped method.
 
     Returns:
-        The best ``k`` chunks, best first, each with its best sentence.
+        The best ``k`` chunks, best first, each with its bold sentence (:func:`bold.choose`).
     """
     score, z_dense, z_bm25, z_late = _scored(corpus, query, mix)
     # A passage repeated word for word (a document added twice) is shown once.

@@ -263,6 +263,13 @@ def test_names_held_reads_the_parts_of_a_hyphenated_name_of_the_question() -> No
     assert not _held("When did the ARPA-funded Computer Science Network start?", passage)
 
 
+def test_names_held_stems_each_part_of_a_hyphenated_name_alone() -> None:
+    """The stem of "Raleigh-based" ends in a stub ("raleigh-bas"); "based in Raleigh" holds both parts."""
+    passage = "Red Hat, based in Raleigh, makes Linux software."
+    assert _held("What does the Raleigh-based firm make?", passage)
+    assert not _held("What does the Durham-based firm make?", passage)
+
+
 def test_names_held_reads_two_capitalised_words_the_passage_writes_as_one() -> None:
     """ "Apple Talk" is the passage's "AppleTalk"; "Apple Share" is not in it."""
     passage = "AppleTalk was a suite of networking protocols developed by Apple Inc. in 1985."

@@ -24,6 +24,11 @@ AMAZON = "Concerns have been raised about the use of facial technology developed
         ("Who runs Red Hat these days?", RED_HAT, False),
         ("Does IBM still sell facial recognition software?", "IBM no longer offers such software.", False),
         ("What is the satellite called now?", "It is currently called Astra 2E.", False),
+        # A capitalised time word inside a sentence is a name's; opening it, or in capitals, it is the time.
+        ("What did USA Today report about the merger?", "The paper covered the merger in 2019.", False),
+        ("Who hosts the Today show?", "The show began in 1952.", False),
+        ("Today, who runs Red Hat?", "Red Hat was founded in 1993.", True),
+        ("Who runs Red Hat NOW?", "Red Hat was founded in 1993.", True),
         # A question that does not ask about the present.
         ("Where is the Bayeux Tapestry kept?", "The Bayeux Tapestry is a work of embroidery.", False),
     ],
@@ -47,6 +52,10 @@ def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
         ("What does the article say about qualified immunity?", "Congress should change the doctrine.", False),
         ("Do you think IBM was right?", AMAZON, False),
         ("Which other companies make facial recognition technology?", AMAZON, False),
+        # A reaction asked for with "how": an act answers it as well as words.
+        ("How did the army respond to the attack?", "The army counterattacked at dawn.", False),
+        ("How did the market react to the news?", "Shares fell by a fifth.", False),
+        ("How did he react, and what did he say?", "Shares fell by a fifth.", True),
     ],
 )
 def test_saying_unreported(question: str, passage: str, unreported: bool) -> None:
@@ -65,6 +74,10 @@ def test_saying_unreported(question: str, passage: str, unreported: bool) -> Non
         ("Who is IBM's chief executive?", "IBM CEO Arvind Krishna took that step further.", False),
         ("Who was chief executive when the service started?", "The then chief executive officer, Sam Chisholm.", False),
         ("Who was the Norse leader?", "Under their leader Rollo, they agreed.", False),
+        # ... or by its verb, a regular one ("headed by") or the irregular "led".
+        ("Who was the head of the abbey?", "The abbey was headed by William.", False),
+        ("Who was the leader of the revolt?", "The revolt was led by Hereward.", False),
+        ("Who was the leader of the revolt?", "The revolt broke out in 1070.", True),
         # Not an office: a family word is told by its converse ("Emma, sister of Richard").
         ("Who was Emma's brother?", "Emma, sister of Duke Richard II of Normandy, married.", False),
         ("Who is Arvind Krishna?", "IBM CEO Arvind Krishna took that step further.", False),
