@@ -654,7 +654,7 @@ def halves_table(
     for label, opened in (("each corpus's own index", retrievers), ("one index of all eight documents", None)):
         held = opened or dict.fromkeys(retrievers, every)
         print(f"\n{label}: recall@1 of the follow-ups (first half: batches 1, 5, 7, 9, 11, 12a; second: 6, 8, 10,")
-        print(f"shared, 12b; {', '.join(f'{n}a / {n}b' for n, _ in dealt[1:])} beside them)\n")
+        print(f"shared, 12b{''.join(f'; {n}a in the first, {n}b in the second' for n, _ in dealt[1:])})\n")
         print("| setting | " + " | ".join(n for n, _, _ in batches) + " | first half | second half | standalone kept |")
         print("|---" * (len(batches) + 4) + "|")
         for name, folding in settings:
