@@ -71,7 +71,8 @@ _SHIPPED = Folding()
 
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> bool:
     """Whether a question must be read with its thread: it refers back (a possessive of its own
-    subject or a "that" opening a clause does not, as ``folding`` says), or it is too vague to
+    subject or a "that" opening a clause does not, as ``folding`` says; nor, in a question naming its
+    own subject, a pointing word bound inside it: ``within``, :mod:`index.binding`), or it is too vague to
     search alone (its best match barely stands out from the off-topic background) and names no
     subject of its own (:func:`names_itself`). ``z``: its :func:`clarity` when the caller has it
     already."""
