@@ -29,6 +29,7 @@ import numpy as np
 from bench.conversation import CORPORA, EVAL, _ok, all_seeds, ask_followups, half, recall
 from bench.evaluate import load_jsonl, rank_of_answer
 from index import confidence, followup, search
+from index.binding import WITHIN
 from index.lexical import terms
 from index.query import Retriever
 
@@ -627,27 +628,33 @@ BATCH_12 = "followups_fresh12.jsonl"
 ELEVENTH_PASS = followup.Folding(fragments=False, plain_new=False, elsewhere_drop=3.0)
 
 
-def batch_halves() -> list[tuple[str, int, list[dict]]]:
+def batch_halves(dealt: Sequence[tuple[int, str]] = ((12, BATCH_12),)) -> list[tuple[str, int, list[dict]]]:
     """(name, half, rows) of every follow-up batch: the eleventh pass's first and second halves, and
-    batch 12 dealt out to both, its follow-ups alternately in file order (its standalone questions too)."""
+    batch 12 (and the ``dealt`` others) dealt out to both, its rows alternately in file order (its
+    standalone questions too)."""
     out = [(name, 0, load_jsonl(TUNING / name)) for name in FIRST_HALF]
     out += [(name, 1, load_jsonl(TUNING / name)) for name in SECOND_HALF]
-    rows = load_jsonl(TUNING / BATCH_12)
-    for which in (0, 1):
-        out.append((f"batch 12 ({'a' if which == 0 else 'b'})", which, rows[which::2]))
+    for number, name in dealt:
+        rows = load_jsonl(TUNING / name)
+        for which in (0, 1):
+            out.append((f"batch {number} ({'a' if which == 0 else 'b'})", which, rows[which::2]))
     return out
 
 
-def halves_table(retrievers: dict[str, Retriever], settings: Sequence[tuple[str, followup.Folding]]) -> None:
+def halves_table(
+    retrievers: dict[str, Retriever],
+    settings: Sequence[tuple[str, followup.Folding]],
+    dealt: Sequence[tuple[int, str]] = ((12, BATCH_12),),
+) -> None:
     """Recall@1 of the follow-ups per batch and per half, on each corpus's own index and on one index of
     all eight documents, for each setting."""
     root = retrievers["squad"].index_dir.parent
     every = cached(Retriever.open(all_seeds(root / "seeds-all"), root / "index-all"))
-    batches = batch_halves()
+    batches = batch_halves(dealt)
     for label, opened in (("each corpus's own index", retrievers), ("one index of all eight documents", None)):
         held = opened or dict.fromkeys(retrievers, every)
         print(f"\n{label}: recall@1 of the follow-ups (first half: batches 1, 5, 7, 9, 11, 12a; second: 6, 8, 10,")
-        print("shared, 12b)\n")
+        print(f"shared, 12b{''.join(f'; {n}a in the first, {n}b in the second' for n, _ in dealt[1:])})\n")
         print("| setting | " + " | ".join(n for n, _, _ in batches) + " | first half | second half | standalone kept |")
         print("|---" * (len(batches) + 4) + "|")
         for name, folding in settings:
@@ -697,6 +704,29 @@ def twelfth(retrievers: dict[str, Retriever]) -> None:
     halves_table(retrievers, settings)
 
 
+# The thirteenth pass's halves: the twelfth's, each with every other row of batch 13 (file order).
+THIRTEENTH_HALVES = ((12, BATCH_12), (13, "followups_fresh13.jsonl"))
+# The method before the thirteenth pass: no pointing word is read as bound inside its question, no
+# ordinal "one" nor elliptical question points back.
+TWELFTH_PASS = followup.Folding(within=frozenset(), pointers=frozenset())
+
+
+def thirteenth(retrievers: dict[str, Retriever]) -> None:
+    """The thirteenth pass: pointing words whose antecedent is inside the question (index/binding.py), and
+    two more readings of a question that points back (an ordinal "one", an elliptical question)."""
+    base = TWELFTH_PASS
+    settings = [("twelfth pass (previous)", base)]
+    for pointers in (["ordinal"], ["elliptical"], ["ordinal", "elliptical"]):
+        settings.append((f"points back: {' and '.join(pointers)}", replace(base, pointers=frozenset(pointers))))
+    for named in (True, False):
+        tail = ", in a question naming its subject" if named else ""
+        for rule in ("negated", "which", "adjunct", "one"):
+            settings.append((f"{rule}{tail}", replace(base, within=frozenset([rule]), within_named=named)))
+        settings.append((f"all four{tail}", replace(base, within=WITHIN, within_named=named)))
+    settings += [("shipped", followup.Folding())]
+    halves_table(retrievers, settings, THIRTEENTH_HALVES)
+
+
 # The passes' sweeps over the follow-up sets, by name; their sets also ask the SQuAD 2.0 document.
 PASSES = {
     "fourth": fourth,
@@ -707,6 +737,7 @@ PASSES = {
     "tenth": tenth,
     "eleventh": eleventh,
     "twelfth": twelfth,
+    "thirteenth": thirteenth,
 }
 
 

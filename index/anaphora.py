@@ -6,18 +6,18 @@ from __future__ import annotations
 import logging
 import re
 
+from index.binding import ANAPHORS as _ANAPHORS
+from index.binding import ARTICLES as _ARTICLES
+from index.binding import AUXILIARIES, NEGATED, bound_possessive, bound_pronoun, one_of_question, opens_clause
+from index.binding import CLAUSE_VERBS as _CLAUSE_VERBS
+from index.binding import PHRASE_ENDS as _PHRASE_ENDS
+from index.binding import PREPOSITIONS as _PREPOSITIONS
+
 log = logging.getLogger(__name__)
 
-AUXILIARIES = frozenset(
-    ["is", "are", "was", "were", "be", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would"]
-)
 # A word of a name or a figure, inner apostrophes, hyphens and dots kept ("O'Neill", "U.S.", "1.5").
 NAME_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019\-]*")
-_PRONOUNS = frozenset(["he", "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "theirs"])
-_DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
-_ANAPHORS = _PRONOUNS | _DEMONSTRATIVES
-_ARTICLES = frozenset(["the", "a", "an"])
 # "And in 2010?", "What about Paris?": a fragment that only makes sense after another question.
 _ELLIPSIS_LEADS = frozenset(["and", "or", "also", "what about", "how about"])
 # "there" is a place already named, except in "is there", "are there" ...
@@ -28,7 +28,13 @@ _REMAINDERS = frozenset(["rest", "remainder", "remaining", "others"])
 
 
 def refers_back(
-    question: str, bound: bool = False, clauses: bool = False, remainders: bool = False, fragments: bool = False
+    question: str,
+    bound: bool = False,
+    clauses: bool = False,
+    remainders: bool = False,
+    fragments: bool = False,
+    within: frozenset[str] = frozenset(),
+    pointers: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether the question's words point outside it: a pronoun or demonstrative ("When did
     he die?", "Does that include ..."), "there" as a place, "which one", a fragment that
@@ -39,7 +45,13 @@ def refers_back(
     ``bound``: a possessive whose owner is the question's own subject ("When did BSkyB discontinue
     its Sky+ Box?", :func:`bound_possessive`) points inside it. ``clauses``: a "that" opening a
     clause ("Which newspaper reported that ... bills were being checked?", :func:`opens_clause`)
-    is no demonstrative."""
+    is no demonstrative. ``within``: the thirteenth pass's readings of a pointing word whose antecedent
+    is inside the question (:data:`index.binding.WITHIN`): ``"negated"`` ("... require that Frame Relay
+    doesn't?" opens a clause), ``"which"`` ("Which Nordic city lost two-thirds of its people?"),
+    ``"adjunct"`` ("... ravage Europe before it continued into Russia?"), ``"one"`` ("... a Super
+    Bowl before this one?"). ``pointers``: the thirteenth pass's further pointing words: ``"ordinal"``
+    ("the second one", "the latter": one of the things named before) and ``"elliptical"`` (a short
+    question with no question word, auxiliary or name: "Named after somebody?", :func:`elliptical`)."""
     tokens = [w.replace("\u2019", "'") for w in _WORD.findall(question)]
     words = [w.casefold() for w in tokens]
     if not words:
@@ -48,20 +60,59 @@ def refers_back(
         return True
     if fragments and (words[-1] == "then" or fragment(words)):
         return True
-    for i, word in enumerate(words):
-        if word in _ANAPHORS:
-            if bound and bound_possessive(tokens, i):
-                continue
-            if clauses and opens_clause(words, i):
-                continue
-            return True
-        if word == "there" and (i == 0 or words[i - 1] not in _EXISTENTIAL):
-            return True
-        if word == "one" and i and words[i - 1] in ("which", "that", "this", "the"):
-            return True
-        if remainders and word in _REMAINDERS and i and words[i - 1] == "the" and words[i + 1 : i + 2] != ["of"]:
-            return True
-    return False
+    if "elliptical" in pointers and elliptical(question, tokens):
+        return True
+    flags = (bound, clauses, remainders, within, pointers)
+    return any(_points_at(tokens, words, i, *flags) for i in range(len(words)))
+
+
+def _points_at(
+    tokens: list[str],
+    words: list[str],
+    i: int,
+    bound: bool,
+    clauses: bool,
+    remainders: bool,
+    within: frozenset[str],
+    pointers: frozenset[str],
+) -> bool:
+    """Whether ``words[i]`` points outside its question (:func:`refers_back`'s flags)."""
+    word = words[i]
+    if "ordinal" in pointers and i and (word, words[i - 1]) in _ORDINAL_ONES:
+        return True
+    if word in _ANAPHORS:
+        if bound and bound_possessive(tokens, i, "which" in within):
+            return False
+        if clauses and opens_clause(words, i, "negated" in within):
+            return False
+        return not (
+            ("adjunct" in within and bound_pronoun(tokens, i)) or ("one" in within and one_of_question(words, i))
+        )
+    if word == "there" and (i == 0 or words[i - 1] not in _EXISTENTIAL):
+        return True
+    if word == "one" and i and words[i - 1] in ("which", "that", "this", "the"):
+        return not ("one" in within and one_of_question(words, i - 1))
+    return bool(remainders and word in _REMAINDERS and i and words[i - 1] == "the" and words[i + 1 : i + 2] != ["of"])
+
+
+# "the second one", "the other ones", "the latter": one of several things named before.
+_ORDINAL_ONES = frozenset(
+    [(one, o) for one in ("one", "ones") for o in ("first", "second", "third", "last", "other", "latter", "former")]
+    + [("latter", "the")]
+)
+
+
+def elliptical(question: str, tokens: list[str]) -> bool:
+    """Whether a question of at most five words (``tokens``) has neither a question word nor an
+    auxiliary first, nor a name after its first word, and ends with "?": it leaves its subject and
+    verb to the question before it ("Named after somebody?", "Anything new on the boxes?", "Like
+    what?"). A keyword search with no "?" ("police misconduct federal courts") is no such question."""
+    if not question.rstrip().endswith("?") or not 0 < len(tokens) <= 5:
+        return False
+    first = tokens[0].casefold().split("'")[0]
+    if first in _PHRASE_ENDS or first in _CLAUSE_VERBS or first in NEGATED or first in ("should", "may", "might"):
+        return False
+    return not any(t[:1].isupper() for t in tokens[1:])
 
 
 def fragment(words: list[str]) -> bool:
@@ -69,57 +120,6 @@ def fragment(words: list[str]) -> bool:
     question word, no auxiliary ("On how many ships?", "At whose expense?"; not "In what year did ...?")."""
     short = 1 < len(words) <= 4 and not any(w in _CLAUSE_VERBS for w in words)
     return short and words[0] in _PREPOSITIONS and words[1] in _PHRASE_ENDS
-
-
-# After these a question's subject comes before its verb ("When did BSkyB discontinue ...?"); not "was".
-_SUBJECT_AFTER = frozenset(
-    ["do", "does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "has", "have", "had"]
-)
-_POSSESSIVES = frozenset(["its", "their", "his", "her"])
-# The words a clause's verb phrase can show without a parser: auxiliaries and modals.
-_CLAUSE_VERBS = AUXILIARIES | _SUBJECT_AFTER | frozenset(["been", "being"])
-_NOT_BEFORE_CLAUSE = frozenset(["about", "and", "or"])
-
-
-def bound_possessive(tokens: list[str], at: int) -> bool:
-    """Whether the possessive ``tokens[at]`` belongs to the question's own subject: the name or
-    "the" + noun right after its first auxiliary, within its first four words, with a verb
-    between ("When did BSkyB discontinue its Sky+ Box?", "Why did the Broncos wear their white
-    jerseys?"); "his" and "her" only a name's ("Why did Krishna change his mind?"). Not "What was the
-    name of its founder?" ("was" is no do-support), "When did it end its ...?", "Which manufacturer
-    had supply issues with its ...?", "What did the BBC say about his claims?"."""
-    if tokens[at].casefold() not in _POSSESSIVES:
-        return False
-    words = [t.casefold() for t in tokens]
-    aux = next((i for i, w in enumerate(words[:4]) if w in _SUBJECT_AFTER), None)
-    if aux is None or aux + 1 >= at:
-        return False
-    start = aux + 1
-    end = start + 1 if words[start] in _ARTICLES else start
-    if words[start] in _ARTICLES and end < at and not tokens[end][:1].isupper():
-        end += 1  # "the university": one lower-case noun
-    else:
-        while end < at and tokens[end][:1].isupper() and words[end] not in _ANAPHORS:
-            end += 1  # a run of capitalised words: "BSkyB", "the Harvard Corporation"
-    subject = words[start:end]
-    if not subject or subject[-1] in _ARTICLES or any(w in _ANAPHORS for w in subject):
-        return False
-    if words[at] in ("his", "her") and (subject[0] in _ARTICLES or (end == start + 1 and tokens[start].isupper())):
-        return False  # a person's: not "the BBC"'s, not an acronym's
-    return end < at  # a verb between the subject and the possessive
-
-
-def opens_clause(words: list[str], at: int) -> bool:
-    """Whether "that" at ``words[at]`` (casefolded) opens a clause rather than pointing back: it
-    follows a word that is no preposition, auxiliary or question word ("reported that", "the deal
-    that"), and an auxiliary or modal comes after it ("... that benefit claimants' Sky bills were
-    being checked?"). "Who won that game?", "How much of that came ...?", "Why is that hard?" point."""
-    if words[at] != "that" or at == 0:
-        return False
-    before = words[at - 1]
-    if before in _NOT_BEFORE_CLAUSE or before in _PREPOSITIONS or before in AUXILIARIES or before in _PHRASE_ENDS:
-        return False
-    return any(w in _CLAUSE_VERBS for w in words[at + 1 :])
 
 
 def bare(word: str) -> str:
@@ -168,10 +168,6 @@ def same_kind(noun: str, kind: str) -> bool:
 # A fragment that puts one thing in the place of another ("And in Prussia?" after "... kill in
 # Sweden?"): its lead, and the prepositions whose phrase it can replace.
 _CONTRAST_LEADS = (("what", "about"), ("how", "about"), ("and",), ("or",))
-_PREPOSITIONS = frozenset(
-    ["in", "on", "at", "for", "from", "of", "by", "during", "to", "with", "since", "after", "before", "under"]
-)
-_PHRASE_ENDS = AUXILIARIES | frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
 _SPAN = re.compile(r"[^\W_][\w'\u2019\-\.\u2013]*[^\W_]|[^\W_]|[,;:?!]")
 _PUNCTUATION = frozenset(",;:?!")
 _MOST_REPLACED = 4  # words of a phrase the fragment can stand in for

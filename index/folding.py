@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.binding import WITHIN
+
 
 @dataclass(frozen=True)
 class Folding:
@@ -101,6 +103,19 @@ class Folding:
         plain_new: A follow-up's new words (:func:`thread.new_words`, read by ``unsaid`` and ``said_in``)
             leave out the words the lexicon keeps that name no topic: "since" ("And since then?" asks
             nothing the previous answer's sentence must lack), the pieces of "didn't", "anyone".
+        within: Pointing words whose antecedent is inside the question do not point back
+            (:mod:`index.binding`, :func:`anaphora.refers_back`): ``"negated"`` (a "that" before a
+            negated auxiliary opens a clause: "... require that Frame Relay doesn't?"), ``"which"``
+            (a possessive of a subject question's "which" phrase or "who": "Which Nordic city lost
+            two-thirds of its people?"), ``"adjunct"`` (an adjunct clause's subject pronoun is the main
+            clause's subject: "... ravage Europe before it continued into Russia?"), ``"one"`` ("this
+            one" after "a" + noun in the question: "... a Super Bowl before this one?"); empty: none.
+        within_named: ... and only in a question that names its own subject (:func:`names_itself`,
+            a rare name): "Which manufacturer had supply issues with its set top box?" names none, and
+            its "its" is the previous answer's (Sky's box).
+        pointers: Further words that point back (:func:`anaphora.refers_back`): ``"ordinal"`` ("Did the
+            second one study at Harvard himself?", "the latter") and ``"elliptical"`` (a short question
+            with no question word, auxiliary or name: "Named after somebody?"); empty: none.
     """
 
     turns: int = 4
@@ -141,3 +156,6 @@ class Folding:
     said_share: float = 1.0
     said_bare: bool = False
     plain_new: bool = True
+    within: frozenset[str] = WITHIN
+    within_named: bool = True
+    pointers: frozenset[str] = frozenset(["ordinal", "elliptical"])

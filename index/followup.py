@@ -71,11 +71,17 @@ _SHIPPED = Folding()
 
 def needs_history(corpus: Corpus, query: search.Query, folding: Folding = _SHIPPED, z: float | None = None) -> bool:
     """Whether a question must be read with its thread: it refers back (a possessive of its own
-    subject or a "that" opening a clause does not, as ``folding`` says), or it is too vague to
+    subject or a "that" opening a clause does not, as ``folding`` says; nor, in a question naming its
+    own subject, a pointing word bound inside it: ``within``, :mod:`index.binding`), or it is too vague to
     search alone (its best match barely stands out from the off-topic background) and names no
     subject of its own (:func:`names_itself`). ``z``: its :func:`clarity` when the caller has it
     already."""
-    points_back = refers_back(query.text, folding.bound, folding.clauses, folding.remainders, folding.fragments)
+    flags = (folding.bound, folding.clauses, folding.remainders, folding.fragments)
+    points_back = refers_back(query.text, *flags, folding.within, folding.pointers)
+    if not points_back and folding.within and folding.within_named and refers_back(query.text, *flags):
+        # Its pointing words are bound inside it ("Which Nordic city lost two-thirds of its people?"): it
+        # stands alone when it also names its own subject, else they may be the thread's ("its set top box").
+        points_back = not names_itself(corpus, query, folding)
     if points_back and folding.clear_z == float("inf"):
         return True
     z = clarity(corpus, query) if z is None else z
