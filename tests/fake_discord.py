@@ -19,8 +19,9 @@ get wrong:
 * threads: a name of 1 to 100 characters, one thread per message (160004), only in text channels
   (50024); message history pages of 1 to 100; only the thread's creator may rename or archive it
   (the bot has no Manage Threads), nothing else about it;
-* permissions a test takes away from the bot in a channel (:meth:`FakeDiscord.deny`): starting a
-  thread there, or posting in its threads, is refused with 403 Missing Permissions (50013); without
+* permissions a test takes away from the bot in a channel (:meth:`FakeDiscord.deny`): posting a
+  message in the channel itself (Send Messages; its threads and interaction answers are not affected),
+  starting a thread there, or posting in its threads, is refused with 403 Missing Permissions (50013); without
   Read Message History there (and in its threads) a reply is refused (400, 160002), a message is not
   given (403, 50013) and a page of history holds none, as Discord does.
 
@@ -73,6 +74,7 @@ MANAGE_GUILD = 1 << 5
 # A plain member: add reactions, view channel, send messages, embed links, attach files, read history, use commands.
 MEMBER_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 CREATE_PUBLIC_THREADS = "create_public_threads"  # what FakeDiscord.deny can take away in a channel
+SEND_MESSAGES = "send_messages"  # a message in the channel itself, not in its threads
 SEND_MESSAGES_IN_THREADS = "send_messages_in_threads"
 READ_MESSAGE_HISTORY = "read_message_history"
 # Discord's refusal of a reply where the bot may not read the history it would point into.
@@ -863,6 +865,8 @@ class FakeDiscord:
         parent = self.channels[channel_id].get("parent_id")
         if parent and SEND_MESSAGES_IN_THREADS in self.denied.get(int(parent), set()):
             return self._reject(request, 403, MISSING_PERMISSIONS, body)
+        if SEND_MESSAGES in self.denied.get(channel_id, set()):
+            return self._reject(request, 403, MISSING_PERMISSIONS, body)
         if body.get("message_reference") and self._denied(channel_id, READ_MESSAGE_HISTORY):
             return self._reject(request, 400, CANNOT_REPLY, body)
         message = self._message(channel_id, body)
@@ -1432,7 +1436,7 @@ class FakeDiscord:
         return channel_id
 
     def deny(self, channel_id: int, *permissions: str) -> None:
-        """Take ``permissions`` (:data:`CREATE_PUBLIC_THREADS`, :data:`SEND_MESSAGES_IN_THREADS`,
+        """Take ``permissions`` (:data:`SEND_MESSAGES`, :data:`CREATE_PUBLIC_THREADS`, :data:`SEND_MESSAGES_IN_THREADS`,
         :data:`READ_MESSAGE_HISTORY`) away from the bot in a channel, as a server's channel overwrites would."""
         with self._lock:
             self.denied.setdefault(channel_id, set()).update(permissions)

@@ -27,6 +27,7 @@ from tests.fake_discord import (
     GUILD_ID,
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
+    SEND_MESSAGES,
     FakeDiscord,
     Guild,
     Sent,
@@ -181,6 +182,31 @@ def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel
     assert not told.allowed_mentions.get("users")  # the mention shows the name and pings nobody
     assert [c["call"] for c in library_calls(bot) if url in c["items"]] == ["add"]
     assert [r.status for r in fake.rejected if r.interaction_id == adding] == [401]  # the follow-up, refused
+
+
+def test_a_late_source_add_where_the_bot_may_not_post_is_told_by_direct_message(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """Slash commands work in a channel where the bot has no Send Messages: an add that outlasts the token there
+    has its channel post refused (403 Missing Permissions), and its outcome reaches the manager by direct
+    message, without the mention, instead of only the bot's log."""
+    manager = new_user()
+    url = f"https://example.com/late-dm-{manager}.html"
+    channel = fake.add_channel(f"no-send-{manager}")
+    fake.deny(channel, SEND_MESSAGES)
+    with build_lock(Path(bot.env["INDEX_DIR"])):
+        adding = fake.send_command(
+            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=channel, permissions=MANAGER
+        )
+        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
+        fake.expire_token(adding)
+    dm = fake.wait_until(lambda: fake.dm_channel_of(manager))
+    told = fake.wait_for_message_in(dm)
+    assert told.content.startswith("About your `/source add`: Added “"), told.content
+    assert told.allowed_mentions is not None and told.allowed_mentions.get("parse") == []
+    refused = [r for r in fake.rejected if r.path.endswith(f"/channels/{channel}/messages")]
+    assert [(r.status, r.body["code"]) for r in refused] == [(403, 50013)]  # the channel post, refused
+    assert [c["call"] for c in library_calls(bot) if url in c["items"]] == ["add"]
 
 
 def test_a_source_add_whose_private_answer_fails_is_told_in_the_channel_not_called_a_failure(

@@ -13,6 +13,7 @@ from tests.fake_discord import (
     GENERAL_ID,
     PUBLIC_THREAD,
     READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     THREAD_STARTER_MESSAGE,
     TOKEN,
@@ -83,6 +84,19 @@ def test_permissions_taken_away_in_a_channel_are_refused_there_alone(fake: FakeD
     other = fake.add_history(GENERAL_ID, [("Why?", 7)])[0]
     assert call(fake, "POST", f"/channels/{GENERAL_ID}/messages/{other}/threads", {"name": "Why?"})[0] == 200
     assert call(fake, "POST", f"/channels/{other}/messages", {"content": "Because."})[0] == 200
+
+
+def test_without_send_messages_a_post_in_the_channel_is_refused_but_not_in_its_threads(fake: FakeDiscord) -> None:
+    """Without Send Messages a message in the channel is refused (403, 50013); a thread on a message there and
+    a post in it are not (that is Send Messages in Threads), nor is a post in another channel."""
+    mute = fake.add_channel("no-send")
+    fake.deny(mute, SEND_MESSAGES)
+    status, error = call(fake, "POST", f"/channels/{mute}/messages", {"content": "Because."})
+    assert (status, error["code"]) == (403, 50013)
+    mid = fake.add_history(mute, [("Why?", 7)])[0]
+    assert call(fake, "POST", f"/channels/{mute}/messages/{mid}/threads", {"name": "Why?"})[0] == 200
+    assert call(fake, "POST", f"/channels/{mid}/messages", {"content": "Because."})[0] == 200
+    assert call(fake, "POST", f"/channels/{GENERAL_ID}/messages", {"content": "Because."})[0] == 200
 
 
 def test_without_read_message_history_replies_are_refused_and_no_message_is_given(fake: FakeDiscord) -> None:

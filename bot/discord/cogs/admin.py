@@ -7,7 +7,8 @@ server can override, so the permission is checked again when it runs (:func:`can
 anyone without Manage Server gets a polite private refusal, and nothing changes. The work
 itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the manager, but one:
 a source change that waited behind another longer than the interaction's token lasts (15 minutes)
-is told as a message in the channel, naming the manager without pinging them (:meth:`AdminCog._change`).
+is told as a message in the channel, naming the manager without pinging them, or by direct message where
+the bot may not post there (:meth:`AdminCog._change`).
 
 The sources are one library shared by every server the bot is in, so ``/source`` also asks
 whether this server may change them (``SOURCE_GUILDS``, :func:`sources_refusal`); ``/report``
@@ -156,9 +157,10 @@ class AdminCog(commands.Cog, name="Admin"):
         the interaction's token lasts; once Discord refuses the follow-up (the token lives 15 minutes), or
         the follow-up fails otherwise (the change is made all the same, so the command's error reply would
         tell the manager it failed), it is posted in the channel the command was used in, naming the
-        manager, who is not pinged: the
-        client's ``allowed_mentions`` is none. A private message instead would reach nobody whose direct
-        messages are closed, and the queued notice has said where to look.
+        manager, who is not pinged: the client's ``allowed_mentions`` is none (a direct message first would
+        reach nobody whose direct messages are closed, and the queued notice has said where to look). Where the
+        bot may not post there (no Send Messages: slash commands work without it), it goes to the manager by
+        direct message, without the mention; if that is refused too (DMs closed), it is only logged.
         """
 
         async def queued() -> None:
@@ -174,11 +176,16 @@ class AdminCog(commands.Cog, name="Admin"):
             return True
 
         async def late(done: Done) -> None:
-            if interaction.channel_id is None:
-                return
-            channel = self.bot.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
-            text = wording.change_told_late(interaction.user.mention, command, escape_user_text(done.text))
-            await channel.send(truncate(text, MAX_CONTENT))
+            outcome = escape_user_text(done.text)
+            if interaction.channel_id is not None:
+                channel = self.bot.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
+                text = wording.change_told_late(interaction.user.mention, command, outcome)
+                try:
+                    await channel.send(truncate(text, MAX_CONTENT))
+                    return
+                except discord.HTTPException as error:  # e.g. 403 Missing Permissions: no Send Messages there
+                    log.info("A source change's outcome refused in the channel (%s): by DM", error.status)
+            await interaction.user.send(truncate(wording.change_told_late(None, command, outcome), MAX_CONTENT))
 
         await tell_change(change, queued=queued, reply=reply, late=late)
 
