@@ -212,7 +212,8 @@ def change_queued(later: str) -> str:
 
 
 CHANGE_QUEUED = change_queued(  # Discord: its interaction token lives 15 minutes
-    "15 minutes (Discord's limit for answering here), in a message in this channel that names you without pinging you."
+    "15 minutes (Discord's limit for answering here), in a message in this channel that names you without pinging you "
+    "(or in a direct message, if I can't post here)."
 )
 SLACK_CHANGE_QUEUED = change_queued(  # Slack: a command's response_url lives 30 minutes
     "30 minutes (Slack's limit for answering here), in a message in this channel that only you can see "
