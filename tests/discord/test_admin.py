@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,21 @@ def test_a_source_add_queued_behind_a_build_says_so_at_once_and_then_tells_its_o
     assert done.kind == "followup" and done.flags & EPHEMERAL
 
 
+def queued_add(
+    fake: FakeDiscord, bot: BotProcess, manager: int, url: str, channel: int, spoil: Callable[[int], None]
+) -> int:
+    """A manager's /source add sent while another build holds the lock: it is told at once that it is
+    queued, then ``spoil`` (given the interaction) keeps its private answer from Discord before the lock is
+    freed. The interaction's id."""
+    with build_lock(Path(bot.env["INDEX_DIR"])):
+        adding = fake.send_command(
+            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=channel, permissions=MANAGER
+        )
+        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
+        spoil(adding)
+    return adding
+
+
 def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel_pinging_nobody(
     fake: FakeDiscord, bot: BotProcess
 ) -> None:
@@ -167,12 +182,7 @@ def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel
     instead of being lost; they were told at once that it was queued."""
     manager = new_user()
     url = f"https://example.com/late-{manager}.html"
-    with build_lock(Path(bot.env["INDEX_DIR"])):
-        adding = fake.send_command(
-            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=GENERAL_ID, permissions=MANAGER
-        )
-        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
-        fake.expire_token(adding)
+    adding = queued_add(fake, bot, manager, url, GENERAL_ID, fake.expire_token)
     told = fake.wait_until(
         lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
     )
@@ -194,12 +204,7 @@ def test_a_late_source_add_where_the_bot_may_not_post_is_told_by_direct_message(
     url = f"https://example.com/late-dm-{manager}.html"
     channel = fake.add_channel(f"no-send-{manager}")
     fake.deny(channel, SEND_MESSAGES)
-    with build_lock(Path(bot.env["INDEX_DIR"])):
-        adding = fake.send_command(
-            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=channel, permissions=MANAGER
-        )
-        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
-        fake.expire_token(adding)
+    queued_add(fake, bot, manager, url, channel, fake.expire_token)
     dm = fake.wait_until(lambda: fake.dm_channel_of(manager))
     told = fake.wait_for_message_in(dm)
     assert told.content.startswith("About your `/source add`: Added “"), told.content
@@ -217,12 +222,11 @@ def test_a_source_add_whose_private_answer_fails_is_told_in_the_channel_not_call
     error reply, which told the manager that the command failed, and the outcome was lost."""
     manager = new_user()
     url = f"https://example.com/unanswered-{manager}.html"
-    with build_lock(Path(bot.env["INDEX_DIR"])):
-        adding = fake.send_command(
-            "source", {"url": url}, subcommand="add", user_id=manager, channel_id=GENERAL_ID, permissions=MANAGER
-        )
-        assert fake.wait_for_answer(adding).content == wording.CHANGE_QUEUED
+
+    def refuse_the_outcome(_adding: int) -> None:
         fake.refuse_followups = 1  # the outcome's follow-up
+
+    adding = queued_add(fake, bot, manager, url, GENERAL_ID, refuse_the_outcome)
     told = fake.wait_until(
         lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
     )
