@@ -29,7 +29,7 @@ Rows = tuple[str, str, list[dict]]
 FOLLOWUPS = (
     "followups.jsonl",
     "tuning/followups.jsonl",
-    *(f"tuning/followups_fresh{n}.jsonl" for n in ("", 6, 7, 8, 9, 10, 11, 12)),
+    *(f"tuning/followups_fresh{n}.jsonl" for n in ("", 6, 7, 8, 9, 10, 11, 12, 13, 14)),
 )
 SWEEP = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 16.0)
 
