@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
+from index.asked import word_set
 from index.binding import ANAPHORS as _ANAPHORS
 from index.binding import ARTICLES as _ARTICLES
 from index.binding import AUXILIARIES, NEGATED, bound_possessive, bound_pronoun, one_of_question, opens_clause
@@ -137,9 +138,10 @@ def asked_kind(words: list[str]) -> str:
 
 
 # Calendar words are capitalised but name no one ("published Monday evening").
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
-CALENDAR = frozenset([*_DAYS, *_MONTHS, "november", "december"])
+CALENDAR = word_set(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december"
+)
 
 
 def one_person(name: str, question: str) -> bool:

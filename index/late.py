@@ -83,16 +83,12 @@ class SentenceTokens:
         return relative + record.token_start
 
 
-def window_maxsim(
-    similarities: np.ndarray,
-    spans: np.ndarray,
-    sentence_rows: np.ndarray,
-    sentence_counts: np.ndarray,
-    window: int = 2,
+def sentence_maxima(
+    similarities: np.ndarray, spans: np.ndarray, sentence_rows: np.ndarray, sentence_counts: np.ndarray
 ) -> np.ndarray:
-    """For each chunk, the best MaxSim of the question's tokens over ``window`` consecutive
-    sentences of it (each token's best match in those sentences, averaged over the question's
-    tokens); 0 for a chunk with no sentence or an empty question.
+    """Each question token's best cosine in each sentence of the chunks, -1 in a sentence with no token
+    of its own: ``(q, s)``; no column for an empty question. Its mean over the tokens is each sentence's
+    own MaxSim (index/bold.py); :func:`windows_of` reads its windows.
 
     Args:
         similarities: The question's tokens against every row of the chunks, the chunks' rows one
@@ -101,21 +97,7 @@ def window_maxsim(
         sentence_rows: Their sentences' ``(start, end)`` rows, chunk after chunk
             (:meth:`SentenceTokens.rows`), ``(s, 2)``.
         sentence_counts: How many sentences each chunk has, ``(n,)``.
-        window: Sentences a window holds (1: each sentence alone).
-
-    Returns:
-        float32 ``(n,)``.
     """
-    maxima = sentence_maxima(similarities, spans, sentence_rows, sentence_counts)
-    return windows_of(maxima, sentence_counts, window)
-
-
-def sentence_maxima(
-    similarities: np.ndarray, spans: np.ndarray, sentence_rows: np.ndarray, sentence_counts: np.ndarray
-) -> np.ndarray:
-    """Each question token's best cosine in each sentence of the chunks (arguments as
-    :func:`window_maxsim`'s), -1 in a sentence with no token of its own: ``(q, s)``; no column
-    for an empty question. Its mean over the tokens is each sentence's own MaxSim."""
     if not similarities.size or not len(sentence_rows):
         return np.zeros((len(similarities), 0), dtype=np.float32)
     lengths = spans[:, 1] - spans[:, 0]
@@ -132,7 +114,10 @@ def sentence_maxima(
 
 
 def windows_of(maxima: np.ndarray, sentence_counts: np.ndarray, window: int = 2) -> np.ndarray:
-    """:func:`window_maxsim` from the chunks' :func:`sentence_maxima`."""
+    """For each chunk, the best MaxSim of the question's tokens over ``window`` consecutive sentences
+    of it (each token's best match in those sentences, averaged over the question's tokens), from
+    the chunks' :func:`sentence_maxima`; 0 for a chunk with no sentence or an empty question.
+    ``window``: sentences a window holds (1: each sentence alone). float32 ``(n,)``."""
     scores = np.zeros(len(sentence_counts), dtype=np.float32)
     if not maxima.size:
         return scores

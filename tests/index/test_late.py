@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from index import search
-from index.late import SentenceTokens, span_similarities, window_maxsim
+from index.late import SentenceTokens, sentence_maxima, span_similarities, windows_of
 from index.records import StoredChunk
 from index.tokens import TokenStore
 
@@ -60,7 +60,7 @@ def test_a_chunk_whose_rows_are_not_its_tokens_gives_every_sentence_all_its_rows
 def plain_window_maxsim(
     question: np.ndarray, store: TokenStore, spans: np.ndarray, rows: np.ndarray, counts: np.ndarray, window: int
 ) -> np.ndarray:
-    """:func:`window_maxsim` written out: each chunk, each window of its sentences, each question token."""
+    """The windows' MaxSim (:func:`windows_of` over :func:`sentence_maxima`) written out: each chunk, each window of its sentences, each question token."""
     out = np.zeros(len(spans), dtype=np.float32)
     if len(question) == 0:
         return out
@@ -99,13 +99,13 @@ def test_window_maxsim_equals_the_plain_computation(window: int) -> None:
     counts = np.array([len(s) for s in sentences])
     flat = np.array([p for s in sentences for p in s], dtype=np.int64)
     similarities = span_similarities(question, store, spans)
-    got = window_maxsim(similarities, spans, flat, counts, window)
+    got = windows_of(sentence_maxima(similarities, spans, flat, counts), counts, window)
     assert got == pytest.approx(plain_window_maxsim(question, store, spans, flat, counts, window), abs=1e-5)
     assert got[2] == 0.0
     # A window of one sentence over a whole chunk is the chunk's own MaxSim.
     assert got[3] == pytest.approx(search.maxsim_spans(question, store, spans[3:4])[0], abs=1e-5)
     empty = span_similarities(question[:0], store, spans)
-    assert window_maxsim(empty, spans, flat, counts, window).tolist() == [0.0] * len(spans)
+    assert windows_of(sentence_maxima(empty, spans, flat, counts), counts, window).tolist() == [0.0] * len(spans)
 
 
 def test_span_similarities_read_per_span_are_maxsim_spans() -> None:
