@@ -87,6 +87,14 @@ def _dumps(doc: tomlkit.TOMLDocument) -> str:
     return text.rstrip("\n") + "\n" if text.strip() else text
 
 
+def _put(doc: tomlkit.TOMLDocument, name: str, table: Any) -> None:
+    """``name``'s entry of ``doc`` made ``table`` (None: dropped), at the end of the file as tomlkit adds it."""
+    if name in doc:
+        del doc[name]
+    if table is not None:
+        doc[name] = table
+
+
 def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         # tomlkit's DateTime is a datetime subclass: hand callers a plain one.
@@ -155,9 +163,7 @@ class Ledger:
         table["added"] = now.astimezone(UTC).replace(microsecond=0)
         table["added_by"] = ADDED_BY
         table["sha256"] = sha256(raw)
-        if name in self._doc:
-            del self._doc[name]
-        self._doc[name] = table
+        _put(self._doc, name, table)
         self._changes[name] = table
 
     def forget(self, name: str) -> None:
@@ -201,10 +207,7 @@ class Ledger:
             if _plain(doc.get(name)) != _plain(was.get(name)):
                 reason = f"{TITLES_FILE} was edited meanwhile, its entry for {name} too, so it is left as edited"
                 raise SourceEditError(str(self.path), reason, "try again once the edit is saved")
-            if name in doc:
-                del doc[name]
-            if table is not None:
-                doc[name] = table
+            _put(doc, name, table)
         return doc
 
     def _target(self) -> Path:
@@ -259,10 +262,7 @@ class Ledger:
             if _plain(doc.get(name)) != _plain(written.get(name)):
                 log.warning("%s: the entry for %s was edited since `add` wrote it, and is kept", self.path, name)
                 continue
-            if name in doc:
-                del doc[name]
-            if name in was:
-                doc[name] = was[name]
+            _put(doc, name, was.get(name))
         return _dumps(doc).encode("utf-8")
 
 
