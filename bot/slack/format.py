@@ -104,13 +104,18 @@ def _section(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn or " ", "verbatim": True}}
 
 
+def _folded(lines: list[str], separator: str) -> list[str]:
+    """At most a context block's 10 elements: the lines past the ninth joined into the last by ``separator``."""
+    if len(lines) <= MAX_CONTEXT_ELEMENTS:
+        return lines
+    return [*lines[: MAX_CONTEXT_ELEMENTS - 1], separator.join(lines[MAX_CONTEXT_ELEMENTS - 1 :])]
+
+
 def _context(lines: Sequence[str]) -> Block:
     """A context block of already-escaped mrkdwn lines, at most 10 elements (the rest joined into the last),
     each within :data:`MAX_CONTEXT_CHARS`: a longer one (citations joined past the tenth) is cut between whole
     links and escapes. Lines cut where they are drawn (the notes) come here within the limit, and stay whole."""
-    lines = [line for line in lines if line] or [" "]
-    if len(lines) > MAX_CONTEXT_ELEMENTS:
-        lines = [*lines[: MAX_CONTEXT_ELEMENTS - 1], "\n".join(lines[MAX_CONTEXT_ELEMENTS - 1 :])]
+    lines = _folded([line for line in lines if line] or [" "], "\n")
     return {
         "type": "context",
         "elements": [
@@ -159,9 +164,7 @@ def _notes_context(notes: Sequence[str]) -> Block:
 
     Each element is cut once, here, to a context element's limit with its italics kept closed (a second
     cut after the closing ``_`` would drop it); notes past the tenth share the last element as one line."""
-    lines = [f"({note})" for note in notes]
-    if len(lines) > MAX_CONTEXT_ELEMENTS:
-        lines = [*lines[: MAX_CONTEXT_ELEMENTS - 1], " ".join(lines[MAX_CONTEXT_ELEMENTS - 1 :])]
+    lines = _folded([f"({note})" for note in notes], " ")
     return _context([fit_mrkdwn(line, MAX_CONTEXT_CHARS, wrap="_") for line in lines])
 
 
