@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -89,23 +90,17 @@ class Settings(BaseSettings):
     @field_validator("ask_channels", "source_guilds", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
+        # A name, or a mention (<#123>) pasted for an ID, is refused rather than never matching a channel.
         if isinstance(value, str):
-            parts = value.replace(",", " ").split()
-            for part in parts:
-                if not part.isdigit():  # a name, or a mention (<#123>) pasted for an ID
-                    raise ValueError(f"{part!r} is not a Discord ID: {DISCORD_IDS}")
-            return frozenset(int(part) for part in parts)
+            return frozenset(int(part) for part in listed(value, str.isdigit, f"a Discord ID: {DISCORD_IDS}"))
         return value
 
     @field_validator("slack_channels", mode="before")
     @classmethod
     def _split_names(cls, value: object) -> object:
+        # `#general` was taken, and never matched a channel.
         if isinstance(value, str):
-            parts = value.replace(",", " ").split()
-            for part in parts:
-                if not SLACK_CHANNEL_ID.fullmatch(part):  # `#general` was taken, and never matched a channel
-                    raise ValueError(f"{part!r} is not a Slack channel ID: {SLACK_IDS}")
-            return frozenset(parts)
+            return frozenset(listed(value, SLACK_CHANNEL_ID.fullmatch, f"a Slack channel ID: {SLACK_IDS}"))
         return value
 
     @field_validator("admin_user_group", mode="before")
@@ -178,6 +173,19 @@ def sqlite_file(url: str) -> Path | None:
     return Path(path) if scheme.startswith("sqlite") and sep and path and path != ":memory:" else None
 
 
+def listed(text: str, fits: Callable[[str], object] = bool, what: str = "") -> list[str]:
+    """The parts of a list setting, written with commas or spaces (``1,2``, ``1 2``, ``1, 2``).
+
+    Raises:
+        ValueError: a part does not ``fit``, naming it as not ``what``.
+    """
+    parts = text.replace(",", " ").split()
+    for part in parts:
+        if not fits(part):
+            raise ValueError(f"{part!r} is not {what}")
+    return parts
+
+
 def parse_shard_ids(text: str) -> tuple[int, ...] | None:
     """The shard ids ``SHARD_IDS`` lists: ids and ranges, by commas or spaces (``0,1``, ``0-3``, ``0-1 5``).
 
@@ -188,7 +196,7 @@ def parse_shard_ids(text: str) -> tuple[int, ...] | None:
         ValueError: a part is neither an id nor a range, a range runs backwards, or an id is listed twice.
     """
     ids: list[int] = []
-    for part in text.replace(",", " ").split():
+    for part in listed(text):
         low, dash, high = part.partition("-")
         if not (low.isdigit() and (high.isdigit() if dash else not high)):
             raise ValueError(f"{part!r} is not a shard id or a range of them (e.g. 0,1 or 0-3)")
