@@ -13,6 +13,8 @@ get wrong:
   the response types its kind allows (a dialog cannot answer a dialog, 6 and 7 only for components);
 * an interaction's token for its follow-ups and edits lives 15 minutes (``token_lifetime``), then is
   refused (401 Invalid Webhook Token, 50027); :meth:`FakeDiscord.expire_token` ends one's life now;
+  a test can have follow-ups refused (``refuse_followups``: 403), or posted and their connection then
+  dropped unanswered (``drop_followups``), so that the bot cannot know whether Discord took them;
 * 2,000 characters of content and the embed limits (400 Invalid Form Body, 50035), no empty message (50006);
 * components: 5 rows of 5 buttons, a custom_id of at most 100 characters, unique on its message;
   dialogs: a title of 45 characters, 1 to 5 fields;
@@ -569,6 +571,7 @@ class FakeDiscord:
         self.gateway_connections = 0
         self.interactions: dict[int, Interaction] = {}
         self.refuse_followups = 0  # how many coming follow-up posts Discord refuses (403 Missing Access)
+        self.drop_followups = 0  # how many coming follow-up posts are posted, then their connection cut unanswered
         self.token_lifetime = TOKEN_LIFETIME  # seconds an interaction's token takes follow-ups and edits
         self.dispatched_messages: dict[int, float] = {}
         self.started_at = time.monotonic()
@@ -1067,6 +1070,10 @@ class FakeDiscord:
                     message_id=int(message["id"]),
                 )
             )
+            dropped = request.method == "POST" and self.drop_followups > 0
+            self.drop_followups -= dropped
+        if dropped and request.transport is not None:  # posted, but the bot never hears so
+            request.transport.close()
         return self._json(message)
 
     # --- gateway --------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ or ``SLACK_API_BASE`` at it. It knows:
   ``{"ok": false, "error": "invalid_blocks"}`` from the Web API, HTTP 400 ``invalid_blocks`` at a
   ``response_url``. A ``response_url`` lives :attr:`FakeSlack.response_url_lifetime` seconds from when
   :meth:`FakeSlack.response_url` made it (Slack's 30 minutes; a test sets 0 to end every one's life now),
-  then answers HTTP 404 ``expired_url``, as one whose key is in :attr:`FakeSlack.expired` does. Either is
-  recorded all the same.
+  then answers HTTP 404 ``expired_url``, as one whose key is in :attr:`FakeSlack.expired` does. One whose key
+  is in :attr:`FakeSlack.failing` answers HTTP 500 (Slack's trouble: whether the message was shown, the bot
+  cannot know). Each is recorded all the same.
 
 Requests from Slack to the app: :func:`signed_post` sends one the way Slack does (with
 ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp``); :func:`event_body`,
@@ -97,6 +98,7 @@ class FakeSlack:
         self.owners: set[str] = set()  # ... and is_owner for these
         self.groups: dict[str, list[str]] = {}  # user group id -> its members (usergroups.users.list)
         self.expired: set[str] = set()  # response_url keys Slack no longer takes (404 expired_url)
+        self.failing: set[str] = set()  # response_url keys answering 500: what is posted may or may not be shown
         self.response_url_lifetime = RESPONSE_URL_LIFETIME  # seconds a response_url takes answers after it is made
         self._made: dict[str, float] = {}  # response_url key -> when it was made (time.monotonic)
         self._loop = asyncio.new_event_loop()
@@ -356,6 +358,8 @@ class FakeSlack:
             made = self._made.setdefault(key, time.monotonic())
         if key in self.expired or time.monotonic() - made >= self.response_url_lifetime:
             answer, status = "expired_url", 404
+        elif key in self.failing:
+            answer, status = "internal_error", 500
         else:
             answer, status = ("invalid_blocks", 400) if faults else ("ok", 200)
         self._record(Call("respond", payload, key=key, reply={"status": status, "body": answer, "faults": faults}))

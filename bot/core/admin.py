@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Admin", "Done", "Library", "Waiting", "is_web_address", "parse_mode", "tell_change"]
+__all__ = ["Admin", "Done", "Library", "Tell", "Waiting", "is_web_address", "parse_mode", "tell_change"]
 
 # What admins type for a mode (``/config mode:``, ``/citebot config every``); "default" forgets the row.
 MODES = {"off": ChannelMode.OFF, "mention": ChannelMode.MENTION, "every": ChannelMode.EVERY_MESSAGE}
@@ -42,26 +42,32 @@ DEFAULT = "default"
 SOURCES = "the sources list"  # how a refusal names the list, unless the front end names its command
 
 
-# Told once, before a change that must wait for another to end (this process's, or another process's build):
-# a front end whose reply expires (Discord's interaction token, 15 minutes; Slack's response_url, 30) says at once
-# that it is queued.
+# Told once, before a change that must wait for another to end (this process's, or another process's build): a
+# front end whose reply expires (Discord's interaction token, 15 minutes; Slack's response_url, 30) says it is queued.
 Waiting = Callable[[], Awaitable[None]]
+# One way to tell a source change's outcome, given it and ``unsure``: whether an earlier way may have told it
+# already (its text then says it may be a repeat: wording.change_told_late). Raises when it did not tell it.
+Tell = Callable[["Done", bool], Awaitable[None]]
 
 
 async def tell_change(
     change: Callable[[Waiting], Awaitable[Done]],
     *,
     queued: Waiting,
-    reply: Callable[[Done], Awaitable[bool]],
-    late: Callable[[Done], Awaitable[None]],
+    ways: Sequence[Tell],
+    status: Callable[[BaseException], int | None],
 ) -> Done:
     """Make a source change asked for in chat (``change``, given the :data:`Waiting` to tell) and tell its
     outcome however long it waited behind another change or a build.
 
-    ``queued`` says at once that the change must wait: failing to say so is logged, and the change goes on.
-    ``reply`` tells the outcome as the command's answer, and is False when the command can no longer be answered
-    (Discord's interaction token past its 15 minutes, Slack's response_url past its 30): ``late`` then tells it
-    another way, each front end its own (a failure of that is logged, the change being made all the same).
+    ``queued`` says at once that the change must wait (a failure is logged; the change goes on). The outcome
+    is told the first of ``ways`` that works: the command's answer (Discord's follow-up within its 15 minutes,
+    Slack's response_url within its 30), then each front end's late ways. One rule for a way that fails, on every
+    front end (``status``: the HTTP status the platform answered with, None for no answer). A definite refusal, a
+    status below 500 (an expired token or response_url, a 4xx, Slack's ``ok: false``), told nobody: the next way
+    tells it as usual. Any other failure (a 5xx, a timeout, a connection dropped once the request was sent, a
+    fault of the bot's own) may have told it all the same: the next way still tells it, since losing the outcome
+    is worse than telling it twice, but says that it may repeat. No way left: it is logged (the change is made).
     """
 
     async def say_queued() -> None:
@@ -71,22 +77,26 @@ async def tell_change(
             log.warning("Could not say that a source change is queued: %s", _what(error))
 
     done = await change(say_queued)
-    if await reply(done):
-        return done
-    log.info("The command could no longer be answered when its source change ended: its outcome is told late")
-    try:
-        await late(done)
-    except Exception as error:
-        log.warning("Could not tell the outcome of a source change late: %s", _what(error))
+    unsure = False
+    for way in ways:
+        try:
+            await way(done, unsure)
+            return done
+        except Exception as error:
+            refused = (answered := status(error)) is not None and answered < 500  # else it may have been told
+            unsure = unsure or not refused
+            kind, level = ("refused", logging.INFO) if refused else ("perhaps not told", logging.WARNING)
+            log.log(level, "A source change's outcome was %s (%s)", kind, _what(error))
+    log.warning("Could not tell the outcome of a source change: it was made all the same")
     return done
 
 
 def _what(error: BaseException) -> str:
     """An error for a log line: its type, and the status or Slack's reason when it carries one."""
-    status = getattr(error, "status", None)
+    status, code = getattr(error, "status", None), getattr(error, "code", None)  # Discord's code, with its status
     data = getattr(getattr(error, "response", None), "data", None)  # a SlackApiError's answer
     reason = data.get("error") if isinstance(data, dict) else getattr(error, "reason", None)
-    detail = " ".join(str(part) for part in (status, reason) if part)
+    detail = " ".join(str(part) for part in (status, code, reason) if part)
     return f"{type(error).__name__} ({detail})" if detail else type(error).__name__
 
 

@@ -216,8 +216,8 @@ CHANGE_QUEUED = change_queued(  # Discord: its interaction token lives 15 minute
     "(or in a direct message, if I can't post here)."
 )
 SLACK_CHANGE_QUEUED = change_queued(  # Slack: a command's response_url lives 30 minutes
-    "30 minutes (Slack's limit for answering here), in a message in this channel that only you can see "
-    "(or in a direct message, if I can't post here)."
+    "30 minutes (Slack's limit for answering here), in a direct message "
+    "(or, if I can't send you one, in a message in this channel that only you can see)."
 )
 WORKING = "Working on it: adding the source and updating the index…"
 SOURCES_EMPTY = "I have no sources yet."
@@ -268,10 +268,14 @@ def removed(title: str) -> str:
     return f"Removed “{title}”. New questions no longer use it."
 
 
-def change_told_late(who: str | None, command: str, outcome: str) -> str:
+def change_told_late(who: str | None, command: str, outcome: str, *, unsure: bool = False) -> str:
     """A source change's outcome told once the command can no longer be answered: in the channel naming ``who``
-    (Discord), or to them alone (Slack, ``who`` None)."""
-    about = f"about your `{command}`: {outcome}"
+    (Discord), or to them alone (``who`` None). ``unsure``: an earlier way of telling it failed where it may have
+    reached them all the same (a timeout, a server error), so this may be a repeat, and says so."""
+    if unsure:
+        about = f"in case my earlier answer to your `{command}` did not reach you: {outcome}"
+    else:
+        about = f"about your `{command}`: {outcome}"
     return f"{who}, {about}" if who else about[0].upper() + about[1:]
 
 

@@ -13,8 +13,8 @@ The listener acks first; the work is :class:`bot.core.admin.Admin`'s.
 
 A source change that must wait behind another (or a build) says so at once, and its outcome reaches the
 admin however long it waited: through the command's ``response_url`` while Slack takes it (30 minutes),
-then ephemerally in the command's channel, or by direct message where the bot cannot post there
-(:func:`tell_late`).
+then by direct message, or ephemerally in the command's channel where the direct message cannot be sent
+(:func:`_change`).
 """
 
 from __future__ import annotations
@@ -41,14 +41,14 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.core.admin import Admin, Done, Waiting
+    from bot.core.admin import Admin, Done, Tell, Waiting
     from bot.core.library import SourceInfo
 
 log = logging.getLogger(__name__)
 
 Said = str | tuple[str, list[dict[str, Any]]]  # an answer's mrkdwn text, or its fallback text and its blocks
 
-__all__ = ["SlackAdmins", "listen_to_admin", "source_lines_slack", "tell_late"]
+__all__ = ["SlackAdmins", "answered", "listen_to_admin", "source_lines_slack"]
 
 MAX_TEXT = 3000  # characters of an ephemeral response's text shown in full
 LIST = "`/citebot sources`"  # what a refusal names for the list of sources (bot/core/refusals.py)
@@ -105,24 +105,6 @@ class _Change:
 
     command: str  # as typed: "/citebot sources add"
     make: Callable[[Waiting], Awaitable[Done]]
-
-
-async def tell_late(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-    """Tell ``user`` alone, once their command's ``response_url`` no longer takes answers: ephemerally in the
-    command's channel, where they were told to look; where the bot cannot post there (not a member, a direct
-    message between people, the channel archived or left), in a direct message with the bot, which also stays
-    when Slack is reloaded. Never in the channel for all to see, never naming anyone else. Raises when neither
-    reaches them (the caller logs it: there is no other private way left)."""
-    from slack_sdk.errors import SlackApiError
-
-    if channel:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
-            return
-        except SlackApiError as error:
-            log.info("Could not tell a Slack admin ephemerally (%s): by direct message", error.response.get("error"))
-    opened = await client.conversations_open(users=user)
-    await client.chat_postMessage(channel=opened["channel"]["id"], text=text, unfurl_links=False, unfurl_media=False)
 
 
 class _Citebot:
@@ -212,27 +194,47 @@ def listen_to_admin(app: AsyncApp, admin: Admin, admins: SlackAdmins, ask_channe
         await respond(text=_cut(said), response_type="ephemeral")
 
 
+def answered(error: BaseException) -> int | None:
+    """The HTTP status Slack answered a failed post with (below 500: refused, nothing was posted; a Web API
+    ``ok: false`` comes with 200); None when it did not answer (a timeout, a dropped connection)."""
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(error, ResponseUrlRefused):
+        return error.status
+    return error.response.status_code if isinstance(error, SlackApiError) else None
+
+
 async def _change(change: _Change, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
     """Make a source change and tell the admin how it went, however long it waited
-    (:func:`bot.core.admin.tell_change`): said to be queued at once when it must wait; its outcome through the
-    ``response_url`` (``respond``, raising when refused) while Slack takes it, else :func:`tell_late`."""
+    (:func:`bot.core.admin.tell_change`, which holds the rule for a way that fails): said to be queued at once
+    when it must wait; its outcome at the command's ``response_url`` (``respond``, raising when refused) while
+    Slack takes it, else by direct message, else ephemerally in the command's channel.
+
+    A direct message is kept, and seen whenever the admin next looks; an ephemeral message is seen only by a
+    Slack open on that channel at that moment, and is gone on reload: it is the way left where the direct
+    message cannot be sent (an install made before the ``im:write`` scope: ``missing_scope``). Never in the
+    channel for all to see, never naming anyone else. No post here hangs: slack_sdk bounds each at 30 s (its
+    clients' default timeout), a dropped connection tried once more.
+    """
+    user, channel = str(command.get("user_id") or ""), command.get("channel_id")
 
     async def queued() -> None:
         await respond(text=wording.SLACK_CHANGE_QUEUED, response_type="ephemeral")
 
-    async def reply(done: Done) -> bool:
-        try:
-            await respond(text=_cut(escape_mrkdwn(done.text)), response_type="ephemeral")
-        except ResponseUrlRefused as error:  # past its 30 minutes (expired_url), or its 5 answers (used_url)
-            log.info("Slack refused a source change's outcome at its response_url: %s", error)
-            return False
-        except Exception as error:  # the change is made: whatever kept the answer from Slack, tell it another way
-            log.warning("Could not answer a source change at its response_url: %s", type(error).__name__)
-            return False
-        return True
+    async def at_command(done: Done, unsure: bool) -> None:  # the first way: nothing told before it
+        await respond(text=_cut(escape_mrkdwn(done.text)), response_type="ephemeral")
 
-    async def late(done: Done) -> None:
-        text = wording.change_told_late(None, change.command, escape_mrkdwn(done.text))
-        await tell_late(client, command.get("channel_id"), str(command.get("user_id") or ""), _cut(text))
+    def late_text(done: Done, unsure: bool) -> str:
+        return _cut(wording.change_told_late(None, change.command, escape_mrkdwn(done.text), unsure=unsure))
 
-    await tell_change(change.make, queued=queued, reply=reply, late=late)
+    async def by_direct_message(done: Done, unsure: bool) -> None:
+        opened = await client.conversations_open(users=user)
+        await client.chat_postMessage(
+            channel=opened["channel"]["id"], text=late_text(done, unsure), unfurl_links=False, unfurl_media=False
+        )
+
+    async def ephemeral(done: Done, unsure: bool) -> None:
+        await client.chat_postEphemeral(channel=channel, user=user, text=late_text(done, unsure))
+
+    ways: list[Tell] = [at_command, by_direct_message, *([ephemeral] if channel else [])]
+    await tell_change(change.make, queued=queued, ways=ways, status=answered)

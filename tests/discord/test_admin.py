@@ -218,8 +218,8 @@ def test_a_source_add_whose_private_answer_fails_is_told_in_the_channel_not_call
     fake: FakeDiscord, bot: BotProcess
 ) -> None:
     """The add is made, then Discord refuses its private answer for another reason than the token's end (403
-    here; a 5xx alike): the outcome is told in the channel as a late one is. The error went to the command's
-    error reply, which told the manager that the command failed, and the outcome was lost."""
+    here; any 4xx alike: nothing was posted): the outcome is told in the channel as a late one is, plainly. The
+    error went to the command's error reply, which told the manager that the command failed, and it was lost."""
     manager = new_user()
     url = f"https://example.com/unanswered-{manager}.html"
 
@@ -234,6 +234,29 @@ def test_a_source_add_whose_private_answer_fails_is_told_in_the_channel_not_call
     assert told.content.startswith(f"<@{manager}>, about your `/source add`: Added “"), told.content
     assert [r.status for r in fake.rejected if r.interaction_id == adding] == [403]
     assert [c["call"] for c in library_calls(bot) if url in c["items"]] == ["add"]
+
+
+def test_a_private_answer_discord_may_have_taken_is_told_again_saying_it_may_repeat(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    """Discord posts the outcome's follow-up but the connection drops before it answers (a timeout or a 5xx
+    alike): the bot cannot know whether the manager saw it, so it is told in the channel all the same (lost is
+    worse than twice), saying it may repeat; a refusal (above) says no such thing."""
+    manager = new_user()
+    url = f"https://example.com/unsure-{manager}.html"
+
+    def drop_the_outcome(_adding: int) -> None:
+        fake.drop_followups = 1  # the outcome's follow-up
+
+    adding = queued_add(fake, bot, manager, url, GENERAL_ID, drop_the_outcome)
+    told = fake.wait_until(
+        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
+    )
+    unsure = f"<@{manager}>, in case my earlier answer to your `/source add` did not reach you: Added “"
+    assert told.channel_id == GENERAL_ID and told.content.startswith(unsure), told.content
+    taken = [s for s in fake.sent if s.interaction_id == adding and s.content.startswith("Added “")]
+    assert [(s.kind, bool(s.flags & EPHEMERAL)) for s in taken] == [("followup", True)]  # posted, unanswered
+    assert not [r for r in fake.rejected if r.interaction_id == adding]
 
 
 def test_source_remove_manager_can_member_cannot(fake: FakeDiscord, bot: BotProcess) -> None:

@@ -153,42 +153,61 @@ async def test_a_source_add_queued_behind_a_build_says_so_at_once_then_tells_its
     assert bot.slack.of("chat.postEphemeral") == [] and bot.slack.of("chat.postMessage") == []
 
 
-async def test_a_source_change_that_outlasts_its_response_url_reaches_the_admin_alone(
+async def test_a_source_change_that_outlasts_its_response_url_reaches_the_admin_by_direct_message(
     bot: Bot, slack: FakeSlack, library: FakeLibrary, index_dir: Path
 ) -> None:
     """Slack refuses a response_url 30 minutes after the command (its life, ended here at once): a remove that
-    waited behind a build that long is told to the admin ephemerally in the command's channel, instead of
-    being lost; nothing is posted for the channel to see."""
+    waited behind a build that long is told to the admin in a direct message with the bot, which is kept
+    (an ephemeral one would be gone on reload, and seen only if they were looking at that channel then),
+    instead of being lost; nothing is posted for the channel to see."""
     with build_lock(index_dir):
         key = await send(bot, "sources remove 000_a7265f2ac828b9b1.txt", channel="C0077")
         [queued] = await bot.wait_for("respond", key=key)
         assert queued.payload["text"] == wording.SLACK_CHANGE_QUEUED
         slack.response_url_lifetime = 0
-    [told] = await bot.wait_for("chat.postEphemeral", user=ADMIN)
-    assert told.payload["channel"] == "C0077"
-    assert told.payload["text"].startswith("About your `/citebot sources remove`: Removed “"), told.payload["text"]
-    refused = slack.of("respond", key=key)[1:]
-    assert [(r.reply["status"], r.reply["body"]) for r in refused] == [(404, "expired_url")]  # the outcome, refused
-    assert library.calls == [("remove", ["000_a7265f2ac828b9b1.txt"])]
-    assert slack.of("chat.postMessage") == []
-
-
-async def test_where_the_bot_cannot_post_the_late_outcome_is_a_direct_message(
-    bot: Bot, slack: FakeSlack, index_dir: Path
-) -> None:
-    """A late outcome Slack will not show ephemerally (the bot is not in the command's channel) goes to the
-    admin in a direct message with the bot, and to nobody else."""
-    slack.refuse["chat.postEphemeral"] = "not_in_channel"
-    with build_lock(index_dir):
-        key = await send(bot, "sources add https://example.com/late.html", channel="C0099")
-        await bot.wait_for("respond", key=key)
-        slack.expired.add(key)
     [opened] = await bot.wait_for("conversations.open")
     assert opened.payload["users"] == ADMIN
     [told] = await bot.wait_for("chat.postMessage")
     assert told.payload["channel"] == f"D{ADMIN}"
+    assert told.payload["text"].startswith("About your `/citebot sources remove`: Removed “"), told.payload["text"]
+    refused = slack.of("respond", key=key)[1:]
+    assert [(r.reply["status"], r.reply["body"]) for r in refused] == [(404, "expired_url")]  # the outcome, refused
+    assert library.calls == [("remove", ["000_a7265f2ac828b9b1.txt"])]
+    assert slack.of("chat.postEphemeral") == []
+
+
+async def test_where_no_direct_message_can_be_sent_the_late_outcome_is_ephemeral_in_the_channel(
+    bot: Bot, slack: FakeSlack, index_dir: Path
+) -> None:
+    """An install made before the im:write scope cannot open a direct message (missing_scope): a late outcome
+    is then shown to the admin alone, ephemerally in the command's channel, and to nobody else."""
+    slack.refuse["conversations.open"] = "missing_scope"
+    with build_lock(index_dir):
+        key = await send(bot, "sources add https://example.com/late.html", channel="C0099")
+        await bot.wait_for("respond", key=key)
+        slack.expired.add(key)
+    [told] = await bot.wait_for("chat.postEphemeral", user=ADMIN)
+    assert told.payload["channel"] == "C0099"
     assert told.payload["text"].startswith("About your `/citebot sources add`: Added “"), told.payload["text"]
-    assert [c.payload["channel"] for c in slack.of("chat.postEphemeral")] == ["C0099"]
+    assert [c.reply["error"] for c in slack.of("conversations.open")] == ["missing_scope"]
+    assert slack.of("chat.postMessage") == []
+
+
+async def test_an_outcome_slack_may_have_shown_is_told_again_saying_it_may_repeat(
+    bot: Bot, slack: FakeSlack, index_dir: Path
+) -> None:
+    """The response_url answers 500 to the outcome: Slack may have shown it or not, so it is still told by direct
+    message (lost is worse than twice), with words that say it may repeat; a refusal (above) says no such thing."""
+    with build_lock(index_dir):
+        key = await send(bot, "sources add https://example.com/unsure.html", channel="C0055")
+        await bot.wait_for("respond", key=key)
+        slack.failing.add(key)
+    [told] = await bot.wait_for("chat.postMessage")
+    assert told.payload["channel"] == f"D{ADMIN}"
+    unsure = "In case my earlier answer to your `/citebot sources add` did not reach you: Added “"
+    assert told.payload["text"].startswith(unsure), told.payload["text"]
+    assert [r.reply["status"] for r in slack.of("respond", key=key)] == [200, 500]
+    assert slack.of("chat.postEphemeral") == []
 
 
 async def test_what_the_library_refuses_is_one_line(bot: Bot) -> None:

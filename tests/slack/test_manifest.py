@@ -36,8 +36,8 @@ def test_the_admin_check_has_its_scopes(manifest: dict[str, Any]) -> None:
 
 
 def test_a_late_outcome_can_open_a_direct_message(manifest: dict[str, Any]) -> None:
-    """A queued source change's outcome, told after its response_url expired where the bot cannot post in the
-    command's channel, is a direct message: conversations.open needs im:write."""
+    """A queued source change's outcome, told after its response_url expired, is a direct message:
+    conversations.open needs im:write."""
     assert "im:write" in manifest["oauth_config"]["scopes"]["bot"]
 
 

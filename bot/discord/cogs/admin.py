@@ -8,7 +8,7 @@ anyone without Manage Server gets a polite private refusal, and nothing changes.
 itself is :class:`bot.core.admin.Admin`'s; every answer here is private to the manager, but one:
 a source change that waited behind another longer than the interaction's token lasts (15 minutes)
 is told as a message in the channel, naming the manager without pinging them, or by direct message where
-the bot may not post there (:meth:`AdminCog._change`).
+the bot may not post there (bot/discord/late.py).
 
 The sources are one library shared by every server the bot is in, so ``/source`` also asks
 whether this server may change them (``SOURCE_GUILDS``, :func:`sources_refusal`); ``/report``
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -29,14 +28,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import wording
-from bot.core.admin import tell_change
 from bot.core.channels import default_rule
 from bot.core.report import Report, report_text
 from bot.discord.cogs import tell_privately
-from bot.discord.text import MAX_CONTENT, escape_user_text, truncate
+from bot.discord.late import tell_outcome
+from bot.discord.text import MAX_CONTENT, escape_user_text
 
 if TYPE_CHECKING:
-    from bot.core.admin import Admin, Done, Waiting
+    from bot.core.admin import Admin, Done
     from bot.discord.client import CiteBot
 
 log = logging.getLogger(__name__)
@@ -44,10 +43,6 @@ log = logging.getLogger(__name__)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # as the library's limit on a fetched page
 MANAGERS = discord.Permissions(manage_guild=True)
 LIST = "/sources"  # what a refusal names for the list of sources (bot/core/refusals.py)
-# Why Discord refuses a follow-up once the interaction's token has expired (15 minutes after the command):
-# 401 Invalid Webhook Token; 404 Unknown Webhook where the token is no longer known at all.
-INVALID_WEBHOOK_TOKEN = 50027
-UNKNOWN_WEBHOOK = 10015
 
 
 def can_manage(interaction: discord.Interaction) -> bool:
@@ -75,11 +70,6 @@ def channel_key(interaction: discord.Interaction) -> str | None:
     if parent is not None:
         return str(parent)
     return str(interaction.channel_id) if interaction.channel_id else None
-
-
-def token_expired(error: discord.HTTPException) -> bool:
-    """Whether Discord refused a follow-up because the interaction's token is no longer valid."""
-    return error.status == 401 or error.code in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK)
 
 
 async def _refuse(interaction: discord.Interaction) -> None:
@@ -146,49 +136,6 @@ class AdminCog(commands.Cog, name="Admin"):
     async def _say(self, interaction: discord.Interaction, done: Done) -> None:
         await tell_privately(interaction, escape_user_text(done.text))
 
-    async def _change(
-        self, interaction: discord.Interaction, command: str, change: Callable[[Waiting], Awaitable[Done]]
-    ) -> None:
-        """Make a source change (deferred already) and tell the manager how it went, however long it waited
-        (:func:`bot.core.admin.tell_change`).
-
-        A change waits for any other under way (this process's, or another's build, which can take many
-        minutes): the manager is told at once that theirs is queued. The outcome is told privately while
-        the interaction's token lasts; once Discord refuses the follow-up (the token lives 15 minutes), or
-        the follow-up fails otherwise (the change is made all the same, so the command's error reply would
-        tell the manager it failed), it is posted in the channel the command was used in, naming the
-        manager, who is not pinged: the client's ``allowed_mentions`` is none (a direct message first would
-        reach nobody whose direct messages are closed, and the queued notice has said where to look). Where the
-        bot may not post there (no Send Messages: slash commands work without it), it goes to the manager by
-        direct message, without the mention; if that is refused too (DMs closed), it is only logged.
-        """
-
-        async def queued() -> None:
-            await tell_privately(interaction, wording.CHANGE_QUEUED)
-
-        async def reply(done: Done) -> bool:
-            try:
-                await self._say(interaction, done)
-            except Exception as error:  # the change is made: whatever kept the answer from Discord, tell it another way
-                if not (isinstance(error, discord.HTTPException) and token_expired(error)):
-                    log.warning("Could not answer a source change privately: %s", type(error).__name__)
-                return False
-            return True
-
-        async def late(done: Done) -> None:
-            outcome = escape_user_text(done.text)
-            if interaction.channel_id is not None:
-                channel = self.bot.get_partial_messageable(interaction.channel_id, guild_id=interaction.guild_id)
-                text = wording.change_told_late(interaction.user.mention, command, outcome)
-                try:
-                    await channel.send(truncate(text, MAX_CONTENT))
-                    return
-                except discord.HTTPException as error:  # e.g. 403 Missing Permissions: no Send Messages there
-                    log.info("A source change's outcome refused in the channel (%s): by DM", error.status)
-            await interaction.user.send(truncate(wording.change_told_late(None, command, outcome), MAX_CONTENT))
-
-        await tell_change(change, queued=queued, reply=reply, late=late)
-
     @source.command(name="add")
     @app_commands.describe(
         url="The web page or document to add (http or https)", file="A .txt, .md, .html or .pdf file"
@@ -207,7 +154,7 @@ class AdminCog(commands.Cog, name="Admin"):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
-            await self._change(
+            await tell_outcome(
                 interaction, "/source add", lambda waiting: self.admin.add([url.strip()], sources=LIST, waiting=waiting)
             )
             return
@@ -218,7 +165,7 @@ class AdminCog(commands.Cog, name="Admin"):
         with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
             path = Path(folder) / Path(file.filename).name
             await file.save(path)
-            await self._change(
+            await tell_outcome(
                 interaction, "/source add", lambda waiting: self.admin.add_file(path, sources=LIST, waiting=waiting)
             )
 
@@ -229,7 +176,7 @@ class AdminCog(commands.Cog, name="Admin"):
         if not await self._may_change_sources(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._change(
+        await tell_outcome(
             interaction, "/source remove", lambda waiting: self.admin.remove(name, sources=LIST, waiting=waiting)
         )
 
