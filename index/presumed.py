@@ -55,14 +55,14 @@ _ASKS_SAID = re.compile(
     r"|reply|replies|replied|comment|comments|commented|claim|claims|claimed|argue|argues|argued)\b",
     re.IGNORECASE,
 )
-# "Claim" of a toll tells a taking, not a saying: its object is the dead ("The plague *claimed* some 1.7 million
-# *victims*", "*claimed the lives* of ..."), or a how-many / how-much question counts what it took and nothing
+# "Claim" of a toll tells a taking, not a saying: its object is the dead, after words of count or article only
+# ("The plague *claimed* some 1.7 million *victims*", "*claimed the lives* of ..."), or a how-many / how-much question counts what it took and nothing
 # follows the verb but a place or a time ("How many victims did the plague *claim* in Italy?"). A claim
 # followed by what was claimed is a saying ("What did Meggers *claim* was the maximum?").
 _CLAIM = re.compile(r"claim(s|ed|ing)?", re.IGNORECASE)
 _TOLL = re.compile(
     r"\s+(?:(?:the|a|an|some|many|more|most|its|their|over|about|around|nearly|almost|an estimated|up to|at least"
-    r"|as many as|[\d.,]+|millions?|thousands?|hundreds?|of)\s+){0,4}(?:lives|life|victims?|casualties|deaths|dead|souls)\b",
+    r"|as many as|than|[\d.,]+|millions?|thousands?|hundreds?|of)\s+)*(?:lives|life|victims?|casualties|deaths|dead|souls)\b",
     re.IGNORECASE,
 )
 _COUNTED = re.compile(r"\bhow (many|much)\b", re.IGNORECASE)
