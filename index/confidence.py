@@ -42,9 +42,10 @@ import itertools
 import logging
 import math
 from collections.abc import Callable, Collection, Sequence
+from types import EllipsisType
 from typing import TYPE_CHECKING, Literal
 
-from index.asked import TOKEN, acronyms, counted_held, has_answer_type, held, question_names, who_unsaid
+from index.asked import TOKEN, AnswerType, acronyms, counted_held, has_answer_type, held, question_names, who_unsaid
 from index.bold import asked_kind
 from index.lexical import terms
 from index.polarity import antonym_swapped, negation_added, negation_dropped
@@ -53,11 +54,12 @@ from index.rule import Rule
 
 if TYPE_CHECKING:
     from index.corpus import Corpus
-    from index.search import Scored
+    from index.search import Query, Scored
 
 log = logging.getLogger(__name__)
 
 Confidence = Literal["high", "low"]
+_SHIPPED = Rule()
 
 
 def names_held(
@@ -144,6 +146,7 @@ def judge(
     rule: Rule = Rule(),
     correct: Callable[[list[str]], list[str]] | None = None,
     similarity: Callable[[str, Sequence[str]], float] | None = None,
+    kind: AnswerType | EllipsisType | None = ...,
 ) -> Confidence:
     """ "high" when the bold sentence plausibly answers the question, "low" when any check fails.
 
@@ -159,9 +162,12 @@ def judge(
             None leaves them as they are.
         similarity: With ``rule.predicate_cosine``, whether a text's words hold one close to
             the predicate (:class:`predicate.WordSimilarity`); None matches stems and lemmas only.
+        kind: What the question asks for as ``rule`` reads it (:func:`bold.asked_kind`), when the caller
+            has it already (the bold sentence was chosen for it); ``...`` reads it here.
     """
     closer = rule.closer_reading
-    kind = asked_kind(question, rule)  # None with no answer-type check: nothing to hold
+    if kind is ...:
+        kind = asked_kind(question, rule)  # None with no answer-type check: nothing to hold
     typed = has_answer_type(kind, sentence, question, closer)
     if rule.answer_type and not typed and not (rule.degree and kind == "money" and amount_by_degree(sentence)):
         return "low"
@@ -223,10 +229,12 @@ def _predicate_judge(
     return "high"
 
 
-def of_answer(corpus: Corpus, question: str, best: Scored, rule: Rule = Rule()) -> Confidence:
+def of_answer(corpus: Corpus, query: Query, best: Scored, rule: Rule = Rule()) -> Confidence:
     """:func:`judge` for the first passage of an answer: its bold sentence, the passage with
-    its document's title, the question's words against the chunk vocabulary."""
-    return of_passage(corpus, question, best.chunk, best.sentence, rule)
+    its document's title, the question's words against the chunk vocabulary. The kind asked is the
+    one the bold sentence was chosen for (``query.kind``), read again only by a rule other than the shipped one."""
+    kind = query.kind if rule == _SHIPPED else asked_kind(query.text, rule)
+    return of_passage(corpus, query.text, best.chunk, best.sentence, rule, kind=kind)
 
 
 def of_passage(
@@ -236,8 +244,10 @@ def of_passage(
     sentence_at: int,
     rule: Rule = Rule(),
     similarity: Callable[[str, Sequence[str]], float] | None = None,
+    kind: AnswerType | EllipsisType | None = ...,
 ) -> Confidence:
-    """:func:`of_answer` for a passage named by its chunk and sentence numbers (``Hit.ref``)."""
+    """:func:`of_answer` for a passage named by its chunk and sentence numbers (``Hit.ref``); ``kind`` as
+    :func:`judge` takes it."""
     chunk = corpus.chunks[chunk_at]
     sentence = chunk.sentence(sentence_at)
     return judge(
@@ -250,4 +260,5 @@ def of_passage(
         rule,
         corpus.lexicon.correct,
         similarity,
+        kind,
     )

@@ -5,12 +5,13 @@ A question can be on the passage's subject and still ask about something the pas
 
 * **the present**: "Who runs Red Hat *these days*?", "Where is the Bayeux Tapestry kept *today*?",
   "Has Congress voted on the registry *yet*?" ask about the time of asking; a passage that speaks of
-  no present ("now", "currently", "still", "last year", ...) tells its subject at another time;
+  no present ("now", "currently", "still", "last year", ...) tells its subject at another time
+  ("*Still*, who paid?" and "Did they *still* win?" do not ask about it);
 * **a saying**: "What did Amazon *say* about IBM's decision?", "Which members of Congress
   *responded* to the letter?" ask for someone's words; a passage that reports none (no quotation,
-  no verb of saying: "Concerns have been raised about ... such as Amazon") names the speaker only.
-
-* **an office's holder**: "Who is IBM's *chief financial officer*?", "Who is Sky's *chairman*?" ask
+  no verb of saying: "Concerns have been raised about ... such as Amazon") names the speaker only
+  (a toll *claimed* is taken, not said: "How many victims did the plague *claim*?");
+* **an office's holder**: "Who is IBM's *chief financial officer*?", "Who are Sky's *directors*?" ask
   for whoever holds an office; a passage that never names the office (nor by its acronym: "CEO" for
   "chief executive") names no holder of it.
 
@@ -31,6 +32,17 @@ _ABOUT_NOW = re.compile(
     r"\b(now|today|nowadays|currently|these days|still|yet|(last|this) year)\b",
     re.IGNORECASE,
 )
+# "Still" and "yet" tell the time of asking only as adverbs of time: opening a sentence, "yet" and "still,"
+# are "nevertheless" ("*Still*, who paid for it?"); and "still" after a past auxiliary tells a past time or a
+# contrast ("Did they *still* win?", "Was it *still* standing in 1900?"), where "Is he *still* the CEO?" asks
+# about now. ("Did you vote *yet*?" asks about now: "did" with "yet" is a perfect's.)
+_CONTRAST = frozenset(("still", "yet"))
+_OPENING = re.compile(r"(?:^|[.!?;:(\"“]\s*)(?:(?:and|but|so)\s+)?$", re.IGNORECASE)
+_AUXILIARY = re.compile(
+    r"\b(?:(is|are|am|isn't|aren't|do|does|don't|doesn't|has|have|hasn't|haven't|can|can't|will|won't|shall"
+    r"|should|may|might|must)|(was|were|wasn't|weren't|did|didn't|had|hadn't))\b|[,;:]",
+    re.IGNORECASE,
+)
 # A passage's own present, or a time it tells from it (a year alone is another time).
 _SPEAKS_OF_NOW = re.compile(
     r"\b(now|today|nowadays|currently|current|presently|present|these days|still|no longer|any ?more"
@@ -41,6 +53,22 @@ _SPEAKS_OF_NOW = re.compile(
 _ASKS_SAID = re.compile(
     r"\b(say|says|said|think|thinks|thought|respond|responds|responded|react|reacts|reacted"
     r"|reply|replies|replied|comment|comments|commented|claim|claims|claimed|argue|argues|argued)\b",
+    re.IGNORECASE,
+)
+# "Claim" of a toll tells a taking, not a saying: its object is the dead, after words of count or article only
+# ("The plague *claimed* some 1.7 million *victims*", "*claimed the lives* of ..."), or a how-many / how-much question counts what it took and nothing
+# follows the verb but a place or a time ("How many victims did the plague *claim* in Italy?"). A claim
+# followed by what was claimed is a saying ("What did Meggers *claim* was the maximum?").
+_CLAIM = re.compile(r"claim(s|ed|ing)?", re.IGNORECASE)
+_TOLL = re.compile(
+    r"\s+(?:(?:the|a|an|some|many|more|most|its|their|over|about|around|nearly|almost|an estimated|up to|at least"
+    r"|as many as|than|[\d.,]+|millions?|thousands?|hundreds?|of)\s+)*(?:lives|life|victims?|casualties|deaths|dead|souls)\b",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(r"\bhow (many|much)\b", re.IGNORECASE)
+_NOTHING_CLAIMED = re.compile(
+    r"\s*(?:[?.!,;]|$|(?:in|during|at|on|over|across|among|within|throughout|before|after|between|until|by|from"
+    r"|when|while)\b)",
     re.IGNORECASE,
 )
 # A reaction asked for with "how" ("How did the army *respond* to the attack?") may be an act as much as
@@ -107,10 +135,11 @@ def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) 
     with the initials of its last words ("CEO" for "chief executive")."""
     match = _WHO_HOLDS.match(question)
     words = match.group(1).split() if match else []
-    if not words or words[-1].casefold() not in _OFFICES:
+    office = _office(words[-1]) if words else None
+    if office is None:
         return False
     said = frozenset(passage_terms)
-    if any(held(term, said) for term in terms(words[-1])) or _OFFICE_VERBS.get(words[-1].casefold()) in said:
+    if any(held(term, said) for term in {*terms(words[-1]), *terms(office)}) or _OFFICE_VERBS.get(office) in said:
         return False
     capitals = [a.casefold() for a in _CAPITALS_RUN.findall(passage)]
     for k in range(2, len(words) + 1):
@@ -120,12 +149,34 @@ def office_unnamed(question: str, passage: str, passage_terms: Collection[str]) 
     return True
 
 
+def _office(word: str) -> str | None:
+    """The office ``word`` names, one or several holders ("directors", "chairmen", "CEOs", "secretaries"), or None."""
+    word = word.casefold()
+    for plural, single in (("", ""), ("s", ""), ("es", ""), ("ies", "y"), ("men", "man")):
+        if word.endswith(plural) and (office := word[: len(word) - len(plural)] + single) in _OFFICES:
+            return office
+    return None
+
+
 def present_unsaid(question: str, passage: str) -> bool:
     """Whether the question asks about the time of asking ("now", "these days", "still", "yet",
     "last year") and the passage speaks of no present nor of a time told from it. Such a word
     capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show")."""
-    asks = any(not _in_name(question, m) for m in _ABOUT_NOW.finditer(question))
+    asks = any(not _in_name(question, m) and not _contrast(question, m) for m in _ABOUT_NOW.finditer(question))
     return asks and not _SPEAKS_OF_NOW.search(passage)
+
+
+def _contrast(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is a "still" or "yet" that does not tell the present: "nevertheless" opening a
+    sentence ("Yet who paid?", "Still, who paid?"), or a "still" whose clause's auxiliary is past ("Did they
+    still win?"). A "still" with no auxiliary before it ("Who still runs it?") is read as the present."""
+    word = match.group(0).casefold()
+    if word not in _CONTRAST:
+        return False
+    if _OPENING.search(text[: match.start()]) and (word == "yet" or text[match.end() :].startswith(",")):
+        return True
+    before = list(_AUXILIARY.finditer(text, 0, match.start()))
+    return word == "still" and bool(before) and before[-1].group(2) is not None
 
 
 def _in_name(text: str, match: re.Match[str]) -> bool:
@@ -138,13 +189,26 @@ def saying_unreported(question: str, passage: str) -> bool:
     """Whether the question asks for someone's words ("What did Amazon *say* ...?", "Who *replied*
     ...?") and the passage reports no speech: no quotation mark, no word of saying. A question whose
     speaker is the text itself ("What does the article say ...?") or the asker is left alone, and so is
-    a how-question whose only such verb is a reaction ("How did the market *react*?": an act answers)."""
-    asked = [m.group(0) for m in _ASKS_SAID.finditer(question)]
+    a how-question whose only such verb is a reaction ("How did the market *react*?": an act answers). A
+    "claim" of a toll is a taking in either ("How many victims did the plague *claim*?", "a plague *claimed*
+    some 1.7 million victims")."""
+    asked = [m.group(0) for m in _ASKS_SAID.finditer(question) if not _taken(question, m, counted=True)]
     if not asked or _TEXT_SPEAKS.search(question):
         return False
     if _HOW.search(question) and all(_REACTION.fullmatch(verb) for verb in asked):
         return False
-    return not _REPORTS_SPEECH.search(passage)
+    return all(_taken(passage, m) for m in _REPORTS_SPEECH.finditer(passage))
+
+
+def _taken(text: str, match: re.Match[str], counted: bool = False) -> bool:
+    """Whether ``match`` is a "claim" of a toll (a taking, not a saying): its object the dead ("claimed the
+    lives of ..."), or, with ``counted`` (a question), a how-many / how-much question's verb with nothing
+    claimed after it ("How many victims did the plague claim?")."""
+    if not _CLAIM.fullmatch(match.group(0)):
+        return False
+    if _TOLL.match(text, match.end()):
+        return True
+    return counted and bool(_COUNTED.search(text, 0, match.start())) and bool(_NOTHING_CLAIMED.match(text, match.end()))
 
 
 def amount_by_degree(sentence: str) -> bool:

@@ -228,7 +228,7 @@ class Retriever:
         top = followup.rank(self.corpus, query, k, self.mix, context, self.folding)
         abstained = not top or not search.on_topic(self.corpus, query)
         hits = tuple(self._hit(scored.chunk, scored.sentence, scored.score) for scored in top)
-        level = "low" if abstained else confidence.of_answer(self.corpus, query.text, top[0], self.confidence_rule)
+        level = "low" if abstained else confidence.of_answer(self.corpus, query, top[0], self.confidence_rule)
         return Answer(query.text, abstained, hits, notes, confidence=level, index_version=self.info.version)
 
     def _hit(self, chunk_number: int, sentence: int, score: float) -> Hit:

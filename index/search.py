@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +33,7 @@ from index.text import plain
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from index.asked import AnswerType
     from index.corpus import Corpus
     from index.tokens import TokenStore
 
@@ -101,6 +103,12 @@ class Query:
     sentence_weights: Mapping[str, float] | None = None
     resolved: str | None = None
 
+    @cached_property
+    def kind(self) -> AnswerType | None:
+        """What it asks for as the shipped rule reads it (:func:`bold.asked_kind`): read once, for the bold
+        sentence and the confidence check alike."""
+        return bold.asked_kind(self.text)
+
 
 def _z(values: np.ndarray) -> np.ndarray:
     """``values`` as z-scores (0 where they do not vary): ``(values - mean) / std``, computed as numpy's
@@ -135,7 +143,7 @@ def rank_chunks(corpus: Corpus, query: Query, k: int, mix: Mix = Mix()) -> tuple
     # The bold sentence always reads the shipped sentence view, whatever the mix ranks by, with each
     # sentence's own late interaction when the mix has it (index/bold.py).
     highlight = Mix().sentence_view(z_dense, z_bm25)
-    starts, kind = corpus.sentence_starts, bold.asked_kind(query.text)
+    starts, kind = corpus.sentence_starts, query.kind
     top = []
     for ci in order:
         lo, hi = starts[ci], starts[ci + 1]

@@ -4,12 +4,14 @@ view, the kind of thing asked kept, and each sentence's MaxSim (index/late.py)."
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from index import bold
+from index import bold, confidence, search
 from index.late import sentence_maxima, span_similarities
+from index.lexical import Lexicon
 from index.query import Retriever
 from index.rule import Rule
 from index.tokens import TokenStore
@@ -48,6 +50,36 @@ def test_the_kind_asked_is_read_as_the_confidence_rule_reads_it() -> None:
     assert bold.asked_kind("When was it founded?", Rule(answer_type=False)) is None
 
 
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The questions whose kind asked is read, each time it is (the bold sentence's and the confidence check's)."""
+    read: list[str] = []
+    real = bold.asked_kind
+
+    def counted(question: str, rule: Rule = Rule()) -> object:
+        read.append(question)
+        return real(question, rule)
+
+    monkeypatch.setattr(bold, "asked_kind", counted)
+    monkeypatch.setattr(confidence, "asked_kind", counted)
+    return read
+
+
+def test_the_confidence_check_reads_the_kind_the_bold_sentence_was_chosen_for(reads: list[str]) -> None:
+    """A question's kind asked is read once (``Query.kind``), for the bold sentence and the answer's confidence
+    alike; a rule other than the shipped one reads it again, as that rule reads it."""
+    passage = "Harvard's endowment was worth $32 billion in 2011."
+    chunk = SimpleNamespace(document="Harvard", text=passage, sentence=lambda _: passage)
+    corpus = SimpleNamespace(chunks=[chunk], lexicon=Lexicon([passage]))
+    question = "How much was Harvard's endowment worth?"
+    query = search.Query(question, np.zeros(4, dtype=np.float32), np.zeros((0, 4), dtype=np.float32), ())
+    assert query.kind == "money"
+    assert confidence.of_answer(corpus, query, search.Scored(0, 0, 1.0)) == "high"
+    assert reads == [question]
+    assert confidence.of_answer(corpus, query, search.Scored(0, 0, 1.0), Rule(money=False)) == "high"
+    assert reads == [question, question]
+
+
 def test_each_sentences_maxima_are_its_tokens_best_matches() -> None:
     """Random token vectors: each sentence's column is each question token's best cosine in its rows,
     -1 for a sentence with no token; no column for an empty question."""
@@ -83,3 +115,11 @@ def test_the_sentence_that_answers_with_a_pronoun_is_bold(paragraphs: Retriever,
     got = paragraphs.ask(question)
     assert got.hits[0].sentence.startswith(answer)
     assert got.confidence == "high"
+
+
+@pytest.mark.model
+def test_an_answer_reads_the_kind_asked_once(paragraphs: Retriever, reads: list[str]) -> None:
+    """The bold sentence and the confidence check share one reading of what the question asks for."""
+    question = "How much was Harvard's endowment worth in 2011?"
+    assert paragraphs.ask(question).confidence == "high"
+    assert reads == [question]

@@ -1,4 +1,4 @@
-"""The twelfth pass's confidence checks (index/presumed.py): the present, a saying, an amount by degree."""
+"""The twelfth pass's confidence checks (index/presumed.py): the present, a saying, an office, an amount by degree."""
 
 from __future__ import annotations
 
@@ -31,6 +31,20 @@ AMAZON = "Concerns have been raised about the use of facial technology developed
         ("Who runs Red Hat NOW?", "Red Hat was founded in 1993.", True),
         # A question that does not ask about the present.
         ("Where is the Bayeux Tapestry kept?", "The Bayeux Tapestry is a work of embroidery.", False),
+        # "Still" and "yet" as "nevertheless", and "still" after a past auxiliary: not the time of asking.
+        ("Still, who paid for it?", "Red Hat was founded in 1993.", False),
+        ("But still, who paid for it?", "Red Hat was founded in 1993.", False),
+        ("Yet who paid for it?", "Red Hat was founded in 1993.", False),
+        ("Did the Broncos still win?", "The Broncos lost the toss in 2016.", False),
+        ("Was the abbey still standing in 1900?", "The abbey was built in 1066.", False),
+        # ... where a present auxiliary, none, or "still" with no comma opening the question ask about now.
+        ("Is Krishna still the CEO?", "Krishna became CEO in 2020.", True),
+        ("Does IBM still sell facial recognition software?", "IBM sold such software in 2019.", True),
+        ("Who still runs Red Hat?", "Red Hat was founded in 1993.", True),
+        ("Still no word from IBM?", "IBM wrote to Congress in 2020.", True),
+        ("Did they win, and is he still the coach?", "He became coach in 2015.", True),
+        # "Did ... yet" asks about now as "has ... yet" does.
+        ("Did Congress vote on the registry yet?", "Congress should establish a federal registry.", True),
     ],
 )
 def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
@@ -56,6 +70,18 @@ def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
         ("How did the army respond to the attack?", "The army counterattacked at dawn.", False),
         ("How did the market react to the news?", "Shares fell by a fifth.", False),
         ("How did he react, and what did he say?", "Shares fell by a fifth.", True),
+        # "Claim" of a toll is a taking, not a saying: its object the dead, or a count asked with nothing
+        # claimed after the verb; in the question and in the passage alike.
+        ("How many victims did the plague claim?", "The plague reached Italy in 1629.", False),
+        ("How many victims did the plague claim in Italy?", "The plague reached Italy in 1629.", False),
+        ("How much of Stockholm's population did the plague claim?", "The plague reached Stockholm.", False),
+        ("Which plague claimed the most lives?", "The plague reached Italy in 1629.", False),
+        ("What did Biraben say about Italy?", "A plague claimed some 1.7 million victims in Italy.", True),
+        # A claim followed by what was claimed is a saying.
+        ("What did Meggers claim was the maximum?", "Meggers studied the rainforest.", True),
+        ("Who claimed that the name first appeared in 1631?", "The name appeared in 1631.", True),
+        ("How many people did Meggers claim the forest could hold?", "Meggers studied the rainforest.", True),
+        ("What did BSkyB say about HD?", "BSkyB claimed 40,000 people had registered for HD.", False),
     ],
 )
 def test_saying_unreported(question: str, passage: str, unreported: bool) -> None:
@@ -70,6 +96,14 @@ def test_saying_unreported(question: str, passage: str, unreported: bool) -> Non
         ("Who is the CEO of Red Hat?", RED_HAT, True),
         ("Who was king of France during the Black Death?", "The plague reached France in 1348.", True),
         ("Who was the first director of the NSFNET program?", "NSFNET was a program of the NSF.", True),
+        # Several holders of an office.
+        ("Who are IBM's directors?", "He spelled out IBM's stand in a letter sent to Congress.", True),
+        ("Who are its chairmen?", "He spelled out IBM's stand in a letter sent to Congress.", True),
+        ("Who were the company secretaries?", "He spelled out IBM's stand in a letter sent to Congress.", True),
+        ("Who are IBM's directors?", "IBM's board of directors met in June.", False),
+        ("Who were Sky's chairmen?", "Sky's chairman, Rupert Murdoch, left in 2012.", False),
+        ("Who were the leaders of the revolt?", "The revolt was led by Hereward.", False),
+        ("Who were the two abbots at Fecamp Abbey?", "William of Volpiano was abbot of Fecamp.", False),
         # The office named, by its word or by its acronym.
         ("Who is IBM's chief executive?", "IBM CEO Arvind Krishna took that step further.", False),
         ("Who was chief executive when the service started?", "The then chief executive officer, Sam Chisholm.", False),
