@@ -3,12 +3,13 @@ follow-ups"): what a perfect reorder of the candidates could reach, the candidat
 softmax (conditional logit) with an L2 penalty fitted with numpy on one half of the tuning batches and read
 on the other, and the same weights end to end, every earlier follow-up of a thread re-ranked too.
 
-    .venv/bin/python bench/fusion_sweep.py [--index-root DIR] [--part ceilings|crossfit|end-to-end|all]
+    .venv/bin/python bench/fusion_sweep.py [--index-root DIR] [--part ceilings|crossfit|nested|end-to-end|all]
     .venv/bin/python bench/fusion_sweep.py --index-root DIR --held FILE [FILE ...]
 
 The halves are the thirteenth pass's (bench/followup_sweep.py, THIRTEENTH_HALVES), on each corpus's own
 index and on one index of all eight documents. ``--held`` reads held-out files once, after the decision:
-the thirteenth pass beside the re-ranking trained on every tuning batch (nothing is chosen on them).
+the thirteenth pass beside the re-rankings chosen and trained on every tuning batch (nothing is chosen on
+the held-out files).
 """
 
 from __future__ import annotations
