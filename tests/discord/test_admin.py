@@ -174,6 +174,13 @@ def queued_add(
     return adding
 
 
+def told_in_channel(fake: FakeDiscord, manager: int) -> Any:
+    """The first channel message naming ``manager`` (a source change's outcome told there), once it comes."""
+    return fake.wait_until(
+        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
+    )
+
+
 def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel_pinging_nobody(
     fake: FakeDiscord, bot: BotProcess
 ) -> None:
@@ -183,9 +190,7 @@ def test_a_source_add_that_outlasts_the_interaction_token_is_told_in_the_channel
     manager = new_user()
     url = f"https://example.com/late-{manager}.html"
     adding = queued_add(fake, bot, manager, url, GENERAL_ID, fake.expire_token)
-    told = fake.wait_until(
-        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
-    )
+    told = told_in_channel(fake, manager)
     assert told.channel_id == GENERAL_ID and not told.flags & EPHEMERAL
     assert told.content.startswith(f"<@{manager}>, about your `/source add`: Added “"), told.content
     assert told.allowed_mentions is not None and told.allowed_mentions.get("parse") == []
@@ -227,9 +232,7 @@ def test_a_source_add_whose_private_answer_fails_is_told_in_the_channel_not_call
         fake.refuse_followups = 1  # the outcome's follow-up
 
     adding = queued_add(fake, bot, manager, url, GENERAL_ID, refuse_the_outcome)
-    told = fake.wait_until(
-        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
-    )
+    told = told_in_channel(fake, manager)
     assert told.channel_id == GENERAL_ID
     assert told.content.startswith(f"<@{manager}>, about your `/source add`: Added “"), told.content
     assert [r.status for r in fake.rejected if r.interaction_id == adding] == [403]
@@ -249,9 +252,7 @@ def test_a_private_answer_discord_may_have_taken_is_told_again_saying_it_may_rep
         fake.drop_followups = 1  # the outcome's follow-up
 
     adding = queued_add(fake, bot, manager, url, GENERAL_ID, drop_the_outcome)
-    told = fake.wait_until(
-        lambda: next((s for s in fake.sent if s.kind == "message" and f"<@{manager}>" in s.content), None)
-    )
+    told = told_in_channel(fake, manager)
     unsure = f"<@{manager}>, in case my earlier answer to your `/source add` did not reach you: Added “"
     assert told.channel_id == GENERAL_ID and told.content.startswith(unsure), told.content
     taken = [s for s in fake.sent if s.interaction_id == adding and s.content.startswith("Added “")]
