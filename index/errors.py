@@ -91,6 +91,10 @@ class FetchError(CitebotError):
 
 
 class IndexLocationError(CitebotError):
+    """``INDEX_DIR`` names a folder an index cannot go in (the sources folder, a file, a folder of other files)."""
+
+    exit_code = 2  # a setting the command cannot use, as a rejected one (ConfigError)
+
     def __init__(self, index_dir: Path, problem: str) -> None:
         self.index_dir = index_dir
         self.problem = problem

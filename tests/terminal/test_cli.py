@@ -276,6 +276,18 @@ def test_missing_seeds_dir_is_one_line_and_non_zero_exit(dirs: Dirs) -> None:
     assert out == ""
 
 
+def test_index_dir_that_is_a_file_exits_2_with_one_line(dirs: Dirs) -> None:
+    """INDEX_DIR naming a file: a setting the command cannot use, so exit status 2 as for a rejected setting, one
+    line naming it and the fix, no traceback, and the file untouched."""
+    taken = dirs.root / "notes.txt"
+    taken.write_text("mine\n", encoding="utf-8")
+    code, out, err = run(dirs, "ask", WHY_IBM, env=dirs.env | {"INDEX_DIR": str(taken)})
+    assert code == 2
+    (line,) = error_lines(err)
+    assert line.startswith(f"IndexLocationError: INDEX_DIR={taken} is a file"), line
+    assert out == "" and taken.read_text(encoding="utf-8") == "mine\n"
+
+
 @pytest.mark.model
 def test_corrupt_index_is_one_line_naming_the_fix(launched: dict[str, Run]) -> None:
     """A truncated chunks.vectors.npy: exit status not 0, one line naming `python -m bot index`, no traceback."""
