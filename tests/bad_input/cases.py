@@ -113,8 +113,9 @@ def seeds_with_pdf(root: Path) -> Path:
 
 
 def expect_refusal(ran: Ran, outcome: Outcome, words: str) -> None:
+    """INDEX_DIR refused: one line with ``words``, and exit status 2, as a rejected setting."""
     lines = user_lines(ran.err)
-    if ran.status != 1 or len(lines) != 1 or words not in lines[0]:
+    if ran.status != 2 or len(lines) != 1 or words not in lines[0]:
         outcome.unmet.append(f"wanted one line saying {words!r}, got exit {ran.status}: {lines[:2]}")
 
 
