@@ -2,7 +2,8 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|tenth]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|fifteenth]
+    .venv/bin/python bench/followup_sweep.py --index-root DIR --held FILE [FILE ...]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
