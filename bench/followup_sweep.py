@@ -2,7 +2,8 @@
 project's tuning sets (eval/tuning/) and, for the names check, the SQuAD sets, each cut in a
 tune and a held-out half by document (bench/conversation.py's ``half``).
 
-    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|tenth]
+    .venv/bin/python bench/followup_sweep.py [--index-root DIR] [--part followups|confidence|...|fifteenth]
+    .venv/bin/python bench/followup_sweep.py --index-root DIR --held FILE [FILE ...]
 
 Prints markdown tables. Slow on a loaded machine (a few hundred searches per row), so it
 is not part of `make bench`, which reports the chosen constants on every set.
@@ -32,6 +33,7 @@ from index import confidence, followup, search
 from index.binding import WITHIN
 from index.lexical import terms
 from index.query import Retriever
+from index.text import clean_question
 
 TUNING = ROOT / "eval" / "tuning"
 # The method before the tenth pass: its gate reads a possessive, a clause's "that" and a vague
@@ -727,6 +729,120 @@ def thirteenth(retrievers: dict[str, Retriever]) -> None:
     halves_table(retrievers, settings, THIRTEENTH_HALVES)
 
 
+def where_of(retriever: Retriever, rows: Sequence[dict]) -> dict[str, str]:
+    """Where each follow-up's answer is, as the shipped method reads its thread: ``"same"`` (the passage
+    that answered the thread's last question holds the evidence), ``"other"``, or ``"alone"`` (the gate
+    reads it without its thread)."""
+    corpus, mix, out = retriever.corpus, retriever.mix, {}
+    folding = followup.Folding()
+    for row in rows:
+        q = clean_question(row["q"], 1000)[0]
+        turns = followup.earlier_questions(row["history"], 1000, folding.turns)
+        queries = retriever._queries([q])
+        queries |= retriever._queries([t for t in dict.fromkeys(turns) if t not in queries])
+        _, context = followup.threaded(
+            corpus, queries[q], [queries[t] for t in turns], mix, folding, retriever._one_query
+        )
+        if context is None or context.answer is None:
+            out[row["id"]] = "alone"
+        else:
+            held = rank_of_answer([corpus.chunks[context.answer[0]].text], row["evidence"]) == 1
+            out[row["id"]] = "same" if held else "other"
+    return out
+
+
+# What the previous answer's passage loses, each part in turn left out, and the readings of the fifteenth pass.
+FIFTEENTH_PARTS = (
+    ("thirteenth pass (shipped)", followup.Folding()),
+    ("no sentence discount (repeat_weight 0)", followup.Folding(repeat_weight=0.0)),
+    ("no release", followup.Folding(release_low=0.0, release_high=0.0)),
+    ("no unsaid drop", followup.Folding(unsaid_drop=0.0)),
+    ("no focus (1.0)", followup.Folding(focus=1.0)),
+    ("no other documents' drop", followup.Folding(elsewhere_drop=0.0)),
+    ("said in the sentence", followup.Folding(said_in="sentence")),
+    ("said in the passage, share 0.5", followup.Folding(said_in="passage", said_share=0.5)),
+    *((f"lift_cap {c}", followup.Folding(lift_cap=c)) for c in (0.5, 1.0, 1.5, 2.0)),
+)
+
+
+def by_where(retrievers: dict[str, Retriever]) -> None:
+    """Follow-ups at rank 1 of each half by where their answer is (:func:`where_of`), for each setting of
+    ``FIFTEENTH_PARTS``, on each corpus's own index and on one index of all eight documents."""
+    root = retrievers["squad"].index_dir.parent
+    every = cached(Retriever.open(all_seeds(root / "seeds-all"), root / "index-all"))
+    batches = batch_halves(THIRTEENTH_HALVES)
+    for label, held in (("each corpus's own index", retrievers), ("one index", dict.fromkeys(retrievers, every))):
+        mine = {
+            c: [r for _, _, rows in batches for r in rows if r["corpus"] == c and not r.get("standalone")] for c in held
+        }
+        half = {r["id"]: which for _, which, rows in batches for r in rows}
+        where = {k: v for c, retriever in held.items() for k, v in where_of(retriever, mine[c]).items()}
+        keys = [(h, w) for h in (0, 1) for w in ("same", "other", "alone")]
+        totals = {k: sum(1 for i in where if (half[i], where[i]) == k) for k in keys}
+        print(f"\n{label}: follow-ups at rank 1 by half and where the answer is\n")
+        print(
+            "| setting | "
+            + " | ".join(f"{'first' if h == 0 else 'second'}, {w} ({totals[(h, w)]})" for h, w in keys)
+            + " |"
+        )
+        print("|---" * (len(keys) + 1) + "|")
+        for name, folding in FIFTEENTH_PARTS:
+            hits = dict.fromkeys(keys, 0)
+            for corpus, retriever in held.items():
+                retriever.folding = folding
+                for row, answer in zip(mine[corpus], ask_followups(retriever, mine[corpus], "thread"), strict=True):
+                    if rank_of_answer([h.text for h in answer.hits], row["evidence"]) == 1:
+                        hits[(half[row["id"]], where[row["id"]])] += 1
+                retriever.folding = followup.Folding()
+            print(f"| {name} | " + " | ".join(str(hits[k]) for k in keys) + " |", flush=True)
+
+
+def held_out(retrievers: dict[str, Retriever], files: Sequence[Path]) -> None:
+    """Held-out files, read once after the fifteenth pass's decision: recall@1 (and the count at rank 3) of
+    their follow-ups by where the answer is (their ``where`` labels), asked alone, joined, with the shipped
+    method and with ``lift_cap`` 1.0, and their standalone questions kept; figures only."""
+    root = retrievers["squad"].index_dir.parent
+    every = cached(Retriever.open(all_seeds(root / "seeds-all"), root / "index-all"))
+    hows = ("asked alone", "naive join", "shipped", "lift_cap 1.0")
+    print("\n| file | index | " + " | ".join(hows) + " |")
+    print("|---" * (2 + len(hows)) + "|")
+    for path in files:
+        rows = load_jsonl(path)
+        for label, held in (("own", retrievers), ("one", dict.fromkeys(retrievers, every))):
+            cells = []
+            for how in hows:
+                ranks, where, kept, alone = [], [], 0, 0
+                for corpus, retriever in held.items():
+                    mine = [r for r in rows if r["corpus"] == corpus]
+                    if not mine:
+                        continue
+                    retriever.folding = followup.Folding(lift_cap=1.0) if how == "lift_cap 1.0" else followup.Folding()
+                    kind = {"asked alone": "alone", "naive join": "joined"}.get(how, "thread")
+                    answers = ask_followups(retriever, mine, kind)
+                    plain = ask_followups(retriever, mine, "alone")
+                    retriever.folding = followup.Folding()
+                    for row, answer, bare in zip(mine, answers, plain, strict=True):
+                        if row.get("standalone"):
+                            kept, alone = kept + (answer == bare), alone + 1
+                        else:
+                            ranks.append(rank_of_answer([h.text for h in answer.hits], row["evidence"]) or 99)
+                            where.append(row.get("where"))
+                at = {w: sum(k == 1 for k, x in zip(ranks, where, strict=True) if x == w) for w in ("same", "other")}
+                cell = f"{sum(k == 1 for k in ranks)}/{len(ranks)}, @3 {sum(k <= 3 for k in ranks)}"
+                cell += f" (same {at['same']}/{where.count('same')}, other {at['other']}/{where.count('other')})"
+                cells.append(cell + (f", kept {kept}/{alone}" if kind == "thread" else ""))
+            print(f"| {path.name} | {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+def fifteenth(retrievers: dict[str, Retriever]) -> None:
+    """The fifteenth pass: what the previous answer's passage loses, by where the follow-up's answer is, and
+    a cap on it (``lift_cap``: at most a multiple of the lift the thread gives that passage)."""
+    by_where(retrievers)
+    settings = [("thirteenth pass (shipped)", followup.Folding())]
+    settings += [(f"lift_cap {c}", followup.Folding(lift_cap=c)) for c in (0.5, 1.0, 1.5, 2.0)]
+    halves_table(retrievers, settings, THIRTEENTH_HALVES)
+
+
 # The passes' sweeps over the follow-up sets, by name; their sets also ask the SQuAD 2.0 document.
 PASSES = {
     "fourth": fourth,
@@ -738,6 +854,7 @@ PASSES = {
     "eleventh": eleventh,
     "twelfth": twelfth,
     "thirteenth": thirteenth,
+    "fifteenth": fifteenth,
 }
 
 
@@ -749,6 +866,7 @@ def main() -> None:
         choices=("followups", "confidence", "resolution", "repeat", "names", *PASSES),
         help="one sweep only",
     )
+    parser.add_argument("--held", type=Path, nargs="*", help="held-out follow-up files, read once (fifteenth pass)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citebot-sweep-") as tmp:
         root = args.index_root or Path(tmp)
@@ -758,6 +876,9 @@ def main() -> None:
         if args.part is None or args.part in PASSES:
             # The fresh batches also ask the SQuAD 2.0 document (Normans).
             retrievers = {**retrievers, "squad2": cached(Retriever.open(CORPORA["squad2"], root / "index-squad2"))}
+        if args.held:
+            held_out(retrievers, args.held)
+            return
         for name, sweep in PASSES.items():
             if args.part in (None, name):
                 sweep(retrievers)

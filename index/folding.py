@@ -116,6 +116,9 @@ class Folding:
         pointers: Further words that point back (:func:`anaphora.refers_back`): ``"ordinal"`` ("Did the
             second one study at Harvard himself?", "the latter") and ``"elliptical"`` (a short question
             with no question word, auxiliary or name: "Named after somebody?"); empty: none.
+        lift_cap: The previous answer's passage loses at most this many times the lift the thread gives
+            it over the follow-up read without it (:func:`thread.lift`): its discount undoes the thread's
+            pull towards it, and no more (inf: no cap).
     """
 
     turns: int = 4
@@ -159,3 +162,4 @@ class Folding:
     within: frozenset[str] = WITHIN
     within_named: bool = True
     pointers: frozenset[str] = frozenset(["ordinal", "elliptical"])
+    lift_cap: float = float("inf")

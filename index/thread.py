@@ -81,6 +81,9 @@ def rank(
         drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
         drop += release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
         drop += unsaid(corpus, query, context, folding, chunk, [s.chunk for s in top if s.chunk != chunk])
+        if folding.lift_cap < float("inf"):
+            cap = folding.lift_cap * lift(corpus, context, mix, chunk, next(s.score for s in top if s.chunk == chunk))
+            drop = min(drop, cap)
     moved = [
         replace(s, score=s.score - (drop if s.chunk == chunk else 0.0) - elsewhere(corpus, s.chunk, chunk, folding))
         for s in deeper
@@ -121,6 +124,16 @@ def release(corpus: Corpus, context: Context, folding: Folding, mix: search.Mix,
     if share <= 0 or not np.isfinite(own) or not np.isfinite(score):
         return 0.0
     return share * max(0.0, score - own)
+
+
+def lift(corpus: Corpus, context: Context, mix: search.Mix, chunk: int, score: float) -> float:
+    """What the thread gives the previous answer's passage (``chunk``, at ``score`` read with it) over the
+    follow-up read in its context without it (:attr:`Context.alone`): ``lift_cap`` times it is the most
+    its discount takes back. Unbounded when there is no such reading or it does not rescore that passage."""
+    if context.alone is None:
+        return float("inf")
+    own = float(search.chunk_scores(corpus, context.alone, mix)[chunk])
+    return max(0.0, score - own) if np.isfinite(own) and np.isfinite(score) else float("inf")
 
 
 def unsaid(

@@ -351,6 +351,36 @@ def test_the_previous_answer_releases_a_share_of_its_thread_lift_by_clarity(arti
     assert score_at(9.0, alone=query) == pytest.approx(after_repeat - 0.75 * max(0.0, after_repeat - first.score))
 
 
+def test_lift_cap_bounds_what_the_previous_answer_loses_by_the_thread_lift(article: Retriever) -> None:
+    """With ``lift_cap`` c the previous answer's passage loses at most c times what the thread lifts it
+    over the follow-up read without it; without that reading (or inf: not shipped) its loss is uncapped."""
+    corpus = article.corpus
+    query = _question(article, "What did Krishna write to Congress about police reform?")
+    other = _question(article, "Which company did IBM acquire last year?")
+    first = search.rank_chunks(corpus, query, 4)[0]
+    own = float(search.chunk_scores(corpus, other)[first.chunk])
+    lead = followup.sentence_lead(corpus, query, search.Mix(), first.chunk, first.sentence)
+    lift = first.score - own
+    assert lead > 0 and lift > 0
+    assert followup.lift(
+        corpus, Context(query.vector, {}, {}, alone=other), search.Mix(), first.chunk, first.score
+    ) == (pytest.approx(lift))
+    plain = Folding(repeat_weight=1.0, release_low=0.0, release_high=0.0, unsaid_drop=0.0, elsewhere_drop=0.0)
+
+    def score_at(cap: float, alone: search.Query | None = other) -> float:
+        context = Context(query.vector, {}, {}, answer=(first.chunk, first.sentence), alone=alone)
+        ranked = followup.rank(
+            corpus, query, len(corpus.chunks) - 1, context=context, folding=replace(plain, lift_cap=cap)
+        )
+        return next(s.score for s in ranked if s.chunk == first.chunk)
+
+    assert score_at(float("inf")) == pytest.approx(first.score - lead)
+    small = min(lead, lift) / (2 * lift)
+    assert score_at(small) == pytest.approx(first.score - small * lift)
+    assert score_at(small, alone=None) == pytest.approx(first.score - lead)
+    assert score_at(2 * lead / lift) == pytest.approx(first.score - lead)
+
+
 def test_a_follow_up_read_with_its_thread_carries_its_search_alone_and_clarity(article: Retriever) -> None:
     """threaded leaves in the context the follow-up searched without the thread (the thread's
     words at weight 0, its vector its own) and how clear it is alone; with the release off, nothing."""
