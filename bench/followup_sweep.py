@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -729,20 +730,27 @@ def thirteenth(retrievers: dict[str, Retriever]) -> None:
     halves_table(retrievers, settings, THIRTEENTH_HALVES)
 
 
+def read_with_thread(retriever: Retriever, row: dict, folding: followup.Folding) -> tuple[Any, ...]:
+    """A chain's follow-up read with its thread as ``folding`` reads it: the follow-up's text, its thread's
+    questions, the follow-up's own query, and what :func:`followup.threaded` returns (the query to search
+    with, and the thread's context: None when the gate reads the follow-up alone)."""
+    q = clean_question(row["q"], 1000)[0]
+    turns = followup.earlier_questions(row["history"], 1000, folding.turns)
+    queries = retriever._queries([q])
+    queries |= retriever._queries([t for t in dict.fromkeys(turns) if t not in queries])
+    query, context = followup.threaded(
+        retriever.corpus, queries[q], [queries[t] for t in turns], retriever.mix, folding, retriever._one_query
+    )
+    return q, turns, queries[q], query, context
+
+
 def where_of(retriever: Retriever, rows: Sequence[dict]) -> dict[str, str]:
     """Where each follow-up's answer is, as the shipped method reads its thread: ``"same"`` (the passage
     that answered the thread's last question holds the evidence), ``"other"``, or ``"alone"`` (the gate
     reads it without its thread)."""
-    corpus, mix, out = retriever.corpus, retriever.mix, {}
-    folding = followup.Folding()
+    corpus, out = retriever.corpus, {}
     for row in rows:
-        q = clean_question(row["q"], 1000)[0]
-        turns = followup.earlier_questions(row["history"], 1000, folding.turns)
-        queries = retriever._queries([q])
-        queries |= retriever._queries([t for t in dict.fromkeys(turns) if t not in queries])
-        _, context = followup.threaded(
-            corpus, queries[q], [queries[t] for t in turns], mix, folding, retriever._one_query
-        )
+        *_, context = read_with_thread(retriever, row, followup.Folding())
         if context is None or context.answer is None:
             out[row["id"]] = "alone"
         else:

@@ -31,13 +31,12 @@ import numpy as np
 
 from bench.conversation import opener
 from bench.evaluate import rank_of_answer
-from bench.followup_sweep import THIRTEENTH_HALVES, batch_halves, cached
-from index import confidence, followup, search, thread
+from bench.followup_sweep import THIRTEENTH_HALVES, batch_halves, cached, read_with_thread
+from index import confidence, search, thread
 from index.asked import has_answer_type
 from index.bold import asked_kind
 from index.lexical import terms
 from index.query import Retriever
-from index.text import clean_question
 
 CORPORA = ("squad", "article", "squad2")
 TABLES = ("own", "all")
@@ -187,17 +186,11 @@ def collect(retriever: Retriever, rows: Sequence[dict], batch: str, half: int) -
     corpus, mix, folding = retriever.corpus, retriever.mix, retriever.folding
     out = []
     for row in rows:
-        q = clean_question(row["q"], 1000)[0]
-        turns = followup.earlier_questions(row["history"], 1000, folding.turns)
-        queries = retriever._queries([q])
-        queries |= retriever._queries([t for t in dict.fromkeys(turns) if t not in queries])
-        query, context = followup.threaded(
-            corpus, queries[q], [queries[t] for t in turns], mix, folding, retriever._one_query
-        )
+        q, turns, asked, query, context = read_with_thread(retriever, row, folding)
         if context is None or context.answer is None:
             continue
         joined = retriever._one_query(" ".join([*turns, q]))
-        lists, folded, rewritten, cells = read(corpus, query, context, queries[q], joined, folding, mix)
+        lists, folded, rewritten, cells = read(corpus, query, context, asked, joined, folding, mix)
         gold = np.array([rank_of_answer([c.text], row["evidence"]) == 1 for c in corpus.chunks])
         out.append(Follow(row["id"], batch, half, bool(row.get("standalone")), gold, lists, folded, rewritten, cells))
     return out
