@@ -38,8 +38,9 @@ _ABOUT_NOW = re.compile(
 # about now. ("Did you vote *yet*?" asks about now: "did" with "yet" is a perfect's.)
 _CONTRAST = frozenset(("still", "yet"))
 _OPENING = re.compile(r"(?:^|[.!?;:(\"“]\s*)(?:(?:and|but|so)\s+)?$", re.IGNORECASE)
+# An auxiliary, group 1 when it is past; a clause break (",", ";", ":") ends the clause an auxiliary opened.
 _AUXILIARY = re.compile(
-    r"\b(?:(is|are|am|isn't|aren't|do|does|don't|doesn't|has|have|hasn't|haven't|can|can't|will|won't|shall"
+    r"\b(?:(?:is|are|am|isn't|aren't|do|does|don't|doesn't|has|have|hasn't|haven't|can|can't|will|won't|shall"
     r"|should|may|might|must)|(was|were|wasn't|weren't|did|didn't|had|hadn't))\b|[,;:]",
     re.IGNORECASE,
 )
@@ -56,9 +57,10 @@ _ASKS_SAID = re.compile(
     re.IGNORECASE,
 )
 # "Claim" of a toll tells a taking, not a saying: its object is the dead, after words of count or article only
-# ("The plague *claimed* some 1.7 million *victims*", "*claimed the lives* of ..."), or a how-many / how-much question counts what it took and nothing
-# follows the verb but a place or a time ("How many victims did the plague *claim* in Italy?"). A claim
-# followed by what was claimed is a saying ("What did Meggers *claim* was the maximum?").
+# ("The plague *claimed* some 1.7 million *victims*", "*claimed the lives* of ..."), or a how-many / how-much
+# question counts what it took and nothing follows the verb but a place or a time ("How many victims did the
+# plague *claim* in Italy?"). A claim followed by what was claimed is a saying ("What did Meggers *claim* was
+# the maximum?").
 _CLAIM = re.compile(r"claim(s|ed|ing)?", re.IGNORECASE)
 _TOLL = re.compile(
     r"\s+(?:(?:the|a|an|some|many|more|most|its|their|over|about|around|nearly|almost|an estimated|up to|at least"
@@ -176,7 +178,7 @@ def _contrast(text: str, match: re.Match[str]) -> bool:
     if _OPENING.search(text[: match.start()]) and (word == "yet" or text[match.end() :].startswith(",")):
         return True
     before = list(_AUXILIARY.finditer(text, 0, match.start()))
-    return word == "still" and bool(before) and before[-1].group(2) is not None
+    return word == "still" and bool(before) and before[-1].group(1) is not None
 
 
 def _in_name(text: str, match: re.Match[str]) -> bool:

@@ -78,12 +78,12 @@ def rank(
     covers = folding.covered and covered(corpus, query.text, chunk, sentence)
     covers = covers or said(corpus, query.text, context, folding, chunk, sentence)
     if folding.repeat_weight > 0 and any(s.chunk == chunk for s in top) and not covers:
+        score = next(s.score for s in top if s.chunk == chunk)
         drop = folding.repeat_weight * sentence_lead(corpus, query, mix, chunk, sentence)
-        drop += release(corpus, context, folding, mix, chunk, next(s.score for s in top if s.chunk == chunk) - drop)
+        drop += release(corpus, context, folding, mix, chunk, score - drop)
         drop += unsaid(corpus, query, context, folding, chunk, [s.chunk for s in top if s.chunk != chunk])
         if folding.lift_cap < float("inf"):
-            cap = folding.lift_cap * lift(corpus, context, mix, chunk, next(s.score for s in top if s.chunk == chunk))
-            drop = min(drop, cap)
+            drop = min(drop, folding.lift_cap * lift(corpus, context, mix, chunk, score))
     moved = [
         replace(s, score=s.score - (drop if s.chunk == chunk else 0.0) - elsewhere(corpus, s.chunk, chunk, folding))
         for s in deeper
