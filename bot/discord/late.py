@@ -35,13 +35,18 @@ from bot.discord.text import MAX_CONTENT, escape_user_text, truncate
 if TYPE_CHECKING:
     from bot.core.admin import Done, Tell, Waiting
 
-__all__ = ["answered", "tell_outcome"]
+__all__ = ["answered", "tell_done", "tell_outcome"]
 
 
 def answered(error: BaseException) -> int | None:
     """The status Discord answered a failed request with (below 500: refused, nothing was posted); None when it
     did not answer (a timeout, a dropped connection) or the error is not Discord's."""
     return error.status if isinstance(error, discord.HTTPException) else None
+
+
+async def tell_done(interaction: discord.Interaction, done: Done) -> None:
+    """An admin command's outcome, privately, as the command's answer."""
+    await tell_privately(interaction, escape_user_text(done.text))
 
 
 async def tell_outcome(
@@ -54,7 +59,7 @@ async def tell_outcome(
         await tell_privately(interaction, wording.CHANGE_QUEUED)
 
     async def privately(done: Done, unsure: bool) -> None:  # the first way: nothing told before it
-        await tell_privately(interaction, escape_user_text(done.text))
+        await tell_done(interaction, done)
 
     def late_text(done: Done, unsure: bool, who: str | None) -> str:
         text = wording.change_told_late(who, command, escape_user_text(done.text), unsure=unsure)

@@ -31,11 +31,11 @@ from bot.core import wording
 from bot.core.channels import default_rule
 from bot.core.report import Report, report_text
 from bot.discord.cogs import tell_privately
-from bot.discord.late import tell_outcome
+from bot.discord.late import tell_done, tell_outcome
 from bot.discord.text import MAX_CONTENT, escape_user_text
 
 if TYPE_CHECKING:
-    from bot.core.admin import Admin, Done
+    from bot.core.admin import Admin
     from bot.discord.client import CiteBot
 
 log = logging.getLogger(__name__)
@@ -133,9 +133,6 @@ class AdminCog(commands.Cog, name="Admin"):
         assert self.bot.admin is not None  # make_bot always sets it
         return self.bot.admin
 
-    async def _say(self, interaction: discord.Interaction, done: Done) -> None:
-        await tell_privately(interaction, escape_user_text(done.text))
-
     @source.command(name="add")
     @app_commands.describe(
         url="The web page or document to add (http or https)", file="A .txt, .md, .html or .pdf file"
@@ -208,7 +205,7 @@ class AdminCog(commands.Cog, name="Admin"):
             text = report_text(result, escape=escape_user_text, bold="**", limit=MAX_CONTENT)
             await tell_privately(interaction, text)
             return
-        await self._say(interaction, result)
+        await tell_done(interaction, result)
 
     @app_commands.command()
     @app_commands.describe(
@@ -239,7 +236,7 @@ class AdminCog(commands.Cog, name="Admin"):
         done = await self.admin.configure(
             "discord", str(interaction.guild_id), channel, default_rule(every_message=every), mode=mode, private=private
         )
-        await self._say(interaction, done)
+        await tell_done(interaction, done)
 
 
 async def setup(bot: CiteBot) -> None:
