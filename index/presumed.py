@@ -73,6 +73,22 @@ _NOTHING_CLAIMED = re.compile(
     r"|when|while)\b)",
     re.IGNORECASE,
 )
+# "Claim" as a noun names what someone claimed without asking for their words ("What were the *claims*
+# against the company?", "How many insurance *claims* were filed?"): after a determiner, a possessive or a
+# figure, one adjective of a closed class at most between ("its *claims*", "IBM's *claim*", "a false *claim*");
+# the plural counted ("How many insurance *claims* ...?"); or the plural with nothing claimed after it (the
+# question's end, a clause break, "against", "of", "for", "about", "over", or its own verb: "its territorial
+# *claims*?", "*claims* were filed"). The verb is read as before: the singular after a subject ("What did
+# Meggers *claim* was ...", "What did he *claim* about ...?"), the plural before what was claimed ("He *claims*
+# that ...").
+_DETERMINED = re.compile(
+    r"(?:\b(?:a|an|the|this|these|those|his|her|its|their|our|your|my|whose|any|no|such"
+    r"|\d[\d,.]*)|\w(?:'s|’s|s'|s’))(?:\s+(?:false|new|main|major|legal|similar|earlier|original|initial|first"
+    r"|last|other|own|conflicting|competing))?\s+$",
+    re.IGNORECASE,
+)
+_COUNTED_NOUN = re.compile(r"\bhow many(?:\s+[\w-]+){0,2}\s+$", re.IGNORECASE)
+_NOUN_AFTER = re.compile(r"\s*(?:[?.!,;:]|$)|\s+(?:against|of|for|about|over|were|are)\b", re.IGNORECASE)
 # A reaction asked for with "how" ("How did the army *respond* to the attack?") may be an act as much as
 # words ("The army counterattacked"): such a verb alone does not ask for a saying then.
 _REACTION = re.compile(r"(respond|responds|responded|react|reacts|reacted)", re.IGNORECASE)
@@ -193,8 +209,13 @@ def saying_unreported(question: str, passage: str) -> bool:
     speaker is the text itself ("What does the article say ...?") or the asker is left alone, and so is
     a how-question whose only such verb is a reaction ("How did the market *react*?": an act answers). A
     "claim" of a toll is a taking in either ("How many victims did the plague *claim*?", "a plague *claimed*
-    some 1.7 million victims")."""
-    asked = [m.group(0) for m in _ASKS_SAID.finditer(question) if not _taken(question, m, counted=True)]
+    some 1.7 million victims"); the noun asks for no words ("What were the *claims* against the company?"),
+    while a passage naming claims still reports that words were said."""
+    asked = [
+        m.group(0)
+        for m in _ASKS_SAID.finditer(question)
+        if not _taken(question, m, counted=True) and not _noun(question, m)
+    ]
     if not asked or _TEXT_SPEAKS.search(question):
         return False
     if _HOW.search(question) and all(_REACTION.fullmatch(verb) for verb in asked):
@@ -211,6 +232,18 @@ def _taken(text: str, match: re.Match[str], counted: bool = False) -> bool:
     if _TOLL.match(text, match.end()):
         return True
     return counted and bool(_COUNTED.search(text, 0, match.start())) and bool(_NOTHING_CLAIMED.match(text, match.end()))
+
+
+def _noun(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is "claim" or "claims" as a noun: determined ("the *claims*", "IBM's *claim*"), or the
+    plural counted ("How many insurance *claims* ...?") or with nothing claimed after it ("*claims* against")."""
+    word = match.group(0).casefold()
+    if word not in ("claim", "claims"):
+        return False
+    before = text[: match.start()]
+    if _DETERMINED.search(before):
+        return True
+    return word == "claims" and bool(_COUNTED_NOUN.search(before) or _NOUN_AFTER.match(text, match.end()))
 
 
 def amount_by_degree(sentence: str) -> bool:
