@@ -6,7 +6,8 @@ A question can be on the passage's subject and still ask about something the pas
 * **the present**: "Who runs Red Hat *these days*?", "Where is the Bayeux Tapestry kept *today*?",
   "Has Congress voted on the registry *yet*?" ask about the time of asking; a passage that speaks of
   no present ("now", "currently", "still", "last year", ...) tells its subject at another time
-  ("*Still*, who paid?" and "Did they *still* win?" do not ask about it);
+  ("*Still*, who paid?" and "Did they *still* win?" do not ask about it, nor does a passage's "*Still*, it
+  grew" speak of it);
 * **a saying**: "What did Amazon *say* about IBM's decision?", "Which members of Congress
   *responded* to the letter?" ask for someone's words; a passage that reports none (no quotation,
   no verb of saying: "Concerns have been raised about ... such as Amazon") names the speaker only
@@ -38,13 +39,16 @@ _ABOUT_NOW = re.compile(
 # about now. ("Did you vote *yet*?" asks about now: "did" with "yet" is a perfect's.)
 _CONTRAST = frozenset(("still", "yet"))
 _OPENING = re.compile(r"(?:^|[.!?;:(\"“]\s*)(?:(?:and|but|so)\s+)?$", re.IGNORECASE)
-# An auxiliary, group 1 when it is past; a clause break (",", ";", ":") ends the clause an auxiliary opened.
+# An auxiliary, group 1 when it is past; a clause break (",", ";", ":") or a sentence's end (a passage has
+# several) ends the clause an auxiliary opened.
 _AUXILIARY = re.compile(
     r"\b(?:(?:is|are|am|isn't|aren't|do|does|don't|doesn't|has|have|hasn't|haven't|can|can't|will|won't|shall"
-    r"|should|may|might|must)|(was|were|wasn't|weren't|did|didn't|had|hadn't))\b|[,;:]",
+    r"|should|may|might|must)|(was|were|wasn't|weren't|did|didn't|had|hadn't))\b|[,;:]|[.!?](?=\s|$)",
     re.IGNORECASE,
 )
-# A passage's own present, or a time it tells from it (a year alone is another time).
+# A passage's own present, or a time it tells from it (a year alone is another time). Its "still" and "yet"
+# are read as a question's are: "*Still*, the company grew." and "It was *still* a loss" tell no present,
+# "He is *still* the CEO" does.
 _SPEAKS_OF_NOW = re.compile(
     r"\b(now|today|nowadays|currently|current|presently|present|these days|still|no longer|any ?more"
     r"|recent|recently|latest|yet|ago|(last|this|next|past) (year|month|week|decade|season)s?)\b",
@@ -179,9 +183,10 @@ def _office(word: str) -> str | None:
 def present_unsaid(question: str, passage: str) -> bool:
     """Whether the question asks about the time of asking ("now", "these days", "still", "yet",
     "last year") and the passage speaks of no present nor of a time told from it. Such a word
-    capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show")."""
+    capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show"). A "still"
+    or "yet" of contrast tells no present on either side ("*Still*, the company grew.", "It was *still* a loss")."""
     asks = any(not _in_name(question, m) and not _contrast(question, m) for m in _ABOUT_NOW.finditer(question))
-    return asks and not _SPEAKS_OF_NOW.search(passage)
+    return asks and all(_contrast(passage, m) for m in _SPEAKS_OF_NOW.finditer(passage))
 
 
 def _contrast(text: str, match: re.Match[str]) -> bool:

@@ -45,6 +45,15 @@ AMAZON = "Concerns have been raised about the use of facial technology developed
         ("Did they win, and is he still the coach?", "He became coach in 2015.", True),
         # "Did ... yet" asks about now as "has ... yet" does.
         ("Did Congress vote on the registry yet?", "Congress should establish a federal registry.", True),
+        # A passage's "still" of contrast tells no present, as a question's does: opening a sentence with its
+        # comma, or after its clause's past auxiliary (the sentence before it ends that clause).
+        ("Who runs Red Hat now?", "Red Hat lost money in 2001. Still, the company grew.", True),
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019, and it was still a loss.", True),
+        ("Who runs Red Hat now?", "Yet the company grew in 2001.", True),
+        # ... while a present one, or one with no auxiliary in its clause, speaks of now.
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019, and Whitehurst is still the CEO.", False),
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019. Whitehurst still runs it.", False),
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019; it is not yet merged.", False),
     ],
 )
 def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
