@@ -6,7 +6,8 @@ A question can be on the passage's subject and still ask about something the pas
 * **the present**: "Who runs Red Hat *these days*?", "Where is the Bayeux Tapestry kept *today*?",
   "Has Congress voted on the registry *yet*?" ask about the time of asking; a passage that speaks of
   no present ("now", "currently", "still", "last year", ...) tells its subject at another time
-  ("*Still*, who paid?" and "Did they *still* win?" do not ask about it);
+  ("*Still*, who paid?" and "Did they *still* win?" do not ask about it, nor does a passage's "*Still*, it
+  grew" speak of it);
 * **a saying**: "What did Amazon *say* about IBM's decision?", "Which members of Congress
   *responded* to the letter?" ask for someone's words; a passage that reports none (no quotation,
   no verb of saying: "Concerns have been raised about ... such as Amazon") names the speaker only
@@ -38,13 +39,16 @@ _ABOUT_NOW = re.compile(
 # about now. ("Did you vote *yet*?" asks about now: "did" with "yet" is a perfect's.)
 _CONTRAST = frozenset(("still", "yet"))
 _OPENING = re.compile(r"(?:^|[.!?;:(\"“]\s*)(?:(?:and|but|so)\s+)?$", re.IGNORECASE)
-# An auxiliary, group 1 when it is past; a clause break (",", ";", ":") ends the clause an auxiliary opened.
+# An auxiliary, group 1 when it is past; a clause break (",", ";", ":") or a sentence's end (a passage has
+# several) ends the clause an auxiliary opened.
 _AUXILIARY = re.compile(
     r"\b(?:(?:is|are|am|isn't|aren't|do|does|don't|doesn't|has|have|hasn't|haven't|can|can't|will|won't|shall"
-    r"|should|may|might|must)|(was|were|wasn't|weren't|did|didn't|had|hadn't))\b|[,;:]",
+    r"|should|may|might|must)|(was|were|wasn't|weren't|did|didn't|had|hadn't))\b|[,;:]|[.!?](?=\s|$)",
     re.IGNORECASE,
 )
-# A passage's own present, or a time it tells from it (a year alone is another time).
+# A passage's own present, or a time it tells from it (a year alone is another time). Its "still" and "yet"
+# are read as a question's are: "*Still*, the company grew." and "It was *still* a loss" tell no present,
+# "He is *still* the CEO" does.
 _SPEAKS_OF_NOW = re.compile(
     r"\b(now|today|nowadays|currently|current|presently|present|these days|still|no longer|any ?more"
     r"|recent|recently|latest|yet|ago|(last|this|next|past) (year|month|week|decade|season)s?)\b",
@@ -73,6 +77,22 @@ _NOTHING_CLAIMED = re.compile(
     r"|when|while)\b)",
     re.IGNORECASE,
 )
+# "Claim" as a noun names what someone claimed without asking for their words ("What were the *claims*
+# against the company?", "How many insurance *claims* were filed?"): after a determiner, a possessive or a
+# figure, one adjective of a closed class at most between ("its *claims*", "IBM's *claim*", "a false *claim*");
+# the plural counted ("How many insurance *claims* ...?"); or the plural with nothing claimed after it (the
+# question's end, a clause break, "against", "of", "for", "about", "over", or its own verb: "its territorial
+# *claims*?", "*claims* were filed"). The verb is read as before: the singular after a subject ("What did
+# Meggers *claim* was ...", "What did he *claim* about ...?"), the plural before what was claimed ("He *claims*
+# that ...").
+_DETERMINED = re.compile(
+    r"(?:\b(?:a|an|the|this|these|those|his|her|its|their|our|your|my|whose|any|no|such"
+    r"|\d[\d,.]*)|\w(?:'s|’s|s'|s’))(?:\s+(?:false|new|main|major|legal|similar|earlier|original|initial|first"
+    r"|last|other|own|conflicting|competing))?\s+$",
+    re.IGNORECASE,
+)
+_COUNTED_NOUN = re.compile(r"\bhow many(?:\s+[\w-]+){0,2}\s+$", re.IGNORECASE)
+_NOUN_AFTER = re.compile(r"\s*(?:[?.!,;:]|$)|\s+(?:against|of|for|about|over|were|are)\b", re.IGNORECASE)
 # A reaction asked for with "how" ("How did the army *respond* to the attack?") may be an act as much as
 # words ("The army counterattacked"): such a verb alone does not ask for a saying then.
 _REACTION = re.compile(r"(respond|responds|responded|react|reacts|reacted)", re.IGNORECASE)
@@ -163,9 +183,10 @@ def _office(word: str) -> str | None:
 def present_unsaid(question: str, passage: str) -> bool:
     """Whether the question asks about the time of asking ("now", "these days", "still", "yet",
     "last year") and the passage speaks of no present nor of a time told from it. Such a word
-    capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show")."""
+    capitalised inside a sentence is a name's ("What did *USA Today* report?", "the *Today* show"). A "still"
+    or "yet" of contrast tells no present on either side ("*Still*, the company grew.", "It was *still* a loss")."""
     asks = any(not _in_name(question, m) and not _contrast(question, m) for m in _ABOUT_NOW.finditer(question))
-    return asks and not _SPEAKS_OF_NOW.search(passage)
+    return asks and all(_contrast(passage, m) for m in _SPEAKS_OF_NOW.finditer(passage))
 
 
 def _contrast(text: str, match: re.Match[str]) -> bool:
@@ -193,8 +214,13 @@ def saying_unreported(question: str, passage: str) -> bool:
     speaker is the text itself ("What does the article say ...?") or the asker is left alone, and so is
     a how-question whose only such verb is a reaction ("How did the market *react*?": an act answers). A
     "claim" of a toll is a taking in either ("How many victims did the plague *claim*?", "a plague *claimed*
-    some 1.7 million victims")."""
-    asked = [m.group(0) for m in _ASKS_SAID.finditer(question) if not _taken(question, m, counted=True)]
+    some 1.7 million victims"); the noun asks for no words ("What were the *claims* against the company?"),
+    while a passage naming claims still reports that words were said."""
+    asked = [
+        m.group(0)
+        for m in _ASKS_SAID.finditer(question)
+        if not _taken(question, m, counted=True) and not _noun(question, m)
+    ]
     if not asked or _TEXT_SPEAKS.search(question):
         return False
     if _HOW.search(question) and all(_REACTION.fullmatch(verb) for verb in asked):
@@ -211,6 +237,18 @@ def _taken(text: str, match: re.Match[str], counted: bool = False) -> bool:
     if _TOLL.match(text, match.end()):
         return True
     return counted and bool(_COUNTED.search(text, 0, match.start())) and bool(_NOTHING_CLAIMED.match(text, match.end()))
+
+
+def _noun(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is "claim" or "claims" as a noun: determined ("the *claims*", "IBM's *claim*"), or the
+    plural counted ("How many insurance *claims* ...?") or with nothing claimed after it ("*claims* against")."""
+    word = match.group(0).casefold()
+    if word not in ("claim", "claims"):
+        return False
+    before = text[: match.start()]
+    if _DETERMINED.search(before):
+        return True
+    return word == "claims" and bool(_COUNTED_NOUN.search(before) or _NOUN_AFTER.match(text, match.end()))
 
 
 def amount_by_degree(sentence: str) -> bool:

@@ -45,6 +45,15 @@ AMAZON = "Concerns have been raised about the use of facial technology developed
         ("Did they win, and is he still the coach?", "He became coach in 2015.", True),
         # "Did ... yet" asks about now as "has ... yet" does.
         ("Did Congress vote on the registry yet?", "Congress should establish a federal registry.", True),
+        # A passage's "still" of contrast tells no present, as a question's does: opening a sentence with its
+        # comma, or after its clause's past auxiliary (the sentence before it ends that clause).
+        ("Who runs Red Hat now?", "Red Hat lost money in 2001. Still, the company grew.", True),
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019, and it was still a loss.", True),
+        ("Who runs Red Hat now?", "Yet the company grew in 2001.", True),
+        # ... while a present one, or one with no auxiliary in its clause, speaks of now.
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019, and Whitehurst is still the CEO.", False),
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019. Whitehurst still runs it.", False),
+        ("Who runs Red Hat now?", "Red Hat was sold in 2019; it is not yet merged.", False),
     ],
 )
 def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
@@ -82,6 +91,18 @@ def test_present_unsaid(question: str, passage: str, unsaid: bool) -> None:
         ("Who claimed that the name first appeared in 1631?", "The name appeared in 1631.", True),
         ("How many people did Meggers claim the forest could hold?", "Meggers studied the rainforest.", True),
         ("What did BSkyB say about HD?", "BSkyB claimed 40,000 people had registered for HD.", False),
+        # "Claim" as a noun asks for no words: determined, counted, or with nothing claimed after the plural.
+        ("What were the claims against the company?", "The company was fined in 2019.", False),
+        ("How many insurance claims were filed?", "The company was fined in 2019.", False),
+        ("Which Brazilian tribe uses Google Earth to strengthen its territorial claims?", "The Surui map it.", False),
+        ("What was IBM's claim?", "IBM sold the unit in 2019.", False),
+        ("Was a false claim made?", "IBM sold the unit in 2019.", False),
+        ("Which claims against IBM were dropped?", "IBM sold the unit in 2019.", False),
+        # ... while a saying asked beside the noun is one, and the verb stays a verb.
+        ("What did the BBC say about his claims?", "The BBC aired the show in 2019.", True),
+        ("What did he claim about the Latin name atra mors?", "Atra mors is Latin.", True),
+        ("Who claims that IBM sold the unit?", "IBM sold the unit in 2019.", True),
+        ("What do the lawyers claim?", "IBM sold the unit in 2019.", True),
     ],
 )
 def test_saying_unreported(question: str, passage: str, unreported: bool) -> None:
