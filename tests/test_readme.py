@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -100,3 +101,20 @@ def test_shell_commands_of_the_bot_parse(doc: Path, capsys: pytest.CaptureFixtur
             except SystemExit:
                 wrong.append((line, " ".join(words), capsys.readouterr().err.strip().splitlines()[-1]))
     assert wrong == []
+
+
+def test_the_contract_json_examples_parse_and_show_fields_the_commands_print() -> None:
+    """docs/CONTRACT.md's JSON blocks are what a script would copy: each parses, and every field it shows is one
+    `ask --json` / `quote --json` prints (render.py, here over the fake retriever's answers)."""
+    from bot.terminal.render import answer_json, quotes_json
+    from tests.fakes import FakeRetriever
+
+    text = (ROOT / "docs" / "CONTRACT.md").read_text(encoding="utf-8")
+    ask, followup, quote = (json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL))
+    answered = answer_json(FakeRetriever().ask(ask["question"]))
+    assert sorted(set(ask) - set(answered)) == []
+    assert sorted(set(ask["passages"][0]) - set(answered["passages"][0])) == []
+    assert set(followup) == {"question", "history"} and all(isinstance(q, str) for q in followup["history"])
+    quoted = quotes_json(FakeRetriever().quotes(quote["topic"]))
+    assert sorted(set(quote) - set(quoted)) == []
+    assert sorted(set(quote["quotes"][0]) - set(quoted["quotes"][0])) == []
