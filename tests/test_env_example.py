@@ -57,3 +57,26 @@ def test_env_example_names_every_value_a_choice_setting_takes() -> None:
         said = comments_above(name.upper())
         missing = [choice for choice in choices if choice not in said]
         assert missing == [], f"{name.upper()}: .env.example does not name {missing}"
+
+
+def bounds(name: str) -> list[float]:
+    """The limits a number setting's value must keep within, but for the plain ``> 0`` or ``>= 1`` of a count."""
+    field = Settings.model_fields[name]
+    found = []
+    for rule in field.metadata:
+        for side in ("ge", "gt", "le", "lt"):
+            value = getattr(rule, side, None)
+            if value is not None and not (side in ("ge", "gt") and value in (0, 1)):
+                found.append(value)
+    return found
+
+
+def test_env_example_states_the_limits_of_every_number_setting() -> None:
+    """A value out of range stops the bot at start (``ConfigError: setting TOP_K: ...``): the comment says the range."""
+    unsaid = {}
+    for name in Settings.model_fields:
+        said = comments_above(name.upper())
+        missing = [v for v in bounds(name) if not re.search(rf"(?<![\d,.])({v:g}|{v:,g})(?![\d,])", said)]
+        if missing:
+            unsaid[name.upper()] = missing
+    assert unsaid == {}, ".env.example does not state these limits of the settings (bot/core/settings.py)"

@@ -45,6 +45,7 @@ UNKNOWN = "no indexed source has that name"
 NOT_ADDED = "it was not added by `python -m bot add`, so it is left alone"
 CHANGED = "it was changed since `python -m bot add` wrote it"
 ONLY_ONE = "it is the only source, and an index needs one"
+SHARED_TITLE = "more than one source has that title"
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,8 @@ def _find(infos: list[SourceInfo], name: str, seeds_name: str) -> SourceInfo:
     titled = [info for info in infos if info.title.casefold() == name.strip().casefold()]
     if len(titled) == 1:
         return titled[0]
+    if titled:  # a title two documents share names neither: the refusal names them instead
+        raise RemoveSourceError(name, SHARED_TITLE, "give its name: " + ", ".join(info.name for info in titled))
     raise unknown_source(name)
 
 

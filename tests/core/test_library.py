@@ -154,6 +154,31 @@ def test_remove_deletes_only_what_add_wrote(settings: Settings, tmp_path: Path) 
     assert [s.name for s in list_sources(settings)] == ["harbour.txt", "orchards.txt"]
 
 
+def test_remove_takes_a_title_only_when_one_source_has_it(settings: Settings, tmp_path: Path) -> None:
+    """docs/sources.md: the exact title works as a name. A title two sources share names neither: the refusal
+    says so and lists their names (it said "no indexed source has that name")."""
+    texts = {
+        "ferry.md": "# The Vell ferry\n\nIt sails twice a day in summer.\n",
+        "ferry-fares.md": "# The Vell ferry\n\nA crossing costs two crowns.\n",
+        "mill.md": "# The mill\n\nThe mill ground oats until 1960.\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    add_sources(settings, [str(tmp_path / name) for name in texts])
+    with pytest.raises(RemoveSourceError) as refused:
+        remove_source(settings, "The Vell ferry")
+    assert str(refused.value).startswith("cannot remove The Vell ferry: more than one source has that title; give its")
+    assert "ferry.md" in str(refused.value) and "ferry-fares.md" in str(refused.value)
+    assert chat_reason(refused.value, "/sources") == str(refused.value)
+    assert remove_source(settings, "the mill").name == "mill.md"
+    assert sorted(s.name for s in list_sources(settings)) == [
+        "ferry-fares.md",
+        "ferry.md",
+        "harbour.txt",
+        "orchards.txt",
+    ]
+
+
 def test_a_failed_index_update_puts_the_seeds_back(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
