@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import sys
 from pathlib import Path
 
@@ -27,15 +26,13 @@ from bot.core.reply import more_passages, reply_for_answer  # noqa: E402
 from bot.discord.buttons import ButtonSpec, buttons_for  # noqa: E402
 from bot.discord.format import format_answer_discord, format_more_discord  # noqa: E402
 from bot.discord.threads import thread_name  # noqa: E402
-from index.links import paragraph_link  # noqa: E402
 from index.types import Answer, Hit  # noqa: E402
+from scripts.article import passage  # noqa: E402
 from scripts.marked import replace_between  # noqa: E402
 
 DOC = REPO / "docs" / "discord.md"
-ARTICLE = REPO / "seeds" / "000_a7265f2ac828b9b1.txt"
 BEGIN = "<!-- examples:begin: written by scripts/render_discord_examples.py; edit that, not this -->"
 END = "<!-- examples:end -->"
-TITLE = "IBM quits facial recognition"
 URL = "https://example.com/news/ibm-quits-facial-recognition"  # an example address, as titles.toml would give one
 ANSWER_ID = "Ab3_-xYz09Q"  # an answer id as the question log makes them
 SHARER = "<@123456789012345678>"
@@ -44,31 +41,11 @@ SHARER = "<@123456789012345678>"
 ANSWER_PASSAGES = [(8, "“IBM firmly opposes"), (5, "As part of that effort"), (6, "“IBM no longer offers")]
 MORE = [(4, "IBM called for"), (10, "“Artificial Intelligence"), (12, "CNBC notes")]
 LOW_PASSAGES = [(18, "IBM, which acquired"), (1, "RESEARCH TRIANGLE PARK"), (3, "He spelled out")]
-SENTENCE_END = re.compile(r"[.!?]”?(?=\s|$)")
-
-
-def paragraphs() -> list[str]:
-    """The article's paragraphs, numbered from 1 as citations count them."""
-    return [p.strip() for p in ARTICLE.read_text(encoding="utf-8").split("\n\n") if p.strip()]
 
 
 def hit(number: int, opening: str, *, linked: bool) -> Hit:
-    """A passage of the article: paragraph ``number``, answering with its sentence starting ``opening``."""
-    text = paragraphs()[number - 1]
-    start = text.index(opening)
-    found = SENTENCE_END.search(text, start)
-    end = found.end() if found else len(text)
-    return Hit(
-        text=text,
-        source=f"seeds/{ARTICLE.name}",
-        document=TITLE,
-        paragraph=number,
-        score=0.0,
-        sentence=text[start:end],
-        sentence_start=start,
-        url=paragraph_link(URL, text) if linked else None,
-        ref=(number, 0),
-    )
+    """Paragraph ``number`` of the article, answering with its sentence starting ``opening``; linked or not."""
+    return passage(number, opening, URL if linked else None)
 
 
 def buttons(specs: list[ButtonSpec]) -> str:

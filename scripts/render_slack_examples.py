@@ -25,8 +25,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from bot.core.reply import more_passages, reply_for_answer  # noqa: E402
 from bot.slack.format import format_answer_slack, format_more_slack  # noqa: E402
-from index.links import paragraph_link  # noqa: E402
 from index.types import Answer, Hit  # noqa: E402
+from scripts.article import passage  # noqa: E402
 from scripts.marked import replace_between  # noqa: E402
 
 DOC = ROOT / "docs" / "slack.md"
@@ -35,45 +35,23 @@ END = "<!-- slack-examples:end -->"
 ANSWER_ID = "Qx7rT2mVb0a"  # what the question log would have given; the buttons carry it
 URL = "https://news.example.org/ibm-quits-facial-recognition"  # as if titles.toml said where it was published
 
-# Passages of the sample article (seeds/), with the sentence that answers.
+# Passages of the sample article (seeds/): paragraph number and the opening of the sentence that answers.
 _PASSAGES = (
-    (6, "As part of that effort, Krishna announced the dropping of facial recognition.", None),
-    (7, "“IBM no longer offers general purpose IBM facial recognition or analysis software,” Krishna wrote.", None),
-    (3, "He spelled out IBM’s stand in a letter sent to Congress and published Monday evening.", None),
-    (13, "CNBC notes that facial recognition does not generate “significant revenue” for IBM.", None),
-    (
-        9,
-        "Krishna also acknowledged concerns about the use of artificial intelligence.",
-        "Krishna also acknowledged concerns about the use of artificial intelligence.",
-    ),
-    (
-        1,
-        "RESEARCH TRIANGLE PARK – IBM quits the facial recognition business and is calling on Congress to pursue "
-        "police reform.",
-        "IBM quits the facial recognition business and is calling on Congress to pursue police reform.",
-    ),
+    (5, "As part of that effort"),
+    (6, "“IBM no longer offers"),
+    (3, "He spelled out"),
+    (12, "CNBC notes"),
+    (9, "Krishna also acknowledged"),
+    (1, "IBM quits the facial"),
 )
 
 
 def _hits() -> tuple[Hit, ...]:
-    out = []
-    for rank, (paragraph, text, answering) in enumerate(_PASSAGES):
-        sentence = answering or text
-        url = paragraph_link(URL, text) if rank % 2 == 0 else None  # half with a link, half without
-        out.append(
-            Hit(
-                text=text,
-                source="seeds/000_a7265f2ac828b9b1.txt",
-                document="IBM quits facial recognition",
-                paragraph=paragraph,
-                score=0.8 - rank / 20,
-                sentence=sentence,
-                sentence_start=text.index(sentence),
-                ref=(rank, 0),
-                url=url,
-            )
-        )
-    return tuple(out)
+    # Half with a link, half without; ranked in the order listed.
+    return tuple(
+        dataclasses.replace(passage(number, opening, URL if rank % 2 == 0 else None), score=0.8 - rank / 20)
+        for rank, (number, opening) in enumerate(_PASSAGES)
+    )
 
 
 def _line(block: dict[str, Any]) -> str:
