@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # as the library's limit on a fetched page
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # discord.py's save reads it whole into memory; a 100-page PDF is about 5 MB
 MANAGERS = discord.Permissions(manage_guild=True)
 LIST = "/sources"  # what a refusal names for the list of sources (bot/core/refusals.py)
 
