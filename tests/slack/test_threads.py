@@ -205,8 +205,8 @@ async def test_reading_keeps_only_the_newest_messages_and_counts_the_first_once(
 
 
 async def test_a_thread_too_long_to_read_is_answered_without_history(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past MAX_PAGES pages the reading stops: the follow-up is answered, asked alone."""
-    monkeypatch.setattr(threads, "MAX_PAGES", 2)
+    """Past MAX_CALLS calls the reading stops: the follow-up is answered, asked alone."""
+    monkeypatch.setattr(threads, "MAX_CALLS", 2)
     thread = await asked_in_a_thread(bot, "Why did IBM quit facial recognition?")
     for n in range(250):
         bot.slack.said(f"remark {n}", thread_ts=thread)
