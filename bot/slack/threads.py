@@ -9,8 +9,9 @@ Slack lists a thread oldest first (:data:`PAGE` messages a call, the thread's fi
 maybe again on each page), while a follow-up leans on the newest questions. A thread of one
 page is read whole, as it always was; a longer one is read from its first page (where the
 bot's answer to the question that started it is) and its tail: the messages from an
-``oldest`` time to the follow-up, a window widened (:data:`REACH`) and then split in time
-until it holds enough of the newest messages in one page, in at most :data:`MAX_CALLS` calls.
+``oldest`` time to the follow-up, a window widened (:data:`REACH`), then split in time or
+placed by the thread's count of replies, until one page holds enough of the newest messages:
+at most :data:`MAX_CALLS` calls.
 """
 
 from __future__ import annotations
@@ -145,14 +146,7 @@ def _said(message: dict[str, Any], me: Me) -> Said | None:
 async def read_thread(client: AsyncWebClient, channel: str, thread_ts: str, before: str, me: Me) -> Thread:
     """Read a thread back up to (not including) the message at ``before``.
 
-    A thread longer than a page is read from its first page and its tail, the newest
-    messages before ``before``: windows below ``before`` (``oldest`` to ``latest``), each
-    read in one call when it fits in a page. A window that fits but holds too little is
-    widened (:data:`REACH`, then everything after the first page, which reads the thread
-    whole); once one is found longer than a page, the search splits the time between the
-    widest window too short and the narrowest too long. The tail is enough when it holds
-    ``READ_BACK`` messages or ``MAX_HISTORY`` people's questions: the history is then the
-    same as a reading of the whole thread would give.
+    A thread longer than a page is read from its first page and its tail (:func:`_tail`).
 
     Args:
         client: The Web API client (needs the ``*:history`` scope of the conversation).
@@ -176,18 +170,38 @@ async def read_thread(client: AsyncWebClient, channel: str, thread_ts: str, befo
     end = _ts(before)
     if whole or end is None:
         return Thread(reading.answered, reading.history(first))
+    return await _tail(reading, first, end)
+
+
+async def _tail(reading: _Reading, first: list[dict[str, Any]], end: Decimal) -> Thread:
+    """Read the tail of a thread longer than its ``first`` page: the newest messages before ``end``.
+
+    Windows below ``end`` (``oldest`` to ``latest``) are read in one call each, when one page holds
+    them. A window that fits but holds too little is widened (:data:`REACH`, then everything after
+    the first page: the thread whole); once one is longer than a page, the time is split between
+    the widest too short and the narrowest too long, or, when everything after the first page is
+    too long, a window is first placed by the thread's count of replies and their pace (:func:`_guess`).
+    The tail is enough with ``READ_BACK`` messages or ``MAX_HISTORY`` people's questions: the history
+    is then the one a reading of the whole thread gives.
+    """
     floor = max((t for m in first if (t := _ts(m.get("ts"))) is not None), default=Decimal(0))  # read up to here
+    after = reading.replies - (len(first) - 1) - 1  # replies after the first page (the follow-up is one)
     reach = iter(REACH)
     short: tuple[Decimal, list[dict[str, Any]]] | None = None  # the widest window read whole, too short
     long: Decimal | None = None  # the oldest bound of the narrowest window longer than a page
+    guess: Decimal | None = None
     while reading.calls < MAX_CALLS:
         if long is None:
             width = next(reach, None)
             oldest = floor if width is None else max(floor, end - width)
+        elif guess is not None:
+            oldest, guess = guess, None
         elif (oldest := _between(end, short[0] if short else end, long)) is None:
             break  # the two windows' bounds are a microsecond apart: no window between them
         tail, whole = await reading.page(oldest)
         if not whole:
+            if oldest == floor and after > 0:  # how many replies it holds is known: guess where the last are
+                guess = _guess(tail, after, floor, short[0] if short else end)
             long = oldest
         elif oldest <= floor:  # everything after the first page: the thread was read whole
             return Thread(reading.answered, reading.history(first + tail))
@@ -196,11 +210,10 @@ async def read_thread(client: AsyncWebClient, channel: str, thread_ts: str, befo
         else:
             short = (oldest, tail)
     if short is None:
-        log.info("slack thread's newest messages not read in %d calls: a follow-up there is asked without history",
-                 MAX_CALLS)  # fmt: skip
+        log.info("slack thread's tail not found in %d calls: a follow-up there is asked without history", MAX_CALLS)
         return Thread(reading.answered, ())
-    log.info("slack thread's newest %d messages not read in %d calls: a follow-up there is asked with the newest %d",
-             READ_BACK, MAX_CALLS, len(short[1]))  # fmt: skip
+    log.info("slack thread's tail not found in %d calls: a follow-up there is asked with its newest %d messages",
+             MAX_CALLS, len(short[1]))  # fmt: skip
     return Thread(reading.answered, reading.history(short[1]))
 
 
@@ -211,6 +224,7 @@ class _Reading:
         self.client, self.channel, self.thread_ts, self.before, self.me = client, channel, thread_ts, before, me
         self.calls = 0
         self.answered = False
+        self.replies = 0  # the thread's replies, as its first message counts them (reply_count)
 
     async def page(self, oldest: Decimal | None) -> tuple[list[dict[str, Any]], bool]:
         """The first page of the thread's messages after ``oldest`` (None: from its start) and before
@@ -227,11 +241,12 @@ class _Reading:
             # bot among them answered somewhere in the thread, maybe in a part not read. Its absence
             # proves nothing (Slack does not say the list is complete): the messages read decide then.
             repliers = (message.get("reply_users") or ()) if ts == self.thread_ts else ()
+            self.replies = int(message.get("reply_count") or 0) if ts == self.thread_ts else self.replies
             listed = any(who and who in repliers for who in (self.me.user_id, self.me.bot_id))
             self.answered = self.answered or listed or self.me.wrote(message)
-            # The first message comes again on top of every page, whatever the range asked: only the
+            # The first message may come again on every page, whatever the range asked: only the
             # messages inside the range are the page's (a tail's window starts after the first page).
-            if _later(ts, self.before) or (oldest is not None and not _after(ts, oldest)):
+            if _outside(ts, oldest, self.before):
                 continue
             kept.append(message)
         more = (page.get("response_metadata") or {}).get("next_cursor")
@@ -249,15 +264,24 @@ class _Reading:
 
 
 def _between(end: Decimal, short: Decimal, long: Decimal) -> Decimal | None:
-    """An ``oldest`` between a window too short (from ``short``) and one too long (from ``long``), or None.
-
-    The widths below ``end`` are split geometrically (an hour and a day give about five hours):
-    the windows of :data:`REACH` grow by 24 and 30 times. Below a window of no width, in halves.
-    """
+    """An ``oldest`` between a window too short (from ``short``) and one too long (from ``long``), or None: their
+    widths below ``end`` split geometrically (:data:`REACH` grows 24 and 30 times), or in halves from none."""
     wide = end - long
     width = (wide * (end - short)).sqrt() if short < end else wide / 2
     oldest = (end - width).quantize(_MICRO, rounding=ROUND_FLOOR)
     return oldest if long < oldest < short else None
+
+
+def _guess(page: list[dict[str, Any]], replies: int, long: Decimal, top: Decimal) -> Decimal | None:
+    """An ``oldest`` leaving some 75 of the ``replies`` after ``long`` (enough, and one page holds them), were
+    they as close together as on ``page``, their oldest; None if outside ``long`` to ``top``. The newest may
+    have come in a rush long before the follow-up, where splitting the time takes many calls to find them."""
+    times = [t for m in page if (t := _ts(m.get("ts"))) is not None]
+    if len(times) < 2 or times[-1] <= times[0]:
+        return None
+    oldest = times[0] + (replies - (READ_BACK + PAGE) // 2) * (times[-1] - times[0]) / (len(times) - 1)
+    oldest = oldest.quantize(_MICRO, rounding=ROUND_FLOOR)
+    return oldest if long < oldest < top else None
 
 
 def _ts(value: object) -> Decimal | None:
@@ -268,11 +292,6 @@ def _ts(value: object) -> Decimal | None:
         return None
 
 
-def _after(ts: str, oldest: Decimal) -> bool:
-    at = _ts(ts)
-    return at is not None and at > oldest
-
-
-def _later(ts: str, before: str) -> bool:
+def _outside(ts: str, oldest: Decimal | None, before: str) -> bool:
     at, end = _ts(ts), _ts(before)
-    return at is not None and end is not None and at >= end
+    return at is not None and ((end is not None and at >= end) or (oldest is not None and at <= oldest))

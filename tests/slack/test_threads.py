@@ -206,9 +206,12 @@ async def test_reading_keeps_only_the_newest_messages_and_counts_the_first_once(
     assert read.history == tuple(f"q{n}" for n in range(READ_BACK + 30 - MAX_HISTORY, READ_BACK + 30))
 
 
-async def test_a_thread_too_long_to_read_is_answered_without_history(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past MAX_CALLS calls the reading stops: the follow-up is answered, asked alone."""
+async def test_a_thread_too_long_to_read_is_answered_without_history(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past MAX_CALLS calls, no window of the tail read whole: the follow-up is answered, asked alone."""
     monkeypatch.setattr(threads, "MAX_CALLS", 2)
+    caplog.set_level(logging.INFO, logger=threads.__name__)
     thread = await asked_in_a_thread(bot, "Why did IBM quit facial recognition?")
     for n in range(250):
         bot.slack.said(f"remark {n}", thread_ts=thread)
@@ -216,6 +219,7 @@ async def test_a_thread_too_long_to_read_is_answered_without_history(bot: Bot, m
     await bot.wait_for("chat.postMessage", 2, thread_ts=thread)
     assert bot.retriever.histories[-1] == ()
     assert len(bot.slack.of("conversations.replies")) == 2  # the first page; the rest, longer than a page
+    assert "asked without history" in caplog.text
 
 
 # --- long threads: the first page and the tail --------------------------------------------------------
@@ -240,18 +244,19 @@ def long_thread(slack: FakeSlack, replies: int, shape: str, *, channel: str = "C
     bot_says(slack, "Because ...", root, channel=channel)
     for n in range(replies):
         last = replies - n  # how many replies from this one to the end
-        slack.pass_time({"minute": 60, "hourly": 3600, "burst": 2592 if last > 500 else 1, "instant": 0}.get(shape, 60))
+        pace = {"minute": 60, "hourly": 3600, "burst": 2592 if last > 500 else 1, "instant": 0, "rush, pause": 0}
+        slack.pass_time(pace.get(shape, 60))
         if shape == "bots at the end" and last <= 60:
             bot_says(slack, f"bot {n}", root, channel=channel)  # 60 answers fill the newest 50 messages
         elif n % 4 == 3 and shape != "quiet":
             bot_says(slack, f"answer {n}", root, channel=channel)
         else:
             slack.said(f"question {n}" if shape != "quiet" or last <= 3 else "", thread_ts=root, channel=channel)
-    slack.pass_time(0 if shape == "instant" else 60)
+    slack.pass_time({"instant": 0, "rush, pause": 5 * 3600}.get(shape, 60))
     return root, slack.said("And when?", thread_ts=root, channel=channel)["ts"]
 
 
-SHAPES = ["instant", "minute", "hourly", "burst", "bots at the end", "quiet"]
+SHAPES = ["instant", "minute", "hourly", "burst", "rush, pause", "bots at the end", "quiet"]
 
 
 @pytest.mark.parametrize("replies", [1500, 3000])
@@ -260,7 +265,7 @@ async def test_a_long_thread_gives_the_history_a_whole_reading_would(
     slack: FakeSlack, shape: str, replies: int
 ) -> None:
     """However the messages lie in time (all in one second, a minute or an hour apart, 30 days then a
-    burst) and whatever the newest are (the bot's, blank), the tail gives the newest questions a
+    burst, a rush five hours before the follow-up) and whatever the newest are (the bot's, blank), the tail gives the newest questions a
     reading of the whole thread would, the bot's answer at the start counts, and the calls stay in budget."""
     root, follow_up = long_thread(slack, replies, shape)
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
@@ -317,7 +322,7 @@ async def test_a_tail_not_found_in_the_calls_gives_the_newest_questions_read(
     with caplog.at_level(logging.INFO, logger=threads.__name__):
         read = await read_thread(client, "C0001", root, follow_up, ME)
     assert read == threads.Thread(True, ("question 297", "question 298", "question 299"))
-    assert "asked with the newest 3" in caplog.text
+    assert "asked with its newest 3 messages" in caplog.text
     assert len(slack.of("conversations.replies")) == 2
 
 
