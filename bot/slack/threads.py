@@ -178,7 +178,8 @@ async def _tail(reading: _Reading, first: list[dict[str, Any]], end: Decimal) ->
 
     Windows below ``end`` (``oldest`` to ``latest``) are read in one call each, when one page holds
     them. A window that fits but holds too little is widened (:data:`REACH`, then everything after
-    the first page: the thread whole); once one is longer than a page, the time is split between
+    the first page: the thread whole, at once when the reply count says one page holds the rest);
+    once one is longer than a page, the time is split between
     the widest too short and the narrowest too long, or, when everything after the first page is
     too long, a window is first placed by the thread's count of replies and their pace (:func:`_guess`).
     The tail is enough with ``READ_BACK`` messages or ``MAX_HISTORY`` people's questions: the history
@@ -186,7 +187,7 @@ async def _tail(reading: _Reading, first: list[dict[str, Any]], end: Decimal) ->
     """
     floor = max((t for m in first if (t := _ts(m.get("ts"))) is not None), default=Decimal(0))  # read up to here
     after = reading.replies - (len(first) - 1) - 1  # replies after the first page (the follow-up is one)
-    reach = iter(REACH)
+    reach = iter(() if 0 < after < PAGE else REACH)  # the rest in one page: read it, as a page through would
     short: tuple[Decimal, list[dict[str, Any]]] | None = None  # the widest window read whole, too short
     long: Decimal | None = None  # the oldest bound of the narrowest window longer than a page
     guess: Decimal | None = None
