@@ -12,7 +12,10 @@ or ``SLACK_API_BASE`` at it. It knows:
 * ``conversations.replies`` over the messages it keeps (the bot's, and the people's a
   test adds with :meth:`FakeSlack.said`): oldest first, ``latest``/``oldest``/``inclusive``,
   paged by ``limit`` and an opaque ``cursor``, the thread's first message again on top of
-  every page (a reader must not count it twice);
+  every page, whatever the time range (a reader must not count it twice, nor take it for a
+  message of the range), carrying the thread's ``reply_count``, ``reply_users_count``,
+  ``latest_reply`` and ``reply_users`` (unless :attr:`FakeSlack.lists_repliers` is off);
+  :meth:`FakeSlack.pass_time` spreads a thread's messages in time, as Slack's ``ts`` are;
 * any other method answers ``{"ok": true}``; a method put in :attr:`FakeSlack.refuse` answers
   ``{"ok": false, "error": ...}`` instead (an expired trigger, a missing scope).
 * a method given a count in :attr:`FakeSlack.throttle` answers that many calls with Slack's rate limit
@@ -91,6 +94,8 @@ class FakeSlack:
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
         self._started = int(time.time())
+        self._passed = 0  # seconds pass_time moved the clock on
+        self.lists_repliers = True  # a thread's first message lists who replied (reply_users), as Slack's does
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, as Slack keeps them
         self.refuse: dict[str, str] = {}  # method -> the error Slack answers it with (``{"ok": false}``)
         self.throttle: dict[str, int] = {}  # method -> how many more calls get 429 ratelimited
@@ -158,7 +163,12 @@ class FakeSlack:
 
     def next_ts(self) -> str:
         """A new message timestamp, later than every one before (as Slack's are)."""
-        return f"{self._started}.{next(self._ts):06d}"
+        return f"{self._started + self._passed}.{next(self._ts) % 1_000_000:06d}"
+
+    def pass_time(self, seconds: int) -> None:
+        """Slack's clock moves on: the messages after this are ``seconds`` later (at most 999,999 messages a second)."""
+        with self._changed:
+            self._passed += seconds
 
     def _keep(self, channel: str, message: dict[str, Any]) -> None:
         with self._changed:
@@ -204,7 +214,13 @@ class FakeSlack:
                     return False
             return True
 
-        first, replies = thread[0], [m for m in thread[1:] if within(m)]
+        first, replies = dict(thread[0]), [m for m in thread[1:] if within(m)]
+        if len(thread) > 1:  # a thread's first message says how long the thread is, and who replied
+            repliers = list(dict.fromkeys(str(m.get("user") or m.get("bot_id")) for m in thread[1:]))
+            first |= {"reply_count": len(thread) - 1, "reply_users_count": len(repliers)}
+            first |= {"latest_reply": thread[-1]["ts"], "thread_ts": first["ts"]}
+            if self.lists_repliers:
+                first["reply_users"] = repliers
         limit = max(1, min(int(payload.get("limit") or 1000), 1000))
         start = int(base64.b64decode(payload["cursor"]).decode().split(":")[1]) if payload.get("cursor") else 0
         page = replies[start : start + limit - 1]  # room for the first message, on top of every page

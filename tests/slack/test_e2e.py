@@ -26,6 +26,7 @@ import pytest
 
 from bot.core.wording import ABSTENTION
 from bot.slack.buttons import MORE
+from bot.slack.threads import MAX_CALLS
 from tests import databases
 from tests.fake_slack import (
     BOT_TOKEN,
@@ -339,3 +340,23 @@ def test_more_sources_works_with_the_real_index_and_database(running: Running) -
     assert re.search(r"\[4\] [^,]+, ¶\d+", shown)
     assert "[1]" not in shown
     assert more.payload["thread_ts"] == "200.1"
+
+
+def test_a_follow_up_in_a_thread_of_1500_messages_is_answered_with_its_tail(running: Running) -> None:
+    """A reply in a thread of 1,500 messages the bot answered at its start is a follow-up, its thread read
+    (first page and tail) within the calls' budget, and not asked without history."""
+    root = running.slack.said(f"<@{BOT_USER}> Who is Arvind Krishna?", channel="CF2", user="UF2")
+    running.post(event_body({**root, "type": "app_mention"}, event_id="EvF21"))
+    running.slack.wait_for("chat.postMessage", channel="CF2", thread_ts=root["ts"])
+    for n in range(1500):
+        running.slack.pass_time(60)
+        running.slack.said(f"remark {n}", channel="CF2", thread_ts=root["ts"], user="UF2")
+    follow_up = running.slack.said("Why did his company quit facial recognition?", channel="CF2", thread_ts=root["ts"])
+    assert running.post(event_body(follow_up, event_id="EvF22"))[0] == 200
+    running.slack.wait_for("chat.postMessage", 2, channel="CF2", thread_ts=root["ts"])
+    log = wait_for_log(
+        running.log, re.compile(r"question platform=slack via=thread guild=T0001 channel=CF2 outcome=\w+")
+    )
+    assert "asked without history" not in log  # logged, when it is, before the question's line
+    reads = running.slack.of("conversations.replies", channel="CF2")
+    assert 2 <= len(reads) <= MAX_CALLS

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.conversation import MAX_HISTORY, READ_BACK
+from bot.core.conversation import MAX_HISTORY, READ_BACK, history_from
 from bot.slack import app as app_module
 from bot.slack import threads
-from bot.slack.threads import Me, is_follow_up, read_thread
+from bot.slack.threads import MAX_CALLS, Me, is_follow_up, read_thread
 from tests.fake_slack import BOT_ID, BOT_TOKEN, BOT_USER, FakeSlack, event_body, message_event
 from tests.fakes import SENTENCE
 from tests.slack.harness import Bot, Finished, start
@@ -204,13 +206,133 @@ async def test_reading_keeps_only_the_newest_messages_and_counts_the_first_once(
     assert read.history == tuple(f"q{n}" for n in range(READ_BACK + 30 - MAX_HISTORY, READ_BACK + 30))
 
 
-async def test_a_thread_too_long_to_read_is_answered_without_history(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past MAX_PAGES pages the reading stops: the follow-up is answered, asked alone."""
-    monkeypatch.setattr(threads, "MAX_PAGES", 2)
+async def test_a_thread_too_long_to_read_is_answered_without_history(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past MAX_CALLS calls, no window of the tail read whole: the follow-up is answered, asked alone."""
+    monkeypatch.setattr(threads, "MAX_CALLS", 2)
+    caplog.set_level(logging.INFO, logger=threads.__name__)
     thread = await asked_in_a_thread(bot, "Why did IBM quit facial recognition?")
     for n in range(250):
         bot.slack.said(f"remark {n}", thread_ts=thread)
     await say(bot, "When did it write to Congress?", thread_ts=thread)
     await bot.wait_for("chat.postMessage", 2, thread_ts=thread)
     assert bot.retriever.histories[-1] == ()
-    assert len(bot.slack.of("conversations.replies")) == 2
+    assert len(bot.slack.of("conversations.replies")) == 2  # the first page; the rest, longer than a page
+    assert "asked without history" in caplog.text
+
+
+# --- long threads: the first page and the tail --------------------------------------------------------
+
+
+def reference(slack: FakeSlack, thread_ts: str, before: str, *, channel: str = "C0001") -> tuple[str, ...]:
+    """The history a reading of the whole thread gives, however long: what the reading must give."""
+    messages = [m for m in slack.thread(channel, thread_ts) if Decimal(m["ts"]) < Decimal(before)]
+    said = [s for m in messages if (s := threads._said(m, ME)) is not None]
+    return history_from(said[-READ_BACK:])
+
+
+def bot_says(slack: FakeSlack, text: str, thread_ts: str, *, channel: str = "C0001") -> None:
+    slack._keep(channel, {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": text,
+                          "ts": slack.next_ts(), "thread_ts": thread_ts})  # fmt: skip
+
+
+def long_thread(slack: FakeSlack, replies: int, shape: str, *, channel: str = "C0001") -> tuple[str, str]:
+    """A thread the bot answered in its first reply, then ``replies`` more, shaped in time and kind by
+    ``shape``; returns its ts and the ts of a follow-up after them."""
+    root = slack.said("Why did IBM quit facial recognition?", channel=channel)["ts"]
+    bot_says(slack, "Because ...", root, channel=channel)
+    for n in range(replies):
+        last = replies - n  # how many replies from this one to the end
+        pace = {"minute": 60, "hourly": 3600, "burst": 2592 if last > 500 else 1, "instant": 0, "rush, pause": 0}
+        slack.pass_time(pace.get(shape, 60))
+        if shape == "bots at the end" and last <= 60:
+            bot_says(slack, f"bot {n}", root, channel=channel)  # 60 answers fill the newest 50 messages
+        elif n % 4 == 3 and shape != "quiet":
+            bot_says(slack, f"answer {n}", root, channel=channel)
+        else:
+            slack.said(f"question {n}" if shape != "quiet" or last <= 3 else "", thread_ts=root, channel=channel)
+    slack.pass_time({"instant": 0, "rush, pause": 5 * 3600}.get(shape, 60))
+    return root, slack.said("And when?", thread_ts=root, channel=channel)["ts"]
+
+
+SHAPES = ["instant", "minute", "hourly", "burst", "rush, pause", "bots at the end", "quiet"]
+
+
+@pytest.mark.parametrize("replies", [1500, 3000])
+@pytest.mark.parametrize("shape", SHAPES)
+async def test_a_long_thread_gives_the_history_a_whole_reading_would(
+    slack: FakeSlack, shape: str, replies: int
+) -> None:
+    """However the messages lie in time (all in one second, a minute or an hour apart, 30 days then a
+    burst, a rush five hours before the follow-up) and whatever the newest are (the bot's, blank), the tail gives the newest questions a
+    reading of the whole thread would, the bot's answer at the start counts, and the calls stay in budget."""
+    root, follow_up = long_thread(slack, replies, shape)
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    read = await read_thread(client, "C0001", root, follow_up, ME)
+    assert read.history == reference(slack, root, follow_up)
+    assert read.history or shape == "bots at the end"
+    assert read.answered
+    reads = slack.of("conversations.replies")
+    assert 2 <= len(reads) <= MAX_CALLS
+    assert all((r.payload["latest"], r.payload["inclusive"]) == (follow_up, "0") for r in reads)
+
+
+async def test_the_bot_answering_only_at_the_start_of_a_long_thread_counts(slack: FakeSlack) -> None:
+    """The first message not listing who replied, the bot's answer on the first page is what says it answered."""
+    slack.lists_repliers = False
+    root, follow_up = long_thread(slack, 1500, "minute")
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    read = await read_thread(client, "C0001", root, follow_up, ME)
+    assert read == threads.Thread(True, tuple(f"question {n}" for n in (1493, 1494, 1496, 1497, 1498)))
+
+
+@pytest.mark.parametrize("listed", [True, False])
+async def test_the_bot_answering_in_the_middle_of_a_long_thread_is_known_from_the_repliers(
+    slack: FakeSlack, listed: bool
+) -> None:
+    """An answer neither on the first page nor in the tail: the first message's repliers say the bot answered;
+    without them the reading cannot know it (and the reply is not taken for a follow-up)."""
+    slack.lists_repliers = listed
+    root = slack.said("lunch?")["ts"]
+    for n in range(1500):
+        slack.pass_time(60)
+        if n == 700:
+            bot_says(slack, "an answer to a mention", root)
+        else:
+            slack.said(f"remark {n}", thread_ts=root)
+    follow_up = slack.said("And when?", thread_ts=root)["ts"]
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    read = await read_thread(client, "C0001", root, follow_up, ME)
+    assert read == threads.Thread(listed, tuple(f"remark {n}" for n in range(1495, 1500)))
+
+
+async def test_a_tail_not_found_in_the_calls_gives_the_newest_questions_read(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The calls spent with only a short window read whole: its questions, the newest, are the history."""
+    monkeypatch.setattr(threads, "MAX_CALLS", 2)
+    root = slack.said("Why did IBM quit?")["ts"]
+    bot_says(slack, "Because ...", root)
+    for n in range(300):
+        slack.pass_time(1200)  # three messages an hour
+        slack.said(f"question {n}", thread_ts=root)
+    follow_up = slack.said("And when?", thread_ts=root)["ts"]
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    with caplog.at_level(logging.INFO, logger=threads.__name__):
+        read = await read_thread(client, "C0001", root, follow_up, ME)
+    assert read == threads.Thread(True, ("question 297", "question 298", "question 299"))
+    assert "asked with its newest 3 messages" in caplog.text
+    assert len(slack.of("conversations.replies")) == 2
+
+
+async def test_a_follow_up_in_a_thread_of_1500_messages_is_asked_with_the_newest_questions(bot: Bot) -> None:
+    """Through the app: the bot's answer is at the start, the follow-up's history is the thread's tail."""
+    thread = await asked_in_a_thread(bot, "Why did IBM quit facial recognition?")
+    for n in range(1500):
+        bot.slack.pass_time(60)
+        bot.slack.said(f"remark {n}", thread_ts=thread, user=f"U{n % 7}")
+    await say(bot, "When did it write to Congress?", thread_ts=thread)
+    await bot.wait_for("chat.postMessage", 2, thread_ts=thread)
+    assert bot.retriever.histories[-1] == tuple(f"remark {n}" for n in range(1500 - MAX_HISTORY, 1500))
+    assert len(bot.slack.of("conversations.replies")) <= MAX_CALLS
