@@ -6,7 +6,8 @@ follow-up, the bot's answers at the end, blank messages), and a rush then a paus
 300 minutes or 2.3 days, are read against the fake Slack by:
 
 * the reading before tails: pages oldest first, at most 10 calls, no history past 1,000 messages;
-* :func:`bot.slack.threads.read_thread` with each :data:`~bot.slack.threads.REACH` of ``--reach``.
+* :func:`bot.slack.threads.read_thread` with each :data:`~bot.slack.tail.REACH` below: a thread of up to
+  990 replies is paged through as before, a longer one searched for its tail.
 
 Each cell is ``calls`` and ``=`` when the history is the one a reading of the whole thread
 gives (``-`` when not). The calls are counted by the fake; nothing is timed.
@@ -29,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.conversation import READ_BACK, Said, history_from
-from bot.slack import threads
+from bot.slack import tail, threads
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 from tests.slack.test_threads import ME, SHAPES, bot_says, long_thread, reference
 
@@ -100,7 +101,7 @@ async def main() -> None:
     print("\nThe reading before tails (pages oldest first):\n")
     await table(paged, args.sizes)
     for name, reach in REACHES.items():
-        threads.REACH = reach
+        tail.REACH = reach
         print(f"\nTails, REACH {name}:\n")
         await table(tails, args.sizes)
 

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.conversation import MAX_HISTORY, READ_BACK, history_from
 from bot.slack import app as app_module
 from bot.slack import threads
-from bot.slack.threads import MAX_CALLS, Me, is_follow_up, read_thread
+from bot.slack.threads import MAX_CALLS, PAGE, Me, is_follow_up, read_thread
 from tests.fake_slack import BOT_ID, BOT_TOKEN, BOT_USER, FakeSlack, event_body, message_event
 from tests.fakes import SENTENCE
 from tests.slack.harness import Bot, Finished, start
@@ -276,6 +276,22 @@ async def test_a_long_thread_gives_the_history_a_whole_reading_would(
     reads = slack.of("conversations.replies")
     assert 2 <= len(reads) <= MAX_CALLS
     assert all((r.payload["latest"], r.payload["inclusive"]) == (follow_up, "0") for r in reads)
+
+
+@pytest.mark.parametrize("replies", [250, 980])
+@pytest.mark.parametrize("shape", ["instant", "hourly", "rush, pause"])
+async def test_a_thread_of_at_most_ten_pages_is_paged_through_a_call_a_page(
+    slack: FakeSlack, shape: str, replies: int
+) -> None:
+    """A thread its first message counts as fitting the calls is read whole, page after page, however its
+    messages lie in time: no search of its tail, which could take more calls than the pages."""
+    root, follow_up = long_thread(slack, replies, shape)
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_base)
+    read = await read_thread(client, "C0001", root, follow_up, ME)
+    assert read == threads.Thread(True, reference(slack, root, follow_up))
+    reads = slack.of("conversations.replies")
+    assert len(reads) == -(-(replies + 2) // PAGE)  # the first message, the bot's answer, the replies
+    assert all("oldest" not in r.payload for r in reads)
 
 
 async def test_the_bot_answering_only_at_the_start_of_a_long_thread_counts(slack: FakeSlack) -> None:
