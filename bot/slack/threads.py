@@ -139,7 +139,8 @@ def _said(message: dict[str, Any], me: Me) -> Said | None:
 async def read_thread(client: AsyncWebClient, channel: str, thread_ts: str, before: str, me: Me) -> Thread:
     """Read a thread back up to (not including) the message at ``before``.
 
-    A thread longer than a page is read from its first page and its tail (:func:`_tail`).
+    A thread of up to ``MAX_CALLS`` pages is paged through; a longer one is read from its first page
+    and its tail (:func:`bot.slack.tail.find_tail`).
 
     Args:
         client: The Web API client (needs the ``*:history`` scope of the conversation).
