@@ -71,7 +71,7 @@ def shell_commands(doc: Path) -> list[tuple[int, list[str]]]:
 
 def test_docs_find_the_shell_commands_they_check() -> None:
     commands = shell_commands(README)
-    assert (78, [".venv/bin/python", "-m", "bot", "ask", "--json", "-"]) in commands
+    assert [".venv/bin/python", "-m", "bot", "ask", "--json", "-"] in [words for _, words in commands]
     assert any(words[:4] == [".venv/bin/python", "-m", "bot", "index"] for _, words in commands)
 
 
