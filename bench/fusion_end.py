@@ -1,4 +1,4 @@
-"""The learned re-ranking of bench/fusion_sweep.py end to end: the answers of the follow-ups of each half
+"""The learned re-ranking of bench/fusion.py end to end: the answers of the follow-ups of each half
 with weights trained on the other (every earlier follow-up of a thread re-ranked too, so its answer is
 what the thread carries), the standalone questions kept, the CPU per chain; and, once, held-out files."""
 
@@ -14,7 +14,7 @@ import numpy as np
 from bench.conversation import _ok, recall
 from bench.evaluate import load_jsonl, rank_of_answer
 from bench.followup_sweep import THIRTEENTH_HALVES, batch_halves, cached
-from bench.fusion_sweep import (
+from bench.fusion import (
     CORPORA,
     FAMILIES,
     FEATURES,
