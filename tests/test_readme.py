@@ -118,3 +118,38 @@ def test_the_contract_json_examples_parse_and_show_fields_the_commands_print() -
     quoted = quotes_json(FakeRetriever().quotes(quote["topic"]))
     assert sorted(set(quote) - set(quoted)) == []
     assert sorted(set(quote["quotes"][0]) - set(quoted["quotes"][0])) == []
+
+
+def layout_paths() -> set[str]:
+    """The files and folders the README's layout names, as paths from the project's root (two spaces a level);
+    a folder's description may name its files ("cogs/  one cog per feature: admin.py (...), ask.py ...")."""
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index("## Layout") :].split("```")[1]
+    paths: set[str] = set()
+    folders: list[str] = []
+    described = ""  # the folder whose description this line carries on
+    for line in block.splitlines():
+        if line.startswith(" " * 21):  # a description carried on
+            paths.update(f"{described}/{name}" for name in re.findall(r"[\w.]+\.py\b", line) if described)
+            continue
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip())) // 2
+        name, _, about = line.strip().partition(" ")
+        folders[depth:] = [name.rstrip("/")] if name.endswith("/") else []
+        path = "/".join([*folders[:depth], name.rstrip("/")])
+        paths.add(path)
+        described = path if name.endswith("/") else ""
+        paths.update(f"{described}/{name}" for name in re.findall(r"[\w.]+\.py\b", about) if described)
+    return paths
+
+
+def test_the_layout_names_every_module_of_bot_and_index() -> None:
+    """The README's layout says it lists every module of bot/ and index/: a new one must be added there."""
+    modules = {
+        path.relative_to(ROOT).as_posix()
+        for folder in ("bot", "index")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "__init__.py" and "migrations" not in path.parts
+    }
+    assert sorted(modules - layout_paths()) == []
