@@ -120,10 +120,10 @@ def release(corpus: Corpus, context: Context, folding: Folding, mix: search.Mix,
     span = max(folding.release_z - folding.vague_z, 1e-9)
     clear = min(1.0, max(0.0, (context.clarity - folding.vague_z) / span))
     share = folding.release_low + (folding.release_high - folding.release_low) * clear
-    own = float(search.chunk_scores(corpus, context.alone, mix)[chunk])
-    if share <= 0 or not np.isfinite(own) or not np.isfinite(score):
+    if share <= 0:
         return 0.0
-    return share * max(0.0, score - own)
+    gained = lift(corpus, context, mix, chunk, score)
+    return share * gained if np.isfinite(gained) else 0.0
 
 
 def lift(corpus: Corpus, context: Context, mix: search.Mix, chunk: int, score: float) -> float:
