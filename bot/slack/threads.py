@@ -167,10 +167,9 @@ async def read_thread(client: AsyncWebClient, channel: str, thread_ts: str, befo
     while cursor and 0 < reading.replies <= (PAGE - 1) * reading.budget and reading.calls < reading.budget:
         more, cursor = await reading.page(None, cursor)
         messages += more
-    end = ts_of(before)
-    if cursor is None or end is None:
+    if cursor is None or reading.end is None:
         return Thread(reading.answered, reading.history(messages))
-    found = await find_tail(reading, messages, end) if reading.calls < reading.budget else None
+    found = await find_tail(reading, messages, reading.end) if reading.calls < reading.budget else None
     if found is None:
         log.info("slack thread's tail not found in %d calls: a follow-up there is asked without history", MAX_CALLS)
         return Thread(reading.answered, ())
@@ -186,6 +185,7 @@ class Reading:
 
     def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str, before: str, me: Me) -> None:
         self.client, self.channel, self.thread_ts, self.before, self.me = client, channel, thread_ts, before, me
+        self.end = ts_of(before)  # parsed once: every message read is held against it
         self.budget, self.size = MAX_CALLS, PAGE
         self.calls = 0
         self.answered = False
@@ -203,31 +203,36 @@ class Reading:
         kept: list[dict[str, Any]] = []
         for message in page.get("messages") or []:
             ts = str(message.get("ts"))
-            # The thread's first message lists who replied (Slack: user ids, at times bot ids): the
-            # bot among them answered somewhere in the thread, maybe in a part not read. Its absence
-            # proves nothing (Slack does not say the list is complete): the messages read decide then.
-            repliers = (message.get("reply_users") or ()) if ts == self.thread_ts else ()
-            self.replies = int(message.get("reply_count") or 0) if ts == self.thread_ts else self.replies
-            listed = any(who and who in repliers for who in (self.me.user_id, self.me.bot_id))
-            self.answered = self.answered or listed or self.me.wrote(message)
+            if ts == self.thread_ts:
+                # The thread's first message counts its replies and lists who replied (Slack: user ids, at
+                # times bot ids): the bot among them answered somewhere in the thread, maybe in a part not
+                # read. Its absence proves nothing (Slack does not say the list is complete).
+                self.replies = int(message.get("reply_count") or 0)
+                repliers = message.get("reply_users") or ()
+                self.answered = self.answered or any(
+                    who and who in repliers for who in (self.me.user_id, self.me.bot_id)
+                )
+            self.answered = self.answered or self.me.wrote(message)
             # The first message may come again on every page, whatever the range asked: only the
             # messages inside the range are the page's (a tail's window starts after the first page).
-            if _outside(ts, oldest, self.before) or (cursor and ts == self.thread_ts):
+            if self._outside(ts, oldest) or (cursor and ts == self.thread_ts):
                 continue
             kept.append(message)
         return kept, (page.get("response_metadata") or {}).get("next_cursor") or None
 
     def history(self, messages: list[dict[str, Any]]) -> tuple[str, ...]:
         """The people's questions among the newest ``READ_BACK`` of ``messages`` (oldest first)."""
-        return history_from([s for m in messages if (s := _said(m, self.me)) is not None][-READ_BACK:])
+        return history_from(self._said(messages)[-READ_BACK:])
 
     def enough(self, tail: list[dict[str, Any]]) -> bool:
         """Whether the newest messages ``tail`` give the history the whole thread would: ``READ_BACK`` of
         them, or ``MAX_HISTORY`` people's questions (older questions would not be kept)."""
-        said = [s for m in tail if (s := _said(m, self.me)) is not None]
+        said = self._said(tail)
         return len(said) >= READ_BACK or len(history_from(said)) >= MAX_HISTORY
 
+    def _said(self, messages: list[dict[str, Any]]) -> list[Said]:
+        return [s for m in messages if (s := _said(m, self.me)) is not None]
 
-def _outside(ts: str, oldest: Decimal | None, before: str) -> bool:
-    at, end = ts_of(ts), ts_of(before)
-    return at is not None and ((end is not None and at >= end) or (oldest is not None and at <= oldest))
+    def _outside(self, ts: str, oldest: Decimal | None) -> bool:
+        at = ts_of(ts)
+        return at is not None and ((self.end is not None and at >= self.end) or (oldest is not None and at <= oldest))
