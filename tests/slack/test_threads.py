@@ -149,8 +149,7 @@ async def test_a_follow_up_in_a_thread_of_200_messages_is_answered(bot: Bot) -> 
     thread = await asked_in_a_thread(bot, "Why did IBM quit facial recognition?")
     for n in range(197):
         if n % 3 == 2:
-            bot.slack._keep("C0001", {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": f"bot {n}",
-                                      "ts": bot.slack.next_ts(), "thread_ts": thread})  # fmt: skip
+            bot_says(bot.slack, f"bot {n}", thread)
         else:
             bot.slack.said(f"remark {n}", thread_ts=thread, user=f"U{n % 7}")
     assert len(bot.slack.thread("C0001", thread)) == 199
@@ -233,6 +232,7 @@ def reference(slack: FakeSlack, thread_ts: str, before: str, *, channel: str = "
 
 
 def bot_says(slack: FakeSlack, text: str, thread_ts: str, *, channel: str = "C0001") -> None:
+    """The bot's own message in the thread, kept by the fake as Slack would (with its bot_id)."""
     slack._keep(channel, {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": text,
                           "ts": slack.next_ts(), "thread_ts": thread_ts})  # fmt: skip
 
